@@ -1,0 +1,224 @@
+-- PayBook's first schema. STRICT tables; money in integer cents; times in UTC
+-- as 'YYYY-MM-DDTHH:MM:SSZ' text (fixed width, so text order is time order).
+
+-- Values made once per deployment (deployment id, emulator-mode secrets, the
+-- emulator's clock offset, the cron's lease and last run).
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- D1 runs a batch as one transaction, but a guarded UPDATE that matches no
+-- row does not fail it. `INSERT INTO guard (ok) SELECT changes() = 1` right
+-- after such an UPDATE aborts the whole batch when it changed no row.
+CREATE VIEW guard AS SELECT 1 AS ok;
+CREATE TRIGGER guard_abort INSTEAD OF INSERT ON guard WHEN NEW.ok IS NOT 1
+BEGIN
+    SELECT RAISE(ABORT, 'guard failed');
+END;
+
+CREATE TABLE clients (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE CHECK (length(email) BETWEEN 3 AND 254),
+    -- 'pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>'
+    password_hash TEXT NOT NULL,
+    language TEXT NOT NULL CHECK (language IN ('en', 'fr')),
+    psp_environment TEXT NOT NULL CHECK (psp_environment IN ('emulator', 'sandbox', 'live')),
+    api_username TEXT NOT NULL UNIQUE,
+    credentials_version INTEGER NOT NULL DEFAULT 1,
+    -- 'refused' once the PSP answered 10002 for these credentials: the
+    -- client's titles cannot be bought until the credentials are fixed.
+    credentials_status TEXT NOT NULL DEFAULT 'ok' CHECK (credentials_status IN ('ok', 'refused')),
+    created_at TEXT NOT NULL
+) STRICT;
+
+-- Every version of a client's PSP credentials; an open order keeps using the
+-- version it was made with. The API password and signature are sealed with
+-- AES-GCM under CREDENTIALS_KEY.
+CREATE TABLE client_credentials (
+    client_id INTEGER NOT NULL REFERENCES clients (id),
+    version INTEGER NOT NULL,
+    api_username TEXT NOT NULL,
+    sealed_secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (client_id, version)
+) STRICT;
+
+-- A session is known by the SHA-256 of its cookie's token, so that a copy of
+-- the database gives no usable session.
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    client_id INTEGER NOT NULL REFERENCES clients (id),
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_client ON sessions (client_id);
+
+CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY,
+    client_id INTEGER NOT NULL REFERENCES clients (id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+) STRICT;
+
+-- Fixed-window counters for login, register, password reset and buy.
+CREATE TABLE rate_limits (
+    bucket TEXT NOT NULL,
+    window_start TEXT NOT NULL,
+    hits INTEGER NOT NULL,
+    PRIMARY KEY (bucket, window_start)
+) STRICT;
+
+-- Every ISIN ever issued or reserved. Never deleted: an ISIN is never reused,
+-- even for a voided title.
+CREATE TABLE isins (
+    isin TEXT PRIMARY KEY CHECK (length(isin) = 12 AND substr(isin, 1, 2) = 'ZZ'),
+    reserved_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE titles (
+    id INTEGER PRIMARY KEY,
+    isin TEXT NOT NULL UNIQUE REFERENCES isins (isin),
+    value_cents INTEGER NOT NULL CHECK (value_cents >= 0),
+    currency TEXT NOT NULL,
+    holder_id INTEGER NOT NULL REFERENCES clients (id),
+    issued_at TEXT NOT NULL,
+    issued_by TEXT NOT NULL CHECK (issued_by IN ('initiation', 'split')),
+    -- For a split: the title it was split from and the order that paid.
+    parent_title_id INTEGER REFERENCES titles (id),
+    issuing_order_id TEXT,
+    -- Rises with every change of holder or value; an order is bound to it.
+    version INTEGER NOT NULL DEFAULT 1,
+    -- The order whose payment is being executed; nobody else may pay now.
+    claim_order_id TEXT UNIQUE,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'voided')),
+    disputed INTEGER NOT NULL DEFAULT 0 CHECK (disputed IN (0, 1)),
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX titles_by_holder ON titles (holder_id, status);
+
+CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    buyer_id INTEGER NOT NULL REFERENCES clients (id),
+    seller_id INTEGER NOT NULL REFERENCES clients (id),
+    title_id INTEGER NOT NULL REFERENCES titles (id),
+    isin TEXT NOT NULL,
+    -- The title as it was when the order was made: holder is seller_id.
+    title_version INTEGER NOT NULL,
+    title_value_cents INTEGER NOT NULL,
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    currency TEXT NOT NULL,
+    profit_rate INTEGER NOT NULL CHECK (profit_rate BETWEEN 0 AND 100),
+    new_value_cents INTEGER NOT NULL CHECK (new_value_cents >= 0),
+    -- Reserved at order time when the title will be split, so that nothing
+    -- can fail after the money has moved.
+    new_isin TEXT UNIQUE REFERENCES isins (isin),
+    code INTEGER NOT NULL DEFAULT 0 CHECK (code IN (-3, -2, -1, 0, 1, 2)),
+    substate TEXT NOT NULL CHECK (
+        substate IN ('awaiting_buyer', 'confirming', 'psp_pending', 'needs_review', 'done')
+    ),
+    psp TEXT NOT NULL DEFAULT 'paypal',
+    psp_environment TEXT NOT NULL,
+    seller_credentials_version INTEGER NOT NULL,
+    buyer_language TEXT NOT NULL CHECK (buyer_language IN ('en', 'fr')),
+    psp_token TEXT UNIQUE,
+    psp_payer_id TEXT,
+    -- MSGSUBID is '<id>-<attempt>'; the attempt rises only after a definitive
+    -- funding refusal, never after a lost answer.
+    attempt INTEGER NOT NULL DEFAULT 1,
+    psp_transaction_id TEXT UNIQUE,
+    psp_receiver_id TEXT,
+    failure_reason TEXT,
+    psp_error_code TEXT,
+    psp_error_message TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX orders_by_buyer ON orders (buyer_id, created_at);
+CREATE INDEX orders_by_seller ON orders (seller_id, created_at);
+CREATE INDEX orders_open ON orders (code, substate, updated_at);
+
+-- The public history: one trade per processed order.
+CREATE TABLE trades (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL UNIQUE REFERENCES orders (id),
+    at TEXT NOT NULL,
+    title_id INTEGER NOT NULL REFERENCES titles (id),
+    isin TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    profit_rate INTEGER NOT NULL,
+    buyer_id INTEGER NOT NULL REFERENCES clients (id),
+    seller_id INTEGER NOT NULL REFERENCES clients (id),
+    new_title_id INTEGER NOT NULL REFERENCES titles (id),
+    new_isin TEXT NOT NULL,
+    new_value_cents INTEGER NOT NULL,
+    -- The seller's remaining value after a split; NULL when the title passed.
+    seller_value_cents INTEGER,
+    -- V before the trade, so that a chargeback can undo it.
+    previous_value_cents INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'processed' CHECK (status IN ('processed', 'chargeback'))
+) STRICT;
+CREATE INDEX trades_by_time ON trades (at);
+CREATE INDEX trades_by_isin ON trades (isin, at);
+CREATE INDEX trades_by_new_isin ON trades (new_isin, at);
+
+-- The PSP's request and answer for each call, secrets removed.
+CREATE TABLE psp_traces (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT REFERENCES orders (id),
+    client_id INTEGER REFERENCES clients (id),
+    psp TEXT NOT NULL,
+    method TEXT NOT NULL,
+    ack TEXT,
+    error_codes TEXT,
+    correlation_id TEXT,
+    at TEXT NOT NULL,
+    request TEXT NOT NULL,
+    response TEXT
+) STRICT;
+CREATE INDEX psp_traces_by_order ON psp_traces (order_id, id);
+
+-- PSP notifications (PayPal IPN), each recorded once.
+CREATE TABLE psp_notifications (
+    id INTEGER PRIMARY KEY,
+    psp TEXT NOT NULL,
+    txn_id TEXT NOT NULL,
+    payment_status TEXT NOT NULL,
+    order_id TEXT REFERENCES orders (id),
+    received_at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    UNIQUE (psp, txn_id, payment_status)
+) STRICT;
+
+-- E-mails to send, one per event; in emulator mode this is the mailbox.
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    event_key TEXT NOT NULL UNIQUE,
+    to_email TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    sent_at TEXT,
+    last_error TEXT
+) STRICT;
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+
+-- The built-in PayPal emulator's accounts (emulator mode only; never in the
+-- same batch as the platform's tables).
+CREATE TABLE emulator_accounts (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    payer_id TEXT NOT NULL UNIQUE,
+    api_username TEXT NOT NULL UNIQUE,
+    api_password TEXT NOT NULL,
+    api_signature TEXT NOT NULL,
+    balance_cents INTEGER NOT NULL CHECK (balance_cents >= 0),
+    currency TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;

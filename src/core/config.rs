@@ -1,0 +1,276 @@
+//! The deployment's configuration (spec §7), parsed once from `[vars]` and
+//! secrets through a lookup function, so that it is tested natively. A value
+//! that does not parse is reported by name; the shell answers 503 then.
+
+use super::money::{Amount, Currency};
+
+/// Which PSP world this deployment talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PspMode {
+    Emulator,
+    Sandbox,
+    Live,
+}
+
+impl PspMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PspMode::Emulator => "emulator",
+            PspMode::Sandbox => "sandbox",
+            PspMode::Live => "live",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PspMode> {
+        match text.trim() {
+            "emulator" => Some(PspMode::Emulator),
+            "sandbox" => Some(PspMode::Sandbox),
+            "live" => Some(PspMode::Live),
+            _ => None,
+        }
+    }
+}
+
+/// Where the PayPal NVP client sends requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NvpEndpoint {
+    /// Handed to the built-in emulator in-process (a deployed Worker cannot
+    /// fetch itself).
+    InProcess,
+    Url(String),
+}
+
+/// Every setting the worker reads. Secrets are kept apart in [`Secrets`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub psp_mode: PspMode,
+    pub paypal_nvp: NvpEndpoint,
+    /// `None` in emulator mode: the emulator's own checkout page on this site.
+    pub paypal_checkout_url: Option<String>,
+    /// `None` in emulator mode: the postback is answered in-process.
+    pub paypal_ipn_verify_url: Option<String>,
+    /// Taken from the request when unset.
+    pub base_url: Option<String>,
+    pub currency: Currency,
+    pub min_amount: Amount,
+    pub max_amount: Amount,
+    /// `Amount::ZERO` issues no initiation title.
+    pub initial_title_value: Amount,
+    pub pending_ttl_hours: i64,
+    pub pbkdf2_iterations: u32,
+    pub operator_name: String,
+    pub contact_email: String,
+    pub source_url: String,
+    pub mail_api_url: Option<String>,
+    pub mail_from: Option<String>,
+}
+
+/// Secrets as configured; in emulator mode the missing ones are generated
+/// once and kept in D1 by the shell.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secrets {
+    pub session_secret: Option<String>,
+    pub credentials_key: Option<String>,
+    pub mail_api_key: Option<String>,
+}
+
+impl std::fmt::Debug for Secrets {
+    // Secrets never reach a log, not even through `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets { .. }")
+    }
+}
+
+/// Cloudflare's production maximum for PBKDF2 in WebCrypto.
+pub const PBKDF2_ITERATIONS_MAX: u32 = 100_000;
+
+const SANDBOX_NVP: &str = "https://api-3t.sandbox.paypal.com/nvp";
+const LIVE_NVP: &str = "https://api-3t.paypal.com/nvp";
+const SANDBOX_CHECKOUT: &str = "https://www.sandbox.paypal.com/cgi-bin/webscr";
+const LIVE_CHECKOUT: &str = "https://www.paypal.com/cgi-bin/webscr";
+const SANDBOX_IPN: &str = "https://ipnpb.sandbox.paypal.com/cgi-bin/webscr";
+const LIVE_IPN: &str = "https://ipnpb.paypal.com/cgi-bin/webscr";
+
+impl Config {
+    /// Reads every setting through `var`; returns the names of the settings
+    /// that are present but malformed.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<&'static str>> {
+        let mut bad: Vec<&'static str> = Vec::new();
+        let text = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        let psp_mode = match text("PSP_MODE") {
+            None => PspMode::Emulator,
+            Some(v) => PspMode::parse(&v).unwrap_or_else(|| {
+                bad.push("PSP_MODE");
+                PspMode::Emulator
+            }),
+        };
+        let (nvp_default, checkout_default, ipn_default) = match psp_mode {
+            PspMode::Emulator => (None, None, None),
+            PspMode::Sandbox => (Some(SANDBOX_NVP), Some(SANDBOX_CHECKOUT), Some(SANDBOX_IPN)),
+            PspMode::Live => (Some(LIVE_NVP), Some(LIVE_CHECKOUT), Some(LIVE_IPN)),
+        };
+        let paypal_nvp = match text("PAYPAL_NVP_URL").or(nvp_default.map(String::from)) {
+            Some(url) => NvpEndpoint::Url(url),
+            None => NvpEndpoint::InProcess,
+        };
+        let paypal_checkout_url = text("PAYPAL_CHECKOUT_URL").or(checkout_default.map(String::from));
+        let paypal_ipn_verify_url = text("PAYPAL_IPN_VERIFY_URL").or(ipn_default.map(String::from));
+
+        let currency = match text("CURRENCY") {
+            None => Some(Currency::EUR),
+            Some(v) => Currency::parse(&v),
+        }
+        .unwrap_or_else(|| {
+            bad.push("CURRENCY");
+            Currency::EUR
+        });
+
+        let mut amount = |name: &'static str, default_cents: i64| -> Amount {
+            match text(name) {
+                None => Amount::from_cents(default_cents).unwrap_or(Amount::ZERO),
+                Some(v) => Amount::parse_decimal(&v).unwrap_or_else(|| {
+                    bad.push(name);
+                    Amount::ZERO
+                }),
+            }
+        };
+        let min_amount = amount("MIN_AMOUNT", 100);
+        let max_amount = amount("MAX_AMOUNT", 1_000_000);
+        let initial_title_value = amount("INITIAL_TITLE_VALUE", 100);
+        let amounts_parsed = !bad.iter().any(|b| *b == "MIN_AMOUNT" || *b == "MAX_AMOUNT");
+        if amounts_parsed && (min_amount > max_amount || min_amount == Amount::ZERO) {
+            bad.push("MIN_AMOUNT");
+        }
+
+        let pending_ttl_hours = match text("PENDING_TTL_HOURS") {
+            None => 24,
+            Some(v) => match v.parse::<i64>() {
+                Ok(h) if h >= 1 => h,
+                _ => {
+                    bad.push("PENDING_TTL_HOURS");
+                    24
+                }
+            },
+        };
+        let pbkdf2_iterations = match text("PBKDF2_ITERATIONS") {
+            None => PBKDF2_ITERATIONS_MAX,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1_000..=PBKDF2_ITERATIONS_MAX).contains(&n) => n,
+                _ => {
+                    bad.push("PBKDF2_ITERATIONS");
+                    PBKDF2_ITERATIONS_MAX
+                }
+            },
+        };
+
+        let config = Config {
+            psp_mode,
+            paypal_nvp,
+            paypal_checkout_url,
+            paypal_ipn_verify_url,
+            base_url: text("BASE_URL").map(|u| u.trim_end_matches('/').to_string()),
+            currency,
+            min_amount,
+            max_amount,
+            initial_title_value,
+            pending_ttl_hours,
+            pbkdf2_iterations,
+            operator_name: text("OPERATOR_NAME").unwrap_or_else(|| "PayBook operator".into()),
+            contact_email: text("CONTACT_EMAIL").unwrap_or_else(|| "operator@example.org".into()),
+            source_url: text("SOURCE_URL")
+                .unwrap_or_else(|| "https://example.org/paybook.git".into()),
+            mail_api_url: text("MAIL_API_URL"),
+            mail_from: text("MAIL_FROM"),
+        };
+        if bad.is_empty() {
+            Ok(config)
+        } else {
+            Err(bad)
+        }
+    }
+
+    /// The names of required settings that are missing: sandbox and live
+    /// refuse to serve without their secrets (emulator mode generates them).
+    pub fn missing(&self, secrets: &Secrets) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.psp_mode == PspMode::Emulator {
+            return missing;
+        }
+        if secrets.session_secret.is_none() {
+            missing.push("SESSION_SECRET");
+        }
+        if secrets.credentials_key.is_none() {
+            missing.push("CREDENTIALS_KEY");
+        }
+        if self.mail_api_url.is_some() && secrets.mail_api_key.is_none() {
+            missing.push("MAIL_API_KEY");
+        }
+        if self.mail_api_url.is_some() && self.mail_from.is_none() {
+            missing.push("MAIL_FROM");
+        }
+        missing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, Vec<&'static str>> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_vars(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_spec_defaults_in_emulator_mode() {
+        let c = config(&[]).expect("defaults parse");
+        assert_eq!(c.psp_mode, PspMode::Emulator);
+        assert_eq!(c.paypal_nvp, NvpEndpoint::InProcess);
+        assert_eq!(c.paypal_checkout_url, None);
+        assert_eq!(c.currency.as_str(), "EUR");
+        assert_eq!(c.min_amount.cents(), 100);
+        assert_eq!(c.max_amount.cents(), 1_000_000);
+        assert_eq!(c.initial_title_value.cents(), 100);
+        assert_eq!(c.pending_ttl_hours, 24);
+        assert_eq!(c.pbkdf2_iterations, 100_000);
+        assert_eq!(c.base_url, None);
+    }
+
+    #[test]
+    fn sandbox_points_at_paypal_sandbox_unless_overridden() {
+        let c = config(&[("PSP_MODE", "sandbox")]).expect("parses");
+        assert_eq!(c.paypal_nvp, NvpEndpoint::Url(SANDBOX_NVP.into()));
+        let c = config(&[("PSP_MODE", "sandbox"), ("PAYPAL_NVP_URL", "http://127.0.0.1:9/nvp")])
+            .expect("parses");
+        assert_eq!(c.paypal_nvp, NvpEndpoint::Url("http://127.0.0.1:9/nvp".into()));
+    }
+
+    #[test]
+    fn sandbox_and_live_without_secrets_are_misconfigured() {
+        let c = config(&[("PSP_MODE", "live")]).expect("parses");
+        assert_eq!(c.missing(&Secrets::default()), vec!["SESSION_SECRET", "CREDENTIALS_KEY"]);
+        let emulator = config(&[]).expect("parses");
+        assert!(emulator.missing(&Secrets::default()).is_empty());
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        let err = config(&[
+            ("PSP_MODE", "prod"),
+            ("CURRENCY", "euro"),
+            ("MAX_AMOUNT", "10,000"),
+            ("PBKDF2_ITERATIONS", "200000"),
+        ])
+        .expect_err("refused");
+        assert_eq!(err, vec!["PSP_MODE", "CURRENCY", "MAX_AMOUNT", "PBKDF2_ITERATIONS"]);
+    }
+
+    #[test]
+    fn initial_title_value_zero_is_allowed() {
+        let c = config(&[("INITIAL_TITLE_VALUE", "0")]).expect("parses");
+        assert_eq!(c.initial_title_value, Amount::ZERO);
+    }
+}

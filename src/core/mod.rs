@@ -1,0 +1,15 @@
+//! The pure core: domain types (money, ISIN, statuses), the purchase rules,
+//! configuration parsing and the SQL the shell runs. Nothing in here imports
+//! `worker` or touches I/O, the clock or randomness directly; the shell passes
+//! those in, so every rule is unit-tested natively with `cargo test`.
+//! (`tests/tidy.rs` fails the build when a core module imports `worker`.)
+
+pub mod accept;
+pub mod config;
+pub mod i18n;
+pub mod isin;
+pub mod money;
+pub mod order;
+pub mod rules;
+pub mod sql;
+pub mod time;

@@ -1,0 +1,182 @@
+//! The isolate's state: configuration, secrets and the once-generated
+//! settings, read on the first request of an isolate and kept while it
+//! lives. A database that is behind or a deployment without its secrets is
+//! not cached, so the next request looks again.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use worker::{D1Database, Env};
+
+use super::db;
+use crate::core::config::{Config, PspMode, Secrets};
+use crate::core::sql::{self, boot, SCHEMA_VERSION};
+use crate::core::time::UtcTime;
+
+/// Everything a request needs to know about the deployment.
+pub struct App {
+    pub config: Config,
+    pub session_secret: String,
+    pub credentials_key: String,
+    pub mail_api_key: Option<String>,
+    /// Random, made once; part of every PayPal INVNUM.
+    pub deployment_id: String,
+    /// Emulator mode only: how far `/_emulator/clock` moved time forward.
+    pub clock_offset_seconds: Cell<i64>,
+}
+
+/// Why the worker cannot serve.
+#[derive(Debug)]
+pub enum Unavailable {
+    /// Settings missing or malformed (sandbox/live without secrets, ...).
+    Misconfigured { missing: Vec<&'static str>, invalid: Vec<&'static str> },
+    /// Fewer migrations applied than this build expects.
+    DatabaseBehind { applied: i64 },
+    /// The runtime failed us (no random source).
+    Runtime(&'static str),
+}
+
+thread_local! {
+    static APP: RefCell<Option<Rc<App>>> = const { RefCell::new(None) };
+}
+
+pub const SETTING_DEPLOYMENT_ID: &str = "deployment_id";
+pub const SETTING_SESSION_SECRET: &str = "session_secret";
+pub const SETTING_CREDENTIALS_KEY: &str = "credentials_key";
+pub const SETTING_CLOCK_OFFSET: &str = "clock_offset_seconds";
+
+/// The isolate's [`App`], booting it with one D1 batch when needed.
+pub async fn get(env: &Env) -> Result<Rc<App>, Unavailable> {
+    if let Some(app) = APP.with(|cell| cell.borrow().clone()) {
+        return Ok(app);
+    }
+    let app = Rc::new(boot(env).await?);
+    APP.with(|cell| *cell.borrow_mut() = Some(app.clone()));
+    Ok(app)
+}
+
+fn read_var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string())
+}
+
+fn read_secret(env: &Env, name: &str) -> Option<String> {
+    // A secret set with `wrangler secret put` (or `.dev.vars`); a plain var
+    // of that name is accepted too, as wrangler exposes both the same way.
+    env.secret(name)
+        .ok()
+        .map(|v| v.to_string())
+        .or_else(|| read_var(env, name))
+        .filter(|v| !v.trim().is_empty())
+}
+
+async fn boot(env: &Env) -> Result<App, Unavailable> {
+    let config = Config::from_vars(|name| read_var(env, name))
+        .map_err(|invalid| Unavailable::Misconfigured { missing: vec![], invalid })?;
+    let secrets = Secrets {
+        session_secret: read_secret(env, "SESSION_SECRET"),
+        credentials_key: read_secret(env, "CREDENTIALS_KEY"),
+        mail_api_key: read_secret(env, "MAIL_API_KEY"),
+    };
+    let missing = config.missing(&secrets);
+    if !missing.is_empty() {
+        return Err(Unavailable::Misconfigured { missing, invalid: vec![] });
+    }
+    let database = env
+        .d1("DB")
+        .map_err(|_| Unavailable::Misconfigured { missing: vec!["DB"], invalid: vec![] })?;
+
+    let random = |_| Unavailable::Runtime("no random source");
+    let mut batch = vec![
+        boot::schema_version(),
+        boot::ensure_setting(SETTING_DEPLOYMENT_ID, random_hex::<6>().map_err(random)?),
+    ];
+    if config.psp_mode == PspMode::Emulator {
+        // Emulator mode needs no secrets from the operator: made once, kept.
+        batch.push(boot::ensure_setting(SETTING_SESSION_SECRET, random_hex::<32>().map_err(random)?));
+        batch.push(boot::ensure_setting(SETTING_CREDENTIALS_KEY, random_hex::<32>().map_err(random)?));
+    }
+    batch.push(boot::read_settings());
+    let results = db::run(&database, &batch).await.map_err(|e| {
+        worker::console_warn!("boot: database not ready: {e}");
+        Unavailable::DatabaseBehind { applied: 0 }
+    })?;
+
+    #[derive(serde::Deserialize)]
+    struct Applied {
+        applied: i64,
+    }
+    let applied = results
+        .first()
+        .and_then(|r| sql::first::<Applied>(r).ok().flatten())
+        .map_or(0, |a| a.applied);
+    if applied < SCHEMA_VERSION {
+        return Err(Unavailable::DatabaseBehind { applied });
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Setting {
+        key: String,
+        value: String,
+    }
+    let settings: Vec<Setting> =
+        results.last().and_then(|r| sql::rows(r).ok()).unwrap_or_default();
+    let setting = |key: &str| settings.iter().find(|s| s.key == key).map(|s| s.value.clone());
+    let generated = |key: &str| {
+        setting(key).ok_or(Unavailable::Misconfigured { missing: vec!["settings"], invalid: vec![] })
+    };
+
+    let session_secret = match secrets.session_secret {
+        Some(s) => s,
+        None => generated(SETTING_SESSION_SECRET)?,
+    };
+    let credentials_key = match secrets.credentials_key {
+        Some(s) => s,
+        None => generated(SETTING_CREDENTIALS_KEY)?,
+    };
+    let clock_offset_seconds = match config.psp_mode {
+        PspMode::Emulator => {
+            setting(SETTING_CLOCK_OFFSET).and_then(|v| v.parse().ok()).unwrap_or(0)
+        }
+        PspMode::Sandbox | PspMode::Live => 0,
+    };
+    Ok(App {
+        deployment_id: generated(SETTING_DEPLOYMENT_ID)?,
+        session_secret,
+        credentials_key,
+        mail_api_key: secrets.mail_api_key,
+        clock_offset_seconds: Cell::new(clock_offset_seconds),
+        config,
+    })
+}
+
+impl App {
+    /// The time as the platform sees it: the real clock, moved forward by the
+    /// emulator's clock in emulator mode.
+    pub fn now(&self) -> UtcTime {
+        let millis = worker::Date::now().as_millis();
+        let seconds = i64::try_from(millis / 1000).unwrap_or(i64::MAX);
+        UtcTime::from_unix_seconds(seconds + self.clock_offset_seconds.get())
+    }
+}
+
+/// The platform's CSPRNG (WebCrypto's getRandomValues) failed: never
+/// continue with predictable bytes.
+#[derive(Debug)]
+pub struct RandomUnavailable;
+
+/// `N` random bytes from the platform's CSPRNG.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomUnavailable> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|_| RandomUnavailable)?;
+    Ok(bytes)
+}
+
+/// A random token of 16 or 32 bytes as lower-case hex.
+pub fn random_hex<const N: usize>() -> Result<String, RandomUnavailable> {
+    Ok(random_bytes::<N>()?.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The D1 binding (checked at boot).
+pub fn database(env: &Env) -> worker::Result<D1Database> {
+    env.d1("DB")
+}

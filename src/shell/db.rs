@@ -1,0 +1,91 @@
+//! Runs the core's [`Batch`]es on D1. One call here is one D1 round trip; the
+//! request context counts them for the `Server-Timing` header.
+
+use serde_json::Value;
+use worker::{D1Database, D1Type};
+
+use crate::core::sql::{Batch, Param, Row, StmtResult};
+
+/// Why a batch did not run.
+#[derive(Debug)]
+pub enum DbError {
+    /// A parameter does not fit D1's wire (an integer beyond 32 bits).
+    Param(String),
+    /// D1 refused or failed the batch; nothing in it was applied.
+    D1(String),
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbError::Param(m) => write!(f, "parameter: {m}"),
+            DbError::D1(m) => write!(f, "d1: {m}"),
+        }
+    }
+}
+
+impl DbError {
+    /// Whether the batch failed on one of our assertion guards (a trigger
+    /// that aborts with a message starting `guard:`), rather than on D1.
+    pub fn guard(&self) -> Option<&str> {
+        match self {
+            DbError::D1(m) => m.find("guard:").map(|at| m[at..].trim_end()),
+            DbError::Param(_) => None,
+        }
+    }
+}
+
+fn d1_type(param: &Param) -> Result<D1Type<'_>, DbError> {
+    Ok(match param {
+        Param::Null => D1Type::Null,
+        Param::Int(v) => D1Type::Integer(
+            i32::try_from(*v).map_err(|_| DbError::Param(format!("{v} does not fit 32 bits")))?,
+        ),
+        Param::Text(s) => D1Type::Text(s),
+    })
+}
+
+/// Runs `batch` as one transaction and returns each statement's rows and
+/// changes, in order.
+pub async fn run(db: &D1Database, batch: &Batch) -> Result<Vec<StmtResult>, DbError> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut prepared = Vec::with_capacity(batch.len());
+    for stmt in batch {
+        let args = stmt.params.iter().map(d1_type).collect::<Result<Vec<_>, _>>()?;
+        let bound = db
+            .prepare(stmt.sql)
+            .bind_refs(&args)
+            .map_err(|e| DbError::D1(format!("bind {}: {e}", stmt.sql)))?;
+        prepared.push(bound);
+    }
+    let results = db.batch(prepared).await.map_err(|e| DbError::D1(describe(&e)))?;
+    let mut out = Vec::with_capacity(results.len());
+    for result in results {
+        let rows: Vec<Row> = result
+            .results::<Value>()
+            .map_err(|e| DbError::D1(describe(&e)))?
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Object(map) => Some(map),
+                _ => None,
+            })
+            .collect();
+        let changes = result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64;
+        out.push(StmtResult { rows, changes });
+    }
+    Ok(out)
+}
+
+fn describe(error: &worker::Error) -> String {
+    match error {
+        // Not `Display`: it casts the cause to a string unchecked, which
+        // aborts the instance when D1 gives no cause.
+        worker::Error::D1(d1) => {
+            let js: &worker::js_sys::Error = d1.as_ref();
+            format!("{} ({})", String::from(js.message()), d1.cause())
+        }
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,11 @@
+//! The shell: everything that touches the Worker runtime. It turns requests
+//! into calls of the core, runs the core's SQL on D1, reads the environment,
+//! the clock and randomness, and renders pages. It decides nothing about
+//! money or order state on its own.
+
+pub mod app;
+pub mod cron;
+pub mod db;
+pub mod pages;
+pub mod routes;
+pub mod web;

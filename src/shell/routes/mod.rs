@@ -1,0 +1,58 @@
+//! The route table: one `match` from method and path to a handler. Every
+//! handler returns `Result<Response, WebError>`; this module turns errors into
+//! the error page and adds the common headers.
+
+mod health;
+mod home;
+
+use worker::{Env, Method, Request, Response};
+
+use super::app;
+use super::web::{Ctx, WebError};
+use crate::core::i18n::Lang;
+
+const SITE_CSS: &str = include_str!("../../../static/site.css");
+
+/// The Worker's fetch entry point.
+pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+    let url = req.url()?;
+    let path = url.path().to_string();
+    let method = req.method();
+
+    // Static and health routes answer even when the deployment cannot serve.
+    if method == Method::Get && path == "/static/site.css" {
+        let mut response = Response::ok(SITE_CSS)?;
+        response.headers_mut().set("Content-Type", "text/css; charset=utf-8")?;
+        response.headers_mut().set("Cache-Control", "public, max-age=3600")?;
+        return Ok(response);
+    }
+    let app = match app::get(&env).await {
+        Ok(app) => app,
+        Err(unavailable) => {
+            if path == "/healthz" {
+                return health::unavailable(&unavailable);
+            }
+            let wants_json = req
+                .headers()
+                .get("Accept")?
+                .is_some_and(|a| crate::core::accept::prefers_json(&a));
+            return WebError::Unavailable(unavailable).into_response(Lang::En, wants_json, false);
+        }
+    };
+    let db = app::database(&env)?;
+    let ctx = Ctx::new(app, env, db, &req)?;
+    let segments: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let result = match (&method, segments.as_slice()) {
+        (Method::Get, []) => home::get(&ctx).await,
+        (Method::Get, ["healthz"]) => health::get(&ctx).await,
+        _ => Err(WebError::NotFound),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(error) => {
+            let emulator = ctx.app.config.psp_mode == crate::core::config::PspMode::Emulator;
+            error.into_response(ctx.lang, ctx.wants_json, emulator)?
+        }
+    };
+    Ok(ctx.finish(response))
+}

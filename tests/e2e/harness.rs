@@ -1,0 +1,319 @@
+//! The end-to-end harness: builds the Worker once (a fast dev build), starts
+//! `wrangler dev` on a free port with a fresh local D1, applies the
+//! migrations, waits for `/healthz`, and stops the process group it started.
+//! Also a small HTTP client with a cookie jar, so tests read like a browser.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn wrangler() -> PathBuf {
+    root().join("node_modules/.bin/wrangler")
+}
+
+/// Builds the Worker (dev profile) once for the whole run.
+pub fn build_worker() -> Result<(), String> {
+    let status = Command::new("sh")
+        .arg(root().join("scripts/build"))
+        .arg("--dev")
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run scripts/build: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("scripts/build --dev failed: {status}"))
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+static STATE_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh directory for one server's local D1 state.
+pub fn fresh_state_dir(label: &str) -> Result<PathBuf, String> {
+    let n = STATE_COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir = root()
+        .join("target/e2e-state")
+        .join(format!("{}-{label}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
+/// Applies every migration to the local D1 kept in `state_dir`.
+pub fn apply_migrations(state_dir: &Path) -> Result<(), String> {
+    let output = Command::new(wrangler())
+        .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+        .arg(state_dir)
+        .current_dir(root())
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run wrangler: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "migrations failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+/// A running `wrangler dev`; stopped (with its whole process group) on drop.
+pub struct Server {
+    pub base_url: String,
+    pub state_dir: PathBuf,
+    child: Mutex<Child>,
+    log_path: PathBuf,
+}
+
+impl Server {
+    /// Starts `wrangler dev` on `state_dir` with extra `--var NAME:VALUE`s.
+    pub fn start(state_dir: PathBuf, vars: &[(&str, &str)]) -> Result<Server, String> {
+        let port = free_port()?;
+        let log_path = state_dir.join("wrangler.log");
+        let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+        let log_err = log.try_clone().map_err(|e| e.to_string())?;
+        let mut command = Command::new(wrangler());
+        command
+            .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--test-scheduled", "--show-interactive-dev-session=false"])
+            .arg("--persist-to")
+            .arg(&state_dir)
+            .current_dir(root())
+            .env("PAYBOOK_SKIP_BUILD", "1")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true")
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err);
+        for (name, value) in vars {
+            command.arg("--var").arg(format!("{name}:{value}"));
+        }
+        {
+            use std::os::unix::process::CommandExt;
+            // Its own process group, so that stopping it stops workerd too.
+            command.process_group(0);
+        }
+        let child = command.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))?;
+        let server = Server {
+            base_url: format!("http://127.0.0.1:{port}"),
+            state_dir,
+            child: Mutex::new(child),
+            log_path,
+        };
+        server.wait_until_listening()?;
+        Ok(server)
+    }
+
+    /// Waits (bounded) until the server answers `/healthz` at all; any
+    /// status counts, since some tests start servers that must answer 503.
+    fn wait_until_listening(&self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let client = Client::new(&self.base_url);
+        while Instant::now() < deadline {
+            if let Ok(mut child) = self.child.lock() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Err(format!("wrangler dev exited ({status}): {}", self.log()));
+                }
+            }
+            if client.try_get("/healthz").is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Err(format!("wrangler dev did not answer within 90 s: {}", self.log()))
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base_url)
+    }
+
+    /// The local D1 database file, for checks that must read what was stored.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        find_sqlite(&self.state_dir.join("v3/d1"))
+    }
+}
+
+fn find_sqlite(dir: &Path) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = find_sqlite(&path) {
+                return Some(found);
+            }
+        } else if path.extension().is_some_and(|e| e == "sqlite")
+            && !path.to_string_lossy().contains("metadata")
+        {
+            return Some(path);
+        }
+    }
+    None
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(mut child) = self.child.lock() {
+            let pgid = child.id();
+            let _ = Command::new("kill").arg("--").arg(format!("-{pgid}")).status();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// An answer, with its headers lower-cased.
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().filter(|(k, _)| *k == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A browser-like client: keeps cookies, never follows redirects.
+pub struct Client {
+    base_url: String,
+    agent: ureq::Agent,
+    cookies: Mutex<BTreeMap<String, String>>,
+}
+
+impl Client {
+    pub fn new(base_url: &str) -> Client {
+        Client {
+            base_url: base_url.to_string(),
+            agent: ureq::AgentBuilder::new()
+                .redirects(0)
+                .timeout(Duration::from_secs(60))
+                .build(),
+            cookies: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().ok()?.get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        if let Ok(mut jar) = self.cookies.lock() {
+            jar.insert(name.to_string(), value.to_string());
+        }
+    }
+
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> ureq::Request {
+        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base_url) };
+        let mut req = self.agent.request(method, &url);
+        let jar = self.cookies.lock().map(|j| j.clone()).unwrap_or_default();
+        if !jar.is_empty() {
+            let cookie: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            req = req.set("Cookie", &cookie.join("; "));
+        }
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        req
+    }
+
+    fn read(&self, result: Result<ureq::Response, ureq::Error>) -> Option<Resp> {
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(_)) => return None,
+        };
+        let status = response.status();
+        let mut headers = Vec::new();
+        for name in response.headers_names() {
+            for value in response.all(&name) {
+                headers.push((name.to_ascii_lowercase(), value.to_string()));
+            }
+        }
+        for cookie in headers.iter().filter(|(k, _)| k == "set-cookie").map(|(_, v)| v) {
+            let pair = cookie.split(';').next().unwrap_or("");
+            if let Some((k, v)) = pair.split_once('=') {
+                if let Ok(mut jar) = self.cookies.lock() {
+                    if cookie.to_ascii_lowercase().contains("max-age=0") {
+                        jar.remove(k.trim());
+                    } else {
+                        jar.insert(k.trim().to_string(), v.trim().to_string());
+                    }
+                }
+            }
+        }
+        let mut body = String::new();
+        let _ = response.into_reader().take(10_000_000).read_to_string(&mut body);
+        Some(Resp { status, headers, body })
+    }
+
+    pub fn try_get(&self, path: &str) -> Option<Resp> {
+        self.read(self.request("GET", path, &[]).call())
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.get_with(path, &[])
+    }
+
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        self.read(self.request("GET", path, headers).call())
+            .unwrap_or_else(|| panic!("GET {path}: no answer"))
+    }
+
+    pub fn get_json(&self, path: &str) -> Resp {
+        self.get_with(path, &[("Accept", "application/json")])
+    }
+
+    /// POSTs a form (urlencoded).
+    pub fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        self.post_form_with(path, fields, &[])
+    }
+
+    pub fn post_form_with(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+        self.read(self.request("POST", path, headers).send_form(fields))
+            .unwrap_or_else(|| panic!("POST {path}: no answer"))
+    }
+
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> Resp {
+        self.read(self.request("POST", path, &[("Content-Type", content_type)]).send_bytes(body))
+            .unwrap_or_else(|| panic!("POST {path}: no answer"))
+    }
+}
+
+/// A unique e-mail address per call, so that tests can share one server.
+pub fn unique_email(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    format!("{prefix}-{}-{n}@example.org", std::process::id())
+}

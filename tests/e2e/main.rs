@@ -1,0 +1,77 @@
+//! End-to-end tests: the real Worker under `wrangler dev` with a real local
+//! D1, driven over HTTP. One server is started for the whole run (tests use
+//! unique e-mails so that they can share it); a few tests start their own
+//! to see the worker misconfigured or its database behind.
+
+mod foundation;
+mod harness;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// What every test gets: the shared server.
+pub struct World {
+    pub server: harness::Server,
+}
+
+/// A named end-to-end test.
+pub type Test = (&'static str, fn(&World));
+
+fn all_tests() -> Vec<Test> {
+    let mut tests = Vec::new();
+    tests.extend(foundation::tests());
+    tests
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let tests = all_tests();
+    if args.list {
+        let trials = tests.iter().map(|(name, _)| Trial::test(*name, || Ok(()))).collect();
+        libtest_mimic::run(&args, trials).exit();
+    }
+    let world = match start_world() {
+        Ok(world) => Arc::new(world),
+        Err(e) => {
+            eprintln!("e2e setup failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            let world = world.clone();
+            Trial::test(name, move || {
+                catch_unwind(AssertUnwindSafe(|| test(&world))).map_err(|panic| {
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "test panicked".into());
+                    Failed::from(message)
+                })
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    if conclusion.has_failed() {
+        let log = world.server.log();
+        let tail: Vec<&str> = log.lines().rev().take(40).collect();
+        eprintln!("--- wrangler dev log (last lines) ---");
+        for line in tail.into_iter().rev() {
+            eprintln!("{line}");
+        }
+    }
+    drop(world);
+    conclusion.exit();
+}
+
+fn start_world() -> Result<World, String> {
+    harness::build_worker()?;
+    let state = harness::fresh_state_dir("main")?;
+    harness::apply_migrations(&state)?;
+    let server = harness::Server::start(state, &[])?;
+    Ok(World { server })
+}
