@@ -27,7 +27,13 @@ fn objects(conn: &Connection) -> Vec<(String, String, String)> {
         .prepare("SELECT type, name, COALESCE(sql, '') FROM sqlite_master ORDER BY type, name")
         .expect("sqlite_master");
     let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
         .expect("query");
     rows.map(|r| {
         let (t, n, sql) = r.expect("row");
@@ -41,7 +47,9 @@ fn migrations_applied_in_order_give_exactly_schema_sql() {
     let migrated = Connection::open_in_memory().expect("db");
     for file in migration_files() {
         let sql = std::fs::read_to_string(&file).expect("readable");
-        migrated.execute_batch(&sql).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        migrated
+            .execute_batch(&sql)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
     let fresh = Connection::open_in_memory().expect("db");
     let schema = std::fs::read_to_string(root().join("schema.sql")).expect("schema.sql");
@@ -63,7 +71,11 @@ fn schema_version_equals_the_number_of_migrations() {
 fn migration_files_follow_wranglers_naming() {
     for (i, file) in migration_files().iter().enumerate() {
         let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        assert!(name.starts_with(&format!("{:04}_", i + 1)), "{name} is migration {}", i + 1);
+        assert!(
+            name.starts_with(&format!("{:04}_", i + 1)),
+            "{name} is migration {}",
+            i + 1
+        );
     }
 }
 

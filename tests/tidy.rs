@@ -25,7 +25,14 @@ fn src() -> PathBuf {
 
 #[test]
 fn core_modules_never_import_the_worker_runtime() {
-    let forbidden = ["worker::", "use worker", "web_sys", "js_sys", "wasm_bindgen", "crate::shell"];
+    let forbidden = [
+        "worker::",
+        "use worker",
+        "web_sys",
+        "js_sys",
+        "wasm_bindgen",
+        "crate::shell",
+    ];
     for file in rust_files(&src().join("core")) {
         let text = std::fs::read_to_string(&file).expect("readable");
         for (n, line) in text.lines().enumerate() {
@@ -46,7 +53,11 @@ fn core_modules_never_import_the_worker_runtime() {
 fn every_module_opens_with_a_module_doc() {
     for file in rust_files(&src()) {
         let text = std::fs::read_to_string(&file).expect("readable");
-        assert!(text.starts_with("//!"), "{} has no //! module doc", file.display());
+        assert!(
+            text.starts_with("//!"),
+            "{} has no //! module doc",
+            file.display()
+        );
     }
 }
 

@@ -51,7 +51,9 @@ mod tests {
     fn json_is_chosen_only_when_preferred() {
         assert!(prefers_json("application/json"));
         assert!(prefers_json("application/json, text/html;q=0.9"));
-        assert!(!prefers_json("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"));
+        assert!(!prefers_json(
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+        ));
         assert!(!prefers_json("text/html, application/json;q=0.5"));
         assert!(!prefers_json(""));
         assert!(!prefers_json("application/json;q=0"));

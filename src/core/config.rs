@@ -96,7 +96,11 @@ impl Config {
     /// that are present but malformed.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<&'static str>> {
         let mut bad: Vec<&'static str> = Vec::new();
-        let text = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let text = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
 
         let psp_mode = match text("PSP_MODE") {
             None => PspMode::Emulator,
@@ -114,7 +118,8 @@ impl Config {
             Some(url) => NvpEndpoint::Url(url),
             None => NvpEndpoint::InProcess,
         };
-        let paypal_checkout_url = text("PAYPAL_CHECKOUT_URL").or(checkout_default.map(String::from));
+        let paypal_checkout_url =
+            text("PAYPAL_CHECKOUT_URL").or(checkout_default.map(String::from));
         let paypal_ipn_verify_url = text("PAYPAL_IPN_VERIFY_URL").or(ipn_default.map(String::from));
 
         let currency = match text("CURRENCY") {
@@ -219,8 +224,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, Vec<&'static str>> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_vars(|name| map.get(name).cloned())
     }
 
@@ -243,15 +250,24 @@ mod tests {
     fn sandbox_points_at_paypal_sandbox_unless_overridden() {
         let c = config(&[("PSP_MODE", "sandbox")]).expect("parses");
         assert_eq!(c.paypal_nvp, NvpEndpoint::Url(SANDBOX_NVP.into()));
-        let c = config(&[("PSP_MODE", "sandbox"), ("PAYPAL_NVP_URL", "http://127.0.0.1:9/nvp")])
-            .expect("parses");
-        assert_eq!(c.paypal_nvp, NvpEndpoint::Url("http://127.0.0.1:9/nvp".into()));
+        let c = config(&[
+            ("PSP_MODE", "sandbox"),
+            ("PAYPAL_NVP_URL", "http://127.0.0.1:9/nvp"),
+        ])
+        .expect("parses");
+        assert_eq!(
+            c.paypal_nvp,
+            NvpEndpoint::Url("http://127.0.0.1:9/nvp".into())
+        );
     }
 
     #[test]
     fn sandbox_and_live_without_secrets_are_misconfigured() {
         let c = config(&[("PSP_MODE", "live")]).expect("parses");
-        assert_eq!(c.missing(&Secrets::default()), vec!["SESSION_SECRET", "CREDENTIALS_KEY"]);
+        assert_eq!(
+            c.missing(&Secrets::default()),
+            vec!["SESSION_SECRET", "CREDENTIALS_KEY"]
+        );
         let emulator = config(&[]).expect("parses");
         assert!(emulator.missing(&Secrets::default()).is_empty());
     }
@@ -265,7 +281,10 @@ mod tests {
             ("PBKDF2_ITERATIONS", "200000"),
         ])
         .expect_err("refused");
-        assert_eq!(err, vec!["PSP_MODE", "CURRENCY", "MAX_AMOUNT", "PBKDF2_ITERATIONS"]);
+        assert_eq!(
+            err,
+            vec!["PSP_MODE", "CURRENCY", "MAX_AMOUNT", "PBKDF2_ITERATIONS"]
+        );
     }
 
     #[test]

@@ -65,7 +65,9 @@ fn best_accepted(header: &str) -> Option<Lang> {
     let mut best: Option<(u16, Lang)> = None;
     for entry in header.split(',') {
         let mut parts = entry.split(';');
-        let Some(lang) = parts.next().and_then(Lang::parse) else { continue };
+        let Some(lang) = parts.next().and_then(Lang::parse) else {
+            continue;
+        };
         let mut weight: u16 = 1000;
         for param in parts {
             if let Some(q) = param.trim().strip_prefix("q=") {
@@ -116,6 +118,57 @@ pub struct Texts {
     pub error_internal: &'static str,
     pub error_unavailable: &'static str,
     pub error_back_home: &'static str,
+    pub error_bad_request: &'static str,
+    pub error_csrf: &'static str,
+    pub error_too_large: &'static str,
+    pub error_rate_limited: &'static str,
+    pub error_login_required: &'static str,
+    pub form_errors_intro: &'static str,
+    pub field_email: &'static str,
+    pub field_password: &'static str,
+    pub field_password_login: &'static str,
+    pub field_api_username: &'static str,
+    pub field_api_password: &'static str,
+    pub field_api_signature: &'static str,
+    pub field_accept_terms: &'static str,
+    pub field_current_password: &'static str,
+    pub field_new_password: &'static str,
+    pub register_title: &'static str,
+    pub register_intro: &'static str,
+    pub register_emulator_hint: &'static str,
+    pub register_emulator_link: &'static str,
+    pub register_submit: &'static str,
+    pub register_initiation: &'static str,
+    pub login_title: &'static str,
+    pub login_submit: &'static str,
+    pub login_forgot: &'static str,
+    pub login_no_account: &'static str,
+    pub account_title: &'static str,
+    pub account_email: &'static str,
+    pub account_api_username: &'static str,
+    pub account_credentials_refused: &'static str,
+    pub account_password_title: &'static str,
+    pub account_password_submit: &'static str,
+    pub account_password_done: &'static str,
+    pub account_credentials_title: &'static str,
+    pub account_credentials_note: &'static str,
+    pub account_credentials_submit: &'static str,
+    pub account_credentials_done: &'static str,
+    pub reset_title: &'static str,
+    pub reset_intro: &'static str,
+    pub reset_submit: &'static str,
+    pub reset_sent: &'static str,
+    pub reset_new_title: &'static str,
+    pub reset_new_submit: &'static str,
+    pub reset_mail_subject: &'static str,
+    pub reset_mail_body: &'static str,
+    pub reset_mail_ignore: &'static str,
+    pub terms_title: &'static str,
+    pub terms_use: &'static str,
+    pub terms_risk: &'static str,
+    pub terms_privacy: &'static str,
+    pub terms_operator: &'static str,
+    pub psp_code: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -154,6 +207,57 @@ pub static EN: Texts = Texts {
     error_internal: "Something went wrong on our side. Nothing was paid or changed by this error; please try again.",
     error_unavailable: "The site is not available right now (maintenance or configuration). Please try again later.",
     error_back_home: "Back to the home page",
+    error_bad_request: "This request could not be read.",
+    error_csrf: "This form has expired or did not come from this site. Reload the page and try again.",
+    error_too_large: "This request is too large (16 KiB at most).",
+    error_rate_limited: "Too many attempts. Please wait a few minutes and try again.",
+    error_login_required: "Please log in first.",
+    form_errors_intro: "Please correct the fields marked below.",
+    field_email: "E-mail address",
+    field_password: "Password (8 to 128 characters)",
+    field_password_login: "Password",
+    field_api_username: "PayPal API username",
+    field_api_password: "PayPal API password",
+    field_api_signature: "PayPal API signature",
+    field_accept_terms: "I accept the terms of use and the risk notice.",
+    field_current_password: "Current password",
+    field_new_password: "New password (8 to 128 characters)",
+    register_title: "Register",
+    register_intro: "Register with the API credentials of your PayPal account: buyers pay you directly on PayPal with them. PayBook checks them with PayPal at once and stores them encrypted; it never shows them back.",
+    register_emulator_hint: "Demonstration mode: create an emulated PayPal account (with its API credentials) on",
+    register_emulator_link: "the emulator's account page",
+    register_submit: "Create my account",
+    register_initiation: "You receive an initiation title on registration.",
+    login_title: "Log in",
+    login_submit: "Log in",
+    login_forgot: "Forgot your password?",
+    login_no_account: "No account yet?",
+    account_title: "Your account",
+    account_email: "E-mail address",
+    account_api_username: "PayPal API username",
+    account_credentials_refused: "PayPal refuses your stored API credentials: your titles cannot be bought until you update them below.",
+    account_password_title: "Change your password",
+    account_password_submit: "Change password",
+    account_password_done: "Your password was changed. Your other sessions have ended.",
+    account_credentials_title: "Change your PayPal API credentials",
+    account_credentials_note: "Orders already made keep using the credentials they were made with.",
+    account_credentials_submit: "Check and save credentials",
+    account_credentials_done: "Your new PayPal API credentials were checked with PayPal and saved.",
+    reset_title: "Reset your password",
+    reset_intro: "Enter your e-mail address: if an account uses it, we send it a link to choose a new password, valid for one hour.",
+    reset_submit: "Send the link",
+    reset_sent: "If an account uses this address, a link was sent to it. It is valid for one hour and can be used once.",
+    reset_new_title: "Choose a new password",
+    reset_new_submit: "Save the new password",
+    reset_mail_subject: "PayBook: reset your password",
+    reset_mail_body: "Someone (probably you) asked to reset the password of your PayBook account. Open this link within one hour to choose a new password; it works once:",
+    reset_mail_ignore: "If you did not ask for this, ignore this message: nothing changes.",
+    terms_title: "Terms of use, risks and privacy",
+    terms_use: "PayBook is a free pilot service that records titles and their trades. It does not hold, transfer or receive money: every payment goes directly from the buyer to the seller through PayPal, under PayPal's own terms. The operator of this site takes no fee.",
+    terms_risk: "A title's declared value is not money and gives no right to be paid by anyone. Nothing guarantees that anyone will ever buy your title. Paying for a title can mean losing what you pay. Only pay what you can afford to lose.",
+    terms_privacy: "PayBook keeps your e-mail address, a slow hash of your password, your PayPal API credentials (encrypted), your language, your titles, orders and trades, and PayPal's trace of your payments. Public pages show e-mail addresses masked (a***@example.org). Nothing is sold or shared beyond PayPal, which processes your payments.",
+    terms_operator: "This deployment is operated by",
+    psp_code: "PayPal error",
 };
 
 pub static FR: Texts = Texts {
@@ -192,6 +296,57 @@ pub static FR: Texts = Texts {
     error_internal: "Une erreur s'est produite de notre côté. Rien n'a été payé ni modifié par cette erreur ; veuillez réessayer.",
     error_unavailable: "Le site n'est pas disponible pour le moment (maintenance ou configuration). Veuillez réessayer plus tard.",
     error_back_home: "Retour à l'accueil",
+    error_bad_request: "Cette requête n'a pas pu être lue.",
+    error_csrf: "Ce formulaire a expiré ou ne vient pas de ce site. Rechargez la page et réessayez.",
+    error_too_large: "Cette requête est trop grande (16 Kio au plus).",
+    error_rate_limited: "Trop de tentatives. Veuillez patienter quelques minutes puis réessayer.",
+    error_login_required: "Veuillez d'abord vous connecter.",
+    form_errors_intro: "Veuillez corriger les champs signalés ci-dessous.",
+    field_email: "Adresse e-mail",
+    field_password: "Mot de passe (8 à 128 caractères)",
+    field_password_login: "Mot de passe",
+    field_api_username: "Nom d'utilisateur API PayPal",
+    field_api_password: "Mot de passe API PayPal",
+    field_api_signature: "Signature API PayPal",
+    field_accept_terms: "J'accepte les conditions d'utilisation et l'avertissement sur les risques.",
+    field_current_password: "Mot de passe actuel",
+    field_new_password: "Nouveau mot de passe (8 à 128 caractères)",
+    register_title: "Inscription",
+    register_intro: "Inscrivez-vous avec les identifiants API de votre compte PayPal : les acheteurs vous paient directement sur PayPal grâce à eux. PayBook les vérifie aussitôt auprès de PayPal et les conserve chiffrés ; il ne les réaffiche jamais.",
+    register_emulator_hint: "Mode démonstration : créez un compte PayPal émulé (avec ses identifiants API) sur",
+    register_emulator_link: "la page des comptes de l'émulateur",
+    register_submit: "Créer mon compte",
+    register_initiation: "Vous recevez un titre d'initiation à l'inscription.",
+    login_title: "Connexion",
+    login_submit: "Se connecter",
+    login_forgot: "Mot de passe oublié ?",
+    login_no_account: "Pas encore de compte ?",
+    account_title: "Votre compte",
+    account_email: "Adresse e-mail",
+    account_api_username: "Nom d'utilisateur API PayPal",
+    account_credentials_refused: "PayPal refuse vos identifiants API enregistrés : vos titres ne peuvent pas être achetés tant que vous ne les avez pas mis à jour ci-dessous.",
+    account_password_title: "Changer de mot de passe",
+    account_password_submit: "Changer le mot de passe",
+    account_password_done: "Votre mot de passe a été changé. Vos autres sessions ont pris fin.",
+    account_credentials_title: "Changer vos identifiants API PayPal",
+    account_credentials_note: "Les ordres déjà passés continuent d'utiliser les identifiants avec lesquels ils ont été faits.",
+    account_credentials_submit: "Vérifier et enregistrer les identifiants",
+    account_credentials_done: "Vos nouveaux identifiants API PayPal ont été vérifiés auprès de PayPal et enregistrés.",
+    reset_title: "Réinitialiser votre mot de passe",
+    reset_intro: "Saisissez votre adresse e-mail : si un compte l'utilise, nous lui envoyons un lien pour choisir un nouveau mot de passe, valable une heure.",
+    reset_submit: "Envoyer le lien",
+    reset_sent: "Si un compte utilise cette adresse, un lien lui a été envoyé. Il est valable une heure et ne sert qu'une fois.",
+    reset_new_title: "Choisir un nouveau mot de passe",
+    reset_new_submit: "Enregistrer le nouveau mot de passe",
+    reset_mail_subject: "PayBook : réinitialiser votre mot de passe",
+    reset_mail_body: "Quelqu'un (sans doute vous) a demandé à réinitialiser le mot de passe de votre compte PayBook. Ouvrez ce lien dans l'heure pour choisir un nouveau mot de passe ; il ne sert qu'une fois :",
+    reset_mail_ignore: "Si vous n'avez rien demandé, ignorez ce message : rien ne change.",
+    terms_title: "Conditions d'utilisation, risques et vie privée",
+    terms_use: "PayBook est un service pilote gratuit qui enregistre des titres et leurs échanges. Il ne détient, ne transfère ni ne reçoit d'argent : chaque paiement va directement de l'acheteur au vendeur par PayPal, selon les conditions de PayPal. L'opérateur de ce site ne prélève aucune commission.",
+    terms_risk: "La valeur déclarée d'un titre n'est pas de l'argent et ne donne aucun droit à être payé par quiconque. Rien ne garantit que quelqu'un achètera un jour votre titre. Payer un titre peut signifier perdre ce que vous payez. Ne payez que ce que vous pouvez vous permettre de perdre.",
+    terms_privacy: "PayBook conserve votre adresse e-mail, une empreinte lente de votre mot de passe, vos identifiants API PayPal (chiffrés), votre langue, vos titres, ordres et échanges, et la trace PayPal de vos paiements. Les pages publiques affichent les adresses e-mail masquées (a***@example.org). Rien n'est vendu ni partagé au-delà de PayPal, qui traite vos paiements.",
+    terms_operator: "Ce site est exploité par",
+    psp_code: "Erreur PayPal",
 };
 
 #[cfg(test)]
@@ -200,23 +355,41 @@ mod tests {
 
     #[test]
     fn query_beats_cookie_beats_accept_language() {
-        assert_eq!(Lang::negotiate(Some("fr"), Some("en"), Some("en")), Lang::Fr);
+        assert_eq!(
+            Lang::negotiate(Some("fr"), Some("en"), Some("en")),
+            Lang::Fr
+        );
         assert_eq!(Lang::negotiate(None, Some("fr"), Some("en")), Lang::Fr);
-        assert_eq!(Lang::negotiate(None, None, Some("fr-FR,fr;q=0.9,en;q=0.8")), Lang::Fr);
+        assert_eq!(
+            Lang::negotiate(None, None, Some("fr-FR,fr;q=0.9,en;q=0.8")),
+            Lang::Fr
+        );
         assert_eq!(Lang::negotiate(None, None, None), Lang::En);
     }
 
     #[test]
     fn unknown_values_are_ignored_at_every_step() {
         assert_eq!(Lang::negotiate(Some("de"), Some("fr"), None), Lang::Fr);
-        assert_eq!(Lang::negotiate(Some("xx"), Some("??"), Some("de")), Lang::En);
+        assert_eq!(
+            Lang::negotiate(Some("xx"), Some("??"), Some("de")),
+            Lang::En
+        );
     }
 
     #[test]
     fn accept_language_weights_are_honoured() {
-        assert_eq!(Lang::negotiate(None, None, Some("en;q=0.5, fr;q=0.8")), Lang::Fr);
-        assert_eq!(Lang::negotiate(None, None, Some("de, fr;q=0.1, en;q=0.2")), Lang::En);
-        assert_eq!(Lang::negotiate(None, None, Some("fr;q=0, en;q=0.1")), Lang::En);
+        assert_eq!(
+            Lang::negotiate(None, None, Some("en;q=0.5, fr;q=0.8")),
+            Lang::Fr
+        );
+        assert_eq!(
+            Lang::negotiate(None, None, Some("de, fr;q=0.1, en;q=0.2")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::negotiate(None, None, Some("fr;q=0, en;q=0.1")),
+            Lang::En
+        );
         assert_eq!(Lang::negotiate(None, None, Some("fr;q=bogus")), Lang::En);
     }
 }

@@ -38,7 +38,9 @@ impl Isin {
         }
         let b = code.as_bytes();
         let letters_ok = b[..2].iter().all(u8::is_ascii_uppercase);
-        let nsin_ok = b[2..11].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let nsin_ok = b[2..11]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         if !letters_ok || !nsin_ok || !b[11].is_ascii_digit() {
             return Err(IsinError::Characters);
         }
@@ -110,14 +112,27 @@ mod tests {
 
     #[test]
     fn real_world_isins_validate() {
-        for code in ["US0378331005", "AU0000XVGZA3", "GB0002634946", "FR0000131104", "DE000BAY0017"] {
-            assert_eq!(Isin::parse(code).map(|i| i.to_string()), Ok(code.to_string()), "{code}");
+        for code in [
+            "US0378331005",
+            "AU0000XVGZA3",
+            "GB0002634946",
+            "FR0000131104",
+            "DE000BAY0017",
+        ] {
+            assert_eq!(
+                Isin::parse(code).map(|i| i.to_string()),
+                Ok(code.to_string()),
+                "{code}"
+            );
         }
     }
 
     #[test]
     fn input_is_trimmed_and_upper_cased() {
-        assert_eq!(Isin::parse("  us0378331005 ").map(|i| i.to_string()), Ok("US0378331005".into()));
+        assert_eq!(
+            Isin::parse("  us0378331005 ").map(|i| i.to_string()),
+            Ok("US0378331005".into())
+        );
     }
 
     #[test]
@@ -133,7 +148,17 @@ mod tests {
     #[test]
     fn issued_isins_are_paybook_and_valid_for_every_byte_pattern() {
         for seed in 0u8..=255 {
-            let random = [seed, seed.wrapping_mul(7), 3, 250, seed ^ 0x5a, 9, 36, 71, seed];
+            let random = [
+                seed,
+                seed.wrapping_mul(7),
+                3,
+                250,
+                seed ^ 0x5a,
+                9,
+                36,
+                71,
+                seed,
+            ];
             let isin = Isin::issue(random);
             assert!(isin.is_paybook());
             assert_eq!(Isin::parse(isin.as_str()), Ok(isin.clone()));

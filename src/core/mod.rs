@@ -5,11 +5,14 @@
 //! (`tests/tidy.rs` fails the build when a core module imports `worker`.)
 
 pub mod accept;
+pub mod account;
 pub mod config;
+pub mod crypto;
 pub mod i18n;
 pub mod isin;
 pub mod money;
 pub mod order;
+pub mod psp;
 pub mod rules;
 pub mod sql;
 pub mod time;

@@ -66,7 +66,9 @@ impl Amount {
             Some(_) => return Err(AmountError::Malformed),
         };
         let units: i64 = whole.parse().map_err(|_| AmountError::Malformed)?;
-        Ok(Amount { cents: units * 100 + fraction_cents })
+        Ok(Amount {
+            cents: units * 100 + fraction_cents,
+        })
     }
 
     /// Parses a machine-written decimal (`10000.00`, `1.5`, `0`), as found in
@@ -109,11 +111,15 @@ impl Amount {
     }
 
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
-        self.cents.checked_add(other.cents).map(|cents| Amount { cents })
+        self.cents
+            .checked_add(other.cents)
+            .map(|cents| Amount { cents })
     }
 
     pub fn checked_sub(self, other: Amount) -> Option<Amount> {
-        self.cents.checked_sub(other.cents).and_then(Amount::from_cents)
+        self.cents
+            .checked_sub(other.cents)
+            .and_then(Amount::from_cents)
     }
 }
 
@@ -183,7 +189,10 @@ mod tests {
 
     #[test]
     fn machine_decimals_parse_exactly() {
-        assert_eq!(Amount::parse_decimal("10000.00").map(Amount::cents), Some(1_000_000));
+        assert_eq!(
+            Amount::parse_decimal("10000.00").map(Amount::cents),
+            Some(1_000_000)
+        );
         assert_eq!(Amount::parse_decimal("1.5").map(Amount::cents), Some(150));
         assert_eq!(Amount::parse_decimal("0").map(Amount::cents), Some(0));
         assert_eq!(Amount::parse_decimal("1.005"), None);
@@ -211,7 +220,10 @@ mod tests {
 
     #[test]
     fn currency_codes_are_three_upper_case_letters() {
-        assert_eq!(Currency::parse("EUR").map(|c| c.to_string()), Some("EUR".into()));
+        assert_eq!(
+            Currency::parse("EUR").map(|c| c.to_string()),
+            Some("EUR".into())
+        );
         assert_eq!(Currency::parse("eur"), None);
         assert_eq!(Currency::parse("EURO"), None);
     }

@@ -50,7 +50,10 @@ pub enum Outcome {
     Transfer { new_value: Amount },
     /// X < V: the seller keeps the title at `seller_value` = V − X; a new
     /// title of `new_value` is issued to the buyer.
-    Split { new_value: Amount, seller_value: Amount },
+    Split {
+        new_value: Amount,
+        seller_value: Amount,
+    },
 }
 
 impl Outcome {
@@ -72,7 +75,10 @@ pub fn grown_value(paid: Amount, rate: ProfitRate) -> Amount {
 pub fn purchase_outcome(value: Amount, paid: Amount, rate: ProfitRate) -> Outcome {
     let new_value = grown_value(paid, rate);
     match value.checked_sub(paid) {
-        Some(rest) if rest > Amount::ZERO => Outcome::Split { new_value, seller_value: rest },
+        Some(rest) if rest > Amount::ZERO => Outcome::Split {
+            new_value,
+            seller_value: rest,
+        },
         _ => Outcome::Transfer { new_value },
     }
 }
@@ -93,11 +99,15 @@ mod tests {
     fn paying_the_value_or_more_transfers_the_title() {
         assert_eq!(
             purchase_outcome(amount(100), amount(100), rate(100)),
-            Outcome::Transfer { new_value: amount(200) }
+            Outcome::Transfer {
+                new_value: amount(200)
+            }
         );
         assert_eq!(
             purchase_outcome(amount(100), amount(150), rate(10)),
-            Outcome::Transfer { new_value: amount(165) }
+            Outcome::Transfer {
+                new_value: amount(165)
+            }
         );
     }
 
@@ -105,7 +115,10 @@ mod tests {
     fn paying_less_splits_the_title() {
         assert_eq!(
             purchase_outcome(amount(500), amount(120), rate(100)),
-            Outcome::Split { new_value: amount(240), seller_value: amount(380) }
+            Outcome::Split {
+                new_value: amount(240),
+                seller_value: amount(380)
+            }
         );
     }
 
@@ -127,6 +140,9 @@ mod tests {
         assert_eq!(ProfitRate::parse("1.5"), Err(ProfitRateError::NotAnInteger));
         assert_eq!(ProfitRate::parse("-1"), Err(ProfitRateError::NotAnInteger));
         assert_eq!(ProfitRate::parse("101"), Err(ProfitRateError::OutOfRange));
-        assert_eq!(ProfitRate::parse("99999999999"), Err(ProfitRateError::OutOfRange));
+        assert_eq!(
+            ProfitRate::parse("99999999999"),
+            Err(ProfitRateError::OutOfRange)
+        );
     }
 }

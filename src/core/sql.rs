@@ -128,6 +128,463 @@ pub mod boot {
     }
 }
 
+/// Sessions: known by the SHA-256 of the cookie's token; they end after 30
+/// days idle, on logout and on a password change.
+pub mod sessions {
+    use super::{Param, Stmt};
+
+    /// Idle time after which a session ends.
+    pub const IDLE_SECONDS: i64 = 30 * 86_400;
+    /// `last_seen_at` is written at most this often, so that reading pages
+    /// does not write on every request.
+    pub const TOUCH_EVERY_SECONDS: i64 = 3_600;
+
+    #[derive(serde::Deserialize, Clone, Debug)]
+    pub struct SessionRow {
+        pub client_id: i64,
+        pub email: String,
+        pub language: String,
+        pub psp_environment: String,
+        pub api_username: String,
+        pub credentials_version: i64,
+        pub credentials_status: String,
+    }
+
+    /// The live session's client, if any (`idle_cutoff` = now − 30 days).
+    pub fn lookup(token_hash: &str, idle_cutoff: &str) -> Stmt {
+        Stmt::new(
+            "SELECT c.id AS client_id, c.email, c.language, c.psp_environment, c.api_username, \
+             c.credentials_version, c.credentials_status \
+             FROM sessions s JOIN clients c ON c.id = s.client_id \
+             WHERE s.token_hash = ?1 AND s.last_seen_at >= ?2",
+            vec![Param::from(token_hash), Param::from(idle_cutoff)],
+        )
+    }
+
+    /// Moves `last_seen_at` forward when it is older than the touch interval.
+    pub fn touch(token_hash: &str, now: &str, touch_before: &str, idle_cutoff: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE sessions SET last_seen_at = ?2 \
+             WHERE token_hash = ?1 AND last_seen_at < ?3 AND last_seen_at >= ?4",
+            vec![
+                Param::from(token_hash),
+                Param::from(now),
+                Param::from(touch_before),
+                Param::from(idle_cutoff),
+            ],
+        )
+    }
+
+    /// A new session for the client with this e-mail.
+    pub fn create_for_email(token_hash: &str, email: &str, now: &str) -> Stmt {
+        Stmt::new(
+            "INSERT INTO sessions (token_hash, client_id, created_at, last_seen_at) \
+             SELECT ?1, id, ?3, ?3 FROM clients WHERE email = ?2",
+            vec![
+                Param::from(token_hash),
+                Param::from(email),
+                Param::from(now),
+            ],
+        )
+    }
+
+    pub fn delete(token_hash: &str) -> Stmt {
+        Stmt::new(
+            "DELETE FROM sessions WHERE token_hash = ?1",
+            vec![Param::from(token_hash)],
+        )
+    }
+
+    /// Ends every session of a client (password change or reset).
+    pub fn delete_all(client_id: i64) -> Stmt {
+        Stmt::new(
+            "DELETE FROM sessions WHERE client_id = ?1",
+            vec![Param::Int(client_id)],
+        )
+    }
+}
+
+/// Clients, their credentials and their initiation title.
+pub mod clients {
+    use super::{Param, Stmt};
+
+    #[derive(serde::Deserialize)]
+    pub struct Conflicts {
+        pub email_taken: i64,
+        pub api_username_taken: i64,
+    }
+
+    /// Whether the e-mail or the API username is already used (by another
+    /// client than `except_client_id`).
+    pub fn conflicts(email: &str, api_username: &str, except_client_id: i64) -> Stmt {
+        Stmt::new(
+            "SELECT EXISTS (SELECT 1 FROM clients WHERE email = ?1 AND id != ?3) AS email_taken, \
+             EXISTS (SELECT 1 FROM clients WHERE api_username = ?2 AND id != ?3) AS api_username_taken",
+            vec![Param::from(email), Param::from(api_username), Param::Int(except_client_id)],
+        )
+    }
+
+    /// What registration stores about a new client.
+    pub struct NewClient<'a> {
+        pub email: &'a str,
+        pub password_hash: &'a str,
+        pub language: &'a str,
+        pub psp_environment: &'a str,
+        pub api_username: &'a str,
+        pub sealed_secret: &'a str,
+        pub now: &'a str,
+    }
+
+    /// The client and version 1 of its credentials.
+    pub fn insert(c: &NewClient) -> Vec<Stmt> {
+        vec![
+            Stmt::new(
+                "INSERT INTO clients (email, password_hash, language, psp_environment, \
+                 api_username, credentials_version, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
+                vec![
+                    Param::from(c.email),
+                    Param::from(c.password_hash),
+                    Param::from(c.language),
+                    Param::from(c.psp_environment),
+                    Param::from(c.api_username),
+                    Param::from(c.now),
+                ],
+            ),
+            Stmt::new(
+                "INSERT INTO client_credentials (client_id, version, api_username, sealed_secret, created_at) \
+                 SELECT id, 1, ?2, ?3, ?4 FROM clients WHERE email = ?1",
+                vec![
+                    Param::from(c.email),
+                    Param::from(c.api_username),
+                    Param::from(c.sealed_secret),
+                    Param::from(c.now),
+                ],
+            ),
+        ]
+    }
+
+    #[derive(serde::Deserialize)]
+    pub struct LoginRow {
+        pub id: i64,
+        pub password_hash: String,
+        pub language: String,
+    }
+
+    pub fn by_email(email: &str) -> Stmt {
+        Stmt::new(
+            "SELECT id, password_hash, language FROM clients WHERE email = ?1",
+            vec![Param::from(email)],
+        )
+    }
+
+    #[derive(serde::Deserialize)]
+    pub struct PasswordRow {
+        pub password_hash: String,
+    }
+
+    pub fn password_of(client_id: i64) -> Stmt {
+        Stmt::new(
+            "SELECT password_hash FROM clients WHERE id = ?1",
+            vec![Param::Int(client_id)],
+        )
+    }
+
+    pub fn set_password(client_id: i64, password_hash: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE clients SET password_hash = ?2 WHERE id = ?1",
+            vec![Param::Int(client_id), Param::from(password_hash)],
+        )
+    }
+
+    pub fn set_language(client_id: i64, language: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE clients SET language = ?2 WHERE id = ?1 AND language != ?2",
+            vec![Param::Int(client_id), Param::from(language)],
+        )
+    }
+
+    /// A new version of the client's credentials; older versions stay for
+    /// the open orders made with them.
+    pub fn replace_credentials(
+        client_id: i64,
+        api_username: &str,
+        sealed_secret: &str,
+        now: &str,
+    ) -> Vec<Stmt> {
+        vec![
+            Stmt::new(
+                "UPDATE clients SET api_username = ?2, credentials_version = credentials_version + 1, \
+                 credentials_status = 'ok' WHERE id = ?1",
+                vec![Param::Int(client_id), Param::from(api_username)],
+            ),
+            Stmt::new(
+                "INSERT INTO client_credentials (client_id, version, api_username, sealed_secret, created_at) \
+                 SELECT id, credentials_version, ?2, ?3, ?4 FROM clients WHERE id = ?1",
+                vec![
+                    Param::Int(client_id),
+                    Param::from(api_username),
+                    Param::from(sealed_secret),
+                    Param::from(now),
+                ],
+            ),
+        ]
+    }
+}
+
+/// ISINs and titles.
+pub mod titles {
+    use super::{Param, Stmt};
+
+    /// Takes an ISIN for good (the primary key refuses a second taker).
+    pub fn reserve_isin(isin: &str, now: &str) -> Stmt {
+        Stmt::new(
+            "INSERT INTO isins (isin, reserved_at) VALUES (?1, ?2)",
+            vec![Param::from(isin), Param::from(now)],
+        )
+    }
+
+    /// The initiation title of the client with this e-mail.
+    pub fn issue_initiation(
+        isin: &str,
+        value_cents: i64,
+        currency: &str,
+        email: &str,
+        now: &str,
+    ) -> Stmt {
+        Stmt::new(
+            "INSERT INTO titles (isin, value_cents, currency, holder_id, issued_at, issued_by, updated_at) \
+             SELECT ?1, ?2, ?3, id, ?5, 'initiation', ?5 FROM clients WHERE email = ?4",
+            vec![
+                Param::from(isin),
+                Param::Int(value_cents),
+                Param::from(currency),
+                Param::from(email),
+                Param::from(now),
+            ],
+        )
+    }
+}
+
+/// The PSP's trace of each call (secrets removed before they get here).
+pub mod traces {
+    use super::{Param, Stmt};
+
+    pub struct Trace {
+        pub psp: &'static str,
+        pub method: &'static str,
+        pub ack: Option<String>,
+        pub error_codes: Option<String>,
+        pub correlation_id: Option<String>,
+        pub at: String,
+        /// JSON object of the request's fields, credentials removed.
+        pub request: String,
+        /// JSON object of the answer's fields; `None` when none came.
+        pub response: Option<String>,
+    }
+
+    /// A trace of a call made for the client with this e-mail.
+    pub fn insert_for_email(email: &str, t: &Trace) -> Stmt {
+        Stmt::new(
+            "INSERT INTO psp_traces (order_id, client_id, psp, method, ack, error_codes, \
+             correlation_id, at, request, response) \
+             SELECT NULL, id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM clients WHERE email = ?1",
+            vec![
+                Param::from(email),
+                Param::from(t.psp),
+                Param::from(t.method),
+                Param::from(t.ack.clone()),
+                Param::from(t.error_codes.clone()),
+                Param::from(t.correlation_id.clone()),
+                Param::from(t.at.as_str()),
+                Param::from(t.request.clone()),
+                Param::from(t.response.clone()),
+            ],
+        )
+    }
+}
+
+/// Password reset links: single use, valid one hour.
+pub mod resets {
+    use super::{Param, Stmt};
+
+    pub const VALID_SECONDS: i64 = 3_600;
+
+    pub fn create(token_hash: &str, client_id: i64, now: &str, expires_at: &str) -> Stmt {
+        Stmt::new(
+            "INSERT INTO password_resets (token_hash, client_id, created_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4)",
+            vec![
+                Param::from(token_hash),
+                Param::Int(client_id),
+                Param::from(now),
+                Param::from(expires_at),
+            ],
+        )
+    }
+
+    #[derive(serde::Deserialize)]
+    pub struct UsableReset {
+        pub client_id: i64,
+    }
+
+    /// The reset's client when the link is unused and not expired.
+    pub fn usable(token_hash: &str, now: &str) -> Stmt {
+        Stmt::new(
+            "SELECT client_id FROM password_resets \
+             WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+            vec![Param::from(token_hash), Param::from(now)],
+        )
+    }
+
+    /// Uses the link; must change one row (a guard follows it).
+    pub fn mark_used(token_hash: &str, now: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE password_resets SET used_at = ?2 \
+             WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+            vec![Param::from(token_hash), Param::from(now)],
+        )
+    }
+}
+
+/// Batch guards: placed right after a statement that must change exactly
+/// one row, it aborts (rolls back) the whole batch otherwise.
+pub fn guard_one_row_changed() -> Stmt {
+    Stmt::new("INSERT INTO guard (ok) SELECT changes() = 1", vec![])
+}
+
+/// The e-mail outbox. In emulator mode without a mail API, the outbox is the
+/// emulator's mailbox and a message counts as sent when written.
+pub mod outbox {
+    use super::{Param, Stmt};
+
+    pub struct Mail<'a> {
+        /// One e-mail per event: a repeated event writes nothing.
+        pub event_key: &'a str,
+        pub to: &'a str,
+        pub subject: &'a str,
+        pub body: &'a str,
+        pub now: &'a str,
+        pub delivered_on_write: bool,
+    }
+
+    pub fn insert(m: &Mail) -> Stmt {
+        Stmt::new(
+            "INSERT INTO outbox (event_key, to_email, subject, body, created_at, status, next_attempt_at, sent_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?6 = 1 THEN 'sent' ELSE 'pending' END, ?5, \
+             CASE WHEN ?6 = 1 THEN ?5 END) ON CONFLICT (event_key) DO NOTHING",
+            vec![
+                Param::from(m.event_key),
+                Param::from(m.to),
+                Param::from(m.subject),
+                Param::from(m.body),
+                Param::from(m.now),
+                Param::Int(i64::from(m.delivered_on_write)),
+            ],
+        )
+    }
+
+    #[derive(serde::Deserialize, serde::Serialize)]
+    pub struct Message {
+        pub to: String,
+        pub subject: String,
+        pub body: String,
+        pub sent_at: Option<String>,
+    }
+
+    /// The newest messages, optionally only those to one address.
+    pub fn mailbox(to: Option<&str>, limit: i64) -> Stmt {
+        Stmt::new(
+            "SELECT to_email AS \"to\", subject, body, sent_at FROM outbox \
+             WHERE (?1 IS NULL OR to_email = ?1) ORDER BY id DESC LIMIT ?2",
+            vec![Param::from(to), Param::Int(limit)],
+        )
+    }
+}
+
+/// The PayPal emulator's own tables (never batched with the platform's).
+pub mod emulator {
+    use super::{Param, Stmt};
+
+    #[derive(serde::Deserialize, Clone)]
+    pub struct Account {
+        pub email: String,
+        pub payer_id: String,
+        pub api_username: String,
+        pub api_password: String,
+        pub api_signature: String,
+        pub balance_cents: i64,
+        pub currency: String,
+    }
+
+    pub struct NewAccount<'a> {
+        pub email: &'a str,
+        pub payer_id: &'a str,
+        pub api_username: &'a str,
+        pub api_password: &'a str,
+        pub api_signature: &'a str,
+        pub balance_cents: i64,
+        pub currency: &'a str,
+        pub now: &'a str,
+    }
+
+    /// Creates the account unless one has this e-mail (then nothing).
+    pub fn create(a: &NewAccount) -> Stmt {
+        Stmt::new(
+            "INSERT INTO emulator_accounts (email, payer_id, api_username, api_password, \
+             api_signature, balance_cents, currency, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (email) DO NOTHING",
+            vec![
+                Param::from(a.email),
+                Param::from(a.payer_id),
+                Param::from(a.api_username),
+                Param::from(a.api_password),
+                Param::from(a.api_signature),
+                Param::Int(a.balance_cents),
+                Param::from(a.currency),
+                Param::from(a.now),
+            ],
+        )
+    }
+
+    pub fn by_email(email: &str) -> Stmt {
+        Stmt::new(
+            "SELECT email, payer_id, api_username, api_password, api_signature, balance_cents, currency \
+             FROM emulator_accounts WHERE email = ?1",
+            vec![Param::from(email)],
+        )
+    }
+
+    pub fn by_api_username(api_username: &str) -> Stmt {
+        Stmt::new(
+            "SELECT email, payer_id, api_username, api_password, api_signature, balance_cents, currency \
+             FROM emulator_accounts WHERE api_username = ?1",
+            vec![Param::from(api_username)],
+        )
+    }
+}
+
+/// Fixed-window counters that brake login, register, reset and buy.
+pub mod rate_limits {
+    use super::{Param, Stmt};
+
+    /// Counts one hit in `bucket`'s current window and returns the count.
+    pub fn hit(bucket: &str, window_start: &str) -> Stmt {
+        Stmt::new(
+            "INSERT INTO rate_limits (bucket, window_start, hits) VALUES (?1, ?2, 1) \
+             ON CONFLICT (bucket, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits",
+            vec![Param::from(bucket), Param::from(window_start)],
+        )
+    }
+
+    /// Forgets windows that ended before `before`.
+    pub fn prune(before: &str) -> Stmt {
+        Stmt::new(
+            "DELETE FROM rate_limits WHERE window_start < ?1",
+            vec![Param::from(before)],
+        )
+    }
+}
+
 /// What `/healthz` reports beyond "ok".
 pub mod health {
     use super::Stmt;
@@ -185,11 +642,23 @@ mod tests {
         let mut b = Row::new();
         b.insert("key".into(), Value::from("y"));
         b.insert("value".into(), Value::Null);
-        let result = StmtResult { rows: vec![a, b], changes: 0 };
+        let result = StmtResult {
+            rows: vec![a, b],
+            changes: 0,
+        };
         let pairs: Vec<Pair> = rows(&result).expect("rows parse");
         assert_eq!(
             pairs,
-            vec![Pair { key: "x".into(), value: Some(3) }, Pair { key: "y".into(), value: None }]
+            vec![
+                Pair {
+                    key: "x".into(),
+                    value: Some(3)
+                },
+                Pair {
+                    key: "y".into(),
+                    value: None
+                }
+            ]
         );
     }
 
@@ -197,7 +666,10 @@ mod tests {
     fn a_row_of_the_wrong_shape_is_an_error_not_a_panic() {
         let mut a = Row::new();
         a.insert("key".into(), Value::from(7));
-        let result = StmtResult { rows: vec![a], changes: 0 };
+        let result = StmtResult {
+            rows: vec![a],
+            changes: 0,
+        };
         assert!(first::<Pair>(&result).is_err());
     }
 }

@@ -117,7 +117,10 @@ mod tests {
 
     #[test]
     fn epoch_and_known_instants_format_as_iso() {
-        assert_eq!(UtcTime::from_unix_seconds(0).to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            UtcTime::from_unix_seconds(0).to_string(),
+            "1970-01-01T00:00:00Z"
+        );
         assert_eq!(
             UtcTime::from_unix_seconds(1_795_305_600).to_string(),
             "2026-11-22T00:00:00Z"

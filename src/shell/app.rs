@@ -29,7 +29,10 @@ pub struct App {
 #[derive(Debug)]
 pub enum Unavailable {
     /// Settings missing or malformed (sandbox/live without secrets, ...).
-    Misconfigured { missing: Vec<&'static str>, invalid: Vec<&'static str> },
+    Misconfigured {
+        missing: Vec<&'static str>,
+        invalid: Vec<&'static str>,
+    },
     /// Fewer migrations applied than this build expects.
     DatabaseBehind { applied: i64 },
     /// The runtime failed us (no random source).
@@ -70,8 +73,12 @@ fn read_secret(env: &Env, name: &str) -> Option<String> {
 }
 
 async fn boot(env: &Env) -> Result<App, Unavailable> {
-    let config = Config::from_vars(|name| read_var(env, name))
-        .map_err(|invalid| Unavailable::Misconfigured { missing: vec![], invalid })?;
+    let config = Config::from_vars(|name| read_var(env, name)).map_err(|invalid| {
+        Unavailable::Misconfigured {
+            missing: vec![],
+            invalid,
+        }
+    })?;
     let secrets = Secrets {
         session_secret: read_secret(env, "SESSION_SECRET"),
         credentials_key: read_secret(env, "CREDENTIALS_KEY"),
@@ -79,11 +86,15 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
     };
     let missing = config.missing(&secrets);
     if !missing.is_empty() {
-        return Err(Unavailable::Misconfigured { missing, invalid: vec![] });
+        return Err(Unavailable::Misconfigured {
+            missing,
+            invalid: vec![],
+        });
     }
-    let database = env
-        .d1("DB")
-        .map_err(|_| Unavailable::Misconfigured { missing: vec!["DB"], invalid: vec![] })?;
+    let database = env.d1("DB").map_err(|_| Unavailable::Misconfigured {
+        missing: vec!["DB"],
+        invalid: vec![],
+    })?;
 
     let random = |_| Unavailable::Runtime("no random source");
     let mut batch = vec![
@@ -92,8 +103,14 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
     ];
     if config.psp_mode == PspMode::Emulator {
         // Emulator mode needs no secrets from the operator: made once, kept.
-        batch.push(boot::ensure_setting(SETTING_SESSION_SECRET, random_hex::<32>().map_err(random)?));
-        batch.push(boot::ensure_setting(SETTING_CREDENTIALS_KEY, random_hex::<32>().map_err(random)?));
+        batch.push(boot::ensure_setting(
+            SETTING_SESSION_SECRET,
+            random_hex::<32>().map_err(random)?,
+        ));
+        batch.push(boot::ensure_setting(
+            SETTING_CREDENTIALS_KEY,
+            random_hex::<32>().map_err(random)?,
+        ));
     }
     batch.push(boot::read_settings());
     let results = db::run(&database, &batch).await.map_err(|e| {
@@ -118,11 +135,21 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         key: String,
         value: String,
     }
-    let settings: Vec<Setting> =
-        results.last().and_then(|r| sql::rows(r).ok()).unwrap_or_default();
-    let setting = |key: &str| settings.iter().find(|s| s.key == key).map(|s| s.value.clone());
+    let settings: Vec<Setting> = results
+        .last()
+        .and_then(|r| sql::rows(r).ok())
+        .unwrap_or_default();
+    let setting = |key: &str| {
+        settings
+            .iter()
+            .find(|s| s.key == key)
+            .map(|s| s.value.clone())
+    };
     let generated = |key: &str| {
-        setting(key).ok_or(Unavailable::Misconfigured { missing: vec!["settings"], invalid: vec![] })
+        setting(key).ok_or(Unavailable::Misconfigured {
+            missing: vec!["settings"],
+            invalid: vec![],
+        })
     };
 
     let session_secret = match secrets.session_secret {
@@ -134,9 +161,9 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         None => generated(SETTING_CREDENTIALS_KEY)?,
     };
     let clock_offset_seconds = match config.psp_mode {
-        PspMode::Emulator => {
-            setting(SETTING_CLOCK_OFFSET).and_then(|v| v.parse().ok()).unwrap_or(0)
-        }
+        PspMode::Emulator => setting(SETTING_CLOCK_OFFSET)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
         PspMode::Sandbox | PspMode::Live => 0,
     };
     Ok(App {
@@ -173,7 +200,10 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomUnavailable> {
 
 /// A random token of 16 or 32 bytes as lower-case hex.
 pub fn random_hex<const N: usize>() -> Result<String, RandomUnavailable> {
-    Ok(random_bytes::<N>()?.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(random_bytes::<N>()?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// The D1 binding (checked at boot).

@@ -15,7 +15,9 @@ pub async fn run(env: &Env) {
             return;
         }
     };
-    let Ok(database) = app::database(env) else { return };
+    let Ok(database) = app::database(env) else {
+        return;
+    };
     let now = app.now().to_string();
     let batch = vec![Stmt::new(
         "INSERT INTO settings (key, value) VALUES ('last_cron_at', ?1) \

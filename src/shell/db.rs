@@ -53,14 +53,21 @@ pub async fn run(db: &D1Database, batch: &Batch) -> Result<Vec<StmtResult>, DbEr
     }
     let mut prepared = Vec::with_capacity(batch.len());
     for stmt in batch {
-        let args = stmt.params.iter().map(d1_type).collect::<Result<Vec<_>, _>>()?;
+        let args = stmt
+            .params
+            .iter()
+            .map(d1_type)
+            .collect::<Result<Vec<_>, _>>()?;
         let bound = db
             .prepare(stmt.sql)
             .bind_refs(&args)
             .map_err(|e| DbError::D1(format!("bind {}: {e}", stmt.sql)))?;
         prepared.push(bound);
     }
-    let results = db.batch(prepared).await.map_err(|e| DbError::D1(describe(&e)))?;
+    let results = db
+        .batch(prepared)
+        .await
+        .map_err(|e| DbError::D1(describe(&e)))?;
     let mut out = Vec::with_capacity(results.len());
     for result in results {
         let rows: Vec<Row> = result
@@ -72,7 +79,12 @@ pub async fn run(db: &D1Database, batch: &Batch) -> Result<Vec<StmtResult>, DbEr
                 _ => None,
             })
             .collect();
-        let changes = result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64;
+        let changes = result
+            .meta()
+            .ok()
+            .flatten()
+            .and_then(|m| m.changes)
+            .unwrap_or(0) as u64;
         out.push(StmtResult { rows, changes });
     }
     Ok(out)

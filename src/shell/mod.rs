@@ -6,6 +6,9 @@
 pub mod app;
 pub mod cron;
 pub mod db;
+pub mod emulator;
 pub mod pages;
+pub mod paypal;
 pub mod routes;
 pub mod web;
+pub mod webcrypto;

@@ -13,11 +13,55 @@ use worker::{D1Database, Env, Method, Request, Response, Url};
 use super::app::{self, App, Unavailable};
 use super::db::{self, DbError};
 use super::pages::{ErrorPage, Layout};
-use crate::core::config::PspMode;
 use crate::core::accept;
+use crate::core::config::PspMode;
+use crate::core::crypto;
 use crate::core::i18n::Lang;
-use crate::core::sql::{Batch, StmtResult};
+use crate::core::sql::{self, sessions, sessions::SessionRow, Batch, StmtResult};
 use crate::core::time::UtcTime;
+
+/// The largest request body accepted (spec: 413 beyond 16 KiB).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// A posted form's fields, in order.
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    /// The field's value, or "" when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+}
+
+/// Reads an urlencoded body of at most 16 KiB (413 beyond).
+pub async fn read_form(req: &mut Request) -> Result<Form, WebError> {
+    let declared = req
+        .headers()
+        .get("Content-Length")?
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > MAX_BODY_BYTES {
+        return Err(WebError::PayloadTooLarge);
+    }
+    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+    let bytes = req.bytes().await?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(WebError::PayloadTooLarge);
+    }
+    if !bytes.is_empty() && !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(WebError::UnsupportedMediaType);
+    }
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::BadRequest)?;
+    Ok(Form(fields))
+}
 
 /// One request's context.
 pub struct Ctx {
@@ -30,11 +74,24 @@ pub struct Ctx {
     /// The language came from `?lang=`: remember it in a cookie.
     pub lang_chosen: bool,
     pub wants_json: bool,
+    /// The client's address as Cloudflare reports it, for rate limits.
+    pub client_ip: String,
     cookies: Vec<(String, String)>,
     set_cookies: RefCell<Vec<String>>,
     d1_calls: Cell<u32>,
     psp_calls: Cell<u32>,
+    emulator_d1_calls: Cell<u32>,
+    /// The session token from a cookie whose signature checks out.
+    session_token: Option<String>,
+    /// The session's client once D1 was asked (`None` inside: no session).
+    session: RefCell<Option<Option<SessionRow>>>,
+    csrf: RefCell<Option<String>>,
 }
+
+pub const SESSION_COOKIE: &str = "session";
+pub const CSRF_COOKIE: &str = "csrf";
+const SESSION_PURPOSE: &str = "session";
+const CSRF_PURPOSE: &str = "csrf";
 
 impl Ctx {
     pub fn new(app: Rc<App>, env: Env, db: D1Database, req: &Request) -> worker::Result<Ctx> {
@@ -45,7 +102,10 @@ impl Ctx {
             .query_pairs()
             .find(|(k, _)| k == "lang")
             .map(|(_, v)| v.into_owned());
-        let cookie_lang = cookies.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.clone());
+        let cookie_lang = cookies
+            .iter()
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v.clone());
         let accept_language = headers.get("Accept-Language")?;
         let lang = Lang::negotiate(
             query_lang.as_deref(),
@@ -54,6 +114,14 @@ impl Ctx {
         );
         let lang_chosen = query_lang.as_deref().and_then(Lang::parse).is_some();
         let wants_json = accept::prefers_json(&headers.get("Accept")?.unwrap_or_default());
+        let client_ip = headers
+            .get("CF-Connecting-IP")?
+            .unwrap_or_else(|| "unknown".into());
+        let session_token = cookies
+            .iter()
+            .find(|(k, _)| k == SESSION_COOKIE)
+            .and_then(|(_, v)| crypto::verify_signed(&app.session_secret, SESSION_PURPOSE, v))
+            .map(str::to_string);
         Ok(Ctx {
             app,
             env,
@@ -63,10 +131,15 @@ impl Ctx {
             lang,
             lang_chosen,
             wants_json,
+            client_ip,
             cookies,
             set_cookies: RefCell::new(Vec::new()),
             d1_calls: Cell::new(0),
             psp_calls: Cell::new(0),
+            emulator_d1_calls: Cell::new(0),
+            session_token,
+            session: RefCell::new(None),
+            csrf: RefCell::new(None),
         })
     }
 
@@ -75,12 +148,18 @@ impl Ctx {
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Whether cookies may drop `Secure`: only on a plain-HTTP localhost.
     fn is_localhost(&self) -> bool {
-        matches!(self.url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+        matches!(
+            self.url.host_str(),
+            Some("localhost" | "127.0.0.1" | "[::1]")
+        )
     }
 
     /// Queues a cookie (HttpOnly, SameSite=Lax, Secure except on localhost).
@@ -91,23 +170,168 @@ impl Ctx {
         ));
     }
 
-    /// Runs a batch: one D1 round trip.
+    /// Runs a batch: one D1 round trip. The first batch of a request with a
+    /// session cookie also looks the session up (and refreshes it), so that
+    /// a page and its session cost one round trip together.
     pub async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, WebError> {
         self.d1_calls.set(self.d1_calls.get() + 1);
+        let lookup = match (&self.session_token, self.session.borrow().is_some()) {
+            (Some(token), false) => Some(crypto::sha256_hex(token.as_bytes())),
+            _ => None,
+        };
+        let Some(token_hash) = lookup else {
+            return db::run(&self.db, batch).await.map_err(WebError::Db);
+        };
+        let now = self.now();
+        let cutoff = now.plus_seconds(-sessions::IDLE_SECONDS).to_string();
+        let touch_before = now.plus_seconds(-sessions::TOUCH_EVERY_SECONDS).to_string();
+        let mut full = Vec::with_capacity(batch.len() + 2);
+        full.push(sessions::lookup(&token_hash, &cutoff));
+        full.push(sessions::touch(
+            &token_hash,
+            &now.to_string(),
+            &touch_before,
+            &cutoff,
+        ));
+        full.extend(batch.iter().cloned());
+        let mut results = db::run(&self.db, &full).await.map_err(WebError::Db)?;
+        let rest = results.split_off(2.min(results.len()));
+        let row = results
+            .first()
+            .and_then(|r| sql::first::<SessionRow>(r).ok().flatten());
+        if row.is_none() {
+            // A cookie for a session that ended: forget it.
+            self.set_cookie(SESSION_COOKIE, "", 0);
+        }
+        *self.session.borrow_mut() = Some(row);
+        Ok(rest)
+    }
+
+    /// The signed-in client, asking D1 if no batch did yet.
+    pub async fn session(&self) -> Result<Option<SessionRow>, WebError> {
+        if self.session_token.is_none() {
+            return Ok(None);
+        }
+        if self.session.borrow().is_none() {
+            self.run(&Vec::new()).await?;
+        }
+        Ok(self.session.borrow().clone().flatten())
+    }
+
+    /// The signed-in client, or the login page (401 JSON) for this path.
+    pub async fn require_session(&self) -> Result<SessionRow, WebError> {
+        self.session()
+            .await?
+            .ok_or_else(|| WebError::LoginRequired(self.path_and_query()))
+    }
+
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+
+    /// Starts a session: the cookie carries a signed random token, D1 keeps
+    /// only its hash (the caller adds the returned hash's INSERT to its batch).
+    pub fn new_session_cookie(&self) -> Result<String, WebError> {
+        let token = app::random_hex::<32>()?;
+        let value = crypto::sign(&self.app.session_secret, SESSION_PURPOSE, &token);
+        self.set_cookie(SESSION_COOKIE, &value, sessions::IDLE_SECONDS);
+        Ok(crypto::sha256_hex(token.as_bytes()))
+    }
+
+    pub fn end_session_cookie(&self) {
+        self.set_cookie(SESSION_COOKIE, "", 0);
+    }
+
+    /// The CSRF token for this browser (double submit: the same signed value
+    /// in a cookie and in every form), made on first use.
+    pub fn csrf_token(&self) -> Result<String, WebError> {
+        if let Some(token) = self.csrf.borrow().clone() {
+            return Ok(token);
+        }
+        let existing = self
+            .cookie(CSRF_COOKIE)
+            .filter(|v| crypto::verify_signed(&self.app.session_secret, CSRF_PURPOSE, v).is_some())
+            .map(str::to_string);
+        let token = match existing {
+            Some(token) => token,
+            None => {
+                let value = crypto::sign(
+                    &self.app.session_secret,
+                    CSRF_PURPOSE,
+                    &app::random_hex::<16>()?,
+                );
+                self.set_cookie(CSRF_COOKIE, &value, 365 * 86_400);
+                value
+            }
+        };
+        *self.csrf.borrow_mut() = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Refuses a form whose `csrf_token` is not this browser's token.
+    pub fn check_csrf(&self, form: &Form) -> Result<(), WebError> {
+        let cookie = self.cookie(CSRF_COOKIE).unwrap_or("");
+        let field = form.get("csrf_token");
+        let signed =
+            crypto::verify_signed(&self.app.session_secret, CSRF_PURPOSE, cookie).is_some();
+        if signed && crypto::constant_time_eq(cookie.as_bytes(), field.as_bytes()) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden)
+        }
+    }
+
+    /// The path with its query, for `next=` after logging in.
+    pub fn path_and_query(&self) -> String {
+        match self.url.query() {
+            Some(q) => format!("{}?{q}", self.url.path()),
+            None => self.url.path().to_string(),
+        }
+    }
+
+    /// Our public base URL: `BASE_URL` when set, else the request's origin.
+    pub fn base_url(&self) -> String {
+        self.app
+            .config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| self.url.origin().ascii_serialization())
+    }
+
+    /// Runs a batch on the PayPal emulator's own tables (counted apart, so
+    /// that the platform's round trips are reported as they would be with
+    /// the real PayPal).
+    pub async fn run_emulator(&self, batch: &Batch) -> Result<Vec<StmtResult>, WebError> {
+        self.emulator_d1_calls.set(self.emulator_d1_calls.get() + 1);
         db::run(&self.db, batch).await.map_err(WebError::Db)
+    }
+
+    /// Whether e-mails stay in the outbox as the emulator's mailbox (emulator
+    /// mode without a mail API) rather than being sent by the cron.
+    pub fn mail_is_local(&self) -> bool {
+        self.app.config.psp_mode == PspMode::Emulator && self.app.config.mail_api_url.is_none()
     }
 
     pub fn count_psp_call(&self) {
         self.psp_calls.set(self.psp_calls.get() + 1);
     }
 
-    pub fn layout(&self) -> Layout {
-        Layout {
+    /// The page frame. The menu shows Account / Log out when D1 confirmed
+    /// the session, or, on pages that asked D1 nothing, when the cookie's
+    /// signature checks out.
+    pub fn layout(&self) -> Result<Layout, WebError> {
+        let signed_in = match &*self.session.borrow() {
+            Some(row) => row.is_some(),
+            None => self.session_token.is_some(),
+        };
+        Ok(Layout {
             t: self.lang.texts(),
             lang: self.lang,
             emulator: self.app.config.psp_mode == PspMode::Emulator,
             path: self.url.path().to_string(),
-        }
+            signed_in,
+            csrf_token: self.csrf_token()?,
+        })
     }
 
     /// Adds the headers every response carries.
@@ -142,9 +366,11 @@ impl Ctx {
             let _ = headers.set(
                 "Server-Timing",
                 &format!(
-                    "d1;desc=\"D1 round trips\";dur={}, psp;desc=\"PSP calls\";dur={}",
+                    "d1;desc=\"D1 round trips\";dur={}, psp;desc=\"PSP calls\";dur={}, \
+                     emulator_d1;desc=\"emulator D1 round trips\";dur={}",
                     self.d1_calls.get(),
-                    self.psp_calls.get()
+                    self.psp_calls.get(),
+                    self.emulator_d1_calls.get()
                 ),
             );
         }
@@ -153,6 +379,13 @@ impl Ctx {
         }
         response
     }
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)])
+        .map(|s| s.trim_start_matches('=').to_string())
+        .unwrap_or_default()
 }
 
 fn parse_cookies(header: &str) -> Vec<(String, String)> {
@@ -170,6 +403,15 @@ fn parse_cookies(header: &str) -> Vec<(String, String)> {
 pub enum WebError {
     NotFound,
     MethodNotAllowed,
+    /// A body we cannot read as a form.
+    BadRequest,
+    /// The CSRF token is missing or wrong.
+    Forbidden,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    /// The page needs a session: HTML goes to the login page, JSON gets 401.
+    LoginRequired(String),
     Unavailable(Unavailable),
     Db(DbError),
     Internal(String),
@@ -196,8 +438,14 @@ impl From<app::RandomUnavailable> for WebError {
 impl WebError {
     pub fn status(&self) -> u16 {
         match self {
+            WebError::BadRequest => 400,
+            WebError::LoginRequired(_) => 401,
+            WebError::Forbidden => 403,
             WebError::NotFound => 404,
             WebError::MethodNotAllowed => 405,
+            WebError::PayloadTooLarge => 413,
+            WebError::UnsupportedMediaType => 415,
+            WebError::RateLimited => 429,
             WebError::Unavailable(_) => 503,
             WebError::Db(_) | WebError::Internal(_) => 500,
         }
@@ -205,32 +453,61 @@ impl WebError {
 
     fn code(&self) -> &'static str {
         match self {
+            WebError::BadRequest => "bad_request",
+            WebError::LoginRequired(_) => "login_required",
+            WebError::Forbidden => "csrf_token_invalid",
             WebError::NotFound => "not_found",
             WebError::MethodNotAllowed => "method_not_allowed",
+            WebError::PayloadTooLarge => "payload_too_large",
+            WebError::UnsupportedMediaType => "unsupported_media_type",
+            WebError::RateLimited => "rate_limited",
             WebError::Unavailable(_) => "unavailable",
             WebError::Db(_) | WebError::Internal(_) => "internal",
         }
     }
 
     /// The error page (or JSON), logging what the user must not see.
-    pub fn into_response(self, lang: Lang, wants_json: bool, emulator: bool) -> worker::Result<Response> {
+    pub fn into_response(
+        self,
+        lang: Lang,
+        wants_json: bool,
+        emulator: bool,
+    ) -> worker::Result<Response> {
         match &self {
             WebError::Db(e) => worker::console_error!("database error: {e}"),
             WebError::Internal(e) => worker::console_error!("internal error: {e}"),
-            WebError::NotFound | WebError::MethodNotAllowed | WebError::Unavailable(_) => {}
+            _ => {}
         }
         let status = self.status();
+        if let (WebError::LoginRequired(next), false) = (&self, wants_json) {
+            let location = format!("/login?next={}", url_encode(next));
+            let mut response = Response::empty()?.with_status(303);
+            response.headers_mut().set("Location", &location)?;
+            return Ok(response);
+        }
         if wants_json {
             return Ok(Response::from_json(&json!({ "error": self.code() }))?.with_status(status));
         }
         let t = lang.texts();
         let message = match self {
             WebError::NotFound | WebError::MethodNotAllowed => t.error_not_found,
+            WebError::BadRequest | WebError::UnsupportedMediaType => t.error_bad_request,
+            WebError::Forbidden => t.error_csrf,
+            WebError::PayloadTooLarge => t.error_too_large,
+            WebError::RateLimited => t.error_rate_limited,
+            WebError::LoginRequired(_) => t.error_login_required,
             WebError::Unavailable(_) => t.error_unavailable,
             WebError::Db(_) | WebError::Internal(_) => t.error_internal,
         };
         let page = ErrorPage {
-            layout: Layout { t, lang, emulator, path: String::new() },
+            layout: Layout {
+                t,
+                lang,
+                emulator,
+                path: String::new(),
+                signed_in: false,
+                csrf_token: String::new(),
+            },
             status,
             message,
         };
@@ -268,7 +545,11 @@ mod tests {
         let c = parse_cookies("a=1; lang=fr ;bad; x=\"q\"");
         assert_eq!(
             c,
-            vec![("a".into(), "1".into()), ("lang".into(), "fr".into()), ("x".into(), "q".into())]
+            vec![
+                ("a".into(), "1".into()),
+                ("lang".into(), "fr".into()),
+                ("x".into(), "q".into())
+            ]
         );
     }
 }

@@ -37,7 +37,10 @@ pub fn build_worker() -> Result<(), String> {
 
 fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
 }
 
 static STATE_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -111,7 +114,9 @@ impl Server {
             // Its own process group, so that stopping it stops workerd too.
             command.process_group(0);
         }
-        let child = command.spawn().map_err(|e| format!("cannot start wrangler dev: {e}"))?;
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start wrangler dev: {e}"))?;
         let server = Server {
             base_url: format!("http://127.0.0.1:{port}"),
             state_dir,
@@ -138,7 +143,10 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        Err(format!("wrangler dev did not answer within 90 s: {}", self.log()))
+        Err(format!(
+            "wrangler dev did not answer within 90 s: {}",
+            self.log()
+        ))
     }
 
     pub fn log(&self) -> String {
@@ -152,6 +160,14 @@ impl Server {
     /// The local D1 database file, for checks that must read what was stored.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         find_sqlite(&self.state_dir.join("v3/d1"))
+    }
+
+    /// A read-only connection to the local D1 database: tests read what the
+    /// worker stored (hashes, sealed credentials, traces), never write.
+    pub fn db(&self) -> rusqlite::Connection {
+        let path = self.sqlite_path().expect("local D1 file exists");
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open local D1 read-only")
     }
 }
 
@@ -175,7 +191,10 @@ impl Drop for Server {
     fn drop(&mut self) {
         if let Ok(mut child) = self.child.lock() {
             let pgid = child.id();
-            let _ = Command::new("kill").arg("--").arg(format!("-{pgid}")).status();
+            let _ = Command::new("kill")
+                .arg("--")
+                .arg(format!("-{pgid}"))
+                .status();
             let _ = child.wait();
         }
     }
@@ -191,17 +210,23 @@ pub struct Resp {
 impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn headers_named(&self, name: &str) -> Vec<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().filter(|(k, _)| *k == name).map(|(_, v)| v.as_str()).collect()
+        self.headers
+            .iter()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
@@ -210,10 +235,15 @@ pub struct Client {
     base_url: String,
     agent: ureq::Agent,
     cookies: Mutex<BTreeMap<String, String>>,
+    /// Each client comes from its own address (as Cloudflare reports it in
+    /// CF-Connecting-IP), so that rate limits of one test never hit another.
+    pub ip: String,
 }
 
 impl Client {
     pub fn new(base_url: &str) -> Client {
+        static N: AtomicU64 = AtomicU64::new(1);
+        let n = N.fetch_add(1, Ordering::SeqCst);
         Client {
             base_url: base_url.to_string(),
             agent: ureq::AgentBuilder::new()
@@ -221,6 +251,7 @@ impl Client {
                 .timeout(Duration::from_secs(60))
                 .build(),
             cookies: Mutex::new(BTreeMap::new()),
+            ip: format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255),
         }
     }
 
@@ -235,8 +266,15 @@ impl Client {
     }
 
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> ureq::Request {
-        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base_url) };
-        let mut req = self.agent.request(method, &url);
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base_url)
+        };
+        let mut req = self
+            .agent
+            .request(method, &url)
+            .set("CF-Connecting-IP", &self.ip);
         let jar = self.cookies.lock().map(|j| j.clone()).unwrap_or_default();
         if !jar.is_empty() {
             let cookie: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -261,7 +299,11 @@ impl Client {
                 headers.push((name.to_ascii_lowercase(), value.to_string()));
             }
         }
-        for cookie in headers.iter().filter(|(k, _)| k == "set-cookie").map(|(_, v)| v) {
+        for cookie in headers
+            .iter()
+            .filter(|(k, _)| k == "set-cookie")
+            .map(|(_, v)| v)
+        {
             let pair = cookie.split(';').next().unwrap_or("");
             if let Some((k, v)) = pair.split_once('=') {
                 if let Ok(mut jar) = self.cookies.lock() {
@@ -274,8 +316,15 @@ impl Client {
             }
         }
         let mut body = String::new();
-        let _ = response.into_reader().take(10_000_000).read_to_string(&mut body);
-        Some(Resp { status, headers, body })
+        let _ = response
+            .into_reader()
+            .take(10_000_000)
+            .read_to_string(&mut body);
+        Some(Resp {
+            status,
+            headers,
+            body,
+        })
     }
 
     pub fn try_get(&self, path: &str) -> Option<Resp> {
@@ -300,14 +349,22 @@ impl Client {
         self.post_form_with(path, fields, &[])
     }
 
-    pub fn post_form_with(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+    pub fn post_form_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Resp {
         self.read(self.request("POST", path, headers).send_form(fields))
             .unwrap_or_else(|| panic!("POST {path}: no answer"))
     }
 
     pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> Resp {
-        self.read(self.request("POST", path, &[("Content-Type", content_type)]).send_bytes(body))
-            .unwrap_or_else(|| panic!("POST {path}: no answer"))
+        self.read(
+            self.request("POST", path, &[("Content-Type", content_type)])
+                .send_bytes(body),
+        )
+        .unwrap_or_else(|| panic!("POST {path}: no answer"))
     }
 }
 

@@ -3,6 +3,8 @@
 //! unique e-mails so that they can share it); a few tests start their own
 //! to see the worker misconfigured or its database behind.
 
+mod accounts;
+mod flows;
 mod foundation;
 mod harness;
 
@@ -22,6 +24,7 @@ pub type Test = (&'static str, fn(&World));
 fn all_tests() -> Vec<Test> {
     let mut tests = Vec::new();
     tests.extend(foundation::tests());
+    tests.extend(accounts::tests());
     tests
 }
 
@@ -29,7 +32,10 @@ fn main() {
     let args = Arguments::from_args();
     let tests = all_tests();
     if args.list {
-        let trials = tests.iter().map(|(name, _)| Trial::test(*name, || Ok(()))).collect();
+        let trials = tests
+            .iter()
+            .map(|(name, _)| Trial::test(*name, || Ok(())))
+            .collect();
         libtest_mimic::run(&args, trials).exit();
     }
     let world = match start_world() {

@@ -31,7 +31,10 @@ pub async fn get(ctx: &Ctx) -> Result<Response, WebError> {
         .unwrap_or_default();
     let lang = ctx.lang;
     let money = |cents: i64, currency: &str| {
-        format!("{} {currency}", Amount::from_cents(cents).unwrap_or_default().format(lang))
+        format!(
+            "{} {currency}",
+            Amount::from_cents(cents).unwrap_or_default().format(lang)
+        )
     };
     let trades = rows
         .into_iter()
@@ -43,6 +46,9 @@ pub async fn get(ctx: &Ctx) -> Result<Response, WebError> {
             new_isin: r.new_isin,
         })
         .collect();
-    let page = HomePage { layout: ctx.layout(), trades };
+    let page = HomePage {
+        layout: ctx.layout()?,
+        trades,
+    };
     html(200, page.render()?)
 }

@@ -2,19 +2,22 @@
 //! handler returns `Result<Response, WebError>`; this module turns errors into
 //! the error page and adds the common headers.
 
+mod account;
 mod health;
 mod home;
 
 use worker::{Env, Method, Request, Response};
 
 use super::app;
+use super::emulator;
 use super::web::{Ctx, WebError};
+use crate::core::config::PspMode;
 use crate::core::i18n::Lang;
 
 const SITE_CSS: &str = include_str!("../../../static/site.css");
 
 /// The Worker's fetch entry point.
-pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     let url = req.url()?;
     let path = url.path().to_string();
     let method = req.method();
@@ -22,8 +25,12 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     // Static and health routes answer even when the deployment cannot serve.
     if method == Method::Get && path == "/static/site.css" {
         let mut response = Response::ok(SITE_CSS)?;
-        response.headers_mut().set("Content-Type", "text/css; charset=utf-8")?;
-        response.headers_mut().set("Cache-Control", "public, max-age=3600")?;
+        response
+            .headers_mut()
+            .set("Content-Type", "text/css; charset=utf-8")?;
+        response
+            .headers_mut()
+            .set("Cache-Control", "public, max-age=3600")?;
         return Ok(response);
     }
     let app = match app::get(&env).await {
@@ -41,18 +48,46 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     };
     let db = app::database(&env)?;
     let ctx = Ctx::new(app, env, db, &req)?;
-    let segments: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let emulator = ctx.app.config.psp_mode == PspMode::Emulator;
+    let req = &mut req;
     let result = match (&method, segments.as_slice()) {
         (Method::Get, []) => home::get(&ctx).await,
         (Method::Get, ["healthz"]) => health::get(&ctx).await,
+        (Method::Get, ["register"]) => account::register_get(&ctx).await,
+        (Method::Post, ["register"]) => account::register_post(&ctx, req).await,
+        (Method::Get, ["login"]) => account::login_get(&ctx).await,
+        (Method::Post, ["login"]) => account::login_post(&ctx, req).await,
+        (Method::Post, ["logout"]) => account::logout_post(&ctx, req).await,
+        (Method::Get, ["account"]) => account::account_get(&ctx).await,
+        (Method::Post, ["account"]) => account::account_post(&ctx, req).await,
+        (Method::Get, ["password-reset"]) => account::reset_get(&ctx).await,
+        (Method::Post, ["password-reset"]) => account::reset_post(&ctx, req).await,
+        (Method::Get, ["password-reset", token]) => account::reset_token_get(&ctx, token).await,
+        (Method::Post, ["password-reset", token]) => {
+            account::reset_token_post(&ctx, req, token).await
+        }
+        (Method::Get, ["terms"]) => account::terms(&ctx),
+        // The PayPal emulator exists in emulator mode only.
+        (Method::Get, ["_emulator", "paypal", "accounts"]) if emulator => {
+            emulator::accounts_get(&ctx).await
+        }
+        (Method::Post, ["_emulator", "paypal", "accounts"]) if emulator => {
+            emulator::accounts_post(&ctx, req).await
+        }
+        (Method::Post, ["_emulator", "paypal", "nvp"]) if emulator => {
+            emulator::nvp_route(&ctx, req).await
+        }
+        (Method::Get, ["_emulator", "mail"]) if emulator => emulator::mail(&ctx).await,
         _ => Err(WebError::NotFound),
     };
     let response = match result {
         Ok(response) => response,
-        Err(error) => {
-            let emulator = ctx.app.config.psp_mode == crate::core::config::PspMode::Emulator;
-            error.into_response(ctx.lang, ctx.wants_json, emulator)?
-        }
+        Err(error) => error.into_response(ctx.lang, ctx.wants_json, emulator)?,
     };
     Ok(ctx.finish(response))
 }

@@ -1,0 +1,13 @@
+//! PayPal: the classic NVP wire format of Express Checkout (requests,
+//! answers, statuses and the typed views the platform reads), shared by the
+//! client and the built-in emulator so both speak exactly the same bytes.
+
+pub mod nvp;
+
+pub use nvp::{
+    balance, checkout_details, decode, decode_request, encode_like_paypal, payment_info,
+    set_express_checkout_answer, transaction_details, Ack, Balance, CheckoutDetails,
+    CheckoutStatus, Credentials, ErrorItem, Method, NvpError, NvpRequest, NvpResponse, PaymentInfo,
+    PaymentOutcome, PaymentStatus, PendingReason, SetExpressCheckoutAnswer, TransactionDetails,
+    VERSION,
+};
