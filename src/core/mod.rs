@@ -6,6 +6,7 @@
 
 pub mod accept;
 pub mod account;
+pub mod browse;
 pub mod config;
 pub mod crypto;
 pub mod i18n;

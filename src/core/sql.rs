@@ -609,20 +609,6 @@ pub mod health {
     }
 }
 
-/// Public reads of trades.
-pub mod trades {
-    use super::{Param, Stmt};
-
-    /// The newest trades, for the home page.
-    pub fn latest(limit: i64) -> Stmt {
-        Stmt::new(
-            "SELECT t.at, t.isin, t.amount_cents, t.currency, t.new_isin, t.new_value_cents \
-             FROM trades t ORDER BY t.at DESC, t.id DESC LIMIT ?1",
-            vec![Param::Int(limit)],
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

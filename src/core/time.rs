@@ -57,6 +57,16 @@ impl UtcTime {
         Some(UtcTime(days * 86_400 + hour * 3_600 + minute * 60 + second))
     }
 
+    /// How pages show a time: `2026-11-22 21:55 UTC` in English,
+    /// `22/11/2026 21:55 UTC` in French.
+    pub fn format(self, lang: super::i18n::Lang) -> String {
+        let (y, mo, d, h, mi, _) = self.parts();
+        match lang {
+            super::i18n::Lang::En => format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC"),
+            super::i18n::Lang::Fr => format!("{d:02}/{mo:02}/{y:04} {h:02}:{mi:02} UTC"),
+        }
+    }
+
     /// (year, month, day, hour, minute, second).
     pub fn parts(self) -> (i64, i64, i64, i64, i64, i64) {
         let days = self.0.div_euclid(86_400);
@@ -128,6 +138,19 @@ mod tests {
         assert_eq!(
             UtcTime::from_unix_seconds(951_782_400).to_string(),
             "2000-02-29T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn pages_show_times_per_language() {
+        let t = UtcTime::from_unix_seconds(1_795_305_600 + 21 * 3600 + 55 * 60);
+        assert_eq!(
+            t.format(crate::core::i18n::Lang::En),
+            "2026-11-22 21:55 UTC"
+        );
+        assert_eq!(
+            t.format(crate::core::i18n::Lang::Fr),
+            "22/11/2026 21:55 UTC"
         );
     }
 

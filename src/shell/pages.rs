@@ -4,8 +4,11 @@
 
 use askama::Template;
 
-use crate::core::account::FormErrors;
+use crate::core::account::{Email, FormErrors};
+use crate::core::browse::TradeRow;
 use crate::core::i18n::{Lang, Texts};
+use crate::core::money::Amount;
+use crate::core::time::UtcTime;
 
 /// What every page's frame (menu, banner, footer) needs.
 pub struct Layout {
@@ -19,13 +22,60 @@ pub struct Layout {
     pub csrf_token: String,
 }
 
-/// One line of a trades table, formatted for display.
+/// One line of a trades table, formatted for the page's language.
 pub struct TradeLine {
     pub at: String,
     pub isin: String,
     pub amount: String,
+    pub profit_rate: i64,
+    pub buyer: String,
+    pub seller: String,
     pub new_isin: String,
     pub new_value: String,
+    /// Empty when the title passed to the buyer.
+    pub seller_value: String,
+    pub status: &'static str,
+}
+
+impl TradeLine {
+    pub fn new(t: &TradeRow, lang: Lang) -> TradeLine {
+        let texts = lang.texts();
+        TradeLine {
+            at: UtcTime::parse(&t.at).map_or_else(|| t.at.clone(), |at| at.format(lang)),
+            isin: t.isin.clone(),
+            amount: money(t.amount_cents, &t.currency, lang),
+            profit_rate: t.profit_rate,
+            buyer: Email::masked(&t.buyer_email),
+            seller: Email::masked(&t.seller_email),
+            new_isin: t.new_isin.clone(),
+            new_value: money(t.new_value_cents, &t.currency, lang),
+            seller_value: t
+                .seller_value_cents
+                .map(|c| money(c, &t.currency, lang))
+                .unwrap_or_default(),
+            status: if t.status == "chargeback" {
+                texts.status_chargeback
+            } else {
+                texts.status_processed
+            },
+        }
+    }
+}
+
+/// `12,30 EUR` in French, `12.30 EUR` in English.
+pub fn money(cents: i64, currency: &str, lang: Lang) -> String {
+    format!(
+        "{} {currency}",
+        Amount::from_cents(cents).unwrap_or_default().format(lang)
+    )
+}
+
+/// Links to the neighbouring pages of a list.
+pub struct Pager {
+    /// The list's URL up to and including `?` or `&`.
+    pub base: String,
+    pub previous: Option<i64>,
+    pub next: Option<i64>,
 }
 
 #[derive(Template)]
@@ -33,6 +83,93 @@ pub struct TradeLine {
 pub struct HomePage {
     pub layout: Layout,
     pub trades: Vec<TradeLine>,
+}
+
+/// A title on the market, formatted.
+pub struct MarketLine {
+    pub isin: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "market.html")]
+pub struct MarketPage {
+    pub layout: Layout,
+    pub filter: String,
+    pub error: &'static str,
+    pub titles: Vec<MarketLine>,
+    pub pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "title.html")]
+pub struct TitlePage {
+    pub layout: Layout,
+    pub isin: String,
+    pub value: String,
+    pub holder: String,
+    pub issued_at: String,
+    pub split_from: Option<String>,
+    pub claimed: bool,
+    pub disputed: bool,
+    pub voided: bool,
+    pub other_currency: bool,
+    pub in_parts: bool,
+    pub buyable: bool,
+    pub trades: Vec<TradeLine>,
+    pub pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+pub struct HistoryPage {
+    pub layout: Layout,
+    pub trades: Vec<TradeLine>,
+    pub pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "claims.html")]
+pub struct ClaimsPage {
+    pub layout: Layout,
+    pub email: String,
+    pub isin_balance: String,
+    pub psp_balance: Option<String>,
+    pub psp_error: String,
+    pub titles: Vec<MarketLine>,
+}
+
+#[derive(Template)]
+#[template(path = "isin.html")]
+pub struct IsinPage {
+    pub layout: Layout,
+    pub code: String,
+    pub checked: bool,
+    pub valid: bool,
+    pub reason: &'static str,
+    pub paybook: bool,
+    pub issued: bool,
+}
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+pub struct ContactPage {
+    pub layout: Layout,
+    pub operator_name: String,
+    pub contact_email: String,
+}
+
+#[derive(Template)]
+#[template(path = "docs.html")]
+pub struct DocsPage {
+    pub layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "source.html")]
+pub struct SourcePage {
+    pub layout: Layout,
+    pub source_url: String,
 }
 
 #[derive(Template)]

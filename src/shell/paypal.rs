@@ -12,7 +12,7 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 use super::emulator;
 use super::web::Ctx;
 use crate::core::config::NvpEndpoint;
-use crate::core::psp::paypal::nvp::{NvpRequest, NvpResponse};
+use crate::core::psp::paypal::nvp::{Credentials, NvpRequest, NvpResponse};
 use crate::core::sql::traces::Trace;
 
 /// Why no answer can be believed: the outcome of the call is unknown.
@@ -135,4 +135,25 @@ fn fields_json(fields: &[(String, String)]) -> String {
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();
     serde_json::Value::Object(map).to_string()
+}
+
+/// Opens stored credentials (sealed with AES-GCM under CREDENTIALS_KEY).
+pub fn unseal(
+    credentials_key: &str,
+    api_username: &str,
+    sealed: &str,
+) -> Result<Credentials, String> {
+    #[derive(serde::Deserialize)]
+    struct Secret {
+        password: String,
+        signature: String,
+    }
+    let plain =
+        crate::core::crypto::open(credentials_key, sealed).map_err(|e| format!("unseal: {e}"))?;
+    let secret: Secret = serde_json::from_slice(&plain).map_err(|e| format!("unseal: {e}"))?;
+    Ok(Credentials {
+        username: api_username.to_string(),
+        password: secret.password,
+        signature: secret.signature,
+    })
 }

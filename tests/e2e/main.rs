@@ -4,6 +4,7 @@
 //! to see the worker misconfigured or its database behind.
 
 mod accounts;
+mod browse;
 mod flows;
 mod foundation;
 mod harness;
@@ -25,6 +26,7 @@ fn all_tests() -> Vec<Test> {
     let mut tests = Vec::new();
     tests.extend(foundation::tests());
     tests.extend(accounts::tests());
+    tests.extend(browse::tests());
     tests
 }
 

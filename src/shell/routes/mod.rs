@@ -3,8 +3,8 @@
 //! the error page and adds the common headers.
 
 mod account;
+mod browse;
 mod health;
-mod home;
 
 use worker::{Env, Method, Request, Response};
 
@@ -56,7 +56,17 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     let emulator = ctx.app.config.psp_mode == PspMode::Emulator;
     let req = &mut req;
     let result = match (&method, segments.as_slice()) {
-        (Method::Get, []) => home::get(&ctx).await,
+        (Method::Get, []) => browse::home(&ctx).await,
+        (Method::Get, ["market"]) => browse::market(&ctx).await,
+        (Method::Get, ["titles", isin]) => browse::title(&ctx, isin).await,
+        (Method::Get, ["history"]) => browse::history(&ctx).await,
+        (Method::Get, ["claims"]) => browse::claims(&ctx).await,
+        (Method::Get, ["isin"]) => browse::isin(&ctx).await,
+        (Method::Get, ["contact"]) => browse::contact(&ctx),
+        (Method::Get, ["docs"]) => browse::docs(&ctx),
+        (Method::Get, ["source"]) => browse::source(&ctx),
+        (Method::Get, ["sitemap.xml"]) => browse::sitemap(&ctx),
+        (Method::Get, ["robots.txt"]) => browse::robots(&ctx),
         (Method::Get, ["healthz"]) => health::get(&ctx).await,
         (Method::Get, ["register"]) => account::register_get(&ctx).await,
         (Method::Post, ["register"]) => account::register_post(&ctx, req).await,

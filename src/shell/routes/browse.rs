@@ -1,0 +1,420 @@
+//! The read pages: market, titles, history, claims, the ISIN check, and the
+//! static pages (contact, docs, source, sitemap, robots). Each page costs one
+//! D1 round trip (its session lookup shares the batch); `/claims` adds one
+//! GetBalance call to PayPal. JSON when the Accept header prefers it.
+
+use askama::Template;
+use serde_json::json;
+use worker::Response;
+
+use crate::core::account::Email;
+use crate::core::browse::{
+    self, ClaimRow, CredentialRow, Issued, MarketRow, Page, TitleRow, TradeRow,
+};
+use crate::core::crypto;
+use crate::core::isin::{Isin, IsinError};
+use crate::core::psp::paypal::nvp::{self, Method, NvpRequest};
+use crate::core::sql::{self, StmtResult};
+use crate::core::time::UtcTime;
+use crate::shell::pages::{
+    money, ClaimsPage, ContactPage, DocsPage, HistoryPage, IsinPage, MarketLine, MarketPage, Pager,
+    SourcePage, TitlePage, TradeLine,
+};
+use crate::shell::paypal;
+use crate::shell::web::{html, json_response, Ctx, WebError};
+
+fn query(ctx: &Ctx, name: &str) -> Option<String> {
+    ctx.url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn rows<T: serde::de::DeserializeOwned>(
+    results: &[StmtResult],
+    index: usize,
+) -> Result<Vec<T>, WebError> {
+    match results.get(index) {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string())),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The page asked for, or a 422 (page or JSON) when `?page=` is malformed.
+fn page(ctx: &Ctx) -> Result<Page, Result<Response, WebError>> {
+    Page::parse(query(ctx, "page").as_deref())
+        .ok_or_else(|| invalid(ctx, "invalid_page", ctx.lang.texts().invalid_page))
+}
+
+fn invalid(ctx: &Ctx, code: &str, message: &'static str) -> Result<Response, WebError> {
+    if ctx.wants_json {
+        return json_response(422, &json!({ "error": code, "message": message }));
+    }
+    let page = crate::shell::pages::ErrorPage {
+        layout: ctx.layout()?,
+        status: 422,
+        message,
+    };
+    html(422, page.render()?)
+}
+
+fn pager(base: String, page: Page, next: Option<i64>) -> Pager {
+    Pager {
+        base,
+        previous: (page.number() > 1).then(|| page.number() - 1),
+        next,
+    }
+}
+
+fn trade_lines(ctx: &Ctx, trades: &[TradeRow]) -> Vec<TradeLine> {
+    trades.iter().map(|t| TradeLine::new(t, ctx.lang)).collect()
+}
+
+pub async fn home(ctx: &Ctx) -> Result<Response, WebError> {
+    let results = ctx.run(&vec![browse::latest(10)]).await?;
+    let trades: Vec<TradeRow> = rows(&results, 0)?;
+    let page = crate::shell::pages::HomePage {
+        layout: ctx.layout()?,
+        trades: trade_lines(ctx, &trades),
+    };
+    html(200, page.render()?)
+}
+
+pub async fn market(ctx: &Ctx) -> Result<Response, WebError> {
+    let page_number = match page(ctx) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let typed = query(ctx, "isin").unwrap_or_default();
+    let filter = match typed.trim() {
+        "" => None,
+        code => match Isin::parse(code) {
+            Ok(isin) => Some(isin),
+            Err(_) => {
+                if ctx.wants_json {
+                    return json_response(
+                        422,
+                        &json!({ "error": "invalid_isin", "message": ctx.lang.texts().invalid_isin }),
+                    );
+                }
+                let page = MarketPage {
+                    layout: ctx.layout()?,
+                    filter: typed.clone(),
+                    error: ctx.lang.texts().invalid_isin,
+                    titles: Vec::new(),
+                    pager: pager(String::new(), Page::FIRST, None),
+                };
+                return html(422, page.render()?);
+            }
+        },
+    };
+    let results = ctx
+        .run(&vec![browse::market(
+            filter.as_ref().map(Isin::as_str),
+            page_number,
+        )])
+        .await?;
+    let (titles, next) = page_number.split(rows::<MarketRow>(&results, 0)?);
+    if ctx.wants_json {
+        return json_response(200, &browse::market_json(&titles, next));
+    }
+    let base = match &filter {
+        Some(isin) => format!("/market?isin={isin}&"),
+        None => "/market?".to_string(),
+    };
+    let page = MarketPage {
+        layout: ctx.layout()?,
+        filter: typed,
+        error: "",
+        titles: titles
+            .iter()
+            .map(|t| MarketLine {
+                isin: t.isin.clone(),
+                value: money(t.value_cents, &t.currency, ctx.lang),
+            })
+            .collect(),
+        pager: pager(base, page_number, next),
+    };
+    html(200, page.render()?)
+}
+
+pub async fn title(ctx: &Ctx, code: &str) -> Result<Response, WebError> {
+    let Ok(isin) = Isin::parse(code) else {
+        return Err(WebError::NotFound);
+    };
+    if isin.as_str() != code {
+        // One address per title: the canonical upper-case ISIN.
+        return crate::shell::web::see_other(&format!("/titles/{isin}"));
+    }
+    let page_number = match page(ctx) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let results = ctx
+        .run(&vec![
+            browse::title(isin.as_str()),
+            browse::trades_of(isin.as_str(), page_number),
+        ])
+        .await?;
+    let Some(title) = rows::<TitleRow>(&results, 0)?.into_iter().next() else {
+        return Err(WebError::NotFound);
+    };
+    let (trades, next) = page_number.split(rows::<TradeRow>(&results, 1)?);
+    if ctx.wants_json {
+        return json_response(200, &browse::title_json(&title, &trades, next));
+    }
+    let config = &ctx.app.config;
+    let other_currency = title.currency != config.currency.as_str();
+    let in_parts = title.value_cents > config.max_amount.cents();
+    let voided = title.status == "voided";
+    let page = TitlePage {
+        layout: ctx.layout()?,
+        isin: title.isin.clone(),
+        value: money(title.value_cents, &title.currency, ctx.lang),
+        holder: Email::masked(&title.holder_email),
+        issued_at: UtcTime::parse(&title.issued_at)
+            .map_or(title.issued_at.clone(), |t| t.format(ctx.lang)),
+        split_from: title.parent_isin.clone(),
+        claimed: title.claimed != 0,
+        disputed: title.disputed != 0,
+        voided,
+        other_currency,
+        in_parts,
+        buyable: !other_currency && !voided && title.value_cents > 0,
+        trades: trade_lines(ctx, &trades),
+        pager: pager(format!("/titles/{isin}?"), page_number, next),
+    };
+    html(200, page.render()?)
+}
+
+pub async fn history(ctx: &Ctx) -> Result<Response, WebError> {
+    let page_number = match page(ctx) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let results = ctx.run(&vec![browse::history(page_number)]).await?;
+    let (trades, next) = page_number.split(rows::<TradeRow>(&results, 0)?);
+    if ctx.wants_json {
+        return json_response(200, &browse::history_json(&trades, next));
+    }
+    let page = HistoryPage {
+        layout: ctx.layout()?,
+        trades: trade_lines(ctx, &trades),
+        pager: pager("/history?".into(), page_number, next),
+    };
+    html(200, page.render()?)
+}
+
+/// My titles and balances: one D1 round trip (session, titles, credentials),
+/// then GetBalance with my current credentials (5 s at most). When PayPal
+/// cannot be asked, the page still answers, saying why.
+pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
+    let Some(token) = ctx.session_token() else {
+        return Err(WebError::LoginRequired(ctx.path_and_query()));
+    };
+    let token_hash = crypto::sha256_hex(token.as_bytes());
+    let results = ctx
+        .run(&vec![
+            browse::claims(&token_hash),
+            browse::current_credentials(&token_hash),
+        ])
+        .await?;
+    let me = ctx.require_session().await?;
+    let titles: Vec<ClaimRow> = rows(&results, 0)?;
+    let credentials: Option<CredentialRow> = rows(&results, 1)?.into_iter().next();
+    let currency = ctx.app.config.currency.as_str();
+    let isin_balance_cents = browse::isin_balance_cents(&titles, currency);
+
+    let (psp_balance, psp_error) = match credentials {
+        None => (
+            None,
+            Some((
+                "no_credentials".to_string(),
+                "no stored credentials".to_string(),
+            )),
+        ),
+        Some(row) => match paypal::unseal(
+            &ctx.app.credentials_key,
+            &row.api_username,
+            &row.sealed_secret,
+        ) {
+            Err(e) => {
+                worker::console_error!("claims: {e}");
+                (
+                    None,
+                    Some((
+                        "credentials_unreadable".to_string(),
+                        "stored credentials cannot be read".to_string(),
+                    )),
+                )
+            }
+            Ok(credentials) => {
+                let request = NvpRequest::new(Method::GetBalance, &credentials)
+                    .field("RETURNALLCURRENCIES", "0");
+                match paypal::call(ctx, &request, paypal::BALANCE_TIMEOUT).await {
+                    Ok(answer) if answer.is_success() => match nvp::balance(&answer) {
+                        Ok(b) => (Some((b.amount, b.currency)), None),
+                        Err(e) => (None, Some(("psp_answer".to_string(), e.to_string()))),
+                    },
+                    Ok(answer) => {
+                        let e = answer.first_error();
+                        (
+                            None,
+                            Some((
+                                e.as_ref().map_or("psp".into(), |e| e.code.clone()),
+                                e.map_or(String::new(), |e| e.long_message),
+                            )),
+                        )
+                    }
+                    Err(no_answer) => (
+                        None,
+                        Some(("psp_unreachable".to_string(), no_answer.describe())),
+                    ),
+                }
+            }
+        },
+    };
+    if ctx.wants_json {
+        return json_response(
+            200,
+            &json!({
+                "email": me.email,
+                "isin_balance": crate::core::money::Amount::from_cents(isin_balance_cents).unwrap_or_default().to_plain(),
+                "currency": currency,
+                "psp_balance": psp_balance.as_ref().map(|(a, _)| a.to_plain()),
+                "psp_currency": psp_balance.as_ref().map(|(_, c)| c.clone()),
+                "psp_error": psp_error.as_ref().map(|(code, message)| json!({ "code": code, "message": message })),
+                "titles": titles.iter().map(|t| json!({
+                    "isin": t.isin,
+                    "value": crate::core::money::Amount::from_cents(t.value_cents).unwrap_or_default().to_plain(),
+                    "currency": t.currency,
+                    "claimed": t.claimed != 0,
+                    "disputed": t.disputed != 0,
+                })).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    let page = ClaimsPage {
+        layout: ctx.layout()?,
+        email: me.email.clone(),
+        isin_balance: money(isin_balance_cents, currency, ctx.lang),
+        psp_balance: psp_balance.map(|(a, c)| money(a.cents(), &c, ctx.lang)),
+        psp_error: psp_error
+            .map(|(code, message)| format!("{code}: {message}"))
+            .unwrap_or_default(),
+        titles: titles
+            .iter()
+            .map(|t| MarketLine {
+                isin: t.isin.clone(),
+                value: money(t.value_cents, &t.currency, ctx.lang),
+            })
+            .collect(),
+    };
+    html(200, page.render()?)
+}
+
+/// `/isin?code=`: always 200, with the reason when the code is not an ISIN.
+pub async fn isin(ctx: &Ctx) -> Result<Response, WebError> {
+    let typed = query(ctx, "code");
+    let code = typed.as_deref().unwrap_or("").trim().to_ascii_uppercase();
+    let parsed = Isin::parse(&code);
+    let issued = match &parsed {
+        Ok(isin) => {
+            let results = ctx.run(&vec![browse::issued(isin.as_str())]).await?;
+            rows::<Issued>(&results, 0)?
+                .first()
+                .is_some_and(|i| i.issued != 0)
+        }
+        Err(_) => false,
+    };
+    let reason = parsed.as_ref().err().map(|e| e.as_str());
+    let paybook = code.starts_with("ZZ");
+    if ctx.wants_json {
+        return json_response(
+            200,
+            &json!({ "code": code, "valid": parsed.is_ok(), "reason": reason, "paybook": paybook, "issued": issued }),
+        );
+    }
+    let t = ctx.lang.texts();
+    let page = IsinPage {
+        layout: ctx.layout()?,
+        checked: typed.is_some(),
+        valid: parsed.is_ok(),
+        reason: match parsed.err() {
+            Some(IsinError::Length) => t.isin_reason_length,
+            Some(IsinError::Characters) => t.isin_reason_characters,
+            Some(IsinError::CheckDigit) => t.isin_reason_check_digit,
+            None => "",
+        },
+        paybook,
+        issued,
+        code,
+    };
+    html(200, page.render()?)
+}
+
+pub fn contact(ctx: &Ctx) -> Result<Response, WebError> {
+    let page = ContactPage {
+        layout: ctx.layout()?,
+        operator_name: ctx.app.config.operator_name.clone(),
+        contact_email: ctx.app.config.contact_email.clone(),
+    };
+    html(200, page.render()?)
+}
+
+pub fn docs(ctx: &Ctx) -> Result<Response, WebError> {
+    html(
+        200,
+        DocsPage {
+            layout: ctx.layout()?,
+        }
+        .render()?,
+    )
+}
+
+pub fn source(ctx: &Ctx) -> Result<Response, WebError> {
+    let page = SourcePage {
+        layout: ctx.layout()?,
+        source_url: ctx.app.config.source_url.clone(),
+    };
+    html(200, page.render()?)
+}
+
+const PUBLIC_PATHS: [&str; 10] = [
+    "/",
+    "/market",
+    "/history",
+    "/isin",
+    "/register",
+    "/login",
+    "/terms",
+    "/contact",
+    "/docs",
+    "/source",
+];
+
+pub fn sitemap(ctx: &Ctx) -> Result<Response, WebError> {
+    let base = ctx.base_url();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for path in PUBLIC_PATHS {
+        xml.push_str(&format!("<url><loc>{base}{path}</loc></url>\n"));
+    }
+    xml.push_str("</urlset>\n");
+    let mut response = Response::ok(xml)?;
+    response
+        .headers_mut()
+        .set("Content-Type", "application/xml; charset=utf-8")?;
+    Ok(response)
+}
+
+pub fn robots(ctx: &Ctx) -> Result<Response, WebError> {
+    let text = format!(
+        "User-agent: *\nDisallow: /_emulator/\nDisallow: /account\nDisallow: /orders\nDisallow: /claims\nDisallow: /psp/\nSitemap: {}/sitemap.xml\n",
+        ctx.base_url()
+    );
+    let mut response = Response::ok(text)?;
+    response
+        .headers_mut()
+        .set("Content-Type", "text/plain; charset=utf-8")?;
+    Ok(response)
+}
