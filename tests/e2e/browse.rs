@@ -396,7 +396,7 @@ fn static_pages_exist_in_both_languages_with_the_menu(world: &World) {
         );
         assert!(r.body.contains(">Mes créances</a>"), "{path} menu fr");
     }
-    let docs = client.get("/docs");
+    let docs = client.get("/docs?lang=en");
     assert!(docs.body.contains("You can lose what you pay."));
 }
 
