@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// The number of files in `migrations/`; the worker answers 503 while the
 /// database has fewer applied (a test keeps the two equal).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// A bound parameter. D1 has no 64-bit integers on its wire (numbers are
 /// JavaScript doubles), so integers are checked to fit in 32 bits by the
@@ -382,6 +382,26 @@ pub mod traces {
         pub response: Option<String>,
     }
 
+    /// A trace of a call made for an order.
+    pub fn insert_for_order(order_id: &str, t: &Trace) -> Stmt {
+        Stmt::new(
+            "INSERT INTO psp_traces (order_id, client_id, psp, method, ack, error_codes, \
+             correlation_id, at, request, response) \
+             VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            vec![
+                Param::from(order_id),
+                Param::from(t.psp),
+                Param::from(t.method),
+                Param::from(t.ack.clone()),
+                Param::from(t.error_codes.clone()),
+                Param::from(t.correlation_id.clone()),
+                Param::from(t.at.as_str()),
+                Param::from(t.request.clone()),
+                Param::from(t.response.clone()),
+            ],
+        )
+    }
+
     /// A trace of a call made for the client with this e-mail.
     pub fn insert_for_email(email: &str, t: &Trace) -> Stmt {
         Stmt::new(
@@ -491,6 +511,53 @@ pub mod outbox {
         pub sent_at: Option<String>,
     }
 
+    /// Attempts before an e-mail is given up.
+    pub const MAX_ATTEMPTS: i64 = 10;
+
+    /// How long to wait after the `attempts`-th failure: 1, 2, 4, ... minutes,
+    /// at most 6 hours; `None` once the limit is reached (given up).
+    pub fn retry_after_seconds(attempts: i64) -> Option<i64> {
+        if attempts >= MAX_ATTEMPTS {
+            return None;
+        }
+        let exponent = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+        Some((60_i64 << exponent).min(6 * 3_600))
+    }
+
+    #[derive(serde::Deserialize)]
+    pub struct Due {
+        pub id: i64,
+        pub to_email: String,
+        pub subject: String,
+        pub body: String,
+        pub attempts: i64,
+    }
+
+    pub fn due(now: &str, limit: i64) -> Stmt {
+        Stmt::new(
+            "SELECT id, to_email, subject, body, attempts FROM outbox \
+             WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2",
+            vec![Param::from(now), Param::Int(limit)],
+        )
+    }
+
+    pub fn mark_sent(id: i64, now: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND status = 'pending'",
+            vec![Param::Int(id), Param::from(now)],
+        )
+    }
+
+    /// Records a failed attempt: retried at `next_attempt_at`, or given up.
+    pub fn mark_failed_attempt(id: i64, next_attempt_at: Option<&str>, error: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, \
+             status = CASE WHEN ?2 IS NULL THEN 'failed' ELSE 'pending' END, \
+             next_attempt_at = COALESCE(?2, next_attempt_at) WHERE id = ?1 AND status = 'pending'",
+            vec![Param::Int(id), Param::from(next_attempt_at), Param::from(error)],
+        )
+    }
+
     /// The newest messages, optionally only those to one address.
     pub fn mailbox(to: Option<&str>, limit: i64) -> Stmt {
         Stmt::new(
@@ -501,12 +568,15 @@ pub mod outbox {
     }
 }
 
-/// The PayPal emulator's own tables (never batched with the platform's).
+/// The PayPal emulator's own tables (never batched with the platform's):
+/// accounts, Express Checkout sessions, payments, one-shot faults and the
+/// IPN messages it sends; and the clock offset it moves.
 pub mod emulator {
     use super::{Param, Stmt};
 
-    #[derive(serde::Deserialize, Clone)]
+    #[derive(serde::Deserialize, Clone, Debug)]
     pub struct Account {
+        pub id: i64,
         pub email: String,
         pub payer_id: String,
         pub api_username: String,
@@ -548,7 +618,7 @@ pub mod emulator {
 
     pub fn by_email(email: &str) -> Stmt {
         Stmt::new(
-            "SELECT email, payer_id, api_username, api_password, api_signature, balance_cents, currency \
+            "SELECT id, email, payer_id, api_username, api_password, api_signature, balance_cents, currency \
              FROM emulator_accounts WHERE email = ?1",
             vec![Param::from(email)],
         )
@@ -556,9 +626,471 @@ pub mod emulator {
 
     pub fn by_api_username(api_username: &str) -> Stmt {
         Stmt::new(
-            "SELECT email, payer_id, api_username, api_password, api_signature, balance_cents, currency \
+            "SELECT id, email, payer_id, api_username, api_password, api_signature, balance_cents, currency \
              FROM emulator_accounts WHERE api_username = ?1",
             vec![Param::from(api_username)],
+        )
+    }
+
+    // -- Clock ---------------------------------------------------------------
+
+    #[derive(serde::Deserialize)]
+    pub struct ClockOffset {
+        pub value: String,
+    }
+
+    /// The persisted clock offset (`settings.clock_offset_seconds`), read so
+    /// that every isolate sees the emulator's clock moves.
+    pub fn clock_offset() -> Stmt {
+        Stmt::new(
+            "SELECT value FROM settings WHERE key = 'clock_offset_seconds'",
+            vec![],
+        )
+    }
+
+    /// Adds `seconds` to the persisted offset and returns the new total.
+    /// The amount travels as text: it may not fit D1's 32-bit integers.
+    pub fn advance_clock(seconds: i64) -> Stmt {
+        Stmt::new(
+            "INSERT INTO settings (key, value) VALUES ('clock_offset_seconds', CAST(CAST(?1 AS INTEGER) AS TEXT)) \
+             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + CAST(?1 AS INTEGER) AS TEXT) \
+             RETURNING value",
+            vec![Param::Text(seconds.to_string())],
+        )
+    }
+
+    // -- Faults --------------------------------------------------------------
+
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug)]
+    pub struct Fault {
+        pub id: i64,
+        pub method: String,
+        pub token: Option<String>,
+        pub api_username: Option<String>,
+        pub error_code: Option<String>,
+        pub payment_status: Option<String>,
+        pub pending_reason: Option<String>,
+        pub drop_answer: i64,
+        pub created_at: String,
+    }
+
+    pub struct NewFault<'a> {
+        pub method: &'a str,
+        pub token: Option<&'a str>,
+        pub api_username: Option<&'a str>,
+        pub error_code: Option<&'a str>,
+        pub payment_status: Option<&'a str>,
+        pub pending_reason: Option<&'a str>,
+        pub drop_answer: bool,
+        pub now: &'a str,
+    }
+
+    pub fn insert_fault(f: &NewFault) -> Stmt {
+        Stmt::new(
+            "INSERT INTO emulator_faults (method, token, api_username, error_code, payment_status, \
+             pending_reason, drop_answer, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             RETURNING id, method, token, api_username, error_code, payment_status, pending_reason, drop_answer, created_at",
+            vec![
+                Param::from(f.method),
+                Param::from(f.token),
+                Param::from(f.api_username),
+                Param::from(f.error_code),
+                Param::from(f.payment_status),
+                Param::from(f.pending_reason),
+                Param::Int(i64::from(f.drop_answer)),
+                Param::from(f.now),
+            ],
+        )
+    }
+
+    /// The oldest fault for a call of `method` with this token and these
+    /// credentials (a fault without token or api_username matches any).
+    pub fn matching_fault(method: &str, token: Option<&str>, api_username: &str) -> Stmt {
+        Stmt::new(
+            "SELECT id, method, token, api_username, error_code, payment_status, pending_reason, drop_answer, created_at \
+             FROM emulator_faults WHERE method = ?1 AND (token IS NULL OR token = ?2) \
+             AND (api_username IS NULL OR api_username = ?3) ORDER BY id LIMIT 1",
+            vec![Param::from(method), Param::from(token), Param::from(api_username)],
+        )
+    }
+
+    /// Consumes a fault; one call only gets it (changes = 1).
+    pub fn take_fault(id: i64) -> Stmt {
+        Stmt::new(
+            "DELETE FROM emulator_faults WHERE id = ?1",
+            vec![Param::Int(id)],
+        )
+    }
+
+    /// Pending faults, oldest first, optionally only those for a token or
+    /// for an API username.
+    pub fn list_faults(token: Option<&str>, api_username: Option<&str>) -> Stmt {
+        Stmt::new(
+            "SELECT id, method, token, api_username, error_code, payment_status, pending_reason, drop_answer, created_at \
+             FROM emulator_faults WHERE (?1 IS NULL OR token = ?1) AND (?2 IS NULL OR api_username = ?2) \
+             ORDER BY id LIMIT 500",
+            vec![Param::from(token), Param::from(api_username)],
+        )
+    }
+
+    pub fn clear_faults(token: Option<&str>, api_username: Option<&str>) -> Stmt {
+        Stmt::new(
+            "DELETE FROM emulator_faults WHERE (?1 IS NULL OR token = ?1) AND (?2 IS NULL OR api_username = ?2)",
+            vec![Param::from(token), Param::from(api_username)],
+        )
+    }
+
+    // -- Checkouts -----------------------------------------------------------
+
+    /// A checkout with its receiver and (once approved) its payer.
+    #[derive(serde::Deserialize, Clone, Debug, PartialEq, Eq)]
+    pub struct Checkout {
+        pub token: String,
+        pub receiver_account_id: i64,
+        pub receiver_email: String,
+        pub receiver_payer_id: String,
+        pub receiver_currency: String,
+        pub amount_cents: i64,
+        pub currency: String,
+        pub invnum: Option<String>,
+        pub custom: Option<String>,
+        pub notify_url: Option<String>,
+        pub return_url: String,
+        pub cancel_url: String,
+        pub locale_code: Option<String>,
+        pub created_at: String,
+        /// `created`, `approved` or `completed`.
+        pub status: String,
+        pub payer_account_id: Option<i64>,
+        pub payer_email: Option<String>,
+        pub payer_payer_id: Option<String>,
+        pub payer_balance_cents: Option<i64>,
+        pub payer_currency: Option<String>,
+        pub transaction_id: Option<String>,
+        pub msgsubid: Option<String>,
+        /// The paying call's answer without envelope (JSON), for 11607.
+        pub answer: Option<String>,
+        pub attempts: i64,
+    }
+
+    pub fn checkout_by_token(token: &str) -> Stmt {
+        Stmt::new(
+            "SELECT c.token, c.receiver_account_id, r.email AS receiver_email, \
+             r.payer_id AS receiver_payer_id, r.currency AS receiver_currency, c.amount_cents, \
+             c.currency, c.invnum, c.custom, c.notify_url, c.return_url, c.cancel_url, \
+             c.locale_code, c.created_at, c.status, c.payer_account_id, p.email AS payer_email, \
+             p.payer_id AS payer_payer_id, p.balance_cents AS payer_balance_cents, \
+             p.currency AS payer_currency, c.transaction_id, c.msgsubid, c.answer, c.attempts \
+             FROM emulator_checkouts c JOIN emulator_accounts r ON r.id = c.receiver_account_id \
+             LEFT JOIN emulator_accounts p ON p.id = c.payer_account_id WHERE c.token = ?1",
+            vec![Param::from(token)],
+        )
+    }
+
+    pub struct NewCheckout<'a> {
+        pub token: &'a str,
+        pub receiver_account_id: i64,
+        pub amount_cents: i64,
+        pub currency: &'a str,
+        pub invnum: Option<&'a str>,
+        pub custom: Option<&'a str>,
+        pub notify_url: Option<&'a str>,
+        pub return_url: &'a str,
+        pub cancel_url: &'a str,
+        pub locale_code: Option<&'a str>,
+        pub now: &'a str,
+    }
+
+    pub fn insert_checkout(c: &NewCheckout) -> Stmt {
+        Stmt::new(
+            "INSERT INTO emulator_checkouts (token, receiver_account_id, amount_cents, currency, \
+             invnum, custom, notify_url, return_url, cancel_url, locale_code, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            vec![
+                Param::from(c.token),
+                Param::Int(c.receiver_account_id),
+                Param::Int(c.amount_cents),
+                Param::from(c.currency),
+                Param::from(c.invnum),
+                Param::from(c.custom),
+                Param::from(c.notify_url),
+                Param::from(c.return_url),
+                Param::from(c.cancel_url),
+                Param::from(c.locale_code),
+                Param::from(c.now),
+            ],
+        )
+    }
+
+    /// The buyer with this e-mail approves the checkout (again, possibly as
+    /// another payer, until it is paid); nothing when the token is paid,
+    /// expired (`created_after` = now − 3 h) or the e-mail unknown.
+    pub fn approve_checkout(token: &str, email: &str, now: &str, created_after: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE emulator_checkouts SET status = 'approved', approved_at = ?3, \
+             payer_account_id = (SELECT id FROM emulator_accounts WHERE email = ?2) \
+             WHERE token = ?1 AND status != 'completed' AND created_at >= ?4 \
+             AND EXISTS (SELECT 1 FROM emulator_accounts WHERE email = ?2)",
+            vec![
+                Param::from(token),
+                Param::from(email),
+                Param::from(now),
+                Param::from(created_after),
+            ],
+        )
+    }
+
+    /// Counts a refused DoExpressCheckoutPayment on the token.
+    pub fn count_attempt(token: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE emulator_checkouts SET attempts = attempts + 1 WHERE token = ?1",
+            vec![Param::from(token)],
+        )
+    }
+
+    /// Marks the checkout paid by this payer; changes no row when another
+    /// call paid it first or the approval changed (a guard follows).
+    pub fn complete_checkout(
+        token: &str,
+        payer_account_id: i64,
+        transaction_id: &str,
+        msgsubid: Option<&str>,
+        answer: &str,
+    ) -> Stmt {
+        Stmt::new(
+            "UPDATE emulator_checkouts SET status = 'completed', transaction_id = ?3, msgsubid = ?4, \
+             answer = ?5, attempts = attempts + 1 \
+             WHERE token = ?1 AND status = 'approved' AND payer_account_id = ?2",
+            vec![
+                Param::from(token),
+                Param::Int(payer_account_id),
+                Param::from(transaction_id),
+                Param::from(msgsubid),
+                Param::from(answer),
+            ],
+        )
+    }
+
+    /// Takes `cents` from an account; no row when it lacks them (a guard
+    /// follows, so that a balance never goes negative).
+    pub fn debit(account_id: i64, cents: i64) -> Stmt {
+        Stmt::new(
+            "UPDATE emulator_accounts SET balance_cents = balance_cents - ?2 \
+             WHERE id = ?1 AND balance_cents >= ?2",
+            vec![Param::Int(account_id), Param::Int(cents)],
+        )
+    }
+
+    pub fn credit(account_id: i64, cents: i64) -> Stmt {
+        Stmt::new(
+            "UPDATE emulator_accounts SET balance_cents = balance_cents + ?2 WHERE id = ?1",
+            vec![Param::Int(account_id), Param::Int(cents)],
+        )
+    }
+
+    // -- Transactions --------------------------------------------------------
+
+    /// A payment with its payer and receiver.
+    #[derive(serde::Deserialize, Clone, Debug, PartialEq, Eq)]
+    pub struct Transaction {
+        pub id: String,
+        pub token: String,
+        pub payer_account_id: i64,
+        pub payer_email: String,
+        pub payer_payer_id: String,
+        pub receiver_account_id: i64,
+        pub receiver_email: String,
+        pub receiver_payer_id: String,
+        pub amount_cents: i64,
+        pub currency: String,
+        pub invnum: Option<String>,
+        pub custom: Option<String>,
+        pub notify_url: Option<String>,
+        pub locale_code: Option<String>,
+        /// NVP spelling: `Completed`, `Pending`, `Reversed`, `Refunded`,
+        /// `Canceled-Reversal`, ...
+        pub status: String,
+        pub pending_reason: String,
+        pub reason_code: String,
+        /// 1 while the amount is in the receiver's balance.
+        pub settled: i64,
+        pub order_time: String,
+        pub payer_balance_cents: i64,
+        pub receiver_balance_cents: i64,
+    }
+
+    pub fn transaction_by_id(id: &str) -> Stmt {
+        Stmt::new(
+            "SELECT t.id, t.token, t.payer_account_id, p.email AS payer_email, \
+             p.payer_id AS payer_payer_id, t.receiver_account_id, r.email AS receiver_email, \
+             r.payer_id AS receiver_payer_id, t.amount_cents, t.currency, t.invnum, t.custom, \
+             t.notify_url, t.locale_code, t.status, t.pending_reason, t.reason_code, t.settled, \
+             t.order_time, p.balance_cents AS payer_balance_cents, \
+             r.balance_cents AS receiver_balance_cents FROM emulator_transactions t \
+             JOIN emulator_accounts p ON p.id = t.payer_account_id \
+             JOIN emulator_accounts r ON r.id = t.receiver_account_id WHERE t.id = ?1",
+            vec![Param::from(id)],
+        )
+    }
+
+    pub struct NewTransaction<'a> {
+        pub id: &'a str,
+        pub token: &'a str,
+        pub payer_account_id: i64,
+        pub receiver_account_id: i64,
+        pub amount_cents: i64,
+        pub currency: &'a str,
+        pub invnum: Option<&'a str>,
+        pub custom: Option<&'a str>,
+        pub notify_url: Option<&'a str>,
+        pub locale_code: Option<&'a str>,
+        pub status: &'a str,
+        pub pending_reason: &'a str,
+        pub settled: bool,
+        pub now: &'a str,
+    }
+
+    pub fn insert_transaction(t: &NewTransaction) -> Stmt {
+        Stmt::new(
+            "INSERT INTO emulator_transactions (id, token, payer_account_id, receiver_account_id, \
+             amount_cents, currency, invnum, custom, notify_url, locale_code, status, \
+             pending_reason, settled, order_time, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+            vec![
+                Param::from(t.id),
+                Param::from(t.token),
+                Param::Int(t.payer_account_id),
+                Param::Int(t.receiver_account_id),
+                Param::Int(t.amount_cents),
+                Param::from(t.currency),
+                Param::from(t.invnum),
+                Param::from(t.custom),
+                Param::from(t.notify_url),
+                Param::from(t.locale_code),
+                Param::from(t.status),
+                Param::from(t.pending_reason),
+                Param::Int(i64::from(t.settled)),
+                Param::from(t.now),
+            ],
+        )
+    }
+
+    /// Moves a transaction from status `from` to `to`; no row when another
+    /// call moved it first (a guard follows).
+    pub fn transition(
+        id: &str,
+        from: &str,
+        to: &str,
+        reason_code: &str,
+        settled: bool,
+        now: &str,
+    ) -> Stmt {
+        Stmt::new(
+            "UPDATE emulator_transactions SET status = ?3, pending_reason = 'None', \
+             reason_code = ?4, settled = ?5, updated_at = ?6 WHERE id = ?1 AND status = ?2",
+            vec![
+                Param::from(id),
+                Param::from(from),
+                Param::from(to),
+                Param::from(reason_code),
+                Param::Int(i64::from(settled)),
+                Param::from(now),
+            ],
+        )
+    }
+
+    // -- IPN -----------------------------------------------------------------
+
+    pub struct NewIpn<'a> {
+        pub txn_id: &'a str,
+        pub parent_txn_id: Option<&'a str>,
+        pub payment_status: &'a str,
+        pub notify_url: Option<&'a str>,
+        pub body: &'a str,
+        pub body_sha256: &'a str,
+        pub now: &'a str,
+    }
+
+    #[derive(serde::Deserialize)]
+    pub struct NewId {
+        pub id: i64,
+    }
+
+    /// Stores an IPN message, queued for delivery; returns its id.
+    pub fn insert_ipn(m: &NewIpn) -> Stmt {
+        Stmt::new(
+            "INSERT INTO emulator_ipn_messages (txn_id, parent_txn_id, payment_status, notify_url, \
+             body, body_sha256, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+            vec![
+                Param::from(m.txn_id),
+                Param::from(m.parent_txn_id),
+                Param::from(m.payment_status),
+                Param::from(m.notify_url),
+                Param::from(m.body),
+                Param::from(m.body_sha256),
+                Param::from(m.now),
+            ],
+        )
+    }
+
+    #[derive(serde::Deserialize, serde::Serialize, Clone, Debug)]
+    pub struct IpnMessage {
+        pub id: i64,
+        pub txn_id: String,
+        pub parent_txn_id: Option<String>,
+        pub payment_status: String,
+        pub notify_url: Option<String>,
+        pub body: String,
+        pub created_at: String,
+        /// `queued` until delivered, then `delivered`.
+        pub status: String,
+        pub attempts: i64,
+        pub last_http_status: Option<i64>,
+        pub delivered_at: Option<String>,
+    }
+
+    /// The newest IPN messages, optionally about one transaction (as its
+    /// `txn_id` or its `parent_txn_id`).
+    pub fn ipn_messages(txn_id: Option<&str>, limit: i64) -> Stmt {
+        Stmt::new(
+            "SELECT id, txn_id, parent_txn_id, payment_status, notify_url, body, created_at, status, \
+             attempts, last_http_status, delivered_at FROM emulator_ipn_messages \
+             WHERE (?1 IS NULL OR txn_id = ?1 OR parent_txn_id = ?1) ORDER BY id DESC LIMIT ?2",
+            vec![Param::from(txn_id), Param::Int(limit)],
+        )
+    }
+
+    /// The oldest messages still waiting for delivery.
+    pub fn queued_ipns(limit: i64) -> Stmt {
+        Stmt::new(
+            "SELECT id, txn_id, parent_txn_id, payment_status, notify_url, body, created_at, status, \
+             attempts, last_http_status, delivered_at FROM emulator_ipn_messages \
+             WHERE status = 'queued' ORDER BY id LIMIT ?1",
+            vec![Param::Int(limit)],
+        )
+    }
+
+    /// Records one delivery attempt; HTTP 200 delivers the message.
+    pub fn record_ipn_delivery(id: i64, http_status: i64, now: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE emulator_ipn_messages SET attempts = attempts + 1, last_http_status = ?2, \
+             status = CASE WHEN ?2 = 200 THEN 'delivered' ELSE status END, \
+             delivered_at = CASE WHEN ?2 = 200 AND delivered_at IS NULL THEN ?3 ELSE delivered_at END \
+             WHERE id = ?1",
+            vec![Param::Int(id), Param::Int(http_status), Param::from(now)],
+        )
+    }
+
+    #[derive(serde::Deserialize)]
+    pub struct Found {
+        pub found: i64,
+    }
+
+    /// Whether these exact bytes are a message the emulator sent.
+    pub fn ipn_sent(body_sha256: &str, body: &str) -> Stmt {
+        Stmt::new(
+            "SELECT EXISTS (SELECT 1 FROM emulator_ipn_messages WHERE body_sha256 = ?1 AND body = ?2) AS found",
+            vec![Param::from(body_sha256), Param::from(body)],
         )
     }
 }
@@ -646,6 +1178,14 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn mail_retries_back_off_and_give_up() {
+        assert_eq!(outbox::retry_after_seconds(0), Some(60));
+        assert_eq!(outbox::retry_after_seconds(3), Some(480));
+        assert_eq!(outbox::retry_after_seconds(9), Some(6 * 3_600));
+        assert_eq!(outbox::retry_after_seconds(10), None);
     }
 
     #[test]

@@ -1,30 +1,68 @@
-//! The scheduled handler (cron trigger). A Rust scheduled handler cannot
-//! report failure, so every run is idempotent and simply does what is due.
+//! The scheduled handler (every 5 minutes): the reconciler. It takes a
+//! lease so that two runs never work at once, resolves a bounded number of
+//! orders whose outcome is unknown by asking PayPal (never by guessing),
+//! sends due e-mails, and records its run. A Rust scheduled handler cannot
+//! report failure, so every step is idempotent and a missed run is simply
+//! caught up by the next.
 
-use worker::Env;
+use worker::{Env, Method, Request};
 
-use super::{app, db};
-use crate::core::sql::{Param, Stmt};
+use super::app;
+use super::mail;
+use super::settle;
+use super::web::{Ctx, WebError};
+use crate::core::purchase::OrderState;
+use crate::core::reconcile;
+use crate::core::sql;
 
-/// One cron run: records that it ran (`last_cron_at`).
+/// Orders resolved per run at most (each costs up to two PSP calls).
+const ORDERS_PER_RUN: i64 = 20;
+/// A claimed order is left alone this long, so as not to race a return
+/// that is still executing its payment.
+const SETTLE_AFTER_SECONDS: i64 = 60;
+/// The lease outlives a run's worst case (CPU limit 30 s), not the interval.
+const LEASE_SECONDS: i64 = 240;
+
 pub async fn run(env: &Env) {
-    let app = match app::get(env).await {
-        Ok(app) => app,
-        Err(why) => {
-            worker::console_warn!("cron: cannot run: {why:?}");
-            return;
-        }
-    };
-    let Ok(database) = app::database(env) else {
-        return;
-    };
-    let now = app.now().to_string();
-    let batch = vec![Stmt::new(
-        "INSERT INTO settings (key, value) VALUES ('last_cron_at', ?1) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        vec![Param::from(now)],
-    )];
-    if let Err(e) = db::run(&database, &batch).await {
-        worker::console_error!("cron: {e}");
+    if let Err(e) = run_once(env).await {
+        worker::console_error!("cron: {e:?}");
     }
+}
+
+async fn run_once(env: &Env) -> Result<(), WebError> {
+    let app = app::get(env).await.map_err(WebError::Unavailable)?;
+    let db = app::database(env)?;
+    // The cron has no request; a synthetic one gives it the same context
+    // (clock, D1, PSP transport) as the web handlers.
+    let request = Request::new("https://cron.invalid/", Method::Get)?;
+    let ctx = Ctx::new(app, env.clone(), db, &request)?;
+    let now = ctx.now();
+    let lease = ctx
+        .run(&vec![reconcile::take_lease(&now.to_string(), &now.plus_seconds(LEASE_SECONDS).to_string())])
+        .await?;
+    if lease.first().is_none_or(|r| r.changes != 1) {
+        worker::console_log!("cron: another run holds the lease");
+        return Ok(());
+    }
+    let settle_before = now.plus_seconds(-SETTLE_AFTER_SECONDS).to_string();
+    let ttl_before = now.plus_seconds(-ctx.app.config.pending_ttl_hours * 3_600).to_string();
+    let results = ctx.run(&vec![reconcile::due_orders(&settle_before, &ttl_before, ORDERS_PER_RUN)]).await?;
+    let due: Vec<OrderState> = match results.first() {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
+        None => Vec::new(),
+    };
+    for order in &due {
+        let ttl_passed = order.created_at.as_str() < ttl_before.as_str();
+        if let Err(e) = settle::settle(&ctx, order, ttl_passed).await {
+            // One order's trouble does not stop the others; it is due again
+            // next run.
+            worker::console_error!("cron: order {}: {e:?}", order.id);
+        }
+    }
+    mail::send_due(&ctx).await;
+    let end = ctx.now().to_string();
+    let mut batch = reconcile::finish_run(&end);
+    batch.push(sql::rate_limits::prune(&now.plus_seconds(-86_400).to_string()));
+    ctx.run(&batch).await?;
+    Ok(())
 }

@@ -6,6 +6,9 @@ use worker::{D1Database, D1Type};
 
 use crate::core::sql::{Batch, Param, Row, StmtResult};
 
+/// The message of the `guard` view's trigger (migrations/0001_initial.sql).
+const GUARD_MESSAGE: &str = "guard failed";
+
 /// Why a batch did not run.
 #[derive(Debug)]
 pub enum DbError {
@@ -25,11 +28,11 @@ impl std::fmt::Display for DbError {
 }
 
 impl DbError {
-    /// Whether the batch failed on one of our assertion guards (a trigger
-    /// that aborts with a message starting `guard:`), rather than on D1.
+    /// Whether the batch failed on one of our guards (the `guard` view's
+    /// trigger aborts with "guard failed"), rather than on D1 itself.
     pub fn guard(&self) -> Option<&str> {
         match self {
-            DbError::D1(m) => m.find("guard:").map(|at| m[at..].trim_end()),
+            DbError::D1(m) => m.find(GUARD_MESSAGE).map(|at| &m[at..at + GUARD_MESSAGE.len()]),
             DbError::Param(_) => None,
         }
     }

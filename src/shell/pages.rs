@@ -194,6 +194,11 @@ impl Errors {
         )
     }
 
+    /// A problem of one field, in words already chosen.
+    pub fn push(&mut self, field: &'static str, message: String) {
+        self.0.push((field, message));
+    }
+
     /// A problem of the whole form, with the PSP's words when it refused.
     pub fn with_form_message(mut self, message: String) -> Errors {
         self.0.push(("form", message));
@@ -289,4 +294,88 @@ pub struct EmulatorAccountsPage {
 pub struct EmulatorMailPage {
     pub layout: Layout,
     pub messages: Vec<crate::core::sql::outbox::Message>,
+}
+
+/// The preview of a purchase, formatted.
+pub struct BuyPreview {
+    pub current_value: String,
+    pub amount: String,
+    pub split: bool,
+    pub new_value: String,
+    pub seller_value: String,
+}
+
+#[derive(Template)]
+#[template(path = "buy.html")]
+pub struct BuyPage {
+    pub layout: Layout,
+    pub errors: Errors,
+    pub isin: String,
+    pub amount: String,
+    pub profit_rate: String,
+    pub preview: Option<BuyPreview>,
+}
+
+/// An order line, formatted.
+pub struct OrderLine {
+    pub id: String,
+    pub role: &'static str,
+    pub isin: String,
+    pub amount: String,
+    pub profit_rate: i64,
+    pub status: &'static str,
+    pub code: i64,
+    pub substate: String,
+    pub created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+pub struct OrdersPage {
+    pub layout: Layout,
+    pub orders: Vec<OrderLine>,
+    pub pager: Pager,
+}
+
+/// A trace line, formatted.
+pub struct TraceLine {
+    pub at: String,
+    pub method: String,
+    pub ack: String,
+    pub error_codes: String,
+    pub correlation_id: String,
+    pub fields: String,
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+pub struct OrderPage {
+    pub layout: Layout,
+    pub o: OrderLine,
+    pub transaction_id: Option<String>,
+    pub new_isin: Option<String>,
+    pub explanation: &'static str,
+    pub psp_error: String,
+    pub can_continue: bool,
+    pub continue_url: String,
+    pub can_cancel: bool,
+    pub traces: Vec<TraceLine>,
+}
+
+/// The emulated PayPal's checkout page, in the buyer's language.
+#[derive(Template)]
+#[template(path = "emulator_checkout.html")]
+pub struct EmulatorCheckoutPage {
+    pub layout: Layout,
+    pub texts: &'static crate::core::psp::paypal::emulator::CheckoutTexts,
+    /// False: unknown, paid or expired token (the 404 page).
+    pub found: bool,
+    pub receiver: String,
+    /// Formatted for the buyer's language, with the currency.
+    pub amount: String,
+    /// What the buyer typed, kept on a refusal.
+    pub email: String,
+    pub error: &'static str,
+    /// The form's target: this page with its token.
+    pub action: String,
 }

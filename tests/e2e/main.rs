@@ -4,10 +4,12 @@
 //! to see the worker misconfigured or its database behind.
 
 mod accounts;
+mod emulator;
 mod browse;
 mod flows;
 mod foundation;
 mod harness;
+mod purchase;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -26,7 +28,9 @@ fn all_tests() -> Vec<Test> {
     let mut tests = Vec::new();
     tests.extend(foundation::tests());
     tests.extend(accounts::tests());
+    tests.extend(emulator::tests());
     tests.extend(browse::tests());
+    tests.extend(purchase::tests());
     tests
 }
 

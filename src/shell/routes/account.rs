@@ -42,7 +42,7 @@ fn csrf_json(ctx: &Ctx) -> Result<Response, WebError> {
 }
 
 /// Counts one attempt of `action` by `key`; 429 past `limit` per window.
-async fn rate_limit(
+pub(super) async fn rate_limit(
     ctx: &Ctx,
     action: &str,
     key: &str,

@@ -5,6 +5,7 @@
 mod account;
 mod browse;
 mod health;
+mod purchase;
 
 use worker::{Env, Method, Request, Response};
 
@@ -62,6 +63,13 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         (Method::Get, ["history"]) => browse::history(&ctx).await,
         (Method::Get, ["claims"]) => browse::claims(&ctx).await,
         (Method::Get, ["isin"]) => browse::isin(&ctx).await,
+        (Method::Get, ["buy"]) => purchase::buy_get(&ctx).await,
+        (Method::Post, ["buy"]) => purchase::buy_post(&ctx, req).await,
+        (Method::Get, ["orders"]) => purchase::orders_list(&ctx).await,
+        (Method::Get, ["orders", id]) => purchase::order_detail(&ctx, id).await,
+        (Method::Post, ["orders", id, "cancel"]) => purchase::order_cancel(&ctx, req, id).await,
+        (Method::Get, ["psp", "paypal", "return"]) => purchase::paypal_return(&ctx).await,
+        (Method::Get, ["psp", "paypal", "cancel"]) => purchase::paypal_cancel(&ctx).await,
         (Method::Get, ["contact"]) => browse::contact(&ctx),
         (Method::Get, ["docs"]) => browse::docs(&ctx),
         (Method::Get, ["source"]) => browse::source(&ctx),
@@ -93,6 +101,36 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
             emulator::nvp_route(&ctx, req).await
         }
         (Method::Get, ["_emulator", "mail"]) if emulator => emulator::mail(&ctx).await,
+        (Method::Get, ["_emulator", "paypal", "checkout"]) if emulator => {
+            emulator::checkout_get(&ctx).await
+        }
+        (Method::Post, ["_emulator", "paypal", "checkout"]) if emulator => {
+            emulator::checkout_post(&ctx, req).await
+        }
+        (Method::Get, ["_emulator", "paypal", "faults"]) if emulator => {
+            emulator::faults_get(&ctx).await
+        }
+        (Method::Post, ["_emulator", "paypal", "faults"]) if emulator => {
+            emulator::faults_post(&ctx, req).await
+        }
+        (Method::Delete, ["_emulator", "paypal", "faults"]) if emulator => {
+            emulator::faults_delete(&ctx).await
+        }
+        (Method::Get, ["_emulator", "paypal", "ipn"]) if emulator => emulator::ipn_list(&ctx).await,
+        (Method::Post, ["_emulator", "paypal", "ipn-verify"]) if emulator => {
+            emulator::ipn_verify_route(&ctx, req).await
+        }
+        (Method::Get, ["_emulator", "paypal", "transactions", id]) if emulator => {
+            emulator::transaction_get(&ctx, id).await
+        }
+        (Method::Post, ["_emulator", "paypal", "transactions", id, "complete"]) if emulator => {
+            emulator::transaction_complete(&ctx, id).await
+        }
+        (Method::Post, ["_emulator", "paypal", "transactions", id, "reverse"]) if emulator => {
+            emulator::transaction_reverse(&ctx, req, id).await
+        }
+        (Method::Get, ["_emulator", "clock"]) if emulator => emulator::clock_get(&ctx).await,
+        (Method::Post, ["_emulator", "clock"]) if emulator => emulator::clock_post(&ctx, req).await,
         _ => Err(WebError::NotFound),
     };
     let response = match result {

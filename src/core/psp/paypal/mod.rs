@@ -2,6 +2,7 @@
 //! answers, statuses and the typed views the platform reads), shared by the
 //! client and the built-in emulator so both speak exactly the same bytes.
 
+pub mod emulator;
 pub mod nvp;
 
 pub use nvp::{

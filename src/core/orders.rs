@@ -1,0 +1,179 @@
+//! Reading orders: the list of a client's orders (as buyer or seller, each
+//! with the client's `role`), one order with its PSP trace, and their JSON
+//! shapes (spec §6). Credentials never reach a trace, so none reach here.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::browse::Page;
+use super::money::Amount;
+use super::order::OrderStatus;
+use super::sql::{Param, Stmt};
+
+#[derive(Deserialize, Debug, Clone)]
+pub struct OrderRow {
+    pub id: String,
+    pub role: String,
+    pub isin: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub profit_rate: i64,
+    pub code: i64,
+    pub substate: String,
+    pub created_at: String,
+    pub psp_transaction_id: Option<String>,
+    pub psp_token: Option<String>,
+    pub failure_reason: Option<String>,
+    pub psp_error_code: Option<String>,
+    pub psp_error_message: Option<String>,
+    pub new_isin: Option<String>,
+}
+
+macro_rules! order_rows {
+    ($tail:literal) => {
+        concat!(
+            "SELECT o.id, CASE WHEN o.buyer_id = me.id THEN 'buyer' ELSE 'seller' END AS role, ",
+            "o.isin, o.amount_cents, o.currency, o.profit_rate, o.code, o.substate, o.created_at, ",
+            "o.psp_transaction_id, o.psp_token, o.failure_reason, o.psp_error_code, o.psp_error_message, o.new_isin ",
+            "FROM orders o JOIN (SELECT client_id AS id FROM sessions WHERE token_hash = ?1) me ",
+            "ON o.buyer_id = me.id OR o.seller_id = me.id ",
+            $tail
+        )
+    };
+}
+
+/// My orders, newest first (the session is found by its token hash).
+pub fn mine(session_token_hash: &str, page: Page) -> Stmt {
+    Stmt::new(
+        order_rows!("ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?2 OFFSET ?3"),
+        vec![Param::from(session_token_hash), Param::Int(Page::LIMIT), Param::Int(page.offset())],
+    )
+}
+
+/// One of my orders; none when it is someone else's.
+pub fn one_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
+    Stmt::new(order_rows!("WHERE o.id = ?2"), vec![Param::from(session_token_hash), Param::from(order_id)])
+}
+
+#[derive(Deserialize, Debug, Clone)]
+pub struct TraceRow {
+    pub method: String,
+    pub ack: Option<String>,
+    pub error_codes: Option<String>,
+    pub correlation_id: Option<String>,
+    pub at: String,
+    pub request: String,
+    pub response: Option<String>,
+}
+
+/// The PSP trace of one of my orders, oldest call first.
+pub fn traces_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
+    Stmt::new(
+        "SELECT p.method, p.ack, p.error_codes, p.correlation_id, p.at, p.request, p.response \
+         FROM psp_traces p JOIN orders o ON o.id = p.order_id \
+         JOIN (SELECT client_id AS id FROM sessions WHERE token_hash = ?1) me \
+         ON o.buyer_id = me.id OR o.seller_id = me.id WHERE p.order_id = ?2 ORDER BY p.id",
+        vec![Param::from(session_token_hash), Param::from(order_id)],
+    )
+}
+
+pub fn status(code: i64) -> OrderStatus {
+    OrderStatus::from_code(code).unwrap_or(OrderStatus::Pending)
+}
+
+pub fn order_json(o: &OrderRow) -> Value {
+    json!({
+        "id": o.id,
+        "role": o.role,
+        "isin": o.isin,
+        "amount": Amount::from_cents(o.amount_cents).unwrap_or_default().to_plain(),
+        "currency": o.currency,
+        "profit_rate": o.profit_rate,
+        "status": status(o.code).name(),
+        "code": o.code,
+        "substate": o.substate,
+        "created_at": o.created_at,
+        "psp_transaction_id": o.psp_transaction_id,
+    })
+}
+
+fn parse_object(text: Option<&str>) -> Value {
+    text.and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null)
+}
+
+pub fn trace_json(t: &TraceRow) -> Value {
+    json!({
+        "method": t.method,
+        "ack": t.ack,
+        "error_codes": t.error_codes.as_deref().map(|c| c.split(',').collect::<Vec<_>>()).unwrap_or_default(),
+        "correlation_id": t.correlation_id,
+        "at": t.at,
+        "fields": parse_object(t.response.as_deref()),
+        "request": parse_object(Some(&t.request)),
+    })
+}
+
+pub fn detail_json(o: &OrderRow, traces: &[TraceRow]) -> Value {
+    let mut j = order_json(o);
+    if let Value::Object(map) = &mut j {
+        map.insert("failure_reason".into(), json!(o.failure_reason));
+        map.insert("psp_error".into(), match (&o.psp_error_code, &o.psp_error_message) {
+            (Some(code), message) => json!({ "code": code, "message": message }),
+            (None, _) => Value::Null,
+        });
+        map.insert("new_isin".into(), json!(o.new_isin));
+        map.insert("trace".into(), Value::Array(traces.iter().map(trace_json).collect()));
+    }
+    j
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_json_gives_the_status_name_and_code() {
+        let o = OrderRow {
+            id: "abc".into(),
+            role: "buyer".into(),
+            isin: "ZZ0000000001".into(),
+            amount_cents: 1234,
+            currency: "EUR".into(),
+            profit_rate: 10,
+            code: -2,
+            substate: "done".into(),
+            created_at: "2026-11-22T10:00:00Z".into(),
+            psp_transaction_id: None,
+            psp_token: None,
+            failure_reason: Some("psp_refused".into()),
+            psp_error_code: Some("10417".into()),
+            psp_error_message: Some("Transaction cannot complete.".into()),
+            new_isin: None,
+        };
+        let j = order_json(&o);
+        assert_eq!(j["status"], "failed");
+        assert_eq!(j["code"], -2);
+        assert_eq!(j["amount"], "12.34");
+        assert!(j["psp_transaction_id"].is_null());
+        let d = detail_json(&o, &[]);
+        assert_eq!(d["psp_error"]["code"], "10417");
+        assert!(d["trace"].as_array().is_some_and(Vec::is_empty));
+    }
+
+    #[test]
+    fn a_trace_lists_its_error_codes_and_fields() {
+        let t = TraceRow {
+            method: "DoExpressCheckoutPayment".into(),
+            ack: Some("Failure".into()),
+            error_codes: Some("10486,10001".into()),
+            correlation_id: Some("c0ffee".into()),
+            at: "2026-11-22T10:00:00Z".into(),
+            request: "{\"TOKEN\":\"EC-1\"}".into(),
+            response: Some("{\"ACK\":\"Failure\"}".into()),
+        };
+        let j = trace_json(&t);
+        assert_eq!(j["error_codes"], json!(["10486", "10001"]));
+        assert_eq!(j["fields"]["ACK"], "Failure");
+        assert_eq!(j["request"]["TOKEN"], "EC-1");
+    }
+}

@@ -1,0 +1,308 @@
+//! Resolving outcomes that are not known yet, by asking PayPal, never by
+//! guessing (the original PayBook failed pending orders after a day,
+//! blindly). Used by the cron's reconciler and by the return path when
+//! PayPal says a checkout was already paid (10415).
+//!
+//! An inquiry is GetExpressCheckoutDetails on the order's token, then, when
+//! it names a transaction, GetTransactionDetails. Its finding decides:
+//! - a completed payment is recorded exactly as on the return path;
+//! - a pending one waits; a denied or failed one fails the order and
+//!   releases the claim;
+//! - a claim is released without a payment only when PayPal says the token
+//!   expired (10411) with no transaction;
+//! - an order still waiting for its buyer is failed after
+//!   `PENDING_TTL_HOURS` only if PayPal has no payment for it.
+
+use super::order::Substate;
+use super::psp::paypal::nvp::{self, CheckoutStatus, NvpResponse, PaymentOutcome};
+use super::purchase::{self, after_payment, AfterPayment, MailSetting, OrderState, PaymentAnswer};
+use super::sql::{guard_one_row_changed, Batch, Param, Stmt};
+
+/// What GetExpressCheckoutDetails says about a checkout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckoutFinding {
+    /// A payment exists: ask GetTransactionDetails about it.
+    Transaction(String),
+    /// No payment yet; the token is still valid (the buyer may come back).
+    NotPaidYet,
+    /// The token expired (10411) and no payment was made with it.
+    Expired,
+    /// No usable answer: ask again later.
+    Unknown,
+}
+
+/// Reads a GetExpressCheckoutDetails answer (`None`: no answer).
+pub fn read_checkout(answer: Option<&NvpResponse>) -> CheckoutFinding {
+    let Some(answer) = answer else { return CheckoutFinding::Unknown };
+    if !answer.is_success() {
+        return if answer.has_error_code("10411") { CheckoutFinding::Expired } else { CheckoutFinding::Unknown };
+    }
+    match nvp::checkout_details(answer) {
+        Err(_) => CheckoutFinding::Unknown,
+        Ok(details) => match (details.transaction_id, details.checkout_status) {
+            (Some(txn), _) => CheckoutFinding::Transaction(txn),
+            (None, CheckoutStatus::PaymentActionNotInitiated) | (None, CheckoutStatus::PaymentActionFailed) => {
+                CheckoutFinding::NotPaidYet
+            }
+            // Completed or in progress without a transaction id: ask again.
+            (None, CheckoutStatus::PaymentActionCompleted)
+            | (None, CheckoutStatus::PaymentActionInProgress)
+            | (None, CheckoutStatus::Unknown(_)) => CheckoutFinding::Unknown,
+        },
+    }
+}
+
+/// Reads a GetTransactionDetails answer into the payment it describes.
+pub fn read_transaction(answer: Option<&NvpResponse>) -> Option<PaymentAnswer> {
+    let answer = answer?;
+    if !answer.is_success() {
+        return None;
+    }
+    let details = nvp::transaction_details(answer).ok()?;
+    Some(match details.payment_status.outcome() {
+        PaymentOutcome::Completed => PaymentAnswer::Completed {
+            transaction_id: details.transaction_id,
+            amount: details.amount,
+            currency: details.currency,
+            receiver_id: details.receiver_id,
+        },
+        PaymentOutcome::Pending | PaymentOutcome::Unknown => {
+            PaymentAnswer::Pending { transaction_id: details.transaction_id }
+        }
+        PaymentOutcome::Failed | PaymentOutcome::Reversed => PaymentAnswer::Failed {
+            transaction_id: details.transaction_id,
+            status: details.payment_status.as_str().to_string(),
+        },
+    })
+}
+
+/// The whole finding of an inquiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inquiry {
+    Payment(PaymentAnswer),
+    NotPaidYet,
+    Expired,
+    Unknown,
+}
+
+/// What to do with an unresolved order.
+#[derive(Debug, PartialEq)]
+pub enum Resolution {
+    /// Run this batch (guarded: a concurrent resolution makes it a no-op).
+    Write(Batch),
+    /// Nothing is known yet that allows a change: look again later.
+    Wait,
+}
+
+/// Decides from an inquiry. `ttl_passed` says whether an order still waiting
+/// for its buyer is older than `PENDING_TTL_HOURS`.
+pub fn resolve(
+    order: &OrderState,
+    inquiry: &Inquiry,
+    ttl_passed: bool,
+    trace: Stmt,
+    mail: &MailSetting,
+    now: &str,
+) -> Resolution {
+    if order.code != 0 {
+        return Resolution::Wait;
+    }
+    match (order.substate(), inquiry) {
+        (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::Payment(payment)) => {
+            let pending_again =
+                matches!(payment, PaymentAnswer::Pending { .. }) && order.substate() == Some(Substate::PspPending);
+            if pending_again {
+                return Resolution::Wait;
+            }
+            match after_payment(order, payment, trace, mail, now) {
+                AfterPayment::Record(b)
+                | AfterPayment::NeedsReview(b)
+                | AfterPayment::Pending(b)
+                | AfterPayment::Fail(b)
+                | AfterPayment::RetryFunding(b) => Resolution::Write(b),
+                AfterPayment::AlreadyPaid => Resolution::Wait,
+            }
+        }
+        (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::Expired) => {
+            Resolution::Write(fail_and_release(order, "token_expired_unpaid", now))
+        }
+        (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::NotPaidYet | Inquiry::Unknown) => {
+            Resolution::Wait
+        }
+        (Some(Substate::AwaitingBuyer), Inquiry::Payment(PaymentAnswer::Completed { .. } | PaymentAnswer::Pending { .. }))
+            if ttl_passed =>
+        {
+            // Paid without a return ever reaching us: claim and record in
+            // one batch; if the title changed meanwhile the claim's guard
+            // aborts it and the order is set aside for review instead.
+            Resolution::Write(claim_and_record(order, inquiry, trace, mail, now))
+        }
+        (Some(Substate::AwaitingBuyer), Inquiry::Payment(PaymentAnswer::Failed { .. }) | Inquiry::Expired | Inquiry::NotPaidYet)
+            if ttl_passed =>
+        {
+            Resolution::Write(fail_unpaid(order, now))
+        }
+        (Some(Substate::AwaitingBuyer), _) => Resolution::Wait,
+        (Some(Substate::NeedsReview) | Some(Substate::Done) | None, _) => Resolution::Wait,
+    }
+}
+
+/// The batch for a paid order that never came back: claim then record.
+pub fn claim_and_record(order: &OrderState, inquiry: &Inquiry, trace: Stmt, mail: &MailSetting, now: &str) -> Batch {
+    let payer = order.psp_payer_id.clone().unwrap_or_default();
+    let mut batch = match purchase::on_return(order, &payer, now) {
+        purchase::ReturnStep::Claim(claim) => claim,
+        purchase::ReturnStep::FailUnavailable(_)
+        | purchase::ReturnStep::Show
+        | purchase::ReturnStep::Execute => return set_aside(order, trace, now),
+    };
+    let claimed = OrderState {
+        substate: Substate::Confirming.as_str().to_string(),
+        title_claim_order_id: Some(order.id.clone()),
+        ..order.clone()
+    };
+    let payment = match inquiry {
+        Inquiry::Payment(p) => p.clone(),
+        Inquiry::NotPaidYet | Inquiry::Expired | Inquiry::Unknown => return set_aside(order, trace, now),
+    };
+    match after_payment(&claimed, &payment, trace.clone(), mail, now) {
+        AfterPayment::Record(b)
+        | AfterPayment::NeedsReview(b)
+        | AfterPayment::Pending(b)
+        | AfterPayment::Fail(b)
+        | AfterPayment::RetryFunding(b) => batch.extend(b),
+        AfterPayment::AlreadyPaid => return set_aside(order, trace, now),
+    }
+    batch
+}
+
+/// Money moved for an order whose title can no longer be claimed: keep it
+/// for a person to look at.
+pub fn set_aside(order: &OrderState, trace: Stmt, now: &str) -> Batch {
+    vec![
+        Stmt::new(
+            "UPDATE orders SET substate = 'needs_review', updated_at = ?2 \
+             WHERE id = ?1 AND code = 0 AND substate = 'awaiting_buyer'",
+            vec![Param::from(order.id.as_str()), Param::from(now)],
+        ),
+        guard_one_row_changed(),
+        trace,
+    ]
+}
+
+fn fail_and_release(order: &OrderState, reason: &str, now: &str) -> Batch {
+    vec![
+        Stmt::new(
+            "UPDATE orders SET code = -2, substate = 'done', failure_reason = ?2, updated_at = ?3 \
+             WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending')",
+            vec![Param::from(order.id.as_str()), Param::from(reason), Param::from(now)],
+        ),
+        guard_one_row_changed(),
+        Stmt::new(
+            "UPDATE titles SET claim_order_id = NULL WHERE id = ?1 AND claim_order_id = ?2",
+            vec![Param::Int(order.title_id), Param::from(order.id.as_str())],
+        ),
+    ]
+}
+
+fn fail_unpaid(order: &OrderState, now: &str) -> Batch {
+    vec![
+        Stmt::new(
+            "UPDATE orders SET code = -2, substate = 'done', failure_reason = 'unpaid_after_ttl', updated_at = ?2 \
+             WHERE id = ?1 AND code = 0 AND substate = 'awaiting_buyer'",
+            vec![Param::from(order.id.as_str()), Param::from(now)],
+        ),
+        guard_one_row_changed(),
+    ]
+}
+
+/// The orders the reconciler looks at, oldest first, bounded per run:
+/// claimed orders whose outcome is unknown (left alone for a minute, so as
+/// not to race a return in flight), and orders still waiting for their
+/// buyer after the TTL.
+pub fn due_orders(settle_before: &str, ttl_before: &str, limit: i64) -> Stmt {
+    Stmt::new(
+        concat!(
+            "SELECT o.id, o.code, o.substate, o.buyer_id, o.seller_id, o.title_id, o.isin, ",
+            "o.title_version, o.title_value_cents, o.amount_cents, o.currency, o.profit_rate, o.new_value_cents, ",
+            "o.new_isin, o.psp_token, o.psp_payer_id, o.attempt, o.psp_transaction_id, o.created_at, ",
+            "b.email AS buyer_email, s.email AS seller_email, s.language AS seller_language, ",
+            "cc.api_username AS seller_api_username, cc.sealed_secret AS seller_sealed_secret, ",
+            "t.holder_id AS title_holder_id, t.version AS title_current_version, ",
+            "t.value_cents AS title_current_value_cents, t.claim_order_id AS title_claim_order_id, ",
+            "t.status AS title_status ",
+            "FROM orders o JOIN clients b ON b.id = o.buyer_id JOIN clients s ON s.id = o.seller_id ",
+            "JOIN client_credentials cc ON cc.client_id = o.seller_id AND cc.version = o.seller_credentials_version ",
+            "JOIN titles t ON t.id = o.title_id ",
+            "WHERE o.code = 0 AND o.psp_token IS NOT NULL AND (",
+            "(o.substate IN ('confirming', 'psp_pending') AND o.updated_at < ?1) ",
+            "OR (o.substate = 'awaiting_buyer' AND o.created_at < ?2)) ",
+            "ORDER BY o.updated_at LIMIT ?3"
+        ),
+        vec![Param::from(settle_before), Param::from(ttl_before), Param::Int(limit)],
+    )
+}
+
+/// Takes the cron's lease until `until` when no other run holds one; the
+/// statement changes one row only for the run that gets it.
+pub fn take_lease(now: &str, until: &str) -> Stmt {
+    Stmt::new(
+        "INSERT INTO settings (key, value) VALUES ('cron_lease_until', ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value <= ?1",
+        vec![Param::from(now), Param::from(until)],
+    )
+}
+
+/// Ends the run: the lease is given back and the run recorded.
+pub fn finish_run(now: &str) -> Batch {
+    vec![
+        Stmt::new(
+            "UPDATE settings SET value = ?1 WHERE key = 'cron_lease_until'",
+            vec![Param::from(now)],
+        ),
+        Stmt::new(
+            "INSERT INTO settings (key, value) VALUES ('last_cron_at', ?1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            vec![Param::from(now)],
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &str) -> NvpResponse {
+        NvpResponse::parse(body).unwrap_or_else(|_| NvpResponse::from_fields(vec![]))
+    }
+
+    #[test]
+    fn an_expired_token_is_the_only_unpaid_certainty() {
+        let expired = answer("ACK=Failure&L_ERRORCODE0=10411&L_SHORTMESSAGE0=x&L_LONGMESSAGE0=y&L_SEVERITYCODE0=Error");
+        assert_eq!(read_checkout(Some(&expired)), CheckoutFinding::Expired);
+        let other = answer("ACK=Failure&L_ERRORCODE0=10001&L_SHORTMESSAGE0=x&L_LONGMESSAGE0=y&L_SEVERITYCODE0=Error");
+        assert_eq!(read_checkout(Some(&other)), CheckoutFinding::Unknown);
+        assert_eq!(read_checkout(None), CheckoutFinding::Unknown);
+    }
+
+    #[test]
+    fn a_checkout_names_its_transaction_once_paid() {
+        let paid = answer("TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionCompleted&ACK=Success&PAYMENTREQUEST_0_TRANSACTIONID=8RM57414KW761861W");
+        assert_eq!(read_checkout(Some(&paid)), CheckoutFinding::Transaction("8RM57414KW761861W".into()));
+        let approved = answer("TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionNotInitiated&ACK=Success&PAYERID=Y8K3PSJYN24D4");
+        assert_eq!(read_checkout(Some(&approved)), CheckoutFinding::NotPaidYet);
+        let odd = answer("TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionCompleted&ACK=Success");
+        assert_eq!(read_checkout(Some(&odd)), CheckoutFinding::Unknown);
+    }
+
+    #[test]
+    fn transaction_details_map_to_payment_answers() {
+        let done = answer("ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Completed&AMT=1.00&CURRENCYCODE=EUR&RECEIVERID=R");
+        assert!(matches!(read_transaction(Some(&done)), Some(PaymentAnswer::Completed { .. })));
+        let pending = answer("ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Pending&PENDINGREASON=paymentreview");
+        assert!(matches!(read_transaction(Some(&pending)), Some(PaymentAnswer::Pending { .. })));
+        let denied = answer("ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Denied");
+        assert!(matches!(read_transaction(Some(&denied)), Some(PaymentAnswer::Failed { .. })));
+        assert_eq!(read_transaction(None), None);
+    }
+}

@@ -1,0 +1,145 @@
+//! The emulated PayPal's checkout page, where the buyer approves a payment:
+//! `GET, POST /_emulator/paypal/checkout?cmd=_express-checkout&token=`.
+//! It shows the banner, the receiver and the amount in the buyer's language
+//! (the checkout's LOCALECODE); paying with an emulated account's e-mail
+//! records the approval only and sends the buyer to RETURNURL with `token`
+//! and `PayerID`; cancelling sends them to CANCELURL with `token`. No CSRF
+//! token: `/_emulator/*` takes none.
+
+use askama::Template;
+use worker::{Request, Response};
+
+use super::{adopt_clock_offset, clock_offset_stmt, row_at};
+use crate::core::money::Amount;
+use crate::core::psp::paypal::emulator::{self as rules, CheckoutTexts, TOKEN_VALID_SECONDS};
+use crate::core::sql::emulator;
+use crate::shell::pages::EmulatorCheckoutPage;
+use crate::shell::web::{html, read_form, url_encode, Ctx, WebError};
+
+/// The checkout of the page's token, unless unknown, paid or expired.
+async fn usable_checkout(ctx: &Ctx, token: &str) -> Result<Option<emulator::Checkout>, WebError> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let results = ctx
+        .run_emulator(&vec![emulator::checkout_by_token(token), clock_offset_stmt()])
+        .await?;
+    adopt_clock_offset(ctx, row_at(&results, 1)?);
+    let checkout: Option<emulator::Checkout> = row_at(&results, 0)?;
+    Ok(checkout.filter(|c| c.status != "completed" && !rules::is_expired(&c.created_at, ctx.now())))
+}
+
+fn token_of(ctx: &Ctx) -> String {
+    ctx.url
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The page: the checkout (or the not-found notice), in the buyer's
+/// language, with this status.
+fn page(
+    ctx: &Ctx,
+    token: &str,
+    checkout: Option<&emulator::Checkout>,
+    email: &str,
+    error: fn(&CheckoutTexts) -> &'static str,
+    status: u16,
+) -> Result<Response, WebError> {
+    let lang = match checkout {
+        Some(c) => rules::checkout_lang(c.locale_code.as_deref()),
+        None => ctx.lang,
+    };
+    let texts = rules::checkout_texts(lang);
+    let mut layout = ctx.layout()?;
+    layout.lang = lang;
+    layout.t = lang.texts();
+    let amount = checkout.map(|c| {
+        format!(
+            "{} {}",
+            Amount::from_cents(c.amount_cents)
+                .unwrap_or_default()
+                .format(lang),
+            c.currency
+        )
+    });
+    let body = EmulatorCheckoutPage {
+        layout,
+        texts,
+        found: checkout.is_some(),
+        receiver: checkout.map(|c| c.receiver_email.clone()).unwrap_or_default(),
+        amount: amount.unwrap_or_default(),
+        email: email.to_owned(),
+        error: error(texts),
+        action: format!(
+            "/_emulator/paypal/checkout?cmd=_express-checkout&token={}",
+            url_encode(token)
+        ),
+    }
+    .render()?;
+    html(status, body)
+}
+
+fn no_error(_: &CheckoutTexts) -> &'static str {
+    ""
+}
+
+fn found(status: u16, location: &str) -> Result<Response, WebError> {
+    let mut response = Response::empty()?.with_status(status);
+    response.headers_mut().set("Location", location)?;
+    Ok(response)
+}
+
+/// `GET /_emulator/paypal/checkout?cmd=_express-checkout&token=`: 200 with
+/// the approval form; 404 for an unknown, paid or expired token.
+pub async fn checkout_get(ctx: &Ctx) -> Result<Response, WebError> {
+    let token = token_of(ctx);
+    match usable_checkout(ctx, &token).await? {
+        Some(checkout) => page(ctx, &token, Some(&checkout), "", no_error, 200),
+        None => page(ctx, &token, None, "", no_error, 404),
+    }
+}
+
+/// `POST /_emulator/paypal/checkout?…&token=` with `email` and
+/// `action=pay|cancel`: 302 to RETURNURL + `token`, `PayerID` after an
+/// approval; 302 to CANCELURL + `token` on cancel; 422 with the page for
+/// an unknown e-mail (kept); 404 for an unknown, paid or expired token.
+pub async fn checkout_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
+    let form = read_form(req).await?;
+    let mut token = token_of(ctx);
+    if token.is_empty() {
+        token = form.get("token").trim().to_owned();
+    }
+    let Some(checkout) = usable_checkout(ctx, &token).await? else {
+        return page(ctx, &token, None, "", no_error, 404);
+    };
+    let email = form.get("email").trim().to_lowercase();
+    match form.get("action") {
+        "cancel" => found(302, &rules::with_query(&checkout.cancel_url, &[("token", &token)])),
+        "pay" | "" => {
+            let now = ctx.now();
+            let cutoff = now.plus_seconds(-TOKEN_VALID_SECONDS).to_string();
+            let results = ctx
+                .run_emulator(&vec![
+                    emulator::by_email(&email),
+                    emulator::approve_checkout(&token, &email, &now.to_string(), &cutoff),
+                ])
+                .await?;
+            let account: Option<emulator::Account> = row_at(&results, 0)?;
+            let Some(account) = account.filter(|_| !email.is_empty()) else {
+                return page(ctx, &token, Some(&checkout), &email, |t| t.unknown_email, 422);
+            };
+            if results.get(1).map(|r| r.changes) != Some(1) {
+                // Paid or expired between the two reads.
+                return page(ctx, &token, None, "", no_error, 404);
+            }
+            let location = rules::with_query(
+                &checkout.return_url,
+                &[("token", &token), ("PayerID", &account.payer_id)],
+            );
+            found(302, &location)
+        }
+        _ => page(ctx, &token, Some(&checkout), &email, |t| t.unknown_email, 422),
+    }
+}

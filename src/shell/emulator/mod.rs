@@ -1,0 +1,240 @@
+//! The built-in PayPal emulator (PSP_MODE=emulator): accounts as in the
+//! PayPal sandbox, the NVP endpoint speaking PayPal's real wire format
+//! (`api`), the buyer's checkout page (`checkout`), the test tools (faults,
+//! clock, IPN, later events: `tools`) and the mailbox of e-mails the
+//! platform sent. Its state lives in its own D1 tables, written in batches
+//! of its own, never with the platform's. The rules are pure, in
+//! `core::psp::paypal::emulator`; this module reads rows, draws random
+//! bytes and runs SQL. Every route answers 404 in sandbox and live mode (the
+//! router checks).
+
+mod api;
+mod checkout;
+mod tools;
+
+use askama::Template;
+use serde_json::json;
+use worker::{Request, Response};
+
+use super::app::{random_bytes, RandomUnavailable};
+use super::pages::{EmulatorAccountsPage, EmulatorMailPage};
+use super::web::{html, json_response, read_form, Ctx, WebError};
+use crate::core::money::Amount;
+use crate::core::psp::paypal::emulator::alphanumeric;
+use crate::core::sql::{self, emulator, outbox, StmtResult};
+
+pub use api::{nvp_answer, nvp_route};
+pub use checkout::{checkout_get, checkout_post};
+pub use tools::{
+    clock_get, clock_post, complete_pending, deliver_ipn, faults_delete, faults_get, faults_post,
+    ipn_list, ipn_verify_route, queued_ipns, record_ipn_delivery, transaction_complete,
+    transaction_get, transaction_reverse, verify_ipn, QueuedIpn,
+};
+
+const SIGNATURE_CHARS: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.";
+
+/// `N` random characters of `alphabet`.
+fn random_text<const N: usize>(alphabet: &[u8]) -> Result<String, RandomUnavailable> {
+    Ok(random_bytes::<N>()?
+        .iter()
+        .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
+        .collect())
+}
+
+/// The first row of the `index`-th result, read into `T`.
+fn row_at<T: serde::de::DeserializeOwned>(
+    results: &[StmtResult],
+    index: usize,
+) -> Result<Option<T>, WebError> {
+    match results.get(index) {
+        Some(r) => sql::first(r).map_err(|e| WebError::Internal(e.to_string())),
+        None => Ok(None),
+    }
+}
+
+/// Every row of the `index`-th result, read into `T`.
+fn rows_at<T: serde::de::DeserializeOwned>(
+    results: &[StmtResult],
+    index: usize,
+) -> Result<Vec<T>, WebError> {
+    match results.get(index) {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string())),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Moves this isolate's clock to the persisted offset read in a batch, so
+/// that a clock moved through another isolate counts here too.
+fn adopt_clock_offset(ctx: &Ctx, row: Option<emulator::ClockOffset>) {
+    if let Some(offset) = row.and_then(|r| r.value.trim().parse::<i64>().ok()) {
+        ctx.app.clock_offset_seconds.set(offset);
+    }
+}
+
+/// The statement that reads the clock offset, for [`adopt_clock_offset`].
+fn clock_offset_stmt() -> sql::Stmt {
+    emulator::clock_offset()
+}
+
+fn account_json(a: &emulator::Account) -> serde_json::Value {
+    json!({
+        "email": a.email,
+        "payer_id": a.payer_id,
+        "balance": Amount::from_cents(a.balance_cents).unwrap_or_default().to_plain(),
+        "currency": a.currency,
+        "api_username": a.api_username,
+        "api_password": a.api_password,
+        "api_signature": a.api_signature,
+    })
+}
+
+/// `GET /_emulator/paypal/accounts[?email=]`.
+pub async fn accounts_get(ctx: &Ctx) -> Result<Response, WebError> {
+    let email = ctx
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "email")
+        .map(|(_, v)| v.trim().to_lowercase());
+    let account = match &email {
+        Some(email) => {
+            let results = ctx.run_emulator(&vec![emulator::by_email(email)]).await?;
+            row_at::<emulator::Account>(&results, 0)?
+        }
+        None => None,
+    };
+    if ctx.wants_json {
+        return match account {
+            Some(a) => json_response(200, &account_json(&a)),
+            None if email.is_some() => json_response(404, &json!({ "error": "not_found" })),
+            None => json_response(
+                200,
+                &json!({ "accounts_url": "/_emulator/paypal/accounts" }),
+            ),
+        };
+    }
+    let page = EmulatorAccountsPage {
+        layout: ctx.layout()?,
+        account: account.map(|a| AccountView::new(&a)),
+        error: "",
+        email: email.unwrap_or_default(),
+        balance: "1000.00".into(),
+    };
+    html(200, page.render()?)
+}
+
+/// `POST /_emulator/paypal/accounts`: fields `email`, `balance` (default
+/// 1000.00). 201 with a new account, 200 with the existing one.
+pub async fn accounts_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
+    let form = read_form(req).await?;
+    let email = form.get("email").trim().to_lowercase();
+    let balance_text = if form.get("balance").trim().is_empty() {
+        "1000.00"
+    } else {
+        form.get("balance")
+    };
+    let balance = Amount::parse(balance_text);
+    let email_ok = crate::core::account::Email::parse(&email).is_ok();
+    if !email_ok || balance.is_err() {
+        let error = if email_ok {
+            "balance: 0 to 99999.99"
+        } else {
+            "email: name@example.org"
+        };
+        if ctx.wants_json {
+            return json_response(422, &json!({ "error": "invalid", "detail": error }));
+        }
+        let page = EmulatorAccountsPage {
+            layout: ctx.layout()?,
+            account: None,
+            error,
+            email,
+            balance: balance_text.to_string(),
+        };
+        return html(422, page.render()?);
+    }
+    let balance_cents = balance.map(Amount::cents).unwrap_or(0);
+    let (local, domain) = email.split_once('@').unwrap_or((&email, "example.org"));
+    let payer_id = alphanumeric(&random_bytes::<13>()?);
+    let api_password = alphanumeric(&random_bytes::<16>()?);
+    let api_signature = random_text::<56>(SIGNATURE_CHARS)?;
+    let api_username = format!("{local}_api1.{domain}");
+    let now = ctx.now().to_string();
+    let currency = ctx.app.config.currency.to_string();
+    let new = emulator::NewAccount {
+        email: &email,
+        payer_id: &payer_id,
+        api_username: &api_username,
+        api_password: &api_password,
+        api_signature: &api_signature,
+        balance_cents,
+        currency: &currency,
+        now: &now,
+    };
+    let results = ctx
+        .run_emulator(&vec![emulator::create(&new), emulator::by_email(&email)])
+        .await?;
+    let created = results.first().is_some_and(|r| r.changes == 1);
+    let account: emulator::Account = row_at(&results, 1)?
+        .ok_or_else(|| WebError::Internal("emulator account vanished".into()))?;
+    let status = if created { 201 } else { 200 };
+    if ctx.wants_json {
+        return json_response(status, &account_json(&account));
+    }
+    let page = EmulatorAccountsPage {
+        layout: ctx.layout()?,
+        account: Some(AccountView::new(&account)),
+        error: "",
+        email: String::new(),
+        balance: "1000.00".into(),
+    };
+    html(status, page.render()?)
+}
+
+/// An account as its page shows it.
+pub struct AccountView {
+    pub email: String,
+    pub payer_id: String,
+    pub balance: String,
+    pub api_username: String,
+    pub api_password: String,
+    pub api_signature: String,
+}
+
+impl AccountView {
+    fn new(a: &emulator::Account) -> AccountView {
+        AccountView {
+            email: a.email.clone(),
+            payer_id: a.payer_id.clone(),
+            balance: format!(
+                "{} {}",
+                Amount::from_cents(a.balance_cents)
+                    .unwrap_or_default()
+                    .to_plain(),
+                a.currency
+            ),
+            api_username: a.api_username.clone(),
+            api_password: a.api_password.clone(),
+            api_signature: a.api_signature.clone(),
+        }
+    }
+}
+
+/// `GET /_emulator/mail[?to=]`: what the platform sent, newest first.
+pub async fn mail(ctx: &Ctx) -> Result<Response, WebError> {
+    let to = ctx
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "to")
+        .map(|(_, v)| v.trim().to_lowercase());
+    let results = ctx.run(&vec![outbox::mailbox(to.as_deref(), 200)]).await?;
+    let messages: Vec<outbox::Message> = rows_at(&results, 0)?;
+    if ctx.wants_json {
+        return json_response(200, &json!({ "messages": messages }));
+    }
+    let page = EmulatorMailPage {
+        layout: ctx.layout()?,
+        messages,
+    };
+    html(200, page.render()?)
+}

@@ -1,0 +1,600 @@
+//! The emulator's test tools and IPN: one-shot faults
+//! (`/_emulator/paypal/faults`), the clock (`/_emulator/clock`), the IPN
+//! messages it queues and the postback that verifies them
+//! (`/_emulator/paypal/ipn`, `/_emulator/paypal/ipn-verify`), and the later
+//! life of a payment (`/_emulator/paypal/transactions/{id}`: complete a
+//! Pending payment, reverse, refund, cancel a reversal). Every money move is
+//! one guarded batch; balances never go negative (409 instead).
+
+use serde_json::json;
+use worker::{Request, Response};
+
+use super::api::verify_sign;
+use super::{adopt_clock_offset, clock_offset_stmt, row_at, rows_at};
+use crate::core::crypto::sha256_hex;
+use crate::core::psp::paypal::emulator::{
+    self as rules, Direction, Ipn, LaterEvent, Payment,
+};
+use crate::core::psp::paypal::nvp::{PaymentOutcome, PaymentStatus, PendingReason};
+use crate::core::sql::{self, emulator, Batch, Stmt, StmtResult};
+use crate::core::time::UtcTime;
+use crate::shell::app::random_hex;
+use crate::shell::web::{json_response, read_form, Ctx, WebError};
+
+// ---------------------------------------------------------------------------
+// IPN
+// ---------------------------------------------------------------------------
+
+/// An IPN message the emulator stored and has to deliver to NOTIFYURL.
+#[derive(Clone, Debug)]
+pub struct QueuedIpn {
+    pub id: i64,
+    pub txn_id: String,
+    /// IPN spelling (`Completed`, `Pending`, `Canceled_Reversal`, ...).
+    pub payment_status: String,
+    pub notify_url: Option<String>,
+    /// The exact bytes to POST (and that the postback verifies).
+    pub body: String,
+}
+
+/// An IPN about to be stored in the batch that records its event.
+pub(super) struct OutgoingIpn {
+    txn_id: String,
+    parent_txn_id: Option<String>,
+    payment_status: String,
+    notify_url: Option<String>,
+    body: String,
+    now: String,
+}
+
+impl OutgoingIpn {
+    fn new(ipn: &Ipn, notify_url: Option<&str>) -> OutgoingIpn {
+        OutgoingIpn {
+            txn_id: ipn.txn_id.to_owned(),
+            parent_txn_id: ipn.parent_txn_id.map(str::to_owned),
+            payment_status: ipn.payment_status.as_ipn_str(),
+            notify_url: notify_url.map(str::to_owned),
+            body: rules::ipn_body(ipn),
+            now: ipn.payment_date.to_string(),
+        }
+    }
+
+    /// The INSERT (returning the message's id) for the event's batch.
+    pub(super) fn insert(&self) -> Stmt {
+        emulator::insert_ipn(&emulator::NewIpn {
+            txn_id: &self.txn_id,
+            parent_txn_id: self.parent_txn_id.as_deref(),
+            payment_status: &self.payment_status,
+            notify_url: self.notify_url.as_deref(),
+            body: &self.body,
+            body_sha256: &sha256_hex(self.body.as_bytes()),
+            now: &self.now,
+        })
+    }
+
+    /// The stored message, once the batch ran (`at`: the INSERT's index).
+    pub(super) fn queued(&self, results: &[StmtResult], at: usize) -> Result<QueuedIpn, WebError> {
+        let row: emulator::NewId = row_at(results, at)?
+            .ok_or_else(|| WebError::Internal("IPN insert returned no id".into()))?;
+        Ok(QueuedIpn {
+            id: row.id,
+            txn_id: self.txn_id.clone(),
+            payment_status: self.payment_status.clone(),
+            notify_url: self.notify_url.clone(),
+            body: self.body.clone(),
+        })
+    }
+}
+
+/// PayPal's random parts of an IPN: `verify_sign` and `ipn_track_id`.
+fn ipn_randoms() -> Result<(String, String), WebError> {
+    let track: String = random_hex::<7>()?.chars().take(13).collect();
+    Ok((verify_sign()?, track))
+}
+
+/// The IPN of a payment DoExpressCheckoutPayment records.
+pub(super) fn payment_ipn(
+    transaction_id: &str,
+    payment: &Payment,
+    checkout: &emulator::Checkout,
+    receiver: &emulator::Account,
+    now: UtcTime,
+) -> Result<OutgoingIpn, WebError> {
+    let (verify_sign, ipn_track_id) = ipn_randoms()?;
+    let pending = (payment.status.outcome() == PaymentOutcome::Pending)
+        .then_some(&payment.pending_reason);
+    let ipn = Ipn {
+        txn_id: transaction_id,
+        parent_txn_id: None,
+        txn_type: Some("express_checkout"),
+        payment_status: &payment.status,
+        pending_reason: pending,
+        reason_code: None,
+        gross_cents: payment.amount.cents(),
+        currency: &payment.currency,
+        invoice: payment.invnum.as_deref(),
+        custom: payment.custom.as_deref(),
+        payer_id: checkout.payer_payer_id.as_deref().unwrap_or(""),
+        payer_email: checkout.payer_email.as_deref().unwrap_or(""),
+        receiver_id: &receiver.payer_id,
+        receiver_email: &receiver.email,
+        payment_date: now,
+        residence_country: rules::residence_country(checkout.locale_code.as_deref()),
+        verify_sign: &verify_sign,
+        ipn_track_id: &ipn_track_id,
+    };
+    Ok(OutgoingIpn::new(&ipn, payment.notify_url.as_deref()))
+}
+
+/// The IPN of a later event on a transaction: its completion (same
+/// `txn_id`), or a reversal, refund or cancelled reversal (a new `txn_id`,
+/// `parent_txn_id` = the payment).
+fn event_ipn(
+    t: &emulator::Transaction,
+    event: Option<LaterEvent>,
+    now: UtcTime,
+) -> Result<OutgoingIpn, WebError> {
+    let (verify_sign, ipn_track_id) = ipn_randoms()?;
+    let new_id = match event {
+        Some(_) => rules::transaction_id(&crate::shell::app::random_bytes::<17>()?),
+        None => t.id.clone(),
+    };
+    let status = event.map_or(PaymentStatus::Completed, LaterEvent::status);
+    let ipn = Ipn {
+        txn_id: &new_id,
+        parent_txn_id: event.map(|_| t.id.as_str()),
+        txn_type: match event {
+            Some(_) => None,
+            None => Some("express_checkout"),
+        },
+        payment_status: &status,
+        pending_reason: None,
+        reason_code: event.map(LaterEvent::reason_code),
+        gross_cents: event.map_or(t.amount_cents, |e| e.gross_cents(t.amount_cents)),
+        currency: &t.currency,
+        invoice: t.invnum.as_deref(),
+        custom: t.custom.as_deref(),
+        payer_id: &t.payer_payer_id,
+        payer_email: &t.payer_email,
+        receiver_id: &t.receiver_payer_id,
+        receiver_email: &t.receiver_email,
+        payment_date: now,
+        residence_country: rules::residence_country(t.locale_code.as_deref()),
+        verify_sign: &verify_sign,
+        ipn_track_id: &ipn_track_id,
+    };
+    Ok(OutgoingIpn::new(&ipn, t.notify_url.as_deref()))
+}
+
+/// The one delivery seam, called right after every payment and later event
+/// has stored its IPN (status `queued`). A deployed Worker cannot fetch
+/// itself, so in emulator mode an IPN reaches the platform in-process: the
+/// platform's listener is called with `ipn.body` and the outcome recorded
+/// with [`record_ipn_delivery`]. Until the platform has an in-process
+/// listener, the message stays queued, visible on `GET
+/// /_emulator/paypal/ipn` and in [`queued_ipns`].
+pub async fn deliver_ipn(_ctx: &Ctx, ipn: &QueuedIpn) -> Result<(), WebError> {
+    worker::console_log!(
+        "emulator: IPN {} ({} {}) queued for {}",
+        ipn.id,
+        ipn.txn_id,
+        ipn.payment_status,
+        ipn.notify_url.as_deref().unwrap_or("no NOTIFYURL")
+    );
+    Ok(())
+}
+
+/// The oldest IPN messages not delivered yet (for a retrying deliverer).
+pub async fn queued_ipns(ctx: &Ctx, limit: i64) -> Result<Vec<QueuedIpn>, WebError> {
+    let results = ctx
+        .run_emulator(&vec![emulator::queued_ipns(limit)])
+        .await?;
+    let messages: Vec<emulator::IpnMessage> = rows_at(&results, 0)?;
+    Ok(messages
+        .into_iter()
+        .map(|m| QueuedIpn {
+            id: m.id,
+            txn_id: m.txn_id,
+            payment_status: m.payment_status,
+            notify_url: m.notify_url,
+            body: m.body,
+        })
+        .collect())
+}
+
+/// Records one delivery attempt of message `id`: the listener's HTTP
+/// status; 200 marks it delivered.
+pub async fn record_ipn_delivery(ctx: &Ctx, id: i64, http_status: u16) -> Result<(), WebError> {
+    let now = ctx.now().to_string();
+    ctx.run_emulator(&vec![emulator::record_ipn_delivery(
+        id,
+        i64::from(http_status),
+        &now,
+    )])
+    .await?;
+    Ok(())
+}
+
+/// The IPN postback: `VERIFIED` iff `message` (the bytes after
+/// `cmd=_notify-validate&`) is exactly a message the emulator sent, else
+/// `INVALID` (also when the database cannot be asked; logged).
+pub async fn verify_ipn(ctx: &Ctx, message: &str) -> &'static str {
+    let stmt = emulator::ipn_sent(&sha256_hex(message.as_bytes()), message);
+    match ctx.run_emulator(&vec![stmt]).await {
+        Ok(results) => match row_at::<emulator::Found>(&results, 0) {
+            Ok(Some(found)) if found.found == 1 => "VERIFIED",
+            Ok(_) => "INVALID",
+            Err(error) => {
+                worker::console_error!("emulator: IPN postback: {error:?}");
+                "INVALID"
+            }
+        },
+        Err(error) => {
+            worker::console_error!("emulator: IPN postback: {error:?}");
+            "INVALID"
+        }
+    }
+}
+
+fn text_response(status: u16, text: &str) -> Result<Response, WebError> {
+    let mut response = Response::ok(text)?.with_status(status);
+    response
+        .headers_mut()
+        .set("Content-Type", "text/plain; charset=utf-8")?;
+    Ok(response)
+}
+
+/// `POST /_emulator/paypal/ipn-verify`: `cmd=_notify-validate&` + the exact
+/// bytes received → `VERIFIED` or `INVALID`, as PayPal's postback.
+pub async fn ipn_verify_route(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
+    let body = req.text().await?;
+    let verdict = match rules::postback_message(&body) {
+        Some(message) => verify_ipn(ctx, message).await,
+        None => "INVALID",
+    };
+    text_response(200, verdict)
+}
+
+/// `GET /_emulator/paypal/ipn[?txn_id=]`: the messages the emulator
+/// queued, newest first (a `txn_id` also finds later events about it).
+pub async fn ipn_list(ctx: &Ctx) -> Result<Response, WebError> {
+    let txn_id = query(ctx, "txn_id");
+    let results = ctx
+        .run_emulator(&vec![emulator::ipn_messages(txn_id.as_deref(), 200)])
+        .await?;
+    let messages: Vec<emulator::IpnMessage> = rows_at(&results, 0)?;
+    let list: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "txn_id": m.txn_id,
+                "parent_txn_id": m.parent_txn_id,
+                "payment_status": m.payment_status,
+                "notify_url": m.notify_url,
+                "body": m.body,
+                "delivered": m.status == "delivered",
+                "status": m.status,
+                "attempts": m.attempts,
+                "last_http_status": m.last_http_status,
+                "created_at": m.created_at,
+                "delivered_at": m.delivered_at,
+            })
+        })
+        .collect();
+    json_response(200, &json!({ "messages": list }))
+}
+
+fn query(ctx: &Ctx, name: &str) -> Option<String> {
+    ctx.url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn invalid(field: &str) -> Result<Response, WebError> {
+    json_response(422, &json!({ "error": "invalid", "field": field }))
+}
+
+// ---------------------------------------------------------------------------
+// Faults
+// ---------------------------------------------------------------------------
+
+fn fault_json(f: &emulator::Fault) -> serde_json::Value {
+    json!({
+        "id": f.id,
+        "method": f.method,
+        "token": f.token,
+        "api_username": f.api_username,
+        "error_code": f.error_code,
+        "payment_status": f.payment_status,
+        "pending_reason": f.pending_reason,
+        "drop": f.drop_answer == 1,
+        "created_at": f.created_at,
+    })
+}
+
+/// `POST /_emulator/paypal/faults`: `method`, optional `token` and
+/// `api_username`, and one of `error_code`, `payment_status` (+
+/// `pending_reason`) or `drop=1`. 201 with the fault; 422 naming the field.
+pub async fn faults_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
+    let form = read_form(req).await?;
+    let spec = match rules::parse_fault(&|name: &str| form.get(name).to_owned()) {
+        Ok(spec) => spec,
+        Err(field) => return invalid(field),
+    };
+    let (error_code, payment_status, pending_reason, drop_answer) = match &spec.kind {
+        rules::FaultKind::Error(code) => (Some(code.clone()), None, None, false),
+        rules::FaultKind::Status {
+            status,
+            pending_reason,
+        } => (
+            None,
+            Some(status.as_str().to_owned()),
+            Some(pending_reason.as_str().to_owned()),
+            false,
+        ),
+        rules::FaultKind::Drop => (None, None, None, true),
+    };
+    let now = ctx.now().to_string();
+    let stmt = emulator::insert_fault(&emulator::NewFault {
+        method: spec.method.as_str(),
+        token: spec.token.as_deref(),
+        api_username: spec.api_username.as_deref(),
+        error_code: error_code.as_deref(),
+        payment_status: payment_status.as_deref(),
+        pending_reason: pending_reason.as_deref(),
+        drop_answer,
+        now: &now,
+    });
+    let results = ctx.run_emulator(&vec![stmt]).await?;
+    let fault: emulator::Fault = row_at(&results, 0)?
+        .ok_or_else(|| WebError::Internal("fault insert returned nothing".into()))?;
+    json_response(201, &fault_json(&fault))
+}
+
+/// `GET /_emulator/paypal/faults[?token=&api_username=]`: pending faults.
+pub async fn faults_get(ctx: &Ctx) -> Result<Response, WebError> {
+    let (token, user) = (query(ctx, "token"), query(ctx, "api_username"));
+    let results = ctx
+        .run_emulator(&vec![emulator::list_faults(token.as_deref(), user.as_deref())])
+        .await?;
+    let faults: Vec<emulator::Fault> = rows_at(&results, 0)?;
+    let list: Vec<serde_json::Value> = faults.iter().map(fault_json).collect();
+    json_response(200, &json!({ "faults": list }))
+}
+
+/// `DELETE /_emulator/paypal/faults[?token=&api_username=]`: clears the
+/// pending faults (only those of a token or API username when given).
+pub async fn faults_delete(ctx: &Ctx) -> Result<Response, WebError> {
+    let (token, user) = (query(ctx, "token"), query(ctx, "api_username"));
+    let results = ctx
+        .run_emulator(&vec![emulator::clear_faults(token.as_deref(), user.as_deref())])
+        .await?;
+    let cleared = results.first().map_or(0, |r| r.changes);
+    json_response(200, &json!({ "cleared": cleared }))
+}
+
+// ---------------------------------------------------------------------------
+// Clock
+// ---------------------------------------------------------------------------
+
+fn clock_json(ctx: &Ctx) -> serde_json::Value {
+    json!({
+        "offset_seconds": ctx.app.clock_offset_seconds.get(),
+        "now": ctx.now().to_string(),
+    })
+}
+
+/// `GET /_emulator/clock`: `{"offset_seconds", "now"}`.
+pub async fn clock_get(ctx: &Ctx) -> Result<Response, WebError> {
+    let results = ctx.run_emulator(&vec![clock_offset_stmt()]).await?;
+    adopt_clock_offset(ctx, row_at(&results, 0)?);
+    json_response(200, &clock_json(ctx))
+}
+
+/// `POST /_emulator/clock` with `advance_seconds=N` (an integer): moves the
+/// clock of the platform, the emulator and the cron by N seconds, for good
+/// (the offset is kept in `settings`). 422 for anything but an integer.
+pub async fn clock_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
+    let form = read_form(req).await?;
+    let Some(seconds) = rules::parse_advance_seconds(form.get("advance_seconds")) else {
+        return invalid("advance_seconds");
+    };
+    let results = ctx
+        .run_emulator(&vec![emulator::advance_clock(seconds)])
+        .await?;
+    let total: emulator::ClockOffset = row_at(&results, 0)?
+        .ok_or_else(|| WebError::Internal("clock offset not returned".into()))?;
+    let total = total
+        .value
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| WebError::Internal(format!("clock offset {:?}", total.value)))?;
+    ctx.app.clock_offset_seconds.set(total);
+    json_response(200, &clock_json(ctx))
+}
+
+// ---------------------------------------------------------------------------
+// Transactions and their later events
+// ---------------------------------------------------------------------------
+
+fn transaction_json(t: &emulator::Transaction) -> serde_json::Value {
+    json!({
+        "id": t.id,
+        "token": t.token,
+        "status": t.status,
+        "pending_reason": t.pending_reason,
+        "reason_code": t.reason_code,
+        "amount": rules::plain(t.amount_cents),
+        "currency": t.currency,
+        "invnum": t.invnum,
+        "payer_email": t.payer_email,
+        "receiver_email": t.receiver_email,
+        "order_time": t.order_time,
+    })
+}
+
+fn ipn_json(ipn: &QueuedIpn) -> serde_json::Value {
+    json!({
+        "id": ipn.id,
+        "txn_id": ipn.txn_id,
+        "payment_status": ipn.payment_status,
+        "notify_url": ipn.notify_url,
+        "body": ipn.body,
+    })
+}
+
+async fn load_transaction(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Option<emulator::Transaction>, WebError> {
+    let results = ctx
+        .run_emulator(&vec![emulator::transaction_by_id(id), clock_offset_stmt()])
+        .await?;
+    adopt_clock_offset(ctx, row_at(&results, 1)?);
+    row_at(&results, 0)
+}
+
+/// `GET /_emulator/paypal/transactions/{id}`: one payment as JSON.
+pub async fn transaction_get(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
+    match load_transaction(ctx, id).await? {
+        Some(t) => json_response(200, &json!({ "transaction": transaction_json(&t) })),
+        None => json_response(404, &json!({ "error": "not_found" })),
+    }
+}
+
+/// What a later event did.
+pub enum EventOutcome {
+    /// Recorded: the transaction as it is now and the IPN queued for it.
+    Done {
+        transaction: Box<emulator::Transaction>,
+        ipn: QueuedIpn,
+    },
+    NotFound,
+    /// Not possible now: `status` (wrong state), `not_pending` or
+    /// `insufficient_funds` (balances never go negative).
+    Conflict(&'static str),
+}
+
+/// How many times an event is tried again after a concurrent change.
+const EVENT_TRIES: usize = 3;
+
+/// Completes a Pending payment (the seam for tests and the reconciler):
+/// the payer pays the receiver now, the status becomes Completed and an
+/// IPN with the same `txn_id` and `payment_status=Completed` is queued.
+pub async fn complete_pending(ctx: &Ctx, id: &str) -> Result<EventOutcome, WebError> {
+    apply_event(ctx, id, None).await
+}
+
+/// Applies a completion (`None`) or a later event to transaction `id`, in
+/// one guarded batch.
+async fn apply_event(
+    ctx: &Ctx,
+    id: &str,
+    event: Option<LaterEvent>,
+) -> Result<EventOutcome, WebError> {
+    for _ in 0..EVENT_TRIES {
+        let Some(t) = load_transaction(ctx, id).await? else {
+            return Ok(EventOutcome::NotFound);
+        };
+        let conflict = match event {
+            Some(event) => rules::later_event_conflict(&t, event),
+            None => rules::completion_conflict(&t),
+        };
+        if let Some(conflict) = conflict {
+            return Ok(EventOutcome::Conflict(conflict));
+        }
+        let now = ctx.now();
+        let ipn = event_ipn(&t, event, now)?;
+        let (to, reason_code, direction) = match event {
+            Some(event) => (
+                event.status().as_str().to_owned(),
+                event.reason_code(),
+                event.direction(),
+            ),
+            None => (
+                PaymentStatus::Completed.as_str().to_owned(),
+                PendingReason::None.as_str(),
+                Direction::ToReceiver,
+            ),
+        };
+        let (giver, taker) = match direction {
+            Direction::ToReceiver => (t.payer_account_id, t.receiver_account_id),
+            Direction::ToPayer => (t.receiver_account_id, t.payer_account_id),
+        };
+        let mut batch: Batch = vec![
+            emulator::transition(
+                &t.id,
+                &t.status,
+                &to,
+                reason_code,
+                direction == Direction::ToReceiver,
+                &now.to_string(),
+            ),
+            sql::guard_one_row_changed(),
+            emulator::debit(giver, t.amount_cents),
+            sql::guard_one_row_changed(),
+            emulator::credit(taker, t.amount_cents),
+            sql::guard_one_row_changed(),
+            ipn.insert(),
+        ];
+        let ipn_at = batch.len() - 1;
+        batch.push(emulator::transaction_by_id(&t.id));
+        match ctx.run_emulator(&batch).await {
+            Ok(results) => {
+                let queued = ipn.queued(&results, ipn_at)?;
+                deliver_ipn(ctx, &queued).await?;
+                let transaction: emulator::Transaction = row_at(&results, ipn_at + 1)?
+                    .ok_or_else(|| WebError::Internal("transaction vanished".into()))?;
+                return Ok(EventOutcome::Done {
+                    transaction: Box::new(transaction),
+                    ipn: queued,
+                });
+            }
+            Err(WebError::Db(error)) => {
+                worker::console_log!("emulator: event batch refused, looking again: {error}");
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Err(WebError::Internal("transaction kept changing".into()))
+}
+
+fn event_response(outcome: EventOutcome) -> Result<Response, WebError> {
+    match outcome {
+        EventOutcome::Done { transaction, ipn } => json_response(
+            200,
+            &json!({ "transaction": transaction_json(&transaction), "ipn": ipn_json(&ipn) }),
+        ),
+        EventOutcome::NotFound => json_response(404, &json!({ "error": "not_found" })),
+        EventOutcome::Conflict(reason) => {
+            json_response(409, &json!({ "error": "conflict", "reason": reason }))
+        }
+    }
+}
+
+/// `POST /_emulator/paypal/transactions/{id}/complete`: a Pending payment
+/// completes (money moves, IPN Completed). 409 when not pending or the
+/// payer lacks the amount.
+pub async fn transaction_complete(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
+    event_response(complete_pending(ctx, id).await?)
+}
+
+/// `POST /_emulator/paypal/transactions/{id}/reverse` with
+/// `status=Reversed|Refunded|Canceled_Reversal`: the money goes back to the
+/// payer (or, for Canceled_Reversal, to the receiver again) and the event's
+/// IPN is queued. 422 for another status, 409 when the payment is not in a
+/// state for it or the giver lacks the amount.
+pub async fn transaction_reverse(
+    ctx: &Ctx,
+    req: &mut Request,
+    id: &str,
+) -> Result<Response, WebError> {
+    let form = read_form(req).await?;
+    let Some(event) = LaterEvent::parse(form.get("status")) else {
+        return invalid("status");
+    };
+    event_response(apply_event(ctx, id, Some(event)).await?)
+}

@@ -1,0 +1,503 @@
+//! The purchase over the web: the buy form and its preview, the order and
+//! SetExpressCheckout, the buyer's return from PayPal (claim, then
+//! DoExpressCheckoutPayment, then record: the core's step machine decides,
+//! this module runs its batches and calls), the cancel route, and the
+//! orders pages.
+
+use askama::Template;
+use serde_json::json;
+use worker::{Request, Response};
+
+use crate::core::browse::Page;
+use crate::core::i18n::Lang;
+use crate::core::isin::Isin;
+use crate::core::orders::{self, OrderRow, TraceRow};
+use crate::core::order::Substate;
+use crate::core::psp::paypal::nvp::{self, Method, NvpRequest};
+use crate::core::purchase::{
+    self, after_payment, classify, on_return, AfterPayment, BuyField, BuyProblem, Buyer, Limits,
+    NewOrder, OrderState, ReturnStep, TitleForSale,
+};
+use crate::core::rules::Outcome;
+use crate::core::sql::{self, traces, StmtResult};
+use crate::core::time::UtcTime;
+use crate::shell::app::random_bytes;
+use crate::shell::pages::{money, BuyPage, BuyPreview, Errors, OrderLine, OrderPage, OrdersPage, Pager, TraceLine};
+use crate::shell::paypal;
+use crate::shell::web::{html, json_response, read_form, see_other, url_encode, Ctx, WebError};
+
+/// How long a PayPal token lives (PayPal's rule): "continue to PayPal"
+/// is offered within it.
+const TOKEN_LIFETIME_SECONDS: i64 = 3 * 3_600;
+
+fn query(ctx: &Ctx, name: &str) -> Option<String> {
+    ctx.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+fn first<T: serde::de::DeserializeOwned>(results: &[StmtResult], index: usize) -> Result<Option<T>, WebError> {
+    match results.get(index) {
+        Some(r) => sql::first(r).map_err(|e| WebError::Internal(e.to_string())),
+        None => Ok(None),
+    }
+}
+
+fn limits(ctx: &Ctx) -> Limits {
+    let c = &ctx.app.config;
+    Limits { currency: c.currency, min_amount: c.min_amount, max_amount: c.max_amount }
+}
+
+/// Where buyers are sent to approve a payment.
+fn checkout_url(ctx: &Ctx, token: &str) -> String {
+    let base = match &ctx.app.config.paypal_checkout_url {
+        Some(url) => url.clone(),
+        None => format!("{}/_emulator/paypal/checkout", ctx.base_url()),
+    };
+    format!("{base}?cmd=_express-checkout&token={}&useraction=commit", url_encode(token))
+}
+
+// ---------------------------------------------------------------- /buy
+
+struct BuyForm {
+    isin: String,
+    amount: String,
+    profit_rate: Option<String>,
+}
+
+fn buy_page(ctx: &Ctx, status: u16, form: &BuyForm, errors: Errors, preview: Option<BuyPreview>) -> Result<Response, WebError> {
+    let page = BuyPage {
+        layout: ctx.layout()?,
+        errors,
+        isin: form.isin.clone(),
+        amount: form.amount.clone(),
+        profit_rate: form.profit_rate.clone().unwrap_or_default(),
+        preview,
+    };
+    html(status, page.render()?)
+}
+
+fn problem_page(ctx: &Ctx, form: &BuyForm, problem: BuyProblem) -> Result<Response, WebError> {
+    let status = if problem.is_not_found() { 404 } else { 422 };
+    let message = problem.message(ctx.lang, &limits(ctx));
+    if ctx.wants_json {
+        return json_response(status, &json!({ "error": format!("{problem:?}"), "message": message }));
+    }
+    let field = match problem.field() {
+        BuyField::Isin => crate::core::account::Field::Isin,
+        BuyField::Amount => crate::core::account::Field::Amount,
+        BuyField::ProfitRate => crate::core::account::Field::ProfitRate,
+    };
+    let mut errors = Errors::default();
+    errors.push(field.name(), message);
+    buy_page(ctx, status, form, errors, None)
+}
+
+/// Parses the typed purchase and checks it against the title as it
+/// stands: one D1 round trip (with the session).
+async fn check_purchase(ctx: &Ctx, form: &BuyForm) -> Result<Result<(Buyer, TitleForSale, purchase::PlannedPurchase), BuyProblem>, WebError> {
+    let limits = limits(ctx);
+    let isin = match Isin::parse(&form.isin) {
+        Ok(isin) => isin,
+        Err(_) => return Ok(Err(BuyProblem::IsinInvalid)),
+    };
+    let amount = match purchase::parse_amount(&form.amount, &limits) {
+        Ok(a) => a,
+        Err(p) => return Ok(Err(p)),
+    };
+    let rate = match purchase::parse_rate(form.profit_rate.as_deref()) {
+        Ok(r) => r,
+        Err(p) => return Ok(Err(p)),
+    };
+    let results = ctx.run(&vec![purchase::title_for_sale(isin.as_str())]).await?;
+    let me = ctx.require_session().await?;
+    let Some(title) = first::<TitleForSale>(&results, 0)? else {
+        return Ok(Err(BuyProblem::TitleUnknown));
+    };
+    let buyer = Buyer { client_id: me.client_id, psp_environment: me.psp_environment, api_username: me.api_username };
+    Ok(purchase::plan(&buyer, &title, amount, rate, &limits).map(|plan| (buyer, title, plan)))
+}
+
+fn preview(ctx: &Ctx, plan: &purchase::PlannedPurchase) -> BuyPreview {
+    let currency = ctx.app.config.currency.as_str();
+    let lang = ctx.lang;
+    let (split, seller_value) = match plan.outcome {
+        Outcome::Split { seller_value, .. } => (true, money(seller_value.cents(), currency, lang)),
+        Outcome::Transfer { .. } => (false, String::new()),
+    };
+    BuyPreview {
+        current_value: money(plan.title_value.cents(), currency, lang),
+        amount: money(plan.amount.cents(), currency, lang),
+        split,
+        new_value: money(plan.outcome.new_value().cents(), currency, lang),
+        seller_value,
+    }
+}
+
+pub async fn buy_get(ctx: &Ctx) -> Result<Response, WebError> {
+    if ctx.wants_json {
+        return json_response(200, &json!({ "csrf_token": ctx.csrf_token()? }));
+    }
+    ctx.require_session().await?;
+    let form = BuyForm {
+        isin: query(ctx, "isin").unwrap_or_default(),
+        amount: query(ctx, "amount").unwrap_or_default(),
+        profit_rate: query(ctx, "profit_rate"),
+    };
+    // The preview needs both an amount and a rate; the form has no
+    // pre-selected rate.
+    if form.amount.is_empty() || form.profit_rate.is_none() {
+        return buy_page(ctx, 200, &form, Errors::default(), None);
+    }
+    match check_purchase(ctx, &form).await? {
+        Ok((_, _, plan)) => {
+            let p = preview(ctx, &plan);
+            buy_page(ctx, 200, &form, Errors::default(), Some(p))
+        }
+        Err(problem) => problem_page(ctx, &form, problem),
+    }
+}
+
+pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
+    let posted = read_form(req).await?;
+    ctx.check_csrf(&posted)?;
+    let form = BuyForm {
+        isin: posted.get("isin").to_string(),
+        amount: posted.get("amount").to_string(),
+        profit_rate: posted.has("profit_rate").then(|| posted.get("profit_rate").to_string()),
+    };
+    let me = ctx.require_session().await?;
+    super::account::rate_limit(ctx, "buy", &me.client_id.to_string(), 30, 600).await?;
+    let (_buyer, title, plan) = match check_purchase(ctx, &form).await? {
+        Ok(checked) => checked,
+        Err(problem) => return problem_page(ctx, &form, problem),
+    };
+    let credentials = paypal::unseal(&ctx.app.credentials_key, &title.holder_api_username, &title.holder_sealed_secret)
+        .map_err(WebError::Internal)?;
+    let order_id: String = random_bytes::<12>()?
+        .iter()
+        .map(|b| b"abcdefghijklmnopqrstuvwxyz0123456789"[usize::from(*b) % 36] as char)
+        .collect();
+    let new_isin = match plan.outcome {
+        Outcome::Split { .. } => Some(Isin::issue(random_bytes::<9>()?)),
+        Outcome::Transfer { .. } => None,
+    };
+    let base = ctx.base_url();
+    let amount = plan.amount.to_plain();
+    let currency = ctx.app.config.currency.as_str().to_string();
+    let request = NvpRequest::new(Method::SetExpressCheckout, &credentials)
+        .field("PAYMENTREQUEST_0_AMT", amount.clone())
+        .field("PAYMENTREQUEST_0_CURRENCYCODE", currency.clone())
+        .field("PAYMENTREQUEST_0_PAYMENTACTION", "Sale")
+        .field("PAYMENTREQUEST_0_INVNUM", purchase::invnum(&ctx.app.deployment_id, &order_id))
+        .field("PAYMENTREQUEST_0_NOTIFYURL", format!("{base}/psp/paypal/ipn"))
+        .field("PAYMENTREQUEST_0_ITEMAMT", amount.clone())
+        .field("L_PAYMENTREQUEST_0_NAME0", plan.isin.clone())
+        .field("L_PAYMENTREQUEST_0_AMT0", amount)
+        .field("L_PAYMENTREQUEST_0_QTY0", "1")
+        .field("L_PAYMENTREQUEST_0_ITEMCATEGORY0", "Digital")
+        .field("RETURNURL", format!("{base}/psp/paypal/return"))
+        .field("CANCELURL", format!("{base}/psp/paypal/cancel?order={order_id}"))
+        .field("LOCALECODE", ctx.lang.paypal_locale())
+        .field("NOSHIPPING", "1");
+    let answer = paypal::call(ctx, &request, paypal::DEFAULT_TIMEOUT).await;
+    let token = match &answer {
+        Ok(response) if response.is_success() => nvp::set_express_checkout_answer(response).map(|a| a.token).ok(),
+        Ok(_) | Err(_) => None,
+    };
+    let Some(token) = token else {
+        let t = ctx.lang.texts();
+        let (status, message) = match &answer {
+            Ok(response) => {
+                let detail = response.first_error().map(|e| format!(" ({} {}: {})", t.psp_code, e.code, e.long_message)).unwrap_or_default();
+                (422, format!("{}{detail}", t.buy_psp_refused))
+            }
+            Err(_) => (503, t.buy_psp_unreachable.to_string()),
+        };
+        if ctx.wants_json {
+            return json_response(status, &json!({ "error": "psp_refused", "message": message }));
+        }
+        return buy_page(ctx, status, &form, Errors::default().with_form_message(message), None);
+    };
+    let now = ctx.now().to_string();
+    let trace = paypal::trace(&request, &answer, &now);
+    let mut batch = purchase::create_order(&NewOrder {
+        id: &order_id,
+        buyer_id: me.client_id,
+        plan: &plan,
+        new_isin: new_isin.as_ref(),
+        currency: &currency,
+        psp_environment: ctx.app.config.psp_mode.as_str(),
+        buyer_language: ctx.lang,
+        token: &token,
+        now: &now,
+    });
+    batch.push(traces::insert_for_order(&order_id, &trace));
+    ctx.run(&batch).await?;
+    see_other(&checkout_url(ctx, &token))
+}
+
+// ---------------------------------------------------------------- return
+
+/// `GET /psp/paypal/return?token=&PayerID=`: the buyer is back from PayPal.
+/// At most one D1 read, two batches (claim, record) and one PSP call; a
+/// refresh or a second return never pays or records twice.
+pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
+    let token = query(ctx, "token").unwrap_or_default();
+    let payer_id = query(ctx, "PayerID").unwrap_or_default();
+    if token.is_empty() {
+        return Err(WebError::NotFound);
+    }
+    let results = ctx.run(&vec![purchase::order_by_token(&token)]).await?;
+    let Some(order) = first::<OrderState>(&results, 0)? else { return Err(WebError::NotFound) };
+    let shown = format!("/orders/{}", order.id);
+    let now = ctx.now().to_string();
+    let payer_id = if payer_id.is_empty() { order.psp_payer_id.clone().unwrap_or_default() } else { payer_id };
+    let order = match on_return(&order, &payer_id, &now) {
+        ReturnStep::Show => return see_other(&shown),
+        ReturnStep::FailUnavailable(batch) => {
+            run_guarded(ctx, &batch).await?;
+            return see_other(&shown);
+        }
+        ReturnStep::Claim(batch) => {
+            if !run_guarded(ctx, &batch).await? {
+                // Someone else claimed or changed the title meanwhile: fail
+                // this order before any payment (no money moves).
+                let results = ctx.run(&vec![purchase::order_by_id(&order.id)]).await?;
+                if let Some(fresh) = first::<OrderState>(&results, 0)? {
+                    if let ReturnStep::FailUnavailable(batch) = on_return(&fresh, &payer_id, &now) {
+                        run_guarded(ctx, &batch).await?;
+                    }
+                }
+                return see_other(&shown);
+            }
+            OrderState {
+                substate: Substate::Confirming.as_str().to_string(),
+                psp_payer_id: Some(payer_id.clone()),
+                title_claim_order_id: Some(order.id.clone()),
+                ..order
+            }
+        }
+        ReturnStep::Execute => order,
+    };
+    match execute_payment(ctx, &order).await? {
+        Executed::RetryFunding => see_other(&checkout_url(ctx, order.psp_token.as_deref().unwrap_or(""))),
+        Executed::Done => see_other(&shown),
+    }
+}
+
+/// Runs a guarded batch; `false` when a guard refused it (nothing applied).
+async fn run_guarded(ctx: &Ctx, batch: &sql::Batch) -> Result<bool, WebError> {
+    match ctx.run(batch).await {
+        Ok(_) => Ok(true),
+        Err(WebError::Db(e)) if e.guard().is_some() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+enum Executed {
+    Done,
+    RetryFunding,
+}
+
+/// DoExpressCheckoutPayment for an order that holds its title's claim, then
+/// the batch the core decides on. A lost answer leaves the order
+/// `confirming` for the reconciler; it is never failed on a guess.
+async fn execute_payment(ctx: &Ctx, order: &OrderState) -> Result<Executed, WebError> {
+    let credentials = paypal::unseal(&ctx.app.credentials_key, &order.seller_api_username, &order.seller_sealed_secret)
+        .map_err(WebError::Internal)?;
+    let request = NvpRequest::new(Method::DoExpressCheckoutPayment, &credentials)
+        .field("TOKEN", order.psp_token.clone().unwrap_or_default())
+        .field("PAYERID", order.psp_payer_id.clone().unwrap_or_default())
+        .field("PAYMENTREQUEST_0_AMT", order.amount().to_plain())
+        .field("PAYMENTREQUEST_0_CURRENCYCODE", order.currency.clone())
+        .field("PAYMENTREQUEST_0_PAYMENTACTION", "Sale")
+        .field("PAYMENTREQUEST_0_INVNUM", purchase::invnum(&ctx.app.deployment_id, &order.id))
+        .field("PAYMENTREQUEST_0_NOTIFYURL", format!("{}/psp/paypal/ipn", ctx.base_url()))
+        .field("MSGSUBID", order.msgsubid());
+    let answer = paypal::call(ctx, &request, paypal::PAYMENT_TIMEOUT).await;
+    let now = ctx.now().to_string();
+    let trace = traces::insert_for_order(&order.id, &paypal::trace(&request, &answer, &now));
+    let response = match answer {
+        Ok(response) => response,
+        Err(no_answer) => {
+            worker::console_warn!("DoExpressCheckoutPayment {}: no answer ({})", order.id, no_answer.describe());
+            // Keep the trace of the lost call; the order stays confirming.
+            let _ = ctx.run(&vec![trace]).await;
+            return Ok(Executed::Done);
+        }
+    };
+    let decision = after_payment(order, &classify(&response), trace.clone(), &crate::shell::settle::mail_setting(ctx), &now);
+    let retry = matches!(decision, AfterPayment::RetryFunding(_));
+    match decision {
+        AfterPayment::Record(batch)
+        | AfterPayment::NeedsReview(batch)
+        | AfterPayment::Pending(batch)
+        | AfterPayment::RetryFunding(batch)
+        | AfterPayment::Fail(batch) => {
+            if let Err(e) = run_guarded(ctx, &batch).await {
+                // Money may have moved: leave the order confirming for the
+                // reconciler rather than guess.
+                worker::console_error!("recording order {} failed: {e:?}", order.id);
+            }
+        }
+        AfterPayment::AlreadyPaid => {
+            // 10415/11607 without the payment attached: find it at PayPal
+            // (GetExpressCheckoutDetails, GetTransactionDetails) and record
+            // it as paid with its original transaction id.
+            let _ = ctx.run(&vec![trace]).await;
+            if let Err(e) = crate::shell::settle::settle(ctx, order, false).await {
+                worker::console_warn!("order {}: already paid, not settled yet: {e:?}", order.id);
+            }
+        }
+    }
+    Ok(if retry { Executed::RetryFunding } else { Executed::Done })
+}
+
+/// `GET /psp/paypal/cancel?order=&token=`: the buyer canceled at PayPal.
+pub async fn paypal_cancel(ctx: &Ctx) -> Result<Response, WebError> {
+    let order_id = query(ctx, "order").unwrap_or_default();
+    let token = query(ctx, "token").unwrap_or_default();
+    let results = ctx.run(&vec![purchase::order_by_id(&order_id)]).await?;
+    let Some(order) = first::<OrderState>(&results, 0)? else { return Err(WebError::NotFound) };
+    // The token proves the request comes from this order's checkout.
+    if order.psp_token.as_deref() != Some(token.as_str()) {
+        return Err(WebError::NotFound);
+    }
+    let _ = run_guarded(ctx, &purchase::cancel(&order.id, &ctx.now().to_string())).await?;
+    see_other(&format!("/orders/{}", order.id))
+}
+
+// ---------------------------------------------------------------- orders
+
+fn order_line(ctx: &Ctx, o: &OrderRow) -> OrderLine {
+    let t = ctx.lang.texts();
+    let status = orders::status(o.code);
+    OrderLine {
+        id: o.id.clone(),
+        role: if o.role == "buyer" { t.role_buyer } else { t.role_seller },
+        isin: o.isin.clone(),
+        amount: money(o.amount_cents, &o.currency, ctx.lang),
+        profit_rate: o.profit_rate,
+        status: status_name(status, ctx.lang),
+        code: o.code,
+        substate: if o.substate == "done" { String::new() } else { o.substate.clone() },
+        created_at: UtcTime::parse(&o.created_at).map_or(o.created_at.clone(), |at| at.format(ctx.lang)),
+    }
+}
+
+fn status_name(status: crate::core::order::OrderStatus, lang: Lang) -> &'static str {
+    use crate::core::order::OrderStatus;
+    let t = lang.texts();
+    match status {
+        OrderStatus::Processed => t.status_name_processed,
+        OrderStatus::Test => t.status_name_test,
+        OrderStatus::Pending => t.status_name_pending,
+        OrderStatus::Canceled => t.status_name_canceled,
+        OrderStatus::Failed => t.status_name_failed,
+        OrderStatus::Chargeback => t.status_name_chargeback,
+    }
+}
+
+pub async fn orders_list(ctx: &Ctx) -> Result<Response, WebError> {
+    let Some(token_hash) = ctx.session_token_hash() else {
+        return Err(WebError::LoginRequired(ctx.path_and_query()));
+    };
+    let Some(page_number) = Page::parse(query(ctx, "page").as_deref()) else {
+        return json_response(422, &json!({ "error": "invalid_page" }));
+    };
+    let results = ctx.run(&vec![orders::mine(&token_hash, page_number)]).await?;
+    ctx.require_session().await?;
+    let rows: Vec<OrderRow> = match results.first() {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let (rows, next) = page_number.split(rows);
+    if ctx.wants_json {
+        return json_response(
+            200,
+            &json!({ "orders": rows.iter().map(orders::order_json).collect::<Vec<_>>(), "next_page": next }),
+        );
+    }
+    let page = OrdersPage {
+        layout: ctx.layout()?,
+        orders: rows.iter().map(|o| order_line(ctx, o)).collect(),
+        pager: Pager { base: "/orders?".into(), previous: (page_number.number() > 1).then(|| page_number.number() - 1), next },
+    };
+    html(200, page.render()?)
+}
+
+pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
+    let Some(token_hash) = ctx.session_token_hash() else {
+        return Err(WebError::LoginRequired(ctx.path_and_query()));
+    };
+    let results = ctx.run(&vec![orders::one_of_mine(&token_hash, id), orders::traces_of_mine(&token_hash, id)]).await?;
+    ctx.require_session().await?;
+    // Someone else's order is as unknown as a missing one.
+    let Some(order) = first::<OrderRow>(&results, 0)? else { return Err(WebError::NotFound) };
+    let traces: Vec<TraceRow> = match results.get(1) {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
+        None => Vec::new(),
+    };
+    if ctx.wants_json {
+        return json_response(200, &orders::detail_json(&order, &traces));
+    }
+    let t = ctx.lang.texts();
+    let awaiting = order.code == 0 && order.substate == Substate::AwaitingBuyer.as_str();
+    let fresh = UtcTime::parse(&order.created_at)
+        .is_some_and(|at| at.plus_seconds(TOKEN_LIFETIME_SECONDS) > ctx.now());
+    let explanation = match (order.code, order.substate.as_str(), order.failure_reason.as_deref()) {
+        (2, _, _) => t.order_processed,
+        (-1, _, _) => t.order_canceled,
+        (-3, _, _) => t.order_chargeback,
+        (-2, _, Some("title_unavailable")) => t.order_title_unavailable,
+        (-2, _, _) => t.order_failed,
+        (0, "confirming", _) => t.order_confirming,
+        (0, "psp_pending", _) => t.order_psp_pending,
+        (0, "needs_review", _) => t.order_needs_review,
+        _ => "",
+    };
+    let psp_error = match (&order.psp_error_code, &order.psp_error_message) {
+        (Some(code), message) => format!("{} {code}: {}", t.psp_code, message.clone().unwrap_or_default()),
+        (None, _) => String::new(),
+    };
+    let is_buyer = order.role == "buyer";
+    let page = OrderPage {
+        layout: ctx.layout()?,
+        o: order_line(ctx, &order),
+        transaction_id: order.psp_transaction_id.clone(),
+        new_isin: order.new_isin.clone().filter(|_| order.code == 2),
+        explanation,
+        psp_error,
+        can_continue: is_buyer && awaiting && fresh && order.psp_token.is_some(),
+        continue_url: order.psp_token.as_deref().map(|tk| checkout_url(ctx, tk)).unwrap_or_default(),
+        can_cancel: is_buyer && awaiting,
+        traces: traces
+            .iter()
+            .map(|tr| TraceLine {
+                at: UtcTime::parse(&tr.at).map_or(tr.at.clone(), |at| at.format(ctx.lang)),
+                method: tr.method.clone(),
+                ack: tr.ack.clone().unwrap_or_default(),
+                error_codes: tr.error_codes.clone().unwrap_or_default(),
+                correlation_id: tr.correlation_id.clone().unwrap_or_default(),
+                fields: tr.response.clone().unwrap_or_default(),
+            })
+            .collect(),
+    };
+    html(200, page.render()?)
+}
+
+/// `POST /orders/{id}/cancel`: the buyer gives up a pending order.
+pub async fn order_cancel(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Response, WebError> {
+    let form = read_form(req).await?;
+    ctx.check_csrf(&form)?;
+    let Some(token_hash) = ctx.session_token_hash() else {
+        return Err(WebError::LoginRequired(format!("/orders/{id}")));
+    };
+    let results = ctx.run(&vec![orders::one_of_mine(&token_hash, id)]).await?;
+    ctx.require_session().await?;
+    let Some(order) = first::<OrderRow>(&results, 0)? else { return Err(WebError::NotFound) };
+    if order.role != "buyer" {
+        return Err(WebError::NotFound);
+    }
+    let _ = run_guarded(ctx, &purchase::cancel(&order.id, &ctx.now().to_string())).await?;
+    see_other(&format!("/orders/{}", order.id))
+}
