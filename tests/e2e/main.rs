@@ -4,6 +4,7 @@
 //! to see the worker misconfigured or its database behind.
 
 mod accounts;
+mod browser;
 mod emulator;
 mod browse;
 mod flows;
@@ -31,6 +32,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(emulator::tests());
     tests.extend(browse::tests());
     tests.extend(purchase::tests());
+    tests.extend(browser::tests());
     tests
 }
 
