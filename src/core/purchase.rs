@@ -843,6 +843,34 @@ pub fn cancel(order_id: &str, now: &str) -> Batch {
     ]
 }
 
+/// PayPal refused the seller's credentials (10002 at SetExpressCheckout):
+/// mark that version refused and tell the seller, once per version.
+pub fn credentials_refused(title: &TitleForSale, now: &str, delivered_on_write: bool) -> Batch {
+    let key = format!("credentials-refused:{}:{}", title.holder_id, title.holder_credentials_version);
+    let (subject, body) = (
+        "PayBook: PayPal refuses your API credentials / PayPal refuse vos identifiants API",
+        "PayPal answered 10002 (security error) to your stored API credentials: buyers cannot pay you, \
+         so your titles cannot be bought until you update your credentials on your account page (/account).\n\n\
+         PayPal a répondu 10002 (erreur de sécurité) à vos identifiants API enregistrés : les acheteurs ne peuvent \
+         pas vous payer, donc vos titres ne peuvent pas être achetés tant que vous n'avez pas mis à jour vos \
+         identifiants sur votre page de compte (/account).\n",
+    );
+    vec![
+        Stmt::new(
+            "UPDATE clients SET credentials_status = 'refused' WHERE id = ?1 AND credentials_version = ?2",
+            vec![Param::Int(title.holder_id), Param::Int(title.holder_credentials_version)],
+        ),
+        outbox::insert(&outbox::Mail {
+            event_key: &key,
+            to: &title.holder_email,
+            subject,
+            body,
+            now,
+            delivered_on_write,
+        }),
+    ]
+}
+
 /// An e-mail address shown to others: masked.
 pub fn masked(email: &str) -> String {
     Email::masked(email)
@@ -955,6 +983,117 @@ mod tests {
             assert_ne!(p.message(Lang::En, &limits()), p.message(Lang::Fr, &limits()), "{p:?}");
         }
         assert!(BuyProblem::AmountTooSmall.message(Lang::Fr, &limits()).contains("1,00 EUR"));
+    }
+
+    fn order() -> OrderState {
+        OrderState {
+            id: "ord1".into(),
+            code: 0,
+            substate: "confirming".into(),
+            buyer_id: 2,
+            seller_id: 1,
+            title_id: 7,
+            isin: "ZZ0000000001".into(),
+            title_version: 3,
+            title_value_cents: 500,
+            amount_cents: 200,
+            currency: "EUR".into(),
+            profit_rate: 100,
+            new_value_cents: 400,
+            new_isin: Some("ZZ0000000002".into()),
+            psp_token: Some("EC-1".into()),
+            psp_payer_id: Some("PAYER".into()),
+            attempt: 1,
+            psp_transaction_id: None,
+            created_at: "2026-11-22T10:00:00Z".into(),
+            buyer_email: "bob@example.org".into(),
+            seller_email: "alice@example.org".into(),
+            seller_language: "fr".into(),
+            seller_api_username: "alice_api1.example.org".into(),
+            seller_sealed_secret: "v1.x".into(),
+            title_holder_id: 1,
+            title_current_version: 3,
+            title_current_value_cents: 500,
+            title_claim_order_id: Some("ord1".into()),
+            title_status: "active".into(),
+        }
+    }
+
+    fn mail() -> MailSetting {
+        MailSetting { delivered_on_write: true, operator_email: Some("operator@example.org".into()) }
+    }
+
+    fn trace() -> Stmt {
+        Stmt::new("INSERT INTO psp_traces DEFAULT VALUES", vec![])
+    }
+
+    #[test]
+    fn a_completed_payment_of_another_amount_or_currency_needs_review_and_never_fails() {
+        for (amount, currency) in [(199, "EUR"), (200, "USD")] {
+            let answer = PaymentAnswer::Completed {
+                transaction_id: "T1".into(),
+                amount: Amount::from_cents(amount),
+                currency: Some(currency.into()),
+                receiver_id: None,
+            };
+            let decision = after_payment(&order(), &answer, trace(), &mail(), "2026-11-22T10:05:00Z");
+            let AfterPayment::NeedsReview(batch) = decision else { panic!("needs review: {decision:?}") };
+            assert!(batch[0].sql.contains("needs_review"));
+            assert!(!batch.iter().any(|s| s.sql.contains("claim_order_id = NULL")), "the title stays claimed");
+            let mails: Vec<&Stmt> = batch.iter().filter(|s| s.sql.contains("INSERT INTO outbox")).collect();
+            assert_eq!(mails.len(), 2, "seller and operator are told");
+        }
+    }
+
+    #[test]
+    fn the_exact_payment_is_recorded_with_the_split_and_the_seller_mail_in_their_language() {
+        let answer = PaymentAnswer::Completed {
+            transaction_id: "T1".into(),
+            amount: Amount::from_cents(200),
+            currency: Some("EUR".into()),
+            receiver_id: Some("R".into()),
+        };
+        let AfterPayment::Record(batch) = after_payment(&order(), &answer, trace(), &mail(), "2026-11-22T10:05:00Z") else {
+            panic!("recorded")
+        };
+        assert!(batch[0].sql.contains("code = 2"));
+        let split = batch.iter().find(|s| s.sql.starts_with("UPDATE titles SET value_cents")).expect("seller keeps V - X");
+        assert!(split.params.contains(&Param::Int(300)));
+        let issued = batch.iter().find(|s| s.sql.starts_with("INSERT INTO titles")).expect("new title");
+        assert!(issued.params.contains(&Param::from("ZZ0000000002")) && issued.params.contains(&Param::Int(400)));
+        let mail = batch.iter().find(|s| s.sql.contains("INSERT INTO outbox")).expect("mail");
+        assert!(mail.params.iter().any(|p| matches!(p, Param::Text(t) if t.starts_with("PayBook : ZZ0000000001 vendu en partie pour 2.00 EUR"))));
+    }
+
+    #[test]
+    fn funding_refusals_release_the_claim_and_raise_the_attempt() {
+        let answer = PaymentAnswer::Refused { code: "10486".into(), message: String::new(), retry_funding: true, already_paid: false };
+        let AfterPayment::RetryFunding(batch) = after_payment(&order(), &answer, trace(), &mail(), "t") else { panic!() };
+        assert!(batch[0].sql.contains("attempt = attempt + 1"));
+        assert!(batch.iter().any(|s| s.sql.contains("claim_order_id = NULL")));
+        let answer = PaymentAnswer::Refused { code: "10417".into(), message: "x".into(), retry_funding: false, already_paid: false };
+        let AfterPayment::Fail(batch) = after_payment(&order(), &answer, trace(), &mail(), "t") else { panic!() };
+        assert!(batch[0].sql.contains("code = -2"));
+        let answer = PaymentAnswer::Refused { code: "10415".into(), message: "x".into(), retry_funding: false, already_paid: true };
+        assert_eq!(after_payment(&order(), &answer, trace(), &mail(), "t"), AfterPayment::AlreadyPaid);
+    }
+
+    #[test]
+    fn the_return_claims_once_and_fails_a_changed_title_before_paying() {
+        let mut waiting = order();
+        waiting.substate = "awaiting_buyer".into();
+        waiting.title_claim_order_id = None;
+        assert!(matches!(on_return(&waiting, "P", "t"), ReturnStep::Claim(_)));
+        let mut changed = waiting.clone();
+        changed.title_current_version = 4;
+        assert!(matches!(on_return(&changed, "P", "t"), ReturnStep::FailUnavailable(_)));
+        let mut taken = waiting.clone();
+        taken.title_claim_order_id = Some("other".into());
+        assert!(matches!(on_return(&taken, "P", "t"), ReturnStep::FailUnavailable(_)));
+        assert_eq!(on_return(&order(), "P", "t"), ReturnStep::Execute, "a refresh retries the same payment");
+        let mut done = order();
+        done.code = 2;
+        assert_eq!(on_return(&done, "P", "t"), ReturnStep::Show);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod flows;
 mod foundation;
 mod harness;
 mod purchase;
+mod refusals;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -33,6 +34,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(browse::tests());
     tests.extend(purchase::tests());
     tests.extend(browser::tests());
+    tests.extend(refusals::tests());
     tests
 }
 

@@ -205,6 +205,30 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
     };
     let Some(token) = token else {
         let t = ctx.lang.texts();
+        if let Ok(response) = &answer {
+            if response.has_error_code("10002") {
+                // The seller's credentials stopped working: mark them, tell
+                // the seller, and keep their titles out of reach until they
+                // fix them on /account.
+                let now = ctx.now().to_string();
+                let batch = purchase::credentials_refused(&title, &now, ctx.mail_is_local());
+                if let Err(e) = ctx.run(&batch).await {
+                    worker::console_error!("marking refused credentials: {e:?}");
+                }
+                let message = format!(
+                    "{}{}",
+                    BuyProblem::SellerCredentialsRefused.message(ctx.lang, &limits(ctx)),
+                    response
+                        .first_error()
+                        .map(|e| format!(" ({} {}: {})", t.psp_code, e.code, e.long_message))
+                        .unwrap_or_default()
+                );
+                if ctx.wants_json {
+                    return json_response(422, &json!({ "error": "seller_credentials_refused", "message": message }));
+                }
+                return buy_page(ctx, 422, &form, Errors::default().with_form_message(message), None);
+            }
+        }
         let (status, message) = match &answer {
             Ok(response) => {
                 let detail = response.first_error().map(|e| format!(" ({} {}: {})", t.psp_code, e.code, e.long_message)).unwrap_or_default();
