@@ -124,7 +124,7 @@ pub fn resolve(
             }
         }
         (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::Expired) => {
-            Resolution::Write(fail_and_release(order, "token_expired_unpaid", now))
+            Resolution::Write(fail_and_release(order, "token_expired_unpaid", trace, now))
         }
         (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::NotPaidYet | Inquiry::Unknown) => {
             Resolution::Wait
@@ -140,7 +140,7 @@ pub fn resolve(
         (Some(Substate::AwaitingBuyer), Inquiry::Payment(PaymentAnswer::Failed { .. }) | Inquiry::Expired | Inquiry::NotPaidYet)
             if ttl_passed =>
         {
-            Resolution::Write(fail_unpaid(order, now))
+            Resolution::Write(fail_unpaid(order, trace, now))
         }
         (Some(Substate::AwaitingBuyer), _) => Resolution::Wait,
         (Some(Substate::NeedsReview) | Some(Substate::Done) | None, _) => Resolution::Wait,
@@ -190,7 +190,7 @@ pub fn set_aside(order: &OrderState, trace: Stmt, now: &str) -> Batch {
     ]
 }
 
-fn fail_and_release(order: &OrderState, reason: &str, now: &str) -> Batch {
+fn fail_and_release(order: &OrderState, reason: &str, trace: Stmt, now: &str) -> Batch {
     vec![
         Stmt::new(
             "UPDATE orders SET code = -2, substate = 'done', failure_reason = ?2, updated_at = ?3 \
@@ -202,10 +202,11 @@ fn fail_and_release(order: &OrderState, reason: &str, now: &str) -> Batch {
             "UPDATE titles SET claim_order_id = NULL WHERE id = ?1 AND claim_order_id = ?2",
             vec![Param::Int(order.title_id), Param::from(order.id.as_str())],
         ),
+        trace,
     ]
 }
 
-fn fail_unpaid(order: &OrderState, now: &str) -> Batch {
+fn fail_unpaid(order: &OrderState, trace: Stmt, now: &str) -> Batch {
     vec![
         Stmt::new(
             "UPDATE orders SET code = -2, substate = 'done', failure_reason = 'unpaid_after_ttl', updated_at = ?2 \
@@ -213,6 +214,7 @@ fn fail_unpaid(order: &OrderState, now: &str) -> Batch {
             vec![Param::from(order.id.as_str()), Param::from(now)],
         ),
         guard_one_row_changed(),
+        trace,
     ]
 }
 

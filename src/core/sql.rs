@@ -572,7 +572,7 @@ pub mod outbox {
 /// accounts, Express Checkout sessions, payments, one-shot faults and the
 /// IPN messages it sends; and the clock offset it moves.
 pub mod emulator {
-    use super::{Param, Stmt};
+    use super::{guard_one_row_changed, Batch, Param, Stmt};
 
     #[derive(serde::Deserialize, Clone, Debug)]
     pub struct Account {
@@ -997,6 +997,84 @@ pub mod emulator {
                 Param::from(now),
             ],
         )
+    }
+
+    /// A payment DoExpressCheckoutPayment records, all at once.
+    pub struct PaymentRecord<'a> {
+        /// The payment (its `settled` says whether the money moves now).
+        pub transaction: NewTransaction<'a>,
+        pub msgsubid: Option<&'a str>,
+        /// The answer without envelope (JSON), for 11607 replays.
+        pub answer: &'a str,
+        pub ipn: NewIpn<'a>,
+    }
+
+    /// The one batch that records a payment, with its guards: the checkout
+    /// completes only if still approved by this payer (two calls racing for
+    /// one token: the second changes no row and aborts); a settled payment
+    /// takes the amount from the payer only if they have it and gives it to
+    /// the receiver; then the transaction and its IPN. All or nothing.
+    /// Returns the batch and the index of the IPN's INSERT (its id).
+    pub fn record_payment(p: &PaymentRecord) -> (Batch, usize) {
+        let t = &p.transaction;
+        let mut batch = vec![
+            complete_checkout(t.token, t.payer_account_id, t.id, p.msgsubid, p.answer),
+            guard_one_row_changed(),
+        ];
+        if t.settled {
+            batch.push(debit(t.payer_account_id, t.amount_cents));
+            batch.push(guard_one_row_changed());
+            batch.push(credit(t.receiver_account_id, t.amount_cents));
+            batch.push(guard_one_row_changed());
+        }
+        batch.push(insert_transaction(t));
+        batch.push(insert_ipn(&p.ipn));
+        let ipn_at = batch.len() - 1;
+        (batch, ipn_at)
+    }
+
+    /// A later event on a payment: its completion, a reversal, a refund or
+    /// a cancelled reversal.
+    pub struct EventRecord<'a> {
+        pub transaction_id: &'a str,
+        /// The status the event was decided on; another call that changed
+        /// it first makes this batch abort.
+        pub from_status: &'a str,
+        pub to_status: &'a str,
+        pub reason_code: &'a str,
+        /// Whether the amount is in the receiver's balance afterwards.
+        pub settled: bool,
+        pub giver_account_id: i64,
+        pub taker_account_id: i64,
+        pub amount_cents: i64,
+        pub now: &'a str,
+        pub ipn: NewIpn<'a>,
+    }
+
+    /// The one batch of a later event, with its guards (the status is
+    /// still `from_status`; the giver has the amount), then its IPN and the
+    /// transaction as it now is. Returns the batch and the index of the
+    /// IPN's INSERT; the transaction is read by the statement after it.
+    pub fn record_event(e: &EventRecord) -> (Batch, usize) {
+        let mut batch = vec![
+            transition(
+                e.transaction_id,
+                e.from_status,
+                e.to_status,
+                e.reason_code,
+                e.settled,
+                e.now,
+            ),
+            guard_one_row_changed(),
+            debit(e.giver_account_id, e.amount_cents),
+            guard_one_row_changed(),
+            credit(e.taker_account_id, e.amount_cents),
+            guard_one_row_changed(),
+            insert_ipn(&e.ipn),
+        ];
+        let ipn_at = batch.len() - 1;
+        batch.push(transaction_by_id(e.transaction_id));
+        (batch, ipn_at)
     }
 
     // -- IPN -----------------------------------------------------------------

@@ -90,12 +90,16 @@ impl Server {
     /// Starts `wrangler dev` on `state_dir` with extra `--var NAME:VALUE`s.
     pub fn start(state_dir: PathBuf, vars: &[(&str, &str)]) -> Result<Server, String> {
         let port = free_port()?;
+        // Each server needs its own inspector port too (wrangler's default,
+        // 9229, is taken by the first one).
+        let inspector_port = free_port()?;
         let log_path = state_dir.join("wrangler.log");
         let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
         let log_err = log.try_clone().map_err(|e| e.to_string())?;
         let mut command = Command::new(wrangler());
         command
             .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &inspector_port.to_string()])
             .args(["--test-scheduled", "--show-interactive-dev-session=false"])
             .arg("--persist-to")
             .arg(&state_dir)

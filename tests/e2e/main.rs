@@ -11,6 +11,7 @@ mod flows;
 mod foundation;
 mod harness;
 mod purchase;
+mod reconciler;
 mod refusals;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -35,6 +36,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(purchase::tests());
     tests.extend(browser::tests());
     tests.extend(refusals::tests());
+    tests.extend(reconciler::tests());
     tests
 }
 

@@ -15,7 +15,7 @@ use crate::core::psp::paypal::emulator::{
     self as rules, Envelope, FaultKind, Fields, Payment, PaymentDecision, Refusal,
 };
 use crate::core::psp::paypal::nvp::{self, Method, NvpResponse};
-use crate::core::sql::{self, emulator, Batch};
+use crate::core::sql::{emulator, Batch};
 use crate::shell::app::random_bytes;
 use crate::shell::web::{Ctx, WebError};
 
@@ -325,41 +325,27 @@ async fn pay(
     let body = rules::payment_answer_body(payment, &transaction_id, now, receiver);
     let stored = rules::encode_stored(&body);
     let ipn = payment_ipn(&transaction_id, payment, checkout, receiver, now)?;
-    let cents = payment.amount.cents();
-    let mut batch: Batch = vec![
-        emulator::complete_checkout(
-            &payment.token,
-            payment.payer_account_id,
-            &transaction_id,
-            payment.msgsubid.as_deref(),
-            &stored,
-        ),
-        sql::guard_one_row_changed(),
-    ];
-    if payment.moves_money() {
-        batch.push(emulator::debit(payment.payer_account_id, cents));
-        batch.push(sql::guard_one_row_changed());
-        batch.push(emulator::credit(payment.receiver_account_id, cents));
-        batch.push(sql::guard_one_row_changed());
-    }
-    batch.push(emulator::insert_transaction(&emulator::NewTransaction {
-        id: &transaction_id,
-        token: &payment.token,
-        payer_account_id: payment.payer_account_id,
-        receiver_account_id: payment.receiver_account_id,
-        amount_cents: cents,
-        currency: &payment.currency,
-        invnum: payment.invnum.as_deref(),
-        custom: payment.custom.as_deref(),
-        notify_url: payment.notify_url.as_deref(),
-        locale_code: checkout.locale_code.as_deref(),
-        status: payment.status.as_str(),
-        pending_reason: payment.pending_reason.as_str(),
-        settled: payment.moves_money(),
-        now: &now_text,
-    }));
-    batch.push(ipn.insert());
-    let ipn_at = batch.len() - 1;
+    let (batch, ipn_at) = emulator::record_payment(&emulator::PaymentRecord {
+        transaction: emulator::NewTransaction {
+            id: &transaction_id,
+            token: &payment.token,
+            payer_account_id: payment.payer_account_id,
+            receiver_account_id: payment.receiver_account_id,
+            amount_cents: payment.amount.cents(),
+            currency: &payment.currency,
+            invnum: payment.invnum.as_deref(),
+            custom: payment.custom.as_deref(),
+            notify_url: payment.notify_url.as_deref(),
+            locale_code: checkout.locale_code.as_deref(),
+            status: payment.status.as_str(),
+            pending_reason: payment.pending_reason.as_str(),
+            settled: payment.moves_money(),
+            now: &now_text,
+        },
+        msgsubid: payment.msgsubid.as_deref(),
+        answer: &stored,
+        ipn: ipn.row(),
+    });
     match ctx.run_emulator(&batch).await {
         Ok(results) => Ok(Some((body, ipn.queued(&results, ipn_at)?))),
         Err(WebError::Db(error)) => {

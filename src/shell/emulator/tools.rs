@@ -16,7 +16,7 @@ use crate::core::psp::paypal::emulator::{
     self as rules, Direction, Ipn, LaterEvent, Payment,
 };
 use crate::core::psp::paypal::nvp::{PaymentOutcome, PaymentStatus, PendingReason};
-use crate::core::sql::{self, emulator, Batch, Stmt, StmtResult};
+use crate::core::sql::{emulator, StmtResult};
 use crate::core::time::UtcTime;
 use crate::shell::app::random_hex;
 use crate::shell::web::{json_response, read_form, Ctx, WebError};
@@ -44,6 +44,7 @@ pub(super) struct OutgoingIpn {
     payment_status: String,
     notify_url: Option<String>,
     body: String,
+    body_sha256: String,
     now: String,
 }
 
@@ -54,22 +55,28 @@ impl OutgoingIpn {
             parent_txn_id: ipn.parent_txn_id.map(str::to_owned),
             payment_status: ipn.payment_status.as_ipn_str(),
             notify_url: notify_url.map(str::to_owned),
-            body: rules::ipn_body(ipn),
+            body_sha256: String::new(),
             now: ipn.payment_date.to_string(),
         }
+        .hashed()
     }
 
-    /// The INSERT (returning the message's id) for the event's batch.
-    pub(super) fn insert(&self) -> Stmt {
-        emulator::insert_ipn(&emulator::NewIpn {
+    fn hashed(mut self) -> OutgoingIpn {
+        self.body_sha256 = sha256_hex(self.body.as_bytes());
+        self
+    }
+
+    /// The row stored with the event, in the event's batch.
+    pub(super) fn row(&self) -> emulator::NewIpn<'_> {
+        emulator::NewIpn {
             txn_id: &self.txn_id,
             parent_txn_id: self.parent_txn_id.as_deref(),
             payment_status: &self.payment_status,
             notify_url: self.notify_url.as_deref(),
             body: &self.body,
-            body_sha256: &sha256_hex(self.body.as_bytes()),
+            body_sha256: &self.body_sha256,
             now: &self.now,
-        })
+        }
     }
 
     /// The stored message, once the batch ran (`at`: the INSERT's index).
@@ -524,24 +531,19 @@ async fn apply_event(
             Direction::ToReceiver => (t.payer_account_id, t.receiver_account_id),
             Direction::ToPayer => (t.receiver_account_id, t.payer_account_id),
         };
-        let mut batch: Batch = vec![
-            emulator::transition(
-                &t.id,
-                &t.status,
-                &to,
-                reason_code,
-                direction == Direction::ToReceiver,
-                &now.to_string(),
-            ),
-            sql::guard_one_row_changed(),
-            emulator::debit(giver, t.amount_cents),
-            sql::guard_one_row_changed(),
-            emulator::credit(taker, t.amount_cents),
-            sql::guard_one_row_changed(),
-            ipn.insert(),
-        ];
-        let ipn_at = batch.len() - 1;
-        batch.push(emulator::transaction_by_id(&t.id));
+        let now_text = now.to_string();
+        let (batch, ipn_at) = emulator::record_event(&emulator::EventRecord {
+            transaction_id: &t.id,
+            from_status: &t.status,
+            to_status: &to,
+            reason_code,
+            settled: direction == Direction::ToReceiver,
+            giver_account_id: giver,
+            taker_account_id: taker,
+            amount_cents: t.amount_cents,
+            now: &now_text,
+            ipn: ipn.row(),
+        });
         match ctx.run_emulator(&batch).await {
             Ok(results) => {
                 let queued = ipn.queued(&results, ipn_at)?;

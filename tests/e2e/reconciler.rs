@@ -1,0 +1,108 @@
+//! The reconciler end to end (issue 8): the cron (`/__scheduled`) resolves
+//! unknown outcomes by asking PayPal. Each test runs its own server, since
+//! advancing the emulator's clock moves time for everything on a server.
+
+use crate::flows::register;
+use crate::harness::{apply_migrations, fresh_state_dir, Server};
+use crate::purchase::{local, post_buy, psp_cents, titles};
+use crate::refusals::{approved_order, fault, order_of};
+use crate::{Test, World};
+
+pub fn tests() -> Vec<Test> {
+    vec![
+        ("reconciler::a_dropped_answer_is_completed_by_the_cron", a_dropped_answer_is_completed_by_the_cron),
+        ("reconciler::an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl", an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl),
+        ("reconciler::a_pending_payment_completed_at_paypal_is_recorded_by_the_cron", a_pending_payment_completed_at_paypal_is_recorded_by_the_cron),
+    ]
+}
+
+fn own_server(label: &str) -> Server {
+    let state = fresh_state_dir(label).expect("state");
+    apply_migrations(&state).expect("migrations");
+    Server::start(state, &[]).expect("server")
+}
+
+fn advance(server: &Server, seconds: i64) {
+    let r = server.client().post_form_with(
+        "/_emulator/clock",
+        &[("advance_seconds", &seconds.to_string())],
+        &[("Accept", "application/json")],
+    );
+    assert_eq!(r.status, 200, "clock: {}", r.body);
+}
+
+fn run_cron(server: &Server) {
+    let r = server.client().get("/__scheduled?cron=*/5+*+*+*+*");
+    assert_eq!(r.status, 200);
+}
+
+fn a_dropped_answer_is_completed_by_the_cron(_world: &World) {
+    let server = own_server("cron-drop");
+    let alice = register(&server, "cron-a", "10.00");
+    let bob = register(&server, "cron-b", "10.00");
+    let isin = titles(&alice)[0].0.clone();
+    let (_, back, token) = approved_order(&bob, &isin, "1.00");
+    fault(&server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("drop", "1")]);
+    bob.client.get(&local(&back));
+    assert_eq!(order_of(&bob)["substate"], "confirming");
+    let health = server.client().get("/healthz").json();
+    assert_eq!(health["orders_unresolved"], 1);
+    // Within a minute the cron leaves the order alone (a return may still
+    // be executing it).
+    run_cron(&server);
+    assert_eq!(order_of(&bob)["substate"], "confirming");
+    advance(&server, 120);
+    run_cron(&server);
+    let order = order_of(&bob);
+    assert_eq!(order["code"], 2, "{order}");
+    assert_eq!(psp_cents(&server, &bob), 900, "paid once");
+    assert_eq!(psp_cents(&server, &alice), 1_100);
+    let health = server.client().get("/healthz").json();
+    assert_eq!(health["orders_unresolved"], 0);
+    assert!(health["last_cron_at"].as_str().is_some());
+}
+
+fn an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl(_world: &World) {
+    let server = own_server("cron-ttl");
+    let alice = register(&server, "ttl-a", "10.00");
+    let bob = register(&server, "ttl-b", "10.00");
+    let isin = titles(&alice)[0].0.clone();
+    assert_eq!(post_buy(&bob, &isin, "1.00", "100").status, 303);
+    run_cron(&server);
+    assert_eq!(order_of(&bob)["code"], 0, "young orders wait for their buyer");
+    advance(&server, 23 * 3_600);
+    run_cron(&server);
+    assert_eq!(order_of(&bob)["code"], 0, "before PENDING_TTL_HOURS (24) nothing happens");
+    advance(&server, 2 * 3_600);
+    run_cron(&server);
+    let order = order_of(&bob);
+    assert_eq!(order["code"], -2, "{order}");
+    assert_eq!(order["failure_reason"], "unpaid_after_ttl");
+    let methods: Vec<&str> = order["trace"].as_array().map(|t| t.iter().filter_map(|c| c["method"].as_str()).collect()).unwrap_or_default();
+    assert!(methods.contains(&"GetExpressCheckoutDetails"), "PayPal was asked, not guessed: {methods:?}");
+    assert_eq!(psp_cents(&server, &bob), 1_000);
+}
+
+fn a_pending_payment_completed_at_paypal_is_recorded_by_the_cron(_world: &World) {
+    let server = own_server("cron-pending");
+    let alice = register(&server, "pc-a", "10.00");
+    let bob = register(&server, "pc-b", "10.00");
+    let isin = titles(&alice)[0].0.clone();
+    let (_, back, token) = approved_order(&bob, &isin, "1.00");
+    fault(&server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("payment_status", "Pending")]);
+    bob.client.get(&local(&back));
+    let order = order_of(&bob);
+    assert_eq!(order["substate"], "psp_pending");
+    advance(&server, 120);
+    run_cron(&server);
+    assert_eq!(order_of(&bob)["substate"], "psp_pending", "still Pending at PayPal: wait");
+    let txn = order["psp_transaction_id"].as_str().unwrap_or("").to_string();
+    let r = server.client().post_form_with(&format!("/_emulator/paypal/transactions/{txn}/complete"), &[], &[("Accept", "application/json")]);
+    assert!(r.status == 200 || r.status == 201, "{}", r.body);
+    advance(&server, 120);
+    run_cron(&server);
+    let order = order_of(&bob);
+    assert_eq!(order["code"], 2, "{order}");
+    assert_eq!(order["psp_transaction_id"].as_str(), Some(txn.as_str()));
+    assert_eq!(psp_cents(&server, &bob), 900);
+}
