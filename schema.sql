@@ -314,3 +314,7 @@ CREATE TABLE emulator_ipn_messages (
 CREATE INDEX emulator_ipn_by_body ON emulator_ipn_messages (body_sha256);
 CREATE INDEX emulator_ipn_by_txn ON emulator_ipn_messages (txn_id);
 CREATE INDEX emulator_ipn_queued ON emulator_ipn_messages (status, id);
+-- Chargebacks: what a reversal did to a trade, so that a canceled reversal
+-- can put it back. 'undone' when the titles were unchanged and the trade
+-- was reversed on them; 'disputed' when they had moved on and were flagged.
+ALTER TABLE trades ADD COLUMN reversal TEXT CHECK (reversal IN ('undone', 'disputed'));

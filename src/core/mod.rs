@@ -7,6 +7,7 @@
 pub mod accept;
 pub mod account;
 pub mod browse;
+pub mod chargeback;
 pub mod config;
 pub mod crypto;
 pub mod i18n;

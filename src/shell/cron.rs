@@ -59,6 +59,12 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
             worker::console_error!("cron: order {}: {e:?}", order.id);
         }
     }
+    if ctx.app.config.psp_mode == crate::core::config::PspMode::Emulator {
+        // The emulator's PayPal notifies asynchronously, like PayPal.
+        if let Err(e) = super::routes::ipn::deliver_emulator_ipns(&ctx).await {
+            worker::console_error!("cron: emulator IPN delivery: {e:?}");
+        }
+    }
     mail::send_due(&ctx).await;
     let end = ctx.now().to_string();
     let mut batch = reconcile::finish_run(&end);

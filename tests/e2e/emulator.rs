@@ -8,6 +8,7 @@
 //! its own, so that tests sharing the server never see each other.
 
 use paybook::core::psp::paypal::nvp::{self, Credentials, Method, NvpRequest, NvpResponse};
+use paybook::core::sql::{emulator as sql_emulator, Param, Stmt};
 
 use crate::flows::{paypal_account, PaypalAccount};
 use crate::harness::{apply_migrations, fresh_state_dir, unique_email, Resp, Server};
@@ -82,6 +83,10 @@ pub fn tests() -> Vec<Test> {
         (
             "emulator::emulator_routes_are_404_in_sandbox",
             emulator_routes_are_404_in_sandbox,
+        ),
+        (
+            "emulator::money_batches_are_guarded_all_or_nothing_on_sqlite",
+            money_batches_are_guarded_all_or_nothing_on_sqlite,
         ),
     ]
 }
@@ -298,9 +303,11 @@ fn delete(server: &Server, path: &str) -> Resp {
 }
 
 fn post_fault(server: &Server, fields: &[(&str, &str)]) -> Resp {
-    server
-        .client()
-        .post_form_with("/_emulator/paypal/faults", fields, &[("Accept", "application/json")])
+    server.client().post_form_with(
+        "/_emulator/paypal/faults",
+        fields,
+        &[("Accept", "application/json")],
+    )
 }
 
 /// The IPN messages about one transaction, newest first.
@@ -347,7 +354,14 @@ fn set_express_checkout_answers_a_token_like_paypal(world: &World) {
     let names: Vec<&str> = answer.fields().iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["TOKEN", "TIMESTAMP", "CORRELATIONID", "ACK", "VERSION", "BUILD"]
+        [
+            "TOKEN",
+            "TIMESTAMP",
+            "CORRELATIONID",
+            "ACK",
+            "VERSION",
+            "BUILD"
+        ]
     );
     let again = set_ec(&world.server, &receiver, "20.00");
     assert_ne!(again, token, "every call gets a new token");
@@ -355,13 +369,15 @@ fn set_express_checkout_answers_a_token_like_paypal(world: &World) {
     let r = world.server.client().post_raw(
         "/_emulator/paypal/nvp",
         "application/x-www-form-urlencoded",
-        set_ec_request(&receiver, "20.00", "en_US").encode().as_bytes(),
+        set_ec_request(&receiver, "20.00", "en_US")
+            .encode()
+            .as_bytes(),
     );
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
     assert_eq!(
-        r.header("content-type"),
-        Some("text/plain; charset=utf-8")
+        r.header("x-paypal-operation-name"),
+        Some("SetExpressCheckout")
     );
-    assert_eq!(r.header("x-paypal-operation-name"), Some("SetExpressCheckout"));
     assert!(r.header("paypal-debug-id").is_some_and(|v| !v.is_empty()));
 }
 
@@ -455,7 +471,10 @@ fn checkout_details_follow_approval_and_payment(world: &World) {
     );
     assert_eq!(details.payer_id, None, "no PAYERID before approval");
     assert_eq!(before.get("EMAIL"), None);
-    assert_eq!(before.get("CHECKOUTSTATUS"), Some("PaymentActionNotInitiated"));
+    assert_eq!(
+        before.get("CHECKOUTSTATUS"),
+        Some("PaymentActionNotInitiated")
+    );
     assert_eq!(before.get("PAYMENTREQUEST_0_AMT"), Some("12.50"));
     assert_eq!(before.get("PAYMENTREQUEST_0_CURRENCYCODE"), Some("EUR"));
     assert_eq!(before.get("PAYMENTREQUEST_0_INVNUM"), Some("PB-test-7"));
@@ -470,12 +489,19 @@ fn checkout_details_follow_approval_and_payment(world: &World) {
     let payer_id = approve(server, &token, &payer.email);
     let after = get_ec(server, &receiver, &token);
     assert_success(&after);
-    assert_eq!(after.get("CHECKOUTSTATUS"), Some("PaymentActionNotInitiated"));
+    assert_eq!(
+        after.get("CHECKOUTSTATUS"),
+        Some("PaymentActionNotInitiated")
+    );
     assert_eq!(after.get("PAYERID"), Some(payer_id.as_str()));
     assert_eq!(after.get("EMAIL"), Some(payer.email.as_str()));
     assert_eq!(after.get("PAYERSTATUS"), Some("verified"));
     assert_eq!(after.get("PAYMENTREQUEST_0_TRANSACTIONID"), None);
-    assert_eq!(balance(server, &payer.email), "100.00", "approval moves nothing");
+    assert_eq!(
+        balance(server, &payer.email),
+        "100.00",
+        "approval moves nothing"
+    );
 
     let paid = do_ec(server, &receiver, &token, &payer_id, "12.50", "getec-1");
     assert_success(&paid);
@@ -509,7 +535,8 @@ fn payment_moves_balances_exactly_and_answers_like_paypal(world: &World) {
     );
     assert_eq!(status, 200);
     assert!(
-        body.starts_with("TOKEN=EC%2d") && body.contains("&SUCCESSPAGEREDIRECTREQUESTED=false&TIMESTAMP="),
+        body.starts_with("TOKEN=EC%2d")
+            && body.contains("&SUCCESSPAGEREDIRECTREQUESTED=false&TIMESTAMP="),
         "{body}"
     );
     let answer = NvpResponse::parse(&body).expect("NVP");
@@ -556,7 +583,11 @@ fn payment_moves_balances_exactly_and_answers_like_paypal(world: &World) {
     assert_eq!(info.payment_status, nvp::PaymentStatus::Completed);
     assert_eq!(info.pending_reason, Some(nvp::PendingReason::None));
     assert_eq!(info.amount.map(|a| a.cents()), Some(3_000));
-    assert_eq!(info.fee.map(|a| a.cents()), Some(0), "the emulator charges no fee");
+    assert_eq!(
+        info.fee.map(|a| a.cents()),
+        Some(0),
+        "the emulator charges no fee"
+    );
     assert_eq!(info.currency.as_deref(), Some("EUR"));
     assert_eq!(
         info.secure_merchant_account_id.as_deref(),
@@ -568,7 +599,10 @@ fn payment_moves_balances_exactly_and_answers_like_paypal(world: &World) {
     );
     assert_eq!(info.msgsubid.as_deref(), Some("77-1"));
     assert_eq!(answer.token(), Some(a.token.as_str()));
-    assert_eq!(answer.get("PAYMENTINFO_0_TRANSACTIONTYPE"), Some("expresscheckout"));
+    assert_eq!(
+        answer.get("PAYMENTINFO_0_TRANSACTIONTYPE"),
+        Some("expresscheckout")
+    );
     assert_eq!(answer.get("PAYMENTINFO_0_PAYMENTTYPE"), Some("instant"));
     assert_eq!(answer.get("PAYMENTINFO_0_ERRORCODE"), Some("0"));
     assert_eq!(answer.get("PAYMENTINFO_0_ACK"), Some("Success"));
@@ -600,7 +634,10 @@ fn transaction_details_are_for_receiver_and_payer_only(world: &World) {
         assert_eq!(details.amount.map(|a| a.cents()), Some(2_000));
         assert_eq!(details.currency.as_deref(), Some("EUR"));
         assert_eq!(details.invnum.as_deref(), Some("PB-test-7"));
-        assert_eq!(details.receiver_id.as_deref(), Some(a.receiver.payer_id.as_str()));
+        assert_eq!(
+            details.receiver_id.as_deref(),
+            Some(a.receiver.payer_id.as_str())
+        );
         assert_eq!(
             details.receiver_email.as_deref(),
             Some(a.receiver.email.as_str())
@@ -627,7 +664,14 @@ fn transaction_details_are_for_receiver_and_payer_only(world: &World) {
 fn short_funds_answer_10486_and_the_token_stays_usable(world: &World) {
     let server = &world.server;
     let a = approved(world, "poor", "5.00", "10.00");
-    let refused = do_ec(server, &a.receiver, &a.token, &a.payer_id, "10.00", "poor-1");
+    let refused = do_ec(
+        server,
+        &a.receiver,
+        &a.token,
+        &a.payer_id,
+        "10.00",
+        "poor-1",
+    );
     assert_refused(
         &refused,
         "10486",
@@ -637,7 +681,10 @@ fn short_funds_answer_10486_and_the_token_stays_usable(world: &World) {
     assert_eq!(balance(server, &a.payer.email), "5.00");
     assert_eq!(balance(server, &a.receiver.email), "0.00");
     let details = get_ec(server, &a.receiver, &a.token);
-    assert_eq!(details.get("CHECKOUTSTATUS"), Some("PaymentActionNotInitiated"));
+    assert_eq!(
+        details.get("CHECKOUTSTATUS"),
+        Some("PaymentActionNotInitiated")
+    );
     // Back at PayPal, the buyer picks another funding source (here: another
     // account) on the same token, then the call is made again.
     let rich = account(world, "poor-rich", "40.00");
@@ -672,10 +719,7 @@ fn repeats_answer_11607_with_the_original_or_10415(world: &World) {
             assert_eq!(replay.get(name), Some(value.as_str()), "{name}");
         }
     }
-    assert_eq!(
-        replay.get("PAYMENTINFO_0_TRANSACTIONID"),
-        Some(original_id)
-    );
+    assert_eq!(replay.get("PAYMENTINFO_0_TRANSACTIONID"), Some(original_id));
 
     let other = do_ec(server, &a.receiver, &a.token, &a.payer_id, "15.00", "9-2");
     assert_refused(
@@ -730,7 +774,14 @@ fn tokens_are_checked_for_owner_approval_and_payer(world: &World) {
         "Express Checkout PayerID is missing.",
     );
     assert_refused(
-        &do_ec(server, &receiver, &token, &stranger.payer_id, "10.00", "t-4"),
+        &do_ec(
+            server,
+            &receiver,
+            &token,
+            &stranger.payer_id,
+            "10.00",
+            "t-4",
+        ),
         "10421",
         "This Express Checkout session belongs to a different customer.",
         "This Express Checkout session belongs to a different customer.  Token value mismatch.",
@@ -776,8 +827,13 @@ fn two_calls_racing_for_one_token_pay_once(world: &World) {
     let answers: Vec<NvpResponse> = std::thread::scope(|scope| {
         let handles: Vec<_> = (1..=RACERS)
             .map(|n| {
-                let request =
-                    do_ec_request(&a.receiver, &a.token, &a.payer_id, "40.00", &format!("race-{n}"));
+                let request = do_ec_request(
+                    &a.receiver,
+                    &a.token,
+                    &a.payer_id,
+                    "40.00",
+                    &format!("race-{n}"),
+                );
                 scope.spawn(move || call(server, &request))
             })
             .collect();
@@ -797,7 +853,11 @@ fn two_calls_racing_for_one_token_pay_once(world: &World) {
     assert_eq!(successes, 1, "{:?}", answers);
     assert_eq!(refusals.len(), RACERS - 1, "{:?}", answers);
     assert!(refusals.iter().all(|code| code == "10415"), "{refusals:?}");
-    assert_eq!(balance(server, &a.payer.email), "60.00", "the money moved once");
+    assert_eq!(
+        balance(server, &a.payer.email),
+        "60.00",
+        "the money moved once"
+    );
     assert_eq!(balance(server, &a.receiver.email), "40.00");
 }
 
@@ -847,7 +907,14 @@ fn error_faults_are_one_shot_scoped_listed_and_cleared(world: &World) {
         "This transaction couldn't be completed. Please redirect your customer to PayPal.",
     );
     assert_eq!(balance(server, &a.payer.email), "20.00");
-    assert_success(&do_ec(server, &a.receiver, &a.token, &a.payer_id, "5.00", "f-2"));
+    assert_success(&do_ec(
+        server,
+        &a.receiver,
+        &a.token,
+        &a.payer_id,
+        "5.00",
+        "f-2",
+    ));
     // An unknown code gets a generic text.
     let other = account(world, "fault-generic", "1.00");
     post_fault(
@@ -901,8 +968,14 @@ fn error_faults_are_one_shot_scoped_listed_and_cleared(world: &World) {
         (vec![("error_code", "10001")], "method"),
         (vec![("method", "Refund"), ("drop", "1")], "method"),
         (vec![("method", "GetBalance")], "error_code"),
-        (vec![("method", "GetBalance"), ("payment_status", "Pending")], "payment_status"),
-        (vec![("method", "GetBalance"), ("error_code", "ten")], "error_code"),
+        (
+            vec![("method", "GetBalance"), ("payment_status", "Pending")],
+            "payment_status",
+        ),
+        (
+            vec![("method", "GetBalance"), ("error_code", "ten")],
+            "error_code",
+        ),
     ] {
         let r = post_fault(server, &fields);
         assert_eq!(r.status, 422, "{fields:?}: {}", r.body);
@@ -928,7 +1001,11 @@ fn pending_fault_moves_no_money_until_completed(world: &World) {
     let info = nvp::payment_info(&answer).expect("info");
     assert_eq!(info.payment_status, nvp::PaymentStatus::Pending);
     assert_eq!(info.pending_reason, Some(nvp::PendingReason::PaymentReview));
-    assert_eq!(balance(server, &a.payer.email), "60.00", "no money moves while Pending");
+    assert_eq!(
+        balance(server, &a.payer.email),
+        "60.00",
+        "no money moves while Pending"
+    );
     assert_eq!(balance(server, &a.receiver.email), "0.00");
     assert_eq!(
         get_ec(server, &a.receiver, &a.token).get("CHECKOUTSTATUS"),
@@ -944,9 +1021,10 @@ fn pending_fault_moves_no_money_until_completed(world: &World) {
     assert_eq!(field(&fields, "payment_status"), Some("Pending"));
     assert_eq!(field(&fields, "pending_reason"), Some("paymentreview"));
 
-    let done = server
-        .client()
-        .post_form(&format!("/_emulator/paypal/transactions/{id}/complete"), &[]);
+    let done = server.client().post_form(
+        &format!("/_emulator/paypal/transactions/{id}/complete"),
+        &[],
+    );
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(done.json()["transaction"]["status"], "Completed");
     assert_eq!(balance(server, &a.payer.email), "35.00");
@@ -959,9 +1037,10 @@ fn pending_fault_moves_no_money_until_completed(world: &World) {
     assert_eq!(field(&completed, "txn_id"), Some(id.as_str()));
     assert_eq!(field(&completed, "payment_status"), Some("Completed"));
     assert_eq!(field(&completed, "pending_reason"), None);
-    let again = server
-        .client()
-        .post_form(&format!("/_emulator/paypal/transactions/{id}/complete"), &[]);
+    let again = server.client().post_form(
+        &format!("/_emulator/paypal/transactions/{id}/complete"),
+        &[],
+    );
     assert_eq!(again.status, 409, "{}", again.body);
     assert_eq!(again.json()["reason"], "not_pending");
 }
@@ -985,7 +1064,11 @@ fn dropped_answer_still_pays_and_replays_with_11607(world: &World) {
     );
     assert_eq!(status, 502, "the answer is lost");
     assert!(body.is_empty(), "{body}");
-    assert_eq!(balance(server, &a.payer.email), "30.00", "the work was done");
+    assert_eq!(
+        balance(server, &a.payer.email),
+        "30.00",
+        "the work was done"
+    );
     assert_eq!(balance(server, &a.receiver.email), "20.00");
     let paid_id = get_ec(server, &a.receiver, &a.token)
         .get("PAYMENTREQUEST_0_TRANSACTIONID")
@@ -1068,9 +1151,15 @@ fn ipn_is_queued_like_paypal_and_verified_byte_for_byte(world: &World) {
     };
     assert_eq!(verify(&format!("cmd=_notify-validate&{body}")), "VERIFIED");
     let altered = body.replace("mc_gross=30.00", "mc_gross=31.00");
-    assert_eq!(verify(&format!("cmd=_notify-validate&{altered}")), "INVALID");
+    assert_eq!(
+        verify(&format!("cmd=_notify-validate&{altered}")),
+        "INVALID"
+    );
     let reencoded = body.replace("%40", "@");
-    assert_eq!(verify(&format!("cmd=_notify-validate&{reencoded}")), "INVALID");
+    assert_eq!(
+        verify(&format!("cmd=_notify-validate&{reencoded}")),
+        "INVALID"
+    );
     assert_eq!(verify(&body), "INVALID", "without cmd=_notify-validate");
 }
 
@@ -1172,7 +1261,10 @@ fn checkout_page_speaks_the_buyers_language_and_redirects(world: &World) {
     let french = set_ec_in(server, &receiver, "12.50", "fr_FR");
     let page = client.get(&checkout_path(&french));
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("Emulated PayPal, no real money"), "banner");
+    assert!(
+        page.body.contains("Emulated PayPal, no real money"),
+        "banner"
+    );
     assert!(page.body.contains("lang=\"fr\""), "{}", page.body);
     assert!(page.body.contains("Payer maintenant"), "{}", page.body);
     assert!(page.body.contains("Bénéficiaire"));
@@ -1187,14 +1279,20 @@ fn checkout_page_speaks_the_buyers_language_and_redirects(world: &World) {
 
     // An unknown e-mail: 422, the message in the buyer's language, kept.
     let typed = unique_email("page-nobody");
-    let r = client.post_form(&checkout_path(&french), &[("email", &typed), ("action", "pay")]);
+    let r = client.post_form(
+        &checkout_path(&french),
+        &[("email", &typed), ("action", "pay")],
+    );
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Aucun compte PayPal émulé n"), "{}", r.body);
     assert!(r.body.contains(&format!("value=\"{typed}\"")), "{}", r.body);
     assert!(r.body.contains("Emulated PayPal, no real money"));
 
     // Cancel: CANCELURL + token (joined with & after its own query).
-    let r = client.post_form(&checkout_path(&french), &[("email", ""), ("action", "cancel")]);
+    let r = client.post_form(
+        &checkout_path(&french),
+        &[("email", ""), ("action", "cancel")],
+    );
     assert_eq!(r.status, 302);
     assert_eq!(
         r.header("location"),
@@ -1216,21 +1314,25 @@ fn checkout_page_speaks_the_buyers_language_and_redirects(world: &World) {
     let r = client.get(&checkout_path("EC-00000000000000000"));
     assert_eq!(r.status, 404);
     assert!(r.body.contains("Emulated PayPal, no real money"));
-    assert_success(&do_ec(server, &receiver, &french, &payer.payer_id, "12.50", "pg-1"));
+    assert_success(&do_ec(
+        server,
+        &receiver,
+        &french,
+        &payer.payer_id,
+        "12.50",
+        "pg-1",
+    ));
     assert_eq!(client.get(&checkout_path(&french)).status, 404);
 }
 
 fn clock_advance_expires_tokens_after_three_hours(world: &World) {
     // The shared server's clock is not moved: sessions, resets and tokens
     // of the other tests would expire.
-    let bad = world
-        .server
-        .client()
-        .post_form_with(
-            "/_emulator/clock",
-            &[("advance_seconds", "1.5")],
-            &[("Accept", "application/json")],
-        );
+    let bad = world.server.client().post_form_with(
+        "/_emulator/clock",
+        &[("advance_seconds", "1.5")],
+        &[("Accept", "application/json")],
+    );
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert_eq!(bad.json()["field"], "advance_seconds");
     let shown = world.server.client().get_json("/_emulator/clock");
@@ -1329,8 +1431,224 @@ fn emulator_routes_are_404_in_sandbox(_world: &World) {
         let r = client.post_form(path, &[("advance_seconds", "10")]);
         assert_eq!(r.status, 404, "POST {path}");
     }
+    assert_eq!(delete(&server, "/_emulator/paypal/faults").status, 404);
+}
+
+// ---------------------------------------------------------------------------
+// The guarded batches themselves, on SQLite (no server): the HTTP race above
+// may or may not overlap; here the second payment always finds the first.
+// ---------------------------------------------------------------------------
+
+/// Runs a batch as D1 does: one transaction, all or nothing.
+fn run_batch(conn: &mut rusqlite::Connection, batch: &[Stmt]) -> Result<(), String> {
+    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    for stmt in batch {
+        let params: Vec<rusqlite::types::Value> = stmt
+            .params
+            .iter()
+            .map(|p| match p {
+                Param::Null => rusqlite::types::Value::Null,
+                Param::Int(i) => rusqlite::types::Value::Integer(*i),
+                Param::Text(t) => rusqlite::types::Value::Text(t.clone()),
+            })
+            .collect();
+        let mut prepared = tx.prepare(stmt.sql).map_err(|e| e.to_string())?;
+        let mut rows = prepared
+            .query(rusqlite::params_from_iter(params))
+            .map_err(|e| format!("{}: {e}", stmt.sql))?;
+        while rows
+            .next()
+            .map_err(|e| format!("{}: {e}", stmt.sql))?
+            .is_some()
+        {}
+    }
+    tx.commit().map_err(|e| e.to_string())
+}
+
+fn scalar(conn: &rusqlite::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
+fn text(conn: &rusqlite::Connection, sql: &str) -> String {
+    conn.query_row(sql, [], |r| r.get(0)).expect(sql)
+}
+
+fn balance_of(conn: &rusqlite::Connection, email: &str) -> i64 {
+    conn.query_row(
+        "SELECT balance_cents FROM emulator_accounts WHERE email = ?1",
+        [email],
+        |r| r.get(0),
+    )
+    .expect("account")
+}
+
+const NOW: &str = "2026-01-01T12:00:00Z";
+
+fn ipn_row<'a>(txn_id: &'a str, body: &'a str) -> sql_emulator::NewIpn<'a> {
+    sql_emulator::NewIpn {
+        txn_id,
+        parent_txn_id: None,
+        payment_status: "Completed",
+        notify_url: None,
+        body,
+        body_sha256: "0",
+        now: NOW,
+    }
+}
+
+fn payment<'a>(
+    id: &'a str,
+    token: &'a str,
+    payer: i64,
+    cents: i64,
+    settled: bool,
+) -> sql_emulator::PaymentRecord<'a> {
+    sql_emulator::PaymentRecord {
+        transaction: sql_emulator::NewTransaction {
+            id,
+            token,
+            payer_account_id: payer,
+            receiver_account_id: 1,
+            amount_cents: cents,
+            currency: "EUR",
+            invnum: None,
+            custom: None,
+            notify_url: None,
+            locale_code: None,
+            status: if settled { "Completed" } else { "Pending" },
+            pending_reason: if settled { "None" } else { "paymentreview" },
+            settled,
+            now: NOW,
+        },
+        msgsubid: Some(id),
+        answer: "[]",
+        ipn: ipn_row(id, id),
+    }
+}
+
+fn money_batches_are_guarded_all_or_nothing_on_sqlite(_world: &World) {
+    let mut conn = rusqlite::Connection::open_in_memory().expect("db");
+    let schema =
+        std::fs::read_to_string(crate::harness::root().join("schema.sql")).expect("schema");
+    conn.execute_batch(&schema).expect("schema applies");
+    for (email, cents) in [("seller@x.org", 0), ("payer@x.org", 5_000)] {
+        let account = sql_emulator::NewAccount {
+            email,
+            payer_id: &email[..5].to_uppercase(),
+            api_username: email,
+            api_password: "p",
+            api_signature: "s",
+            balance_cents: cents,
+            currency: "EUR",
+            now: NOW,
+        };
+        run_batch(&mut conn, &[sql_emulator::create(&account)]).expect("account");
+    }
+    let checkout = |token: &'static str| sql_emulator::NewCheckout {
+        token,
+        receiver_account_id: 1,
+        amount_cents: 3_000,
+        currency: "EUR",
+        invnum: None,
+        custom: None,
+        notify_url: None,
+        return_url: "https://r",
+        cancel_url: "https://c",
+        locale_code: None,
+        now: NOW,
+    };
+    let (first, second) = ("EC-AAAAAAAAAAAAAAAAA", "EC-BBBBBBBBBBBBBBBBB");
+    for token in [first, second] {
+        run_batch(
+            &mut conn,
+            &[
+                sql_emulator::insert_checkout(&checkout(token)),
+                sql_emulator::approve_checkout(token, "payer@x.org", NOW, "2026-01-01T09:00:00Z"),
+            ],
+        )
+        .expect("approved checkout");
+    }
+
+    let (batch, _) =
+        sql_emulator::record_payment(&payment("TXN00000000000001", first, 2, 3_000, true));
+    run_batch(&mut conn, &batch).expect("the first payment");
+    assert_eq!(balance_of(&conn, "payer@x.org"), 2_000);
+    assert_eq!(balance_of(&conn, "seller@x.org"), 3_000);
+
+    // The loser of a race: the checkout is completed, the guard aborts all.
+    let (batch, _) =
+        sql_emulator::record_payment(&payment("TXN00000000000002", first, 2, 3_000, true));
+    let error = run_batch(&mut conn, &batch).expect_err("a second payment of one token");
+    assert!(error.contains("guard"), "{error}");
+    assert_eq!(balance_of(&conn, "payer@x.org"), 2_000);
+    assert_eq!(balance_of(&conn, "seller@x.org"), 3_000);
     assert_eq!(
-        delete(&server, "/_emulator/paypal/faults").status,
-        404
+        scalar(&conn, "SELECT COUNT(*) FROM emulator_transactions"),
+        1
     );
+    assert_eq!(
+        scalar(&conn, "SELECT COUNT(*) FROM emulator_ipn_messages"),
+        1
+    );
+
+    // Funds gone meanwhile: the debit guard aborts, the checkout stays approved.
+    let (batch, _) =
+        sql_emulator::record_payment(&payment("TXN00000000000003", second, 2, 3_000, true));
+    assert!(run_batch(&mut conn, &batch).is_err());
+    assert_eq!(
+        text(
+            &conn,
+            &format!("SELECT status FROM emulator_checkouts WHERE token = '{second}'")
+        ),
+        "approved"
+    );
+    assert_eq!(balance_of(&conn, "payer@x.org"), 2_000);
+
+    // Pending moves nothing; completing it later needs the payer's funds.
+    let (batch, _) =
+        sql_emulator::record_payment(&payment("TXN00000000000004", second, 2, 3_000, false));
+    run_batch(&mut conn, &batch).expect("a pending payment");
+    assert_eq!(balance_of(&conn, "payer@x.org"), 2_000);
+    let event = |id: &'static str, from: &'static str, to: &'static str, giver: i64, taker: i64| {
+        sql_emulator::record_event(&sql_emulator::EventRecord {
+            transaction_id: id,
+            from_status: from,
+            to_status: to,
+            reason_code: "None",
+            settled: taker == 1,
+            giver_account_id: giver,
+            taker_account_id: taker,
+            amount_cents: 3_000,
+            now: NOW,
+            ipn: ipn_row(id, to),
+        })
+        .0
+    };
+    assert!(run_batch(
+        &mut conn,
+        &event("TXN00000000000004", "Pending", "Completed", 2, 1)
+    )
+    .is_err());
+    assert_eq!(
+        text(
+            &conn,
+            "SELECT status FROM emulator_transactions WHERE id = 'TXN00000000000004'"
+        ),
+        "Pending"
+    );
+    // A reversal applies once: the second finds the status changed.
+    run_batch(
+        &mut conn,
+        &event("TXN00000000000001", "Completed", "Reversed", 1, 2),
+    )
+    .expect("reversal");
+    assert_eq!(balance_of(&conn, "payer@x.org"), 5_000);
+    assert_eq!(balance_of(&conn, "seller@x.org"), 0);
+    assert!(run_batch(
+        &mut conn,
+        &event("TXN00000000000001", "Completed", "Reversed", 1, 2)
+    )
+    .is_err());
+    assert_eq!(balance_of(&conn, "payer@x.org"), 5_000);
+    assert!(scalar(&conn, "SELECT MIN(balance_cents) FROM emulator_accounts") >= 0);
 }

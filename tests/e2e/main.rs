@@ -10,6 +10,7 @@ mod browse;
 mod flows;
 mod foundation;
 mod harness;
+mod notifications;
 mod purchase;
 mod reconciler;
 mod refusals;
@@ -37,6 +38,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(browser::tests());
     tests.extend(refusals::tests());
     tests.extend(reconciler::tests());
+    tests.extend(notifications::tests());
     tests
 }
 

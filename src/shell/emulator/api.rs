@@ -130,13 +130,22 @@ async fn load(ctx: &Ctx, request: &rules::Request<'_>) -> Result<Loaded, WebErro
 
 /// Consumes the loaded fault if it is still there: of two calls that saw
 /// it, only the one whose DELETE changed the row gets it.
-async fn take_fault(ctx: &Ctx, fault: Option<&emulator::Fault>) -> Result<Option<FaultKind>, WebError> {
+async fn take_fault(
+    ctx: &Ctx,
+    fault: Option<&emulator::Fault>,
+) -> Result<Option<FaultKind>, WebError> {
     let Some(fault) = fault else {
         return Ok(None);
     };
-    let results = ctx.run_emulator(&vec![emulator::take_fault(fault.id)]).await?;
+    let results = ctx
+        .run_emulator(&vec![emulator::take_fault(fault.id)])
+        .await?;
     let taken = results.first().is_some_and(|r| r.changes == 1);
-    Ok(if taken { rules::fault_kind(fault) } else { None })
+    Ok(if taken {
+        rules::fault_kind(fault)
+    } else {
+        None
+    })
 }
 
 /// Applies a fault to an answer: an injected error replaces it, `drop`
@@ -164,7 +173,10 @@ async fn answer(ctx: &Ctx, body: &str) -> Result<Reply, WebError> {
     let env = envelope(ctx, version);
     let authentic = loaded.account.as_ref().is_some_and(|a| {
         constant_time_eq(a.api_password.as_bytes(), request.get("PWD").as_bytes())
-            & constant_time_eq(a.api_signature.as_bytes(), request.get("SIGNATURE").as_bytes())
+            & constant_time_eq(
+                a.api_signature.as_bytes(),
+                request.get("SIGNATURE").as_bytes(),
+            )
     });
     let (true, Some(account)) = (authentic, loaded.account.clone()) else {
         return Ok(refuse(&env, Refusal::SecurityError));
@@ -179,9 +191,15 @@ async fn answer(ctx: &Ctx, body: &str) -> Result<Reply, WebError> {
     match method {
         Method::GetBalance => {
             let fault = take_fault(ctx, loaded.fault.as_ref()).await?;
-            Ok(finish(&env, fault.as_ref(), rules::balance_answer(&env, &account)))
+            Ok(finish(
+                &env,
+                fault.as_ref(),
+                rules::balance_answer(&env, &account),
+            ))
         }
-        Method::SetExpressCheckout => set_express_checkout(ctx, &env, &request, &account, &loaded).await,
+        Method::SetExpressCheckout => {
+            set_express_checkout(ctx, &env, &request, &account, &loaded).await
+        }
         Method::GetExpressCheckoutDetails => {
             let checkout =
                 match rules::check_token(&request, loaded.checkout.as_ref(), &account, ctx.now()) {
@@ -221,7 +239,10 @@ async fn set_express_checkout(
     };
     let fault = take_fault(ctx, loaded.fault.as_ref()).await?;
     if let Some(FaultKind::Error(code)) = &fault {
-        return Ok(Reply::Fields(rules::failure(env, &rules::fault_error(code))));
+        return Ok(Reply::Fields(rules::failure(
+            env,
+            &rules::fault_error(code),
+        )));
     }
     let token = rules::ec_token(&random_bytes::<17>()?);
     let now = ctx.now().to_string();
@@ -238,7 +259,8 @@ async fn set_express_checkout(
         locale_code: new.locale_code.as_deref(),
         now: &now,
     };
-    ctx.run_emulator(&vec![emulator::insert_checkout(&row)]).await?;
+    ctx.run_emulator(&vec![emulator::insert_checkout(&row)])
+        .await?;
     let fields = rules::set_express_checkout_answer(env, &token);
     Ok(finish(env, fault.as_ref(), fields))
 }
@@ -260,7 +282,8 @@ async fn do_express_checkout_payment(
                     if let (true, Some(token)) =
                         (rules::counts_as_attempt(refusal), request.value("TOKEN"))
                     {
-                        ctx.run_emulator(&vec![emulator::count_attempt(token)]).await?;
+                        ctx.run_emulator(&vec![emulator::count_attempt(token)])
+                            .await?;
                     }
                     return Ok(refuse(env, refusal));
                 }
@@ -274,7 +297,10 @@ async fn do_express_checkout_payment(
             }
         };
         if let Some(FaultKind::Error(code)) = &kind {
-            return Ok(Reply::Fields(rules::failure(env, &rules::fault_error(code))));
+            return Ok(Reply::Fields(rules::failure(
+                env,
+                &rules::fault_error(code),
+            )));
         }
         let payment = match decision {
             PaymentDecision::Replay(original) => {

@@ -22,11 +22,17 @@ async fn usable_checkout(ctx: &Ctx, token: &str) -> Result<Option<emulator::Chec
         return Ok(None);
     }
     let results = ctx
-        .run_emulator(&vec![emulator::checkout_by_token(token), clock_offset_stmt()])
+        .run_emulator(&vec![
+            emulator::checkout_by_token(token),
+            clock_offset_stmt(),
+        ])
         .await?;
     adopt_clock_offset(ctx, row_at(&results, 1)?);
     let checkout: Option<emulator::Checkout> = row_at(&results, 0)?;
-    Ok(checkout.filter(|c| c.status != "completed" && !rules::is_expired(&c.created_at, ctx.now())))
+    Ok(
+        checkout
+            .filter(|c| c.status != "completed" && !rules::is_expired(&c.created_at, ctx.now())),
+    )
 }
 
 fn token_of(ctx: &Ctx) -> String {
@@ -68,7 +74,9 @@ fn page(
         layout,
         texts,
         found: checkout.is_some(),
-        receiver: checkout.map(|c| c.receiver_email.clone()).unwrap_or_default(),
+        receiver: checkout
+            .map(|c| c.receiver_email.clone())
+            .unwrap_or_default(),
         amount: amount.unwrap_or_default(),
         email: email.to_owned(),
         error: error(texts),
@@ -116,7 +124,10 @@ pub async fn checkout_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
     };
     let email = form.get("email").trim().to_lowercase();
     match form.get("action") {
-        "cancel" => found(302, &rules::with_query(&checkout.cancel_url, &[("token", &token)])),
+        "cancel" => found(
+            302,
+            &rules::with_query(&checkout.cancel_url, &[("token", &token)]),
+        ),
         "pay" | "" => {
             let now = ctx.now();
             let cutoff = now.plus_seconds(-TOKEN_VALID_SECONDS).to_string();
@@ -128,7 +139,14 @@ pub async fn checkout_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
                 .await?;
             let account: Option<emulator::Account> = row_at(&results, 0)?;
             let Some(account) = account.filter(|_| !email.is_empty()) else {
-                return page(ctx, &token, Some(&checkout), &email, |t| t.unknown_email, 422);
+                return page(
+                    ctx,
+                    &token,
+                    Some(&checkout),
+                    &email,
+                    |t| t.unknown_email,
+                    422,
+                );
             };
             if results.get(1).map(|r| r.changes) != Some(1) {
                 // Paid or expired between the two reads.
@@ -140,6 +158,13 @@ pub async fn checkout_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
             );
             found(302, &location)
         }
-        _ => page(ctx, &token, Some(&checkout), &email, |t| t.unknown_email, 422),
+        _ => page(
+            ctx,
+            &token,
+            Some(&checkout),
+            &email,
+            |t| t.unknown_email,
+            422,
+        ),
     }
 }

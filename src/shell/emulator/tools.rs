@@ -12,9 +12,7 @@ use worker::{Request, Response};
 use super::api::verify_sign;
 use super::{adopt_clock_offset, clock_offset_stmt, row_at, rows_at};
 use crate::core::crypto::sha256_hex;
-use crate::core::psp::paypal::emulator::{
-    self as rules, Direction, Ipn, LaterEvent, Payment,
-};
+use crate::core::psp::paypal::emulator::{self as rules, Direction, Ipn, LaterEvent, Payment};
 use crate::core::psp::paypal::nvp::{PaymentOutcome, PaymentStatus, PendingReason};
 use crate::core::sql::{emulator, StmtResult};
 use crate::core::time::UtcTime;
@@ -50,20 +48,16 @@ pub(super) struct OutgoingIpn {
 
 impl OutgoingIpn {
     fn new(ipn: &Ipn, notify_url: Option<&str>) -> OutgoingIpn {
+        let body = rules::ipn_body(ipn);
         OutgoingIpn {
             txn_id: ipn.txn_id.to_owned(),
             parent_txn_id: ipn.parent_txn_id.map(str::to_owned),
             payment_status: ipn.payment_status.as_ipn_str(),
             notify_url: notify_url.map(str::to_owned),
-            body_sha256: String::new(),
+            body_sha256: sha256_hex(body.as_bytes()),
+            body,
             now: ipn.payment_date.to_string(),
         }
-        .hashed()
-    }
-
-    fn hashed(mut self) -> OutgoingIpn {
-        self.body_sha256 = sha256_hex(self.body.as_bytes());
-        self
     }
 
     /// The row stored with the event, in the event's batch.
@@ -108,8 +102,8 @@ pub(super) fn payment_ipn(
     now: UtcTime,
 ) -> Result<OutgoingIpn, WebError> {
     let (verify_sign, ipn_track_id) = ipn_randoms()?;
-    let pending = (payment.status.outcome() == PaymentOutcome::Pending)
-        .then_some(&payment.pending_reason);
+    let pending =
+        (payment.status.outcome() == PaymentOutcome::Pending).then_some(&payment.pending_reason);
     let ipn = Ipn {
         txn_id: transaction_id,
         parent_txn_id: None,
@@ -365,7 +359,10 @@ pub async fn faults_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebEr
 pub async fn faults_get(ctx: &Ctx) -> Result<Response, WebError> {
     let (token, user) = (query(ctx, "token"), query(ctx, "api_username"));
     let results = ctx
-        .run_emulator(&vec![emulator::list_faults(token.as_deref(), user.as_deref())])
+        .run_emulator(&vec![emulator::list_faults(
+            token.as_deref(),
+            user.as_deref(),
+        )])
         .await?;
     let faults: Vec<emulator::Fault> = rows_at(&results, 0)?;
     let list: Vec<serde_json::Value> = faults.iter().map(fault_json).collect();
@@ -377,7 +374,10 @@ pub async fn faults_get(ctx: &Ctx) -> Result<Response, WebError> {
 pub async fn faults_delete(ctx: &Ctx) -> Result<Response, WebError> {
     let (token, user) = (query(ctx, "token"), query(ctx, "api_username"));
     let results = ctx
-        .run_emulator(&vec![emulator::clear_faults(token.as_deref(), user.as_deref())])
+        .run_emulator(&vec![emulator::clear_faults(
+            token.as_deref(),
+            user.as_deref(),
+        )])
         .await?;
     let cleared = results.first().map_or(0, |r| r.changes);
     json_response(200, &json!({ "cleared": cleared }))
@@ -453,10 +453,7 @@ fn ipn_json(ipn: &QueuedIpn) -> serde_json::Value {
     })
 }
 
-async fn load_transaction(
-    ctx: &Ctx,
-    id: &str,
-) -> Result<Option<emulator::Transaction>, WebError> {
+async fn load_transaction(ctx: &Ctx, id: &str) -> Result<Option<emulator::Transaction>, WebError> {
     let results = ctx
         .run_emulator(&vec![emulator::transaction_by_id(id), clock_offset_stmt()])
         .await?;

@@ -5,6 +5,7 @@
 mod account;
 mod browse;
 mod health;
+pub mod ipn;
 mod purchase;
 
 use worker::{Env, Method, Request, Response};
@@ -70,6 +71,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         (Method::Post, ["orders", id, "cancel"]) => purchase::order_cancel(&ctx, req, id).await,
         (Method::Get, ["psp", "paypal", "return"]) => purchase::paypal_return(&ctx).await,
         (Method::Get, ["psp", "paypal", "cancel"]) => purchase::paypal_cancel(&ctx).await,
+        (Method::Post, ["psp", "paypal", "ipn"]) => ipn::paypal_ipn(&ctx, req).await,
         (Method::Get, ["contact"]) => browse::contact(&ctx),
         (Method::Get, ["docs"]) => browse::docs(&ctx),
         (Method::Get, ["source"]) => browse::source(&ctx),
@@ -117,6 +119,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
             emulator::faults_delete(&ctx).await
         }
         (Method::Get, ["_emulator", "paypal", "ipn"]) if emulator => emulator::ipn_list(&ctx).await,
+        (Method::Post, ["_emulator", "paypal", "ipn", "deliver"]) if emulator => ipn::deliver_route(&ctx).await,
         (Method::Post, ["_emulator", "paypal", "ipn-verify"]) if emulator => {
             emulator::ipn_verify_route(&ctx, req).await
         }

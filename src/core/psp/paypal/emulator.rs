@@ -9,7 +9,9 @@
 
 use crate::core::i18n::Lang;
 use crate::core::money::Amount;
-use crate::core::psp::paypal::nvp::{CheckoutStatus, Method, PaymentOutcome, PaymentStatus, PendingReason};
+use crate::core::psp::paypal::nvp::{
+    CheckoutStatus, Method, PaymentOutcome, PaymentStatus, PendingReason,
+};
 use crate::core::sql::emulator::{Account, Checkout, Fault, Transaction};
 use crate::core::time::UtcTime;
 
@@ -65,9 +67,7 @@ fn is_upper_alphanumeric(text: &str) -> bool {
 
 /// Whether `text` has the shape of a token the emulator issues.
 pub fn is_ec_token(text: &str) -> bool {
-    text.len() == 20
-        && text.starts_with("EC-")
-        && text.get(3..).is_some_and(is_upper_alphanumeric)
+    text.len() == 20 && text.starts_with("EC-") && text.get(3..).is_some_and(is_upper_alphanumeric)
 }
 
 /// Whether `text` has the shape of a transaction id.
@@ -536,8 +536,14 @@ pub fn check_cart_totals(request: &Request, amount: Amount) -> Result<(), Refusa
             .transpose()
     };
     let item_amount = optional("PAYMENTREQUEST_0_ITEMAMT", Refusal::ItemTotalInvalid)?;
-    let shipping = optional("PAYMENTREQUEST_0_SHIPPINGAMT", Refusal::ShippingTotalInvalid)?;
-    let handling = optional("PAYMENTREQUEST_0_HANDLINGAMT", Refusal::HandlingTotalInvalid)?;
+    let shipping = optional(
+        "PAYMENTREQUEST_0_SHIPPINGAMT",
+        Refusal::ShippingTotalInvalid,
+    )?;
+    let handling = optional(
+        "PAYMENTREQUEST_0_HANDLINGAMT",
+        Refusal::HandlingTotalInvalid,
+    )?;
     let tax = optional("PAYMENTREQUEST_0_TAXAMT", Refusal::TaxTotalInvalid)?;
     match item_amount {
         None if items > 0 => Err(Refusal::CartTotalsMismatch),
@@ -563,9 +569,8 @@ pub fn check_cart_totals(request: &Request, amount: Amount) -> Result<(), Refusa
 
 /// Whether a checkout made at `created_at` is past its 3 hours at `now`.
 pub fn is_expired(created_at: &str, now: UtcTime) -> bool {
-    UtcTime::parse(created_at).is_none_or(|created| {
-        now.unix_seconds() - created.unix_seconds() > TOKEN_VALID_SECONDS
-    })
+    UtcTime::parse(created_at)
+        .is_none_or(|created| now.unix_seconds() - created.unix_seconds() > TOKEN_VALID_SECONDS)
 }
 
 /// The checkout of a TOKEN for its caller: 10408 without a token, 10410
@@ -632,7 +637,11 @@ pub fn checkout_details_answer(envelope: &Envelope, checkout: &Checkout) -> Fiel
     if let Some(url) = &checkout.notify_url {
         push(&mut fields, "NOTIFYURL", url);
     }
-    push(&mut fields, "PAYMENTREQUEST_0_CURRENCYCODE", &checkout.currency);
+    push(
+        &mut fields,
+        "PAYMENTREQUEST_0_CURRENCYCODE",
+        &checkout.currency,
+    );
     push(&mut fields, "PAYMENTREQUEST_0_AMT", &amount);
     if let Some(custom) = &checkout.custom {
         push(&mut fields, "PAYMENTREQUEST_0_CUSTOM", custom);
@@ -643,7 +652,10 @@ pub fn checkout_details_answer(envelope: &Envelope, checkout: &Checkout) -> Fiel
     if let Some(url) = &checkout.notify_url {
         push(&mut fields, "PAYMENTREQUEST_0_NOTIFYURL", url);
     }
-    if let Some(id) = checkout.transaction_id.as_deref().filter(|_| checkout.status == "completed")
+    if let Some(id) = checkout
+        .transaction_id
+        .as_deref()
+        .filter(|_| checkout.status == "completed")
     {
         push(&mut fields, "PAYMENTREQUEST_0_TRANSACTIONID", id);
     }
@@ -652,7 +664,10 @@ pub fn checkout_details_answer(envelope: &Envelope, checkout: &Checkout) -> Fiel
         "PAYMENTREQUEST_0_SELLERPAYPALACCOUNTID",
         &checkout.receiver_email,
     );
-    if let Some(id) = checkout.transaction_id.as_deref().filter(|_| checkout.status == "completed")
+    if let Some(id) = checkout
+        .transaction_id
+        .as_deref()
+        .filter(|_| checkout.status == "completed")
     {
         push(&mut fields, "PAYMENTREQUESTINFO_0_TRANSACTIONID", id);
     }
@@ -717,9 +732,10 @@ pub fn decide_payment(
 ) -> Result<PaymentDecision, Refusal> {
     let checkout = check_token(request, checkout, caller, now)?;
     let payer_id = request.value("PAYERID").ok_or(Refusal::PayerIdMissing)?;
-    let (Some(payer_account_id), Some(approver)) =
-        (checkout.payer_account_id, checkout.payer_payer_id.as_deref())
-    else {
+    let (Some(payer_account_id), Some(approver)) = (
+        checkout.payer_account_id,
+        checkout.payer_payer_id.as_deref(),
+    ) else {
         return Err(Refusal::NotAuthorized);
     };
     if checkout.status == "created" {
@@ -768,9 +784,8 @@ pub fn decide_payment(
     } else {
         (PaymentStatus::Pending, PendingReason::MultiCurrency)
     };
-    let or_checkout = |name: &str, stored: &Option<String>| {
-        request.owned(name).or_else(|| stored.clone())
-    };
+    let or_checkout =
+        |name: &str, stored: &Option<String>| request.owned(name).or_else(|| stored.clone());
     Ok(PaymentDecision::Pay(Payment {
         token: checkout.token.clone(),
         payer_account_id,
@@ -822,7 +837,10 @@ pub fn payment_answer_body(
         ("PAYMENTINFO_0_TAXAMT", "0.00"),
         ("PAYMENTINFO_0_CURRENCYCODE", &payment.currency),
         ("PAYMENTINFO_0_PAYMENTSTATUS", payment.status.as_str()),
-        ("PAYMENTINFO_0_PENDINGREASON", payment.pending_reason.as_str()),
+        (
+            "PAYMENTINFO_0_PENDINGREASON",
+            payment.pending_reason.as_str(),
+        ),
         ("PAYMENTINFO_0_REASONCODE", "None"),
         ("PAYMENTINFO_0_PROTECTIONELIGIBILITY", "Ineligible"),
         ("PAYMENTINFO_0_PROTECTIONELIGIBILITYTYPE", "None"),
@@ -847,8 +865,7 @@ pub fn payment_answer(envelope: &Envelope, body: &[(String, String)], replay: bo
         let warning = ErrorText {
             code: "11607".to_owned(),
             short: "Duplicate Request".to_owned(),
-            long: "A successful transaction has already been completed for this token."
-                .to_owned(),
+            long: "A successful transaction has already been completed for this token.".to_owned(),
         };
         push_error(&mut fields, &warning, "Warning");
     } else {
@@ -883,8 +900,7 @@ pub fn check_transaction<'t>(
         .ok_or(Refusal::InvalidTransactionId)?;
     transaction
         .filter(|t| {
-            t.id == id
-                && (t.receiver_account_id == caller.id || t.payer_account_id == caller.id)
+            t.id == id && (t.receiver_account_id == caller.id || t.payer_account_id == caller.id)
         })
         .ok_or(Refusal::InvalidTransactionId)
 }
@@ -972,10 +988,14 @@ pub fn parse_fault(get: &dyn Fn(&str) -> String) -> Result<FaultSpec, &'static s
     let error_code = field("error_code");
     let payment_status = field("payment_status");
     let drop = field("drop");
-    let chosen = [error_code.is_some(), payment_status.is_some(), drop.is_some()]
-        .iter()
-        .filter(|x| **x)
-        .count();
+    let chosen = [
+        error_code.is_some(),
+        payment_status.is_some(),
+        drop.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
     if chosen != 1 {
         return Err("error_code");
     }
@@ -1072,8 +1092,16 @@ pub fn ipn_fields(ipn: &Ipn) -> Fields {
     push(&mut fields, "protection_eligibility", "Ineligible");
     push(&mut fields, "payer_id", ipn.payer_id);
     push(&mut fields, "tax", "0.00");
-    push(&mut fields, "payment_date", &ipn_payment_date(ipn.payment_date));
-    push(&mut fields, "payment_status", &ipn.payment_status.as_ipn_str());
+    push(
+        &mut fields,
+        "payment_date",
+        &ipn_payment_date(ipn.payment_date),
+    );
+    push(
+        &mut fields,
+        "payment_status",
+        &ipn.payment_status.as_ipn_str(),
+    );
     if let Some(reason) = ipn.pending_reason {
         push(&mut fields, "pending_reason", reason.as_str());
     }
@@ -1559,7 +1587,9 @@ mod tests {
         assert_eq!(generic.code, "12345");
         assert_eq!(generic.short, TRIA);
         assert_eq!(fault_error("10486"), Refusal::Unfunded.error());
-        for code in ["10001", "10002", "10410", "10411", "10415", "10417", "10422", "10445", "10486"] {
+        for code in [
+            "10001", "10002", "10410", "10411", "10415", "10417", "10422", "10445", "10486",
+        ] {
             assert!(Refusal::from_code(code).is_some(), "{code}");
             assert!(!fault_error(code).long.contains("emulator"), "{code}");
         }
@@ -1588,7 +1618,18 @@ mod tests {
         assert_eq!(cents("20.00"), Some(2_000));
         assert_eq!(cents("1,234.56"), Some(123_456));
         assert_eq!(cents("0.01"), Some(1));
-        for bad in ["20", "20.0", "20.000", "-1.00", "1,23.00", ",123.00", "1e3.00", "", "a.bc", "1234567890.00"] {
+        for bad in [
+            "20",
+            "20.0",
+            "20.000",
+            "-1.00",
+            "1,23.00",
+            ",123.00",
+            "1e3.00",
+            "",
+            "a.bc",
+            "1234567890.00",
+        ] {
             assert_eq!(cents(bad), None, "{bad}");
         }
     }
@@ -1596,7 +1637,10 @@ mod tests {
     #[test]
     fn set_express_checkout_checks_fields_in_paypals_order() {
         let check = |list: Fields| validate_set_express_checkout(&Request::new(&list));
-        let ok = check(set_ec(&[("LOCALECODE", "fr_FR"), ("PAYMENTREQUEST_0_INVNUM", "PB-1-2")]));
+        let ok = check(set_ec(&[
+            ("LOCALECODE", "fr_FR"),
+            ("PAYMENTREQUEST_0_INVNUM", "PB-1-2"),
+        ]));
         let Ok(new) = ok else {
             panic!("valid request refused: {ok:?}")
         };
@@ -1604,14 +1648,26 @@ mod tests {
         assert_eq!(new.currency, "EUR");
         assert_eq!(new.invnum.as_deref(), Some("PB-1-2"));
         assert_eq!(new.locale_code.as_deref(), Some("fr_FR"));
-        assert_eq!(check(without(set_ec(&[]), "PAYMENTREQUEST_0_AMT")), Err(Refusal::AmountMissing));
+        assert_eq!(
+            check(without(set_ec(&[]), "PAYMENTREQUEST_0_AMT")),
+            Err(Refusal::AmountMissing)
+        );
         assert_eq!(
             check(without(without(set_ec(&[]), "RETURNURL"), "CANCELURL")),
             Err(Refusal::ReturnUrlMissing)
         );
-        assert_eq!(check(without(set_ec(&[]), "CANCELURL")), Err(Refusal::CancelUrlMissing));
-        assert_eq!(check(set_ec(&[("PAYMENTREQUEST_0_AMT", "20")])), Err(Refusal::OrderTotalInvalid));
-        assert_eq!(check(set_ec(&[("PAYMENTREQUEST_0_AMT", "0.00")])), Err(Refusal::ZeroAmount));
+        assert_eq!(
+            check(without(set_ec(&[]), "CANCELURL")),
+            Err(Refusal::CancelUrlMissing)
+        );
+        assert_eq!(
+            check(set_ec(&[("PAYMENTREQUEST_0_AMT", "20")])),
+            Err(Refusal::OrderTotalInvalid)
+        );
+        assert_eq!(
+            check(set_ec(&[("PAYMENTREQUEST_0_AMT", "0.00")])),
+            Err(Refusal::ZeroAmount)
+        );
         assert_eq!(
             check(set_ec(&[("PAYMENTREQUEST_0_AMT", "10000.01")])),
             Err(Refusal::AmountTooLarge)
@@ -1667,10 +1723,19 @@ mod tests {
             ]),
             Err(Refusal::CartTotalsMismatch)
         );
-        assert_eq!(check(&[("L_PAYMENTREQUEST_0_AMT0", "20.00")]), Err(Refusal::CartTotalsMismatch));
-        assert_eq!(check(&[("PAYMENTREQUEST_0_ITEMAMT", "19.00")]), Err(Refusal::CartTotalsMismatch));
         assert_eq!(
-            check(&[("PAYMENTREQUEST_0_ITEMAMT", "20.00"), ("L_PAYMENTREQUEST_0_AMT0", "20")]),
+            check(&[("L_PAYMENTREQUEST_0_AMT0", "20.00")]),
+            Err(Refusal::CartTotalsMismatch)
+        );
+        assert_eq!(
+            check(&[("PAYMENTREQUEST_0_ITEMAMT", "19.00")]),
+            Err(Refusal::CartTotalsMismatch)
+        );
+        assert_eq!(
+            check(&[
+                ("PAYMENTREQUEST_0_ITEMAMT", "20.00"),
+                ("L_PAYMENTREQUEST_0_AMT0", "20")
+            ]),
             Err(Refusal::ItemAmountInvalid)
         );
         assert_eq!(
@@ -1687,7 +1752,10 @@ mod tests {
         );
         // An item after a gap is not read (m runs from 0 in sequence).
         assert_eq!(
-            check(&[("PAYMENTREQUEST_0_ITEMAMT", "20.00"), ("L_PAYMENTREQUEST_0_AMT1", "3.00")]),
+            check(&[
+                ("PAYMENTREQUEST_0_ITEMAMT", "20.00"),
+                ("L_PAYMENTREQUEST_0_AMT1", "3.00")
+            ]),
             Ok(())
         );
     }
@@ -1724,7 +1792,10 @@ mod tests {
     fn checkout_details_follow_the_approval_and_the_payment() {
         let env = envelope();
         let before = NvpResponse::from_fields(checkout_details_answer(&env, &checkout("created")));
-        assert_eq!(before.get("CHECKOUTSTATUS"), Some("PaymentActionNotInitiated"));
+        assert_eq!(
+            before.get("CHECKOUTSTATUS"),
+            Some("PaymentActionNotInitiated")
+        );
         assert_eq!(before.get("PAYERID"), None);
         assert_eq!(before.get("EMAIL"), None);
         assert_eq!(before.get("PAYMENTREQUEST_0_AMT"), Some("20.00"));
@@ -1742,8 +1813,12 @@ mod tests {
         assert_eq!(before.fields()[0].0, "TOKEN");
         assert_eq!(before.fields()[3].0, "TIMESTAMP");
 
-        let approved = NvpResponse::from_fields(checkout_details_answer(&env, &checkout("approved")));
-        assert_eq!(approved.get("CHECKOUTSTATUS"), Some("PaymentActionNotInitiated"));
+        let approved =
+            NvpResponse::from_fields(checkout_details_answer(&env, &checkout("approved")));
+        assert_eq!(
+            approved.get("CHECKOUTSTATUS"),
+            Some("PaymentActionNotInitiated")
+        );
         assert_eq!(approved.get("PAYERID"), Some("Y8K3PSJYN24D4"));
         assert_eq!(approved.get("EMAIL"), Some("buyer@example.org"));
         assert_eq!(approved.get("COUNTRYCODE"), Some("FR"));
@@ -1754,9 +1829,15 @@ mod tests {
         let Ok(details) = details else {
             panic!("{details:?}")
         };
-        assert_eq!(details.checkout_status, CheckoutStatus::PaymentActionCompleted);
+        assert_eq!(
+            details.checkout_status,
+            CheckoutStatus::PaymentActionCompleted
+        );
         assert_eq!(details.transaction_id.as_deref(), Some("17G53960CL6245248"));
-        assert_eq!(paid.get("PAYMENTREQUESTINFO_0_TRANSACTIONID"), Some("17G53960CL6245248"));
+        assert_eq!(
+            paid.get("PAYMENTREQUESTINFO_0_TRANSACTIONID"),
+            Some("17G53960CL6245248")
+        );
         assert_eq!(details.payer_id.as_deref(), Some("Y8K3PSJYN24D4"));
     }
 
@@ -1790,15 +1871,23 @@ mod tests {
         let approved = checkout("approved");
         assert_eq!(decide(None, &[]).err(), Some(Refusal::InvalidToken));
         let expired = Checkout {
-            created_at: created_at().plus_seconds(-TOKEN_VALID_SECONDS - 61).to_string(),
+            created_at: created_at()
+                .plus_seconds(-TOKEN_VALID_SECONDS - 61)
+                .to_string(),
             ..approved.clone()
         };
-        assert_eq!(decide(Some(&expired), &[]).err(), Some(Refusal::TokenExpired));
+        assert_eq!(
+            decide(Some(&expired), &[]).err(),
+            Some(Refusal::TokenExpired)
+        );
         assert_eq!(
             decide(Some(&approved), &[("PAYERID", "")]).err(),
             Some(Refusal::PayerIdMissing)
         );
-        assert_eq!(decide(Some(&created), &[]).err(), Some(Refusal::NotAuthorized));
+        assert_eq!(
+            decide(Some(&created), &[]).err(),
+            Some(Refusal::NotAuthorized)
+        );
         assert_eq!(
             decide(Some(&approved), &[("PAYERID", "SOMEONEELSE00")]).err(),
             Some(Refusal::PayerMismatch)
@@ -1807,7 +1896,10 @@ mod tests {
             attempts: MAX_PAYMENT_ATTEMPTS,
             ..approved.clone()
         };
-        assert_eq!(decide(Some(&tired), &[]).err(), Some(Refusal::TooManyAttempts));
+        assert_eq!(
+            decide(Some(&tired), &[]).err(),
+            Some(Refusal::TooManyAttempts)
+        );
         assert_eq!(
             decide(Some(&approved), &[("PAYMENTREQUEST_0_AMT", "")]).err(),
             Some(Refusal::AmountMissing)
@@ -1828,7 +1920,10 @@ mod tests {
             payer_account_id: Some(1),
             ..approved.clone()
         };
-        assert_eq!(decide(Some(&himself), &[]).err(), Some(Refusal::CannotComplete));
+        assert_eq!(
+            decide(Some(&himself), &[]).err(),
+            Some(Refusal::CannotComplete)
+        );
         let poor = Checkout {
             payer_balance_cents: Some(1_999),
             ..approved.clone()
@@ -1914,7 +2009,10 @@ mod tests {
         assert_eq!(info.transaction_id, "17G53960CL6245248");
         assert_eq!(info.payment_status, PaymentStatus::Completed);
         assert_eq!(info.fee.map(Amount::cents), Some(0));
-        assert_eq!(info.secure_merchant_account_id.as_deref(), Some("XBAQ9CSARUZ7J"));
+        assert_eq!(
+            info.secure_merchant_account_id.as_deref(),
+            Some("XBAQ9CSARUZ7J")
+        );
         assert_eq!(info.msgsubid.as_deref(), Some("7-1"));
 
         let replay = NvpResponse::from_fields(payment_answer(&envelope(), &body, true));
@@ -1928,7 +2026,10 @@ mod tests {
             "A successful transaction has already been completed for this token."
         );
         assert_eq!(warning.severity, "Warning");
-        assert_eq!(replay.get("PAYMENTINFO_0_TRANSACTIONID"), Some("17G53960CL6245248"));
+        assert_eq!(
+            replay.get("PAYMENTINFO_0_TRANSACTIONID"),
+            Some("17G53960CL6245248")
+        );
         assert_eq!(decode_stored(&encode_stored(&body)), Some(body));
     }
 
@@ -1964,10 +2065,7 @@ mod tests {
         let list = fields(&[("TRANSACTIONID", "17G53960CL6245248")]);
         let request = Request::new(&list);
         assert!(check_transaction(&request, Some(&t), &receiver()).is_ok());
-        let payer = Account {
-            id: 2,
-            ..other()
-        };
+        let payer = Account { id: 2, ..other() };
         assert!(check_transaction(&request, Some(&t), &payer).is_ok());
         assert_eq!(
             check_transaction(&request, Some(&t), &other()).err(),
@@ -2002,7 +2100,11 @@ mod tests {
             })
         };
         assert_eq!(
-            parse(&[("method", "DoExpressCheckoutPayment"), ("error_code", "10486"), ("token", "EC-X")]),
+            parse(&[
+                ("method", "DoExpressCheckoutPayment"),
+                ("error_code", "10486"),
+                ("token", "EC-X")
+            ]),
             Ok(FaultSpec {
                 method: Method::DoExpressCheckoutPayment,
                 token: Some("EC-X".to_owned()),
@@ -2011,7 +2113,11 @@ mod tests {
             })
         );
         assert_eq!(
-            parse(&[("method", "DoExpressCheckoutPayment"), ("payment_status", "Pending")]).map(|f| f.kind),
+            parse(&[
+                ("method", "DoExpressCheckoutPayment"),
+                ("payment_status", "Pending")
+            ])
+            .map(|f| f.kind),
             Ok(FaultKind::Status {
                 status: PaymentStatus::Pending,
                 pending_reason: PendingReason::PaymentReview
@@ -2030,23 +2136,38 @@ mod tests {
             })
         );
         assert_eq!(
-            parse(&[("method", "GetBalance"), ("drop", "1"), ("api_username", "a_api1.x")]).map(|f| f.kind),
+            parse(&[
+                ("method", "GetBalance"),
+                ("drop", "1"),
+                ("api_username", "a_api1.x")
+            ])
+            .map(|f| f.kind),
             Ok(FaultKind::Drop)
         );
         assert_eq!(parse(&[("error_code", "10486")]), Err("method"));
         assert_eq!(parse(&[("method", "Refund"), ("drop", "1")]), Err("method"));
         assert_eq!(parse(&[("method", "GetBalance")]), Err("error_code"));
         assert_eq!(
-            parse(&[("method", "GetBalance"), ("drop", "1"), ("error_code", "10001")]),
+            parse(&[
+                ("method", "GetBalance"),
+                ("drop", "1"),
+                ("error_code", "10001")
+            ]),
             Err("error_code")
         );
-        assert_eq!(parse(&[("method", "GetBalance"), ("error_code", "abc")]), Err("error_code"));
+        assert_eq!(
+            parse(&[("method", "GetBalance"), ("error_code", "abc")]),
+            Err("error_code")
+        );
         assert_eq!(
             parse(&[("method", "GetBalance"), ("payment_status", "Pending")]),
             Err("payment_status")
         );
         assert_eq!(
-            parse(&[("method", "DoExpressCheckoutPayment"), ("payment_status", "Refunded")]),
+            parse(&[
+                ("method", "DoExpressCheckoutPayment"),
+                ("payment_status", "Refunded")
+            ]),
             Err("payment_status")
         );
         assert_eq!(
@@ -2057,7 +2178,10 @@ mod tests {
             ]),
             Err("pending_reason")
         );
-        assert_eq!(parse(&[("method", "GetBalance"), ("drop", "yes")]), Err("drop"));
+        assert_eq!(
+            parse(&[("method", "GetBalance"), ("drop", "yes")]),
+            Err("drop")
+        );
         let stored = Fault {
             id: 1,
             method: "DoExpressCheckoutPayment".to_owned(),
@@ -2140,7 +2264,10 @@ mod tests {
             ..ipn
         };
         let body = ipn_body(&later);
-        assert!(body.starts_with("mc_gross=-19.95&invoice=PB-abc-7&parent_txn_id=61E67681CH3238416&"), "{body}");
+        assert!(
+            body.starts_with("mc_gross=-19.95&invoice=PB-abc-7&parent_txn_id=61E67681CH3238416&"),
+            "{body}"
+        );
         assert!(body.contains("&payment_status=Canceled_Reversal&pending_reason=paymentreview&reason_code=chargeback&"), "{body}");
         assert!(!body.contains("txn_type"), "{body}");
     }
@@ -2160,8 +2287,14 @@ mod tests {
     fn later_events_move_money_the_right_way_from_the_right_states() {
         assert_eq!(LaterEvent::parse("Reversed"), Some(LaterEvent::Reversed));
         assert_eq!(LaterEvent::parse("Refunded"), Some(LaterEvent::Refunded));
-        assert_eq!(LaterEvent::parse("Canceled_Reversal"), Some(LaterEvent::CanceledReversal));
-        assert_eq!(LaterEvent::parse("Canceled-Reversal"), Some(LaterEvent::CanceledReversal));
+        assert_eq!(
+            LaterEvent::parse("Canceled_Reversal"),
+            Some(LaterEvent::CanceledReversal)
+        );
+        assert_eq!(
+            LaterEvent::parse("Canceled-Reversal"),
+            Some(LaterEvent::CanceledReversal)
+        );
         assert_eq!(LaterEvent::parse("Completed"), None);
         assert_eq!(LaterEvent::parse(""), None);
         assert!(LaterEvent::Reversed.applies_to(&PaymentStatus::Completed));
@@ -2175,10 +2308,16 @@ mod tests {
         assert_eq!(LaterEvent::Refunded.reason_code(), "refund");
         assert_eq!(LaterEvent::Reversed.reason_code(), "chargeback");
         assert_eq!(LaterEvent::Refunded.direction(), Direction::ToPayer);
-        assert_eq!(LaterEvent::CanceledReversal.status().as_ipn_str(), "Canceled_Reversal");
+        assert_eq!(
+            LaterEvent::CanceledReversal.status().as_ipn_str(),
+            "Canceled_Reversal"
+        );
         let paid = transaction("Completed");
         assert_eq!(later_event_conflict(&paid, LaterEvent::Refunded), None);
-        assert_eq!(later_event_conflict(&paid, LaterEvent::CanceledReversal), Some("status"));
+        assert_eq!(
+            later_event_conflict(&paid, LaterEvent::CanceledReversal),
+            Some("status")
+        );
         let spent = Transaction {
             receiver_balance_cents: 1_999,
             ..paid.clone()
@@ -2192,7 +2331,10 @@ mod tests {
             payer_balance_cents: 2_000,
             ..paid.clone()
         };
-        assert_eq!(later_event_conflict(&reversed, LaterEvent::CanceledReversal), None);
+        assert_eq!(
+            later_event_conflict(&reversed, LaterEvent::CanceledReversal),
+            None
+        );
         assert_eq!(completion_conflict(&paid), Some("not_pending"));
         let pending = Transaction {
             status: "Pending".to_owned(),
@@ -2211,7 +2353,16 @@ mod tests {
         assert_eq!(parse_advance_seconds("10801"), Some(10_801));
         assert_eq!(parse_advance_seconds(" 3000000000 "), Some(3_000_000_000));
         assert_eq!(parse_advance_seconds("-60"), Some(-60));
-        for bad in ["", "1.5", "1e3", "abc", "+5", "--1", "9999999999999", "3153600001"] {
+        for bad in [
+            "",
+            "1.5",
+            "1e3",
+            "abc",
+            "+5",
+            "--1",
+            "9999999999999",
+            "3153600001",
+        ] {
             assert_eq!(parse_advance_seconds(bad), None, "{bad}");
         }
     }
@@ -2230,7 +2381,10 @@ mod tests {
     #[test]
     fn return_urls_get_their_query_joined_correctly() {
         assert_eq!(
-            with_query("https://a.example/r", &[("token", "EC-1"), ("PayerID", "P1")]),
+            with_query(
+                "https://a.example/r",
+                &[("token", "EC-1"), ("PayerID", "P1")]
+            ),
             "https://a.example/r?token=EC-1&PayerID=P1"
         );
         assert_eq!(
@@ -2252,10 +2406,13 @@ mod tests {
         assert_eq!(plain(0), "0.00");
         assert_eq!(plain(1_995), "19.95");
         assert_eq!(plain(-5), "-0.05");
-        let answer = NvpResponse::from_fields(balance_answer(&envelope(), &Account {
-            balance_cents: 7_700,
-            ..receiver()
-        }));
+        let answer = NvpResponse::from_fields(balance_answer(
+            &envelope(),
+            &Account {
+                balance_cents: 7_700,
+                ..receiver()
+            },
+        ));
         assert_eq!(answer.get("L_AMT0"), Some("77.00"));
         assert_eq!(answer.get("L_CURRENCYCODE0"), Some("EUR"));
         assert_eq!(answer.get("ACK"), Some("Success"));

@@ -3,6 +3,7 @@
 //! client and the built-in emulator so both speak exactly the same bytes.
 
 pub mod emulator;
+pub mod ipn;
 pub mod nvp;
 
 pub use nvp::{

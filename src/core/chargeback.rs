@@ -1,0 +1,269 @@
+//! Chargebacks: a payment reversed or refunded after its trade was recorded
+//! (order code -3), and a reversal canceled afterwards. When the titles the
+//! trade touched are unchanged since, the trade is undone on them (a
+//! transferred title returns to the seller at its old value; after a split
+//! the buyer's new title is voided, its ISIN never reused, and X returns to
+//! the seller's title); otherwise they are flagged `disputed`. Each is one
+//! guarded batch: the undo's guards fail exactly when something changed,
+//! and the caller then writes the dispute instead.
+
+use serde::Deserialize;
+
+use super::i18n::Lang;
+use super::money::Amount;
+use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
+
+/// A processed (or charged back) trade and what undoing it needs.
+#[derive(Deserialize, Debug, Clone)]
+pub struct TradeState {
+    pub trade_id: i64,
+    pub order_id: String,
+    pub order_code: i64,
+    pub title_id: i64,
+    pub new_title_id: i64,
+    pub isin: String,
+    pub new_isin: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub new_value_cents: i64,
+    pub seller_value_cents: Option<i64>,
+    pub previous_value_cents: i64,
+    pub buyer_id: i64,
+    pub seller_id: i64,
+    pub status: String,
+    pub reversal: Option<String>,
+    pub seller_email: String,
+    pub seller_language: String,
+    pub psp_receiver_id: Option<String>,
+}
+
+/// The trade of the order paid by PayPal transaction `txn_id`.
+pub fn trade_by_transaction(txn_id: &str) -> Stmt {
+    Stmt::new(
+        "SELECT tr.id AS trade_id, tr.order_id, o.code AS order_code, tr.title_id, tr.new_title_id, tr.isin, \
+         tr.new_isin, tr.amount_cents, tr.currency, tr.new_value_cents, tr.seller_value_cents, \
+         tr.previous_value_cents, tr.buyer_id, tr.seller_id, tr.status, tr.reversal, \
+         s.email AS seller_email, s.language AS seller_language, o.psp_receiver_id \
+         FROM trades tr JOIN orders o ON o.id = tr.order_id JOIN clients s ON s.id = tr.seller_id \
+         WHERE o.psp_transaction_id = ?1",
+        vec![Param::from(txn_id)],
+    )
+}
+
+impl TradeState {
+    fn is_split(&self) -> bool {
+        self.new_title_id != self.title_id
+    }
+}
+
+/// No later trade touched the trade's titles.
+fn untouched_since(t: &TradeState) -> Stmt {
+    Stmt::new(
+        "INSERT INTO guard (ok) SELECT NOT EXISTS (SELECT 1 FROM trades WHERE id > ?1 \
+         AND (title_id IN (?2, ?3) OR new_title_id IN (?2, ?3)))",
+        vec![Param::Int(t.trade_id), Param::Int(t.title_id), Param::Int(t.new_title_id)],
+    )
+}
+
+fn mail(t: &TradeState, key_suffix: &str, subject: &str, body: &str, now: &str, delivered_on_write: bool) -> Stmt {
+    let key = format!("order:{}:{key_suffix}", t.order_id);
+    outbox::insert(&outbox::Mail { event_key: &key, to: &t.seller_email, subject, body, now, delivered_on_write })
+}
+
+fn chargeback_mail(t: &TradeState, undone: bool) -> (String, String) {
+    let paid = format!("{} {}", Amount::from_cents(t.amount_cents).unwrap_or_default().to_plain(), t.currency);
+    let lang = Lang::parse(&t.seller_language).unwrap_or_default();
+    match (lang, undone) {
+        (Lang::En, true) => (
+            format!("PayBook: the payment of {paid} for {} was reversed", t.isin),
+            format!("PayPal reversed or refunded the payment of {paid} you received for {}. The trade was undone: the titles are as they were before it.\n", t.isin),
+        ),
+        (Lang::En, false) => (
+            format!("PayBook: the payment of {paid} for {} was reversed", t.isin),
+            format!("PayPal reversed or refunded the payment of {paid} you received for {}. The titles had changed since, so they are now marked as disputed.\n", t.isin),
+        ),
+        (Lang::Fr, true) => (
+            format!("PayBook : le paiement de {paid} pour {} a été annulé", t.isin),
+            format!("PayPal a annulé ou remboursé le paiement de {paid} que vous avez reçu pour {}. L'échange a été défait : les titres sont revenus à leur état d'avant.\n", t.isin),
+        ),
+        (Lang::Fr, false) => (
+            format!("PayBook : le paiement de {paid} pour {} a été annulé", t.isin),
+            format!("PayPal a annulé ou remboursé le paiement de {paid} que vous avez reçu pour {}. Les titres avaient changé depuis : ils sont désormais marqués comme contestés.\n", t.isin),
+        ),
+    }
+}
+
+fn order_and_trade(t: &TradeState, order_from: i64, order_to: i64, trade_from: &str, trade_to: &str, reversal: Option<&str>, now: &str) -> Batch {
+    vec![
+        Stmt::new(
+            "UPDATE orders SET code = ?3, updated_at = ?4 WHERE id = ?1 AND code = ?2",
+            vec![Param::from(t.order_id.as_str()), Param::Int(order_from), Param::Int(order_to), Param::from(now)],
+        ),
+        guard_one_row_changed(),
+        Stmt::new(
+            "UPDATE trades SET status = ?3, reversal = ?4 WHERE id = ?1 AND status = ?2",
+            vec![Param::Int(t.trade_id), Param::from(trade_from), Param::from(trade_to), Param::from(reversal)],
+        ),
+        guard_one_row_changed(),
+    ]
+}
+
+/// Undoes the trade on unchanged titles (fails its guards otherwise).
+pub fn undo(t: &TradeState, now: &str, delivered_on_write: bool) -> Batch {
+    let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("undone"), now);
+    b.push(untouched_since(t));
+    if t.is_split() {
+        b.push(Stmt::new(
+            "UPDATE titles SET status = 'voided', version = version + 1, updated_at = ?4 WHERE id = ?1 \
+             AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
+            vec![Param::Int(t.new_title_id), Param::Int(t.buyer_id), Param::Int(t.new_value_cents), Param::from(now)],
+        ));
+        b.push(guard_one_row_changed());
+        b.push(Stmt::new(
+            "UPDATE titles SET value_cents = ?4, version = version + 1, updated_at = ?5 WHERE id = ?1 \
+             AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
+            vec![
+                Param::Int(t.title_id),
+                Param::Int(t.seller_id),
+                Param::from(t.seller_value_cents),
+                Param::Int(t.previous_value_cents),
+                Param::from(now),
+            ],
+        ));
+    } else {
+        b.push(Stmt::new(
+            "UPDATE titles SET holder_id = ?4, value_cents = ?5, version = version + 1, updated_at = ?6 \
+             WHERE id = ?1 AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
+            vec![
+                Param::Int(t.title_id),
+                Param::Int(t.buyer_id),
+                Param::Int(t.new_value_cents),
+                Param::Int(t.seller_id),
+                Param::Int(t.previous_value_cents),
+                Param::from(now),
+            ],
+        ));
+    }
+    b.push(guard_one_row_changed());
+    let (subject, body) = chargeback_mail(t, true);
+    b.push(mail(t, "chargeback", &subject, &body, now, delivered_on_write));
+    b
+}
+
+/// The titles moved on: the trade is charged back and its titles flagged.
+pub fn dispute(t: &TradeState, now: &str, delivered_on_write: bool) -> Batch {
+    let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("disputed"), now);
+    b.push(flag(t, now));
+    let (subject, body) = chargeback_mail(t, false);
+    b.push(mail(t, "chargeback", &subject, &body, now, delivered_on_write));
+    b
+}
+
+fn flag(t: &TradeState, now: &str) -> Stmt {
+    Stmt::new(
+        "UPDATE titles SET disputed = 1, updated_at = ?3 WHERE id IN (?1, ?2)",
+        vec![Param::Int(t.title_id), Param::Int(t.new_title_id), Param::from(now)],
+    )
+}
+
+/// A canceled reversal re-applies an undone trade on unchanged titles.
+pub fn reapply(t: &TradeState, now: &str) -> Batch {
+    let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", None, now);
+    b.push(untouched_since(t));
+    if t.is_split() {
+        b.push(Stmt::new(
+            "UPDATE titles SET status = 'active', version = version + 1, updated_at = ?4 WHERE id = ?1 \
+             AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'voided'",
+            vec![Param::Int(t.new_title_id), Param::Int(t.buyer_id), Param::Int(t.new_value_cents), Param::from(now)],
+        ));
+        b.push(guard_one_row_changed());
+        b.push(Stmt::new(
+            "UPDATE titles SET value_cents = ?4, version = version + 1, updated_at = ?5 WHERE id = ?1 \
+             AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
+            vec![
+                Param::Int(t.title_id),
+                Param::Int(t.seller_id),
+                Param::Int(t.previous_value_cents),
+                Param::from(t.seller_value_cents),
+                Param::from(now),
+            ],
+        ));
+    } else {
+        b.push(Stmt::new(
+            "UPDATE titles SET holder_id = ?4, value_cents = ?5, version = version + 1, updated_at = ?6 \
+             WHERE id = ?1 AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
+            vec![
+                Param::Int(t.title_id),
+                Param::Int(t.seller_id),
+                Param::Int(t.previous_value_cents),
+                Param::Int(t.buyer_id),
+                Param::Int(t.new_value_cents),
+                Param::from(now),
+            ],
+        ));
+    }
+    b.push(guard_one_row_changed());
+    b
+}
+
+/// A canceled reversal whose trade cannot be re-applied: the payment stands
+/// again, the titles stay (or become) flagged.
+pub fn reinstate_flagged(t: &TradeState, now: &str) -> Batch {
+    let reversal = Some("disputed");
+    let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", reversal, now);
+    b.push(flag(t, now));
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trade(split: bool) -> TradeState {
+        TradeState {
+            trade_id: 5,
+            order_id: "o1".into(),
+            order_code: 2,
+            title_id: 7,
+            new_title_id: if split { 8 } else { 7 },
+            isin: "ZZ0000000001".into(),
+            new_isin: if split { "ZZ0000000002".into() } else { "ZZ0000000001".into() },
+            amount_cents: 150,
+            currency: "EUR".into(),
+            new_value_cents: 225,
+            seller_value_cents: if split { Some(50) } else { None },
+            previous_value_cents: 200,
+            buyer_id: 2,
+            seller_id: 1,
+            status: "processed".into(),
+            reversal: None,
+            seller_email: "alice@example.org".into(),
+            seller_language: "en".into(),
+            psp_receiver_id: None,
+        }
+    }
+
+    #[test]
+    fn undoing_a_transfer_returns_the_title_at_its_old_value() {
+        let b = undo(&trade(false), "t", true);
+        let back = b.iter().find(|s| s.sql.starts_with("UPDATE titles SET holder_id")).expect("title back");
+        assert_eq!(back.params[3], Param::Int(1), "to the seller");
+        assert_eq!(back.params[4], Param::Int(200), "at its old value");
+    }
+
+    #[test]
+    fn undoing_a_split_voids_the_new_title_and_restores_the_parent() {
+        let b = undo(&trade(true), "t", true);
+        assert!(b.iter().any(|s| s.sql.contains("status = 'voided'") && s.params[0] == Param::Int(8)));
+        let parent = b.iter().find(|s| s.sql.starts_with("UPDATE titles SET value_cents")).expect("parent");
+        assert_eq!(parent.params[2], Param::Int(50));
+        assert_eq!(parent.params[3], Param::Int(200));
+    }
+
+    #[test]
+    fn a_dispute_flags_both_titles_and_mails_the_seller() {
+        let b = dispute(&trade(true), "t", true);
+        assert!(b.iter().any(|s| s.sql.contains("disputed = 1")));
+        assert!(b.iter().any(|s| s.sql.contains("INSERT INTO outbox")));
+    }
+}

@@ -1,0 +1,158 @@
+//! PayPal Instant Payment Notifications as the platform reads them: the
+//! fields of a message (decoded from the exact bytes received, which are
+//! also what the postback sends back), the postback body, and the checks a
+//! verified message must still pass against the order it names.
+
+use super::nvp::{self, PaymentStatus};
+use crate::core::money::Amount;
+
+/// The postback PayPal verifies: `cmd=_notify-validate&` + the bytes as
+/// received, unaltered.
+pub fn postback_body(received: &str) -> String {
+    format!("cmd=_notify-validate&{received}")
+}
+
+/// The fields of one notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub txn_id: String,
+    pub parent_txn_id: Option<String>,
+    pub payment_status: PaymentStatus,
+    /// As sent, for recording each (txn_id, status) once.
+    pub payment_status_text: String,
+    /// Absent or unreadable amounts are `None`; refunds are negative on the
+    /// wire, so only the magnitude is kept.
+    pub gross: Option<Amount>,
+    pub currency: Option<String>,
+    pub invoice: Option<String>,
+    pub receiver_id: Option<String>,
+    pub receiver_email: Option<String>,
+}
+
+/// Why a body is not a notification we can use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotificationError {
+    Undecodable,
+    MissingField(&'static str),
+}
+
+pub fn parse(body: &str) -> Result<Notification, NotificationError> {
+    let fields = nvp::decode(body).map_err(|_| NotificationError::Undecodable)?;
+    let get = |name: &str| {
+        fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
+    };
+    let txn_id = get("txn_id").ok_or(NotificationError::MissingField("txn_id"))?;
+    let status_text = get("payment_status").ok_or(NotificationError::MissingField("payment_status"))?;
+    let gross = get("mc_gross").and_then(|g| Amount::parse_decimal(g.trim_start_matches('-')));
+    Ok(Notification {
+        txn_id,
+        parent_txn_id: get("parent_txn_id"),
+        payment_status: PaymentStatus::parse(&status_text),
+        payment_status_text: status_text,
+        gross,
+        currency: get("mc_currency"),
+        invoice: get("invoice"),
+        receiver_id: get("receiver_id"),
+        receiver_email: get("receiver_email"),
+    })
+}
+
+/// The order id in an INVNUM we made (`PB-<deployment>-<order>`), when the
+/// deployment is ours.
+pub fn order_id_from_invoice<'a>(invoice: &'a str, deployment_id: &str) -> Option<&'a str> {
+    let rest = invoice.strip_prefix("PB-")?;
+    let (deployment, order) = rest.split_once('-')?;
+    (deployment == deployment_id && !order.is_empty()).then_some(order)
+}
+
+/// What a verified notification asks of the platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The payment completed (e.g. after Pending).
+    Completed,
+    /// The payment was reversed or refunded after completion.
+    Reversed,
+    /// A reversal was canceled: the payment stands again.
+    CanceledReversal,
+    /// Anything else is recorded and ignored.
+    Other,
+}
+
+pub fn event(n: &Notification) -> Event {
+    match n.payment_status {
+        PaymentStatus::Completed | PaymentStatus::Processed | PaymentStatus::CompletedFundsHeld => Event::Completed,
+        PaymentStatus::Reversed | PaymentStatus::Refunded => Event::Reversed,
+        PaymentStatus::CanceledReversal => Event::CanceledReversal,
+        PaymentStatus::None
+        | PaymentStatus::Denied
+        | PaymentStatus::Expired
+        | PaymentStatus::Failed
+        | PaymentStatus::InProgress
+        | PaymentStatus::PartiallyRefunded
+        | PaymentStatus::Pending
+        | PaymentStatus::Voided
+        | PaymentStatus::Unknown(_) => Event::Other,
+    }
+}
+
+/// Checks a completion against the order: same amount and currency, and
+/// the receiver PayPal reported at payment time (when one was recorded).
+pub fn matches_order(n: &Notification, amount_cents: i64, currency: &str, receiver_id: Option<&str>) -> bool {
+    let amount_ok = n.gross.map(Amount::cents) == Some(amount_cents);
+    let currency_ok = n.currency.as_deref() == Some(currency);
+    let receiver_ok = match (receiver_id, n.receiver_id.as_deref()) {
+        (Some(expected), Some(sent)) => expected == sent,
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    amount_ok && currency_ok && receiver_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "mc_gross=19.95&protection_eligibility=Eligible&payer_id=LPLWNMTBWMFAY&payment_date=20%3A12%3A59+Jan+13%2C+2009+PST&payment_status=Completed&charset=windows-1252&mc_fee=0.88&notify_version=2.6&custom=&payer_status=verified&verify_sign=AtkOfCXbDm2hu0ZELryHFjY-Vb7PAUvS6nMXgysbElEn9v-1XcmSoGtf&payer_email=gpmac_1231902590_per%40paypal.com&txn_id=61E67681CH3238416&payment_type=instant&receiver_email=gpmac_1231902686_biz%40paypal.com&receiver_id=S8XGHLYDW9T3S&txn_type=express_checkout&mc_currency=USD&test_ipn=1";
+
+    #[test]
+    fn the_recorded_ipn_sample_parses() {
+        let n = parse(SAMPLE).expect("parses");
+        assert_eq!(n.txn_id, "61E67681CH3238416");
+        assert_eq!(n.payment_status, PaymentStatus::Completed);
+        assert_eq!(n.gross.map(Amount::cents), Some(1995));
+        assert_eq!(n.currency.as_deref(), Some("USD"));
+        assert_eq!(n.receiver_id.as_deref(), Some("S8XGHLYDW9T3S"));
+        assert_eq!(n.receiver_email.as_deref(), Some("gpmac_1231902686_biz@paypal.com"));
+        assert_eq!(event(&n), Event::Completed);
+        assert!(postback_body(SAMPLE).starts_with("cmd=_notify-validate&mc_gross=19.95&"));
+    }
+
+    #[test]
+    fn refunds_and_canceled_reversals_are_read() {
+        let refund = parse("txn_id=3HD&parent_txn_id=1V55&payment_status=Refunded&mc_gross=-150&mc_currency=JPY&reason_code=refund").expect("parses");
+        assert_eq!(event(&refund), Event::Reversed);
+        assert_eq!(refund.parent_txn_id.as_deref(), Some("1V55"));
+        assert_eq!(refund.gross.map(Amount::cents), Some(15_000));
+        let canceled = parse("txn_id=9&parent_txn_id=1V55&payment_status=Canceled_Reversal&mc_gross=150&mc_currency=JPY").expect("parses");
+        assert_eq!(event(&canceled), Event::CanceledReversal);
+        assert_eq!(parse("payment_status=Completed"), Err(NotificationError::MissingField("txn_id")));
+        assert_eq!(parse("txn_id=%zz"), Err(NotificationError::Undecodable));
+    }
+
+    #[test]
+    fn invoices_name_our_orders_only() {
+        assert_eq!(order_id_from_invoice("PB-abc123-ord9", "abc123"), Some("ord9"));
+        assert_eq!(order_id_from_invoice("PB-other-ord9", "abc123"), None);
+        assert_eq!(order_id_from_invoice("INV-1", "abc123"), None);
+    }
+
+    #[test]
+    fn a_completion_must_match_amount_currency_and_receiver() {
+        let n = parse("txn_id=T&payment_status=Completed&mc_gross=1.00&mc_currency=EUR&receiver_id=R1").expect("parses");
+        assert!(matches_order(&n, 100, "EUR", Some("R1")));
+        assert!(matches_order(&n, 100, "EUR", None));
+        assert!(!matches_order(&n, 101, "EUR", Some("R1")));
+        assert!(!matches_order(&n, 100, "USD", Some("R1")));
+        assert!(!matches_order(&n, 100, "EUR", Some("R2")));
+    }
+}
