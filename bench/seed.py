@@ -224,21 +224,23 @@ def main():
     for n in range(args.trades):
         remaining = args.trades - n
         splits_left = splits_wanted - splits_done
-        want_split = splits_left > 0 and (
-            splits_left >= remaining or rng.random() < splits_left / remaining
-        )
+        must_split = splits_left > 0 and splits_left >= remaining
         # A title to trade: popular titles trade more (a few are hot).
-        while True:
+        for _attempt in range(10_000):
             if rng.random() < 0.1:
                 t = titles[int(len(titles) * rng.random() ** 3)]
             else:
                 t = rng.choice(titles)
             v = t["value"]
-            if want_split and v < MIN_AMOUNT_CENTS * 2:
-                continue
-            if not want_split and v > MAX_AMOUNT_CENTS:
-                continue  # only bought in parts; pick another
+            if must_split and v < MIN_AMOUNT_CENTS * 2:
+                continue  # cannot be split: pick another
             break
+        if v > MAX_AMOUNT_CENTS:
+            want_split = True  # only bought in parts
+        elif v < MIN_AMOUNT_CENTS * 2 or splits_left <= 0:
+            want_split = False
+        else:
+            want_split = must_split or rng.random() < 1.5 * splits_left / remaining
         seller = t["holder"]
         buyer = rng.randrange(1, args.clients + 1)
         while buyer == seller:

@@ -78,8 +78,13 @@ pub struct Member {
 }
 
 pub fn register(server: &Server, prefix: &str, balance: &str) -> Member {
+    register_with_paypal(server, server, prefix, balance)
+}
+
+/// Registers on `server` with an account of the emulator on `paypal`.
+pub fn register_with_paypal(server: &Server, paypal: &Server, prefix: &str, balance: &str) -> Member {
     let email = unique_email(prefix);
-    let paypal = paypal_account(server, &format!("pp-{email}"), balance);
+    let paypal = paypal_account(paypal, &format!("pp-{email}"), balance);
     let client = server.client();
     let r = post_register(&client, &email, PASSWORD, &paypal);
     assert_eq!(r.status, 303, "register: {}", r.body);

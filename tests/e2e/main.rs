@@ -14,6 +14,7 @@ mod notifications;
 mod purchase;
 mod reconciler;
 mod refusals;
+mod sandbox;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -39,6 +40,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(refusals::tests());
     tests.extend(reconciler::tests());
     tests.extend(notifications::tests());
+    tests.extend(sandbox::tests());
     tests
 }
 
