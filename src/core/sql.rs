@@ -1143,7 +1143,7 @@ pub mod emulator {
         Stmt::new(
             "SELECT id, txn_id, parent_txn_id, payment_status, notify_url, body, created_at, status, \
              attempts, last_http_status, delivered_at FROM emulator_ipn_messages \
-             WHERE status = 'queued' ORDER BY id LIMIT ?1",
+             WHERE status = 'queued' AND notify_url LIKE '%/psp/paypal/ipn' ORDER BY id LIMIT ?1",
             vec![Param::Int(limit)],
         )
     }

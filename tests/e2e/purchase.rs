@@ -74,6 +74,11 @@ pub fn approve(client: &Client, checkout: &str, payer: &Member) -> String {
 
 /// Buys and pays as `buyer`: returns the order's JSON after the return.
 pub fn buy(world: &World, buyer: &Member, isin: &str, amount: &str, rate: &str) -> Value {
+    buy_on(&world.server, buyer, isin, amount, rate)
+}
+
+/// The same, on any server.
+pub fn buy_on(_server: &Server, buyer: &Member, isin: &str, amount: &str, rate: &str) -> Value {
     let r = post_buy(buyer, isin, amount, rate);
     assert_eq!(r.status, 303, "buy: {}", r.body);
     let checkout = r.header("location").unwrap_or_default().to_string();
@@ -84,7 +89,6 @@ pub fn buy(world: &World, buyer: &Member, isin: &str, amount: &str, rate: &str) 
     assert_eq!(r.status, 303, "return: {}", r.body);
     let order_path = r.header("location").unwrap_or_default().to_string();
     assert!(order_path.starts_with("/orders/"), "{order_path}");
-    let _ = world;
     buyer.client.get_json(&order_path).json()
 }
 

@@ -13,6 +13,8 @@ pub fn tests() -> Vec<Test> {
         ("reconciler::a_dropped_answer_is_completed_by_the_cron", a_dropped_answer_is_completed_by_the_cron),
         ("reconciler::an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl", an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl),
         ("reconciler::a_pending_payment_completed_at_paypal_is_recorded_by_the_cron", a_pending_payment_completed_at_paypal_is_recorded_by_the_cron),
+        ("accounts::sessions_and_reset_links_expire_by_the_clock", sessions_and_reset_links_expire_by_the_clock),
+        ("browse::history_and_orders_page_by_fifty", history_and_orders_page_by_fifty),
     ]
 }
 
@@ -47,14 +49,12 @@ fn a_dropped_answer_is_completed_by_the_cron(_world: &World) {
     assert_eq!(order_of(&bob)["substate"], "confirming");
     let health = server.client().get("/healthz").json();
     assert_eq!(health["orders_unresolved"], 1);
-    // Within a minute the cron leaves the order alone (a return may still
-    // be executing it).
-    run_cron(&server);
-    assert_eq!(order_of(&bob)["substate"], "confirming");
     advance(&server, 120);
     run_cron(&server);
     let order = order_of(&bob);
     assert_eq!(order["code"], 2, "{order}");
+    let methods: Vec<&str> = order["trace"].as_array().map(|t| t.iter().filter_map(|c| c["method"].as_str()).collect()).unwrap_or_default();
+    assert!(methods.contains(&"GetTransactionDetails"), "resolved by asking PayPal: {methods:?}");
     assert_eq!(psp_cents(&server, &bob), 900, "paid once");
     assert_eq!(psp_cents(&server, &alice), 1_100);
     let health = server.client().get("/healthz").json();
@@ -105,4 +105,61 @@ fn a_pending_payment_completed_at_paypal_is_recorded_by_the_cron(_world: &World)
     assert_eq!(order["code"], 2, "{order}");
     assert_eq!(order["psp_transaction_id"].as_str(), Some(txn.as_str()));
     assert_eq!(psp_cents(&server, &bob), 900);
+}
+
+/// Sessions end after 30 days idle and reset links after one hour, by the
+/// platform's clock (moved by the emulator's clock).
+pub fn sessions_and_reset_links_expire_by_the_clock(_world: &World) {
+    let server = own_server("expiry");
+    let member = register(&server, "expiry", "1.00");
+    let token = crate::flows::csrf(&member.client, "/login");
+    let r = member.client.post_form("/password-reset", &[("csrf_token", &token), ("email", &member.email)]);
+    assert_eq!(r.status, 200);
+    let mail = crate::flows::mails_to(&server, &member.email).first().cloned().unwrap_or_default();
+    let body = mail["body"].as_str().unwrap_or("").to_string();
+    let link = body.split_whitespace().find(|w| w.contains("/password-reset/")).unwrap_or("").to_string();
+    let path = local(&link);
+    assert_eq!(member.client.get(&path).status, 200, "valid within the hour");
+    advance(&server, 3_601);
+    assert_eq!(member.client.get(&path).status, 404, "expired after one hour");
+    advance(&server, 29 * 86_400);
+    assert_eq!(member.client.get("/account").status, 200, "29 days idle: still signed in");
+    advance(&server, 31 * 86_400);
+    let r = member.client.get("/account");
+    assert_eq!(r.status, 303, "over 30 days idle: signed out");
+}
+
+/// The history and the orders page by 50, newest first.
+pub fn history_and_orders_page_by_fifty(_world: &World) {
+    let server = own_server("paging");
+    let buyer = register(&server, "pager-buyer", "1000.00");
+    let mut isins = Vec::new();
+    for i in 0..51 {
+        if i > 0 && i % 25 == 0 {
+            // Past the buy rate limit's window (30 per 10 minutes).
+            advance(&server, 601);
+        }
+        let seller = register(&server, &format!("pager-seller{i}"), "1.00");
+        let isin = titles(&seller)[0].0.clone();
+        let order = crate::purchase::buy_on(&server, &buyer, &isin, "1.00", "0");
+        assert_eq!(order["code"], 2);
+        isins.push(isin);
+    }
+    let client = server.client();
+    let first = client.get_json("/history").json();
+    let page1 = first["trades"].as_array().cloned().unwrap_or_default();
+    assert_eq!(page1.len(), 50);
+    assert_eq!(first["next_page"], 2);
+    assert_eq!(page1[0]["isin"], isins[50].as_str(), "newest first");
+    let second = client.get_json("/history?page=2").json();
+    assert_eq!(second["trades"].as_array().map(Vec::len), Some(1));
+    assert_eq!(second["trades"][0]["isin"], isins[0].as_str());
+    assert!(second["next_page"].is_null());
+    let orders = buyer.client.get_json("/orders").json();
+    assert_eq!(orders["orders"].as_array().map(Vec::len), Some(50));
+    assert_eq!(orders["next_page"], 2);
+    let more = buyer.client.get_json("/orders?page=2").json();
+    assert_eq!(more["orders"].as_array().map(Vec::len), Some(1));
+    let html = client.get("/history?page=2");
+    assert!(html.body.contains("href=\"/history?page=1\""), "previous link");
 }

@@ -190,6 +190,8 @@ async fn canceled_reversal(ctx: &Ctx, trade: Option<TradeState>, now: &str) -> R
 pub async fn deliver_emulator_ipns(ctx: &Ctx) -> Result<usize, WebError> {
     let queued = crate::shell::emulator::queued_ipns(ctx, 50).await?;
     let mut delivered = 0;
+    // Only notifications addressed to a PayBook listener are queued for
+    // ours (`queued_ipns` selects them); others stay listed, undelivered.
     for message in &queued {
         let outcome = receive(ctx, &message.body).await;
         worker::console_log!("emulator IPN {} delivered: {outcome}", message.id);
