@@ -61,17 +61,41 @@ fn untouched_since(t: &TradeState) -> Stmt {
     Stmt::new(
         "INSERT INTO guard (ok) SELECT NOT EXISTS (SELECT 1 FROM trades WHERE id > ?1 \
          AND (title_id IN (?2, ?3) OR new_title_id IN (?2, ?3)))",
-        vec![Param::Int(t.trade_id), Param::Int(t.title_id), Param::Int(t.new_title_id)],
+        vec![
+            Param::Int(t.trade_id),
+            Param::Int(t.title_id),
+            Param::Int(t.new_title_id),
+        ],
     )
 }
 
-fn mail(t: &TradeState, key_suffix: &str, subject: &str, body: &str, now: &str, delivered_on_write: bool) -> Stmt {
+fn mail(
+    t: &TradeState,
+    key_suffix: &str,
+    subject: &str,
+    body: &str,
+    now: &str,
+    delivered_on_write: bool,
+) -> Stmt {
     let key = format!("order:{}:{key_suffix}", t.order_id);
-    outbox::insert(&outbox::Mail { event_key: &key, to: &t.seller_email, subject, body, now, delivered_on_write })
+    outbox::insert(&outbox::Mail {
+        event_key: &key,
+        to: &t.seller_email,
+        subject,
+        body,
+        now,
+        delivered_on_write,
+    })
 }
 
 fn chargeback_mail(t: &TradeState, undone: bool) -> (String, String) {
-    let paid = format!("{} {}", Amount::from_cents(t.amount_cents).unwrap_or_default().to_plain(), t.currency);
+    let paid = format!(
+        "{} {}",
+        Amount::from_cents(t.amount_cents)
+            .unwrap_or_default()
+            .to_plain(),
+        t.currency
+    );
     let lang = Lang::parse(&t.seller_language).unwrap_or_default();
     match (lang, undone) {
         (Lang::En, true) => (
@@ -93,16 +117,34 @@ fn chargeback_mail(t: &TradeState, undone: bool) -> (String, String) {
     }
 }
 
-fn order_and_trade(t: &TradeState, order_from: i64, order_to: i64, trade_from: &str, trade_to: &str, reversal: Option<&str>, now: &str) -> Batch {
+fn order_and_trade(
+    t: &TradeState,
+    order_from: i64,
+    order_to: i64,
+    trade_from: &str,
+    trade_to: &str,
+    reversal: Option<&str>,
+    now: &str,
+) -> Batch {
     vec![
         Stmt::new(
             "UPDATE orders SET code = ?3, updated_at = ?4 WHERE id = ?1 AND code = ?2",
-            vec![Param::from(t.order_id.as_str()), Param::Int(order_from), Param::Int(order_to), Param::from(now)],
+            vec![
+                Param::from(t.order_id.as_str()),
+                Param::Int(order_from),
+                Param::Int(order_to),
+                Param::from(now),
+            ],
         ),
         guard_one_row_changed(),
         Stmt::new(
             "UPDATE trades SET status = ?3, reversal = ?4 WHERE id = ?1 AND status = ?2",
-            vec![Param::Int(t.trade_id), Param::from(trade_from), Param::from(trade_to), Param::from(reversal)],
+            vec![
+                Param::Int(t.trade_id),
+                Param::from(trade_from),
+                Param::from(trade_to),
+                Param::from(reversal),
+            ],
         ),
         guard_one_row_changed(),
     ]
@@ -146,7 +188,14 @@ pub fn undo(t: &TradeState, now: &str, delivered_on_write: bool) -> Batch {
     }
     b.push(guard_one_row_changed());
     let (subject, body) = chargeback_mail(t, true);
-    b.push(mail(t, "chargeback", &subject, &body, now, delivered_on_write));
+    b.push(mail(
+        t,
+        "chargeback",
+        &subject,
+        &body,
+        now,
+        delivered_on_write,
+    ));
     b
 }
 
@@ -155,14 +204,25 @@ pub fn dispute(t: &TradeState, now: &str, delivered_on_write: bool) -> Batch {
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("disputed"), now);
     b.push(flag(t, now));
     let (subject, body) = chargeback_mail(t, false);
-    b.push(mail(t, "chargeback", &subject, &body, now, delivered_on_write));
+    b.push(mail(
+        t,
+        "chargeback",
+        &subject,
+        &body,
+        now,
+        delivered_on_write,
+    ));
     b
 }
 
 fn flag(t: &TradeState, now: &str) -> Stmt {
     Stmt::new(
         "UPDATE titles SET disputed = 1, updated_at = ?3 WHERE id IN (?1, ?2)",
-        vec![Param::Int(t.title_id), Param::Int(t.new_title_id), Param::from(now)],
+        vec![
+            Param::Int(t.title_id),
+            Param::Int(t.new_title_id),
+            Param::from(now),
+        ],
     )
 }
 
@@ -227,7 +287,11 @@ mod tests {
             title_id: 7,
             new_title_id: if split { 8 } else { 7 },
             isin: "ZZ0000000001".into(),
-            new_isin: if split { "ZZ0000000002".into() } else { "ZZ0000000001".into() },
+            new_isin: if split {
+                "ZZ0000000002".into()
+            } else {
+                "ZZ0000000001".into()
+            },
             amount_cents: 150,
             currency: "EUR".into(),
             new_value_cents: 225,
@@ -246,7 +310,10 @@ mod tests {
     #[test]
     fn undoing_a_transfer_returns_the_title_at_its_old_value() {
         let b = undo(&trade(false), "t", true);
-        let back = b.iter().find(|s| s.sql.starts_with("UPDATE titles SET holder_id")).expect("title back");
+        let back = b
+            .iter()
+            .find(|s| s.sql.starts_with("UPDATE titles SET holder_id"))
+            .expect("title back");
         assert_eq!(back.params[3], Param::Int(1), "to the seller");
         assert_eq!(back.params[4], Param::Int(200), "at its old value");
     }
@@ -254,8 +321,13 @@ mod tests {
     #[test]
     fn undoing_a_split_voids_the_new_title_and_restores_the_parent() {
         let b = undo(&trade(true), "t", true);
-        assert!(b.iter().any(|s| s.sql.contains("status = 'voided'") && s.params[0] == Param::Int(8)));
-        let parent = b.iter().find(|s| s.sql.starts_with("UPDATE titles SET value_cents")).expect("parent");
+        assert!(b
+            .iter()
+            .any(|s| s.sql.contains("status = 'voided'") && s.params[0] == Param::Int(8)));
+        let parent = b
+            .iter()
+            .find(|s| s.sql.starts_with("UPDATE titles SET value_cents"))
+            .expect("parent");
         assert_eq!(parent.params[2], Param::Int(50));
         assert_eq!(parent.params[3], Param::Int(200));
     }

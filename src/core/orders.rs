@@ -46,13 +46,20 @@ macro_rules! order_rows {
 pub fn mine(session_token_hash: &str, page: Page) -> Stmt {
     Stmt::new(
         order_rows!("ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?2 OFFSET ?3"),
-        vec![Param::from(session_token_hash), Param::Int(Page::LIMIT), Param::Int(page.offset())],
+        vec![
+            Param::from(session_token_hash),
+            Param::Int(Page::LIMIT),
+            Param::Int(page.offset()),
+        ],
     )
 }
 
 /// One of my orders; none when it is someone else's.
 pub fn one_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
-    Stmt::new(order_rows!("WHERE o.id = ?2"), vec![Param::from(session_token_hash), Param::from(order_id)])
+    Stmt::new(
+        order_rows!("WHERE o.id = ?2"),
+        vec![Param::from(session_token_hash), Param::from(order_id)],
+    )
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -98,7 +105,8 @@ pub fn order_json(o: &OrderRow) -> Value {
 }
 
 fn parse_object(text: Option<&str>) -> Value {
-    text.and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null)
+    text.and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 pub fn trace_json(t: &TraceRow) -> Value {
@@ -117,12 +125,18 @@ pub fn detail_json(o: &OrderRow, traces: &[TraceRow]) -> Value {
     let mut j = order_json(o);
     if let Value::Object(map) = &mut j {
         map.insert("failure_reason".into(), json!(o.failure_reason));
-        map.insert("psp_error".into(), match (&o.psp_error_code, &o.psp_error_message) {
-            (Some(code), message) => json!({ "code": code, "message": message }),
-            (None, _) => Value::Null,
-        });
+        map.insert(
+            "psp_error".into(),
+            match (&o.psp_error_code, &o.psp_error_message) {
+                (Some(code), message) => json!({ "code": code, "message": message }),
+                (None, _) => Value::Null,
+            },
+        );
         map.insert("new_isin".into(), json!(o.new_isin));
-        map.insert("trace".into(), Value::Array(traces.iter().map(trace_json).collect()));
+        map.insert(
+            "trace".into(),
+            Value::Array(traces.iter().map(trace_json).collect()),
+        );
     }
     j
 }

@@ -129,7 +129,10 @@ impl BuyProblem {
     }
 
     pub fn message(self, lang: Lang, limits: &Limits) -> String {
-        let (min, max) = (limits.min_amount.format(lang), limits.max_amount.format(lang));
+        let (min, max) = (
+            limits.min_amount.format(lang),
+            limits.max_amount.format(lang),
+        );
         let currency = limits.currency;
         match (self, lang) {
             (BuyProblem::IsinInvalid, Lang::En) => "This is not a valid ISIN.".into(),
@@ -199,9 +202,9 @@ pub fn parse_rate(typed: Option<&str>) -> Result<ProfitRate, BuyProblem> {
     match typed {
         None => Ok(ProfitRate::DEFAULT),
         Some(text) => ProfitRate::parse(text).map_err(|e| match e {
-            ProfitRateError::Empty | ProfitRateError::NotAnInteger | ProfitRateError::OutOfRange => {
-                BuyProblem::RateMalformed
-            }
+            ProfitRateError::Empty
+            | ProfitRateError::NotAnInteger
+            | ProfitRateError::OutOfRange => BuyProblem::RateMalformed,
         }),
     }
 }
@@ -368,7 +371,10 @@ macro_rules! order_state {
 
 /// The order a PayPal token belongs to (the return needs no session).
 pub fn order_by_token(token: &str) -> Stmt {
-    Stmt::new(order_state!("WHERE o.psp_token = ?1"), vec![Param::from(token)])
+    Stmt::new(
+        order_state!("WHERE o.psp_token = ?1"),
+        vec![Param::from(token)],
+    )
 }
 
 pub fn order_by_id(id: &str) -> Stmt {
@@ -428,7 +434,9 @@ pub fn on_return(order: &OrderState, payer_id: &str, now: &str) -> ReturnStep {
                 ReturnStep::Claim(claim(order, payer_id, now))
             }
         }
-        Some(Substate::Confirming) if order.holds_claim() && order.psp_payer_id.is_some() => ReturnStep::Execute,
+        Some(Substate::Confirming) if order.holds_claim() && order.psp_payer_id.is_some() => {
+            ReturnStep::Execute
+        }
         Some(Substate::Confirming)
         | Some(Substate::PspPending)
         | Some(Substate::NeedsReview)
@@ -475,14 +483,27 @@ fn claim(order: &OrderState, payer_id: &str, now: &str) -> Batch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentAnswer {
     /// Paid (also an 11607 replay carrying the original payment).
-    Completed { transaction_id: String, amount: Option<Amount>, currency: Option<String>, receiver_id: Option<String> },
+    Completed {
+        transaction_id: String,
+        amount: Option<Amount>,
+        currency: Option<String>,
+        receiver_id: Option<String>,
+    },
     /// Taken, but PayPal holds it (PAYMENTSTATUS=Pending and the like).
     Pending { transaction_id: String },
     /// PayPal refused; `retry_funding` for 10486/10422 (the buyer picks
     /// another funding source on PayPal with the same token).
-    Refused { code: String, message: String, retry_funding: bool, already_paid: bool },
+    Refused {
+        code: String,
+        message: String,
+        retry_funding: bool,
+        already_paid: bool,
+    },
     /// PayPal answered that the payment failed (Denied, Failed, ...).
-    Failed { transaction_id: String, status: String },
+    Failed {
+        transaction_id: String,
+        status: String,
+    },
 }
 
 /// Reads a DoExpressCheckoutPayment answer.
@@ -512,9 +533,9 @@ pub fn classify(answer: &NvpResponse) -> PaymentAnswer {
                 currency: info.currency,
                 receiver_id: info.secure_merchant_account_id,
             },
-            PaymentOutcome::Pending | PaymentOutcome::Unknown => {
-                PaymentAnswer::Pending { transaction_id: info.transaction_id }
-            }
+            PaymentOutcome::Pending | PaymentOutcome::Unknown => PaymentAnswer::Pending {
+                transaction_id: info.transaction_id,
+            },
             PaymentOutcome::Failed | PaymentOutcome::Reversed => PaymentAnswer::Failed {
                 transaction_id: info.transaction_id,
                 status: info.payment_status.as_str().to_string(),
@@ -544,7 +565,13 @@ pub enum AfterPayment {
 
 /// The decision after DoExpressCheckoutPayment answered. `trace` is the
 /// call's trace statement, written in the same batch.
-pub fn after_payment(order: &OrderState, answer: &PaymentAnswer, trace: Stmt, mail: &MailSetting, now: &str) -> AfterPayment {
+pub fn after_payment(
+    order: &OrderState,
+    answer: &PaymentAnswer,
+    trace: Stmt,
+    mail: &MailSetting,
+    now: &str,
+) -> AfterPayment {
     match answer {
         PaymentAnswer::Completed { transaction_id, amount, currency, receiver_id } => {
             let matches = *amount == Some(order.amount()) && currency.as_deref() == Some(order.currency.as_str());
@@ -594,7 +621,12 @@ fn fail_refused(order: &OrderState, code: &str, message: &str, trace: Stmt, now:
             "UPDATE orders SET code = -2, substate = 'done', failure_reason = 'psp_refused', \
              psp_error_code = ?2, psp_error_message = ?3, updated_at = ?4 \
              WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending')",
-            vec![Param::from(order.id.as_str()), Param::from(code), Param::from(message), Param::from(now)],
+            vec![
+                Param::from(order.id.as_str()),
+                Param::from(code),
+                Param::from(message),
+                Param::from(now),
+            ],
         ),
         guard_one_row_changed(),
         release_claim(order),
@@ -602,7 +634,14 @@ fn fail_refused(order: &OrderState, code: &str, message: &str, trace: Stmt, now:
     ]
 }
 
-fn needs_review(order: &OrderState, transaction_id: &str, receiver_id: Option<&str>, trace: Stmt, mail: &MailSetting, now: &str) -> Batch {
+fn needs_review(
+    order: &OrderState,
+    transaction_id: &str,
+    receiver_id: Option<&str>,
+    trace: Stmt,
+    mail: &MailSetting,
+    now: &str,
+) -> Batch {
     let mut batch = vec![
         Stmt::new(
             "UPDATE orders SET substate = 'needs_review', psp_transaction_id = ?2, psp_receiver_id = ?3, \
@@ -667,7 +706,8 @@ pub fn record_completed(
     let id = order.id.as_str();
     let paid = order.amount();
     let value = Amount::from_cents(order.title_value_cents).unwrap_or_default();
-    let rate = ProfitRate::new(u8::try_from(order.profit_rate).unwrap_or(100)).unwrap_or(ProfitRate::DEFAULT);
+    let rate = ProfitRate::new(u8::try_from(order.profit_rate).unwrap_or(100))
+        .unwrap_or(ProfitRate::DEFAULT);
     let outcome = purchase_outcome(value, paid, rate);
     let mut batch = vec![
         Stmt::new(
@@ -678,7 +718,13 @@ pub fn record_completed(
         guard_one_row_changed(),
     ];
     let (new_isin, seller_value_cents) = match (outcome, order.new_isin.as_deref()) {
-        (Outcome::Split { new_value, seller_value }, Some(new_isin)) => {
+        (
+            Outcome::Split {
+                new_value,
+                seller_value,
+            },
+            Some(new_isin),
+        ) => {
             batch.push(Stmt::new(
                 "UPDATE titles SET value_cents = ?3, version = version + 1, claim_order_id = NULL, updated_at = ?4 \
                  WHERE id = ?1 AND claim_order_id = ?2",
@@ -759,7 +805,12 @@ pub fn record_completed(
 /// The seller's e-mail (spec §11): plain text, the ISIN in the subject, who
 /// paid, the amount as `12.34 EUR`, the ISIN and the new value, in the
 /// seller's language.
-pub fn seller_mail(order: &OrderState, outcome: &Outcome, new_isin: &str, lang: Lang) -> (String, String) {
+pub fn seller_mail(
+    order: &OrderState,
+    outcome: &Outcome,
+    new_isin: &str,
+    lang: Lang,
+) -> (String, String) {
     let paid = format!("{} {}", order.amount().to_plain(), order.currency);
     let new_value = format!("{} {}", outcome.new_value().to_plain(), order.currency);
     let isin = &order.isin;
@@ -846,7 +897,10 @@ pub fn cancel(order_id: &str, now: &str) -> Batch {
 /// PayPal refused the seller's credentials (10002 at SetExpressCheckout):
 /// mark that version refused and tell the seller, once per version.
 pub fn credentials_refused(title: &TitleForSale, now: &str, delivered_on_write: bool) -> Batch {
-    let key = format!("credentials-refused:{}:{}", title.holder_id, title.holder_credentials_version);
+    let key = format!(
+        "credentials-refused:{}:{}",
+        title.holder_id, title.holder_credentials_version
+    );
     let (subject, body) = (
         "PayBook: PayPal refuses your API credentials / PayPal refuse vos identifiants API",
         "PayPal answered 10002 (security error) to your stored API credentials: buyers cannot pay you, \
@@ -908,7 +962,11 @@ mod tests {
     }
 
     fn buyer() -> Buyer {
-        Buyer { client_id: 2, psp_environment: "emulator".into(), api_username: "bob_api1.example.org".into() }
+        Buyer {
+            client_id: 2,
+            psp_environment: "emulator".into(),
+            api_username: "bob_api1.example.org".into(),
+        }
     }
 
     fn amount(cents: i64) -> Amount {
@@ -917,12 +975,25 @@ mod tests {
 
     #[test]
     fn a_valid_purchase_is_bound_to_the_title_as_it_is() {
-        let plan = plan(&buyer(), &title(), amount(200), ProfitRate::DEFAULT, &limits()).expect("allowed");
+        let plan = plan(
+            &buyer(),
+            &title(),
+            amount(200),
+            ProfitRate::DEFAULT,
+            &limits(),
+        )
+        .expect("allowed");
         assert_eq!(plan.title_version, 3);
         assert_eq!(plan.title_value, amount(500));
         assert_eq!(plan.seller_id, 1);
         assert_eq!(plan.seller_credentials_version, 2);
-        assert_eq!(plan.outcome, Outcome::Split { new_value: amount(400), seller_value: amount(300) });
+        assert_eq!(
+            plan.outcome,
+            Outcome::Split {
+                new_value: amount(400),
+                seller_value: amount(300)
+            }
+        );
     }
 
     #[test]
@@ -931,25 +1002,46 @@ mod tests {
         let r = ProfitRate::DEFAULT;
         let mut own = title();
         own.holder_id = 2;
-        assert_eq!(plan(&buyer(), &own, amount(100), r, &l), Err(BuyProblem::OwnTitle));
+        assert_eq!(
+            plan(&buyer(), &own, amount(100), r, &l),
+            Err(BuyProblem::OwnTitle)
+        );
         let mut same_account = title();
         same_account.holder_api_username = "bob_api1.example.org".into();
-        assert_eq!(plan(&buyer(), &same_account, amount(100), r, &l), Err(BuyProblem::SamePspAccount));
+        assert_eq!(
+            plan(&buyer(), &same_account, amount(100), r, &l),
+            Err(BuyProblem::SamePspAccount)
+        );
         let mut usd = title();
         usd.currency = "USD".into();
-        assert_eq!(plan(&buyer(), &usd, amount(100), r, &l), Err(BuyProblem::OtherCurrency));
+        assert_eq!(
+            plan(&buyer(), &usd, amount(100), r, &l),
+            Err(BuyProblem::OtherCurrency)
+        );
         let mut live = title();
         live.holder_environment = "live".into();
-        assert_eq!(plan(&buyer(), &live, amount(100), r, &l), Err(BuyProblem::OtherEnvironment));
+        assert_eq!(
+            plan(&buyer(), &live, amount(100), r, &l),
+            Err(BuyProblem::OtherEnvironment)
+        );
         let mut refused = title();
         refused.holder_credentials_status = "refused".into();
-        assert_eq!(plan(&buyer(), &refused, amount(100), r, &l), Err(BuyProblem::SellerCredentialsRefused));
+        assert_eq!(
+            plan(&buyer(), &refused, amount(100), r, &l),
+            Err(BuyProblem::SellerCredentialsRefused)
+        );
         let mut claimed = title();
         claimed.claim_order_id = Some("other".into());
-        assert_eq!(plan(&buyer(), &claimed, amount(100), r, &l), Err(BuyProblem::TitleBeingPaid));
+        assert_eq!(
+            plan(&buyer(), &claimed, amount(100), r, &l),
+            Err(BuyProblem::TitleBeingPaid)
+        );
         let mut voided = title();
         voided.status = "voided".into();
-        assert_eq!(plan(&buyer(), &voided, amount(100), r, &l), Err(BuyProblem::TitleVoided));
+        assert_eq!(
+            plan(&buyer(), &voided, amount(100), r, &l),
+            Err(BuyProblem::TitleVoided)
+        );
     }
 
     #[test]
@@ -957,7 +1049,10 @@ mod tests {
         let l = limits();
         assert_eq!(parse_amount("1,20", &l), Ok(amount(120)));
         assert_eq!(parse_amount("0.99", &l), Err(BuyProblem::AmountTooSmall));
-        assert_eq!(parse_amount("10000.01", &l), Err(BuyProblem::AmountTooLarge));
+        assert_eq!(
+            parse_amount("10000.01", &l),
+            Err(BuyProblem::AmountTooLarge)
+        );
         assert_eq!(parse_amount("", &l), Err(BuyProblem::AmountRequired));
         assert_eq!(parse_amount("-5", &l), Err(BuyProblem::AmountMalformed));
         assert_eq!(parse_amount("1.234", &l), Err(BuyProblem::AmountMalformed));
@@ -974,15 +1069,31 @@ mod tests {
     #[test]
     fn every_problem_speaks_both_languages() {
         let all = [
-            BuyProblem::IsinInvalid, BuyProblem::TitleUnknown, BuyProblem::TitleVoided, BuyProblem::OwnTitle,
-            BuyProblem::SamePspAccount, BuyProblem::OtherCurrency, BuyProblem::OtherEnvironment,
-            BuyProblem::SellerCredentialsRefused, BuyProblem::TitleBeingPaid, BuyProblem::AmountRequired,
-            BuyProblem::AmountMalformed, BuyProblem::AmountTooSmall, BuyProblem::AmountTooLarge, BuyProblem::RateMalformed,
+            BuyProblem::IsinInvalid,
+            BuyProblem::TitleUnknown,
+            BuyProblem::TitleVoided,
+            BuyProblem::OwnTitle,
+            BuyProblem::SamePspAccount,
+            BuyProblem::OtherCurrency,
+            BuyProblem::OtherEnvironment,
+            BuyProblem::SellerCredentialsRefused,
+            BuyProblem::TitleBeingPaid,
+            BuyProblem::AmountRequired,
+            BuyProblem::AmountMalformed,
+            BuyProblem::AmountTooSmall,
+            BuyProblem::AmountTooLarge,
+            BuyProblem::RateMalformed,
         ];
         for p in all {
-            assert_ne!(p.message(Lang::En, &limits()), p.message(Lang::Fr, &limits()), "{p:?}");
+            assert_ne!(
+                p.message(Lang::En, &limits()),
+                p.message(Lang::Fr, &limits()),
+                "{p:?}"
+            );
         }
-        assert!(BuyProblem::AmountTooSmall.message(Lang::Fr, &limits()).contains("1,00 EUR"));
+        assert!(BuyProblem::AmountTooSmall
+            .message(Lang::Fr, &limits())
+            .contains("1,00 EUR"));
     }
 
     fn order() -> OrderState {
@@ -1020,7 +1131,10 @@ mod tests {
     }
 
     fn mail() -> MailSetting {
-        MailSetting { delivered_on_write: true, operator_email: Some("operator@example.org".into()) }
+        MailSetting {
+            delivered_on_write: true,
+            operator_email: Some("operator@example.org".into()),
+        }
     }
 
     fn trace() -> Stmt {
@@ -1036,11 +1150,22 @@ mod tests {
                 currency: Some(currency.into()),
                 receiver_id: None,
             };
-            let decision = after_payment(&order(), &answer, trace(), &mail(), "2026-11-22T10:05:00Z");
-            let AfterPayment::NeedsReview(batch) = decision else { panic!("needs review: {decision:?}") };
+            let decision =
+                after_payment(&order(), &answer, trace(), &mail(), "2026-11-22T10:05:00Z");
+            let AfterPayment::NeedsReview(batch) = decision else {
+                panic!("needs review: {decision:?}")
+            };
             assert!(batch[0].sql.contains("needs_review"));
-            assert!(!batch.iter().any(|s| s.sql.contains("claim_order_id = NULL")), "the title stays claimed");
-            let mails: Vec<&Stmt> = batch.iter().filter(|s| s.sql.contains("INSERT INTO outbox")).collect();
+            assert!(
+                !batch
+                    .iter()
+                    .any(|s| s.sql.contains("claim_order_id = NULL")),
+                "the title stays claimed"
+            );
+            let mails: Vec<&Stmt> = batch
+                .iter()
+                .filter(|s| s.sql.contains("INSERT INTO outbox"))
+                .collect();
             assert_eq!(mails.len(), 2, "seller and operator are told");
         }
     }
@@ -1053,29 +1178,70 @@ mod tests {
             currency: Some("EUR".into()),
             receiver_id: Some("R".into()),
         };
-        let AfterPayment::Record(batch) = after_payment(&order(), &answer, trace(), &mail(), "2026-11-22T10:05:00Z") else {
+        let AfterPayment::Record(batch) =
+            after_payment(&order(), &answer, trace(), &mail(), "2026-11-22T10:05:00Z")
+        else {
             panic!("recorded")
         };
         assert!(batch[0].sql.contains("code = 2"));
-        let split = batch.iter().find(|s| s.sql.starts_with("UPDATE titles SET value_cents")).expect("seller keeps V - X");
+        let split = batch
+            .iter()
+            .find(|s| s.sql.starts_with("UPDATE titles SET value_cents"))
+            .expect("seller keeps V - X");
         assert!(split.params.contains(&Param::Int(300)));
-        let issued = batch.iter().find(|s| s.sql.starts_with("INSERT INTO titles")).expect("new title");
-        assert!(issued.params.contains(&Param::from("ZZ0000000002")) && issued.params.contains(&Param::Int(400)));
-        let mail = batch.iter().find(|s| s.sql.contains("INSERT INTO outbox")).expect("mail");
+        let issued = batch
+            .iter()
+            .find(|s| s.sql.starts_with("INSERT INTO titles"))
+            .expect("new title");
+        assert!(
+            issued.params.contains(&Param::from("ZZ0000000002"))
+                && issued.params.contains(&Param::Int(400))
+        );
+        let mail = batch
+            .iter()
+            .find(|s| s.sql.contains("INSERT INTO outbox"))
+            .expect("mail");
         assert!(mail.params.iter().any(|p| matches!(p, Param::Text(t) if t.starts_with("PayBook : ZZ0000000001 vendu en partie pour 2.00 EUR"))));
     }
 
     #[test]
     fn funding_refusals_release_the_claim_and_raise_the_attempt() {
-        let answer = PaymentAnswer::Refused { code: "10486".into(), message: String::new(), retry_funding: true, already_paid: false };
-        let AfterPayment::RetryFunding(batch) = after_payment(&order(), &answer, trace(), &mail(), "t") else { panic!() };
+        let answer = PaymentAnswer::Refused {
+            code: "10486".into(),
+            message: String::new(),
+            retry_funding: true,
+            already_paid: false,
+        };
+        let AfterPayment::RetryFunding(batch) =
+            after_payment(&order(), &answer, trace(), &mail(), "t")
+        else {
+            panic!()
+        };
         assert!(batch[0].sql.contains("attempt = attempt + 1"));
-        assert!(batch.iter().any(|s| s.sql.contains("claim_order_id = NULL")));
-        let answer = PaymentAnswer::Refused { code: "10417".into(), message: "x".into(), retry_funding: false, already_paid: false };
-        let AfterPayment::Fail(batch) = after_payment(&order(), &answer, trace(), &mail(), "t") else { panic!() };
+        assert!(batch
+            .iter()
+            .any(|s| s.sql.contains("claim_order_id = NULL")));
+        let answer = PaymentAnswer::Refused {
+            code: "10417".into(),
+            message: "x".into(),
+            retry_funding: false,
+            already_paid: false,
+        };
+        let AfterPayment::Fail(batch) = after_payment(&order(), &answer, trace(), &mail(), "t")
+        else {
+            panic!()
+        };
         assert!(batch[0].sql.contains("code = -2"));
-        let answer = PaymentAnswer::Refused { code: "10415".into(), message: "x".into(), retry_funding: false, already_paid: true };
-        assert_eq!(after_payment(&order(), &answer, trace(), &mail(), "t"), AfterPayment::AlreadyPaid);
+        let answer = PaymentAnswer::Refused {
+            code: "10415".into(),
+            message: "x".into(),
+            retry_funding: false,
+            already_paid: true,
+        };
+        assert_eq!(
+            after_payment(&order(), &answer, trace(), &mail(), "t"),
+            AfterPayment::AlreadyPaid
+        );
     }
 
     #[test]
@@ -1083,14 +1249,27 @@ mod tests {
         let mut waiting = order();
         waiting.substate = "awaiting_buyer".into();
         waiting.title_claim_order_id = None;
-        assert!(matches!(on_return(&waiting, "P", "t"), ReturnStep::Claim(_)));
+        assert!(matches!(
+            on_return(&waiting, "P", "t"),
+            ReturnStep::Claim(_)
+        ));
         let mut changed = waiting.clone();
         changed.title_current_version = 4;
-        assert!(matches!(on_return(&changed, "P", "t"), ReturnStep::FailUnavailable(_)));
+        assert!(matches!(
+            on_return(&changed, "P", "t"),
+            ReturnStep::FailUnavailable(_)
+        ));
         let mut taken = waiting.clone();
         taken.title_claim_order_id = Some("other".into());
-        assert!(matches!(on_return(&taken, "P", "t"), ReturnStep::FailUnavailable(_)));
-        assert_eq!(on_return(&order(), "P", "t"), ReturnStep::Execute, "a refresh retries the same payment");
+        assert!(matches!(
+            on_return(&taken, "P", "t"),
+            ReturnStep::FailUnavailable(_)
+        ));
+        assert_eq!(
+            on_return(&order(), "P", "t"),
+            ReturnStep::Execute,
+            "a refresh retries the same payment"
+        );
         let mut done = order();
         done.code = 2;
         assert_eq!(on_return(&done, "P", "t"), ReturnStep::Show);
@@ -1103,5 +1282,4 @@ mod tests {
         assert_eq!(m, "k3j4h5g6f7d8-12");
         assert!(m.len() <= 38);
     }
-
 }

@@ -33,17 +33,22 @@ pub enum CheckoutFinding {
 
 /// Reads a GetExpressCheckoutDetails answer (`None`: no answer).
 pub fn read_checkout(answer: Option<&NvpResponse>) -> CheckoutFinding {
-    let Some(answer) = answer else { return CheckoutFinding::Unknown };
+    let Some(answer) = answer else {
+        return CheckoutFinding::Unknown;
+    };
     if !answer.is_success() {
-        return if answer.has_error_code("10411") { CheckoutFinding::Expired } else { CheckoutFinding::Unknown };
+        return if answer.has_error_code("10411") {
+            CheckoutFinding::Expired
+        } else {
+            CheckoutFinding::Unknown
+        };
     }
     match nvp::checkout_details(answer) {
         Err(_) => CheckoutFinding::Unknown,
         Ok(details) => match (details.transaction_id, details.checkout_status) {
             (Some(txn), _) => CheckoutFinding::Transaction(txn),
-            (None, CheckoutStatus::PaymentActionNotInitiated) | (None, CheckoutStatus::PaymentActionFailed) => {
-                CheckoutFinding::NotPaidYet
-            }
+            (None, CheckoutStatus::PaymentActionNotInitiated)
+            | (None, CheckoutStatus::PaymentActionFailed) => CheckoutFinding::NotPaidYet,
             // Completed or in progress without a transaction id: ask again.
             (None, CheckoutStatus::PaymentActionCompleted)
             | (None, CheckoutStatus::PaymentActionInProgress)
@@ -66,9 +71,9 @@ pub fn read_transaction(answer: Option<&NvpResponse>) -> Option<PaymentAnswer> {
             currency: details.currency,
             receiver_id: details.receiver_id,
         },
-        PaymentOutcome::Pending | PaymentOutcome::Unknown => {
-            PaymentAnswer::Pending { transaction_id: details.transaction_id }
-        }
+        PaymentOutcome::Pending | PaymentOutcome::Unknown => PaymentAnswer::Pending {
+            transaction_id: details.transaction_id,
+        },
         PaymentOutcome::Failed | PaymentOutcome::Reversed => PaymentAnswer::Failed {
             transaction_id: details.transaction_id,
             status: details.payment_status.as_str().to_string(),
@@ -109,8 +114,8 @@ pub fn resolve(
     }
     match (order.substate(), inquiry) {
         (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::Payment(payment)) => {
-            let pending_again =
-                matches!(payment, PaymentAnswer::Pending { .. }) && order.substate() == Some(Substate::PspPending);
+            let pending_again = matches!(payment, PaymentAnswer::Pending { .. })
+                && order.substate() == Some(Substate::PspPending);
             if pending_again {
                 return Resolution::Wait;
             }
@@ -126,29 +131,36 @@ pub fn resolve(
         (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::Expired) => {
             Resolution::Write(fail_and_release(order, "token_expired_unpaid", trace, now))
         }
-        (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::NotPaidYet | Inquiry::Unknown) => {
-            Resolution::Wait
-        }
-        (Some(Substate::AwaitingBuyer), Inquiry::Payment(PaymentAnswer::Completed { .. } | PaymentAnswer::Pending { .. }))
-            if ttl_passed =>
-        {
+        (
+            Some(Substate::Confirming) | Some(Substate::PspPending),
+            Inquiry::NotPaidYet | Inquiry::Unknown,
+        ) => Resolution::Wait,
+        (
+            Some(Substate::AwaitingBuyer),
+            Inquiry::Payment(PaymentAnswer::Completed { .. } | PaymentAnswer::Pending { .. }),
+        ) if ttl_passed => {
             // Paid without a return ever reaching us: claim and record in
             // one batch; if the title changed meanwhile the claim's guard
             // aborts it and the order is set aside for review instead.
             Resolution::Write(claim_and_record(order, inquiry, trace, mail, now))
         }
-        (Some(Substate::AwaitingBuyer), Inquiry::Payment(PaymentAnswer::Failed { .. }) | Inquiry::Expired | Inquiry::NotPaidYet)
-            if ttl_passed =>
-        {
-            Resolution::Write(fail_unpaid(order, trace, now))
-        }
+        (
+            Some(Substate::AwaitingBuyer),
+            Inquiry::Payment(PaymentAnswer::Failed { .. }) | Inquiry::Expired | Inquiry::NotPaidYet,
+        ) if ttl_passed => Resolution::Write(fail_unpaid(order, trace, now)),
         (Some(Substate::AwaitingBuyer), _) => Resolution::Wait,
         (Some(Substate::NeedsReview) | Some(Substate::Done) | None, _) => Resolution::Wait,
     }
 }
 
 /// The batch for a paid order that never came back: claim then record.
-pub fn claim_and_record(order: &OrderState, inquiry: &Inquiry, trace: Stmt, mail: &MailSetting, now: &str) -> Batch {
+pub fn claim_and_record(
+    order: &OrderState,
+    inquiry: &Inquiry,
+    trace: Stmt,
+    mail: &MailSetting,
+    now: &str,
+) -> Batch {
     let payer = order.psp_payer_id.clone().unwrap_or_default();
     let mut batch = match purchase::on_return(order, &payer, now) {
         purchase::ReturnStep::Claim(claim) => claim,
@@ -163,7 +175,9 @@ pub fn claim_and_record(order: &OrderState, inquiry: &Inquiry, trace: Stmt, mail
     };
     let payment = match inquiry {
         Inquiry::Payment(p) => p.clone(),
-        Inquiry::NotPaidYet | Inquiry::Expired | Inquiry::Unknown => return set_aside(order, trace, now),
+        Inquiry::NotPaidYet | Inquiry::Expired | Inquiry::Unknown => {
+            return set_aside(order, trace, now)
+        }
     };
     match after_payment(&claimed, &payment, trace.clone(), mail, now) {
         AfterPayment::Record(b)
@@ -195,7 +209,11 @@ fn fail_and_release(order: &OrderState, reason: &str, trace: Stmt, now: &str) ->
         Stmt::new(
             "UPDATE orders SET code = -2, substate = 'done', failure_reason = ?2, updated_at = ?3 \
              WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending')",
-            vec![Param::from(order.id.as_str()), Param::from(reason), Param::from(now)],
+            vec![
+                Param::from(order.id.as_str()),
+                Param::from(reason),
+                Param::from(now),
+            ],
         ),
         guard_one_row_changed(),
         Stmt::new(
@@ -290,8 +308,13 @@ mod tests {
     #[test]
     fn a_checkout_names_its_transaction_once_paid() {
         let paid = answer("TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionCompleted&ACK=Success&PAYMENTREQUEST_0_TRANSACTIONID=8RM57414KW761861W");
-        assert_eq!(read_checkout(Some(&paid)), CheckoutFinding::Transaction("8RM57414KW761861W".into()));
-        let approved = answer("TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionNotInitiated&ACK=Success&PAYERID=Y8K3PSJYN24D4");
+        assert_eq!(
+            read_checkout(Some(&paid)),
+            CheckoutFinding::Transaction("8RM57414KW761861W".into())
+        );
+        let approved = answer(
+            "TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionNotInitiated&ACK=Success&PAYERID=Y8K3PSJYN24D4",
+        );
         assert_eq!(read_checkout(Some(&approved)), CheckoutFinding::NotPaidYet);
         let odd = answer("TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionCompleted&ACK=Success");
         assert_eq!(read_checkout(Some(&odd)), CheckoutFinding::Unknown);
@@ -300,11 +323,22 @@ mod tests {
     #[test]
     fn transaction_details_map_to_payment_answers() {
         let done = answer("ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Completed&AMT=1.00&CURRENCYCODE=EUR&RECEIVERID=R");
-        assert!(matches!(read_transaction(Some(&done)), Some(PaymentAnswer::Completed { .. })));
-        let pending = answer("ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Pending&PENDINGREASON=paymentreview");
-        assert!(matches!(read_transaction(Some(&pending)), Some(PaymentAnswer::Pending { .. })));
+        assert!(matches!(
+            read_transaction(Some(&done)),
+            Some(PaymentAnswer::Completed { .. })
+        ));
+        let pending = answer(
+            "ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Pending&PENDINGREASON=paymentreview",
+        );
+        assert!(matches!(
+            read_transaction(Some(&pending)),
+            Some(PaymentAnswer::Pending { .. })
+        ));
         let denied = answer("ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Denied");
-        assert!(matches!(read_transaction(Some(&denied)), Some(PaymentAnswer::Failed { .. })));
+        assert!(matches!(
+            read_transaction(Some(&denied)),
+            Some(PaymentAnswer::Failed { .. })
+        ));
         assert_eq!(read_transaction(None), None);
     }
 }

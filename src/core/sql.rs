@@ -554,7 +554,11 @@ pub mod outbox {
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, \
              status = CASE WHEN ?2 IS NULL THEN 'failed' ELSE 'pending' END, \
              next_attempt_at = COALESCE(?2, next_attempt_at) WHERE id = ?1 AND status = 'pending'",
-            vec![Param::Int(id), Param::from(next_attempt_at), Param::from(error)],
+            vec![
+                Param::Int(id),
+                Param::from(next_attempt_at),
+                Param::from(error),
+            ],
         )
     }
 

@@ -38,15 +38,26 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     let ctx = Ctx::new(app, env.clone(), db, &request)?;
     let now = ctx.now();
     let lease = ctx
-        .run(&vec![reconcile::take_lease(&now.to_string(), &now.plus_seconds(LEASE_SECONDS).to_string())])
+        .run(&vec![reconcile::take_lease(
+            &now.to_string(),
+            &now.plus_seconds(LEASE_SECONDS).to_string(),
+        )])
         .await?;
     if lease.first().is_none_or(|r| r.changes != 1) {
         worker::console_log!("cron: another run holds the lease");
         return Ok(());
     }
     let settle_before = now.plus_seconds(-SETTLE_AFTER_SECONDS).to_string();
-    let ttl_before = now.plus_seconds(-ctx.app.config.pending_ttl_hours * 3_600).to_string();
-    let results = ctx.run(&vec![reconcile::due_orders(&settle_before, &ttl_before, ORDERS_PER_RUN)]).await?;
+    let ttl_before = now
+        .plus_seconds(-ctx.app.config.pending_ttl_hours * 3_600)
+        .to_string();
+    let results = ctx
+        .run(&vec![reconcile::due_orders(
+            &settle_before,
+            &ttl_before,
+            ORDERS_PER_RUN,
+        )])
+        .await?;
     let due: Vec<OrderState> = match results.first() {
         Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
         None => Vec::new(),
@@ -68,7 +79,9 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     mail::send_due(&ctx).await;
     let end = ctx.now().to_string();
     let mut batch = reconcile::finish_run(&end);
-    batch.push(sql::rate_limits::prune(&now.plus_seconds(-86_400).to_string()));
+    batch.push(sql::rate_limits::prune(
+        &now.plus_seconds(-86_400).to_string(),
+    ));
     ctx.run(&batch).await?;
     Ok(())
 }

@@ -32,7 +32,9 @@ impl DbError {
     /// trigger aborts with "guard failed"), rather than on D1 itself.
     pub fn guard(&self) -> Option<&str> {
         match self {
-            DbError::D1(m) => m.find(GUARD_MESSAGE).map(|at| &m[at..at + GUARD_MESSAGE.len()]),
+            DbError::D1(m) => m
+                .find(GUARD_MESSAGE)
+                .map(|at| &m[at..at + GUARD_MESSAGE.len()]),
             DbError::Param(_) => None,
         }
     }

@@ -18,15 +18,23 @@ pub async fn send_due(ctx: &Ctx) {
     if ctx.mail_is_local() {
         return;
     }
-    let (Some(url), Some(from), Some(key)) =
-        (ctx.app.config.mail_api_url.clone(), ctx.app.config.mail_from.clone(), ctx.app.mail_api_key.clone())
-    else {
+    let (Some(url), Some(from), Some(key)) = (
+        ctx.app.config.mail_api_url.clone(),
+        ctx.app.config.mail_from.clone(),
+        ctx.app.mail_api_key.clone(),
+    ) else {
         // Not configured: e-mails wait (the backlog shows in /healthz).
         return;
     };
     let now = ctx.now();
-    let due: Vec<outbox::Due> = match ctx.run(&vec![outbox::due(&now.to_string(), MAILS_PER_RUN)]).await {
-        Ok(results) => results.first().and_then(|r| sql::rows(r).ok()).unwrap_or_default(),
+    let due: Vec<outbox::Due> = match ctx
+        .run(&vec![outbox::due(&now.to_string(), MAILS_PER_RUN)])
+        .await
+    {
+        Ok(results) => results
+            .first()
+            .and_then(|r| sql::rows(r).ok())
+            .unwrap_or_default(),
         Err(e) => {
             worker::console_error!("mail: {e:?}");
             return;
@@ -37,7 +45,8 @@ pub async fn send_due(ctx: &Ctx) {
         let stmt = match outcome {
             Ok(()) => outbox::mark_sent(mail.id, &ctx.now().to_string()),
             Err(error) => {
-                let next = outbox::retry_after_seconds(mail.attempts + 1).map(|s| now.plus_seconds(s).to_string());
+                let next = outbox::retry_after_seconds(mail.attempts + 1)
+                    .map(|s| now.plus_seconds(s).to_string());
                 worker::console_warn!("mail {}: {error}", mail.id);
                 outbox::mark_failed_attempt(mail.id, next.as_deref(), &error)
             }
@@ -48,18 +57,38 @@ pub async fn send_due(ctx: &Ctx) {
     }
 }
 
-async fn post(url: &str, from: &str, key: &str, deployment_id: &str, mail: &outbox::Due) -> Result<(), String> {
+async fn post(
+    url: &str,
+    from: &str,
+    key: &str,
+    deployment_id: &str,
+    mail: &outbox::Due,
+) -> Result<(), String> {
     let headers = Headers::new();
-    headers.set("Content-Type", "application/json").map_err(|e| e.to_string())?;
-    headers.set("Authorization", &format!("Bearer {key}")).map_err(|e| e.to_string())?;
     headers
-        .set("Idempotency-Key", &format!("paybook-{deployment_id}-{}", mail.id))
+        .set("Content-Type", "application/json")
         .map_err(|e| e.to_string())?;
-    let body = json!({ "from": from, "to": [mail.to_email], "subject": mail.subject, "text": mail.body }).to_string();
+    headers
+        .set("Authorization", &format!("Bearer {key}"))
+        .map_err(|e| e.to_string())?;
+    headers
+        .set(
+            "Idempotency-Key",
+            &format!("paybook-{deployment_id}-{}", mail.id),
+        )
+        .map_err(|e| e.to_string())?;
+    let body =
+        json!({ "from": from, "to": [mail.to_email], "subject": mail.subject, "text": mail.body })
+            .to_string();
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()));
     let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-    let response = Fetch::Request(request).send().await.map_err(|e| e.to_string())?;
+    let response = Fetch::Request(request)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     match response.status_code() {
         200..=299 => Ok(()),
         status => Err(format!("mail API answered {status}")),

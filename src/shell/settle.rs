@@ -13,29 +13,43 @@ use super::web::{Ctx, WebError};
 
 /// How the deployment writes e-mails.
 pub fn mail_setting(ctx: &Ctx) -> MailSetting {
-    MailSetting { delivered_on_write: ctx.mail_is_local(), operator_email: Some(ctx.app.config.contact_email.clone()) }
+    MailSetting {
+        delivered_on_write: ctx.mail_is_local(),
+        operator_email: Some(ctx.app.config.contact_email.clone()),
+    }
 }
 
 /// Asks PayPal about the order's checkout with the order's own credential
 /// version. Returns the finding and the traces of the calls made.
 pub async fn inquire(ctx: &Ctx, order: &OrderState) -> Result<(Inquiry, Vec<Stmt>), WebError> {
-    let credentials = paypal::unseal(&ctx.app.credentials_key, &order.seller_api_username, &order.seller_sealed_secret)
-        .map_err(WebError::Internal)?;
+    let credentials = paypal::unseal(
+        &ctx.app.credentials_key,
+        &order.seller_api_username,
+        &order.seller_sealed_secret,
+    )
+    .map_err(WebError::Internal)?;
     let now = ctx.now().to_string();
     let mut trace_rows = Vec::new();
     let request = NvpRequest::new(Method::GetExpressCheckoutDetails, &credentials)
         .field("TOKEN", order.psp_token.clone().unwrap_or_default());
     let answer = paypal::call(ctx, &request, paypal::DEFAULT_TIMEOUT).await;
-    trace_rows.push(traces::insert_for_order(&order.id, &paypal::trace(&request, &answer, &now)));
+    trace_rows.push(traces::insert_for_order(
+        &order.id,
+        &paypal::trace(&request, &answer, &now),
+    ));
     let transaction_id = match reconcile::read_checkout(answer.as_ref().ok()) {
         CheckoutFinding::Transaction(txn) => txn,
         CheckoutFinding::NotPaidYet => return Ok((Inquiry::NotPaidYet, trace_rows)),
         CheckoutFinding::Expired => return Ok((Inquiry::Expired, trace_rows)),
         CheckoutFinding::Unknown => return Ok((Inquiry::Unknown, trace_rows)),
     };
-    let request = NvpRequest::new(Method::GetTransactionDetails, &credentials).field("TRANSACTIONID", transaction_id);
+    let request = NvpRequest::new(Method::GetTransactionDetails, &credentials)
+        .field("TRANSACTIONID", transaction_id);
     let answer = paypal::call(ctx, &request, paypal::DEFAULT_TIMEOUT).await;
-    trace_rows.push(traces::insert_for_order(&order.id, &paypal::trace(&request, &answer, &now)));
+    trace_rows.push(traces::insert_for_order(
+        &order.id,
+        &paypal::trace(&request, &answer, &now),
+    ));
     let inquiry = match reconcile::read_transaction(answer.as_ref().ok()) {
         Some(payment) => Inquiry::Payment(payment),
         None => Inquiry::Unknown,
@@ -49,8 +63,17 @@ pub async fn settle(ctx: &Ctx, order: &OrderState, ttl_passed: bool) -> Result<b
     let now = ctx.now().to_string();
     // The last call's trace goes into the decision's batch; earlier ones
     // are written with it.
-    let last = trace_rows.pop().unwrap_or_else(|| Stmt::new("SELECT 1", vec![]));
-    match reconcile::resolve(order, &inquiry, ttl_passed, last.clone(), &mail_setting(ctx), &now) {
+    let last = trace_rows
+        .pop()
+        .unwrap_or_else(|| Stmt::new("SELECT 1", vec![]));
+    match reconcile::resolve(
+        order,
+        &inquiry,
+        ttl_passed,
+        last.clone(),
+        &mail_setting(ctx),
+        &now,
+    ) {
         Resolution::Write(mut batch) => {
             batch.extend(trace_rows);
             match ctx.run(&batch).await {

@@ -232,7 +232,9 @@ impl Ctx {
     /// The hash under which D1 knows this browser's session, for queries that
     /// select "my" rows in the same batch as the session lookup.
     pub fn session_token_hash(&self) -> Option<String> {
-        self.session_token.as_deref().map(|t| crypto::sha256_hex(t.as_bytes()))
+        self.session_token
+            .as_deref()
+            .map(|t| crypto::sha256_hex(t.as_bytes()))
     }
 
     /// Starts a session: the cookie carries a signed random token, D1 keeps

@@ -11,7 +11,10 @@ use crate::purchase::{isin_cents, psp_cents, titles};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
-    vec![("browser::a_purchase_in_french_through_the_emulator_checkout_in_chromium", a_purchase_in_french_through_the_emulator_checkout_in_chromium)]
+    vec![(
+        "browser::a_purchase_in_french_through_the_emulator_checkout_in_chromium",
+        a_purchase_in_french_through_the_emulator_checkout_in_chromium,
+    )]
 }
 
 fn a_purchase_in_french_through_the_emulator_checkout_in_chromium(world: &World) {

@@ -82,7 +82,12 @@ pub fn register(server: &Server, prefix: &str, balance: &str) -> Member {
 }
 
 /// Registers on `server` with an account of the emulator on `paypal`.
-pub fn register_with_paypal(server: &Server, paypal: &Server, prefix: &str, balance: &str) -> Member {
+pub fn register_with_paypal(
+    server: &Server,
+    paypal: &Server,
+    prefix: &str,
+    balance: &str,
+) -> Member {
     let email = unique_email(prefix);
     let paypal = paypal_account(paypal, &format!("pp-{email}"), balance);
     let client = server.client();

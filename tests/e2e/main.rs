@@ -4,9 +4,9 @@
 //! to see the worker misconfigured or its database behind.
 
 mod accounts;
+mod browse;
 mod browser;
 mod emulator;
-mod browse;
 mod flows;
 mod foundation;
 mod harness;

@@ -15,33 +15,67 @@ use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
     vec![
-        ("notifications::a_pending_payment_is_completed_by_its_ipn", a_pending_payment_is_completed_by_its_ipn),
-        ("notifications::a_duplicate_ipn_is_recorded_once", a_duplicate_ipn_is_recorded_once),
-        ("notifications::a_forged_ipn_is_ignored", a_forged_ipn_is_ignored),
-        ("notifications::a_reversed_transfer_is_undone", a_reversed_transfer_is_undone),
-        ("notifications::a_refunded_split_voids_the_new_title_and_restores_the_seller", a_refunded_split_voids_the_new_title_and_restores_the_seller),
-        ("notifications::a_reversal_after_the_title_moved_on_flags_it_disputed", a_reversal_after_the_title_moved_on_flags_it_disputed),
-        ("notifications::a_canceled_reversal_reapplies_the_trade", a_canceled_reversal_reapplies_the_trade),
+        (
+            "notifications::a_pending_payment_is_completed_by_its_ipn",
+            a_pending_payment_is_completed_by_its_ipn,
+        ),
+        (
+            "notifications::a_duplicate_ipn_is_recorded_once",
+            a_duplicate_ipn_is_recorded_once,
+        ),
+        (
+            "notifications::a_forged_ipn_is_ignored",
+            a_forged_ipn_is_ignored,
+        ),
+        (
+            "notifications::a_reversed_transfer_is_undone",
+            a_reversed_transfer_is_undone,
+        ),
+        (
+            "notifications::a_refunded_split_voids_the_new_title_and_restores_the_seller",
+            a_refunded_split_voids_the_new_title_and_restores_the_seller,
+        ),
+        (
+            "notifications::a_reversal_after_the_title_moved_on_flags_it_disputed",
+            a_reversal_after_the_title_moved_on_flags_it_disputed,
+        ),
+        (
+            "notifications::a_canceled_reversal_reapplies_the_trade",
+            a_canceled_reversal_reapplies_the_trade,
+        ),
     ]
 }
 
 fn deliver(server: &Server) {
-    let r = server.client().post_form_with("/_emulator/paypal/ipn/deliver", &[], &[("Accept", "application/json")]);
+    let r = server.client().post_form_with(
+        "/_emulator/paypal/ipn/deliver",
+        &[],
+        &[("Accept", "application/json")],
+    );
     assert_eq!(r.status, 200, "deliver: {}", r.body);
 }
 
 fn ipns(server: &Server, txn: &str) -> Vec<Value> {
-    let r = server.client().get_json(&format!("/_emulator/paypal/ipn?txn_id={txn}"));
+    let r = server
+        .client()
+        .get_json(&format!("/_emulator/paypal/ipn?txn_id={txn}"));
     assert_eq!(r.status, 200);
     let j = r.json();
-    j.as_array().cloned().or_else(|| j["messages"].as_array().cloned()).unwrap_or_default()
+    j.as_array()
+        .cloned()
+        .or_else(|| j["messages"].as_array().cloned())
+        .unwrap_or_default()
 }
 
 fn notifications(world: &World, txn: &str) -> i64 {
     world
         .server
         .db()
-        .query_row("SELECT COUNT(*) FROM psp_notifications WHERE txn_id = ?1", [txn], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM psp_notifications WHERE txn_id = ?1",
+            [txn],
+            |r| r.get(0),
+        )
         .unwrap_or(-1)
 }
 
@@ -51,18 +85,33 @@ fn reverse(server: &Server, txn: &str, status: &str) {
         &[("status", status)],
         &[("Accept", "application/json")],
     );
-    assert!(r.status == 200 || r.status == 201, "reverse: {} {}", r.status, r.body);
+    assert!(
+        r.status == 200 || r.status == 201,
+        "reverse: {} {}",
+        r.status,
+        r.body
+    );
 }
 
 fn title(world: &World, isin: &str) -> Value {
-    world.server.client().get_json(&format!("/titles/{isin}")).json()
+    world
+        .server
+        .client()
+        .get_json(&format!("/titles/{isin}"))
+        .json()
 }
 
 fn paid(world: &World, buyer: &Member, isin: &str, amount: &str, rate: &str) -> (String, String) {
     let order = buy(world, buyer, isin, amount, rate);
     assert_eq!(order["code"], 2, "{order}");
     deliver(&world.server);
-    (order["id"].as_str().unwrap_or("").to_string(), order["psp_transaction_id"].as_str().unwrap_or("").to_string())
+    (
+        order["id"].as_str().unwrap_or("").to_string(),
+        order["psp_transaction_id"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
+    )
 }
 
 fn a_pending_payment_is_completed_by_its_ipn(world: &World) {
@@ -70,12 +119,26 @@ fn a_pending_payment_is_completed_by_its_ipn(world: &World) {
     let bob = register(&world.server, "ipn-pend-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(&world.server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("payment_status", "Pending")]);
+    fault(
+        &world.server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("payment_status", "Pending"),
+        ],
+    );
     bob.client.get(&local(&back));
     let order = order_of(&bob);
     assert_eq!(order["substate"], "psp_pending");
-    let txn = order["psp_transaction_id"].as_str().unwrap_or("").to_string();
-    let r = world.server.client().post_form_with(&format!("/_emulator/paypal/transactions/{txn}/complete"), &[], &[("Accept", "application/json")]);
+    let txn = order["psp_transaction_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let r = world.server.client().post_form_with(
+        &format!("/_emulator/paypal/transactions/{txn}/complete"),
+        &[],
+        &[("Accept", "application/json")],
+    );
     assert!(r.status == 200 || r.status == 201, "{}", r.body);
     deliver(&world.server);
     let order = order_of(&bob);
@@ -90,12 +153,24 @@ fn a_duplicate_ipn_is_recorded_once(world: &World) {
     let bob = register(&world.server, "ipn-dup-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, txn) = paid(world, &bob, &isin, "1.00", "100");
-    assert_eq!(notifications(world, &txn), 1, "the payment's IPN was received");
+    assert_eq!(
+        notifications(world, &txn),
+        1,
+        "the payment's IPN was received"
+    );
     let sent = ipns(&world.server, &txn);
-    let body = sent.iter().find_map(|m| m["body"].as_str()).expect("the emulator sent an IPN").to_string();
+    let body = sent
+        .iter()
+        .find_map(|m| m["body"].as_str())
+        .expect("the emulator sent an IPN")
+        .to_string();
     // PayPal resends: the same bytes, verified again, recorded once.
     for _ in 0..2 {
-        let r = world.server.client().post_raw("/psp/paypal/ipn", "application/x-www-form-urlencoded", body.as_bytes());
+        let r = world.server.client().post_raw(
+            "/psp/paypal/ipn",
+            "application/x-www-form-urlencoded",
+            body.as_bytes(),
+        );
         assert_eq!(r.status, 200);
     }
     assert_eq!(notifications(world, &txn), 1);
@@ -110,15 +185,31 @@ fn a_forged_ipn_is_ignored(world: &World) {
     let (_, txn) = paid(world, &bob, &isin, "1.00", "100");
     // A refund PayPal never sent, posted directly.
     let forged = format!("txn_id=FORGED{}&parent_txn_id={txn}&payment_status=Refunded&mc_gross=-1.00&mc_currency=EUR&reason_code=refund", &txn[..6]);
-    let r = world.server.client().post_raw("/psp/paypal/ipn", "application/x-www-form-urlencoded", forged.as_bytes());
+    let r = world.server.client().post_raw(
+        "/psp/paypal/ipn",
+        "application/x-www-form-urlencoded",
+        forged.as_bytes(),
+    );
     assert_eq!(r.status, 200, "answered, never acted on");
     assert_eq!(notifications(world, &format!("FORGED{}", &txn[..6])), 0);
     assert_eq!(order_of(&bob)["code"], 2, "still processed");
-    assert_eq!(title(world, &isin)["holder"].as_str().map(|h| h.starts_with(&bob.email[..1])), Some(true));
+    assert_eq!(
+        title(world, &isin)["holder"]
+            .as_str()
+            .map(|h| h.starts_with(&bob.email[..1])),
+        Some(true)
+    );
     // A genuine IPN with one byte changed fails the postback too.
-    let body = ipns(&world.server, &txn).iter().find_map(|m| m["body"].as_str().map(str::to_string)).unwrap_or_default();
+    let body = ipns(&world.server, &txn)
+        .iter()
+        .find_map(|m| m["body"].as_str().map(str::to_string))
+        .unwrap_or_default();
     let altered = body.replacen("payment_status=Completed", "payment_status=Reversed", 1);
-    world.server.client().post_raw("/psp/paypal/ipn", "application/x-www-form-urlencoded", altered.as_bytes());
+    world.server.client().post_raw(
+        "/psp/paypal/ipn",
+        "application/x-www-form-urlencoded",
+        altered.as_bytes(),
+    );
     assert_eq!(order_of(&bob)["code"], 2);
 }
 
@@ -134,15 +225,27 @@ fn a_reversed_transfer_is_undone(world: &World) {
     assert_eq!(order["status"], "chargeback");
     let t = title(world, &isin);
     assert_eq!(t["value"], "1.00", "back at its old value");
-    assert!(t["holder"].as_str().unwrap_or("").starts_with(&alice.email[..1]), "back with the seller: {t}");
+    assert!(
+        t["holder"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with(&alice.email[..1]),
+        "back with the seller: {t}"
+    );
     assert_eq!(t["disputed"], false);
     assert_eq!(titles(&alice).len(), 1);
     assert!(titles(&bob).iter().all(|(i, _)| *i != isin));
     assert_eq!(psp_cents(&world.server, &bob), 1_000, "the money went back");
     let history = world.server.client().get_json("/history").json();
-    let trade = history["trades"].as_array().and_then(|a| a.iter().find(|t| t["isin"] == isin.as_str())).cloned().unwrap_or_default();
+    let trade = history["trades"]
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["isin"] == isin.as_str()))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(trade["status"], "chargeback");
-    assert!(mails_to(&world.server, &alice.email).iter().any(|m| m["subject"].as_str().unwrap_or("").contains("was reversed")));
+    assert!(mails_to(&world.server, &alice.email)
+        .iter()
+        .any(|m| m["subject"].as_str().unwrap_or("").contains("was reversed")));
 }
 
 fn a_refunded_split_voids_the_new_title_and_restores_the_seller(world: &World) {
@@ -158,12 +261,27 @@ fn a_refunded_split_voids_the_new_title_and_restores_the_seller(world: &World) {
     assert_eq!(title(world, &isin)["value"], "0.50");
     reverse(&world.server, &txn, "Refunded");
     deliver(&world.server);
-    assert_eq!(carol.client.get_json(&format!("/orders/{id}")).json()["code"], -3);
-    assert_eq!(title(world, &isin)["value"], "2.00", "X returns to the seller's title");
+    assert_eq!(
+        carol.client.get_json(&format!("/orders/{id}")).json()["code"],
+        -3
+    );
+    assert_eq!(
+        title(world, &isin)["value"],
+        "2.00",
+        "X returns to the seller's title"
+    );
     let voided = title(world, &new_isin);
     assert_eq!(voided["voided"], true, "{voided}");
     assert!(titles(&carol).iter().all(|(i, _)| *i != new_isin));
-    let kept: i64 = world.server.db().query_row("SELECT COUNT(*) FROM isins WHERE isin = ?1", [&new_isin], |r| r.get(0)).unwrap_or(0);
+    let kept: i64 = world
+        .server
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM isins WHERE isin = ?1",
+            [&new_isin],
+            |r| r.get(0),
+        )
+        .unwrap_or(0);
     assert_eq!(kept, 1, "the ISIN is never reused");
 }
 
@@ -176,11 +294,23 @@ fn a_reversal_after_the_title_moved_on_flags_it_disputed(world: &World) {
     paid(world, &carol, &isin, "2.00", "0");
     reverse(&world.server, &txn, "Reversed");
     deliver(&world.server);
-    assert_eq!(bob.client.get_json(&format!("/orders/{id}")).json()["code"], -3);
+    assert_eq!(
+        bob.client.get_json(&format!("/orders/{id}")).json()["code"],
+        -3
+    );
     let t = title(world, &isin);
     assert_eq!(t["disputed"], true, "{t}");
-    assert!(t["holder"].as_str().unwrap_or("").starts_with(&carol.email[..1]), "the later buyer keeps it");
-    let page = world.server.client().get(&format!("/titles/{isin}?lang=en"));
+    assert!(
+        t["holder"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with(&carol.email[..1]),
+        "the later buyer keeps it"
+    );
+    let page = world
+        .server
+        .client()
+        .get(&format!("/titles/{isin}?lang=en"));
     assert!(page.body.contains("Disputed"));
 }
 
@@ -191,13 +321,19 @@ fn a_canceled_reversal_reapplies_the_trade(world: &World) {
     let (id, txn) = paid(world, &bob, &isin, "1.00", "100");
     reverse(&world.server, &txn, "Reversed");
     deliver(&world.server);
-    assert_eq!(bob.client.get_json(&format!("/orders/{id}")).json()["code"], -3);
+    assert_eq!(
+        bob.client.get_json(&format!("/orders/{id}")).json()["code"],
+        -3
+    );
     reverse(&world.server, &txn, "Canceled_Reversal");
     deliver(&world.server);
     let order = bob.client.get_json(&format!("/orders/{id}")).json();
     assert_eq!(order["code"], 2, "{order}");
     let t = title(world, &isin);
     assert_eq!(t["value"], "2.00");
-    assert!(t["holder"].as_str().unwrap_or("").starts_with(&bob.email[..1]));
+    assert!(t["holder"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with(&bob.email[..1]));
     assert_eq!(psp_cents(&world.server, &bob), 900);
 }

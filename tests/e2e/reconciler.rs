@@ -10,11 +10,26 @@ use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
     vec![
-        ("reconciler::a_dropped_answer_is_completed_by_the_cron", a_dropped_answer_is_completed_by_the_cron),
-        ("reconciler::an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl", an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl),
-        ("reconciler::a_pending_payment_completed_at_paypal_is_recorded_by_the_cron", a_pending_payment_completed_at_paypal_is_recorded_by_the_cron),
-        ("accounts::sessions_and_reset_links_expire_by_the_clock", sessions_and_reset_links_expire_by_the_clock),
-        ("browse::history_and_orders_page_by_fifty", history_and_orders_page_by_fifty),
+        (
+            "reconciler::a_dropped_answer_is_completed_by_the_cron",
+            a_dropped_answer_is_completed_by_the_cron,
+        ),
+        (
+            "reconciler::an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl",
+            an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl,
+        ),
+        (
+            "reconciler::a_pending_payment_completed_at_paypal_is_recorded_by_the_cron",
+            a_pending_payment_completed_at_paypal_is_recorded_by_the_cron,
+        ),
+        (
+            "accounts::sessions_and_reset_links_expire_by_the_clock",
+            sessions_and_reset_links_expire_by_the_clock,
+        ),
+        (
+            "browse::history_and_orders_page_by_fifty",
+            history_and_orders_page_by_fifty,
+        ),
     ]
 }
 
@@ -44,7 +59,14 @@ fn a_dropped_answer_is_completed_by_the_cron(_world: &World) {
     let bob = register(&server, "cron-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(&server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("drop", "1")]);
+    fault(
+        &server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("drop", "1"),
+        ],
+    );
     bob.client.get(&local(&back));
     assert_eq!(order_of(&bob)["substate"], "confirming");
     let health = server.client().get("/healthz").json();
@@ -53,8 +75,14 @@ fn a_dropped_answer_is_completed_by_the_cron(_world: &World) {
     run_cron(&server);
     let order = order_of(&bob);
     assert_eq!(order["code"], 2, "{order}");
-    let methods: Vec<&str> = order["trace"].as_array().map(|t| t.iter().filter_map(|c| c["method"].as_str()).collect()).unwrap_or_default();
-    assert!(methods.contains(&"GetTransactionDetails"), "resolved by asking PayPal: {methods:?}");
+    let methods: Vec<&str> = order["trace"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|c| c["method"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        methods.contains(&"GetTransactionDetails"),
+        "resolved by asking PayPal: {methods:?}"
+    );
     assert_eq!(psp_cents(&server, &bob), 900, "paid once");
     assert_eq!(psp_cents(&server, &alice), 1_100);
     let health = server.client().get("/healthz").json();
@@ -69,17 +97,31 @@ fn an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl(_world: &World) {
     let isin = titles(&alice)[0].0.clone();
     assert_eq!(post_buy(&bob, &isin, "1.00", "100").status, 303);
     run_cron(&server);
-    assert_eq!(order_of(&bob)["code"], 0, "young orders wait for their buyer");
+    assert_eq!(
+        order_of(&bob)["code"],
+        0,
+        "young orders wait for their buyer"
+    );
     advance(&server, 23 * 3_600);
     run_cron(&server);
-    assert_eq!(order_of(&bob)["code"], 0, "before PENDING_TTL_HOURS (24) nothing happens");
+    assert_eq!(
+        order_of(&bob)["code"],
+        0,
+        "before PENDING_TTL_HOURS (24) nothing happens"
+    );
     advance(&server, 2 * 3_600);
     run_cron(&server);
     let order = order_of(&bob);
     assert_eq!(order["code"], -2, "{order}");
     assert_eq!(order["failure_reason"], "unpaid_after_ttl");
-    let methods: Vec<&str> = order["trace"].as_array().map(|t| t.iter().filter_map(|c| c["method"].as_str()).collect()).unwrap_or_default();
-    assert!(methods.contains(&"GetExpressCheckoutDetails"), "PayPal was asked, not guessed: {methods:?}");
+    let methods: Vec<&str> = order["trace"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|c| c["method"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        methods.contains(&"GetExpressCheckoutDetails"),
+        "PayPal was asked, not guessed: {methods:?}"
+    );
     assert_eq!(psp_cents(&server, &bob), 1_000);
 }
 
@@ -89,15 +131,33 @@ fn a_pending_payment_completed_at_paypal_is_recorded_by_the_cron(_world: &World)
     let bob = register(&server, "pc-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(&server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("payment_status", "Pending")]);
+    fault(
+        &server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("payment_status", "Pending"),
+        ],
+    );
     bob.client.get(&local(&back));
     let order = order_of(&bob);
     assert_eq!(order["substate"], "psp_pending");
     advance(&server, 120);
     run_cron(&server);
-    assert_eq!(order_of(&bob)["substate"], "psp_pending", "still Pending at PayPal: wait");
-    let txn = order["psp_transaction_id"].as_str().unwrap_or("").to_string();
-    let r = server.client().post_form_with(&format!("/_emulator/paypal/transactions/{txn}/complete"), &[], &[("Accept", "application/json")]);
+    assert_eq!(
+        order_of(&bob)["substate"],
+        "psp_pending",
+        "still Pending at PayPal: wait"
+    );
+    let txn = order["psp_transaction_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let r = server.client().post_form_with(
+        &format!("/_emulator/paypal/transactions/{txn}/complete"),
+        &[],
+        &[("Accept", "application/json")],
+    );
     assert!(r.status == 200 || r.status == 201, "{}", r.body);
     advance(&server, 120);
     run_cron(&server);
@@ -113,17 +173,39 @@ pub fn sessions_and_reset_links_expire_by_the_clock(_world: &World) {
     let server = own_server("expiry");
     let member = register(&server, "expiry", "1.00");
     let token = crate::flows::csrf(&member.client, "/login");
-    let r = member.client.post_form("/password-reset", &[("csrf_token", &token), ("email", &member.email)]);
+    let r = member.client.post_form(
+        "/password-reset",
+        &[("csrf_token", &token), ("email", &member.email)],
+    );
     assert_eq!(r.status, 200);
-    let mail = crate::flows::mails_to(&server, &member.email).first().cloned().unwrap_or_default();
+    let mail = crate::flows::mails_to(&server, &member.email)
+        .first()
+        .cloned()
+        .unwrap_or_default();
     let body = mail["body"].as_str().unwrap_or("").to_string();
-    let link = body.split_whitespace().find(|w| w.contains("/password-reset/")).unwrap_or("").to_string();
+    let link = body
+        .split_whitespace()
+        .find(|w| w.contains("/password-reset/"))
+        .unwrap_or("")
+        .to_string();
     let path = local(&link);
-    assert_eq!(member.client.get(&path).status, 200, "valid within the hour");
+    assert_eq!(
+        member.client.get(&path).status,
+        200,
+        "valid within the hour"
+    );
     advance(&server, 3_601);
-    assert_eq!(member.client.get(&path).status, 404, "expired after one hour");
+    assert_eq!(
+        member.client.get(&path).status,
+        404,
+        "expired after one hour"
+    );
     advance(&server, 29 * 86_400);
-    assert_eq!(member.client.get("/account").status, 200, "29 days idle: still signed in");
+    assert_eq!(
+        member.client.get("/account").status,
+        200,
+        "29 days idle: still signed in"
+    );
     advance(&server, 31 * 86_400);
     let r = member.client.get("/account");
     assert_eq!(r.status, 303, "over 30 days idle: signed out");
@@ -161,5 +243,8 @@ pub fn history_and_orders_page_by_fifty(_world: &World) {
     let more = buyer.client.get_json("/orders?page=2").json();
     assert_eq!(more["orders"].as_array().map(Vec::len), Some(1));
     let html = client.get("/history?page=2");
-    assert!(html.body.contains("href=\"/history?page=1\""), "previous link");
+    assert!(
+        html.body.contains("href=\"/history?page=1\""),
+        "previous link"
+    );
 }

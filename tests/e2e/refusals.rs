@@ -22,7 +22,11 @@ pub fn tests() -> Vec<Test> {
 }
 
 pub fn fault(server: &Server, fields: &[(&str, &str)]) {
-    let r = server.client().post_form_with("/_emulator/paypal/faults", fields, &[("Accept", "application/json")]);
+    let r = server.client().post_form_with(
+        "/_emulator/paypal/faults",
+        fields,
+        &[("Accept", "application/json")],
+    );
     assert_eq!(r.status, 201, "fault: {}", r.body);
 }
 
@@ -31,13 +35,21 @@ pub fn approved_order(buyer: &Member, isin: &str, amount: &str) -> (String, Stri
     let r = post_buy(buyer, isin, amount, "100");
     assert_eq!(r.status, 303, "{}", r.body);
     let checkout = r.header("location").unwrap_or_default().to_string();
-    let token = checkout.split("token=").nth(1).and_then(|t| t.split('&').next()).unwrap_or("").to_string();
+    let token = checkout
+        .split("token=")
+        .nth(1)
+        .and_then(|t| t.split('&').next())
+        .unwrap_or("")
+        .to_string();
     let back = approve(&buyer.client, &checkout, buyer);
     (checkout, back, token)
 }
 
 pub fn order_of(buyer: &Member) -> Value {
-    let id = buyer.client.get_json("/orders").json()["orders"][0]["id"].as_str().unwrap_or("").to_string();
+    let id = buyer.client.get_json("/orders").json()["orders"][0]["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     buyer.client.get_json(&format!("/orders/{id}")).json()
 }
 
@@ -50,13 +62,26 @@ fn funding_refusal_sends_the_buyer_back_with_the_same_token_and_the_next_attempt
     let bob = register(&world.server, "fund-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (checkout, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(&world.server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("error_code", "10486")]);
+    fault(
+        &world.server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("error_code", "10486"),
+        ],
+    );
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
     let again = r.header("location").unwrap_or_default().to_string();
-    assert!(again.contains(&format!("token={token}")) && again.contains("useraction=commit"), "back to PayPal: {again}");
+    assert!(
+        again.contains(&format!("token={token}")) && again.contains("useraction=commit"),
+        "back to PayPal: {again}"
+    );
     let order = order_of(&bob);
-    assert_eq!((order["code"].as_i64(), order["substate"].as_str()), (Some(0), Some("awaiting_buyer")));
+    assert_eq!(
+        (order["code"].as_i64(), order["substate"].as_str()),
+        (Some(0), Some("awaiting_buyer"))
+    );
     assert!(!claimed(&world.server, &isin), "claim released");
     assert_eq!(psp_cents(&world.server, &bob), 1_000);
     // The buyer picks another funding source and comes back: paid, with the
@@ -68,7 +93,11 @@ fn funding_refusal_sends_the_buyer_back_with_the_same_token_and_the_next_attempt
     assert_eq!(order["code"], 2, "{order}");
     let msgsubids: Vec<String> = order["trace"]
         .as_array()
-        .map(|t| t.iter().filter_map(|c| c["request"]["MSGSUBID"].as_str().map(str::to_string)).collect())
+        .map(|t| {
+            t.iter()
+                .filter_map(|c| c["request"]["MSGSUBID"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let id = order["id"].as_str().unwrap_or("");
     assert_eq!(msgsubids, vec![format!("{id}-1"), format!("{id}-2")]);
@@ -80,7 +109,14 @@ fn other_refusals_fail_the_order_release_the_claim_and_show_paypals_words(world:
     let bob = register(&world.server, "refuse-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(&world.server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("error_code", "10417")]);
+    fault(
+        &world.server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("error_code", "10417"),
+        ],
+    );
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
     let order = order_of(&bob);
@@ -90,9 +126,16 @@ fn other_refusals_fail_the_order_release_the_claim_and_show_paypals_words(world:
     assert!(!claimed(&world.server, &isin));
     assert_eq!(psp_cents(&world.server, &bob), 1_000);
     assert_eq!(psp_cents(&world.server, &alice), 1_000);
-    let page = bob.client.get(&format!("/orders/{}?lang=en", order["id"].as_str().unwrap_or("")));
-    assert!(page.body.contains("This order failed; no money moved for it."));
-    assert!(page.body.contains("PayPal error 10417: Instruct the customer to retry the transaction"));
+    let page = bob.client.get(&format!(
+        "/orders/{}?lang=en",
+        order["id"].as_str().unwrap_or("")
+    ));
+    assert!(page
+        .body
+        .contains("This order failed; no money moved for it."));
+    assert!(page
+        .body
+        .contains("PayPal error 10417: Instruct the customer to retry the transaction"));
     // The title can be bought again.
     let carol = register(&world.server, "refuse-c", "10.00");
     assert_eq!(post_buy(&carol, &isin, "1.00", "1").status, 303);
@@ -103,14 +146,30 @@ fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(world:
     let bob = register(&world.server, "lost-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(&world.server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("drop", "1")]);
+    fault(
+        &world.server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("drop", "1"),
+        ],
+    );
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
     let order = order_of(&bob);
-    assert_eq!((order["code"].as_i64(), order["substate"].as_str()), (Some(0), Some("confirming")), "never failed on a guess");
+    assert_eq!(
+        (order["code"].as_i64(), order["substate"].as_str()),
+        (Some(0), Some("confirming")),
+        "never failed on a guess"
+    );
     assert!(claimed(&world.server, &isin), "the title stays claimed");
-    let page = bob.client.get(&format!("/orders/{}?lang=en", order["id"].as_str().unwrap_or("")));
-    assert!(page.body.contains("Your payment is being confirmed with PayPal."));
+    let page = bob.client.get(&format!(
+        "/orders/{}?lang=en",
+        order["id"].as_str().unwrap_or("")
+    ));
+    assert!(page
+        .body
+        .contains("Your payment is being confirmed with PayPal."));
     assert_eq!(psp_cents(&world.server, &bob), 900, "PayPal did the work");
     // The buyer refreshes: the same MSGSUBID is sent again, PayPal answers
     // 11607 with the original payment, and it is recorded once.
@@ -125,18 +184,40 @@ fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(world:
         .map(|t| {
             t.iter()
                 .map(|c| {
-                    let codes = c["error_codes"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default();
+                    let codes = c["error_codes"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     (c["method"].as_str().unwrap_or("").to_string(), codes)
                 })
                 .collect()
         })
         .unwrap_or_default();
-    assert!(calls.iter().any(|(m, codes)| m == "DoExpressCheckoutPayment" && codes.contains(&"11607".to_string())), "{calls:?}");
+    assert!(
+        calls
+            .iter()
+            .any(|(m, codes)| m == "DoExpressCheckoutPayment"
+                && codes.contains(&"11607".to_string())),
+        "{calls:?}"
+    );
     let original = order["trace"]
         .as_array()
-        .and_then(|t| t.iter().find_map(|c| c["fields"]["PAYMENTINFO_0_TRANSACTIONID"].as_str().map(str::to_string)))
+        .and_then(|t| {
+            t.iter().find_map(|c| {
+                c["fields"]["PAYMENTINFO_0_TRANSACTIONID"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+        })
         .unwrap_or_default();
-    assert_eq!(order["psp_transaction_id"].as_str(), Some(original.as_str()));
+    assert_eq!(
+        order["psp_transaction_id"].as_str(),
+        Some(original.as_str())
+    );
     assert_eq!(mails_to(&world.server, &alice.email).len(), 1);
 }
 
@@ -145,18 +226,42 @@ fn already_paid_10415_is_recorded_with_the_original_transaction(world: &World) {
     let bob = register(&world.server, "paid-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "2.00");
-    fault(&world.server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("drop", "1")]);
+    fault(
+        &world.server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("drop", "1"),
+        ],
+    );
     bob.client.get(&local(&back));
-    fault(&world.server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("error_code", "10415")]);
+    fault(
+        &world.server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("error_code", "10415"),
+        ],
+    );
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
     let order = order_of(&bob);
     assert_eq!(order["code"], 2, "treated as paid: {order}");
-    let methods: Vec<&str> = order["trace"].as_array().map(|t| t.iter().filter_map(|c| c["method"].as_str()).collect()).unwrap_or_default();
-    assert!(methods.contains(&"GetExpressCheckoutDetails") && methods.contains(&"GetTransactionDetails"), "{methods:?}");
+    let methods: Vec<&str> = order["trace"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|c| c["method"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        methods.contains(&"GetExpressCheckoutDetails")
+            && methods.contains(&"GetTransactionDetails"),
+        "{methods:?}"
+    );
     assert_eq!(psp_cents(&world.server, &bob), 800, "paid once");
     let txn = order["psp_transaction_id"].as_str().unwrap_or("");
-    let r = world.server.client().get_json(&format!("/_emulator/paypal/transactions/{txn}"));
+    let r = world
+        .server
+        .client()
+        .get_json(&format!("/_emulator/paypal/transactions/{txn}"));
     assert_eq!(r.status, 200, "the original transaction: {}", r.body);
 }
 
@@ -165,16 +270,36 @@ fn a_pending_payment_keeps_the_title_claimed_and_moves_nothing(world: &World) {
     let bob = register(&world.server, "pend-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(&world.server, &[("method", "DoExpressCheckoutPayment"), ("token", &token), ("payment_status", "Pending"), ("pending_reason", "multi-currency")]);
+    fault(
+        &world.server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("payment_status", "Pending"),
+            ("pending_reason", "multi-currency"),
+        ],
+    );
     bob.client.get(&local(&back));
     let order = order_of(&bob);
-    assert_eq!((order["code"].as_i64(), order["substate"].as_str()), (Some(0), Some("psp_pending")));
-    assert!(order["psp_transaction_id"].as_str().is_some_and(|t| !t.is_empty()));
+    assert_eq!(
+        (order["code"].as_i64(), order["substate"].as_str()),
+        (Some(0), Some("psp_pending"))
+    );
+    assert!(order["psp_transaction_id"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     assert!(claimed(&world.server, &isin));
-    assert_eq!(psp_cents(&world.server, &bob), 1_000, "nothing moves while Pending");
+    assert_eq!(
+        psp_cents(&world.server, &bob),
+        1_000,
+        "nothing moves while Pending"
+    );
     assert_eq!(psp_cents(&world.server, &alice), 1_000);
     assert_eq!(titles(&alice)[0].1, 100, "the seller still holds the title");
-    let page = bob.client.get(&format!("/orders/{}?lang=fr", order["id"].as_str().unwrap_or("")));
+    let page = bob.client.get(&format!(
+        "/orders/{}?lang=fr",
+        order["id"].as_str().unwrap_or("")
+    ));
     assert!(page.body.contains("statut Pending"));
     // A refresh does not pay again.
     bob.client.get(&local(&back));
@@ -185,24 +310,47 @@ fn refused_seller_credentials_are_marked_mailed_and_block_purchases_until_fixed(
     let alice = register(&world.server, "creds-a", "10.00");
     let bob = register(&world.server, "creds-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
-    fault(&world.server, &[("method", "SetExpressCheckout"), ("api_username", &alice.paypal.api_username), ("error_code", "10002")]);
+    fault(
+        &world.server,
+        &[
+            ("method", "SetExpressCheckout"),
+            ("api_username", &alice.paypal.api_username),
+            ("error_code", "10002"),
+        ],
+    );
     let r = post_buy(&bob, &isin, "1.00", "10");
     assert_eq!(r.status, 422);
-    assert!(r.body.contains("The holder&#39;s PayPal credentials no longer work") || r.body.contains("The holder's PayPal credentials no longer work"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("The holder&#39;s PayPal credentials no longer work")
+            || r.body
+                .contains("The holder's PayPal credentials no longer work"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("10002"));
     let status: String = world
         .server
         .db()
-        .query_row("SELECT credentials_status FROM clients WHERE email = ?1", [&alice.email], |row| row.get(0))
+        .query_row(
+            "SELECT credentials_status FROM clients WHERE email = ?1",
+            [&alice.email],
+            |row| row.get(0),
+        )
         .unwrap_or_default();
     assert_eq!(status, "refused");
     let mails = mails_to(&world.server, &alice.email);
-    assert!(mails.iter().any(|m| m["subject"].as_str().unwrap_or("").contains("PayPal refuses your API credentials")));
+    assert!(mails.iter().any(|m| m["subject"]
+        .as_str()
+        .unwrap_or("")
+        .contains("PayPal refuses your API credentials")));
     // Refused before PayPal is even asked.
     let r = post_buy(&bob, &isin, "1.00", "10");
     assert_eq!(r.status, 422);
     let account = alice.client.get("/account?lang=en");
-    assert!(account.body.contains("PayPal refuses your stored API credentials"));
+    assert!(account
+        .body
+        .contains("PayPal refuses your stored API credentials"));
     // The seller saves working credentials (the same, now accepted again).
     let token = csrf(&alice.client, "/register");
     let r = alice.client.post_form(
@@ -217,5 +365,9 @@ fn refused_seller_credentials_are_marked_mailed_and_block_purchases_until_fixed(
         ],
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(post_buy(&bob, &isin, "1.00", "10").status, 303, "buyable again");
+    assert_eq!(
+        post_buy(&bob, &isin, "1.00", "10").status,
+        303,
+        "buyable again"
+    );
 }

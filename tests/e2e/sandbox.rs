@@ -49,13 +49,19 @@ fn mail_api() -> MailApi {
                 all.push(format!("{head}\n{}", String::from_utf8_lossy(&body)));
             }
             let mut stream = reader.into_inner();
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
         }
     });
-    MailApi { url: format!("http://127.0.0.1:{port}/emails"), received }
+    MailApi {
+        url: format!("http://127.0.0.1:{port}/emails"),
+        received,
+    }
 }
 
-fn a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail_api(world: &World) {
+fn a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail_api(
+    world: &World,
+) {
     let paypal = &world.server.base_url;
     let mail = mail_api();
     let state = fresh_state_dir("sandbox-http").expect("state");
@@ -85,25 +91,56 @@ fn a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail
     let r = post_buy(&bob, &isin, "1.00", "100");
     assert_eq!(r.status, 303, "{}", r.body);
     let to_paypal = r.header("location").unwrap_or_default().to_string();
-    assert!(to_paypal.starts_with(&checkout), "sent to PAYPAL_CHECKOUT_URL: {to_paypal}");
+    assert!(
+        to_paypal.starts_with(&checkout),
+        "sent to PAYPAL_CHECKOUT_URL: {to_paypal}"
+    );
     let paypal_browser = world.server.client();
     let back = approve(&paypal_browser, &to_paypal, &bob);
-    assert!(back.starts_with(&sandbox.base_url), "PayPal sends the buyer back to the deployment: {back}");
+    assert!(
+        back.starts_with(&sandbox.base_url),
+        "PayPal sends the buyer back to the deployment: {back}"
+    );
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
-    let order = bob.client.get_json(r.header("location").unwrap_or("/")).json();
+    let order = bob
+        .client
+        .get_json(r.header("location").unwrap_or("/"))
+        .json();
     assert_eq!(order["code"], 2, "paid through PayPal over HTTP: {order}");
     // The IPN reaches the sandbox deployment over HTTP (as PayPal would
     // post it), and is believed only after the postback over HTTP.
-    let txn = order["psp_transaction_id"].as_str().unwrap_or("").to_string();
-    let sent = world.server.client().get_json(&format!("/_emulator/paypal/ipn?txn_id={txn}")).json();
-    let list = sent.as_array().cloned().or_else(|| sent["messages"].as_array().cloned()).unwrap_or_default();
-    let body = list.iter().find_map(|m| m["body"].as_str().map(str::to_string)).expect("IPN queued");
-    let r = sandbox.client().post_raw("/psp/paypal/ipn", "application/x-www-form-urlencoded", body.as_bytes());
+    let txn = order["psp_transaction_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let sent = world
+        .server
+        .client()
+        .get_json(&format!("/_emulator/paypal/ipn?txn_id={txn}"))
+        .json();
+    let list = sent
+        .as_array()
+        .cloned()
+        .or_else(|| sent["messages"].as_array().cloned())
+        .unwrap_or_default();
+    let body = list
+        .iter()
+        .find_map(|m| m["body"].as_str().map(str::to_string))
+        .expect("IPN queued");
+    let r = sandbox.client().post_raw(
+        "/psp/paypal/ipn",
+        "application/x-www-form-urlencoded",
+        body.as_bytes(),
+    );
     assert_eq!(r.status, 200);
     let outcome: String = sandbox
         .db()
-        .query_row("SELECT outcome FROM psp_notifications WHERE txn_id = ?1", [&txn], |row| row.get(0))
+        .query_row(
+            "SELECT outcome FROM psp_notifications WHERE txn_id = ?1",
+            [&txn],
+            |row| row.get(0),
+        )
         .expect("verified and recorded");
     assert_eq!(outcome, "order already final");
     // The seller's e-mail waits in the outbox until the cron sends it
@@ -111,7 +148,10 @@ fn a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail
     assert!(sandbox.client().get("/_emulator/mail").status == 404);
     let health = sandbox.client().get("/healthz").json();
     assert_eq!(health["outbox_backlog"], 1, "{health}");
-    assert_eq!(sandbox.client().get("/__scheduled?cron=*/5+*+*+*+*").status, 200);
+    assert_eq!(
+        sandbox.client().get("/__scheduled?cron=*/5+*+*+*+*").status,
+        200
+    );
     let received = mail.received.lock().map(|r| r.clone()).unwrap_or_default();
     assert_eq!(received.len(), 1, "{received:?}");
     let request = received[0].to_ascii_lowercase();

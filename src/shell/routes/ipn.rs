@@ -47,21 +47,36 @@ pub async fn receive(ctx: &Ctx, body: &str) -> String {
     };
     match act(ctx, body, &notification).await {
         Ok(outcome) => outcome,
-        Err(e) => format!("{} {}: {e:?}", notification.txn_id, notification.payment_status_text),
+        Err(e) => format!(
+            "{} {}: {e:?}",
+            notification.txn_id, notification.payment_status_text
+        ),
     }
 }
 
 /// The postback: only PayPal's own `VERIFIED` makes a message believable.
 async fn verify(ctx: &Ctx, body: &str) -> Result<bool, String> {
-    match (&ctx.app.config.paypal_nvp, &ctx.app.config.paypal_ipn_verify_url) {
-        (NvpEndpoint::InProcess, None) => Ok(crate::shell::emulator::verify_ipn(ctx, body).await == "VERIFIED"),
+    match (
+        &ctx.app.config.paypal_nvp,
+        &ctx.app.config.paypal_ipn_verify_url,
+    ) {
+        (NvpEndpoint::InProcess, None) => {
+            Ok(crate::shell::emulator::verify_ipn(ctx, body).await == "VERIFIED")
+        }
         (_, Some(url)) => {
             let headers = Headers::new();
-            headers.set("Content-Type", "application/x-www-form-urlencoded").map_err(|e| e.to_string())?;
+            headers
+                .set("Content-Type", "application/x-www-form-urlencoded")
+                .map_err(|e| e.to_string())?;
             let mut init = RequestInit::new();
-            init.with_method(Method::Post).with_headers(headers).with_body(Some(ipn::postback_body(body).into()));
+            init.with_method(Method::Post)
+                .with_headers(headers)
+                .with_body(Some(ipn::postback_body(body).into()));
             let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-            let mut response = Fetch::Request(request).send().await.map_err(|e| e.to_string())?;
+            let mut response = Fetch::Request(request)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
             let text = response.text().await.map_err(|e| e.to_string())?;
             Ok(text.trim() == "VERIFIED")
         }
@@ -93,7 +108,10 @@ fn set_outcome(n: &Notification, outcome: &str) -> Stmt {
 
 async fn act(ctx: &Ctx, body: &str, n: &Notification) -> Result<String, WebError> {
     let now = ctx.now().to_string();
-    let order_id = n.invoice.as_deref().and_then(|i| ipn::order_id_from_invoice(i, &ctx.app.deployment_id));
+    let order_id = n
+        .invoice
+        .as_deref()
+        .and_then(|i| ipn::order_id_from_invoice(i, &ctx.app.deployment_id));
     // The related order or trade is read in the same round trip.
     let lookup = match ipn::event(n) {
         Event::Completed => purchase::order_by_id(order_id.unwrap_or("")),
@@ -101,9 +119,14 @@ async fn act(ctx: &Ctx, body: &str, n: &Notification) -> Result<String, WebError
             chargeback::trade_by_transaction(n.parent_txn_id.as_deref().unwrap_or(&n.txn_id))
         }
     };
-    let results = ctx.run(&vec![record_once(n, order_id, body, &now), lookup]).await?;
+    let results = ctx
+        .run(&vec![record_once(n, order_id, body, &now), lookup])
+        .await?;
     if results.first().is_none_or(|r| r.changes == 0) {
-        return Ok(format!("{} {}: duplicate, counted once", n.txn_id, n.payment_status_text));
+        return Ok(format!(
+            "{} {}: duplicate, counted once",
+            n.txn_id, n.payment_status_text
+        ));
     }
     let related = results.get(1);
     let outcome = match ipn::event(n) {
@@ -128,21 +151,42 @@ async fn act(ctx: &Ctx, body: &str, n: &Notification) -> Result<String, WebError
 /// A completion (typically after Pending): checked against the order, then
 /// settled by asking PayPal, so that it is recorded exactly as the return
 /// path and the reconciler record it.
-async fn completed(ctx: &Ctx, n: &Notification, order: Option<OrderState>) -> Result<String, WebError> {
-    let Some(order) = order else { return Ok("no such order: ignored".into()) };
+async fn completed(
+    ctx: &Ctx,
+    n: &Notification,
+    order: Option<OrderState>,
+) -> Result<String, WebError> {
+    let Some(order) = order else {
+        return Ok("no such order: ignored".into());
+    };
     if order.code != 0 {
         return Ok("order already final".into());
     }
     if !ipn::matches_order(n, order.amount_cents, &order.currency, None) {
-        worker::console_warn!("ipn: {} does not match order {}: ignored", n.txn_id, order.id);
+        worker::console_warn!(
+            "ipn: {} does not match order {}: ignored",
+            n.txn_id,
+            order.id
+        );
         return Ok("amount or currency mismatch: ignored".into());
     }
     let changed = settle::settle(ctx, &order, false).await?;
-    Ok(if changed { "settled".into() } else { "nothing to change yet".into() })
+    Ok(if changed {
+        "settled".into()
+    } else {
+        "nothing to change yet".into()
+    })
 }
 
-async fn reversed(ctx: &Ctx, n: &Notification, trade: Option<TradeState>, now: &str) -> Result<String, WebError> {
-    let Some(trade) = trade else { return Ok("no trade for parent_txn_id: ignored".into()) };
+async fn reversed(
+    ctx: &Ctx,
+    n: &Notification,
+    trade: Option<TradeState>,
+    now: &str,
+) -> Result<String, WebError> {
+    let Some(trade) = trade else {
+        return Ok("no trade for parent_txn_id: ignored".into());
+    };
     if trade.status != "processed" {
         return Ok("already charged back".into());
     }
@@ -152,7 +196,11 @@ async fn reversed(ctx: &Ctx, n: &Notification, trade: Option<TradeState>, now: &
     };
     let currency_ok = n.currency.as_deref() == Some(trade.currency.as_str());
     if !receiver_ok || !currency_ok {
-        worker::console_warn!("ipn: reversal {} does not match trade {}: ignored", n.txn_id, trade.trade_id);
+        worker::console_warn!(
+            "ipn: reversal {} does not match trade {}: ignored",
+            n.txn_id,
+            trade.trade_id
+        );
         return Ok("receiver or currency mismatch: ignored".into());
     }
     let local = ctx.mail_is_local();
@@ -166,8 +214,14 @@ async fn reversed(ctx: &Ctx, n: &Notification, trade: Option<TradeState>, now: &
     }
 }
 
-async fn canceled_reversal(ctx: &Ctx, trade: Option<TradeState>, now: &str) -> Result<String, WebError> {
-    let Some(trade) = trade else { return Ok("no trade for parent_txn_id: ignored".into()) };
+async fn canceled_reversal(
+    ctx: &Ctx,
+    trade: Option<TradeState>,
+    now: &str,
+) -> Result<String, WebError> {
+    let Some(trade) = trade else {
+        return Ok("no trade for parent_txn_id: ignored".into());
+    };
     if trade.status != "chargeback" {
         return Ok("no chargeback to cancel".into());
     }

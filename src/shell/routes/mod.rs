@@ -119,7 +119,9 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
             emulator::faults_delete(&ctx).await
         }
         (Method::Get, ["_emulator", "paypal", "ipn"]) if emulator => emulator::ipn_list(&ctx).await,
-        (Method::Post, ["_emulator", "paypal", "ipn", "deliver"]) if emulator => ipn::deliver_route(&ctx).await,
+        (Method::Post, ["_emulator", "paypal", "ipn", "deliver"]) if emulator => {
+            ipn::deliver_route(&ctx).await
+        }
         (Method::Post, ["_emulator", "paypal", "ipn-verify"]) if emulator => {
             emulator::ipn_verify_route(&ctx, req).await
         }

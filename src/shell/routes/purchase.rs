@@ -11,8 +11,8 @@ use worker::{Request, Response};
 use crate::core::browse::Page;
 use crate::core::i18n::Lang;
 use crate::core::isin::Isin;
-use crate::core::orders::{self, OrderRow, TraceRow};
 use crate::core::order::Substate;
+use crate::core::orders::{self, OrderRow, TraceRow};
 use crate::core::psp::paypal::nvp::{self, Method, NvpRequest};
 use crate::core::purchase::{
     self, after_payment, classify, on_return, AfterPayment, BuyField, BuyProblem, Buyer, Limits,
@@ -22,7 +22,9 @@ use crate::core::rules::Outcome;
 use crate::core::sql::{self, traces, StmtResult};
 use crate::core::time::UtcTime;
 use crate::shell::app::random_bytes;
-use crate::shell::pages::{money, BuyPage, BuyPreview, Errors, OrderLine, OrderPage, OrdersPage, Pager, TraceLine};
+use crate::shell::pages::{
+    money, BuyPage, BuyPreview, Errors, OrderLine, OrderPage, OrdersPage, Pager, TraceLine,
+};
 use crate::shell::paypal;
 use crate::shell::web::{html, json_response, read_form, see_other, url_encode, Ctx, WebError};
 
@@ -31,10 +33,16 @@ use crate::shell::web::{html, json_response, read_form, see_other, url_encode, C
 const TOKEN_LIFETIME_SECONDS: i64 = 3 * 3_600;
 
 fn query(ctx: &Ctx, name: &str) -> Option<String> {
-    ctx.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    ctx.url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
-fn first<T: serde::de::DeserializeOwned>(results: &[StmtResult], index: usize) -> Result<Option<T>, WebError> {
+fn first<T: serde::de::DeserializeOwned>(
+    results: &[StmtResult],
+    index: usize,
+) -> Result<Option<T>, WebError> {
     match results.get(index) {
         Some(r) => sql::first(r).map_err(|e| WebError::Internal(e.to_string())),
         None => Ok(None),
@@ -43,7 +51,11 @@ fn first<T: serde::de::DeserializeOwned>(results: &[StmtResult], index: usize) -
 
 fn limits(ctx: &Ctx) -> Limits {
     let c = &ctx.app.config;
-    Limits { currency: c.currency, min_amount: c.min_amount, max_amount: c.max_amount }
+    Limits {
+        currency: c.currency,
+        min_amount: c.min_amount,
+        max_amount: c.max_amount,
+    }
 }
 
 /// Where buyers are sent to approve a payment.
@@ -52,7 +64,10 @@ fn checkout_url(ctx: &Ctx, token: &str) -> String {
         Some(url) => url.clone(),
         None => format!("{}/_emulator/paypal/checkout", ctx.base_url()),
     };
-    format!("{base}?cmd=_express-checkout&token={}&useraction=commit", url_encode(token))
+    format!(
+        "{base}?cmd=_express-checkout&token={}&useraction=commit",
+        url_encode(token)
+    )
 }
 
 // ---------------------------------------------------------------- /buy
@@ -63,7 +78,13 @@ struct BuyForm {
     profit_rate: Option<String>,
 }
 
-fn buy_page(ctx: &Ctx, status: u16, form: &BuyForm, errors: Errors, preview: Option<BuyPreview>) -> Result<Response, WebError> {
+fn buy_page(
+    ctx: &Ctx,
+    status: u16,
+    form: &BuyForm,
+    errors: Errors,
+    preview: Option<BuyPreview>,
+) -> Result<Response, WebError> {
     let page = BuyPage {
         layout: ctx.layout()?,
         errors,
@@ -79,7 +100,10 @@ fn problem_page(ctx: &Ctx, form: &BuyForm, problem: BuyProblem) -> Result<Respon
     let status = if problem.is_not_found() { 404 } else { 422 };
     let message = problem.message(ctx.lang, &limits(ctx));
     if ctx.wants_json {
-        return json_response(status, &json!({ "error": format!("{problem:?}"), "message": message }));
+        return json_response(
+            status,
+            &json!({ "error": format!("{problem:?}"), "message": message }),
+        );
     }
     let field = match problem.field() {
         BuyField::Isin => crate::core::account::Field::Isin,
@@ -93,7 +117,10 @@ fn problem_page(ctx: &Ctx, form: &BuyForm, problem: BuyProblem) -> Result<Respon
 
 /// Parses the typed purchase and checks it against the title as it
 /// stands: one D1 round trip (with the session).
-async fn check_purchase(ctx: &Ctx, form: &BuyForm) -> Result<Result<(Buyer, TitleForSale, purchase::PlannedPurchase), BuyProblem>, WebError> {
+async fn check_purchase(
+    ctx: &Ctx,
+    form: &BuyForm,
+) -> Result<Result<(Buyer, TitleForSale, purchase::PlannedPurchase), BuyProblem>, WebError> {
     let limits = limits(ctx);
     let isin = match Isin::parse(&form.isin) {
         Ok(isin) => isin,
@@ -107,12 +134,18 @@ async fn check_purchase(ctx: &Ctx, form: &BuyForm) -> Result<Result<(Buyer, Titl
         Ok(r) => r,
         Err(p) => return Ok(Err(p)),
     };
-    let results = ctx.run(&vec![purchase::title_for_sale(isin.as_str())]).await?;
+    let results = ctx
+        .run(&vec![purchase::title_for_sale(isin.as_str())])
+        .await?;
     let me = ctx.require_session().await?;
     let Some(title) = first::<TitleForSale>(&results, 0)? else {
         return Ok(Err(BuyProblem::TitleUnknown));
     };
-    let buyer = Buyer { client_id: me.client_id, psp_environment: me.psp_environment, api_username: me.api_username };
+    let buyer = Buyer {
+        client_id: me.client_id,
+        psp_environment: me.psp_environment,
+        api_username: me.api_username,
+    };
     Ok(purchase::plan(&buyer, &title, amount, rate, &limits).map(|plan| (buyer, title, plan)))
 }
 
@@ -162,7 +195,9 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
     let form = BuyForm {
         isin: posted.get("isin").to_string(),
         amount: posted.get("amount").to_string(),
-        profit_rate: posted.has("profit_rate").then(|| posted.get("profit_rate").to_string()),
+        profit_rate: posted
+            .has("profit_rate")
+            .then(|| posted.get("profit_rate").to_string()),
     };
     let me = ctx.require_session().await?;
     super::account::rate_limit(ctx, "buy", &me.client_id.to_string(), 30, 600).await?;
@@ -170,8 +205,12 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
         Ok(checked) => checked,
         Err(problem) => return problem_page(ctx, &form, problem),
     };
-    let credentials = paypal::unseal(&ctx.app.credentials_key, &title.holder_api_username, &title.holder_sealed_secret)
-        .map_err(WebError::Internal)?;
+    let credentials = paypal::unseal(
+        &ctx.app.credentials_key,
+        &title.holder_api_username,
+        &title.holder_sealed_secret,
+    )
+    .map_err(WebError::Internal)?;
     let order_id: String = random_bytes::<12>()?
         .iter()
         .map(|b| b"abcdefghijklmnopqrstuvwxyz0123456789"[usize::from(*b) % 36] as char)
@@ -187,20 +226,31 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
         .field("PAYMENTREQUEST_0_AMT", amount.clone())
         .field("PAYMENTREQUEST_0_CURRENCYCODE", currency.clone())
         .field("PAYMENTREQUEST_0_PAYMENTACTION", "Sale")
-        .field("PAYMENTREQUEST_0_INVNUM", purchase::invnum(&ctx.app.deployment_id, &order_id))
-        .field("PAYMENTREQUEST_0_NOTIFYURL", format!("{base}/psp/paypal/ipn"))
+        .field(
+            "PAYMENTREQUEST_0_INVNUM",
+            purchase::invnum(&ctx.app.deployment_id, &order_id),
+        )
+        .field(
+            "PAYMENTREQUEST_0_NOTIFYURL",
+            format!("{base}/psp/paypal/ipn"),
+        )
         .field("PAYMENTREQUEST_0_ITEMAMT", amount.clone())
         .field("L_PAYMENTREQUEST_0_NAME0", plan.isin.clone())
         .field("L_PAYMENTREQUEST_0_AMT0", amount)
         .field("L_PAYMENTREQUEST_0_QTY0", "1")
         .field("L_PAYMENTREQUEST_0_ITEMCATEGORY0", "Digital")
         .field("RETURNURL", format!("{base}/psp/paypal/return"))
-        .field("CANCELURL", format!("{base}/psp/paypal/cancel?order={order_id}"))
+        .field(
+            "CANCELURL",
+            format!("{base}/psp/paypal/cancel?order={order_id}"),
+        )
         .field("LOCALECODE", ctx.lang.paypal_locale())
         .field("NOSHIPPING", "1");
     let answer = paypal::call(ctx, &request, paypal::DEFAULT_TIMEOUT).await;
     let token = match &answer {
-        Ok(response) if response.is_success() => nvp::set_express_checkout_answer(response).map(|a| a.token).ok(),
+        Ok(response) if response.is_success() => nvp::set_express_checkout_answer(response)
+            .map(|a| a.token)
+            .ok(),
         Ok(_) | Err(_) => None,
     };
     let Some(token) = token else {
@@ -224,22 +274,43 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
                         .unwrap_or_default()
                 );
                 if ctx.wants_json {
-                    return json_response(422, &json!({ "error": "seller_credentials_refused", "message": message }));
+                    return json_response(
+                        422,
+                        &json!({ "error": "seller_credentials_refused", "message": message }),
+                    );
                 }
-                return buy_page(ctx, 422, &form, Errors::default().with_form_message(message), None);
+                return buy_page(
+                    ctx,
+                    422,
+                    &form,
+                    Errors::default().with_form_message(message),
+                    None,
+                );
             }
         }
         let (status, message) = match &answer {
             Ok(response) => {
-                let detail = response.first_error().map(|e| format!(" ({} {}: {})", t.psp_code, e.code, e.long_message)).unwrap_or_default();
+                let detail = response
+                    .first_error()
+                    .map(|e| format!(" ({} {}: {})", t.psp_code, e.code, e.long_message))
+                    .unwrap_or_default();
                 (422, format!("{}{detail}", t.buy_psp_refused))
             }
             Err(_) => (503, t.buy_psp_unreachable.to_string()),
         };
         if ctx.wants_json {
-            return json_response(status, &json!({ "error": "psp_refused", "message": message }));
+            return json_response(
+                status,
+                &json!({ "error": "psp_refused", "message": message }),
+            );
         }
-        return buy_page(ctx, status, &form, Errors::default().with_form_message(message), None);
+        return buy_page(
+            ctx,
+            status,
+            &form,
+            Errors::default().with_form_message(message),
+            None,
+        );
     };
     let now = ctx.now().to_string();
     let trace = paypal::trace(&request, &answer, &now);
@@ -271,10 +342,16 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
         return Err(WebError::NotFound);
     }
     let results = ctx.run(&vec![purchase::order_by_token(&token)]).await?;
-    let Some(order) = first::<OrderState>(&results, 0)? else { return Err(WebError::NotFound) };
+    let Some(order) = first::<OrderState>(&results, 0)? else {
+        return Err(WebError::NotFound);
+    };
     let shown = format!("/orders/{}", order.id);
     let now = ctx.now().to_string();
-    let payer_id = if payer_id.is_empty() { order.psp_payer_id.clone().unwrap_or_default() } else { payer_id };
+    let payer_id = if payer_id.is_empty() {
+        order.psp_payer_id.clone().unwrap_or_default()
+    } else {
+        payer_id
+    };
     let order = match on_return(&order, &payer_id, &now) {
         ReturnStep::Show => return see_other(&shown),
         ReturnStep::FailUnavailable(batch) => {
@@ -303,7 +380,9 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
         ReturnStep::Execute => order,
     };
     match execute_payment(ctx, &order).await? {
-        Executed::RetryFunding => see_other(&checkout_url(ctx, order.psp_token.as_deref().unwrap_or(""))),
+        Executed::RetryFunding => {
+            see_other(&checkout_url(ctx, order.psp_token.as_deref().unwrap_or("")))
+        }
         Executed::Done => see_other(&shown),
     }
 }
@@ -326,16 +405,26 @@ enum Executed {
 /// the batch the core decides on. A lost answer leaves the order
 /// `confirming` for the reconciler; it is never failed on a guess.
 async fn execute_payment(ctx: &Ctx, order: &OrderState) -> Result<Executed, WebError> {
-    let credentials = paypal::unseal(&ctx.app.credentials_key, &order.seller_api_username, &order.seller_sealed_secret)
-        .map_err(WebError::Internal)?;
+    let credentials = paypal::unseal(
+        &ctx.app.credentials_key,
+        &order.seller_api_username,
+        &order.seller_sealed_secret,
+    )
+    .map_err(WebError::Internal)?;
     let request = NvpRequest::new(Method::DoExpressCheckoutPayment, &credentials)
         .field("TOKEN", order.psp_token.clone().unwrap_or_default())
         .field("PAYERID", order.psp_payer_id.clone().unwrap_or_default())
         .field("PAYMENTREQUEST_0_AMT", order.amount().to_plain())
         .field("PAYMENTREQUEST_0_CURRENCYCODE", order.currency.clone())
         .field("PAYMENTREQUEST_0_PAYMENTACTION", "Sale")
-        .field("PAYMENTREQUEST_0_INVNUM", purchase::invnum(&ctx.app.deployment_id, &order.id))
-        .field("PAYMENTREQUEST_0_NOTIFYURL", format!("{}/psp/paypal/ipn", ctx.base_url()))
+        .field(
+            "PAYMENTREQUEST_0_INVNUM",
+            purchase::invnum(&ctx.app.deployment_id, &order.id),
+        )
+        .field(
+            "PAYMENTREQUEST_0_NOTIFYURL",
+            format!("{}/psp/paypal/ipn", ctx.base_url()),
+        )
         .field("MSGSUBID", order.msgsubid());
     let answer = paypal::call(ctx, &request, paypal::PAYMENT_TIMEOUT).await;
     let now = ctx.now().to_string();
@@ -343,13 +432,23 @@ async fn execute_payment(ctx: &Ctx, order: &OrderState) -> Result<Executed, WebE
     let response = match answer {
         Ok(response) => response,
         Err(no_answer) => {
-            worker::console_warn!("DoExpressCheckoutPayment {}: no answer ({})", order.id, no_answer.describe());
+            worker::console_warn!(
+                "DoExpressCheckoutPayment {}: no answer ({})",
+                order.id,
+                no_answer.describe()
+            );
             // Keep the trace of the lost call; the order stays confirming.
             let _ = ctx.run(&vec![trace]).await;
             return Ok(Executed::Done);
         }
     };
-    let decision = after_payment(order, &classify(&response), trace.clone(), &crate::shell::settle::mail_setting(ctx), &now);
+    let decision = after_payment(
+        order,
+        &classify(&response),
+        trace.clone(),
+        &crate::shell::settle::mail_setting(ctx),
+        &now,
+    );
     let retry = matches!(decision, AfterPayment::RetryFunding(_));
     match decision {
         AfterPayment::Record(batch)
@@ -373,7 +472,11 @@ async fn execute_payment(ctx: &Ctx, order: &OrderState) -> Result<Executed, WebE
             }
         }
     }
-    Ok(if retry { Executed::RetryFunding } else { Executed::Done })
+    Ok(if retry {
+        Executed::RetryFunding
+    } else {
+        Executed::Done
+    })
 }
 
 /// `GET /psp/paypal/cancel?order=&token=`: the buyer canceled at PayPal.
@@ -381,7 +484,9 @@ pub async fn paypal_cancel(ctx: &Ctx) -> Result<Response, WebError> {
     let order_id = query(ctx, "order").unwrap_or_default();
     let token = query(ctx, "token").unwrap_or_default();
     let results = ctx.run(&vec![purchase::order_by_id(&order_id)]).await?;
-    let Some(order) = first::<OrderState>(&results, 0)? else { return Err(WebError::NotFound) };
+    let Some(order) = first::<OrderState>(&results, 0)? else {
+        return Err(WebError::NotFound);
+    };
     // The token proves the request comes from this order's checkout.
     if order.psp_token.as_deref() != Some(token.as_str()) {
         return Err(WebError::NotFound);
@@ -397,14 +502,23 @@ fn order_line(ctx: &Ctx, o: &OrderRow) -> OrderLine {
     let status = orders::status(o.code);
     OrderLine {
         id: o.id.clone(),
-        role: if o.role == "buyer" { t.role_buyer } else { t.role_seller },
+        role: if o.role == "buyer" {
+            t.role_buyer
+        } else {
+            t.role_seller
+        },
         isin: o.isin.clone(),
         amount: money(o.amount_cents, &o.currency, ctx.lang),
         profit_rate: o.profit_rate,
         status: status_name(status, ctx.lang),
         code: o.code,
-        substate: if o.substate == "done" { String::new() } else { o.substate.clone() },
-        created_at: UtcTime::parse(&o.created_at).map_or(o.created_at.clone(), |at| at.format(ctx.lang)),
+        substate: if o.substate == "done" {
+            String::new()
+        } else {
+            o.substate.clone()
+        },
+        created_at: UtcTime::parse(&o.created_at)
+            .map_or(o.created_at.clone(), |at| at.format(ctx.lang)),
     }
 }
 
@@ -428,7 +542,9 @@ pub async fn orders_list(ctx: &Ctx) -> Result<Response, WebError> {
     let Some(page_number) = Page::parse(query(ctx, "page").as_deref()) else {
         return json_response(422, &json!({ "error": "invalid_page" }));
     };
-    let results = ctx.run(&vec![orders::mine(&token_hash, page_number)]).await?;
+    let results = ctx
+        .run(&vec![orders::mine(&token_hash, page_number)])
+        .await?;
     ctx.require_session().await?;
     let rows: Vec<OrderRow> = match results.first() {
         Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
@@ -444,7 +560,11 @@ pub async fn orders_list(ctx: &Ctx) -> Result<Response, WebError> {
     let page = OrdersPage {
         layout: ctx.layout()?,
         orders: rows.iter().map(|o| order_line(ctx, o)).collect(),
-        pager: Pager { base: "/orders?".into(), previous: (page_number.number() > 1).then(|| page_number.number() - 1), next },
+        pager: Pager {
+            base: "/orders?".into(),
+            previous: (page_number.number() > 1).then(|| page_number.number() - 1),
+            next,
+        },
     };
     html(200, page.render()?)
 }
@@ -453,10 +573,17 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
     let Some(token_hash) = ctx.session_token_hash() else {
         return Err(WebError::LoginRequired(ctx.path_and_query()));
     };
-    let results = ctx.run(&vec![orders::one_of_mine(&token_hash, id), orders::traces_of_mine(&token_hash, id)]).await?;
+    let results = ctx
+        .run(&vec![
+            orders::one_of_mine(&token_hash, id),
+            orders::traces_of_mine(&token_hash, id),
+        ])
+        .await?;
     ctx.require_session().await?;
     // Someone else's order is as unknown as a missing one.
-    let Some(order) = first::<OrderRow>(&results, 0)? else { return Err(WebError::NotFound) };
+    let Some(order) = first::<OrderRow>(&results, 0)? else {
+        return Err(WebError::NotFound);
+    };
     let traces: Vec<TraceRow> = match results.get(1) {
         Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
         None => Vec::new(),
@@ -468,7 +595,11 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
     let awaiting = order.code == 0 && order.substate == Substate::AwaitingBuyer.as_str();
     let fresh = UtcTime::parse(&order.created_at)
         .is_some_and(|at| at.plus_seconds(TOKEN_LIFETIME_SECONDS) > ctx.now());
-    let explanation = match (order.code, order.substate.as_str(), order.failure_reason.as_deref()) {
+    let explanation = match (
+        order.code,
+        order.substate.as_str(),
+        order.failure_reason.as_deref(),
+    ) {
         (2, _, _) => t.order_processed,
         (-1, _, _) => t.order_canceled,
         (-3, _, _) => t.order_chargeback,
@@ -480,7 +611,11 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         _ => "",
     };
     let psp_error = match (&order.psp_error_code, &order.psp_error_message) {
-        (Some(code), message) => format!("{} {code}: {}", t.psp_code, message.clone().unwrap_or_default()),
+        (Some(code), message) => format!(
+            "{} {code}: {}",
+            t.psp_code,
+            message.clone().unwrap_or_default()
+        ),
         (None, _) => String::new(),
     };
     let is_buyer = order.role == "buyer";
@@ -492,7 +627,11 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         explanation,
         psp_error,
         can_continue: is_buyer && awaiting && fresh && order.psp_token.is_some(),
-        continue_url: order.psp_token.as_deref().map(|tk| checkout_url(ctx, tk)).unwrap_or_default(),
+        continue_url: order
+            .psp_token
+            .as_deref()
+            .map(|tk| checkout_url(ctx, tk))
+            .unwrap_or_default(),
         can_cancel: is_buyer && awaiting,
         traces: traces
             .iter()
@@ -518,7 +657,9 @@ pub async fn order_cancel(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Resp
     };
     let results = ctx.run(&vec![orders::one_of_mine(&token_hash, id)]).await?;
     ctx.require_session().await?;
-    let Some(order) = first::<OrderRow>(&results, 0)? else { return Err(WebError::NotFound) };
+    let Some(order) = first::<OrderRow>(&results, 0)? else {
+        return Err(WebError::NotFound);
+    };
     if order.role != "buyer" {
         return Err(WebError::NotFound);
     }

@@ -39,10 +39,15 @@ pub enum NotificationError {
 pub fn parse(body: &str) -> Result<Notification, NotificationError> {
     let fields = nvp::decode(body).map_err(|_| NotificationError::Undecodable)?;
     let get = |name: &str| {
-        fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
     };
     let txn_id = get("txn_id").ok_or(NotificationError::MissingField("txn_id"))?;
-    let status_text = get("payment_status").ok_or(NotificationError::MissingField("payment_status"))?;
+    let status_text =
+        get("payment_status").ok_or(NotificationError::MissingField("payment_status"))?;
     let gross = get("mc_gross").and_then(|g| Amount::parse_decimal(g.trim_start_matches('-')));
     Ok(Notification {
         txn_id,
@@ -80,7 +85,9 @@ pub enum Event {
 
 pub fn event(n: &Notification) -> Event {
     match n.payment_status {
-        PaymentStatus::Completed | PaymentStatus::Processed | PaymentStatus::CompletedFundsHeld => Event::Completed,
+        PaymentStatus::Completed | PaymentStatus::Processed | PaymentStatus::CompletedFundsHeld => {
+            Event::Completed
+        }
         PaymentStatus::Reversed | PaymentStatus::Refunded => Event::Reversed,
         PaymentStatus::CanceledReversal => Event::CanceledReversal,
         PaymentStatus::None
@@ -97,7 +104,12 @@ pub fn event(n: &Notification) -> Event {
 
 /// Checks a completion against the order: same amount and currency, and
 /// the receiver PayPal reported at payment time (when one was recorded).
-pub fn matches_order(n: &Notification, amount_cents: i64, currency: &str, receiver_id: Option<&str>) -> bool {
+pub fn matches_order(
+    n: &Notification,
+    amount_cents: i64,
+    currency: &str,
+    receiver_id: Option<&str>,
+) -> bool {
     let amount_ok = n.gross.map(Amount::cents) == Some(amount_cents);
     let currency_ok = n.currency.as_deref() == Some(currency);
     let receiver_ok = match (receiver_id, n.receiver_id.as_deref()) {
@@ -122,7 +134,10 @@ mod tests {
         assert_eq!(n.gross.map(Amount::cents), Some(1995));
         assert_eq!(n.currency.as_deref(), Some("USD"));
         assert_eq!(n.receiver_id.as_deref(), Some("S8XGHLYDW9T3S"));
-        assert_eq!(n.receiver_email.as_deref(), Some("gpmac_1231902686_biz@paypal.com"));
+        assert_eq!(
+            n.receiver_email.as_deref(),
+            Some("gpmac_1231902686_biz@paypal.com")
+        );
         assert_eq!(event(&n), Event::Completed);
         assert!(postback_body(SAMPLE).starts_with("cmd=_notify-validate&mc_gross=19.95&"));
     }
@@ -135,20 +150,28 @@ mod tests {
         assert_eq!(refund.gross.map(Amount::cents), Some(15_000));
         let canceled = parse("txn_id=9&parent_txn_id=1V55&payment_status=Canceled_Reversal&mc_gross=150&mc_currency=JPY").expect("parses");
         assert_eq!(event(&canceled), Event::CanceledReversal);
-        assert_eq!(parse("payment_status=Completed"), Err(NotificationError::MissingField("txn_id")));
+        assert_eq!(
+            parse("payment_status=Completed"),
+            Err(NotificationError::MissingField("txn_id"))
+        );
         assert_eq!(parse("txn_id=%zz"), Err(NotificationError::Undecodable));
     }
 
     #[test]
     fn invoices_name_our_orders_only() {
-        assert_eq!(order_id_from_invoice("PB-abc123-ord9", "abc123"), Some("ord9"));
+        assert_eq!(
+            order_id_from_invoice("PB-abc123-ord9", "abc123"),
+            Some("ord9")
+        );
         assert_eq!(order_id_from_invoice("PB-other-ord9", "abc123"), None);
         assert_eq!(order_id_from_invoice("INV-1", "abc123"), None);
     }
 
     #[test]
     fn a_completion_must_match_amount_currency_and_receiver() {
-        let n = parse("txn_id=T&payment_status=Completed&mc_gross=1.00&mc_currency=EUR&receiver_id=R1").expect("parses");
+        let n =
+            parse("txn_id=T&payment_status=Completed&mc_gross=1.00&mc_currency=EUR&receiver_id=R1")
+                .expect("parses");
         assert!(matches_order(&n, 100, "EUR", Some("R1")));
         assert!(matches_order(&n, 100, "EUR", None));
         assert!(!matches_order(&n, 101, "EUR", Some("R1")));
