@@ -1,11 +1,10 @@
 //! Money: integer cents and an ISO 4217 currency code. Amounts are parsed from
 //! what a person types (`1,20`, `1.2`) or from what a PSP or the configuration
 //! says (`10000.00`), and formatted per language for pages (`1,20` in French)
-//! and always as `1.20` on the wire and in JSON. Never a float.
+//! and always as `1.20` on the wire and in JSON. Never a float; exact integer
+//! arithmetic throughout.
 
-use rust_decimal::Decimal;
 use std::fmt;
-use std::str::FromStr;
 
 use super::i18n::Lang;
 
@@ -75,16 +74,25 @@ impl Amount {
     /// the configuration and in PSP answers: a dot separator, no sign, at
     /// most 2 decimals.
     pub fn parse_decimal(text: &str) -> Option<Amount> {
+        // Digits, then optionally a dot and one or two digits: exact integer
+        // arithmetic, no float and no decimal library needed (it would add
+        // to the wasm for one rule).
         let text = text.trim();
-        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || whole.len() > 15 || !digits(whole) || fraction.len() > 2 || !digits(fraction) {
             return None;
         }
-        let value = Decimal::from_str(text).ok()?;
-        if value.scale() > 2 || value.is_sign_negative() {
+        if text.contains('.') && fraction.is_empty() {
             return None;
         }
-        let cents = (value * Decimal::ONE_HUNDRED).trunc();
-        i64::try_from(cents).ok().and_then(Amount::from_cents)
+        let units: i64 = whole.parse().ok()?;
+        let cents: i64 = match fraction.len() {
+            0 => 0,
+            1 => fraction.parse::<i64>().ok()? * 10,
+            _ => fraction.parse().ok()?,
+        };
+        units.checked_mul(100)?.checked_add(cents).and_then(Amount::from_cents)
     }
 
     /// `12.30`: the wire and JSON form.
@@ -198,6 +206,10 @@ mod tests {
         assert_eq!(Amount::parse_decimal("1.005"), None);
         assert_eq!(Amount::parse_decimal("-1.00"), None);
         assert_eq!(Amount::parse_decimal("1e2"), None);
+        assert_eq!(Amount::parse_decimal("1."), None);
+        assert_eq!(Amount::parse_decimal(".5"), None);
+        assert_eq!(Amount::parse_decimal("20.50"), Amount::from_cents(2_050));
+        assert_eq!(Amount::parse_decimal(""), None);
     }
 
     #[test]
