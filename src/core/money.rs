@@ -80,7 +80,12 @@ impl Amount {
         let text = text.trim();
         let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || whole.len() > 15 || !digits(whole) || fraction.len() > 2 || !digits(fraction) {
+        if whole.is_empty()
+            || whole.len() > 15
+            || !digits(whole)
+            || fraction.len() > 2
+            || !digits(fraction)
+        {
             return None;
         }
         if text.contains('.') && fraction.is_empty() {
@@ -92,7 +97,10 @@ impl Amount {
             1 => fraction.parse::<i64>().ok()? * 10,
             _ => fraction.parse().ok()?,
         };
-        units.checked_mul(100)?.checked_add(cents).and_then(Amount::from_cents)
+        units
+            .checked_mul(100)?
+            .checked_add(cents)
+            .and_then(Amount::from_cents)
     }
 
     /// `12.30`: the wire and JSON form.

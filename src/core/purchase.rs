@@ -351,7 +351,7 @@ pub struct OrderState {
 }
 
 macro_rules! order_state {
-    ($where:literal) => {
+    ($($where:literal),+) => {
         concat!(
             "SELECT o.id, o.code, o.substate, o.buyer_id, o.seller_id, o.title_id, o.isin, ",
             "o.title_version, o.title_value_cents, o.amount_cents, o.currency, o.profit_rate, o.new_value_cents, ",
@@ -364,10 +364,13 @@ macro_rules! order_state {
             "FROM orders o JOIN clients b ON b.id = o.buyer_id JOIN clients s ON s.id = o.seller_id ",
             "JOIN client_credentials cc ON cc.client_id = o.seller_id AND cc.version = o.seller_credentials_version ",
             "JOIN titles t ON t.id = o.title_id ",
-            $where
+            $($where),+
         )
     };
 }
+
+// The reconciler selects the same columns with its own WHERE.
+pub(crate) use order_state;
 
 /// The order a PayPal token belongs to (the return needs no session).
 pub fn order_by_token(token: &str) -> Stmt {

@@ -242,24 +242,17 @@ fn fail_unpaid(order: &OrderState, trace: Stmt, now: &str) -> Batch {
 /// buyer after the TTL.
 pub fn due_orders(settle_before: &str, ttl_before: &str, limit: i64) -> Stmt {
     Stmt::new(
-        concat!(
-            "SELECT o.id, o.code, o.substate, o.buyer_id, o.seller_id, o.title_id, o.isin, ",
-            "o.title_version, o.title_value_cents, o.amount_cents, o.currency, o.profit_rate, o.new_value_cents, ",
-            "o.new_isin, o.psp_token, o.psp_payer_id, o.attempt, o.psp_transaction_id, o.created_at, ",
-            "b.email AS buyer_email, s.email AS seller_email, s.language AS seller_language, ",
-            "cc.api_username AS seller_api_username, cc.sealed_secret AS seller_sealed_secret, ",
-            "t.holder_id AS title_holder_id, t.version AS title_current_version, ",
-            "t.value_cents AS title_current_value_cents, t.claim_order_id AS title_claim_order_id, ",
-            "t.status AS title_status ",
-            "FROM orders o JOIN clients b ON b.id = o.buyer_id JOIN clients s ON s.id = o.seller_id ",
-            "JOIN client_credentials cc ON cc.client_id = o.seller_id AND cc.version = o.seller_credentials_version ",
-            "JOIN titles t ON t.id = o.title_id ",
+        super::purchase::order_state!(
             "WHERE o.code = 0 AND o.psp_token IS NOT NULL AND (",
             "(o.substate IN ('confirming', 'psp_pending') AND o.updated_at < ?1) ",
             "OR (o.substate = 'awaiting_buyer' AND o.created_at < ?2)) ",
             "ORDER BY o.updated_at LIMIT ?3"
         ),
-        vec![Param::from(settle_before), Param::from(ttl_before), Param::Int(limit)],
+        vec![
+            Param::from(settle_before),
+            Param::from(ttl_before),
+            Param::Int(limit),
+        ],
     )
 }
 

@@ -154,6 +154,14 @@ impl Ctx {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A query parameter as sent (decoded), if present.
+    pub fn param(&self, name: &str) -> Option<String> {
+        self.url
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
     /// Whether cookies may drop `Secure`: only on a plain-HTTP localhost.
     fn is_localhost(&self) -> bool {
         matches!(
@@ -386,6 +394,28 @@ impl Ctx {
             let _ = headers.append("Set-Cookie", cookie);
         }
         response
+    }
+}
+
+/// The first row of a batch's `index`-th result, read into `T`.
+pub fn row_at<T: serde::de::DeserializeOwned>(
+    results: &[StmtResult],
+    index: usize,
+) -> Result<Option<T>, WebError> {
+    match results.get(index) {
+        Some(r) => sql::first(r).map_err(|e| WebError::Internal(e.to_string())),
+        None => Ok(None),
+    }
+}
+
+/// Every row of a batch's `index`-th result, read into `T`.
+pub fn rows_at<T: serde::de::DeserializeOwned>(
+    results: &[StmtResult],
+    index: usize,
+) -> Result<Vec<T>, WebError> {
+    match results.get(index) {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string())),
+        None => Ok(Vec::new()),
     }
 }
 

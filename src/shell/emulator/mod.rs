@@ -18,10 +18,10 @@ use worker::{Request, Response};
 
 use super::app::{random_bytes, RandomUnavailable};
 use super::pages::{EmulatorAccountsPage, EmulatorMailPage};
-use super::web::{html, json_response, read_form, Ctx, WebError};
+use super::web::{html, json_response, read_form, row_at, rows_at, Ctx, WebError};
 use crate::core::money::Amount;
 use crate::core::psp::paypal::emulator::alphanumeric;
-use crate::core::sql::{self, emulator, outbox, StmtResult};
+use crate::core::sql::{self, emulator, outbox};
 
 pub use api::{nvp_answer, nvp_route};
 pub use checkout::{checkout_get, checkout_post};
@@ -40,28 +40,6 @@ fn random_text<const N: usize>(alphabet: &[u8]) -> Result<String, RandomUnavaila
         .iter()
         .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
         .collect())
-}
-
-/// The first row of the `index`-th result, read into `T`.
-fn row_at<T: serde::de::DeserializeOwned>(
-    results: &[StmtResult],
-    index: usize,
-) -> Result<Option<T>, WebError> {
-    match results.get(index) {
-        Some(r) => sql::first(r).map_err(|e| WebError::Internal(e.to_string())),
-        None => Ok(None),
-    }
-}
-
-/// Every row of the `index`-th result, read into `T`.
-fn rows_at<T: serde::de::DeserializeOwned>(
-    results: &[StmtResult],
-    index: usize,
-) -> Result<Vec<T>, WebError> {
-    match results.get(index) {
-        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string())),
-        None => Ok(Vec::new()),
-    }
 }
 
 /// Moves this isolate's clock to the persisted offset read in a batch, so

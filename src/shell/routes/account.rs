@@ -29,14 +29,6 @@ use crate::shell::{db::DbError, webcrypto};
 /// Salt length for new password hashes.
 const SALT_BYTES: usize = 16;
 
-fn query(ctx: &Ctx, name: &str) -> String {
-    ctx.url
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
-
 fn csrf_json(ctx: &Ctx) -> Result<Response, WebError> {
     json_response(200, &json!({ "csrf_token": ctx.csrf_token()? }))
 }
@@ -217,7 +209,7 @@ pub async fn register_get(ctx: &Ctx) -> Result<Response, WebError> {
         200,
         &RegisterInput::default(),
         Errors::default(),
-        &query(ctx, "next"),
+        &ctx.param("next").unwrap_or_default(),
     )
 }
 
@@ -228,7 +220,7 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
     let next = if form.has("next") {
         form.get("next").to_string()
     } else {
-        query(ctx, "next")
+        ctx.param("next").unwrap_or_default()
     };
     let input = RegisterInput {
         email: form.get("email").to_string(),
@@ -351,7 +343,13 @@ pub async fn login_get(ctx: &Ctx) -> Result<Response, WebError> {
     if ctx.wants_json {
         return csrf_json(ctx);
     }
-    login_page(ctx, 200, "", Errors::default(), &query(ctx, "next"))
+    login_page(
+        ctx,
+        200,
+        "",
+        Errors::default(),
+        &ctx.param("next").unwrap_or_default(),
+    )
 }
 
 pub async fn login_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {

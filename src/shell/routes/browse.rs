@@ -14,35 +14,18 @@ use crate::core::browse::{
 use crate::core::crypto;
 use crate::core::isin::{Isin, IsinError};
 use crate::core::psp::paypal::nvp::{self, Method, NvpRequest};
-use crate::core::sql::{self, StmtResult};
+
 use crate::core::time::UtcTime;
 use crate::shell::pages::{
     money, ClaimsPage, ContactPage, DocsPage, HistoryPage, IsinPage, MarketLine, MarketPage, Pager,
     SourcePage, TitlePage, TradeLine,
 };
 use crate::shell::paypal;
-use crate::shell::web::{html, json_response, Ctx, WebError};
-
-fn query(ctx: &Ctx, name: &str) -> Option<String> {
-    ctx.url
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-fn rows<T: serde::de::DeserializeOwned>(
-    results: &[StmtResult],
-    index: usize,
-) -> Result<Vec<T>, WebError> {
-    match results.get(index) {
-        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string())),
-        None => Ok(Vec::new()),
-    }
-}
+use crate::shell::web::{html, json_response, rows_at, Ctx, WebError};
 
 /// The page asked for, or a 422 (page or JSON) when `?page=` is malformed.
 fn page(ctx: &Ctx) -> Result<Page, Result<Response, WebError>> {
-    Page::parse(query(ctx, "page").as_deref())
+    Page::parse(ctx.param("page").as_deref())
         .ok_or_else(|| invalid(ctx, "invalid_page", ctx.lang.texts().invalid_page))
 }
 
@@ -72,7 +55,7 @@ fn trade_lines(ctx: &Ctx, trades: &[TradeRow]) -> Vec<TradeLine> {
 
 pub async fn home(ctx: &Ctx) -> Result<Response, WebError> {
     let results = ctx.run(&vec![browse::latest(10)]).await?;
-    let trades: Vec<TradeRow> = rows(&results, 0)?;
+    let trades: Vec<TradeRow> = rows_at(&results, 0)?;
     let page = crate::shell::pages::HomePage {
         layout: ctx.layout()?,
         trades: trade_lines(ctx, &trades),
@@ -85,7 +68,7 @@ pub async fn market(ctx: &Ctx) -> Result<Response, WebError> {
         Ok(p) => p,
         Err(response) => return response,
     };
-    let typed = query(ctx, "isin").unwrap_or_default();
+    let typed = ctx.param("isin").unwrap_or_default();
     let filter = match typed.trim() {
         "" => None,
         code => match Isin::parse(code) {
@@ -114,7 +97,7 @@ pub async fn market(ctx: &Ctx) -> Result<Response, WebError> {
             page_number,
         )])
         .await?;
-    let (titles, next) = page_number.split(rows::<MarketRow>(&results, 0)?);
+    let (titles, next) = page_number.split(rows_at::<MarketRow>(&results, 0)?);
     if ctx.wants_json {
         return json_response(200, &browse::market_json(&titles, next));
     }
@@ -156,10 +139,10 @@ pub async fn title(ctx: &Ctx, code: &str) -> Result<Response, WebError> {
             browse::trades_of(isin.as_str(), page_number),
         ])
         .await?;
-    let Some(title) = rows::<TitleRow>(&results, 0)?.into_iter().next() else {
+    let Some(title) = rows_at::<TitleRow>(&results, 0)?.into_iter().next() else {
         return Err(WebError::NotFound);
     };
-    let (trades, next) = page_number.split(rows::<TradeRow>(&results, 1)?);
+    let (trades, next) = page_number.split(rows_at::<TradeRow>(&results, 1)?);
     if ctx.wants_json {
         return json_response(200, &browse::title_json(&title, &trades, next));
     }
@@ -193,7 +176,7 @@ pub async fn history(ctx: &Ctx) -> Result<Response, WebError> {
         Err(response) => return response,
     };
     let results = ctx.run(&vec![browse::history(page_number)]).await?;
-    let (trades, next) = page_number.split(rows::<TradeRow>(&results, 0)?);
+    let (trades, next) = page_number.split(rows_at::<TradeRow>(&results, 0)?);
     if ctx.wants_json {
         return json_response(200, &browse::history_json(&trades, next));
     }
@@ -220,8 +203,8 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
         ])
         .await?;
     let me = ctx.require_session().await?;
-    let titles: Vec<ClaimRow> = rows(&results, 0)?;
-    let credentials: Option<CredentialRow> = rows(&results, 1)?.into_iter().next();
+    let titles: Vec<ClaimRow> = rows_at(&results, 0)?;
+    let credentials: Option<CredentialRow> = rows_at(&results, 1)?.into_iter().next();
     let currency = ctx.app.config.currency.as_str();
     let isin_balance_cents = browse::isin_balance_cents(&titles, currency);
 
@@ -315,13 +298,13 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
 
 /// `/isin?code=`: always 200, with the reason when the code is not an ISIN.
 pub async fn isin(ctx: &Ctx) -> Result<Response, WebError> {
-    let typed = query(ctx, "code");
+    let typed = ctx.param("code");
     let code = typed.as_deref().unwrap_or("").trim().to_ascii_uppercase();
     let parsed = Isin::parse(&code);
     let issued = match &parsed {
         Ok(isin) => {
             let results = ctx.run(&vec![browse::issued(isin.as_str())]).await?;
-            rows::<Issued>(&results, 0)?
+            rows_at::<Issued>(&results, 0)?
                 .first()
                 .is_some_and(|i| i.issued != 0)
         }

@@ -19,35 +19,20 @@ use crate::core::purchase::{
     NewOrder, OrderState, ReturnStep, TitleForSale,
 };
 use crate::core::rules::Outcome;
-use crate::core::sql::{self, traces, StmtResult};
+use crate::core::sql::{self, traces};
 use crate::core::time::UtcTime;
 use crate::shell::app::random_bytes;
 use crate::shell::pages::{
     money, BuyPage, BuyPreview, Errors, OrderLine, OrderPage, OrdersPage, Pager, TraceLine,
 };
 use crate::shell::paypal;
-use crate::shell::web::{html, json_response, read_form, see_other, url_encode, Ctx, WebError};
+use crate::shell::web::{
+    html, json_response, read_form, row_at, see_other, url_encode, Ctx, WebError,
+};
 
 /// How long a PayPal token lives (PayPal's rule): "continue to PayPal"
 /// is offered within it.
 const TOKEN_LIFETIME_SECONDS: i64 = 3 * 3_600;
-
-fn query(ctx: &Ctx, name: &str) -> Option<String> {
-    ctx.url
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-fn first<T: serde::de::DeserializeOwned>(
-    results: &[StmtResult],
-    index: usize,
-) -> Result<Option<T>, WebError> {
-    match results.get(index) {
-        Some(r) => sql::first(r).map_err(|e| WebError::Internal(e.to_string())),
-        None => Ok(None),
-    }
-}
 
 fn limits(ctx: &Ctx) -> Limits {
     let c = &ctx.app.config;
@@ -138,7 +123,7 @@ async fn check_purchase(
         .run(&vec![purchase::title_for_sale(isin.as_str())])
         .await?;
     let me = ctx.require_session().await?;
-    let Some(title) = first::<TitleForSale>(&results, 0)? else {
+    let Some(title) = row_at::<TitleForSale>(&results, 0)? else {
         return Ok(Err(BuyProblem::TitleUnknown));
     };
     let buyer = Buyer {
@@ -171,9 +156,9 @@ pub async fn buy_get(ctx: &Ctx) -> Result<Response, WebError> {
     }
     ctx.require_session().await?;
     let form = BuyForm {
-        isin: query(ctx, "isin").unwrap_or_default(),
-        amount: query(ctx, "amount").unwrap_or_default(),
-        profit_rate: query(ctx, "profit_rate"),
+        isin: ctx.param("isin").unwrap_or_default(),
+        amount: ctx.param("amount").unwrap_or_default(),
+        profit_rate: ctx.param("profit_rate"),
     };
     // The preview needs both an amount and a rate; the form has no
     // pre-selected rate.
@@ -336,13 +321,13 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
 /// At most one D1 read, two batches (claim, record) and one PSP call; a
 /// refresh or a second return never pays or records twice.
 pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
-    let token = query(ctx, "token").unwrap_or_default();
-    let payer_id = query(ctx, "PayerID").unwrap_or_default();
+    let token = ctx.param("token").unwrap_or_default();
+    let payer_id = ctx.param("PayerID").unwrap_or_default();
     if token.is_empty() {
         return Err(WebError::NotFound);
     }
     let results = ctx.run(&vec![purchase::order_by_token(&token)]).await?;
-    let Some(order) = first::<OrderState>(&results, 0)? else {
+    let Some(order) = row_at::<OrderState>(&results, 0)? else {
         return Err(WebError::NotFound);
     };
     let shown = format!("/orders/{}", order.id);
@@ -363,7 +348,7 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
                 // Someone else claimed or changed the title meanwhile: fail
                 // this order before any payment (no money moves).
                 let results = ctx.run(&vec![purchase::order_by_id(&order.id)]).await?;
-                if let Some(fresh) = first::<OrderState>(&results, 0)? {
+                if let Some(fresh) = row_at::<OrderState>(&results, 0)? {
                     if let ReturnStep::FailUnavailable(batch) = on_return(&fresh, &payer_id, &now) {
                         run_guarded(ctx, &batch).await?;
                     }
@@ -481,10 +466,10 @@ async fn execute_payment(ctx: &Ctx, order: &OrderState) -> Result<Executed, WebE
 
 /// `GET /psp/paypal/cancel?order=&token=`: the buyer canceled at PayPal.
 pub async fn paypal_cancel(ctx: &Ctx) -> Result<Response, WebError> {
-    let order_id = query(ctx, "order").unwrap_or_default();
-    let token = query(ctx, "token").unwrap_or_default();
+    let order_id = ctx.param("order").unwrap_or_default();
+    let token = ctx.param("token").unwrap_or_default();
     let results = ctx.run(&vec![purchase::order_by_id(&order_id)]).await?;
-    let Some(order) = first::<OrderState>(&results, 0)? else {
+    let Some(order) = row_at::<OrderState>(&results, 0)? else {
         return Err(WebError::NotFound);
     };
     // The token proves the request comes from this order's checkout.
@@ -539,7 +524,7 @@ pub async fn orders_list(ctx: &Ctx) -> Result<Response, WebError> {
     let Some(token_hash) = ctx.session_token_hash() else {
         return Err(WebError::LoginRequired(ctx.path_and_query()));
     };
-    let Some(page_number) = Page::parse(query(ctx, "page").as_deref()) else {
+    let Some(page_number) = Page::parse(ctx.param("page").as_deref()) else {
         return json_response(422, &json!({ "error": "invalid_page" }));
     };
     let results = ctx
@@ -581,7 +566,7 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         .await?;
     ctx.require_session().await?;
     // Someone else's order is as unknown as a missing one.
-    let Some(order) = first::<OrderRow>(&results, 0)? else {
+    let Some(order) = row_at::<OrderRow>(&results, 0)? else {
         return Err(WebError::NotFound);
     };
     let traces: Vec<TraceRow> = match results.get(1) {
@@ -657,7 +642,7 @@ pub async fn order_cancel(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Resp
     };
     let results = ctx.run(&vec![orders::one_of_mine(&token_hash, id)]).await?;
     ctx.require_session().await?;
-    let Some(order) = first::<OrderRow>(&results, 0)? else {
+    let Some(order) = row_at::<OrderRow>(&results, 0)? else {
         return Err(WebError::NotFound);
     };
     if order.role != "buyer" {
