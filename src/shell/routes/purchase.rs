@@ -184,8 +184,13 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
             .has("profit_rate")
             .then(|| posted.get("profit_rate").to_string()),
     };
+    // The rate limit's batch also carries the session lookup (one round
+    // trip for both); the limit is per session, or per address without one.
+    let Some(session) = ctx.session_token_hash() else {
+        return Err(WebError::LoginRequired(format!("/buy?isin={}", url_encode(&form.isin))));
+    };
+    super::account::rate_limit(ctx, "buy", &session, 30, 600).await?;
     let me = ctx.require_session().await?;
-    super::account::rate_limit(ctx, "buy", &me.client_id.to_string(), 30, 600).await?;
     let (_buyer, title, plan) = match check_purchase(ctx, &form).await? {
         Ok(checked) => checked,
         Err(problem) => return problem_page(ctx, &form, problem),
