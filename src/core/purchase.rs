@@ -587,8 +587,13 @@ pub fn after_payment(
         PaymentAnswer::Pending { transaction_id } => AfterPayment::Pending(vec![
             Stmt::new(
                 "UPDATE orders SET substate = 'psp_pending', psp_transaction_id = ?2, updated_at = ?3 \
-                 WHERE id = ?1 AND code = 0 AND substate = 'confirming'",
-                vec![Param::from(order.id.as_str()), Param::from(transaction_id.as_str()), Param::from(now)],
+                 WHERE id = ?1 AND code = 0 AND substate = 'confirming' AND attempt = ?4",
+                vec![
+                    Param::from(order.id.as_str()),
+                    Param::from(transaction_id.as_str()),
+                    Param::from(now),
+                    Param::Int(order.attempt),
+                ],
             ),
             guard_one_row_changed(),
             trace,
@@ -597,8 +602,8 @@ pub fn after_payment(
         PaymentAnswer::Refused { retry_funding: true, .. } => AfterPayment::RetryFunding(vec![
             Stmt::new(
                 "UPDATE orders SET substate = 'awaiting_buyer', attempt = attempt + 1, psp_payer_id = NULL, \
-                 updated_at = ?2 WHERE id = ?1 AND code = 0 AND substate = 'confirming'",
-                vec![Param::from(order.id.as_str()), Param::from(now)],
+                 updated_at = ?2 WHERE id = ?1 AND code = 0 AND substate = 'confirming' AND attempt = ?3",
+                vec![Param::from(order.id.as_str()), Param::from(now), Param::Int(order.attempt)],
             ),
             guard_one_row_changed(),
             release_claim(order),
@@ -608,6 +613,28 @@ pub fn after_payment(
         PaymentAnswer::Failed { status, .. } => {
             AfterPayment::Fail(fail_refused(order, status, "PayPal reported the payment as failed", trace, now))
         }
+    }
+}
+
+/// The decision after a DoExpressCheckoutPayment that was sent again for an
+/// order already confirming (a refresh, a second return, the reconciler): an
+/// earlier call of the same attempt may have paid with its answer lost, and
+/// PayPal refuses a repeat for reasons of its own (10445 "try later", 10411
+/// once the token is old) before it looks at the MSGSUBID. So a refusal here
+/// proves nothing: the caller must ask PayPal what happened
+/// ([`AfterPayment::AlreadyPaid`]) before believing it.
+pub fn after_retried_payment(
+    order: &OrderState,
+    answer: &PaymentAnswer,
+    trace: Stmt,
+    mail: &MailSetting,
+    now: &str,
+) -> AfterPayment {
+    match answer {
+        PaymentAnswer::Refused { .. } => AfterPayment::AlreadyPaid,
+        PaymentAnswer::Completed { .. }
+        | PaymentAnswer::Pending { .. }
+        | PaymentAnswer::Failed { .. } => after_payment(order, answer, trace, mail, now),
     }
 }
 
@@ -623,12 +650,13 @@ fn fail_refused(order: &OrderState, code: &str, message: &str, trace: Stmt, now:
         Stmt::new(
             "UPDATE orders SET code = -2, substate = 'done', failure_reason = 'psp_refused', \
              psp_error_code = ?2, psp_error_message = ?3, updated_at = ?4 \
-             WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending')",
+             WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending') AND attempt = ?5",
             vec![
                 Param::from(order.id.as_str()),
                 Param::from(code),
                 Param::from(message),
                 Param::from(now),
+                Param::Int(order.attempt),
             ],
         ),
         guard_one_row_changed(),

@@ -128,7 +128,10 @@ pub fn resolve(
                 AfterPayment::AlreadyPaid => Resolution::Wait,
             }
         }
-        (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::Expired) => {
+        // A Pending payment is known by its transaction (asked with
+        // GetTransactionDetails); an expired token says nothing about it.
+        (Some(Substate::PspPending), Inquiry::Expired) => Resolution::Wait,
+        (Some(Substate::Confirming), Inquiry::Expired) => {
             Resolution::Write(fail_and_release(order, "token_expired_unpaid", trace, now))
         }
         (
@@ -266,12 +269,14 @@ pub fn take_lease(now: &str, until: &str) -> Stmt {
     )
 }
 
-/// Ends the run: the lease is given back and the run recorded.
-pub fn finish_run(now: &str) -> Batch {
+/// Ends the run: the lease is given back, only if this run still holds it
+/// (a run that outlived its lease must not end the next run's), and the run
+/// recorded.
+pub fn finish_run(now: &str, lease_until: &str) -> Batch {
     vec![
         Stmt::new(
-            "UPDATE settings SET value = ?1 WHERE key = 'cron_lease_until'",
-            vec![Param::from(now)],
+            "UPDATE settings SET value = ?1 WHERE key = 'cron_lease_until' AND value = ?2",
+            vec![Param::from(now), Param::from(lease_until)],
         ),
         Stmt::new(
             "INSERT INTO settings (key, value) VALUES ('last_cron_at', ?1) \

@@ -37,11 +37,9 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     let request = Request::new("https://cron.invalid/", Method::Get)?;
     let ctx = Ctx::new(app, env.clone(), db, &request)?;
     let now = ctx.now();
+    let lease_until = now.plus_seconds(LEASE_SECONDS).to_string();
     let lease = ctx
-        .run(&vec![reconcile::take_lease(
-            &now.to_string(),
-            &now.plus_seconds(LEASE_SECONDS).to_string(),
-        )])
+        .run(&vec![reconcile::take_lease(&now.to_string(), &lease_until)])
         .await?;
     if lease.first().is_none_or(|r| r.changes != 1) {
         worker::console_log!("cron: another run holds the lease");
@@ -78,7 +76,7 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     }
     mail::send_due(&ctx).await;
     let end = ctx.now().to_string();
-    let mut batch = reconcile::finish_run(&end);
+    let mut batch = reconcile::finish_run(&end, &lease_until);
     batch.push(sql::rate_limits::prune(
         &now.plus_seconds(-86_400).to_string(),
     ));

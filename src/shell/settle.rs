@@ -30,6 +30,22 @@ pub async fn inquire(ctx: &Ctx, order: &OrderState) -> Result<(Inquiry, Vec<Stmt
     .map_err(WebError::Internal)?;
     let now = ctx.now().to_string();
     let mut trace_rows = Vec::new();
+    // A payment PayPal already named (Pending) is asked about directly: its
+    // checkout token expires after 3 hours, the transaction does not.
+    if let Some(txn) = order.psp_transaction_id.clone() {
+        let request = NvpRequest::new(Method::GetTransactionDetails, &credentials)
+            .field("TRANSACTIONID", txn);
+        let answer = paypal::call(ctx, &request, paypal::DEFAULT_TIMEOUT).await;
+        trace_rows.push(traces::insert_for_order(
+            &order.id,
+            &paypal::trace(&request, &answer, &now),
+        ));
+        let inquiry = match reconcile::read_transaction(answer.as_ref().ok()) {
+            Some(payment) => Inquiry::Payment(payment),
+            None => Inquiry::Unknown,
+        };
+        return Ok((inquiry, trace_rows));
+    }
     let request = NvpRequest::new(Method::GetExpressCheckoutDetails, &credentials)
         .field("TOKEN", order.psp_token.clone().unwrap_or_default());
     let answer = paypal::call(ctx, &request, paypal::DEFAULT_TIMEOUT).await;

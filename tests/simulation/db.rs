@@ -4,6 +4,7 @@
 //! numbers), and any error (a guard's `RAISE(ABORT)` included) rolling the
 //! whole batch back.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -33,40 +34,133 @@ fn migrations() -> &'static [String] {
             .filter(|p| p.extension().is_some_and(|x| x == "sql"))
             .collect();
         files.sort();
-        files.iter().map(|f| std::fs::read_to_string(f).expect("readable migration")).collect()
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).expect("readable migration"))
+            .collect()
     })
 }
 
+pub static EXECUTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 pub struct Db {
     conn: Connection,
+    /// Emptied between histories, in this order.
+    tables: Vec<String>,
+    /// Never written by a history (sessions, the emulator's tables, ...).
+    others: Vec<String>,
+}
+
+thread_local! {
+    static POOL: RefCell<Option<Db>> = const { RefCell::new(None) };
 }
 
 impl Db {
+    /// A fresh database: this thread's connection emptied (every row of
+    /// every table deleted, so rowids restart at 1 exactly as in a new
+    /// database), or a new one. Keeping the connection keeps its prepared
+    /// statements, which is most of the speed of the bulk run.
+    pub fn pooled() -> Db {
+        match POOL.with(|p| p.borrow_mut().take()) {
+            Some(db) => {
+                // Children before parents, so that foreign keys stay on
+                // (toggling the pragma would expire every cached statement).
+                // Tables nobody wrote are skipped; the check below proves it.
+                for table in &db.tables {
+                    db.conn
+                        .prepare_cached(&format!("DELETE FROM \"{table}\""))
+                        .and_then(|mut s| s.execute([]))
+                        .expect("empty table");
+                }
+                debug_assert!(db.untouched_tables_are_empty());
+                db
+            }
+            None => Db::open(),
+        }
+    }
+
+    fn untouched_tables_are_empty(&self) -> bool {
+        self.others.iter().all(|t| {
+            self.conn
+                .query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .is_ok_and(|n| n == 0)
+        })
+    }
+
+    /// Gives the connection back to this thread's pool.
+    pub fn recycle(self) {
+        POOL.with(|p| *p.borrow_mut() = Some(self));
+    }
+
     pub fn open() -> Db {
         let conn = Connection::open_in_memory().expect("in-memory SQLite");
-        conn.execute_batch("PRAGMA foreign_keys = ON;").expect("foreign keys");
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
+            .expect("foreign keys");
         for sql in migrations() {
             conn.execute_batch(sql).expect("migration applies");
         }
-        conn.set_prepared_statement_cache_capacity(128);
-        Db { conn }
+        conn.set_prepared_statement_cache_capacity(256);
+        let mut tables: Vec<String> = {
+            let mut st = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                .expect("tables");
+            let names = st
+                .query_map([], |r| r.get::<_, String>(0))
+                .expect("tables")
+                .map(|r| r.expect("name"))
+                .collect();
+            names
+        };
+        // The tables the platform's core writes, referencing tables first.
+        let written = [
+            "trades",
+            "psp_traces",
+            "outbox",
+            "orders",
+            "titles",
+            "isins",
+            "client_credentials",
+            "clients",
+            "settings",
+        ];
+        let others: Vec<String> = tables
+            .iter()
+            .filter(|t| !written.contains(&t.as_str()))
+            .cloned()
+            .collect();
+        tables = written.iter().map(|t| t.to_string()).collect();
+        Db {
+            conn,
+            tables,
+            others,
+        }
     }
 
     /// Runs `batch` as one transaction: all statements or none.
     pub fn run(&self, batch: &[Stmt]) -> Result<Vec<StmtResult>, DbError> {
-        self.conn.execute_batch("BEGIN").map_err(|e| DbError(e.to_string()))?;
+        self.control("BEGIN")?;
         let mut results = Vec::with_capacity(batch.len());
         for stmt in batch {
             match self.exec(stmt) {
                 Ok(r) => results.push(r),
                 Err(e) => {
-                    self.conn.execute_batch("ROLLBACK").expect("rollback");
+                    self.control("ROLLBACK").expect("rollback");
                     return Err(e);
                 }
             }
         }
-        self.conn.execute_batch("COMMIT").map_err(|e| DbError(e.to_string()))?;
+        self.control("COMMIT")?;
         Ok(results)
+    }
+
+    fn control(&self, sql: &str) -> Result<(), DbError> {
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
+            .map_err(|e| DbError(e.to_string()))
     }
 
     /// One read outside any batch (the simulation's own checks).
@@ -79,10 +173,14 @@ impl Db {
 
     pub fn read_i64(&self, sql: &'static str, params: Vec<Param>) -> i64 {
         let rows = self.read(sql, params);
-        rows.first().and_then(|r| r.values().next()).and_then(Value::as_i64).unwrap_or(0)
+        rows.first()
+            .and_then(|r| r.values().next())
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
     }
 
     fn exec(&self, stmt: &Stmt) -> Result<StmtResult, DbError> {
+        EXECUTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let err = |e: rusqlite::Error| DbError(e.to_string());
         let mut st = self.conn.prepare_cached(stmt.sql).map_err(err)?;
         // D1 refuses a statement whose bindings do not match its placeholders.
@@ -112,15 +210,26 @@ impl Db {
                     let value = match row.get_ref(i).map_err(err)? {
                         ValueRef::Null => Value::Null,
                         ValueRef::Integer(v) => Value::from(v),
-                        ValueRef::Real(v) => serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-                        ValueRef::Text(t) | ValueRef::Blob(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+                        ValueRef::Real(v) => {
+                            serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+                        }
+                        ValueRef::Text(t) | ValueRef::Blob(t) => {
+                            Value::String(String::from_utf8_lossy(t).into_owned())
+                        }
                     };
                     map.insert(name.clone(), value);
                 }
                 rows_out.push(map);
             }
         }
-        let changes = if names.is_empty() { self.conn.changes() } else { 0 };
-        Ok(StmtResult { rows: rows_out, changes })
+        let changes = if names.is_empty() {
+            self.conn.changes()
+        } else {
+            0
+        };
+        Ok(StmtResult {
+            rows: rows_out,
+            changes,
+        })
     }
 }

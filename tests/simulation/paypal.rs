@@ -41,11 +41,15 @@ pub enum Fault {
     Pending,
     /// DoExpressCheckoutPayment refuses with 10486 (token stays usable).
     Funding,
+    /// PayPal refuses before doing anything with 10445 ("This transaction
+    /// cannot be processed at this time. Please try again later.").
+    Transient,
 }
 
 /// Per-mille rates of random faults for one history.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Rates {
+    pub transient: u32,
     pub fail_before: u32,
     pub lose_answer: u32,
     pub pending: u32,
@@ -119,7 +123,6 @@ pub struct SendContext {
 
 #[derive(Clone, Debug)]
 pub struct Send {
-    pub at: i64,
     pub order_id: String,
     pub msgsubid: String,
     pub ctx: SendContext,
@@ -174,7 +177,13 @@ impl PayPal {
         }
     }
 
-    pub fn add_account(&mut self, email: &str, api_username: &str, payer_id: String, balance: i64) -> usize {
+    pub fn add_account(
+        &mut self,
+        email: &str,
+        api_username: &str,
+        payer_id: String,
+        balance: i64,
+    ) -> usize {
         self.accounts.push(Account {
             email: email.to_string(),
             payer_id,
@@ -192,20 +201,34 @@ impl PayPal {
     }
 
     fn account_by_api(&self, api_username: &str) -> Option<usize> {
-        self.accounts.iter().position(|a| a.api_username == api_username)
+        self.accounts
+            .iter()
+            .position(|a| a.api_username == api_username)
     }
 
     pub fn expired(&self, c: &Checkout, now: i64) -> bool {
         now - c.created_at > TOKEN_SECONDS
     }
 
-    /// Whether this call gets a fault: `(fail_before, lose_answer, pending, funding)`.
-    fn faults(&mut self, api: Api, rng: &mut Rng) -> (bool, bool, bool, bool) {
+    /// Whether this call gets a fault: `(fail_before, lose_answer, pending,
+    /// funding)`; a transient refusal is `Err` (answered, nothing done).
+    fn faults(&mut self, api: Api, rng: &mut Rng) -> Result<(bool, bool, bool, bool), ()> {
         if let Some(i) = self.script.iter().position(|(a, _)| *a == api) {
             let (_, f) = self.script.remove(i);
-            return (f == Fault::FailBefore, f == Fault::LoseAnswer, f == Fault::Pending, f == Fault::Funding);
+            if f == Fault::Transient {
+                return Err(());
+            }
+            return Ok((
+                f == Fault::FailBefore,
+                f == Fault::LoseAnswer,
+                f == Fault::Pending,
+                f == Fault::Funding,
+            ));
         }
         let r = self.rates;
+        if rng.chance(r.transient) {
+            return Err(());
+        }
         let before = rng.chance(r.fail_before);
         let lose = rng.chance(r.lose_answer);
         let (pending, funding) = if api == Api::DoEc {
@@ -213,7 +236,7 @@ impl PayPal {
         } else {
             (false, false)
         };
-        (before, lose, pending, funding)
+        Ok((before, lose, pending, funding))
     }
 
     fn envelope(&mut self, ack: &str, now: i64) -> Vec<(String, String)> {
@@ -229,7 +252,10 @@ impl PayPal {
 
     fn failure(&mut self, code: &str, now: i64) -> NvpResponse {
         let (short, long) = match code {
-            "10004" => ("Transaction refused because of an invalid argument.", "The transaction id is not valid"),
+            "10004" => (
+                "Transaction refused because of an invalid argument.",
+                "The transaction id is not valid",
+            ),
             "10410" => ("Invalid token", "Invalid token."),
             "10411" => (
                 "This Express Checkout session has expired.",
@@ -243,12 +269,22 @@ impl PayPal {
                 "Transaction refused because of an invalid argument.",
                 "You have exceeded the maximum number of payment attempts for this token.",
             ),
-            "10485" => ("Payment not authorized", "Payment has not been authorized by the user."),
+            "10485" => (
+                "Payment not authorized",
+                "Payment has not been authorized by the user.",
+            ),
+            "10445" => (
+                "This transaction cannot be processed at this time. Please try again later.",
+                "This transaction cannot be processed at this time. Please try again later.",
+            ),
             "10486" => (
                 "This transaction couldn't be completed.",
                 "This transaction couldn't be completed. Please redirect your customer to PayPal.",
             ),
-            _ => ("Transaction refused because of an invalid argument.", "Refused."),
+            _ => (
+                "Transaction refused because of an invalid argument.",
+                "Refused.",
+            ),
         };
         let mut fields = self.envelope("Failure", now);
         fields.extend(pairs(vec![
@@ -261,8 +297,18 @@ impl PayPal {
     }
 
     /// SetExpressCheckout with the receiver's credentials: a new token.
-    pub fn set_ec(&mut self, rng: &mut Rng, now: i64, caller: &str, amount: i64, currency: &str, invnum: &str) -> Option<String> {
-        let (before, lose, _, _) = self.faults(Api::SetEc, rng);
+    pub fn set_ec(
+        &mut self,
+        rng: &mut Rng,
+        now: i64,
+        caller: &str,
+        amount: i64,
+        currency: &str,
+        invnum: &str,
+    ) -> Option<String> {
+        let Ok((before, lose, _, _)) = self.faults(Api::SetEc, rng) else {
+            return None;
+        };
         if before {
             return None;
         }
@@ -290,7 +336,10 @@ impl PayPal {
 
     /// The buyer approves on PayPal's page: the PayerID of the return URL.
     pub fn approve(&mut self, now: i64, token: &str, payer: usize) -> Option<String> {
-        let expired = self.checkouts.get(token).is_none_or(|c| self.expired(c, now));
+        let expired = self
+            .checkouts
+            .get(token)
+            .is_none_or(|c| self.expired(c, now));
         let c = self.checkouts.get_mut(token)?;
         if expired || c.paid.is_some() || c.receiver == payer {
             return None;
@@ -299,8 +348,16 @@ impl PayPal {
         Some(self.accounts[payer].payer_id.clone())
     }
 
-    pub fn get_ec(&mut self, rng: &mut Rng, now: i64, caller: &str, token: &str) -> Option<NvpResponse> {
-        let (before, lose, _, _) = self.faults(Api::GetEc, rng);
+    pub fn get_ec(
+        &mut self,
+        rng: &mut Rng,
+        now: i64,
+        caller: &str,
+        token: &str,
+    ) -> Option<NvpResponse> {
+        let Ok((before, lose, _, _)) = self.faults(Api::GetEc, rng) else {
+            return Some(self.failure("10445", now));
+        };
         if before {
             return None;
         }
@@ -310,7 +367,11 @@ impl PayPal {
                 if self.expired(&c, now) {
                     self.failure("10411", now)
                 } else {
-                    let status = if c.paid.is_some() { "PaymentActionCompleted" } else { "PaymentActionNotInitiated" };
+                    let status = if c.paid.is_some() {
+                        "PaymentActionCompleted"
+                    } else {
+                        "PaymentActionNotInitiated"
+                    };
                     let mut fields = pairs(vec![
                         ("TOKEN", c.token.clone()),
                         ("BILLINGAGREEMENTACCEPTEDSTATUS", "0".into()),
@@ -346,8 +407,16 @@ impl PayPal {
         Some(answer)
     }
 
-    pub fn get_td(&mut self, rng: &mut Rng, now: i64, caller: &str, txn: &str) -> Option<NvpResponse> {
-        let (before, lose, _, _) = self.faults(Api::GetTd, rng);
+    pub fn get_td(
+        &mut self,
+        rng: &mut Rng,
+        now: i64,
+        caller: &str,
+        txn: &str,
+    ) -> Option<NvpResponse> {
+        let Ok((before, lose, _, _)) = self.faults(Api::GetTd, rng) else {
+            return Some(self.failure("10445", now));
+        };
         if before {
             return None;
         }
@@ -355,7 +424,10 @@ impl PayPal {
         let payment = self.payments.iter().find(|p| p.txn == txn).cloned();
         let answer = match payment {
             Some(p) if Some(p.receiver) == caller || Some(p.payer) == caller => {
-                let (receiver, payer) = (self.accounts[p.receiver].clone(), self.accounts[p.payer].clone());
+                let (receiver, payer) = (
+                    self.accounts[p.receiver].clone(),
+                    self.accounts[p.payer].clone(),
+                );
                 let mut fields = pairs(vec![
                     ("RECEIVERBUSINESS", receiver.email.clone()),
                     ("RECEIVEREMAIL", receiver.email.clone()),
@@ -365,7 +437,11 @@ impl PayPal {
                     ("PAYERSTATUS", "verified".into()),
                 ]);
                 fields.extend(self.envelope("Success", now));
-                let checkout_invnum = self.checkouts.get(&p.token).map(|c| c.invnum.clone()).unwrap_or_default();
+                let checkout_invnum = self
+                    .checkouts
+                    .get(&p.token)
+                    .map(|c| c.invnum.clone())
+                    .unwrap_or_default();
                 fields.extend(pairs(vec![
                     ("TRANSACTIONID", p.txn.clone()),
                     ("TRANSACTIONTYPE", "expresscheckout".into()),
@@ -375,7 +451,14 @@ impl PayPal {
                     ("FEEAMT", "0.00".into()),
                     ("CURRENCYCODE", p.currency.clone()),
                     ("PAYMENTSTATUS", p.status.as_str().into()),
-                    ("PENDINGREASON", if p.status == PayStatus::Pending { "paymentreview".into() } else { "None".into() }),
+                    (
+                        "PENDINGREASON",
+                        if p.status == PayStatus::Pending {
+                            "paymentreview".into()
+                        } else {
+                            "None".into()
+                        },
+                    ),
                     ("REASONCODE", "None".into()),
                     ("INVNUM", checkout_invnum),
                 ]));
@@ -392,16 +475,27 @@ impl PayPal {
     /// DoExpressCheckoutPayment, checked in PayPal's order: token (10410,
     /// 10411), approval (10485), repeats (11607 replay for the paying
     /// MSGSUBID, else 10415), attempts (10416), funds (10486).
-    pub fn do_ec(&mut self, rng: &mut Rng, now: i64, req: &DoEcRequest, ctx: SendContext) -> Option<NvpResponse> {
-        let (before, lose, pending, funding) = self.faults(Api::DoEc, rng);
+    pub fn do_ec(
+        &mut self,
+        rng: &mut Rng,
+        now: i64,
+        req: &DoEcRequest,
+        ctx: SendContext,
+    ) -> Option<NvpResponse> {
+        let faults = self.faults(Api::DoEc, rng);
         let order_id = req.invnum.rsplit('-').next().unwrap_or("").to_string();
         let mut send = Send {
-            at: now,
             order_id,
             msgsubid: req.msgsubid.clone(),
             ctx,
             executed: None,
             answer: String::new(),
+        };
+        let Ok((before, lose, pending, funding)) = faults else {
+            let answer = self.failure("10445", now);
+            send.answer = describe(&answer);
+            self.sends.push(send);
+            return Some(answer);
         };
         if before {
             send.answer = "no answer (failed before PayPal did anything)".into();
@@ -432,13 +526,21 @@ impl PayPal {
         funding: bool,
         send: &mut Send,
     ) -> NvpResponse {
-        let Some(c) = self.checkouts.get(&req.token).cloned().filter(|c| Some(c.receiver) == caller) else {
+        let Some(c) = self
+            .checkouts
+            .get(&req.token)
+            .cloned()
+            .filter(|c| Some(c.receiver) == caller)
+        else {
             return self.failure("10410", now);
         };
         if self.expired(&c, now) {
             return self.failure("10411", now);
         }
-        let Some(payer) = c.payer.filter(|p| self.accounts[*p].payer_id == req.payer_id) else {
+        let Some(payer) = c
+            .payer
+            .filter(|p| self.accounts[*p].payer_id == req.payer_id)
+        else {
             return self.failure("10485", now);
         };
         if let Some((_, msgsubid, body)) = &c.paid {
@@ -448,7 +550,11 @@ impl PayPal {
                 fields.extend(pairs(vec![
                     ("L_ERRORCODE0", "11607".into()),
                     ("L_SHORTMESSAGE0", "Duplicate Request".into()),
-                    ("L_LONGMESSAGE0", "A successful transaction has already been completed for this token.".into()),
+                    (
+                        "L_LONGMESSAGE0",
+                        "A successful transaction has already been completed for this token."
+                            .into(),
+                    ),
                     ("L_SEVERITYCODE0", "Warning".into()),
                 ]));
                 fields.extend(body[2..].iter().cloned());
@@ -470,7 +576,11 @@ impl PayPal {
             return self.failure("10486", now);
         }
         let txn = rng.text(UPPER_ALNUM, 17);
-        let status = if pending { PayStatus::Pending } else { PayStatus::Completed };
+        let status = if pending {
+            PayStatus::Pending
+        } else {
+            PayStatus::Completed
+        };
         // A Pending payment holds the payer's money; the receiver gets it
         // when PayPal completes the payment, the payer back if denied.
         self.accounts[payer].balance -= amount;
@@ -501,7 +611,14 @@ impl PayPal {
             ("PAYMENTINFO_0_FEEAMT", "0.00".into()),
             ("PAYMENTINFO_0_CURRENCYCODE", c.currency.clone()),
             ("PAYMENTINFO_0_PAYMENTSTATUS", status.as_str().into()),
-            ("PAYMENTINFO_0_PENDINGREASON", if pending { "paymentreview".into() } else { "None".into() }),
+            (
+                "PAYMENTINFO_0_PENDINGREASON",
+                if pending {
+                    "paymentreview".into()
+                } else {
+                    "None".into()
+                },
+            ),
             ("PAYMENTINFO_0_REASONCODE", "None".into()),
             ("PAYMENTINFO_0_SECUREMERCHANTACCOUNTID", receiver_payer_id),
             ("PAYMENTINFO_0_ERRORCODE", "0".into()),
@@ -537,7 +654,9 @@ impl PayPal {
     }
 
     pub fn pending_payments(&self) -> Vec<usize> {
-        (0..self.payments.len()).filter(|i| self.payments[*i].status == PayStatus::Pending).collect()
+        (0..self.payments.len())
+            .filter(|i| self.payments[*i].status == PayStatus::Pending)
+            .collect()
     }
 
     pub fn payment_for_token(&self, token: &str) -> Option<&Payment> {
@@ -553,7 +672,13 @@ pub fn describe(answer: &NvpResponse) -> String {
         out.push(' ');
         out.push_str(code);
     }
-    for name in ["CHECKOUTSTATUS", "PAYMENTINFO_0_PAYMENTSTATUS", "PAYMENTSTATUS", "PAYMENTREQUEST_0_TRANSACTIONID", "PAYMENTINFO_0_TRANSACTIONID"] {
+    for name in [
+        "CHECKOUTSTATUS",
+        "PAYMENTINFO_0_PAYMENTSTATUS",
+        "PAYMENTSTATUS",
+        "PAYMENTREQUEST_0_TRANSACTIONID",
+        "PAYMENTINFO_0_TRANSACTIONID",
+    ] {
         if let Some(v) = answer.get(name) {
             out.push_str(&format!(" {name}={v}"));
         }

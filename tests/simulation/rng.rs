@@ -61,7 +61,9 @@ impl Rng {
 
     /// `n` characters from `alphabet`.
     pub fn text(&mut self, alphabet: &[u8], n: usize) -> String {
-        (0..n).map(|_| alphabet[self.below(alphabet.len())] as char).collect()
+        (0..n)
+            .map(|_| alphabet[self.below(alphabet.len())] as char)
+            .collect()
     }
 }
 

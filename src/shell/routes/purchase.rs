@@ -187,7 +187,10 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
     // The rate limit's batch also carries the session lookup (one round
     // trip for both); the limit is per session, or per address without one.
     let Some(session) = ctx.session_token_hash() else {
-        return Err(WebError::LoginRequired(format!("/buy?isin={}", url_encode(&form.isin))));
+        return Err(WebError::LoginRequired(format!(
+            "/buy?isin={}",
+            url_encode(&form.isin)
+        )));
     };
     super::account::rate_limit(ctx, "buy", &session, 30, 600).await?;
     let me = ctx.require_session().await?;
@@ -342,6 +345,7 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
     } else {
         payer_id
     };
+    let retried = matches!(on_return(&order, &payer_id, &now), ReturnStep::Execute);
     let order = match on_return(&order, &payer_id, &now) {
         ReturnStep::Show => return see_other(&shown),
         ReturnStep::FailUnavailable(batch) => {
@@ -369,7 +373,7 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
         }
         ReturnStep::Execute => order,
     };
-    match execute_payment(ctx, &order).await? {
+    match execute_payment(ctx, &order, retried).await? {
         Executed::RetryFunding => {
             see_other(&checkout_url(ctx, order.psp_token.as_deref().unwrap_or("")))
         }
@@ -394,7 +398,14 @@ enum Executed {
 /// DoExpressCheckoutPayment for an order that holds its title's claim, then
 /// the batch the core decides on. A lost answer leaves the order
 /// `confirming` for the reconciler; it is never failed on a guess.
-async fn execute_payment(ctx: &Ctx, order: &OrderState) -> Result<Executed, WebError> {
+/// `retried`: the order was already confirming when this request read it,
+/// so an earlier call of the same attempt may have paid (see
+/// `purchase::after_retried_payment`).
+async fn execute_payment(
+    ctx: &Ctx,
+    order: &OrderState,
+    retried: bool,
+) -> Result<Executed, WebError> {
     let credentials = paypal::unseal(
         &ctx.app.credentials_key,
         &order.seller_api_username,
@@ -432,13 +443,13 @@ async fn execute_payment(ctx: &Ctx, order: &OrderState) -> Result<Executed, WebE
             return Ok(Executed::Done);
         }
     };
-    let decision = after_payment(
-        order,
-        &classify(&response),
-        trace.clone(),
-        &crate::shell::settle::mail_setting(ctx),
-        &now,
-    );
+    let answer = classify(&response);
+    let mail = crate::shell::settle::mail_setting(ctx);
+    let decision = if retried {
+        purchase::after_retried_payment(order, &answer, trace.clone(), &mail, &now)
+    } else {
+        after_payment(order, &answer, trace.clone(), &mail, &now)
+    };
     let retry = matches!(decision, AfterPayment::RetryFunding(_));
     match decision {
         AfterPayment::Record(batch)
