@@ -24,6 +24,7 @@ use super::order::Substate;
 use super::psp::paypal::nvp::{self, NvpResponse, PaymentOutcome};
 use super::rules::{purchase_outcome, Outcome, ProfitRate, ProfitRateError};
 use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
+use super::time::UtcTime;
 
 // ------------------------------------------------------------ placing
 
@@ -462,9 +463,14 @@ fn fail_unavailable(order: &OrderState, now: &str) -> Batch {
 fn claim(order: &OrderState, payer_id: &str, now: &str) -> Batch {
     vec![
         Stmt::new(
-            "UPDATE orders SET substate = 'confirming', psp_payer_id = ?2, updated_at = ?3 \
-             WHERE id = ?1 AND code = 0 AND substate = 'awaiting_buyer'",
-            vec![Param::from(order.id.as_str()), Param::from(payer_id), Param::from(now)],
+            "UPDATE orders SET substate = 'confirming', psp_payer_id = ?2, updated_at = ?3, \
+             payment_lease_until = ?4 WHERE id = ?1 AND code = 0 AND substate = 'awaiting_buyer'",
+            vec![
+                Param::from(order.id.as_str()),
+                Param::from(payer_id),
+                Param::from(now),
+                Param::from(lease_until(now)),
+            ],
         ),
         guard_one_row_changed(),
         Stmt::new(
@@ -476,6 +482,39 @@ fn claim(order: &OrderState, payer_id: &str, now: &str) -> Batch {
                 Param::Int(order.seller_id),
                 Param::Int(order.title_version),
                 Param::Int(order.title_value_cents),
+            ],
+        ),
+        guard_one_row_changed(),
+    ]
+}
+
+/// How long a return holds the right to send the payment: longer than the
+/// call's 30 s timeout, so that two calls for one order never overlap.
+pub const PAYMENT_LEASE_SECONDS: i64 = 60;
+
+fn lease_until(now: &str) -> String {
+    match UtcTime::parse(now) {
+        Some(t) => t.plus_seconds(PAYMENT_LEASE_SECONDS).to_string(),
+        // An unparsable `now` gives a lease that has already passed.
+        None => now.to_string(),
+    }
+}
+
+/// Before sending the payment again for an order already confirming (a
+/// refresh, a second return), take the payment lease: the batch's guard
+/// fails while another call for the order may still be in flight, and the
+/// order is then only shown.
+pub fn take_payment_lease(order: &OrderState, now: &str) -> Batch {
+    vec![
+        Stmt::new(
+            "UPDATE orders SET payment_lease_until = ?3 WHERE id = ?1 AND code = 0 \
+             AND substate = 'confirming' AND attempt = ?2 \
+             AND (payment_lease_until IS NULL OR payment_lease_until <= ?4)",
+            vec![
+                Param::from(order.id.as_str()),
+                Param::Int(order.attempt),
+                Param::from(lease_until(now)),
+                Param::from(now),
             ],
         ),
         guard_one_row_changed(),

@@ -249,7 +249,7 @@ pub fn due_orders(settle_before: &str, ttl_before: &str, limit: i64) -> Stmt {
             "WHERE o.code = 0 AND o.psp_token IS NOT NULL AND (",
             "(o.substate IN ('confirming', 'psp_pending') AND o.updated_at < ?1) ",
             "OR (o.substate = 'awaiting_buyer' AND o.created_at < ?2)) ",
-            "ORDER BY o.updated_at LIMIT ?3"
+            "ORDER BY COALESCE(o.checked_at, o.updated_at) LIMIT ?3"
         ),
         vec![
             Param::from(settle_before),
@@ -257,6 +257,30 @@ pub fn due_orders(settle_before: &str, ttl_before: &str, limit: i64) -> Stmt {
             Param::Int(limit),
         ],
     )
+}
+
+/// Notes that the reconciler asked PayPal about an order and must wait, so
+/// that the next runs look at the others first.
+pub fn checked(order_id: &str, now: &str) -> Stmt {
+    Stmt::new(
+        "UPDATE orders SET checked_at = ?2 WHERE id = ?1",
+        vec![Param::from(order_id), Param::from(now)],
+    )
+}
+
+/// A payment PayPal completed for an order that was failed meanwhile (a
+/// lost answer the reconciler could not see before the token expired):
+/// money has moved, so the order is put back, pending, for a person to
+/// review. Its title may have moved on; nothing is guessed.
+pub fn reopen_for_review(order_id: &str, transaction_id: &str, now: &str) -> Batch {
+    vec![
+        Stmt::new(
+            "UPDATE orders SET code = 0, substate = 'needs_review', psp_transaction_id = ?2, updated_at = ?3 \
+             WHERE id = ?1 AND code = -2 AND psp_transaction_id IS NULL",
+            vec![Param::from(order_id), Param::from(transaction_id), Param::from(now)],
+        ),
+        guard_one_row_changed(),
+    ]
 }
 
 /// Takes the cron's lease until `until` when no other run holds one; the

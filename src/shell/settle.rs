@@ -101,6 +101,7 @@ pub async fn settle(ctx: &Ctx, order: &OrderState, ttl_passed: bool) -> Result<b
         }
         Resolution::Wait => {
             trace_rows.push(last);
+            trace_rows.push(reconcile::checked(&order.id, &now));
             ctx.run(&trace_rows).await?;
             Ok(false)
         }

@@ -27,19 +27,23 @@ pub fn tests() -> Vec<Test> {
             sessions_and_reset_links_expire_by_the_clock,
         ),
         (
+            "reconciler::a_payment_lost_past_the_token_life_is_put_back_for_review_by_its_ipn",
+            a_payment_lost_past_the_token_life_is_put_back_for_review_by_its_ipn,
+        ),
+        (
             "browse::history_and_orders_page_by_fifty",
             history_and_orders_page_by_fifty,
         ),
     ]
 }
 
-fn own_server(label: &str) -> Server {
+pub fn own_server(label: &str) -> Server {
     let state = fresh_state_dir(label).expect("state");
     apply_migrations(&state).expect("migrations");
     Server::start(state, &[]).expect("server")
 }
 
-fn advance(server: &Server, seconds: i64) {
+pub fn advance(server: &Server, seconds: i64) {
     let r = server.client().post_form_with(
         "/_emulator/clock",
         &[("advance_seconds", &seconds.to_string())],
@@ -247,4 +251,37 @@ pub fn history_and_orders_page_by_fifty(_world: &World) {
         html.body.contains("href=\"/history?page=1\""),
         "previous link"
     );
+}
+
+/// A payment whose answer was lost and that nobody looked at before its
+/// token expired: GetExpressCheckoutDetails can then only say 10411, and
+/// the order is failed; PayPal's notification of the payment puts it back,
+/// pending, for review, with the transaction, so that no payment is lost.
+pub fn a_payment_lost_past_the_token_life_is_put_back_for_review_by_its_ipn(_world: &World) {
+    let server = own_server("lost-expired");
+    let alice = register(&server, "le-a", "10.00");
+    let bob = register(&server, "le-b", "10.00");
+    let isin = titles(&alice)[0].0.clone();
+    let (_, back, token) = approved_order(&bob, &isin, "1.00");
+    fault(
+        &server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("drop", "1"),
+        ],
+    );
+    bob.client.get(&local(&back));
+    advance(&server, 3 * 3_600 + 60);
+    run_cron(&server);
+    let order = order_of(&bob);
+    assert_eq!(
+        (order["code"].as_i64(), order["substate"].as_str()),
+        (Some(0), Some("needs_review")),
+        "{order}"
+    );
+    assert!(order["psp_transaction_id"]
+        .as_str()
+        .is_some_and(|t| t.len() == 17));
+    assert_eq!(psp_cents(&server, &bob), 900, "the money moved once");
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::flows::{csrf, mails_to, register, Member, PASSWORD};
 use crate::harness::Server;
 use crate::purchase::{approve, local, post_buy, psp_cents, titles};
+use crate::reconciler::{advance, own_server};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
@@ -141,13 +142,26 @@ fn other_refusals_fail_the_order_release_the_claim_and_show_paypals_words(world:
     assert_eq!(post_buy(&carol, &isin, "1.00", "1").status, 303);
 }
 
-fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(world: &World) {
-    let alice = register(&world.server, "lost-a", "10.00");
-    let bob = register(&world.server, "lost-b", "10.00");
+fn do_ec_calls(order: &Value) -> usize {
+    order["trace"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter(|c| c["method"] == "DoExpressCheckoutPayment")
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+// Runs on its own server: it moves the clock past the payment lease.
+fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(_world: &World) {
+    let server = own_server("lost-answer");
+    let alice = register(&server, "lost-a", "10.00");
+    let bob = register(&server, "lost-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
     fault(
-        &world.server,
+        &server,
         &[
             ("method", "DoExpressCheckoutPayment"),
             ("token", &token),
@@ -162,7 +176,7 @@ fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(world:
         (Some(0), Some("confirming")),
         "never failed on a guess"
     );
-    assert!(claimed(&world.server, &isin), "the title stays claimed");
+    assert!(claimed(&server, &isin), "the title stays claimed");
     let page = bob.client.get(&format!(
         "/orders/{}?lang=en",
         order["id"].as_str().unwrap_or("")
@@ -170,15 +184,23 @@ fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(world:
     assert!(page
         .body
         .contains("Your payment is being confirmed with PayPal."));
-    assert_eq!(psp_cents(&world.server, &bob), 900, "PayPal did the work");
-    // The buyer refreshes: the same MSGSUBID is sent again, PayPal answers
-    // 11607 with the original payment, and it is recorded once.
+    assert_eq!(psp_cents(&server, &bob), 900, "PayPal did the work");
+    // A refresh while the first call may still be in flight sends nothing.
+    bob.client.get(&local(&back));
+    assert_eq!(
+        do_ec_calls(&order_of(&bob)),
+        1,
+        "one payment call in flight per order"
+    );
+    // Once the payment lease has passed, a refresh sends the same MSGSUBID
+    // again: PayPal answers 11607 with the original payment, recorded once.
+    advance(&server, 61);
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
     let order = order_of(&bob);
     assert_eq!(order["code"], 2, "{order}");
-    assert_eq!(psp_cents(&world.server, &bob), 900, "paid once");
-    assert_eq!(psp_cents(&world.server, &alice), 1_100);
+    assert_eq!(psp_cents(&server, &bob), 900, "paid once");
+    assert_eq!(psp_cents(&server, &alice), 1_100);
     let calls: Vec<(String, Vec<String>)> = order["trace"]
         .as_array()
         .map(|t| {
@@ -218,16 +240,18 @@ fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(world:
         order["psp_transaction_id"].as_str(),
         Some(original.as_str())
     );
-    assert_eq!(mails_to(&world.server, &alice.email).len(), 1);
+    assert_eq!(mails_to(&server, &alice.email).len(), 1);
 }
 
-fn already_paid_10415_is_recorded_with_the_original_transaction(world: &World) {
-    let alice = register(&world.server, "paid-a", "10.00");
-    let bob = register(&world.server, "paid-b", "10.00");
+// Runs on its own server: it moves the clock past the payment lease.
+fn already_paid_10415_is_recorded_with_the_original_transaction(_world: &World) {
+    let server = own_server("already-paid");
+    let alice = register(&server, "paid-a", "10.00");
+    let bob = register(&server, "paid-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "2.00");
     fault(
-        &world.server,
+        &server,
         &[
             ("method", "DoExpressCheckoutPayment"),
             ("token", &token),
@@ -235,8 +259,9 @@ fn already_paid_10415_is_recorded_with_the_original_transaction(world: &World) {
         ],
     );
     bob.client.get(&local(&back));
+    advance(&server, 61);
     fault(
-        &world.server,
+        &server,
         &[
             ("method", "DoExpressCheckoutPayment"),
             ("token", &token),
@@ -256,10 +281,9 @@ fn already_paid_10415_is_recorded_with_the_original_transaction(world: &World) {
             && methods.contains(&"GetTransactionDetails"),
         "{methods:?}"
     );
-    assert_eq!(psp_cents(&world.server, &bob), 800, "paid once");
+    assert_eq!(psp_cents(&server, &bob), 800, "paid once");
     let txn = order["psp_transaction_id"].as_str().unwrap_or("");
-    let r = world
-        .server
+    let r = server
         .client()
         .get_json(&format!("/_emulator/paypal/transactions/{txn}"));
     assert_eq!(r.status, 200, "the original transaction: {}", r.body);

@@ -13,7 +13,8 @@ use worker::{Fetch, Headers, Method, Request, RequestInit, Response};
 use crate::core::chargeback::{self, TradeState};
 use crate::core::config::NvpEndpoint;
 use crate::core::psp::paypal::ipn::{self, Event, Notification};
-use crate::core::purchase::{self, OrderState};
+use crate::core::purchase::{self, OrderState, PaymentAnswer};
+use crate::core::reconcile::{self, Inquiry};
 use crate::core::sql::{self, Param, Stmt};
 use crate::shell::settle;
 use crate::shell::web::{Ctx, WebError, MAX_BODY_BYTES};
@@ -159,9 +160,6 @@ async fn completed(
     let Some(order) = order else {
         return Ok("no such order: ignored".into());
     };
-    if order.code != 0 {
-        return Ok("order already final".into());
-    }
     if !ipn::matches_order(n, order.amount_cents, &order.currency, None) {
         worker::console_warn!(
             "ipn: {} does not match order {}: ignored",
@@ -170,12 +168,42 @@ async fn completed(
         );
         return Ok("amount or currency mismatch: ignored".into());
     }
-    let changed = settle::settle(ctx, &order, false).await?;
-    Ok(if changed {
-        "settled".into()
-    } else {
-        "nothing to change yet".into()
-    })
+    // The notification names the transaction: PayPal is asked about it
+    // directly (GetTransactionDetails), which works after the checkout's
+    // token has expired too.
+    let named = OrderState {
+        psp_transaction_id: Some(n.txn_id.clone()),
+        ..order.clone()
+    };
+    match order.code {
+        0 => {
+            let changed = settle::settle(ctx, &named, false).await?;
+            Ok(if changed {
+                "settled".into()
+            } else {
+                "nothing to change yet".into()
+            })
+        }
+        -2 if order.psp_transaction_id.is_none() => {
+            // Failed as unpaid, yet PayPal completed a payment for it: put it
+            // back for review rather than lose it.
+            let (inquiry, traces) = settle::inquire(ctx, &named).await?;
+            let paid = matches!(inquiry, Inquiry::Payment(PaymentAnswer::Completed { .. }));
+            if !paid {
+                ctx.run(&traces).await?;
+                return Ok("failed order: PayPal has no completed payment for it".into());
+            }
+            let mut batch =
+                reconcile::reopen_for_review(&order.id, &n.txn_id, &ctx.now().to_string());
+            batch.extend(traces);
+            match ctx.run(&batch).await {
+                Ok(_) => Ok("failed order paid at PayPal: put back for review".into()),
+                Err(WebError::Db(e)) if e.guard().is_some() => Ok("already put back".into()),
+                Err(e) => Err(e),
+            }
+        }
+        _ => Ok("order already final".into()),
+    }
 }
 
 async fn reversed(

@@ -371,7 +371,14 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
                 ..order
             }
         }
-        ReturnStep::Execute => order,
+        ReturnStep::Execute => {
+            // Another return of this order may be sending its payment right
+            // now: only the holder of the payment lease sends it again.
+            if !run_guarded(ctx, &purchase::take_payment_lease(&order, &now)).await? {
+                return see_other(&shown);
+            }
+            order
+        }
     };
     match execute_payment(ctx, &order, retried).await? {
         Executed::RetryFunding => {
