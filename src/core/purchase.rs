@@ -349,6 +349,8 @@ pub struct OrderState {
     pub title_current_value_cents: i64,
     pub title_claim_order_id: Option<String>,
     pub title_status: String,
+    /// Until when a return may send the payment (see `take_payment_lease`).
+    pub payment_lease_until: Option<String>,
 }
 
 macro_rules! order_state {
@@ -361,7 +363,7 @@ macro_rules! order_state {
             "cc.api_username AS seller_api_username, cc.sealed_secret AS seller_sealed_secret, ",
             "t.holder_id AS title_holder_id, t.version AS title_current_version, ",
             "t.value_cents AS title_current_value_cents, t.claim_order_id AS title_claim_order_id, ",
-            "t.status AS title_status ",
+            "t.status AS title_status, o.payment_lease_until ",
             "FROM orders o JOIN clients b ON b.id = o.buyer_id JOIN clients s ON s.id = o.seller_id ",
             "JOIN client_credentials cc ON cc.client_id = o.seller_id AND cc.version = o.seller_credentials_version ",
             "JOIN titles t ON t.id = o.title_id ",
@@ -497,6 +499,16 @@ fn lease_until(now: &str) -> String {
         Some(t) => t.plus_seconds(PAYMENT_LEASE_SECONDS).to_string(),
         // An unparsable `now` gives a lease that has already passed.
         None => now.to_string(),
+    }
+}
+
+/// The order as it stands once this return holds the payment lease taken at
+/// `now` (by the claim or by `take_payment_lease`): its refusal batches are
+/// guarded on that very lease.
+pub fn lease_held(order: &OrderState, now: &str) -> OrderState {
+    OrderState {
+        payment_lease_until: Some(lease_until(now)),
+        ..order.clone()
     }
 }
 
@@ -641,16 +653,31 @@ pub fn after_payment(
         PaymentAnswer::Refused { retry_funding: true, .. } => AfterPayment::RetryFunding(vec![
             Stmt::new(
                 "UPDATE orders SET substate = 'awaiting_buyer', attempt = attempt + 1, psp_payer_id = NULL, \
-                 updated_at = ?2 WHERE id = ?1 AND code = 0 AND substate = 'confirming' AND attempt = ?3",
-                vec![Param::from(order.id.as_str()), Param::from(now), Param::Int(order.attempt)],
+                 updated_at = ?2 WHERE id = ?1 AND code = 0 AND substate = 'confirming' AND attempt = ?3 \
+                 AND payment_lease_until = ?4",
+                vec![
+                    Param::from(order.id.as_str()),
+                    Param::from(now),
+                    Param::Int(order.attempt),
+                    Param::from(order.payment_lease_until.clone()),
+                ],
             ),
             guard_one_row_changed(),
             release_claim(order),
             trace,
         ]),
-        PaymentAnswer::Refused { code, message, .. } => AfterPayment::Fail(fail_refused(order, code, message, trace, now)),
+        PaymentAnswer::Refused { code, message, .. } => {
+            AfterPayment::Fail(fail_refused(order, code, message, trace, now, CallRefusal::Yes))
+        }
         PaymentAnswer::Failed { status, .. } => {
-            AfterPayment::Fail(fail_refused(order, status, "PayPal reported the payment as failed", trace, now))
+            AfterPayment::Fail(fail_refused(
+                order,
+                status,
+                "PayPal reported the payment as failed",
+                trace,
+                now,
+                CallRefusal::No,
+            ))
         }
     }
 }
@@ -684,20 +711,51 @@ fn release_claim(order: &OrderState) -> Stmt {
     )
 }
 
-fn fail_refused(order: &OrderState, code: &str, message: &str, trace: Stmt, now: &str) -> Batch {
-    vec![
-        Stmt::new(
+/// Whether a failure comes from PayPal refusing a payment call (which only
+/// speaks for that call) or from PayPal's record of the payment itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CallRefusal {
+    Yes,
+    No,
+}
+
+fn fail_refused(
+    order: &OrderState,
+    code: &str,
+    message: &str,
+    trace: Stmt,
+    now: &str,
+    refusal: CallRefusal,
+) -> Batch {
+    // A refused call decides only while its return still holds the payment
+    // lease it sent the call under: once another return took the lease,
+    // another call may be paying, so the late refusal changes nothing and
+    // the reconciler asks PayPal instead.
+    let sql = match refusal {
+        CallRefusal::Yes => {
             "UPDATE orders SET code = -2, substate = 'done', failure_reason = 'psp_refused', \
              psp_error_code = ?2, psp_error_message = ?3, updated_at = ?4 \
-             WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending') AND attempt = ?5",
-            vec![
-                Param::from(order.id.as_str()),
-                Param::from(code),
-                Param::from(message),
-                Param::from(now),
-                Param::Int(order.attempt),
-            ],
-        ),
+             WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending') AND attempt = ?5 \
+             AND payment_lease_until = ?6"
+        }
+        CallRefusal::No => {
+            "UPDATE orders SET code = -2, substate = 'done', failure_reason = 'psp_refused', \
+             psp_error_code = ?2, psp_error_message = ?3, updated_at = ?4 \
+             WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending') AND attempt = ?5"
+        }
+    };
+    let mut params = vec![
+        Param::from(order.id.as_str()),
+        Param::from(code),
+        Param::from(message),
+        Param::from(now),
+        Param::Int(order.attempt),
+    ];
+    if refusal == CallRefusal::Yes {
+        params.push(Param::from(order.payment_lease_until.clone()));
+    }
+    vec![
+        Stmt::new(sql, params),
         guard_one_row_changed(),
         release_claim(order),
         trace,
@@ -1197,6 +1255,7 @@ mod tests {
             title_current_value_cents: 500,
             title_claim_order_id: Some("ord1".into()),
             title_status: "active".into(),
+            payment_lease_until: Some("2026-11-22T10:01:00Z".into()),
         }
     }
 

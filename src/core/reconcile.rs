@@ -171,11 +171,14 @@ pub fn claim_and_record(
         | purchase::ReturnStep::Show
         | purchase::ReturnStep::Execute => return set_aside(order, trace, now),
     };
-    let claimed = OrderState {
-        substate: Substate::Confirming.as_str().to_string(),
-        title_claim_order_id: Some(order.id.clone()),
-        ..order.clone()
-    };
+    let claimed = purchase::lease_held(
+        &OrderState {
+            substate: Substate::Confirming.as_str().to_string(),
+            title_claim_order_id: Some(order.id.clone()),
+            ..order.clone()
+        },
+        now,
+    );
     let payment = match inquiry {
         Inquiry::Payment(p) => p.clone(),
         Inquiry::NotPaidYet | Inquiry::Expired | Inquiry::Unknown => {

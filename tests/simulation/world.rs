@@ -164,6 +164,9 @@ pub enum ReturnStage {
     RunFail(String, Batch),
     Claim(Batch, Box<OrderState>, String, String),
     Reread(String, String, String),
+    /// A refresh takes the payment lease before sending the payment again
+    /// (as src/shell/routes/purchase.rs does); without it, it only shows.
+    TakeLease(Batch, Box<OrderState>, String),
     /// The payment call; `true` when it is sent again for an order that was
     /// already confirming (a refresh), as the shell's return path does.
     DoEc(Box<OrderState>, bool),
@@ -762,7 +765,10 @@ impl World {
                     ReturnStep::Claim(batch) => {
                         *stage = ReturnStage::Claim(batch, Box::new(order), payer_id, now)
                     }
-                    ReturnStep::Execute => *stage = ReturnStage::DoEc(Box::new(order), true),
+                    ReturnStep::Execute => {
+                        let batch = purchase::take_payment_lease(&order, &now);
+                        *stage = ReturnStage::TakeLease(batch, Box::new(order), now.clone())
+                    }
                 }
                 false
             }
@@ -774,12 +780,15 @@ impl World {
             }
             ReturnStage::Claim(batch, order, payer_id, now) => {
                 if self.run_guarded(who, "claim", &batch) {
-                    let order = OrderState {
-                        substate: "confirming".into(),
-                        psp_payer_id: Some(payer_id),
-                        title_claim_order_id: Some(order.id.clone()),
-                        ..*order
-                    };
+                    let order = purchase::lease_held(
+                        &OrderState {
+                            substate: "confirming".into(),
+                            psp_payer_id: Some(payer_id),
+                            title_claim_order_id: Some(order.id.clone()),
+                            ..*order
+                        },
+                        &now,
+                    );
                     *stage = ReturnStage::DoEc(Box::new(order), false);
                 } else {
                     self.stats.races_lost += 1;
@@ -797,6 +806,13 @@ impl World {
                     }
                     _ => true,
                 }
+            }
+            ReturnStage::TakeLease(batch, order, now) => {
+                if !self.run_guarded(who, "take payment lease", &batch) {
+                    return true;
+                }
+                *stage = ReturnStage::DoEc(Box::new(purchase::lease_held(&order, &now)), true);
+                false
             }
             ReturnStage::DoEc(order, retried) => {
                 let answer = self.send_payment(who, &order);
@@ -1074,6 +1090,9 @@ impl World {
                     }
                     Resolution::Wait => {
                         traces.push(last);
+                        // As src/shell/settle.rs: note the look, so that
+                        // long waits do not starve the other orders.
+                        traces.push(reconcile::checked(&s.order.id, &now));
                         let what = format!("wait on order {} ({:?}): traces", s.order.id, inquiry);
                         let _ = self.run(who, &what, &traces);
                     }

@@ -364,12 +364,15 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
                 }
                 return see_other(&shown);
             }
-            OrderState {
-                substate: Substate::Confirming.as_str().to_string(),
-                psp_payer_id: Some(payer_id.clone()),
-                title_claim_order_id: Some(order.id.clone()),
-                ..order
-            }
+            purchase::lease_held(
+                &OrderState {
+                    substate: Substate::Confirming.as_str().to_string(),
+                    psp_payer_id: Some(payer_id.clone()),
+                    title_claim_order_id: Some(order.id.clone()),
+                    ..order
+                },
+                &now,
+            )
         }
         ReturnStep::Execute => {
             // Another return of this order may be sending its payment right
@@ -377,7 +380,7 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
             if !run_guarded(ctx, &purchase::take_payment_lease(&order, &now)).await? {
                 return see_other(&shown);
             }
-            order
+            purchase::lease_held(&order, &now)
         }
     };
     match execute_payment(ctx, &order, retried).await? {
