@@ -21,7 +21,7 @@ use super::i18n::Lang;
 use super::isin::Isin;
 use super::money::{Amount, Currency};
 use super::order::Substate;
-use super::psp::paypal::nvp::{self, NvpResponse, PaymentOutcome};
+use super::psp::paypal::nvp::{self, NvpResponse, PaymentOutcome, PaymentStatus};
 use super::rules::{purchase_outcome, Outcome, ProfitRate, ProfitRateError};
 use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
 use super::time::UtcTime;
@@ -580,20 +580,38 @@ pub fn classify(answer: &NvpResponse) -> PaymentAnswer {
             retry_funding: false,
             already_paid: false,
         },
-        Ok(info) => match info.payment_status.outcome() {
-            PaymentOutcome::Completed => PaymentAnswer::Completed {
-                transaction_id: info.transaction_id,
-                amount: info.amount,
-                currency: info.currency,
-                receiver_id: info.secure_merchant_account_id,
-            },
-            PaymentOutcome::Pending | PaymentOutcome::Unknown => PaymentAnswer::Pending {
-                transaction_id: info.transaction_id,
-            },
-            PaymentOutcome::Failed | PaymentOutcome::Reversed => PaymentAnswer::Failed {
-                transaction_id: info.transaction_id,
-                status: info.payment_status.as_str().to_string(),
-            },
+        Ok(info) => payment_answer(
+            &info.payment_status,
+            info.transaction_id,
+            info.amount,
+            info.currency,
+            info.secure_merchant_account_id,
+        ),
+    }
+}
+
+/// What a payment PayPal reports (in a DoExpressCheckoutPayment or a
+/// GetTransactionDetails answer) means for the order: one mapping for both.
+pub fn payment_answer(
+    status: &PaymentStatus,
+    transaction_id: String,
+    amount: Option<Amount>,
+    currency: Option<String>,
+    receiver_id: Option<String>,
+) -> PaymentAnswer {
+    match status.outcome() {
+        PaymentOutcome::Completed => PaymentAnswer::Completed {
+            transaction_id,
+            amount,
+            currency,
+            receiver_id,
+        },
+        PaymentOutcome::Pending | PaymentOutcome::Unknown => {
+            PaymentAnswer::Pending { transaction_id }
+        }
+        PaymentOutcome::Failed | PaymentOutcome::Reversed => PaymentAnswer::Failed {
+            transaction_id,
+            status: status.as_str().to_string(),
         },
     }
 }

@@ -14,7 +14,7 @@
 //!   `PENDING_TTL_HOURS` only if PayPal has no payment for it.
 
 use super::order::Substate;
-use super::psp::paypal::nvp::{self, CheckoutStatus, NvpResponse, PaymentOutcome};
+use super::psp::paypal::nvp::{self, CheckoutStatus, NvpResponse};
 use super::purchase::{self, after_payment, AfterPayment, MailSetting, OrderState, PaymentAnswer};
 use super::sql::{guard_one_row_changed, Batch, Param, Stmt};
 
@@ -64,21 +64,13 @@ pub fn read_transaction(answer: Option<&NvpResponse>) -> Option<PaymentAnswer> {
         return None;
     }
     let details = nvp::transaction_details(answer).ok()?;
-    Some(match details.payment_status.outcome() {
-        PaymentOutcome::Completed => PaymentAnswer::Completed {
-            transaction_id: details.transaction_id,
-            amount: details.amount,
-            currency: details.currency,
-            receiver_id: details.receiver_id,
-        },
-        PaymentOutcome::Pending | PaymentOutcome::Unknown => PaymentAnswer::Pending {
-            transaction_id: details.transaction_id,
-        },
-        PaymentOutcome::Failed | PaymentOutcome::Reversed => PaymentAnswer::Failed {
-            transaction_id: details.transaction_id,
-            status: details.payment_status.as_str().to_string(),
-        },
-    })
+    Some(purchase::payment_answer(
+        &details.payment_status,
+        details.transaction_id,
+        details.amount,
+        details.currency,
+        details.receiver_id,
+    ))
 }
 
 /// The whole finding of an inquiry.
