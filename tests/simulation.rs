@@ -204,13 +204,8 @@ fn simulate(strict: bool) {
 }
 
 #[test]
-fn random_histories_keep_every_invariant_but_the_known_bugs() {
-    simulate(false);
-}
-
-#[test]
-#[ignore = "bug: fails on the src/core bugs listed in KnownBug (strict: known bugs are not excused)"]
-fn strict_random_histories_violate_no_invariant_at_all() {
+fn random_histories_keep_every_invariant() {
+    // Strict: no violation is excused, not even one of a known (fixed) bug.
     simulate(true);
 }
 
@@ -581,7 +576,8 @@ fn bug_the_reconciler_fails_a_pending_payment_once_its_token_is_3_hours_old() {
 }
 
 #[test]
-#[ignore = "bug: reconcile::resolve fails a confirming order on GetExpressCheckoutDetails 10411 although the lost DoExpressCheckoutPayment paid"]
+// Fixed: PayPal echoes the paid transaction on an expired token, and the
+// reconciler reads it.
 fn bug_the_reconciler_fails_a_paid_order_whose_lost_answer_it_sees_after_3_hours() {
     let mut w = market(1);
     let o = order(&mut w, 1, 0, 1_000);
@@ -630,7 +626,8 @@ fn bug_a_transient_refusal_of_a_refresh_fails_an_order_that_is_paid() {
 }
 
 #[test]
-#[ignore = "bug: purchase::after_payment fails a confirming order on 10411 (token expired) of a refresh although an earlier call with the same MSGSUBID paid"]
+// Fixed: PayPal echoes the paid transaction on an expired token, and the
+// reconciler reads it.
 fn bug_a_refresh_after_3_hours_fails_an_order_that_is_paid() {
     let mut w = market(1);
     let o = order(&mut w, 1, 0, 1_000);

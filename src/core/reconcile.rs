@@ -37,10 +37,18 @@ pub fn read_checkout(answer: Option<&NvpResponse>) -> CheckoutFinding {
         return CheckoutFinding::Unknown;
     };
     if !answer.is_success() {
-        return if answer.has_error_code("10411") {
-            CheckoutFinding::Expired
-        } else {
-            CheckoutFinding::Unknown
+        if !answer.has_error_code("10411") {
+            return CheckoutFinding::Unknown;
+        }
+        // PayPal's answer on an expired token still echoes the cart: a
+        // transaction there means it was paid after all.
+        let paid = answer
+            .get("PAYMENTREQUEST_0_TRANSACTIONID")
+            .or_else(|| answer.get("PAYMENTREQUESTINFO_0_TRANSACTIONID"))
+            .filter(|t| !t.is_empty());
+        return match paid {
+            Some(txn) => CheckoutFinding::Transaction(txn.to_string()),
+            None => CheckoutFinding::Expired,
         };
     }
     match nvp::checkout_details(answer) {
@@ -317,6 +325,14 @@ mod tests {
     fn an_expired_token_is_the_only_unpaid_certainty() {
         let expired = answer("ACK=Failure&L_ERRORCODE0=10411&L_SHORTMESSAGE0=x&L_LONGMESSAGE0=y&L_SEVERITYCODE0=Error");
         assert_eq!(read_checkout(Some(&expired)), CheckoutFinding::Expired);
+        let paid = answer(
+            "TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionCompleted&ACK=Failure&L_ERRORCODE0=10411&L_SHORTMESSAGE0=x&L_LONGMESSAGE0=y&L_SEVERITYCODE0=Error&PAYMENTREQUEST_0_TRANSACTIONID=8RM57414KW761861W",
+        );
+        assert_eq!(
+            read_checkout(Some(&paid)),
+            CheckoutFinding::Transaction("8RM57414KW761861W".into()),
+            "expired after a payment"
+        );
         let other = answer("ACK=Failure&L_ERRORCODE0=10001&L_SHORTMESSAGE0=x&L_LONGMESSAGE0=y&L_SEVERITYCODE0=Error");
         assert_eq!(read_checkout(Some(&other)), CheckoutFinding::Unknown);
         assert_eq!(read_checkout(None), CheckoutFinding::Unknown);

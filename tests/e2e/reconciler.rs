@@ -27,8 +27,12 @@ pub fn tests() -> Vec<Test> {
             sessions_and_reset_links_expire_by_the_clock,
         ),
         (
-            "reconciler::a_payment_lost_past_the_token_life_is_put_back_for_review_by_its_ipn",
-            a_payment_lost_past_the_token_life_is_put_back_for_review_by_its_ipn,
+            "reconciler::a_payment_lost_past_the_token_life_is_recorded_by_the_cron",
+            a_payment_lost_past_the_token_life_is_recorded_by_the_cron,
+        ),
+        (
+            "reconciler::a_bare_10411_fails_the_order_and_its_ipn_puts_it_back_for_review",
+            a_bare_10411_fails_the_order_and_its_ipn_puts_it_back_for_review,
         ),
         (
             "browse::history_and_orders_page_by_fifty",
@@ -254,10 +258,9 @@ pub fn history_and_orders_page_by_fifty(_world: &World) {
 }
 
 /// A payment whose answer was lost and that nobody looked at before its
-/// token expired: GetExpressCheckoutDetails can then only say 10411, and
-/// the order is failed; PayPal's notification of the payment puts it back,
-/// pending, for review, with the transaction, so that no payment is lost.
-pub fn a_payment_lost_past_the_token_life_is_put_back_for_review_by_its_ipn(_world: &World) {
+/// token expired: GetExpressCheckoutDetails answers 10411 but, as PayPal
+/// does, still names the transaction, so the cron records the payment.
+pub fn a_payment_lost_past_the_token_life_is_recorded_by_the_cron(_world: &World) {
     let server = own_server("lost-expired");
     let alice = register(&server, "le-a", "10.00");
     let bob = register(&server, "le-b", "10.00");
@@ -273,6 +276,44 @@ pub fn a_payment_lost_past_the_token_life_is_put_back_for_review_by_its_ipn(_wor
     );
     bob.client.get(&local(&back));
     advance(&server, 3 * 3_600 + 60);
+    run_cron(&server);
+    let order = order_of(&bob);
+    assert_eq!(order["code"], 2, "{order}");
+    assert!(order["psp_transaction_id"]
+        .as_str()
+        .is_some_and(|t| t.len() == 17));
+    assert_eq!(psp_cents(&server, &bob), 900, "the money moved once");
+    assert_eq!(psp_cents(&server, &alice), 1_100);
+}
+
+/// The same, when PayPal answers a bare 10411 without the cart (as some
+/// recorded answers do): the order is failed as unpaid, and the payment's
+/// verified IPN puts it back, pending, for review, with its transaction,
+/// so that no payment is lost.
+pub fn a_bare_10411_fails_the_order_and_its_ipn_puts_it_back_for_review(_world: &World) {
+    let server = own_server("bare-10411");
+    let alice = register(&server, "b11-a", "10.00");
+    let bob = register(&server, "b11-b", "10.00");
+    let isin = titles(&alice)[0].0.clone();
+    let (_, back, token) = approved_order(&bob, &isin, "1.00");
+    fault(
+        &server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", &token),
+            ("drop", "1"),
+        ],
+    );
+    bob.client.get(&local(&back));
+    advance(&server, 3 * 3_600 + 60);
+    fault(
+        &server,
+        &[
+            ("method", "GetExpressCheckoutDetails"),
+            ("token", &token),
+            ("error_code", "10411"),
+        ],
+    );
     run_cron(&server);
     let order = order_of(&bob);
     assert_eq!(

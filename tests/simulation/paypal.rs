@@ -365,7 +365,15 @@ impl PayPal {
         let answer = match self.checkouts.get(token).cloned() {
             Some(c) if Some(c.receiver) == caller => {
                 if self.expired(&c, now) {
-                    self.failure("10411", now)
+                    // As PayPal's timeout answers: the cart is still echoed,
+                    // with the transaction when it was paid.
+                    let mut answer = self.failure("10411", now);
+                    if let Some((txn, _, _)) = &c.paid {
+                        let mut fields = answer.fields().to_vec();
+                        fields.push(("PAYMENTREQUEST_0_TRANSACTIONID".into(), txn.clone()));
+                        answer = NvpResponse::from_fields(fields);
+                    }
+                    answer
                 } else {
                     let status = if c.paid.is_some() {
                         "PaymentActionCompleted"

@@ -46,14 +46,14 @@ const DEPLOYMENT: &str = "sim0deploy1";
 /// counted, not failed, by the randomized test; the strict test fails on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum KnownBug {
-    /// `reconcile::resolve` fails a confirming order (and releases its
+    /// `reconcile::resolve` failed a confirming order (and released its
     /// claim) on GetExpressCheckoutDetails' 10411; but PayPal answers 10411
-    /// for every token older than 3 h, paid or not. Still open in the core
-    /// (18 of 10,000 histories, a payment whose answer was lost just before
-    /// the token expired); the Worker repairs it through the payment's IPN
-    /// (`routes/ipn.rs`: a verified completion of a failed order puts it back
-    /// for review), which this simulation does not model. Pending payments
-    /// are now asked by transaction (fixed).
+    /// for every token older than 3 h, paid or not. Fixed: the 10411 answer
+    /// still echoes the cart with the transaction when paid (as PayPal's
+    /// recorded timeout answers do) and `read_checkout` reads it; Pending
+    /// payments are asked by transaction; a bare 10411 is repaired by the
+    /// payment's verified IPN (`routes/ipn.rs`), which this simulation does
+    /// not model.
     ReconcilerFailsPaidOrderOnExpiredToken,
     /// `purchase::after_payment` takes one refusal of
     /// DoExpressCheckoutPayment as the outcome of the whole attempt: on Fail

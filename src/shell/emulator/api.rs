@@ -204,6 +204,18 @@ async fn answer(ctx: &Ctx, body: &str) -> Result<Reply, WebError> {
             let checkout =
                 match rules::check_token(&request, loaded.checkout.as_ref(), &account, ctx.now()) {
                     Ok(checkout) => checkout,
+                    Err(Refusal::TokenExpired) => {
+                        let expired = loaded
+                            .checkout
+                            .as_ref()
+                            .filter(|c| c.receiver_account_id == account.id);
+                        let Some(checkout) = expired else {
+                            return Ok(refuse(&env, Refusal::TokenExpired));
+                        };
+                        let fault = take_fault(ctx, loaded.fault.as_ref()).await?;
+                        let fields = rules::expired_details_answer(&env, checkout);
+                        return Ok(finish(&env, fault.as_ref(), fields));
+                    }
                     Err(refusal) => return Ok(refuse(&env, refusal)),
                 };
             let fault = take_fault(ctx, loaded.fault.as_ref()).await?;

@@ -601,6 +601,33 @@ pub fn checkout_status(checkout: &Checkout) -> CheckoutStatus {
     }
 }
 
+/// GetExpressCheckoutDetails on an expired token: 10411, and, as PayPal's
+/// recorded timeout answers do, the cart still echoed, with the transaction
+/// when the checkout was paid, so that "expired with no transaction" can be
+/// told from "expired after a payment".
+pub fn expired_details_answer(envelope: &Envelope, checkout: &Checkout) -> Fields {
+    let mut fields = pairs(&[
+        ("TOKEN", &checkout.token),
+        ("CHECKOUTSTATUS", checkout_status(checkout).as_str()),
+    ]);
+    fields.extend(failure(envelope, &Refusal::TokenExpired.error()));
+    let amount = plain(checkout.amount_cents);
+    push(
+        &mut fields,
+        "PAYMENTREQUEST_0_CURRENCYCODE",
+        &checkout.currency,
+    );
+    push(&mut fields, "PAYMENTREQUEST_0_AMT", &amount);
+    if let Some(invnum) = &checkout.invnum {
+        push(&mut fields, "PAYMENTREQUEST_0_INVNUM", invnum);
+    }
+    if let Some(id) = &checkout.transaction_id {
+        push(&mut fields, "PAYMENTREQUEST_0_TRANSACTIONID", id);
+        push(&mut fields, "PAYMENTREQUESTINFO_0_TRANSACTIONID", id);
+    }
+    fields
+}
+
 /// GetExpressCheckoutDetails' answer, in PayPal's field order: the payer's
 /// fields only once approved, the transaction only once paid.
 pub fn checkout_details_answer(envelope: &Envelope, checkout: &Checkout) -> Fields {
