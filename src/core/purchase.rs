@@ -16,7 +16,6 @@
 
 use serde::Deserialize;
 
-use super::account::Email;
 use super::i18n::Lang;
 use super::isin::Isin;
 use super::money::{Amount, Currency};
@@ -1069,11 +1068,6 @@ pub fn credentials_refused(title: &TitleForSale, now: &str, delivered_on_write: 
             delivered_on_write,
         }),
     ]
-}
-
-/// An e-mail address shown to others: masked.
-pub fn masked(email: &str) -> String {
-    Email::masked(email)
 }
 
 #[cfg(test)]

@@ -79,9 +79,10 @@ pub async fn settle(ctx: &Ctx, order: &OrderState, ttl_passed: bool) -> Result<b
     let now = ctx.now().to_string();
     // The last call's trace goes into the decision's batch; earlier ones
     // are written with it.
-    let last = trace_rows
-        .pop()
-        .unwrap_or_else(|| Stmt::new("SELECT 1", vec![]));
+    // `inquire` makes at least one call, so there is always a last trace.
+    let Some(last) = trace_rows.pop() else {
+        return Ok(false);
+    };
     match reconcile::resolve(
         order,
         &inquiry,

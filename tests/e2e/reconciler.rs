@@ -2,7 +2,7 @@
 //! unknown outcomes by asking PayPal. Each test runs its own server, since
 //! advancing the emulator's clock moves time for everything on a server.
 
-use crate::flows::register;
+use crate::flows::{register, Member};
 use crate::harness::{apply_migrations, fresh_state_dir, Server};
 use crate::purchase::{local, post_buy, psp_cents, titles};
 use crate::refusals::{approved_order, fault, order_of};
@@ -257,13 +257,15 @@ pub fn history_and_orders_page_by_fifty(_world: &World) {
     );
 }
 
-/// A payment whose answer was lost and that nobody looked at before its
-/// token expired: GetExpressCheckoutDetails answers 10411 but, as PayPal
-/// does, still names the transaction, so the cron records the payment.
-pub fn a_payment_lost_past_the_token_life_is_recorded_by_the_cron(_world: &World) {
-    let server = own_server("lost-expired");
-    let alice = register(&server, "le-a", "10.00");
-    let bob = register(&server, "le-b", "10.00");
+/// On a server of its own: Bob pays Alice 1.00, the answer is lost, and
+/// the clock passes the token's 3 hours before anyone looks again.
+fn paid_with_its_answer_lost_past_the_token_life(
+    label: &str,
+    prefix: &str,
+) -> (Server, Member, Member, String) {
+    let server = own_server(label);
+    let alice = register(&server, &format!("{prefix}-a"), "10.00");
+    let bob = register(&server, &format!("{prefix}-b"), "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
     fault(
@@ -276,6 +278,15 @@ pub fn a_payment_lost_past_the_token_life_is_recorded_by_the_cron(_world: &World
     );
     bob.client.get(&local(&back));
     advance(&server, 3 * 3_600 + 60);
+    (server, alice, bob, token)
+}
+
+/// A payment whose answer was lost and that nobody looked at before its
+/// token expired: GetExpressCheckoutDetails answers 10411 but, as PayPal
+/// does, still names the transaction, so the cron records the payment.
+pub fn a_payment_lost_past_the_token_life_is_recorded_by_the_cron(_world: &World) {
+    let (server, alice, bob, _) =
+        paid_with_its_answer_lost_past_the_token_life("lost-expired", "le");
     run_cron(&server);
     let order = order_of(&bob);
     assert_eq!(order["code"], 2, "{order}");
@@ -291,21 +302,8 @@ pub fn a_payment_lost_past_the_token_life_is_recorded_by_the_cron(_world: &World
 /// verified IPN puts it back, pending, for review, with its transaction,
 /// so that no payment is lost.
 pub fn a_bare_10411_fails_the_order_and_its_ipn_puts_it_back_for_review(_world: &World) {
-    let server = own_server("bare-10411");
-    let alice = register(&server, "b11-a", "10.00");
-    let bob = register(&server, "b11-b", "10.00");
-    let isin = titles(&alice)[0].0.clone();
-    let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(
-        &server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("drop", "1"),
-        ],
-    );
-    bob.client.get(&local(&back));
-    advance(&server, 3 * 3_600 + 60);
+    let (server, _alice, bob, token) =
+        paid_with_its_answer_lost_past_the_token_life("bare-10411", "b11");
     fault(
         &server,
         &[
