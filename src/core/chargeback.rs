@@ -6,6 +6,13 @@
 //! the seller's title); otherwise they are flagged `disputed`. Each is one
 //! guarded batch: the undo's guards fail exactly when something changed,
 //! and the caller then writes the dispute instead.
+//!
+//! `trades.reversal` says what a reversal did to the titles, and keeps
+//! saying it after a canceled reversal: `undone` means the trade is not on
+//! the titles (charged back, or paid again but not re-applied because the
+//! titles had moved on), `disputed` means it is on them and they are
+//! flagged. Which notification arrives first does not matter: each batch
+//! starts from the trade's recorded state.
 
 use serde::Deserialize;
 
@@ -37,16 +44,27 @@ pub struct TradeState {
     pub psp_receiver_id: Option<String>,
 }
 
-/// The trade of the order paid by PayPal transaction `txn_id`.
-pub fn trade_by_transaction(txn_id: &str) -> Stmt {
+macro_rules! trade_state {
+    ($where:literal) => {
+        concat!(
+            "SELECT tr.id AS trade_id, tr.order_id, o.code AS order_code, tr.title_id, tr.new_title_id, tr.isin, ",
+            "tr.new_isin, tr.amount_cents, tr.currency, tr.new_value_cents, tr.seller_value_cents, ",
+            "tr.previous_value_cents, tr.buyer_id, tr.seller_id, tr.status, tr.reversal, ",
+            "s.email AS seller_email, s.language AS seller_language, o.psp_receiver_id ",
+            "FROM trades tr JOIN orders o ON o.id = tr.order_id JOIN clients s ON s.id = tr.seller_id ",
+            $where
+        )
+    };
+}
+
+/// The trade of order `order_id` when given, else of the order paid by
+/// `txn_id`.
+pub fn trade_of_order(order_id: Option<&str>, txn_id: &str) -> Stmt {
     Stmt::new(
-        "SELECT tr.id AS trade_id, tr.order_id, o.code AS order_code, tr.title_id, tr.new_title_id, tr.isin, \
-         tr.new_isin, tr.amount_cents, tr.currency, tr.new_value_cents, tr.seller_value_cents, \
-         tr.previous_value_cents, tr.buyer_id, tr.seller_id, tr.status, tr.reversal, \
-         s.email AS seller_email, s.language AS seller_language, o.psp_receiver_id \
-         FROM trades tr JOIN orders o ON o.id = tr.order_id JOIN clients s ON s.id = tr.seller_id \
-         WHERE o.psp_transaction_id = ?1",
-        vec![Param::from(txn_id)],
+        trade_state!(
+            "WHERE tr.order_id = COALESCE(?1, (SELECT id FROM orders WHERE psp_transaction_id = ?2))"
+        ),
+        vec![Param::from(order_id), Param::from(txn_id)],
     )
 }
 
@@ -151,7 +169,9 @@ fn order_and_trade(
 }
 
 /// Undoes the trade on unchanged titles (fails its guards otherwise).
-pub fn undo(t: &TradeState, now: &str, delivered_on_write: bool) -> Batch {
+/// `event` names what charged it back (the notification's transaction), so
+/// that each chargeback mails the seller once.
+pub fn undo(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("undone"), now);
     b.push(untouched_since(t));
     if t.is_split() {
@@ -190,7 +210,7 @@ pub fn undo(t: &TradeState, now: &str, delivered_on_write: bool) -> Batch {
     let (subject, body) = chargeback_mail(t, true);
     b.push(mail(
         t,
-        "chargeback",
+        &format!("chargeback:{event}"),
         &subject,
         &body,
         now,
@@ -200,13 +220,19 @@ pub fn undo(t: &TradeState, now: &str, delivered_on_write: bool) -> Batch {
 }
 
 /// The titles moved on: the trade is charged back and its titles flagged.
-pub fn dispute(t: &TradeState, now: &str, delivered_on_write: bool) -> Batch {
-    let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("disputed"), now);
+/// A trade already off the titles (`undone`, paid again after a canceled
+/// reversal but not re-applied) stays off them.
+pub fn dispute(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
+    let reversal = match t.reversal.as_deref() {
+        Some("undone") => "undone",
+        _ => "disputed",
+    };
+    let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some(reversal), now);
     b.push(flag(t, now));
     let (subject, body) = chargeback_mail(t, false);
     b.push(mail(
         t,
-        "chargeback",
+        &format!("chargeback:{event}"),
         &subject,
         &body,
         now,
@@ -267,9 +293,10 @@ pub fn reapply(t: &TradeState, now: &str) -> Batch {
 }
 
 /// A canceled reversal whose trade cannot be re-applied: the payment stands
-/// again, the titles stay (or become) flagged.
+/// again, the titles stay (or become) flagged, and `reversal` keeps saying
+/// whether the trade is on them.
 pub fn reinstate_flagged(t: &TradeState, now: &str) -> Batch {
-    let reversal = Some("disputed");
+    let reversal = t.reversal.as_deref().or(Some("disputed"));
     let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", reversal, now);
     b.push(flag(t, now));
     b
@@ -309,7 +336,7 @@ mod tests {
 
     #[test]
     fn undoing_a_transfer_returns_the_title_at_its_old_value() {
-        let b = undo(&trade(false), "t", true);
+        let b = undo(&trade(false), "R1", "t", true);
         let back = b
             .iter()
             .find(|s| s.sql.starts_with("UPDATE titles SET holder_id"))
@@ -320,7 +347,7 @@ mod tests {
 
     #[test]
     fn undoing_a_split_voids_the_new_title_and_restores_the_parent() {
-        let b = undo(&trade(true), "t", true);
+        let b = undo(&trade(true), "R1", "t", true);
         assert!(b
             .iter()
             .any(|s| s.sql.contains("status = 'voided'") && s.params[0] == Param::Int(8)));
@@ -334,8 +361,37 @@ mod tests {
 
     #[test]
     fn a_dispute_flags_both_titles_and_mails_the_seller() {
-        let b = dispute(&trade(true), "t", true);
+        let b = dispute(&trade(true), "R1", "t", true);
         assert!(b.iter().any(|s| s.sql.contains("disputed = 1")));
         assert!(b.iter().any(|s| s.sql.contains("INSERT INTO outbox")));
+    }
+
+    #[test]
+    fn a_trade_off_its_titles_stays_off_them_through_reinstatement_and_chargeback() {
+        let off = TradeState {
+            status: "chargeback".into(),
+            reversal: Some("undone".into()),
+            ..trade(false)
+        };
+        let back = reinstate_flagged(&off, "t");
+        assert!(back
+            .iter()
+            .any(|s| s.sql.starts_with("UPDATE trades") && s.params[3] == Param::from("undone")));
+        assert!(
+            !back.iter().any(|s| s.sql.contains("holder_id =")),
+            "no title moves"
+        );
+        let again = dispute(
+            &TradeState {
+                status: "processed".into(),
+                ..off
+            },
+            "R2",
+            "t",
+            true,
+        );
+        assert!(again
+            .iter()
+            .any(|s| s.sql.starts_with("UPDATE trades") && s.params[3] == Param::from("undone")));
     }
 }

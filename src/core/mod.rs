@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod i18n;
 pub mod isin;
 pub mod money;
+pub mod notify;
 pub mod order;
 pub mod orders;
 pub mod psp;

@@ -279,7 +279,7 @@ pub fn reopen_for_review(order_id: &str, transaction_id: &str, now: &str) -> Bat
     vec![
         Stmt::new(
             "UPDATE orders SET code = 0, substate = 'needs_review', psp_transaction_id = ?2, updated_at = ?3 \
-             WHERE id = ?1 AND code = -2 AND psp_transaction_id IS NULL",
+             WHERE id = ?1 AND code IN (-1, -2) AND (psp_transaction_id IS NULL OR psp_transaction_id = ?2)",
             vec![Param::from(order_id), Param::from(transaction_id), Param::from(now)],
         ),
         guard_one_row_changed(),

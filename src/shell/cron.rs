@@ -1,7 +1,8 @@
 //! The scheduled handler (every 5 minutes): the reconciler. It takes a
 //! lease so that two runs never work at once, resolves a bounded number of
 //! orders whose outcome is unknown by asking PayPal (never by guessing),
-//! sends due e-mails, and records its run. A Rust scheduled handler cannot
+//! takes up PSP notifications left unfinished, sends due e-mails, and
+//! records its run. A Rust scheduled handler cannot
 //! report failure, so every step is idempotent and a missed run is simply
 //! caught up by the next.
 
@@ -17,6 +18,8 @@ use crate::core::sql;
 
 /// Orders resolved per run at most (each costs up to two PSP calls).
 const ORDERS_PER_RUN: i64 = 20;
+/// Notifications taken up again per run at most (one PSP call each).
+const NOTIFICATIONS_PER_RUN: i64 = 10;
 /// A claimed order is left alone this long, so as not to race a return
 /// that is still executing its payment.
 const SETTLE_AFTER_SECONDS: i64 = 60;
@@ -67,6 +70,10 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
             // next run.
             worker::console_error!("cron: order {}: {e:?}", order.id);
         }
+    }
+    // Messages a crashed handler or a lost race left unfinished.
+    if let Err(e) = super::routes::ipn::retry_received(&ctx, NOTIFICATIONS_PER_RUN).await {
+        worker::console_error!("cron: notifications: {e:?}");
     }
     if ctx.app.config.psp_mode == crate::core::config::PspMode::Emulator {
         // The emulator's PayPal notifies asynchronously, like PayPal.

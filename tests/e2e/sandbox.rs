@@ -142,7 +142,7 @@ fn a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail
             |row| row.get(0),
         )
         .expect("verified and recorded");
-    assert_eq!(outcome, "order already final");
+    assert_eq!(outcome, "nothing_to_change");
     // The seller's e-mail waits in the outbox until the cron sends it
     // through the mail API, with the outbox id as idempotency key.
     assert!(sandbox.client().get("/_emulator/mail").status == 404);

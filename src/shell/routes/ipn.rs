@@ -2,22 +2,21 @@
 //! body is read once and posted back verbatim (`cmd=_notify-validate&` +
 //! the same bytes) to PayPal, in-process to the emulator in emulator mode;
 //! only `VERIFIED` is believed. A verified message is recorded once
-//! (txn_id + payment_status), checked against its order, then acted on:
-//! a completion is settled by asking PayPal, as the reconciler does; a
-//! reversal or refund charges the trade back; a canceled reversal puts it
-//! back. The answer is 200 for every message, also those ignored, so that
-//! PayPal stops resending; failures are logged, never acted on.
+//! (txn_id + payment_status), checked against its order, and acted on by
+//! asking PayPal about its payment (`core::notify` decides): a completion
+//! is recorded as the return path records it, a reversal or refund charges
+//! the trade back, a canceled reversal puts it back. The answer is 200 for
+//! every message, also those ignored, so that PayPal stops resending;
+//! failures are logged, never acted on, and a message a handler could not
+//! finish is taken up again by the cron.
 
 use worker::{Fetch, Headers, Method, Request, RequestInit, Response};
 
-use crate::core::chargeback::{self, TradeState};
 use crate::core::config::NvpEndpoint;
-use crate::core::psp::paypal::ipn::{self, Event, Notification};
-use crate::core::purchase::{self, OrderState, PaymentAnswer};
-use crate::core::reconcile::{self, Inquiry};
-use crate::core::sql::{self, Param, Stmt};
+use crate::core::notify::{self, Decision, Outcome, Step, Subject};
+use crate::core::psp::paypal::ipn::{self, Notification};
 use crate::shell::settle;
-use crate::shell::web::{Ctx, WebError, MAX_BODY_BYTES};
+use crate::shell::web::{rows_at, Ctx, WebError, MAX_BODY_BYTES};
 
 pub async fn paypal_ipn(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
     let bytes = req.bytes().await?;
@@ -46,7 +45,7 @@ pub async fn receive(ctx: &Ctx, body: &str) -> String {
         Ok(n) => n,
         Err(e) => return format!("unreadable ({e:?}): ignored"),
     };
-    match act(ctx, body, &notification).await {
+    match act(ctx, body, &notification, true).await {
         Ok(outcome) => outcome,
         Err(e) => format!(
             "{} {}: {e:?}",
@@ -85,183 +84,90 @@ async fn verify(ctx: &Ctx, body: &str) -> Result<bool, String> {
     }
 }
 
-fn record_once(n: &Notification, order_id: Option<&str>, body: &str, now: &str) -> Stmt {
-    Stmt::new(
-        "INSERT INTO psp_notifications (psp, txn_id, payment_status, order_id, received_at, body, outcome) \
-         SELECT 'paypal', ?1, ?2, (SELECT id FROM orders WHERE id = ?3), ?4, ?5, 'received' \
-         ON CONFLICT (psp, txn_id, payment_status) DO NOTHING",
-        vec![
-            Param::from(n.txn_id.as_str()),
-            Param::from(n.payment_status_text.as_str()),
-            Param::from(order_id),
-            Param::from(now),
-            Param::from(body),
-        ],
-    )
-}
-
-fn set_outcome(n: &Notification, outcome: &str) -> Stmt {
-    Stmt::new(
-        "UPDATE psp_notifications SET outcome = ?3 WHERE psp = 'paypal' AND txn_id = ?1 AND payment_status = ?2",
-        vec![Param::from(n.txn_id.as_str()), Param::from(n.payment_status_text.as_str()), Param::from(outcome)],
-    )
-}
-
-async fn act(ctx: &Ctx, body: &str, n: &Notification) -> Result<String, WebError> {
+/// Acts on a verified message: records it once, reads its order and trade,
+/// asks PayPal about the payment, and writes what the core decides
+/// (`core::notify`). `record` is false for a message the cron takes up
+/// again (it is recorded already).
+async fn act(ctx: &Ctx, body: &str, n: &Notification, record: bool) -> Result<String, WebError> {
     let now = ctx.now().to_string();
     let order_id = n
         .invoice
         .as_deref()
         .and_then(|i| ipn::order_id_from_invoice(i, &ctx.app.deployment_id));
-    // The related order or trade is read in the same round trip.
-    let lookup = match ipn::event(n) {
-        Event::Completed => purchase::order_by_id(order_id.unwrap_or("")),
-        Event::Reversed | Event::CanceledReversal | Event::Other => {
-            chargeback::trade_by_transaction(n.parent_txn_id.as_deref().unwrap_or(&n.txn_id))
-        }
-    };
-    let results = ctx
-        .run(&vec![record_once(n, order_id, body, &now), lookup])
-        .await?;
-    if results.first().is_none_or(|r| r.changes == 0) {
-        return Ok(format!(
-            "{} {}: duplicate, counted once",
-            n.txn_id, n.payment_status_text
-        ));
+    let mut batch = Vec::with_capacity(4);
+    if record {
+        batch.push(notify::record_once(n, order_id, body, &now));
     }
-    let related = results.get(1);
-    let outcome = match ipn::event(n) {
-        Event::Completed => {
-            let order: Option<OrderState> = related.and_then(|r| sql::first(r).ok().flatten());
-            completed(ctx, n, order).await?
-        }
-        Event::Reversed => {
-            let trade: Option<TradeState> = related.and_then(|r| sql::first(r).ok().flatten());
-            reversed(ctx, n, trade, &now).await?
-        }
-        Event::CanceledReversal => {
-            let trade: Option<TradeState> = related.and_then(|r| sql::first(r).ok().flatten());
-            canceled_reversal(ctx, trade, &now).await?
-        }
-        Event::Other => "ignored".to_string(),
-    };
-    ctx.run(&vec![set_outcome(n, &outcome)]).await?;
-    Ok(format!("{} {}: {outcome}", n.txn_id, n.payment_status_text))
-}
-
-/// A completion (typically after Pending): checked against the order, then
-/// settled by asking PayPal, so that it is recorded exactly as the return
-/// path and the reconciler record it.
-async fn completed(
-    ctx: &Ctx,
-    n: &Notification,
-    order: Option<OrderState>,
-) -> Result<String, WebError> {
-    let Some(order) = order else {
-        return Ok("no such order: ignored".into());
-    };
-    if !ipn::matches_order(n, order.amount_cents, &order.currency, None) {
-        worker::console_warn!(
-            "ipn: {} does not match order {}: ignored",
-            n.txn_id,
-            order.id
-        );
-        return Ok("amount or currency mismatch: ignored".into());
-    }
-    // The notification names the transaction: PayPal is asked about it
-    // directly (GetTransactionDetails), which works after the checkout's
-    // token has expired too.
-    let named = OrderState {
-        psp_transaction_id: Some(n.txn_id.clone()),
-        ..order.clone()
-    };
-    match order.code {
-        0 => {
-            let changed = settle::settle(ctx, &named, false).await?;
-            Ok(if changed {
-                "settled".into()
-            } else {
-                "nothing to change yet".into()
-            })
-        }
-        -2 if order.psp_transaction_id.is_none() => {
-            // Failed as unpaid, yet PayPal completed a payment for it: put it
-            // back for review rather than lose it.
-            let (inquiry, traces) = settle::inquire(ctx, &named).await?;
-            let paid = matches!(inquiry, Inquiry::Payment(PaymentAnswer::Completed { .. }));
-            if !paid {
-                ctx.run(&traces).await?;
-                return Ok("failed order: PayPal has no completed payment for it".into());
+    batch.extend(notify::read(n, order_id));
+    let results = ctx.run(&batch).await?;
+    let read = results.get(usize::from(record)..).unwrap_or_default();
+    let subject = Subject::decode(read).map_err(|e| WebError::Internal(e.to_string()))?;
+    let label = format!("{} {}", n.txn_id, n.payment_status_text);
+    let named = match notify::first_step(n, &subject) {
+        Step::Done(Outcome::Duplicate) => return Ok(format!("{label}: duplicate, counted once")),
+        Step::Done(outcome) => {
+            if outcome == Outcome::Mismatch {
+                worker::console_warn!("ipn: {label} does not match its order: ignored");
             }
-            let mut batch =
-                reconcile::reopen_for_review(&order.id, &n.txn_id, &ctx.now().to_string());
+            ctx.run(&vec![notify::set_outcome_stmt(n, outcome)]).await?;
+            return Ok(format!("{label}: {}", outcome.as_str()));
+        }
+        Step::Ask(named) => named,
+    };
+    let (inquiry, mut traces) = settle::inquire(ctx, &named).await?;
+    // `inquire` makes at least one call, so there is always a last trace.
+    let Some(last) = traces.pop() else {
+        return Ok(format!("{label}: PayPal was not asked; left for the cron"));
+    };
+    let mail = settle::mail_setting(ctx);
+    match notify::decide(n, &subject, &named, &inquiry, last, &mail, &now) {
+        Decision::Retry(mut batch) => {
             batch.extend(traces);
-            match ctx.run(&batch).await {
-                Ok(_) => Ok("failed order paid at PayPal: put back for review".into()),
-                Err(WebError::Db(e)) if e.guard().is_some() => Ok("already put back".into()),
-                Err(e) => Err(e),
+            ctx.run(&batch).await?;
+            Ok(format!("{label}: PayPal did not answer; left for the cron"))
+        }
+        Decision::Write(tries, mut otherwise) => {
+            for (mut batch, outcome) in tries {
+                batch.extend(traces.iter().cloned());
+                match ctx.run(&batch).await {
+                    Ok(_) => return Ok(format!("{label}: {}", outcome.as_str())),
+                    Err(WebError::Db(e)) if e.guard().is_some() => {}
+                    Err(e) => return Err(e),
+                }
             }
+            // Something changed between the read and the write (a return,
+            // the cron, another message): the cron takes it up again.
+            otherwise.extend(traces);
+            ctx.run(&otherwise).await?;
+            Ok(format!("{label}: changed meanwhile; left for the cron"))
         }
-        _ => Ok("order already final".into()),
     }
 }
 
-async fn reversed(
-    ctx: &Ctx,
-    n: &Notification,
-    trade: Option<TradeState>,
-    now: &str,
-) -> Result<String, WebError> {
-    let Some(trade) = trade else {
-        return Ok("no trade for parent_txn_id: ignored".into());
-    };
-    if trade.status != "processed" {
-        return Ok("already charged back".into());
+/// The cron: takes up again the messages a crashed handler or a lost race
+/// left `received`, a minute old at least, for up to
+/// [`notify::RETRY_DAYS`]. They were verified before being recorded.
+pub async fn retry_received(ctx: &Ctx, limit: i64) -> Result<usize, WebError> {
+    let now = ctx.now();
+    let due = ctx
+        .run(&vec![notify::due(
+            &now.plus_seconds(-60).to_string(),
+            &now.plus_seconds(-notify::RETRY_DAYS * 86_400).to_string(),
+            limit,
+        )])
+        .await?;
+    let messages: Vec<notify::Due> = rows_at(&due, 0)?;
+    for message in &messages {
+        let outcome = match ipn::parse(&message.body) {
+            Ok(n) => match act(ctx, &message.body, &n, false).await {
+                Ok(outcome) => outcome,
+                Err(e) => format!("{}: {e:?}", n.txn_id),
+            },
+            Err(e) => format!("unreadable ({e:?})"),
+        };
+        worker::console_log!("ipn retry: {outcome}");
     }
-    let receiver_ok = match (&trade.psp_receiver_id, &n.receiver_id) {
-        (Some(expected), Some(sent)) => expected == sent,
-        (Some(_), None) | (None, _) => true,
-    };
-    let currency_ok = n.currency.as_deref() == Some(trade.currency.as_str());
-    if !receiver_ok || !currency_ok {
-        worker::console_warn!(
-            "ipn: reversal {} does not match trade {}: ignored",
-            n.txn_id,
-            trade.trade_id
-        );
-        return Ok("receiver or currency mismatch: ignored".into());
-    }
-    let local = ctx.mail_is_local();
-    match ctx.run(&chargeback::undo(&trade, now, local)).await {
-        Ok(_) => Ok("chargeback: trade undone".into()),
-        Err(WebError::Db(e)) if e.guard().is_some() => {
-            ctx.run(&chargeback::dispute(&trade, now, local)).await?;
-            Ok("chargeback: titles disputed".into())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-async fn canceled_reversal(
-    ctx: &Ctx,
-    trade: Option<TradeState>,
-    now: &str,
-) -> Result<String, WebError> {
-    let Some(trade) = trade else {
-        return Ok("no trade for parent_txn_id: ignored".into());
-    };
-    if trade.status != "chargeback" {
-        return Ok("no chargeback to cancel".into());
-    }
-    if trade.reversal.as_deref() == Some("undone") {
-        match ctx.run(&chargeback::reapply(&trade, now)).await {
-            Ok(_) => return Ok("reversal canceled: trade re-applied".into()),
-            Err(WebError::Db(e)) if e.guard().is_some() => {}
-            Err(e) => return Err(e),
-        }
-    }
-    ctx.run(&chargeback::reinstate_flagged(&trade, now)).await?;
-    Ok("reversal canceled: titles flagged".into())
+    Ok(messages.len())
 }
 
 /// Emulator mode: delivers the IPNs the emulator queued to this listener,
