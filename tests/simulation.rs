@@ -185,6 +185,18 @@ fn simulate(strict: bool) {
         s.stats.doec_without_claim_harmless,
     );
     eprintln!(
+        "simulation: {} IPN deliveries ({} again after an acknowledgement), {} forged IPNs, {} reversals or refunds, \
+         {} reversals canceled, {} chargebacks written, {} chargebacks canceled, {} notifications taken up again by the cron",
+        s.stats.ipn_deliveries,
+        s.stats.ipn_redeliveries,
+        s.stats.ipn_forged,
+        s.stats.reversals,
+        s.stats.reversals_canceled,
+        s.stats.chargebacks,
+        s.stats.reinstated,
+        s.stats.notices_retried,
+    );
+    eprintln!(
         "simulation: {} SQL statements run on SQLite by this test process",
         db::EXECUTED.load(std::sync::atomic::Ordering::Relaxed)
     );
@@ -271,8 +283,10 @@ fn s(text: &str) -> String {
     text.to_string()
 }
 
-/// Lets a day pass with the cron running, then checks every invariant.
+/// PayPal delivers its notifications, a day passes with the cron running,
+/// then every invariant is checked.
 fn settle_and_check(w: &mut World) {
+    w.deliver_all_ipns();
     for _ in 0..3 {
         w.advance(5 * MINUTE);
         w.run_cron();
@@ -398,7 +412,7 @@ fn a_pending_payment_completed_later_is_recorded() {
         "still Pending at PayPal: wait"
     );
     w.advance(40 * MINUTE);
-    w.pp.decide_pending(0, true);
+    w.pp.decide_pending(&mut w.rng, 0, true);
     w.advance(5 * MINUTE);
     w.run_cron();
     assert_eq!(state(&w, o), (2, s("done"), None));
@@ -414,7 +428,7 @@ fn a_denied_pending_payment_fails_the_order_and_frees_the_title() {
     w.fault_next(Api::DoEc, Fault::Pending);
     approve_and_return(&mut w, o);
     w.advance(20 * MINUTE);
-    w.pp.decide_pending(0, false);
+    w.pp.decide_pending(&mut w.rng, 0, false);
     w.advance(5 * MINUTE);
     w.run_cron();
     assert_eq!(state(&w, o), (-2, s("done"), Some(s("psp_refused"))));
@@ -571,7 +585,7 @@ fn bug_the_reconciler_fails_a_pending_payment_once_its_token_is_3_hours_old() {
         "the order was failed and its title freed while PayPal holds its Pending payment {}",
         w.pp.payments[0].txn
     );
-    w.pp.decide_pending(0, true);
+    w.pp.decide_pending(&mut w.rng, 0, true);
     settle_and_check(&mut w);
 }
 

@@ -11,6 +11,13 @@
 //! The model also keeps what the invariants need: every payment it
 //! executed, and every DoExpressCheckoutPayment sent, with whether the
 //! order held its title's claim at that moment.
+//!
+//! After the fact, PayPal reverses or refunds completed payments (the money
+//! goes back to the payer), cancels reversals (it comes back to the
+//! receiver), and tells the receiver with an IPN for every payment, status
+//! change and later event. Each message is queued until the listener
+//! answers it (PayPal resends until then); the postback verifies exactly
+//! the bodies PayPal sent.
 
 use std::collections::BTreeMap;
 
@@ -86,6 +93,11 @@ pub enum PayStatus {
     Completed,
     Pending,
     Denied,
+    /// Charged back (`Reversed`) or refunded (`Refunded`): the money is
+    /// back with the payer.
+    Reversed {
+        refund: bool,
+    },
 }
 
 impl PayStatus {
@@ -94,8 +106,24 @@ impl PayStatus {
             PayStatus::Completed => "Completed",
             PayStatus::Pending => "Pending",
             PayStatus::Denied => "Denied",
+            PayStatus::Reversed { refund: false } => "Reversed",
+            PayStatus::Reversed { refund: true } => "Refunded",
         }
     }
+
+    pub fn is_reversed(self) -> bool {
+        matches!(self, PayStatus::Reversed { .. })
+    }
+}
+
+/// One IPN message PayPal sent, with whether the listener acknowledged it
+/// (a 200) at least once.
+#[derive(Clone, Debug)]
+pub struct Ipn {
+    pub body: String,
+    pub txn: String,
+    pub status: String,
+    pub acked: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -109,6 +137,9 @@ pub struct Payment {
     pub currency: String,
     pub status: PayStatus,
     pub at: i64,
+    /// A reversal of it was canceled (GetTransactionDetails then says
+    /// `Canceled-Reversal`).
+    pub reversal_canceled: bool,
 }
 
 /// What the platform's database said about the order when a
@@ -150,6 +181,8 @@ pub struct PayPal {
     /// One-shot faults: the first call of the method consumes it.
     pub script: Vec<(Api, Fault)>,
     pub calls: u64,
+    /// Every IPN PayPal sent, in the order it sent them.
+    pub ipns: Vec<Ipn>,
 }
 
 fn time(now: i64) -> String {
@@ -174,6 +207,7 @@ impl PayPal {
             rates,
             script: Vec::new(),
             calls: 0,
+            ipns: Vec::new(),
         }
     }
 
@@ -458,7 +492,14 @@ impl PayPal {
                     ("AMT", plain(p.amount)),
                     ("FEEAMT", "0.00".into()),
                     ("CURRENCYCODE", p.currency.clone()),
-                    ("PAYMENTSTATUS", p.status.as_str().into()),
+                    (
+                        "PAYMENTSTATUS",
+                        if p.reversal_canceled && p.status == PayStatus::Completed {
+                            "Canceled-Reversal".into()
+                        } else {
+                            p.status.as_str().into()
+                        },
+                    ),
                     (
                         "PENDINGREASON",
                         if p.status == PayStatus::Pending {
@@ -605,8 +646,11 @@ impl PayPal {
             currency: c.currency.clone(),
             status,
             at: now,
+            reversal_canceled: false,
         });
         send.executed = Some(txn.clone());
+        let index = self.payments.len() - 1;
+        self.notify(rng, index, &txn, None, status.as_str());
         let receiver_payer_id = self.accounts[c.receiver].payer_id.clone();
         let body = pairs(vec![
             ("TOKEN", c.token.clone()),
@@ -645,7 +689,7 @@ impl PayPal {
 
     /// PayPal decides a Pending payment: completed (the receiver is paid)
     /// or denied (the payer gets the held money back).
-    pub fn decide_pending(&mut self, index: usize, complete: bool) {
+    pub fn decide_pending(&mut self, rng: &mut Rng, index: usize, complete: bool) {
         let p = &mut self.payments[index];
         if p.status != PayStatus::Pending {
             return;
@@ -659,6 +703,112 @@ impl PayPal {
             let (payer, amount) = (p.payer, p.amount);
             self.accounts[payer].balance += amount;
         }
+        let (txn, status) = (
+            self.payments[index].txn.clone(),
+            self.payments[index].status,
+        );
+        self.notify(rng, index, &txn, None, status.as_str());
+    }
+
+    /// A completed payment is charged back or refunded: the money goes back
+    /// to the payer (the receiver's balance may go below zero, as PayPal's
+    /// does), and an IPN with a new `txn_id` names the payment as parent.
+    pub fn reverse(&mut self, rng: &mut Rng, index: usize, refund: bool) {
+        let p = &mut self.payments[index];
+        if p.status != PayStatus::Completed {
+            return;
+        }
+        p.status = PayStatus::Reversed { refund };
+        let (payer, receiver, amount) = (p.payer, p.receiver, p.amount);
+        self.accounts[receiver].balance -= amount;
+        self.accounts[payer].balance += amount;
+        let event_txn = rng.text(UPPER_ALNUM, 17);
+        let status = self.payments[index].status.as_str();
+        self.notify(rng, index, &event_txn, Some(index), status);
+    }
+
+    /// A chargeback is settled for the receiver: the money comes back to
+    /// it and the payment stands again (a refund cannot be canceled).
+    pub fn cancel_reversal(&mut self, rng: &mut Rng, index: usize) {
+        let p = &mut self.payments[index];
+        if p.status != (PayStatus::Reversed { refund: false }) {
+            return;
+        }
+        p.status = PayStatus::Completed;
+        p.reversal_canceled = true;
+        let (payer, receiver, amount) = (p.payer, p.receiver, p.amount);
+        self.accounts[receiver].balance += amount;
+        self.accounts[payer].balance -= amount;
+        let event_txn = rng.text(UPPER_ALNUM, 17);
+        self.notify(rng, index, &event_txn, Some(index), "Canceled_Reversal");
+    }
+
+    /// Queues the IPN of a payment or of a later event on it, with the
+    /// fields PayBook reads, named as PayPal names them.
+    fn notify(
+        &mut self,
+        rng: &mut Rng,
+        index: usize,
+        txn: &str,
+        parent: Option<usize>,
+        status: &str,
+    ) {
+        let p = self.payments[index].clone();
+        let receiver = self.accounts[p.receiver].clone();
+        let invnum = self
+            .checkouts
+            .get(&p.token)
+            .map(|c| c.invnum.clone())
+            .unwrap_or_default();
+        let gross = match parent {
+            Some(_) if status != "Canceled_Reversal" => format!("-{}", plain(p.amount)),
+            _ => plain(p.amount),
+        };
+        let mut fields = vec![
+            ("mc_gross", gross),
+            ("invoice", invnum),
+            ("payment_status", status.to_string()),
+            ("txn_id", txn.to_string()),
+        ];
+        if let Some(parent) = parent {
+            fields.push(("parent_txn_id", self.payments[parent].txn.clone()));
+            fields.push((
+                "reason_code",
+                if status == "Refunded" {
+                    "refund"
+                } else {
+                    "chargeback"
+                }
+                .into(),
+            ));
+        } else {
+            fields.push(("txn_type", "express_checkout".into()));
+        }
+        fields.extend([
+            ("receiver_email", receiver.email.clone()),
+            ("receiver_id", receiver.payer_id.clone()),
+            ("mc_currency", p.currency.clone()),
+            ("verify_sign", rng.text(UPPER_ALNUM, 24)),
+        ]);
+        let body = NvpResponse::from_fields(pairs(fields)).encode();
+        self.ipns.push(Ipn {
+            body,
+            txn: txn.to_string(),
+            status: status.to_string(),
+            acked: false,
+        });
+    }
+
+    /// The postback: `VERIFIED` only for a body PayPal sent, byte for byte.
+    pub fn verify(&self, body: &str) -> bool {
+        self.ipns.iter().any(|m| m.body == body)
+    }
+
+    /// Messages PayPal still resends (never acknowledged).
+    pub fn unacked_ipns(&self) -> Vec<usize> {
+        (0..self.ipns.len())
+            .filter(|i| !self.ipns[*i].acked)
+            .collect()
     }
 
     pub fn pending_payments(&self) -> Vec<usize> {

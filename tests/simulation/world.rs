@@ -7,6 +7,12 @@
 //! `cron.rs` for the reconciler) and call the same core functions, so the
 //! SQL that runs here is the SQL that runs on D1.
 //!
+//! PayPal's notifications are actors too: PayPal delivers each IPN it
+//! sent (payments, Pending decisions, reversals, refunds, canceled
+//! reversals) in any order, again until acknowledged and sometimes again
+//! after, and forgers post messages PayPal never sent. The listener's steps
+//! follow `routes/ipn.rs` and call `core::notify`.
+//!
 //! Invariants are checked after every step (the cheap ones), at every
 //! DoExpressCheckoutPayment, at every reconciler decision, and after the
 //! history once the system is quiescent (see [`World::check_final`]).
@@ -16,6 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use paybook::core::i18n::Lang;
 use paybook::core::isin::Isin;
 use paybook::core::money::{Amount, Currency};
+use paybook::core::notify::{self, Decision, Outcome as NoticeOutcome, Step, Subject};
+use paybook::core::psp::paypal::ipn::{self, Notification};
 use paybook::core::psp::paypal::nvp::NvpResponse;
 use paybook::core::purchase::{
     self, after_payment, classify, on_return, AfterPayment, Buyer, Limits, MailSetting, NewOrder,
@@ -39,6 +47,7 @@ pub const TTL_SECONDS: i64 = 24 * 3_600;
 const LEASE_SECONDS: i64 = 240;
 const SETTLE_AFTER_SECONDS: i64 = 60;
 const ORDERS_PER_RUN: i64 = 20;
+const NOTICES_PER_RUN: i64 = 10;
 const DEPLOYMENT: &str = "sim0deploy1";
 
 /// Bugs of `src/core` the simulation found and reports (see
@@ -96,6 +105,14 @@ pub struct Stats {
     pub crashes: u64,
     pub guard_aborts: u64,
     pub races_lost: u64,
+    pub ipn_deliveries: u64,
+    pub ipn_redeliveries: u64,
+    pub ipn_forged: u64,
+    pub reversals: u64,
+    pub reversals_canceled: u64,
+    pub chargebacks: u64,
+    pub reinstated: u64,
+    pub notices_retried: u64,
 }
 
 impl Stats {
@@ -114,6 +131,14 @@ impl Stats {
         self.crashes += o.crashes;
         self.guard_aborts += o.guard_aborts;
         self.races_lost += o.races_lost;
+        self.ipn_deliveries += o.ipn_deliveries;
+        self.ipn_redeliveries += o.ipn_redeliveries;
+        self.ipn_forged += o.ipn_forged;
+        self.reversals += o.reversals;
+        self.reversals_canceled += o.reversals_canceled;
+        self.chargebacks += o.chargebacks;
+        self.reinstated += o.reinstated;
+        self.notices_retried += o.notices_retried;
     }
 }
 
@@ -158,6 +183,33 @@ pub enum Task {
         stage: CronStage,
         lease_until: i64,
     },
+    /// PayPal (or a forger, `message: None`) posts a notification.
+    Ipn {
+        message: Option<usize>,
+        notice: Box<Notice>,
+    },
+}
+
+/// The listener working on one message (`routes/ipn.rs`): `record` for a
+/// posted message, not for one the cron takes up again.
+pub struct Notice {
+    body: String,
+    record: bool,
+    stage: NoticeStage,
+}
+
+enum NoticeStage {
+    Verify,
+    Read(Box<Notification>),
+    Ask(Box<Notification>, Box<Subject>, Box<OrderState>),
+    /// The message, its order's id, the writes still to try, and the
+    /// trace to write when every one is refused.
+    Write(
+        Box<Notification>,
+        String,
+        Vec<(Batch, NoticeOutcome)>,
+        Batch,
+    ),
 }
 
 pub enum BuyStage {
@@ -192,6 +244,8 @@ pub enum CronStage {
     Lease,
     Due(i64),
     Orders(Vec<(OrderState, bool)>, Option<Box<Settle>>),
+    NoticesDue,
+    Notices(Vec<String>, Option<Box<Notice>>),
     Finish,
 }
 
@@ -241,6 +295,8 @@ struct TradeRow {
     new_value_cents: i64,
     seller_value_cents: Option<i64>,
     previous_value_cents: i64,
+    status: String,
+    reversal: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -254,6 +310,7 @@ struct TitleRow {
     issuing_order_id: Option<String>,
     claim_order_id: Option<String>,
     status: String,
+    disputed: i64,
 }
 
 pub struct World {
@@ -631,6 +688,170 @@ impl World {
             Task::Cron { stage, lease_until } => {
                 let who = format!("cron#{id}");
                 self.step_cron(&who, id, stage, lease_until)
+            }
+            Task::Ipn { message, notice } => {
+                let who = format!("ipn#{id}");
+                let done = self.step_notice(&who, notice);
+                if done {
+                    // The listener answered 200: PayPal stops resending.
+                    if let Some(m) = message {
+                        self.pp.ipns[*m].acked = true;
+                    }
+                }
+                done
+            }
+        }
+    }
+
+    /// PayPal delivers message `m` of its IPNs (again, when acknowledged).
+    pub fn start_ipn(&mut self, m: usize) -> TaskId {
+        let body = self.pp.ipns[m].body.clone();
+        self.stats.ipn_deliveries += 1;
+        if self.pp.ipns[m].acked {
+            self.stats.ipn_redeliveries += 1;
+        }
+        self.spawn(Task::Ipn {
+            message: Some(m),
+            notice: Box::new(Notice {
+                body,
+                record: true,
+                stage: NoticeStage::Verify,
+            }),
+        })
+    }
+
+    /// Someone who is not PayPal posts `body` to the listener.
+    pub fn start_forged_ipn(&mut self, body: String) -> TaskId {
+        self.stats.ipn_forged += 1;
+        self.spawn(Task::Ipn {
+            message: None,
+            notice: Box::new(Notice {
+                body,
+                record: true,
+                stage: NoticeStage::Verify,
+            }),
+        })
+    }
+
+    /// One step of the listener, as `routes/ipn.rs` (`receive`, `act`):
+    /// the postback, the record-and-read batch, the GetTransactionDetails,
+    /// then each write the core proposes, one round trip each.
+    fn step_notice(&mut self, who: &str, notice: &mut Notice) -> bool {
+        match std::mem::replace(&mut notice.stage, NoticeStage::Verify) {
+            NoticeStage::Verify => {
+                let verified = self.pp.verify(&notice.body);
+                self.say(who, || {
+                    format!(
+                        "postback → {}",
+                        if verified { "VERIFIED" } else { "INVALID" }
+                    )
+                });
+                if !verified {
+                    return true;
+                }
+                match ipn::parse(&notice.body) {
+                    Ok(n) => {
+                        notice.stage = NoticeStage::Read(Box::new(n));
+                        false
+                    }
+                    Err(_) => true,
+                }
+            }
+            NoticeStage::Read(n) => {
+                let order_id = n
+                    .invoice
+                    .as_deref()
+                    .and_then(|i| ipn::order_id_from_invoice(i, DEPLOYMENT))
+                    .map(str::to_string);
+                let mut batch = Vec::new();
+                if notice.record {
+                    batch.push(notify::record_once(
+                        &n,
+                        order_id.as_deref(),
+                        &notice.body,
+                        &self.now_str(),
+                    ));
+                }
+                batch.extend(notify::read(&n, order_id.as_deref()));
+                let what = format!("record and read {} {}", n.txn_id, n.payment_status_text);
+                let Ok(results) = self.run(who, &what, &batch) else {
+                    return true;
+                };
+                let read = &results[usize::from(notice.record)..];
+                let subject = Subject::decode(read).expect("subject rows");
+                match notify::first_step(&n, &subject) {
+                    Step::Done(NoticeOutcome::Duplicate) => {
+                        self.say(who, || "duplicate, counted once".into());
+                        true
+                    }
+                    Step::Done(outcome) => {
+                        let batch = vec![notify::set_outcome_stmt(&n, outcome)];
+                        let _ = self.run(who, outcome.as_str(), &batch);
+                        true
+                    }
+                    Step::Ask(named) => {
+                        notice.stage = NoticeStage::Ask(n, Box::new(subject), named);
+                        false
+                    }
+                }
+            }
+            NoticeStage::Ask(n, subject, named) => {
+                let txn = notify::payment_txn(&n).to_string();
+                let answer =
+                    self.pp
+                        .get_td(&mut self.rng, self.now, &named.seller_api_username, &txn);
+                self.say(who, || {
+                    format!("GetTransactionDetails {txn} → {}", desc(answer.as_ref()))
+                });
+                let trace = self.trace(&named.id, "GetTransactionDetails", answer.as_ref());
+                let inquiry = match reconcile::read_transaction(answer.as_ref()) {
+                    Some(payment) => Inquiry::Payment(payment),
+                    None => Inquiry::Unknown,
+                };
+                let now = self.now_str();
+                match notify::decide(&n, &subject, &named, &inquiry, trace, &self.mail, &now) {
+                    Decision::Retry(batch) => {
+                        let _ =
+                            self.run(who, "PayPal did not answer: trace, left received", &batch);
+                        true
+                    }
+                    Decision::Write(mut tries, otherwise) => {
+                        tries.reverse();
+                        notice.stage = NoticeStage::Write(n, named.id.clone(), tries, otherwise);
+                        false
+                    }
+                }
+            }
+            NoticeStage::Write(n, order_id, mut tries, otherwise) => {
+                let Some((batch, outcome)) = tries.pop() else {
+                    let _ = self.run(who, "changed meanwhile: trace, left received", &otherwise);
+                    return true;
+                };
+                let what = format!(
+                    "{} {} → {}",
+                    n.txn_id,
+                    n.payment_status_text,
+                    outcome.as_str()
+                );
+                match self.run(who, &what, &batch) {
+                    Ok(_) => {
+                        match outcome {
+                            NoticeOutcome::ChargebackUndone | NoticeOutcome::ChargebackDisputed => {
+                                self.stats.chargebacks += 1
+                            }
+                            NoticeOutcome::ReversalCanceledReapplied
+                            | NoticeOutcome::ReversalCanceledFlagged => self.stats.reinstated += 1,
+                            _ => {}
+                        }
+                        self.check_failed_unpaid(&order_id, &what, None);
+                        true
+                    }
+                    Err(e) if e.is_guard() => {
+                        notice.stage = NoticeStage::Write(n, order_id, tries, otherwise);
+                        false
+                    }
+                    Err(_) => true,
+                }
             }
         }
     }
@@ -1134,7 +1355,7 @@ impl World {
         let Some(p) = self
             .pp
             .payment_for_token(&token)
-            .filter(|p| p.status != PayStatus::Denied)
+            .filter(|p| matches!(p.status, PayStatus::Completed | PayStatus::Pending))
             .cloned()
         else {
             return;
@@ -1237,7 +1458,7 @@ impl World {
                     .rev()
                     .collect();
                 *stage = if queue.is_empty() {
-                    CronStage::Finish
+                    CronStage::NoticesDue
                 } else {
                     CronStage::Orders(queue, None)
                 };
@@ -1253,16 +1474,66 @@ impl World {
                             stage: SettleStage::GetEc,
                         }),
                         None => {
-                            *stage = CronStage::Finish;
+                            *stage = CronStage::NoticesDue;
                             return self.step_cron(who, id, stage, lease_until);
                         }
                     },
                 };
                 let done = self.step_settle(who, &mut settle);
                 *stage = match (done, queue.is_empty()) {
-                    (true, true) => CronStage::Finish,
+                    (true, true) => CronStage::NoticesDue,
                     (true, false) => CronStage::Orders(queue, None),
                     (false, _) => CronStage::Orders(queue, Some(settle)),
+                };
+                false
+            }
+            CronStage::NoticesDue => {
+                // As src/shell/routes/ipn.rs `retry_received`.
+                let batch = vec![notify::due(
+                    &at(self.now - 60),
+                    &at(self.now - notify::RETRY_DAYS * 86_400),
+                    NOTICES_PER_RUN,
+                )];
+                let Ok(results) = self.run(who, "notifications left received", &batch) else {
+                    return true;
+                };
+                let due: Vec<notify::Due> = results
+                    .first()
+                    .map(|r| sql::rows(r).expect("notification rows"))
+                    .unwrap_or_default();
+                let mut bodies: Vec<String> = due.into_iter().map(|d| d.body).collect();
+                bodies.reverse();
+                self.stats.notices_retried += bodies.len() as u64;
+                *stage = CronStage::Notices(bodies, None);
+                false
+            }
+            CronStage::Notices(mut bodies, current) => {
+                let mut notice = match current {
+                    Some(n) => n,
+                    None => match bodies.pop() {
+                        Some(body) => {
+                            // Verified before it was recorded: no postback.
+                            let stage = match ipn::parse(&body) {
+                                Ok(n) => NoticeStage::Read(Box::new(n)),
+                                Err(_) => NoticeStage::Verify,
+                            };
+                            Box::new(Notice {
+                                body,
+                                record: false,
+                                stage,
+                            })
+                        }
+                        None => {
+                            *stage = CronStage::Finish;
+                            return self.step_cron(who, id, stage, lease_until);
+                        }
+                    },
+                };
+                let done = self.step_notice(who, &mut notice);
+                *stage = if done {
+                    CronStage::Notices(bodies, None)
+                } else {
+                    CronStage::Notices(bodies, Some(notice))
                 };
                 false
             }
@@ -1289,7 +1560,11 @@ impl World {
              (SELECT count(*) FROM orders o JOIN titles t ON t.id = o.title_id \
               WHERE o.code = 0 AND o.substate IN ('confirming', 'psp_pending') AND t.claim_order_id IS NOT o.id) AS unclaimed, \
              (SELECT count(*) FROM orders WHERE code = 2) AS processed, \
-             (SELECT count(*) FROM trades) AS trades",
+             (SELECT count(*) FROM orders WHERE code IN (2, -3)) AS traded, \
+             (SELECT count(*) FROM trades) AS trades, \
+             (SELECT count(*) FROM trades tr JOIN orders o ON o.id = tr.order_id \
+              WHERE (o.code = 2 AND tr.status != 'processed') OR (o.code = -3 AND tr.status != 'chargeback') \
+              OR o.code NOT IN (2, -3)) AS trade_status",
             vec![],
         );
         let get = |name: &str| {
@@ -1298,11 +1573,13 @@ impl World {
                 .and_then(|v| v.as_i64())
                 .unwrap_or(-1)
         };
-        let (stray, unclaimed, processed, trades) = (
+        let (stray, unclaimed, processed, traded, trades, trade_status) = (
             get("stray_claims"),
             get("unclaimed"),
             get("processed"),
+            get("traded"),
             get("trades"),
+            get("trade_status"),
         );
         if stray != 0 {
             self.violation(
@@ -1318,10 +1595,12 @@ impl World {
                 None,
             );
         }
-        if processed != trades {
+        if traded != trades || trade_status != 0 {
             self.violation(
-                "one trade per processed order",
-                format!("{processed} processed, {trades} trades"),
+                "one trade per processed or charged back order, with the order's status",
+                format!(
+                    "{traded} processed or charged back, {trades} trades, {trade_status} disagree"
+                ),
                 None,
             );
         }
@@ -1336,10 +1615,12 @@ impl World {
                 let s = |n: &str| r.get(n).and_then(|v| v.as_str()).unwrap_or("").to_string();
                 let (id, token, txn) = (s("id"), s("psp_token"), s("psp_transaction_id"));
                 let amount = r.get("amount_cents").and_then(|v| v.as_i64()).unwrap_or(0);
+                // A reversal whose IPN has not arrived yet is allowed here;
+                // the final check is strict.
                 let ok = self.pp.payments.iter().any(|p| {
                     p.txn == txn
                         && p.token == token
-                        && p.status == PayStatus::Completed
+                        && (p.status == PayStatus::Completed || p.status.is_reversed())
                         && p.amount == amount
                 });
                 if !ok {
@@ -1363,11 +1644,11 @@ impl World {
         );
         let trades: Vec<TradeRow> = self.all(
             "SELECT order_id, title_id, isin, amount_cents, profit_rate, buyer_id, seller_id, new_title_id, new_isin, \
-             new_value_cents, seller_value_cents, previous_value_cents FROM trades ORDER BY id",
+             new_value_cents, seller_value_cents, previous_value_cents, status, reversal FROM trades ORDER BY id",
         );
         let titles: Vec<TitleRow> = self.all(
-            "SELECT id, isin, value_cents, holder_id, issued_by, parent_title_id, issuing_order_id, claim_order_id, status \
-             FROM titles ORDER BY id",
+            "SELECT id, isin, value_cents, holder_id, issued_by, parent_title_id, issuing_order_id, claim_order_id, status, \
+             disputed FROM titles ORDER BY id",
         );
         let isins: BTreeSet<String> = self
             .db
@@ -1384,13 +1665,31 @@ impl World {
                 .map(|c| c.account)
         };
         let mut found: Vec<(&'static str, String, Option<String>)> = Vec::new();
+        // A payment reversed while its order was still open fails the
+        // order; if PayPal then cancels the reversal, the money is the
+        // seller's again and the order goes to an operator (the title may
+        // have been sold since): the one case where a completed payment
+        // has no processed order, and its order waits in needs_review.
+        let in_review: BTreeSet<String> = self
+            .pp
+            .payments
+            .iter()
+            .filter(|p| p.reversal_canceled)
+            .filter_map(|p| {
+                orders
+                    .iter()
+                    .find(|o| o.psp_token.as_deref() == Some(p.token.as_str()))
+                    .filter(|o| o.code == 0 && o.substate == "needs_review")
+                    .map(|o| o.id.clone())
+            })
+            .collect();
 
         // (1) every completed payment: exactly one processed order, one trade.
         for p in self
             .pp
             .payments
             .iter()
-            .filter(|p| p.status == PayStatus::Completed)
+            .filter(|p| p.status == PayStatus::Completed && !in_review.contains(&p.order_id))
         {
             let processed: Vec<&OrderRow> = orders
                 .iter()
@@ -1452,14 +1751,45 @@ impl World {
                 ));
             }
         }
-        for t in &trades {
-            if order_by_id
-                .get(t.order_id.as_str())
-                .is_none_or(|o| o.code != 2)
-            {
+        // (7) every reversed or refunded payment: its order is charged
+        // back (recorded, then reversed) or failed (never recorded).
+        for p in self.pp.payments.iter().filter(|p| p.status.is_reversed()) {
+            let order = orders
+                .iter()
+                .find(|o| o.psp_token.as_deref() == Some(p.token.as_str()));
+            let ok = order.is_some_and(|o| {
+                let traded = trades.iter().filter(|t| t.order_id == o.id).count();
+                (o.code == -3
+                    && traded == 1
+                    && o.psp_transaction_id.as_deref() == Some(p.txn.as_str()))
+                    || (matches!(o.code, -1 | -2) && traded == 0)
+                    || in_review.contains(&o.id)
+            });
+            if !ok {
                 found.push((
-                    "a trade belongs to a processed order",
-                    format!("trade of {}", t.order_id),
+                    "(7) every reversed payment's order is charged back, or failed unrecorded",
+                    format!(
+                        "payment {} ({}): {}",
+                        p.txn,
+                        p.status.as_str(),
+                        order.map_or("no order".into(), |o| format!(
+                            "order {} is {}/{}",
+                            o.id, o.code, o.substate
+                        ))
+                    ),
+                    Some(p.order_id.clone()),
+                ));
+            }
+        }
+        for t in &trades {
+            let agrees = order_by_id.get(t.order_id.as_str()).is_some_and(|o| {
+                (o.code == 2 && t.status == "processed")
+                    || (o.code == -3 && t.status == "chargeback")
+            });
+            if !agrees {
+                found.push((
+                    "a trade belongs to a processed or charged back order, with its status",
+                    format!("trade of {} ({})", t.order_id, t.status),
                     Some(t.order_id.clone()),
                 ));
             }
@@ -1495,7 +1825,7 @@ impl World {
                     .as_deref()
                     .and_then(|id| order_by_id.get(id))
                     .is_some_and(|o| {
-                        o.code == 2
+                        matches!(o.code, 2 | -3)
                             && o.new_isin.as_deref() == Some(t.isin.as_str())
                             && Some(o.title_id) == t.parent_title_id
                     });
@@ -1510,7 +1840,17 @@ impl World {
         }
         // Trade rules, and the titles as the replay of the public history.
         let mut expected = self.initial_titles.clone();
+        let mut voided_expected = BTreeSet::new();
         for t in &trades {
+            // An undone trade is not on the titles (charged back, or paid
+            // again after a canceled reversal but not re-applied); its
+            // split title, if any, is voided.
+            if t.reversal.as_deref() == Some("undone") {
+                if t.new_title_id != t.title_id {
+                    voided_expected.insert(t.new_title_id);
+                }
+                continue;
+            }
             let x = t.amount_cents;
             let grown = (x * (100 + t.profit_rate) + 50) / 100;
             let order = order_by_id.get(t.order_id.as_str());
@@ -1567,7 +1907,44 @@ impl World {
                 expected.insert(t.new_title_id, (grown, t.buyer_id));
             }
         }
+        let voided: BTreeSet<i64> = titles
+            .iter()
+            .filter(|t| t.status == "voided")
+            .map(|t| t.id)
+            .collect();
+        if voided != voided_expected {
+            found.push((
+                "voided titles are exactly the new titles of undone splits",
+                format!("voided {voided:?}, undone splits {voided_expected:?}"),
+                None,
+            ));
+        }
+        // Flags: the titles of a trade whose reversal left it on them are
+        // flagged; only titles a reversal touched are.
+        let reversed_titles: BTreeSet<i64> = trades
+            .iter()
+            .filter(|t| t.reversal.is_some())
+            .flat_map(|t| [t.title_id, t.new_title_id])
+            .collect();
+        let must_flag: BTreeSet<i64> = trades
+            .iter()
+            .filter(|t| t.reversal.as_deref() == Some("disputed"))
+            .flat_map(|t| [t.title_id, t.new_title_id])
+            .collect();
         for t in &titles {
+            let flagged = t.disputed != 0;
+            if (flagged && !reversed_titles.contains(&t.id))
+                || (!flagged && must_flag.contains(&t.id))
+            {
+                found.push((
+                    "a title is flagged disputed exactly when a reversal left its trade on it",
+                    format!("title {} disputed={}", t.id, t.disputed),
+                    None,
+                ));
+            }
+        }
+        let active: Vec<&TitleRow> = titles.iter().filter(|t| t.status == "active").collect();
+        for t in &active {
             if expected.get(&t.id) != Some(&(t.value_cents, t.holder_id)) {
                 found.push((
                     "titles are the replay of the public history",
@@ -1582,15 +1959,20 @@ impl World {
                 ));
             }
         }
-        if expected.len() != titles.len() {
+        if expected.len() != active.len() {
             found.push((
                 "titles are the replay of the public history",
-                format!("{} titles, history has {}", titles.len(), expected.len()),
+                format!(
+                    "{} active titles, history has {}",
+                    active.len(),
+                    expected.len()
+                ),
                 None,
             ));
         }
         // (5) money: PayPal moved exactly the processed orders' amounts.
-        let tainted = |order_id: &str| self.tainted.contains_key(order_id);
+        let tainted =
+            |order_id: &str| self.tainted.contains_key(order_id) || in_review.contains(order_id);
         let moved: i64 = self
             .pp
             .payments
@@ -1686,7 +2068,8 @@ impl World {
         let ttl_before = at(self.now - TTL_SECONDS);
         for o in orders.iter().filter(|o| o.code == 0) {
             let stuck = match o.substate.as_str() {
-                "confirming" | "psp_pending" | "needs_review" => true,
+                "needs_review" => !in_review.contains(&o.id),
+                "confirming" | "psp_pending" => true,
                 "awaiting_buyer" => o.created_at < ttl_before,
                 _ => true,
             };
@@ -1706,6 +2089,33 @@ impl World {
                     "(6) no title keeps the claim of a final order",
                     format!("title {} claimed by {claim}", t.id),
                     Some(claim.clone()),
+                ));
+            }
+        }
+        let left = self.db.read_i64(
+            "SELECT count(*) FROM psp_notifications WHERE outcome = 'received'",
+            vec![],
+        );
+        if left != 0 || !self.pp.unacked_ipns().is_empty() {
+            found.push((
+                "(6) every notification is acted on once the system is quiet",
+                format!(
+                    "{left} left received, {} unacknowledged",
+                    self.pp.unacked_ipns().len()
+                ),
+                None,
+            ));
+        }
+        for r in self
+            .db
+            .read("SELECT txn_id, body FROM psp_notifications", vec![])
+        {
+            let body = r.get("body").and_then(|v| v.as_str()).unwrap_or("");
+            if !self.pp.verify(body) {
+                found.push((
+                    "no message PayPal did not send is recorded",
+                    format!("{:?}", r.get("txn_id")),
+                    None,
                 ));
             }
         }
@@ -1755,8 +2165,10 @@ impl World {
                 self.advance(s);
             }
         }
+        let rates = self.pp.rates;
         self.pp.rates = Rates::default();
         self.pp.script.clear();
+        self.deliver_all_ipns();
         self.cron_every_five_minutes(4, false);
         for i in self.pp.pending_payments() {
             let complete = self.rng.chance(700);
@@ -1767,8 +2179,25 @@ impl World {
                     if complete { "Completed" } else { "Denied" }
                 )
             });
-            self.pp.decide_pending(i, complete);
+            self.pp.decide_pending(&mut self.rng, i, complete);
         }
+        self.deliver_all_ipns();
+        self.cron_every_five_minutes(4, false);
+        // The weeks after: chargebacks, refunds and canceled reversals,
+        // their notifications delivered in any order, some twice, handlers
+        // crashing, PayPal's faults back on; then all settles again.
+        self.pp.rates = rates;
+        for _ in 0..self.rng.range(0, 12) {
+            self.random_event(true);
+        }
+        while !self.tasks.is_empty() {
+            let i = self.rng.below(self.tasks.len());
+            let id = self.tasks[i].0;
+            self.step(id);
+        }
+        self.pp.rates = Rates::default();
+        self.pp.script.clear();
+        self.deliver_all_ipns();
         self.cron_every_five_minutes(4, false);
         self.advance(TTL_SECONDS + 3_600);
         self.cron_every_five_minutes(6, true);
@@ -1782,8 +2211,9 @@ impl World {
             self.advance(300);
             let ttl_before = at(self.now - TTL_SECONDS);
             let due = self.db.read_i64(
-                "SELECT count(*) FROM orders WHERE code = 0 AND (substate IN ('confirming', 'psp_pending') \
-                 OR (?1 = 1 AND substate = 'awaiting_buyer' AND created_at < ?2))",
+                "SELECT (SELECT count(*) FROM orders WHERE code = 0 AND (substate IN ('confirming', 'psp_pending') \
+                 OR (?1 = 1 AND substate = 'awaiting_buyer' AND created_at < ?2))) \
+                 + (SELECT count(*) FROM psp_notifications WHERE outcome = 'received')",
                 vec![Param::Int(i64::from(ttl_too)), Param::from(ttl_before.as_str())],
             );
             if due == 0 {
@@ -1827,14 +2257,17 @@ impl World {
             )
         });
         for _ in 0..steps {
-            w.random_event();
+            w.random_event(false);
         }
         w.quiesce();
         w.check_final();
         w
     }
 
-    fn random_event(&mut self) {
+    /// One random event of a history; `later` for the weeks after it, when
+    /// only PayPal's after-the-fact events, their notifications, the cron
+    /// and crashes happen.
+    fn random_event(&mut self, later: bool) {
         let approvable: Vec<usize> = (0..self.orders.len())
             .filter(|i| {
                 let c = self.pp.checkouts.get(&self.orders[*i].token);
@@ -1846,17 +2279,46 @@ impl World {
             .collect();
         let pending = self.pp.pending_payments();
         let busy = !self.tasks.is_empty();
+        let unacked = self.pp.unacked_ipns();
+        let completed: Vec<usize> = (0..self.pp.payments.len())
+            .filter(|i| self.pp.payments[*i].status == PayStatus::Completed)
+            .collect();
+        let charged_back: Vec<usize> = (0..self.pp.payments.len())
+            .filter(|i| self.pp.payments[*i].status == (PayStatus::Reversed { refund: false }))
+            .collect();
+        let now_only = if later { 0 } else { 1 };
         let weights = [
-            if busy { 16 } else { 0 },                  // 0 step an actor
-            if busy { 1 } else { 0 },                   // 1 crash an actor
-            3,                                          // 2 a buyer orders
-            if approvable.is_empty() { 0 } else { 4 },  // 3 approve at PayPal
-            if returnable.is_empty() { 0 } else { 5 },  // 4 return / refresh
-            if self.orders.is_empty() { 0 } else { 1 }, // 5 cancel
-            2,                                          // 6 a cron run starts
-            3,                                          // 7 time passes
-            if pending.is_empty() { 0 } else { 1 },     // 8 PayPal decides a pending payment
-            1,                                          // 9 a buyer adds funds
+            if busy { 16 } else { 0 }, // 0 step an actor
+            if busy { 1 } else { 0 },  // 1 crash an actor
+            3 * now_only,              // 2 a buyer orders
+            if approvable.is_empty() {
+                0
+            } else {
+                4 * now_only
+            }, // 3 approve at PayPal
+            if returnable.is_empty() {
+                0
+            } else {
+                5 * now_only
+            }, // 4 return / refresh
+            if self.orders.is_empty() { 0 } else { now_only }, // 5 cancel
+            2,                         // 6 a cron run starts
+            3,                         // 7 time passes
+            if pending.is_empty() { 0 } else { 1 }, // 8 PayPal decides a pending payment
+            now_only,                  // 9 a buyer adds funds
+            if unacked.is_empty() { 0 } else { 5 }, // 10 PayPal delivers an IPN
+            if self.pp.ipns.is_empty() { 0 } else { 2 }, // 11 PayPal delivers one again
+            if completed.is_empty() {
+                0
+            } else {
+                1 + 3 * (1 - now_only)
+            }, // 12 a chargeback or refund
+            if charged_back.is_empty() {
+                0
+            } else {
+                1 + 3 * (1 - now_only)
+            }, // 13 a chargeback is canceled
+            1,                         // 14 a forger posts an IPN
         ];
         match self.rng.weighted(&weights) {
             Some(0) => {
@@ -1953,7 +2415,7 @@ impl World {
                         if complete { "Completed" } else { "Denied" }
                     )
                 });
-                self.pp.decide_pending(i, complete);
+                self.pp.decide_pending(&mut self.rng, i, complete);
             }
             Some(9) => {
                 let buyers: Vec<usize> = (0..self.clients.len())
@@ -1967,7 +2429,98 @@ impl World {
                     format!("buyer{} adds {cents} cents", buyer + 1)
                 });
             }
+            Some(10) => {
+                // Any message still unacknowledged: PayPal's order of
+                // delivery is not the order of events.
+                let m = unacked[self.rng.below(unacked.len())];
+                let id = self.start_ipn(m);
+                let (txn, status) = (self.pp.ipns[m].txn.clone(), self.pp.ipns[m].status.clone());
+                self.say("paypal", || format!("posts IPN {txn} {status}: ipn#{id}"));
+            }
+            Some(11) => {
+                let m = self.rng.below(self.pp.ipns.len());
+                let id = self.start_ipn(m);
+                let (txn, status) = (self.pp.ipns[m].txn.clone(), self.pp.ipns[m].status.clone());
+                self.say("paypal", || {
+                    format!("posts IPN {txn} {status} again: ipn#{id}")
+                });
+            }
+            Some(12) => {
+                let i = completed[self.rng.below(completed.len())];
+                let refund = self.rng.chance(300);
+                self.pp.reverse(&mut self.rng, i, refund);
+                self.stats.reversals += 1;
+                let txn = self.pp.payments[i].txn.clone();
+                self.say("paypal", || {
+                    format!("{} {txn}", if refund { "refunds" } else { "reverses" })
+                });
+            }
+            Some(13) => {
+                let i = charged_back[self.rng.below(charged_back.len())];
+                self.pp.cancel_reversal(&mut self.rng, i);
+                self.stats.reversals_canceled += 1;
+                let txn = self.pp.payments[i].txn.clone();
+                self.say("paypal", || format!("cancels the reversal of {txn}"));
+            }
+            Some(14) => {
+                let body = self.forged_ipn();
+                let id = self.start_forged_ipn(body.clone());
+                self.say("forger", || format!("posts {body}: ipn#{id}"));
+            }
             _ => {}
+        }
+    }
+
+    /// A message PayPal never sent, about a real payment or order: a
+    /// reversal or refund of a completed payment, a completion of an open
+    /// order, a canceled reversal.
+    pub fn forged_ipn(&mut self) -> String {
+        let statuses = ["Reversed", "Refunded", "Completed", "Canceled_Reversal"];
+        let status = statuses[self.rng.below(statuses.len())];
+        let fake_txn = self.rng.text(UPPER_ALNUM, 17);
+        let (txn, parent, invoice, cents) = if !self.pp.payments.is_empty() && self.rng.chance(700)
+        {
+            let p = self.pp.payments[self.rng.below(self.pp.payments.len())].clone();
+            let invoice = self
+                .pp
+                .checkouts
+                .get(&p.token)
+                .map(|c| c.invnum.clone())
+                .unwrap_or_default();
+            if status == "Completed" {
+                (p.txn.clone(), None, invoice, p.amount)
+            } else {
+                (fake_txn, Some(p.txn.clone()), invoice, p.amount)
+            }
+        } else if !self.orders.is_empty() {
+            let o = &self.orders[self.rng.below(self.orders.len())];
+            (fake_txn, None, format!("PB-{DEPLOYMENT}-{}", o.id), 100)
+        } else {
+            (fake_txn, None, format!("PB-{DEPLOYMENT}-none"), 100)
+        };
+        let mut fields = vec![
+            (
+                "mc_gross".to_string(),
+                Amount::from_cents(cents).map_or_else(String::new, Amount::to_plain),
+            ),
+            ("invoice".to_string(), invoice),
+            ("payment_status".to_string(), status.to_string()),
+            ("txn_id".to_string(), txn),
+        ];
+        if let Some(parent) = parent {
+            fields.push(("parent_txn_id".to_string(), parent));
+        }
+        fields.push(("mc_currency".to_string(), "EUR".to_string()));
+        fields.push(("verify_sign".to_string(), "FORGED".to_string()));
+        NvpResponse::from_fields(fields).encode()
+    }
+
+    /// PayPal resends every message not acknowledged yet, until none is
+    /// left (new ones may be sent meanwhile).
+    pub fn deliver_all_ipns(&mut self) {
+        while let Some(&m) = self.pp.unacked_ipns().first() {
+            let id = self.start_ipn(m);
+            self.finish(id);
         }
     }
 
