@@ -3,7 +3,8 @@
 //! `/_emulator/paypal/ipn/deliver`), verified by the postback before they
 //! are believed; a Pending payment completed by IPN, a duplicate counted
 //! once, a forged IPN ignored, reversals of a transfer, of a split and of a
-//! title that moved on, and a canceled reversal.
+//! title that moved on, a canceled reversal, and messages delivered out of
+//! order.
 
 use serde_json::Value;
 
@@ -42,6 +43,10 @@ pub fn tests() -> Vec<Test> {
         (
             "notifications::a_canceled_reversal_reapplies_the_trade",
             a_canceled_reversal_reapplies_the_trade,
+        ),
+        (
+            "notifications::notifications_out_of_order_end_as_paypal_says",
+            notifications_out_of_order_end_as_paypal_says,
         ),
     ]
 }
@@ -336,4 +341,74 @@ fn a_canceled_reversal_reapplies_the_trade(world: &World) {
         .unwrap_or("")
         .starts_with(&bob.email[..1]));
     assert_eq!(psp_cents(&world.server, &bob), 900);
+}
+
+fn post_ipn(world: &World, body: &str) {
+    let r = world.server.client().post_raw(
+        "/psp/paypal/ipn",
+        "application/x-www-form-urlencoded",
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+fn notification_outcome(world: &World, status: &str, parent: &str) -> String {
+    world
+        .server
+        .db()
+        .query_row(
+            "SELECT outcome FROM psp_notifications WHERE payment_status = ?1 AND body LIKE ?2",
+            [status, &format!("%parent_txn_id={parent}%")],
+            |r| r.get(0),
+        )
+        .unwrap_or_default()
+}
+
+fn notifications_out_of_order_end_as_paypal_says(world: &World) {
+    let alice = register(&world.server, "ipn-order-a", "10.00");
+    let bob = register(&world.server, "ipn-order-b", "10.00");
+    let isin = titles(&alice)[0].0.clone();
+    let (id, txn) = paid(world, &bob, &isin, "1.00", "100");
+    // A chargeback, then its cancellation, both before any message is
+    // delivered; PayPal then delivers the later one first.
+    reverse(&world.server, &txn, "Reversed");
+    reverse(&world.server, &txn, "Canceled_Reversal");
+    let messages = ipns(&world.server, &txn);
+    let body_of = |status: &str| {
+        messages
+            .iter()
+            .find(|m| m["payment_status"] == status)
+            .and_then(|m| m["body"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (reversed, canceled) = (body_of("Reversed"), body_of("Canceled_Reversal"));
+    assert!(!reversed.is_empty() && !canceled.is_empty(), "{messages:?}");
+    post_ipn(world, &canceled);
+    post_ipn(world, &reversed);
+    // Each message made PayBook ask PayPal, which says the payment stands:
+    // the trade is never charged back.
+    let order = bob.client.get_json(&format!("/orders/{id}")).json();
+    assert_eq!(order["code"], 2, "{order}");
+    assert_eq!(
+        notification_outcome(world, "Reversed", &txn),
+        "nothing_to_change"
+    );
+    let t = title(world, &isin);
+    assert_eq!(t["value"], "2.00");
+    assert_eq!(t["disputed"], false);
+    assert!(t["holder"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with(&bob.email[..1]));
+    assert!(!mails_to(&world.server, &alice.email)
+        .iter()
+        .any(|m| m["subject"].as_str().unwrap_or("").contains("was reversed")));
+    // PayPal's own (re)deliveries of the same messages change nothing.
+    deliver(&world.server);
+    assert_eq!(
+        bob.client.get_json(&format!("/orders/{id}")).json()["code"],
+        2
+    );
+    assert_eq!(psp_cents(&world.server, &bob), 900, "the payment stands");
 }

@@ -35,6 +35,10 @@ pub fn tests() -> Vec<Test> {
             a_bare_10411_fails_the_order_and_its_ipn_puts_it_back_for_review,
         ),
         (
+            "reconciler::a_reversal_paypal_could_not_confirm_is_charged_back_by_the_cron",
+            a_reversal_paypal_could_not_confirm_is_charged_back_by_the_cron,
+        ),
+        (
             "browse::history_and_orders_page_by_fifty",
             history_and_orders_page_by_fifty,
         ),
@@ -323,4 +327,67 @@ pub fn a_bare_10411_fails_the_order_and_its_ipn_puts_it_back_for_review(_world: 
         .as_str()
         .is_some_and(|t| t.len() == 17));
     assert_eq!(psp_cents(&server, &bob), 900, "the money moved once");
+}
+
+fn a_reversal_paypal_could_not_confirm_is_charged_back_by_the_cron(_world: &World) {
+    let server = own_server("cron-ipn");
+    let alice = register(&server, "cron-ipn-a", "10.00");
+    let bob = register(&server, "cron-ipn-b", "10.00");
+    let isin = titles(&alice)[0].0.clone();
+    let order = crate::purchase::buy_on(&server, &bob, &isin, "1.00", "100");
+    assert_eq!(order["code"], 2, "{order}");
+    let deliver = |server: &Server| {
+        let r = server.client().post_form_with(
+            "/_emulator/paypal/ipn/deliver",
+            &[],
+            &[("Accept", "application/json")],
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    };
+    // The payment's own message first: nothing to change.
+    deliver(&server);
+    let txn = order["psp_transaction_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let id = order["id"].as_str().unwrap_or("").to_string();
+    let reversed = server.client().post_form_with(
+        &format!("/_emulator/paypal/transactions/{txn}/reverse"),
+        &[("status", "Reversed")],
+        &[("Accept", "application/json")],
+    );
+    assert_eq!(reversed.status, 200, "{}", reversed.body);
+    // PayPal is unreachable when the message arrives: it is answered and
+    // kept, not acted on.
+    fault(
+        &server,
+        &[
+            ("method", "GetTransactionDetails"),
+            ("api_username", &alice.paypal.api_username),
+            ("error_code", "10445"),
+        ],
+    );
+    deliver(&server);
+    let outcome = |server: &Server| -> String {
+        server
+            .db()
+            .query_row(
+                "SELECT outcome FROM psp_notifications WHERE payment_status = 'Reversed'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or_default()
+    };
+    assert_eq!(outcome(&server), "received");
+    assert_eq!(
+        bob.client.get_json(&format!("/orders/{id}")).json()["code"],
+        2
+    );
+    // A minute later the cron takes it up again and PayPal answers.
+    advance(&server, 120);
+    run_cron(&server);
+    assert_eq!(outcome(&server), "chargeback_undone");
+    let order = bob.client.get_json(&format!("/orders/{id}")).json();
+    assert_eq!(order["code"], -3, "{order}");
+    assert_eq!(order["status"], "chargeback");
 }
