@@ -231,14 +231,25 @@ fn matches(n: &Notification, order: &OrderState, trade: Option<&TradeState>) -> 
     currency_ok && txn_ok && receiver_ok && amount_ok
 }
 
+/// How many times one handler looks (read, ask PayPal, decide) before it
+/// leaves a message to the cron.
+pub const MAX_LOOKS: usize = 3;
+
 /// What to write once PayPal has answered.
 #[derive(Debug, PartialEq)]
 pub enum Decision {
-    /// Try each batch in turn (each carries the trace and the outcome); the
-    /// first its guards let through is what happened. When every one is
-    /// refused, something changed meanwhile: write [`Decision::Retry`]'s
-    /// batch instead.
-    Write(Vec<(Batch, Outcome)>, Batch),
+    /// The order and its trade agree with PayPal: write the trace and the
+    /// message's outcome ([`set_outcome_stmt`]) and stop.
+    Agreed(Batch, Outcome),
+    /// Try each change in turn (guarded; each carries the trace); the first
+    /// its guards let through is what happened. Then look again, and stop
+    /// only once PayPal and the platform agree: a writer that asked PayPal
+    /// before a later change there (a reversal canceled meanwhile) must not
+    /// have the last word over a handler that asked after it. The message
+    /// stays `received` until then, so a crash in between leaves it to the
+    /// cron. When every change is refused (something changed meanwhile),
+    /// write the second batch (the trace) and leave it to the cron.
+    Change(Vec<(Batch, Outcome)>, Batch),
     /// PayPal could not be asked: the trace only; the message stays
     /// `received` for the cron.
     Retry(Batch),
@@ -256,14 +267,9 @@ pub fn decide(
     now: &str,
 ) -> Decision {
     let retry = vec![trace.clone()];
-    let done = |outcome: Outcome| {
-        Decision::Write(
-            vec![(vec![trace.clone(), set_outcome_stmt(n, outcome)], outcome)],
-            retry.clone(),
-        )
-    };
-    let with_outcome = |mut batch: Batch, outcome: Outcome| {
-        batch.push(set_outcome_stmt(n, outcome));
+    let agreed = |outcome: Outcome| Decision::Agreed(vec![trace.clone()], outcome);
+    let change = |mut batch: Batch, outcome: Outcome| {
+        batch.push(trace.clone());
         (batch, outcome)
     };
     if matches!(inquiry, Inquiry::Unknown) {
@@ -283,47 +289,37 @@ pub fn decide(
     let event = n.txn_id.as_str();
     match (named.code, standing, subject.trade.as_ref()) {
         (0, _, _) => match reconcile::resolve(named, inquiry, false, trace.clone(), mail, now) {
-            Resolution::Write(batch) => {
-                Decision::Write(vec![with_outcome(batch, Outcome::Settled)], retry)
-            }
-            Resolution::Wait => done(Outcome::ReconcilerFollows),
+            // `resolve` puts the trace in its batch.
+            Resolution::Write(batch) => Decision::Change(vec![(batch, Outcome::Settled)], retry),
+            Resolution::Wait => agreed(Outcome::ReconcilerFollows),
         },
         (2, Standing::Reversed, Some(t)) if t.status == "processed" => {
             let mut tries = Vec::new();
             if t.reversal.is_none() {
-                let mut undo = chargeback::undo(t, event, now, mail.delivered_on_write);
-                undo.push(trace.clone());
-                tries.push(with_outcome(undo, Outcome::ChargebackUndone));
+                let undo = chargeback::undo(t, event, now, mail.delivered_on_write);
+                tries.push(change(undo, Outcome::ChargebackUndone));
             }
-            let mut dispute = chargeback::dispute(t, event, now, mail.delivered_on_write);
-            dispute.push(trace.clone());
-            tries.push(with_outcome(dispute, Outcome::ChargebackDisputed));
-            Decision::Write(tries, retry)
+            let dispute = chargeback::dispute(t, event, now, mail.delivered_on_write);
+            tries.push(change(dispute, Outcome::ChargebackDisputed));
+            Decision::Change(tries, retry)
         }
         (-3, Standing::Paid, Some(t)) if t.status == "chargeback" => {
             let mut tries = Vec::new();
             if t.reversal.as_deref() == Some("undone") {
-                let mut reapply = chargeback::reapply(t, now);
-                reapply.push(trace.clone());
-                tries.push(with_outcome(reapply, Outcome::ReversalCanceledReapplied));
+                let reapply = chargeback::reapply(t, now);
+                tries.push(change(reapply, Outcome::ReversalCanceledReapplied));
             }
-            let mut flagged = chargeback::reinstate_flagged(t, now);
-            flagged.push(trace.clone());
-            tries.push(with_outcome(flagged, Outcome::ReversalCanceledFlagged));
-            Decision::Write(tries, retry)
+            let flagged = chargeback::reinstate_flagged(t, now);
+            tries.push(change(flagged, Outcome::ReversalCanceledFlagged));
+            Decision::Change(tries, retry)
         }
         (-1 | -2, Standing::Paid, _) => {
             // Failed or canceled, yet PayPal holds a completed payment for
             // it: put it back for an operator rather than lose it.
-            let txn = payment_txn(n);
-            let mut batch = reconcile::reopen_for_review(&named.id, txn, now);
-            batch.push(trace.clone());
-            Decision::Write(
-                vec![with_outcome(batch, Outcome::PaidFailedOrderToReview)],
-                retry,
-            )
+            let batch = reconcile::reopen_for_review(&named.id, payment_txn(n), now);
+            Decision::Change(vec![change(batch, Outcome::PaidFailedOrderToReview)], retry)
         }
-        _ => done(Outcome::NothingToChange),
+        _ => agreed(Outcome::NothingToChange),
     }
 }
 
@@ -415,7 +411,8 @@ mod tests {
 
     fn outcomes(d: &Decision) -> Vec<Outcome> {
         match d {
-            Decision::Write(tries, _) => tries.iter().map(|(_, o)| *o).collect(),
+            Decision::Change(tries, _) => tries.iter().map(|(_, o)| *o).collect(),
+            Decision::Agreed(_, o) => vec![*o],
             Decision::Retry(_) => Vec::new(),
         }
     }
@@ -570,7 +567,7 @@ mod tests {
     }
 
     #[test]
-    fn every_written_batch_records_its_outcome() {
+    fn a_change_leaves_the_message_received_until_a_look_agrees() {
         let n = reversal();
         let s = subject(order(2, Some("T1")), Some(trade("processed", None)));
         let d = decide(
@@ -582,14 +579,12 @@ mod tests {
             &mail(),
             "t",
         );
-        let Decision::Write(tries, _) = d else {
-            panic!("a write")
+        let Decision::Change(tries, _) = d else {
+            panic!("a change")
         };
-        for (batch, outcome) in tries {
-            assert!(batch
-                .iter()
-                .any(|s| s.sql.starts_with("UPDATE psp_notifications")
-                    && s.params[2] == Param::from(outcome.as_str())));
+        for (batch, _) in tries {
+            assert!(!batch.iter().any(|s| s.sql.contains("psp_notifications")));
+            assert!(batch.iter().any(|s| s.sql == "SELECT 'trace'"));
         }
     }
 }
