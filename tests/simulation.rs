@@ -421,6 +421,108 @@ fn a_pending_payment_completed_later_is_recorded() {
     settle_and_check(&mut w);
 }
 
+/// The index of PayPal's IPN with `status` (the latest one).
+fn ipn_with(w: &World, status: &str) -> usize {
+    (0..w.pp.ipns.len())
+        .rev()
+        .find(|i| w.pp.ipns[*i].status == status)
+        .expect("PayPal sent it")
+}
+
+#[test]
+fn a_reversal_before_its_order_is_recorded_fails_the_order_and_frees_the_title() {
+    let mut w = market(1);
+    let o = order(&mut w, 1, 0, 1_000);
+    w.fault_next(Api::DoEc, Fault::LoseAnswer);
+    approve_and_return(&mut w, o);
+    assert_eq!(state(&w, o).1, "confirming");
+    // PayPal refunds at once, and its message arrives before anything else.
+    w.pp.reverse(&mut w.rng, 0, true);
+    let m = ipn_with(&w, "Refunded");
+    let id = w.start_ipn(m);
+    w.finish(id);
+    // PayPal says the payment is refunded: the order fails, nothing moved.
+    assert_eq!(state(&w, o).0, -2);
+    assert_eq!(w.title_state(&w.isin_of_client(0)), (1_000, 1, None));
+    assert_eq!(w.count("SELECT count(*) FROM trades"), 0);
+    settle_and_check(&mut w);
+}
+
+#[test]
+fn a_handler_that_crashes_after_recording_a_reversal_is_finished_by_paypals_resend() {
+    let mut w = market(1);
+    let o = order(&mut w, 1, 0, 1_000);
+    approve_and_return(&mut w, o);
+    w.deliver_all_ipns();
+    assert_eq!(state(&w, o).0, 2);
+    w.pp.reverse(&mut w.rng, 0, false);
+    let m = ipn_with(&w, "Reversed");
+    let id = w.start_ipn(m);
+    assert!(w.step(id), "verified");
+    assert!(w.step(id), "recorded and read");
+    w.crash(id);
+    assert_eq!(
+        w.count("SELECT count(*) FROM psp_notifications WHERE outcome = 'received'"),
+        1,
+        "recorded, not acted on"
+    );
+    assert_eq!(state(&w, o).0, 2);
+    // No 200 reached PayPal: it sends the message again.
+    w.deliver_all_ipns();
+    assert_eq!(state(&w, o).0, -3);
+    assert_eq!(w.title_state(&w.isin_of_client(0)), (1_000, 1, None));
+    settle_and_check(&mut w);
+}
+
+#[test]
+fn a_reversal_canceled_after_its_unrecorded_order_failed_puts_the_order_up_for_review() {
+    let mut w = market(1);
+    let o = order(&mut w, 1, 0, 1_000);
+    w.fault_next(Api::DoEc, Fault::LoseAnswer);
+    approve_and_return(&mut w, o);
+    w.pp.reverse(&mut w.rng, 0, false);
+    let id = w.start_ipn(ipn_with(&w, "Reversed"));
+    w.finish(id);
+    assert_eq!(state(&w, o).0, -2);
+    // PayPal settles the chargeback for the seller: the buyer has paid
+    // after all, and the title may have moved on; a person decides.
+    w.pp.cancel_reversal(&mut w.rng, 0);
+    w.deliver_all_ipns();
+    let (code, substate, _) = state(&w, o);
+    assert_eq!((code, substate.as_str()), (0, "needs_review"));
+    settle_and_check(&mut w);
+}
+
+/// Found by seed 17178: a handler asked PayPal (Reversed), PayPal then
+/// canceled the reversal, the cancellation's handler found the order still
+/// processed and agreed, and only then did the first handler write its
+/// chargeback: the trade stayed charged back for a payment that stands.
+/// Fixed: after a change the handler looks again until PayPal agrees.
+#[test]
+fn bug_seed_17178_a_chargeback_written_after_its_reversal_was_canceled_stays() {
+    let mut w = market(1);
+    let o = order(&mut w, 1, 0, 1_000);
+    approve_and_return(&mut w, o);
+    w.deliver_all_ipns();
+    w.pp.reverse(&mut w.rng, 0, false);
+    let slow = w.start_ipn(ipn_with(&w, "Reversed"));
+    assert!(w.step(slow), "verified");
+    assert!(w.step(slow), "recorded and read");
+    assert!(w.step(slow), "PayPal says Reversed");
+    w.pp.cancel_reversal(&mut w.rng, 0);
+    let quick = w.start_ipn(ipn_with(&w, "Canceled_Reversal"));
+    w.finish(quick);
+    assert_eq!(state(&w, o).0, 2, "nothing to change yet");
+    w.finish(slow);
+    assert_eq!(
+        state(&w, o).0,
+        2,
+        "charged back, then put back on a second look"
+    );
+    assert_eq!(w.title_state(&w.isin_of_client(0)), (2_000, 2, None));
+    settle_and_check(&mut w);
+}
+
 #[test]
 fn a_denied_pending_payment_fails_the_order_and_frees_the_title() {
     let mut w = market(1);

@@ -196,20 +196,18 @@ pub struct Notice {
     body: String,
     record: bool,
     stage: NoticeStage,
+    /// Looks taken (read, ask, decide), and the first change made.
+    looks: usize,
+    changed: Option<NoticeOutcome>,
 }
 
 enum NoticeStage {
     Verify,
     Read(Box<Notification>),
     Ask(Box<Notification>, Box<Subject>, Box<OrderState>),
-    /// The message, its order's id, the writes still to try, and the
-    /// trace to write when every one is refused.
-    Write(
-        Box<Notification>,
-        String,
-        Vec<(Batch, NoticeOutcome)>,
-        Batch,
-    ),
+    /// The message, the changes still to try, and the trace to write when
+    /// every one is refused.
+    Write(Box<Notification>, Vec<(Batch, NoticeOutcome)>, Batch),
 }
 
 pub enum BuyStage {
@@ -716,6 +714,8 @@ impl World {
                 body,
                 record: true,
                 stage: NoticeStage::Verify,
+                looks: 0,
+                changed: None,
             }),
         })
     }
@@ -729,6 +729,8 @@ impl World {
                 body,
                 record: true,
                 stage: NoticeStage::Verify,
+                looks: 0,
+                changed: None,
             }),
         })
     }
@@ -764,7 +766,8 @@ impl World {
                     .and_then(|i| ipn::order_id_from_invoice(i, DEPLOYMENT))
                     .map(str::to_string);
                 let mut batch = Vec::new();
-                if notice.record {
+                let record_now = notice.record && notice.looks == 0;
+                if record_now {
                     batch.push(notify::record_once(
                         &n,
                         order_id.as_deref(),
@@ -777,14 +780,18 @@ impl World {
                 let Ok(results) = self.run(who, &what, &batch) else {
                     return true;
                 };
-                let read = &results[usize::from(notice.record)..];
-                let subject = Subject::decode(read).expect("subject rows");
+                let read = &results[usize::from(record_now)..];
+                let mut subject = Subject::decode(read).expect("subject rows");
+                if notice.looks > 0 {
+                    subject.outcome = None;
+                }
                 match notify::first_step(&n, &subject) {
                     Step::Done(NoticeOutcome::Duplicate) => {
                         self.say(who, || "duplicate, counted once".into());
                         true
                     }
                     Step::Done(outcome) => {
+                        let outcome = notice.changed.unwrap_or(outcome);
                         let batch = vec![notify::set_outcome_stmt(&n, outcome)];
                         let _ = self.run(who, outcome.as_str(), &batch);
                         true
@@ -815,14 +822,20 @@ impl World {
                             self.run(who, "PayPal did not answer: trace, left received", &batch);
                         true
                     }
-                    Decision::Write(mut tries, otherwise) => {
+                    Decision::Agreed(mut batch, outcome) => {
+                        let outcome = notice.changed.unwrap_or(outcome);
+                        batch.push(notify::set_outcome_stmt(&n, outcome));
+                        let _ = self.run(who, &format!("agreed: {}", outcome.as_str()), &batch);
+                        true
+                    }
+                    Decision::Change(mut tries, otherwise) => {
                         tries.reverse();
-                        notice.stage = NoticeStage::Write(n, named.id.clone(), tries, otherwise);
+                        notice.stage = NoticeStage::Write(n, tries, otherwise);
                         false
                     }
                 }
             }
-            NoticeStage::Write(n, order_id, mut tries, otherwise) => {
+            NoticeStage::Write(n, mut tries, otherwise) => {
                 let Some((batch, outcome)) = tries.pop() else {
                     let _ = self.run(who, "changed meanwhile: trace, left received", &otherwise);
                     return true;
@@ -843,11 +856,22 @@ impl World {
                             | NoticeOutcome::ReversalCanceledFlagged => self.stats.reinstated += 1,
                             _ => {}
                         }
-                        self.check_failed_unpaid(&order_id, &what, None);
-                        true
+                        // No per-step "failed only when unpaid" check here: a
+                        // handler's change may rest on an answer PayPal has
+                        // changed since (a reversal canceled meanwhile); its
+                        // next look corrects it, and the final invariants
+                        // check the end state.
+                        // Look again until PayPal and the platform agree.
+                        notice.changed = notice.changed.or(Some(outcome));
+                        notice.looks += 1;
+                        if notice.looks >= notify::MAX_LOOKS {
+                            return true;
+                        }
+                        notice.stage = NoticeStage::Read(n);
+                        false
                     }
                     Err(e) if e.is_guard() => {
-                        notice.stage = NoticeStage::Write(n, order_id, tries, otherwise);
+                        notice.stage = NoticeStage::Write(n, tries, otherwise);
                         false
                     }
                     Err(_) => true,
@@ -1521,6 +1545,8 @@ impl World {
                                 body,
                                 record: false,
                                 stage,
+                                looks: 0,
+                                changed: None,
                             })
                         }
                         None => {
