@@ -379,6 +379,8 @@ fn a_reversal_paypal_could_not_confirm_is_charged_back_by_the_cron(_world: &Worl
             .unwrap_or_default()
     };
     assert_eq!(outcome(&server), "received");
+    let health = server.client().get("/healthz").json();
+    assert_eq!(health["notifications_unresolved"], 1, "{health}");
     assert_eq!(
         bob.client.get_json(&format!("/orders/{id}")).json()["code"],
         2
@@ -387,6 +389,8 @@ fn a_reversal_paypal_could_not_confirm_is_charged_back_by_the_cron(_world: &Worl
     advance(&server, 120);
     run_cron(&server);
     assert_eq!(outcome(&server), "chargeback_undone");
+    let health = server.client().get("/healthz").json();
+    assert_eq!(health["notifications_unresolved"], 0, "{health}");
     let order = bob.client.get_json(&format!("/orders/{id}")).json();
     assert_eq!(order["code"], -3, "{order}");
     assert_eq!(order["status"], "chargeback");

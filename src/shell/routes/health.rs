@@ -28,6 +28,7 @@ pub async fn get(ctx: &Ctx) -> Result<Response, WebError> {
             "last_cron_at": summary.last_cron_at,
             "orders_unresolved": summary.orders_unresolved,
             "outbox_backlog": summary.outbox_backlog,
+            "notifications_unresolved": summary.notifications_unresolved,
         }),
     )
 }
