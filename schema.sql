@@ -328,3 +328,16 @@ ALTER TABLE orders ADD COLUMN payment_lease_until TEXT;
 -- When the reconciler last asked PayPal about the order, so that orders
 -- waiting long (a Pending payment) do not starve the others.
 ALTER TABLE orders ADD COLUMN checked_at TEXT;
+
+-- A client's PSP balance as GetBalance last answered it, so that /claims
+-- asks the PSP at most once a minute (its budget allows a balance 60 s
+-- old). /claims believes it only while no order of the client has changed
+-- since it was read (every money move the platform knows of changes one),
+-- and only for the credentials it was read with.
+CREATE TABLE psp_balances (
+    client_id INTEGER PRIMARY KEY REFERENCES clients (id),
+    credentials_version INTEGER NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    read_at TEXT NOT NULL
+) STRICT;

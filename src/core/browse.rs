@@ -228,16 +228,55 @@ pub fn claims(session_token_hash: &str) -> Stmt {
 /// The client's current PSP credentials, for GetBalance.
 #[derive(Deserialize, Debug, Clone)]
 pub struct CredentialRow {
+    pub client_id: i64,
+    pub credentials_version: i64,
     pub api_username: String,
     pub sealed_secret: String,
+    /// The balance GetBalance answered for these credentials, when it is
+    /// still believable (see [`current_credentials`]).
+    pub cached_amount_cents: Option<i64>,
+    pub cached_currency: Option<String>,
 }
 
-pub fn current_credentials(session_token_hash: &str) -> Stmt {
+/// The session's current PSP credentials, with the balance read with them
+/// if it was read after `read_after` and after every change of one of the
+/// client's orders (each money move the platform knows of changes one), so
+/// that `/claims` asks the PSP at most once a minute in the same round trip.
+pub fn current_credentials(session_token_hash: &str, read_after: &str) -> Stmt {
     Stmt::new(
-        "SELECT cc.api_username, cc.sealed_secret FROM client_credentials cc \
+        "SELECT c.id AS client_id, cc.version AS credentials_version, cc.api_username, cc.sealed_secret, \
+         pb.amount_cents AS cached_amount_cents, pb.currency AS cached_currency \
+         FROM client_credentials cc \
          JOIN clients c ON c.id = cc.client_id AND cc.version = c.credentials_version \
+         LEFT JOIN psp_balances pb ON pb.client_id = c.id AND pb.credentials_version = cc.version \
+           AND pb.read_at > ?2 \
+           AND pb.read_at > COALESCE((SELECT MAX(updated_at) FROM orders WHERE buyer_id = c.id), '') \
+           AND pb.read_at > COALESCE((SELECT MAX(updated_at) FROM orders WHERE seller_id = c.id), '') \
          WHERE c.id = (SELECT client_id FROM sessions WHERE token_hash = ?1)",
-        vec![Param::from(session_token_hash)],
+        vec![Param::from(session_token_hash), Param::from(read_after)],
+    )
+}
+
+/// Keeps the balance GetBalance just answered (only answers, never errors).
+pub fn store_balance(
+    client_id: i64,
+    credentials_version: i64,
+    amount_cents: i64,
+    currency: &str,
+    now: &str,
+) -> Stmt {
+    Stmt::new(
+        "INSERT INTO psp_balances (client_id, credentials_version, amount_cents, currency, read_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (client_id) DO UPDATE SET \
+         credentials_version = excluded.credentials_version, amount_cents = excluded.amount_cents, \
+         currency = excluded.currency, read_at = excluded.read_at",
+        vec![
+            Param::Int(client_id),
+            Param::Int(credentials_version),
+            Param::Int(amount_cents),
+            Param::from(currency),
+            Param::from(now),
+        ],
     )
 }
 

@@ -30,6 +30,10 @@ pub fn tests() -> Vec<Test> {
             "browse::claims_show_titles_isin_balance_and_psp_balance",
             claims_show_titles_isin_balance_and_psp_balance,
         ),
+        (
+            "browse::claims_ask_the_psp_again_once_an_order_changed",
+            claims_ask_the_psp_again_once_an_order_changed,
+        ),
         ("browse::claims_need_a_session", claims_need_a_session),
         (
             "browse::history_has_the_spec_shape_and_refuses_bad_pages",
@@ -260,7 +264,7 @@ fn claims_show_titles_isin_balance_and_psp_balance(world: &World) {
     );
     assert!(html.body.contains("250,00 EUR"));
     assert!(html.body.contains("1,00 EUR"));
-    // One D1 round trip, one PSP call.
+    // Within the minute: the kept balance, one D1 round trip, no PSP call.
     let timing = member
         .client
         .get("/claims")
@@ -271,7 +275,40 @@ fn claims_show_titles_isin_balance_and_psp_balance(world: &World) {
         timing.contains("d1;desc=\"D1 round trips\";dur=1"),
         "{timing}"
     );
-    assert!(timing.contains("psp;desc=\"PSP calls\";dur=1"), "{timing}");
+    assert!(timing.contains("psp;desc=\"PSP calls\";dur=0"), "{timing}");
+}
+
+fn claims_ask_the_psp_again_once_an_order_changed(world: &World) {
+    let seller = register(&world.server, "claims-sell", "10.00");
+    let buyer = register(&world.server, "claims-buy", "20.00");
+    let first = buyer.client.get("/claims?lang=en");
+    assert!(
+        first
+            .header("server-timing")
+            .unwrap_or("")
+            .contains("psp;desc=\"PSP calls\";dur=1"),
+        "the first look asks PayPal"
+    );
+    assert_eq!(
+        buyer.client.get_json("/claims").json()["psp_balance"],
+        "20.00"
+    );
+    let isin = crate::purchase::titles(&seller)[0].0.clone();
+    let order = crate::purchase::buy(world, &buyer, &isin, "1.50", "0");
+    assert_eq!(order["code"], 2, "{order}");
+    // The purchase changed the buyer's order: the kept balance is stale.
+    let r = buyer.client.get_json("/claims");
+    assert!(
+        r.header("server-timing")
+            .unwrap_or("")
+            .contains("psp;desc=\"PSP calls\";dur=1"),
+        "asked again"
+    );
+    assert_eq!(r.json()["psp_balance"], "18.50");
+    assert_eq!(
+        seller.client.get_json("/claims").json()["psp_balance"],
+        "11.50"
+    );
 }
 
 fn claims_need_a_session(world: &World) {

@@ -1,7 +1,8 @@
 //! The read pages: market, titles, history, claims, the ISIN check, and the
 //! static pages (contact, docs, source, sitemap, robots). Each page costs one
 //! D1 round trip (its session lookup shares the batch); `/claims` adds one
-//! GetBalance call to PayPal. JSON when the Accept header prefers it.
+//! GetBalance call to PayPal (and one write to keep its answer) at most once
+//! a minute per client. JSON when the Accept header prefers it.
 
 use askama::Template;
 use serde_json::json;
@@ -13,6 +14,7 @@ use crate::core::browse::{
 };
 use crate::core::crypto;
 use crate::core::isin::{Isin, IsinError};
+use crate::core::money::Amount;
 use crate::core::psp::paypal::nvp::{self, Method, NvpRequest};
 
 use crate::core::time::UtcTime;
@@ -199,7 +201,10 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
     let results = ctx
         .run(&vec![
             browse::claims(&token_hash),
-            browse::current_credentials(&token_hash),
+            browse::current_credentials(
+                &token_hash,
+                &ctx.now().plus_seconds(-BALANCE_TTL_SECONDS).to_string(),
+            ),
         ])
         .await?;
     let me = ctx.require_session().await?;
@@ -216,6 +221,11 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
                 "no stored credentials".to_string(),
             )),
         ),
+        Some(CredentialRow {
+            cached_amount_cents: Some(cents),
+            cached_currency: Some(currency),
+            ..
+        }) => (Amount::from_cents(cents).map(|a| (a, currency)), None),
         Some(row) => match paypal::unseal(
             &ctx.app.credentials_key,
             &row.api_username,
@@ -236,7 +246,21 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
                     .field("RETURNALLCURRENCIES", "0");
                 match paypal::call(ctx, &request, paypal::BALANCE_TIMEOUT).await {
                     Ok(answer) if answer.is_success() => match nvp::balance(&answer) {
-                        Ok(b) => (Some((b.amount, b.currency)), None),
+                        Ok(b) => {
+                            // Kept a minute; the page answers even if the
+                            // write fails.
+                            let keep = browse::store_balance(
+                                row.client_id,
+                                row.credentials_version,
+                                b.amount.cents(),
+                                &b.currency,
+                                &ctx.now().to_string(),
+                            );
+                            if let Err(e) = ctx.run(&vec![keep]).await {
+                                worker::console_error!("claims: balance not kept: {e:?}");
+                            }
+                            (Some((b.amount, b.currency)), None)
+                        }
                         Err(e) => (None, Some(("psp_answer".to_string(), e.to_string()))),
                     },
                     Ok(answer) => {
@@ -362,6 +386,10 @@ pub fn source(ctx: &Ctx) -> Result<Response, WebError> {
     };
     html(200, page.render()?)
 }
+
+/// How long `/claims` shows a PSP balance without asking again (its budget
+/// allows 60 s; any change of the client's orders forgets it sooner).
+const BALANCE_TTL_SECONDS: i64 = 60;
 
 const PUBLIC_PATHS: [&str; 10] = [
     "/",
