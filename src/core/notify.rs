@@ -429,6 +429,16 @@ mod tests {
         Stmt::new("SELECT 'trace'", vec![])
     }
 
+    /// `decide` for the order the subject read, with the transaction named.
+    fn decided(n: &Notification, s: &Subject, inquiry: &Inquiry) -> Decision {
+        let order = s.order.clone().expect("an order");
+        let named = OrderState {
+            psp_transaction_id: Some(payment_txn(n).to_string()),
+            ..order
+        };
+        decide(n, s, &named, inquiry, trace(), &mail(), "t")
+    }
+
     #[test]
     fn a_message_acted_on_is_a_duplicate_and_one_left_received_is_taken_up_again() {
         let n = reversal();
@@ -476,15 +486,7 @@ mod tests {
     fn a_reversal_paypal_confirms_undoes_the_trade_else_disputes_it() {
         let n = reversal();
         let s = subject(order(2, Some("T1")), Some(trade("processed", None)));
-        let d = decide(
-            &n,
-            &s,
-            &order(2, Some("T1")),
-            &reversed("T1"),
-            trace(),
-            &mail(),
-            "t",
-        );
+        let d = decided(&n, &s, &reversed("T1"));
         assert_eq!(
             outcomes(&d),
             vec![Outcome::ChargebackUndone, Outcome::ChargebackDisputed]
@@ -495,15 +497,7 @@ mod tests {
     fn a_reversal_message_after_paypal_canceled_it_changes_nothing() {
         let n = reversal();
         let s = subject(order(2, Some("T1")), Some(trade("processed", None)));
-        let d = decide(
-            &n,
-            &s,
-            &order(2, Some("T1")),
-            &paid("T1"),
-            trace(),
-            &mail(),
-            "t",
-        );
+        let d = decided(&n, &s, &paid("T1"));
         assert_eq!(outcomes(&d), vec![Outcome::NothingToChange]);
     }
 
@@ -516,15 +510,7 @@ mod tests {
             order(-3, Some("T1")),
             Some(trade("chargeback", Some("undone"))),
         );
-        let d = decide(
-            &n,
-            &s,
-            &order(-3, Some("T1")),
-            &paid("T1"),
-            trace(),
-            &mail(),
-            "t",
-        );
+        let d = decided(&n, &s, &paid("T1"));
         assert_eq!(
             outcomes(&d),
             vec![
@@ -538,15 +524,7 @@ mod tests {
     fn a_failed_order_paypal_says_is_paid_goes_to_review() {
         let n = message("txn_id=T1&payment_status=Completed&mc_gross=1.50&mc_currency=EUR");
         let s = subject(order(-2, None), None);
-        let d = decide(
-            &n,
-            &s,
-            &order(-2, Some("T1")),
-            &paid("T1"),
-            trace(),
-            &mail(),
-            "t",
-        );
+        let d = decided(&n, &s, &paid("T1"));
         assert_eq!(outcomes(&d), vec![Outcome::PaidFailedOrderToReview]);
     }
 
@@ -554,15 +532,7 @@ mod tests {
     fn paypal_unreachable_leaves_the_message_for_the_cron() {
         let n = reversal();
         let s = subject(order(2, Some("T1")), Some(trade("processed", None)));
-        let d = decide(
-            &n,
-            &s,
-            &order(2, Some("T1")),
-            &Inquiry::Unknown,
-            trace(),
-            &mail(),
-            "t",
-        );
+        let d = decided(&n, &s, &Inquiry::Unknown);
         assert!(matches!(d, Decision::Retry(ref b) if b.len() == 1));
     }
 
@@ -570,15 +540,7 @@ mod tests {
     fn a_change_leaves_the_message_received_until_a_look_agrees() {
         let n = reversal();
         let s = subject(order(2, Some("T1")), Some(trade("processed", None)));
-        let d = decide(
-            &n,
-            &s,
-            &order(2, Some("T1")),
-            &reversed("T1"),
-            trace(),
-            &mail(),
-            "t",
-        );
+        let d = decided(&n, &s, &reversed("T1"));
         let Decision::Change(tries, _) = d else {
             panic!("a change")
         };

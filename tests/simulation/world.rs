@@ -201,6 +201,19 @@ pub struct Notice {
     changed: Option<NoticeOutcome>,
 }
 
+impl Notice {
+    /// A message posted to the listener (verified, then recorded).
+    fn posted(body: String) -> Notice {
+        Notice {
+            body,
+            record: true,
+            stage: NoticeStage::Verify,
+            looks: 0,
+            changed: None,
+        }
+    }
+}
+
 enum NoticeStage {
     Verify,
     Read(Box<Notification>),
@@ -710,13 +723,7 @@ impl World {
         }
         self.spawn(Task::Ipn {
             message: Some(m),
-            notice: Box::new(Notice {
-                body,
-                record: true,
-                stage: NoticeStage::Verify,
-                looks: 0,
-                changed: None,
-            }),
+            notice: Box::new(Notice::posted(body)),
         })
     }
 
@@ -725,13 +732,7 @@ impl World {
         self.stats.ipn_forged += 1;
         self.spawn(Task::Ipn {
             message: None,
-            notice: Box::new(Notice {
-                body,
-                record: true,
-                stage: NoticeStage::Verify,
-                looks: 0,
-                changed: None,
-            }),
+            notice: Box::new(Notice::posted(body)),
         })
     }
 
