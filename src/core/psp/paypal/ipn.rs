@@ -1,7 +1,7 @@
 //! PayPal Instant Payment Notifications as the platform reads them: the
 //! fields of a message (decoded from the exact bytes received, which are
-//! also what the postback sends back), the postback body, and the checks a
-//! verified message must still pass against the order it names.
+//! also what the postback sends back), the postback body, and the order an
+//! INVNUM of ours names. What a verified message does is `core::notify`'s.
 
 use super::nvp::{self, PaymentStatus};
 use crate::core::money::Amount;
@@ -70,56 +70,6 @@ pub fn order_id_from_invoice<'a>(invoice: &'a str, deployment_id: &str) -> Optio
     (deployment == deployment_id && !order.is_empty()).then_some(order)
 }
 
-/// What a verified notification asks of the platform.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// The payment completed (e.g. after Pending).
-    Completed,
-    /// The payment was reversed or refunded after completion.
-    Reversed,
-    /// A reversal was canceled: the payment stands again.
-    CanceledReversal,
-    /// Anything else is recorded and ignored.
-    Other,
-}
-
-pub fn event(n: &Notification) -> Event {
-    match n.payment_status {
-        PaymentStatus::Completed | PaymentStatus::Processed | PaymentStatus::CompletedFundsHeld => {
-            Event::Completed
-        }
-        PaymentStatus::Reversed | PaymentStatus::Refunded => Event::Reversed,
-        PaymentStatus::CanceledReversal => Event::CanceledReversal,
-        PaymentStatus::None
-        | PaymentStatus::Denied
-        | PaymentStatus::Expired
-        | PaymentStatus::Failed
-        | PaymentStatus::InProgress
-        | PaymentStatus::PartiallyRefunded
-        | PaymentStatus::Pending
-        | PaymentStatus::Voided
-        | PaymentStatus::Unknown(_) => Event::Other,
-    }
-}
-
-/// Checks a completion against the order: same amount and currency, and
-/// the receiver PayPal reported at payment time (when one was recorded).
-pub fn matches_order(
-    n: &Notification,
-    amount_cents: i64,
-    currency: &str,
-    receiver_id: Option<&str>,
-) -> bool {
-    let amount_ok = n.gross.map(Amount::cents) == Some(amount_cents);
-    let currency_ok = n.currency.as_deref() == Some(currency);
-    let receiver_ok = match (receiver_id, n.receiver_id.as_deref()) {
-        (Some(expected), Some(sent)) => expected == sent,
-        (Some(_), None) => false,
-        (None, _) => true,
-    };
-    amount_ok && currency_ok && receiver_ok
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,18 +88,17 @@ mod tests {
             n.receiver_email.as_deref(),
             Some("gpmac_1231902686_biz@paypal.com")
         );
-        assert_eq!(event(&n), Event::Completed);
         assert!(postback_body(SAMPLE).starts_with("cmd=_notify-validate&mc_gross=19.95&"));
     }
 
     #[test]
     fn refunds_and_canceled_reversals_are_read() {
         let refund = parse("txn_id=3HD&parent_txn_id=1V55&payment_status=Refunded&mc_gross=-150&mc_currency=JPY&reason_code=refund").expect("parses");
-        assert_eq!(event(&refund), Event::Reversed);
+        assert_eq!(refund.payment_status, PaymentStatus::Refunded);
         assert_eq!(refund.parent_txn_id.as_deref(), Some("1V55"));
         assert_eq!(refund.gross.map(Amount::cents), Some(15_000));
         let canceled = parse("txn_id=9&parent_txn_id=1V55&payment_status=Canceled_Reversal&mc_gross=150&mc_currency=JPY").expect("parses");
-        assert_eq!(event(&canceled), Event::CanceledReversal);
+        assert_eq!(canceled.payment_status, PaymentStatus::CanceledReversal);
         assert_eq!(
             parse("payment_status=Completed"),
             Err(NotificationError::MissingField("txn_id"))
@@ -165,17 +114,5 @@ mod tests {
         );
         assert_eq!(order_id_from_invoice("PB-other-ord9", "abc123"), None);
         assert_eq!(order_id_from_invoice("INV-1", "abc123"), None);
-    }
-
-    #[test]
-    fn a_completion_must_match_amount_currency_and_receiver() {
-        let n =
-            parse("txn_id=T&payment_status=Completed&mc_gross=1.00&mc_currency=EUR&receiver_id=R1")
-                .expect("parses");
-        assert!(matches_order(&n, 100, "EUR", Some("R1")));
-        assert!(matches_order(&n, 100, "EUR", None));
-        assert!(!matches_order(&n, 101, "EUR", Some("R1")));
-        assert!(!matches_order(&n, 100, "USD", Some("R1")));
-        assert!(!matches_order(&n, 100, "EUR", Some("R2")));
     }
 }
