@@ -135,6 +135,35 @@ fn chargeback_mail(t: &TradeState, undone: bool) -> (String, String) {
     }
 }
 
+fn reinstated_mail(t: &TradeState, reapplied: bool) -> (String, String) {
+    let paid = format!(
+        "{} {}",
+        Amount::from_cents(t.amount_cents)
+            .unwrap_or_default()
+            .to_plain(),
+        t.currency
+    );
+    let lang = Lang::parse(&t.seller_language).unwrap_or_default();
+    match (lang, reapplied) {
+        (Lang::En, true) => (
+            format!("PayBook: the reversal of {paid} for {} was canceled", t.isin),
+            format!("PayPal canceled the reversal of the payment of {paid} you received for {}: the money is yours again, and the trade stands as it was.\n", t.isin),
+        ),
+        (Lang::En, false) => (
+            format!("PayBook: the reversal of {paid} for {} was canceled", t.isin),
+            format!("PayPal canceled the reversal of the payment of {paid} you received for {}: the money is yours again. The titles had changed since, so they stay marked as disputed until an operator looks.\n", t.isin),
+        ),
+        (Lang::Fr, true) => (
+            format!("PayBook : l'annulation du paiement de {paid} pour {} a été levée", t.isin),
+            format!("PayPal a levé l'annulation du paiement de {paid} que vous avez reçu pour {} : l'argent vous revient, et l'échange est rétabli tel qu'il était.\n", t.isin),
+        ),
+        (Lang::Fr, false) => (
+            format!("PayBook : l'annulation du paiement de {paid} pour {} a été levée", t.isin),
+            format!("PayPal a levé l'annulation du paiement de {paid} que vous avez reçu pour {} : l'argent vous revient. Les titres avaient changé depuis : ils restent marqués comme contestés jusqu'à l'examen d'un opérateur.\n", t.isin),
+        ),
+    }
+}
+
 fn order_and_trade(
     t: &TradeState,
     order_from: i64,
@@ -252,8 +281,9 @@ fn flag(t: &TradeState, now: &str) -> Stmt {
     )
 }
 
-/// A canceled reversal re-applies an undone trade on unchanged titles.
-pub fn reapply(t: &TradeState, now: &str) -> Batch {
+/// A canceled reversal re-applies an undone trade on unchanged titles; the
+/// seller is told (`event` keys the e-mail, as for a chargeback).
+pub fn reapply(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
     let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", None, now);
     b.push(untouched_since(t));
     if t.is_split() {
@@ -289,16 +319,39 @@ pub fn reapply(t: &TradeState, now: &str) -> Batch {
         ));
     }
     b.push(guard_one_row_changed());
+    let (subject, body) = reinstated_mail(t, true);
+    b.push(mail(
+        t,
+        &format!("reinstated:{event}"),
+        &subject,
+        &body,
+        now,
+        delivered_on_write,
+    ));
     b
 }
 
 /// A canceled reversal whose trade cannot be re-applied: the payment stands
 /// again, the titles stay (or become) flagged, and `reversal` keeps saying
 /// whether the trade is on them.
-pub fn reinstate_flagged(t: &TradeState, now: &str) -> Batch {
+pub fn reinstate_flagged(
+    t: &TradeState,
+    event: &str,
+    now: &str,
+    delivered_on_write: bool,
+) -> Batch {
     let reversal = t.reversal.as_deref().or(Some("disputed"));
     let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", reversal, now);
     b.push(flag(t, now));
+    let (subject, body) = reinstated_mail(t, false);
+    b.push(mail(
+        t,
+        &format!("reinstated:{event}"),
+        &subject,
+        &body,
+        now,
+        delivered_on_write,
+    ));
     b
 }
 
@@ -373,7 +426,7 @@ mod tests {
             reversal: Some("undone".into()),
             ..trade(false)
         };
-        let back = reinstate_flagged(&off, "t");
+        let back = reinstate_flagged(&off, "C1", "t", true);
         assert!(back
             .iter()
             .any(|s| s.sql.starts_with("UPDATE trades") && s.params[3] == Param::from("undone")));

@@ -306,10 +306,10 @@ pub fn decide(
         (-3, Standing::Paid, Some(t)) if t.status == "chargeback" => {
             let mut tries = Vec::new();
             if t.reversal.as_deref() == Some("undone") {
-                let reapply = chargeback::reapply(t, now);
+                let reapply = chargeback::reapply(t, event, now, mail.delivered_on_write);
                 tries.push(change(reapply, Outcome::ReversalCanceledReapplied));
             }
-            let flagged = chargeback::reinstate_flagged(t, now);
+            let flagged = chargeback::reinstate_flagged(t, event, now, mail.delivered_on_write);
             tries.push(change(flagged, Outcome::ReversalCanceledFlagged));
             Decision::Change(tries, retry)
         }
