@@ -34,6 +34,10 @@ pub fn tests() -> Vec<Test> {
             "browse::claims_ask_the_psp_again_once_an_order_changed",
             claims_ask_the_psp_again_once_an_order_changed,
         ),
+        (
+            "browse::a_title_page_lists_the_trades_that_touched_it_newest_first",
+            a_title_page_lists_the_trades_that_touched_it_newest_first,
+        ),
         ("browse::claims_need_a_session", claims_need_a_session),
         (
             "browse::history_has_the_spec_shape_and_refuses_bad_pages",
@@ -487,4 +491,40 @@ fn amounts_are_formatted_per_language_in_html_and_plain_in_json(world: &World) {
     );
     let html = member.client.get("/claims?lang=en");
     assert!(html.body.contains("1,234.50 EUR"));
+}
+
+fn a_title_page_lists_the_trades_that_touched_it_newest_first(world: &World) {
+    let alice = register(&world.server, "ttrades-a", "10.00");
+    let bob = register(&world.server, "ttrades-b", "10.00");
+    let carol = register(&world.server, "ttrades-c", "10.00");
+    let isin = crate::purchase::titles(&alice)[0].0.clone();
+    // Bob buys it whole (1.00 for V = 1.00): a transfer, worth 2.00 after.
+    let first = crate::purchase::buy(world, &bob, &isin, "1.00", "100");
+    assert_eq!(first["code"], 2, "{first}");
+    // Carol pays 1.50 of its 2.00: a split, with a new ISIN for her.
+    let second = crate::purchase::buy(world, &carol, &isin, "1.50", "0");
+    assert_eq!(second["code"], 2, "{second}");
+    let new_isin = second["new_isin"].as_str().unwrap_or("").to_string();
+    assert!(!new_isin.is_empty() && new_isin != isin, "{second}");
+    let page = |code: &str| {
+        world
+            .server
+            .client()
+            .get_json(&format!("/titles/{code}"))
+            .json()["trades"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let old = page(&isin);
+    assert_eq!(old.len(), 2, "{old:?}");
+    assert_eq!(old[0]["new_isin"], new_isin.as_str(), "the split first");
+    assert_eq!(old[1]["new_isin"], isin.as_str(), "then the transfer");
+    let new = page(&new_isin);
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(
+        new[0]["isin"],
+        isin.as_str(),
+        "issued by the split of {isin}"
+    );
 }
