@@ -494,9 +494,8 @@ def render(results_dir, output):
                            "cached for 60 s (the budget's alternative) would leave most requests "
                            "one round trip")
             if route == "/titles/{isin}":
-                why.append("its batch holds two statements, and the trades query sorts every "
-                           "trade of the title before taking 50 (a `UNION ALL` of the two "
-                           "indexed scans avoids the sort)")
+                why.append("its batch holds two statements (the title, and its trades read as "
+                           "two indexed scans merged in time order)")
             if route != "/claims":
                 why.append("per-row work in the worker that the baseline does not do (D1 rows "
                            "through `serde_json::Value`, formatting, askama); MAINTAINER: confirm "
