@@ -8,10 +8,12 @@
 //! return path records it, a reversed or refunded one charges its trade back
 //! (code -3), and one whose reversal was canceled stands again.
 //!
-//! Each message is recorded once (txn_id + payment_status) as `received`.
-//! The batch that acts on it also writes its outcome, so a handler that
-//! crashed, or lost a race to another writer, leaves it `received`, and the
-//! cron takes it up again ([`due`]).
+//! Each message is recorded once (txn_id + payment_status) as `received`,
+//! and keeps that outcome until a look at PayPal finds the platform agreeing
+//! with it (after a change, the handler looks again: see
+//! [`Decision::Change`]). A handler that crashed, lost a race to another
+//! writer or could not reach PayPal thus leaves it `received`, and the cron
+//! takes it up again ([`due`]).
 
 use serde::Deserialize;
 
