@@ -87,11 +87,12 @@ fn untouched_since(t: &TradeState) -> Stmt {
     )
 }
 
+/// The seller's e-mail about the trade, keyed by what happened and the
+/// notification that caused it, so that each is sent once.
 fn mail(
     t: &TradeState,
     key_suffix: &str,
-    subject: &str,
-    body: &str,
+    (subject, body): (String, String),
     now: &str,
     delivered_on_write: bool,
 ) -> Stmt {
@@ -99,21 +100,26 @@ fn mail(
     outbox::insert(&outbox::Mail {
         event_key: &key,
         to: &t.seller_email,
-        subject,
-        body,
+        subject: &subject,
+        body: &body,
         now,
         delivered_on_write,
     })
 }
 
-fn chargeback_mail(t: &TradeState, undone: bool) -> (String, String) {
-    let paid = format!(
+/// The trade's amount as the e-mails show it (`1.50 EUR`).
+fn paid(t: &TradeState) -> String {
+    format!(
         "{} {}",
         Amount::from_cents(t.amount_cents)
             .unwrap_or_default()
             .to_plain(),
         t.currency
-    );
+    )
+}
+
+fn chargeback_mail(t: &TradeState, undone: bool) -> (String, String) {
+    let paid = paid(t);
     let lang = Lang::parse(&t.seller_language).unwrap_or_default();
     match (lang, undone) {
         (Lang::En, true) => (
@@ -136,13 +142,7 @@ fn chargeback_mail(t: &TradeState, undone: bool) -> (String, String) {
 }
 
 fn reinstated_mail(t: &TradeState, reapplied: bool) -> (String, String) {
-    let paid = format!(
-        "{} {}",
-        Amount::from_cents(t.amount_cents)
-            .unwrap_or_default()
-            .to_plain(),
-        t.currency
-    );
+    let paid = paid(t);
     let lang = Lang::parse(&t.seller_language).unwrap_or_default();
     match (lang, reapplied) {
         (Lang::En, true) => (
@@ -197,51 +197,87 @@ fn order_and_trade(
     ]
 }
 
+/// Which way the trade's effect moves on its titles.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// Off the titles (a chargeback undoes it).
+    Off,
+    /// Back on them (a canceled reversal re-applies it).
+    On,
+}
+
+/// The title writes that take the trade off its titles or put it back on,
+/// each guarded on the titles being exactly as the other way left them.
+fn move_titles(t: &TradeState, way: Way, now: &str) -> Batch {
+    let mut b = Vec::new();
+    if t.is_split() {
+        // The buyer's new title is voided (its ISIN never reused), or
+        // becomes active again; the seller's keeps V - X, or gets V back.
+        let sql = match way {
+            Way::Off => "UPDATE titles SET status = 'voided', version = version + 1, updated_at = ?4 WHERE id = ?1 \
+                         AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
+            Way::On => "UPDATE titles SET status = 'active', version = version + 1, updated_at = ?4 WHERE id = ?1 \
+                        AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'voided'",
+        };
+        b.push(Stmt::new(
+            sql,
+            vec![
+                Param::Int(t.new_title_id),
+                Param::Int(t.buyer_id),
+                Param::Int(t.new_value_cents),
+                Param::from(now),
+            ],
+        ));
+        b.push(guard_one_row_changed());
+        let (on, off) = (
+            Param::from(t.seller_value_cents),
+            Param::Int(t.previous_value_cents),
+        );
+        let (from, to) = match way {
+            Way::Off => (on, off),
+            Way::On => (off, on),
+        };
+        b.push(Stmt::new(
+            "UPDATE titles SET value_cents = ?4, version = version + 1, updated_at = ?5 WHERE id = ?1 \
+             AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
+            vec![Param::Int(t.title_id), Param::Int(t.seller_id), from, to, Param::from(now)],
+        ));
+    } else {
+        // The title passes back to the seller at V, or to the buyer again.
+        let on = (t.buyer_id, t.new_value_cents);
+        let off = (t.seller_id, t.previous_value_cents);
+        let ((holder_from, value_from), (holder_to, value_to)) = match way {
+            Way::Off => (on, off),
+            Way::On => (off, on),
+        };
+        b.push(Stmt::new(
+            "UPDATE titles SET holder_id = ?4, value_cents = ?5, version = version + 1, updated_at = ?6 \
+             WHERE id = ?1 AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
+            vec![
+                Param::Int(t.title_id),
+                Param::Int(holder_from),
+                Param::Int(value_from),
+                Param::Int(holder_to),
+                Param::Int(value_to),
+                Param::from(now),
+            ],
+        ));
+    }
+    b.push(guard_one_row_changed());
+    b
+}
+
 /// Undoes the trade on unchanged titles (fails its guards otherwise).
 /// `event` names what charged it back (the notification's transaction), so
 /// that each chargeback mails the seller once.
 pub fn undo(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("undone"), now);
     b.push(untouched_since(t));
-    if t.is_split() {
-        b.push(Stmt::new(
-            "UPDATE titles SET status = 'voided', version = version + 1, updated_at = ?4 WHERE id = ?1 \
-             AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
-            vec![Param::Int(t.new_title_id), Param::Int(t.buyer_id), Param::Int(t.new_value_cents), Param::from(now)],
-        ));
-        b.push(guard_one_row_changed());
-        b.push(Stmt::new(
-            "UPDATE titles SET value_cents = ?4, version = version + 1, updated_at = ?5 WHERE id = ?1 \
-             AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
-            vec![
-                Param::Int(t.title_id),
-                Param::Int(t.seller_id),
-                Param::from(t.seller_value_cents),
-                Param::Int(t.previous_value_cents),
-                Param::from(now),
-            ],
-        ));
-    } else {
-        b.push(Stmt::new(
-            "UPDATE titles SET holder_id = ?4, value_cents = ?5, version = version + 1, updated_at = ?6 \
-             WHERE id = ?1 AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
-            vec![
-                Param::Int(t.title_id),
-                Param::Int(t.buyer_id),
-                Param::Int(t.new_value_cents),
-                Param::Int(t.seller_id),
-                Param::Int(t.previous_value_cents),
-                Param::from(now),
-            ],
-        ));
-    }
-    b.push(guard_one_row_changed());
-    let (subject, body) = chargeback_mail(t, true);
+    b.extend(move_titles(t, Way::Off, now));
     b.push(mail(
         t,
         &format!("chargeback:{event}"),
-        &subject,
-        &body,
+        chargeback_mail(t, true),
         now,
         delivered_on_write,
     ));
@@ -258,12 +294,10 @@ pub fn dispute(t: &TradeState, event: &str, now: &str, delivered_on_write: bool)
     };
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some(reversal), now);
     b.push(flag(t, now));
-    let (subject, body) = chargeback_mail(t, false);
     b.push(mail(
         t,
         &format!("chargeback:{event}"),
-        &subject,
-        &body,
+        chargeback_mail(t, false),
         now,
         delivered_on_write,
     ));
@@ -286,45 +320,11 @@ fn flag(t: &TradeState, now: &str) -> Stmt {
 pub fn reapply(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
     let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", None, now);
     b.push(untouched_since(t));
-    if t.is_split() {
-        b.push(Stmt::new(
-            "UPDATE titles SET status = 'active', version = version + 1, updated_at = ?4 WHERE id = ?1 \
-             AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'voided'",
-            vec![Param::Int(t.new_title_id), Param::Int(t.buyer_id), Param::Int(t.new_value_cents), Param::from(now)],
-        ));
-        b.push(guard_one_row_changed());
-        b.push(Stmt::new(
-            "UPDATE titles SET value_cents = ?4, version = version + 1, updated_at = ?5 WHERE id = ?1 \
-             AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
-            vec![
-                Param::Int(t.title_id),
-                Param::Int(t.seller_id),
-                Param::Int(t.previous_value_cents),
-                Param::from(t.seller_value_cents),
-                Param::from(now),
-            ],
-        ));
-    } else {
-        b.push(Stmt::new(
-            "UPDATE titles SET holder_id = ?4, value_cents = ?5, version = version + 1, updated_at = ?6 \
-             WHERE id = ?1 AND holder_id = ?2 AND value_cents = ?3 AND claim_order_id IS NULL AND status = 'active'",
-            vec![
-                Param::Int(t.title_id),
-                Param::Int(t.seller_id),
-                Param::Int(t.previous_value_cents),
-                Param::Int(t.buyer_id),
-                Param::Int(t.new_value_cents),
-                Param::from(now),
-            ],
-        ));
-    }
-    b.push(guard_one_row_changed());
-    let (subject, body) = reinstated_mail(t, true);
+    b.extend(move_titles(t, Way::On, now));
     b.push(mail(
         t,
         &format!("reinstated:{event}"),
-        &subject,
-        &body,
+        reinstated_mail(t, true),
         now,
         delivered_on_write,
     ));
@@ -343,12 +343,10 @@ pub fn reinstate_flagged(
     let reversal = t.reversal.as_deref().or(Some("disputed"));
     let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", reversal, now);
     b.push(flag(t, now));
-    let (subject, body) = reinstated_mail(t, false);
     b.push(mail(
         t,
         &format!("reinstated:{event}"),
-        &subject,
-        &body,
+        reinstated_mail(t, false),
         now,
         delivered_on_write,
     ));
