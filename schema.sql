@@ -1,4 +1,6 @@
--- PayBook's first schema. STRICT tables; money in integer cents; times in UTC
+-- PayBook's whole current schema, written as a fresh install creates it
+-- (`migrations/` are its history; tests/schema.rs checks that both build
+-- the same database). STRICT tables; money in integer cents; times in UTC
 -- as 'YYYY-MM-DDTHH:MM:SSZ' text (fixed width, so text order is time order).
 
 -- Values made once per deployment (deployment id, emulator-mode secrets, the
@@ -133,7 +135,14 @@ CREATE TABLE orders (
     psp_error_code TEXT,
     psp_error_message TEXT,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    -- One DoExpressCheckoutPayment in flight per order: the return that
+    -- claims the title holds this lease, and a refresh may send the payment
+    -- again only once it has passed (the call's timeout is 30 s).
+    payment_lease_until TEXT,
+    -- When the reconciler last asked PayPal about the order, so that orders
+    -- waiting long (a Pending payment) do not starve the others.
+    checked_at TEXT
 ) STRICT;
 CREATE INDEX orders_by_buyer ON orders (buyer_id, created_at);
 CREATE INDEX orders_by_seller ON orders (seller_id, created_at);
@@ -158,7 +167,11 @@ CREATE TABLE trades (
     seller_value_cents INTEGER,
     -- V before the trade, so that a chargeback can undo it.
     previous_value_cents INTEGER NOT NULL,
-    status TEXT NOT NULL DEFAULT 'processed' CHECK (status IN ('processed', 'chargeback'))
+    status TEXT NOT NULL DEFAULT 'processed' CHECK (status IN ('processed', 'chargeback')),
+    -- What a reversal did to the trade, so that a canceled reversal can put
+    -- it back: 'undone' when the titles were unchanged and the trade was
+    -- reversed on them; 'disputed' when they had moved on and were flagged.
+    reversal TEXT CHECK (reversal IN ('undone', 'disputed'))
 ) STRICT;
 CREATE INDEX trades_by_time ON trades (at);
 CREATE INDEX trades_by_isin ON trades (isin, at);
@@ -314,21 +327,6 @@ CREATE TABLE emulator_ipn_messages (
 CREATE INDEX emulator_ipn_by_body ON emulator_ipn_messages (body_sha256);
 CREATE INDEX emulator_ipn_by_txn ON emulator_ipn_messages (txn_id);
 CREATE INDEX emulator_ipn_queued ON emulator_ipn_messages (status, id);
--- Chargebacks and the reconciler's bookkeeping. First, what a reversal did
--- to a trade, so that a canceled reversal
--- can put it back. 'undone' when the titles were unchanged and the trade
--- was reversed on them; 'disputed' when they had moved on and were flagged.
-ALTER TABLE trades ADD COLUMN reversal TEXT CHECK (reversal IN ('undone', 'disputed'));
-
--- One DoExpressCheckoutPayment in flight per order: the return that claims
--- the title holds this lease, and a refresh may send the payment again
--- only once it has passed (the call's timeout is 30 s).
-ALTER TABLE orders ADD COLUMN payment_lease_until TEXT;
-
--- When the reconciler last asked PayPal about the order, so that orders
--- waiting long (a Pending payment) do not starve the others.
-ALTER TABLE orders ADD COLUMN checked_at TEXT;
-
 -- A client's PSP balance as GetBalance last answered it, so that /claims
 -- asks the PSP at most once a minute (its budget allows a balance 60 s
 -- old). /claims believes it only while no order of the client has changed

@@ -1,7 +1,18 @@
-//! The schema's two forms agree: applying every file of `migrations/` in
-//! order gives exactly `schema.sql`, and the worker expects as many
-//! migrations as there are files.
+//! The schema's two forms agree: the database that applying every file of
+//! `migrations/` in order builds and the one `schema.sql` (the whole current
+//! schema, as a fresh install creates it) builds have the same tables,
+//! columns, types, defaults, keys, constraints, indexes, views and triggers;
+//! and the worker expects as many migrations as there are files.
+//!
+//! The comparison is structural, read from SQLite's own catalogue (`PRAGMA
+//! table_list`, `table_xinfo`, `foreign_key_list`, `index_list`,
+//! `index_xinfo`) rather than from the stored `CREATE` text, so that
+//! `schema.sql` can be written as a fresh install would (an `ALTER TABLE ADD
+//! COLUMN` in a migration and the same column inside `CREATE TABLE` agree).
+//! CHECK constraints have no pragma: they are read from the stored text, each
+//! expression normalised, as a set per table.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use paybook::core::sql::SCHEMA_VERSION;
@@ -21,45 +32,260 @@ fn migration_files() -> Vec<PathBuf> {
     files
 }
 
-/// Every schema object, normalised: (type, name, sql without extra blanks).
-fn objects(conn: &Connection) -> Vec<(String, String, String)> {
-    let mut stmt = conn
-        .prepare("SELECT type, name, COALESCE(sql, '') FROM sqlite_master ORDER BY type, name")
-        .expect("sqlite_master");
+fn migrated() -> Connection {
+    let conn = Connection::open_in_memory().expect("db");
+    for file in migration_files() {
+        let sql = std::fs::read_to_string(&file).expect("readable");
+        conn.execute_batch(&sql)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    }
+    conn
+}
+
+fn fresh() -> Connection {
+    let conn = Connection::open_in_memory().expect("db");
+    let schema = std::fs::read_to_string(root().join("schema.sql")).expect("schema.sql");
+    conn.execute_batch(&schema).expect("schema.sql applies");
+    conn
+}
+
+fn from_sql(sql: &str) -> Connection {
+    let conn = Connection::open_in_memory().expect("db");
+    conn.execute_batch(sql).expect("applies");
+    conn
+}
+
+/// Rows of a query, each rendered as one line of its values.
+fn lines(conn: &Connection, sql: &str, args: &[&str]) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let columns = stmt.column_count();
     let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            let mut out = Vec::with_capacity(columns);
+            for i in 0..columns {
+                let v: rusqlite::types::Value = r.get(i)?;
+                out.push(format!("{v:?}"));
+            }
+            Ok(out.join(" | "))
         })
         .expect("query");
-    rows.map(|r| {
-        let (t, n, sql) = r.expect("row");
-        (t, n, sql.split_whitespace().collect::<Vec<_>>().join(" "))
-    })
-    .collect()
+    rows.map(|r| r.expect("row")).collect()
+}
+
+/// The first column of a query's rows, as text.
+fn names(conn: &Connection, sql: &str, arg: &[&str]) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(arg.iter()), |r| r.get::<_, String>(0))
+        .expect("query");
+    rows.map(|r| r.expect("row")).collect()
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of every `CHECK (...)` in a `CREATE TABLE` statement, with
+/// comments dropped and blanks normalised.
+fn checks(create: &str) -> BTreeSet<String> {
+    let code: String = create
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let upper = code.to_ascii_uppercase();
+    let bytes = code.as_bytes();
+    let mut found = BTreeSet::new();
+    let mut from = 0;
+    while let Some(at) = upper[from..].find("CHECK") {
+        let start = from + at + "CHECK".len();
+        let Some(open) = code[start..].find('(').map(|o| start + o) else {
+            break;
+        };
+        let mut depth = 0;
+        let mut end = open;
+        for (i, b) in bytes.iter().enumerate().skip(open) {
+            match b {
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        found.insert(squash(&code[open + 1..end]).replace("( ", "(").replace(" )", ")"));
+        from = end.max(start);
+    }
+    found
+}
+
+/// The whole structure of a database, one line per fact, in a stable order:
+/// what two databases must share to be the same schema.
+fn structure(conn: &Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    let tables = names(
+        conn,
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         ORDER BY name",
+        &[],
+    );
+    for table in &tables {
+        let table = table.as_str();
+        let shape = lines(
+            conn,
+            "SELECT type, ncol, wr, strict FROM pragma_table_list WHERE name = ?1",
+            &[table],
+        );
+        out.extend(shape.into_iter().map(|l| format!("table {table}: {l}")));
+        for column in lines(
+            conn,
+            "SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1)",
+            &[table],
+        ) {
+            out.push(format!("column {table}: {column}"));
+        }
+        for fk in lines(
+            conn,
+            "SELECT \"table\", \"from\", \"to\", on_update, on_delete, \"match\" \
+             FROM pragma_foreign_key_list(?1) ORDER BY \"from\"",
+            &[table],
+        ) {
+            out.push(format!("foreign key {table}: {fk}"));
+        }
+        let create = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get::<_, String>(0),
+            )
+            .expect("table sql");
+        for check in checks(&create) {
+            out.push(format!("check {table}: {check}"));
+        }
+        for name in names(
+            conn,
+            "SELECT name FROM pragma_index_list(?1) ORDER BY name",
+            &[table],
+        ) {
+            let shape = lines(
+                conn,
+                "SELECT \"unique\", origin, partial FROM pragma_index_list(?1) WHERE name = ?2",
+                &[table, &name],
+            )
+            .join("");
+            // Automatic indexes (UNIQUE, PRIMARY KEY) are named by position:
+            // compare them by what they index, not by name.
+            let label = if name.starts_with("sqlite_autoindex_") {
+                "autoindex".to_string()
+            } else {
+                name.clone()
+            };
+            let columns = lines(
+                conn,
+                "SELECT seqno, name, \"desc\", coll, key FROM pragma_index_xinfo(?1) WHERE key = 1",
+                &[&name],
+            )
+            .join("; ");
+            out.push(format!("index {table} {label}: {shape} on {columns}"));
+        }
+    }
+    // Explicit indexes' WHERE clauses, views and triggers: their stored text
+    // is not rewritten by ALTER TABLE.
+    for other in lines(
+        conn,
+        "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('index', 'view', 'trigger') \
+         AND sql IS NOT NULL ORDER BY type, name",
+        &[],
+    ) {
+        out.push(format!("object {}", squash(&other)));
+    }
+    out.sort();
+    out
+}
+
+/// What one structure has that the other lacks, both ways.
+fn differences(a: &[String], b: &[String]) -> Vec<String> {
+    let (a_set, b_set): (BTreeSet<_>, BTreeSet<_>) = (a.iter().collect(), b.iter().collect());
+    let mut out: Vec<String> = a_set
+        .difference(&b_set)
+        .map(|l| format!("only in migrations: {l}"))
+        .collect();
+    out.extend(
+        b_set
+            .difference(&a_set)
+            .map(|l| format!("only in schema.sql: {l}")),
+    );
+    out
 }
 
 #[test]
-fn migrations_applied_in_order_give_exactly_schema_sql() {
-    let migrated = Connection::open_in_memory().expect("db");
-    for file in migration_files() {
-        let sql = std::fs::read_to_string(&file).expect("readable");
-        migrated
-            .execute_batch(&sql)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-    }
-    let fresh = Connection::open_in_memory().expect("db");
+fn migrations_applied_in_order_build_the_same_database_as_schema_sql() {
+    let (a, b) = (structure(&migrated()), structure(&fresh()));
+    assert!(a.iter().any(|l| l.starts_with("column orders:")));
+    let diff = differences(&a, &b);
+    assert!(diff.is_empty(), "the schemas differ:\n{}", diff.join("\n"));
+}
+
+#[test]
+fn schema_sql_is_written_as_a_fresh_install_without_alter_table() {
     let schema = std::fs::read_to_string(root().join("schema.sql")).expect("schema.sql");
-    fresh.execute_batch(&schema).expect("schema.sql applies");
-    let (a, b) = (objects(&migrated), objects(&fresh));
-    assert!(!a.is_empty());
-    for (x, y) in a.iter().zip(b.iter()) {
-        assert_eq!(x, y);
+    for (n, line) in schema.lines().enumerate() {
+        let code = line.split("--").next().unwrap_or("").to_ascii_uppercase();
+        assert!(
+            !code.contains("ALTER TABLE") && !code.contains("DROP "),
+            "schema.sql:{}: {line}",
+            n + 1
+        );
     }
-    assert_eq!(a.len(), b.len(), "same number of schema objects");
+}
+
+#[test]
+fn an_added_column_matches_the_same_column_created_with_its_table() {
+    let altered = from_sql(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY) STRICT;
+         ALTER TABLE t ADD COLUMN r TEXT CHECK (r IN ('a', 'b'));",
+    );
+    let created = from_sql(
+        "CREATE TABLE t (
+             id INTEGER PRIMARY KEY,
+             -- a comment
+             r TEXT CHECK ( r IN ('a', 'b') )
+         ) STRICT;",
+    );
+    let diff = differences(&structure(&altered), &structure(&created));
+    assert!(diff.is_empty(), "{diff:?}");
+}
+
+/// The comparison can fail: each of these differs from the base in one
+/// thing that matters, and is found.
+#[test]
+fn the_comparison_finds_a_changed_type_default_constraint_key_or_index() {
+    let base = "CREATE TABLE p (id INTEGER PRIMARY KEY) STRICT;
+        CREATE TABLE t (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id),
+            n INTEGER NOT NULL DEFAULT 0 CHECK (n >= 0), s TEXT UNIQUE) STRICT;
+        CREATE INDEX t_by_n ON t (n) WHERE n > 0;";
+    let variants = [
+        base.replace("n INTEGER NOT NULL", "n TEXT NOT NULL").replace("n >= 0", "n <> ''"),
+        base.replace("DEFAULT 0", "DEFAULT 1"),
+        base.replace("NOT NULL DEFAULT", "DEFAULT"),
+        base.replace("CHECK (n >= 0)", "CHECK (n > 0)"),
+        base.replace("CHECK (n >= 0)", ""),
+        base.replace(" REFERENCES p (id)", ""),
+        base.replace("s TEXT UNIQUE", "s TEXT"),
+        base.replace("WHERE n > 0", ""),
+        base.replace("ON t (n)", "ON t (s)"),
+        base.replace(") STRICT;\n        CREATE INDEX", ");\n        CREATE INDEX"),
+    ];
+    let reference = structure(&from_sql(base));
+    for variant in &variants {
+        assert_ne!(variant, base);
+        let diff = differences(&reference, &structure(&from_sql(variant)));
+        assert!(!diff.is_empty(), "not told apart:\n{variant}");
+    }
 }
 
 #[test]
@@ -81,12 +307,9 @@ fn migration_files_follow_wranglers_naming() {
 
 #[test]
 fn every_table_is_strict() {
-    let conn = Connection::open_in_memory().expect("db");
-    conn.execute_batch(&std::fs::read_to_string(root().join("schema.sql")).expect("schema"))
-        .expect("applies");
-    for (kind, name, sql) in objects(&conn) {
-        if kind == "table" {
-            assert!(sql.ends_with("STRICT"), "table {name} is not STRICT");
+    for line in structure(&fresh()) {
+        if let Some(rest) = line.strip_prefix("table ") {
+            assert!(rest.ends_with("| Integer(1)"), "not STRICT: {line}");
         }
     }
 }
