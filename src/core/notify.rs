@@ -314,10 +314,12 @@ mod tests {
             "txn_id=R1&parent_txn_id=T1&payment_status=Refunded&mc_currency=EUR",
         ] {
             assert!(
-                matches!(first_step(&message(body), &s), Step::Done(Outcome::Mismatch)),
+                matches!(
+                    first_step(&message(body), &s),
+                    Step::Done(Outcome::Mismatch)
+                ),
                 "{body}"
             );
         }
     }
-
 }

@@ -144,7 +144,10 @@ pub fn mark_for_review(
     ];
     if let Some(to) = operator_email {
         let key = format!("order:{}:partly_returned:{event}", t.order_id);
-        let subject = format!("PayBook: order {} was partly refunded at PayPal", t.order_id);
+        let subject = format!(
+            "PayBook: order {} was partly refunded at PayPal",
+            t.order_id
+        );
         let body = format!(
             "PayPal reports that part of the payment of order {} ({} cents {}, title {}) went back to the buyer. \
              The trade stands and the order waits for your review: keep the trade, or undo it.\n",
@@ -193,7 +196,9 @@ mod tests {
 
     #[test]
     fn paypals_refunded_is_whole_and_partially_refunded_is_not() {
-        let cent = message("txn_id=R1&parent_txn_id=T1&payment_status=Refunded&mc_gross=-0.01&mc_currency=EUR");
+        let cent = message(
+            "txn_id=R1&parent_txn_id=T1&payment_status=Refunded&mc_gross=-0.01&mc_currency=EUR",
+        );
         assert_eq!(
             standing(&failed("Refunded"), Some(&cent), 150),
             Standing::Returned(Share::Whole),
@@ -203,20 +208,42 @@ mod tests {
             transaction_id: "T1".into(),
             receiver_id: None,
         });
-        assert_eq!(standing(&partly, Some(&cent), 150), Standing::PartlyRefunded);
+        assert_eq!(
+            standing(&partly, Some(&cent), 150),
+            Standing::PartlyRefunded
+        );
         assert_eq!(standing(&partly, None, 150), Standing::PartlyRefunded);
     }
 
     #[test]
     fn a_reversal_is_whole_only_when_its_message_says_the_whole_amount() {
-        let whole = message("txn_id=R1&parent_txn_id=T1&payment_status=Reversed&mc_gross=-1.50&mc_currency=EUR");
-        let part = message("txn_id=R1&parent_txn_id=T1&payment_status=Reversed&mc_gross=-0.01&mc_currency=EUR");
+        let whole = message(
+            "txn_id=R1&parent_txn_id=T1&payment_status=Reversed&mc_gross=-1.50&mc_currency=EUR",
+        );
+        let part = message(
+            "txn_id=R1&parent_txn_id=T1&payment_status=Reversed&mc_gross=-0.01&mc_currency=EUR",
+        );
         let payment = message("txn_id=T1&payment_status=Completed&mc_gross=1.50&mc_currency=EUR");
         let reversed = failed("Reversed");
-        assert_eq!(standing(&reversed, Some(&whole), 150), Standing::Returned(Share::Whole));
-        assert_eq!(standing(&reversed, Some(&part), 150), Standing::Returned(Share::Part));
-        assert_eq!(standing(&reversed, Some(&payment), 150), Standing::Returned(Share::Unproven));
-        assert_eq!(standing(&reversed, None, 150), Standing::Returned(Share::Unproven));
-        assert_eq!(standing(&failed("Denied"), Some(&whole), 150), Standing::Other);
+        assert_eq!(
+            standing(&reversed, Some(&whole), 150),
+            Standing::Returned(Share::Whole)
+        );
+        assert_eq!(
+            standing(&reversed, Some(&part), 150),
+            Standing::Returned(Share::Part)
+        );
+        assert_eq!(
+            standing(&reversed, Some(&payment), 150),
+            Standing::Returned(Share::Unproven)
+        );
+        assert_eq!(
+            standing(&reversed, None, 150),
+            Standing::Returned(Share::Unproven)
+        );
+        assert_eq!(
+            standing(&failed("Denied"), Some(&whole), 150),
+            Standing::Other
+        );
     }
 }

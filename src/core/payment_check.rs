@@ -198,7 +198,10 @@ mod tests {
     #[test]
     fn no_answer_or_a_refusal_is_unknown() {
         let o = order(None);
-        assert_eq!(read_transaction_for(&o, "dep1", "T1", None), Inquiry::Unknown);
+        assert_eq!(
+            read_transaction_for(&o, "dep1", "T1", None),
+            Inquiry::Unknown
+        );
         let refused = answer(&[("ACK", "Failure"), ("L_ERRORCODE0", "10004")]);
         assert_eq!(
             read_transaction_for(&o, "dep1", "T1", Some(&refused)),

@@ -50,9 +50,7 @@ fn holder_is(server: &Server, isin: &str, email: &str) -> bool {
         .is_some_and(|h| h.starts_with(&email[..1]))
 }
 
-fn a_cent_refunded_leaves_the_title_with_the_buyer_and_a_full_refund_charges_back(
-    world: &World,
-) {
+fn a_cent_refunded_leaves_the_title_with_the_buyer_and_a_full_refund_charges_back(world: &World) {
     let server = &world.server;
     let alice = register(server, "part-a", "10.00");
     let bob = register(server, "part-b", "10.00");
@@ -81,7 +79,10 @@ fn a_cent_refunded_leaves_the_title_with_the_buyer_and_a_full_refund_charges_bac
     let order = bob.client.get_json(&format!("/orders/{id}")).json();
     assert_eq!(order["code"], 2, "the trade stands: {order}");
     assert_eq!(order["substate"], "needs_review", "{order}");
-    assert!(holder_is(server, &isin, &bob.email), "the title stays Bob's");
+    assert!(
+        holder_is(server, &isin, &bob.email),
+        "the title stays Bob's"
+    );
     assert_eq!(
         server.client().get_json(&format!("/titles/{isin}")).json()["value"],
         "2.00"
@@ -89,7 +90,8 @@ fn a_cent_refunded_leaves_the_title_with_the_buyer_and_a_full_refund_charges_bac
     assert_eq!(psp_cents(server, &bob), 901, "one cent came back");
     let page = bob.client.get(&format!("/orders/{id}?lang=en"));
     assert!(
-        page.body.contains("part of this payment went back to the buyer"),
+        page.body
+            .contains("part of this payment went back to the buyer"),
         "{}",
         page.body
     );

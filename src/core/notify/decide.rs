@@ -81,7 +81,9 @@ pub fn decide(
             };
             match reconcile::resolve(named, inquiry, false, trace.clone(), mail, now) {
                 // `resolve` puts the trace in its batch.
-                Resolution::Write(batch) => Decision::Change(vec![(batch, Outcome::Settled)], retry),
+                Resolution::Write(batch) => {
+                    Decision::Change(vec![(batch, Outcome::Settled)], retry)
+                }
                 Resolution::Wait => agreed(Outcome::ReconcilerFollows),
             }
         }
@@ -104,18 +106,21 @@ pub fn decide(
         ) => match processed.filter(|t| partial::may_mark(t)) {
             Some(t) => {
                 let operator = mail.operator_email.as_deref();
-                let mark = partial::mark_for_review(t, event, operator, now, mail.delivered_on_write);
+                let mark =
+                    partial::mark_for_review(t, event, operator, now, mail.delivered_on_write);
                 Decision::Change(vec![change(mark, Outcome::PartlyReturnedToReview)], retry)
             }
             None => agreed(Outcome::NothingToChange),
         },
-        (OrderStatus::Processed, Standing::Paid) => match processed.filter(|t| partial::is_marked(t)) {
-            Some(t) => {
-                let clear = partial::clear_review(t, now);
-                Decision::Change(vec![change(clear, Outcome::ReviewCleared)], retry)
+        (OrderStatus::Processed, Standing::Paid) => {
+            match processed.filter(|t| partial::is_marked(t)) {
+                Some(t) => {
+                    let clear = partial::clear_review(t, now);
+                    Decision::Change(vec![change(clear, Outcome::ReviewCleared)], retry)
+                }
+                None => agreed(Outcome::NothingToChange),
             }
-            None => agreed(Outcome::NothingToChange),
-        },
+        }
         (OrderStatus::Chargeback, Standing::Paid | Standing::PartlyRefunded) => {
             // The payment stands again (partly refunded since, perhaps: the
             // next look then marks it for review).
@@ -156,8 +161,8 @@ pub(super) mod tests {
     use super::*;
     use crate::core::chargeback::TradeState;
     use crate::core::notify::RECEIVED;
-    use crate::core::psp::paypal::ipn;
     use crate::core::notify::{first_step, Step};
+    use crate::core::psp::paypal::ipn;
 
     pub(in crate::core::notify) fn order(code: i64, txn: Option<&str>) -> OrderState {
         let mut o: OrderState = serde_json::from_value(serde_json::json!({
@@ -242,7 +247,10 @@ pub(super) mod tests {
         }
     }
 
-    pub(in crate::core::notify) fn subject(order: OrderState, trade: Option<TradeState>) -> Subject {
+    pub(in crate::core::notify) fn subject(
+        order: OrderState,
+        trade: Option<TradeState>,
+    ) -> Subject {
         Subject {
             order: Some(order),
             trade,
@@ -255,7 +263,11 @@ pub(super) mod tests {
     }
 
     /// `decide` for the order the subject read, with the transaction named.
-    pub(in crate::core::notify) fn decided(n: &Notification, s: &Subject, inquiry: &Inquiry) -> Decision {
+    pub(in crate::core::notify) fn decided(
+        n: &Notification,
+        s: &Subject,
+        inquiry: &Inquiry,
+    ) -> Decision {
         let order = s.order.clone().expect("an order");
         let named = OrderState {
             psp_transaction_id: Some(payment_txn(n).to_string()),
@@ -331,7 +343,9 @@ pub(super) mod tests {
         };
         let batch = &tries[0].0;
         assert!(
-            !batch.iter().any(|s| s.sql.contains("UPDATE titles") || s.sql.contains("UPDATE trades")),
+            !batch
+                .iter()
+                .any(|s| s.sql.contains("UPDATE titles") || s.sql.contains("UPDATE trades")),
             "the trade and its titles stand"
         );
         assert!(batch
@@ -350,7 +364,9 @@ pub(super) mod tests {
     #[test]
     fn a_partial_reversal_leaves_the_trade_standing_and_a_whole_one_undoes_it() {
         let s = subject(order(2, Some("T1")), Some(trade("processed", None)));
-        let part = message("txn_id=R1&parent_txn_id=T1&payment_status=Reversed&mc_gross=-0.50&mc_currency=EUR");
+        let part = message(
+            "txn_id=R1&parent_txn_id=T1&payment_status=Reversed&mc_gross=-0.50&mc_currency=EUR",
+        );
         assert_eq!(
             outcomes(&decided(&part, &s, &reversed("T1"))),
             vec![Outcome::PartlyReturnedToReview]
@@ -363,7 +379,9 @@ pub(super) mod tests {
             vec![Outcome::PartlyReturnedToReview]
         );
         // The whole refund (after partial ones) undoes it, in review or not.
-        let rest = message("txn_id=R2&parent_txn_id=T1&payment_status=Refunded&mc_gross=-1.49&mc_currency=EUR");
+        let rest = message(
+            "txn_id=R2&parent_txn_id=T1&payment_status=Refunded&mc_gross=-1.49&mc_currency=EUR",
+        );
         let marked = TradeState {
             order_substate: "needs_review".into(),
             ..trade("processed", None)
@@ -382,7 +400,9 @@ pub(super) mod tests {
 
     #[test]
     fn a_partly_refunded_payment_of_an_open_or_failed_order_goes_to_review() {
-        let n = message("txn_id=R1&parent_txn_id=T1&payment_status=Refunded&mc_gross=-0.01&mc_currency=EUR");
+        let n = message(
+            "txn_id=R1&parent_txn_id=T1&payment_status=Refunded&mc_gross=-0.01&mc_currency=EUR",
+        );
         let s = subject(order(0, None), None);
         let d = decided(&n, &s, &refunded("T1", "Partially-Refunded"));
         let Decision::Change(tries, _) = d else {
