@@ -18,8 +18,8 @@
 //! (order code 2, the titles untouched, the public history unchanged) and
 //! the order is marked for review: sub-state `needs_review` with
 //! `failure_reason = 'partly_returned'` ([`REVIEW_PARTLY_RETURNED`]).
-//! `/orders/{id}` says so to both parties; `/healthz` counts it unresolved
-//! only through its sub-state. The back office decides: `keep_trade` sets
+//! `/orders/{id}` says so to both parties; `/healthz` counts it among the
+//! unresolved orders. The back office decides: `keep_trade` sets
 //! the sub-state back to `done` with `failure_reason = 'partly_returned_kept'`
 //! ([`REVIEW_KEPT`]), so that later messages about the same refund do not
 //! mark it again; `undo_trade` runs [`super::chargeback::undo`] (which takes

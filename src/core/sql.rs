@@ -1225,13 +1225,15 @@ pub mod health {
     }
 
     /// Orders whose outcome is not known yet (claimed, or paid but Pending,
-    /// or waiting for a person), e-mails not sent yet, and PSP notifications
+    /// or waiting for a person, a trade partly refunded included), e-mails
+    /// not sent yet, and PSP notifications
     /// not acted on yet (the cron takes them up again).
     pub fn summary() -> Stmt {
         Stmt::new(
             "SELECT (SELECT value FROM settings WHERE key = 'last_cron_at') AS last_cron_at, \
-             (SELECT COUNT(*) FROM orders WHERE code = 0 \
-                AND substate IN ('confirming', 'psp_pending', 'needs_review')) AS orders_unresolved, \
+             (SELECT COUNT(*) FROM orders WHERE (code = 0 \
+                AND substate IN ('confirming', 'psp_pending', 'needs_review')) \
+                OR (code = 2 AND substate = 'needs_review')) AS orders_unresolved, \
              (SELECT COUNT(*) FROM outbox WHERE status = 'pending') AS outbox_backlog, \
              (SELECT COUNT(*) FROM psp_notifications WHERE outcome = 'received') AS notifications_unresolved",
             vec![],
