@@ -344,3 +344,8 @@ CREATE TABLE psp_balances (
 -- run and /healthz counts: a few among every message ever received.
 CREATE INDEX psp_notifications_received ON psp_notifications (psp, received_at)
     WHERE outcome = 'received';
+
+-- The emulator's partial refunds: how much of a payment its receiver has
+-- refunded so far (PAYMENTSTATUS Partially-Refunded until it is all of it,
+-- then Refunded).
+ALTER TABLE emulator_transactions ADD COLUMN refunded_cents INTEGER NOT NULL DEFAULT 0 CHECK (refunded_cents >= 0);

@@ -36,6 +36,13 @@
 //! 6. once quiescent no order stays confirming, psp_pending or
 //!    needs_review, no awaiting order outlives `PENDING_TTL_HOURS`, and no
 //!    title keeps the claim of a final order;
+//! 7. every reversed or refunded payment's order is charged back, or failed
+//!    unrecorded;
+//! 8. a partial refund never undoes a trade: every partly refunded
+//!    payment's trade stands with its order in review (or its unrecorded
+//!    order waits in review; one failed unrecorded is counted); genuine
+//!    messages that name another order's invoice change nothing (the
+//!    invariants above catch any change they make);
 //!
 //! and besides: after every step, claims and orders agree (a confirming or
 //! psp_pending order holds its title's claim; a claim belongs to an open
@@ -186,7 +193,8 @@ fn simulate(strict: bool) {
     );
     eprintln!(
         "simulation: {} IPN deliveries ({} again after an acknowledgement), {} forged IPNs, {} reversals or refunds, \
-         {} reversals canceled, {} chargebacks written, {} chargebacks canceled, {} notifications taken up again by the cron",
+         {} reversals canceled, {} chargebacks written, {} chargebacks canceled, {} notifications taken up again by the cron, \
+         {} partial refunds ({} partly refunded orders left failed unrecorded), {} genuine messages naming another order",
         s.stats.ipn_deliveries,
         s.stats.ipn_redeliveries,
         s.stats.ipn_forged,
@@ -195,6 +203,9 @@ fn simulate(strict: bool) {
         s.stats.chargebacks,
         s.stats.reinstated,
         s.stats.notices_retried,
+        s.stats.partial_refunds,
+        s.stats.partial_refund_failed_unrecorded,
+        s.stats.misaddressed,
     );
     eprintln!(
         "simulation: {} SQL statements run on SQLite by this test process",

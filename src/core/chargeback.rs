@@ -42,6 +42,11 @@ pub struct TradeState {
     pub seller_email: String,
     pub seller_language: String,
     pub psp_receiver_id: Option<String>,
+    /// The order's sub-state: `done`, or `needs_review` while a partial
+    /// refund or reversal waits for an operator (`core::partial`).
+    pub order_substate: String,
+    /// The order's `failure_reason`: why it is (or was) reviewed.
+    pub order_review: Option<String>,
 }
 
 macro_rules! trade_state {
@@ -50,7 +55,8 @@ macro_rules! trade_state {
             "SELECT tr.id AS trade_id, tr.order_id, o.code AS order_code, tr.title_id, tr.new_title_id, tr.isin, ",
             "tr.new_isin, tr.amount_cents, tr.currency, tr.new_value_cents, tr.seller_value_cents, ",
             "tr.previous_value_cents, tr.buyer_id, tr.seller_id, tr.status, tr.reversal, ",
-            "s.email AS seller_email, s.language AS seller_language, o.psp_receiver_id ",
+            "s.email AS seller_email, s.language AS seller_language, o.psp_receiver_id, ",
+            "o.substate AS order_substate, o.failure_reason AS order_review ",
             "FROM trades tr JOIN orders o ON o.id = tr.order_id JOIN clients s ON s.id = tr.seller_id ",
             $where
         )
@@ -175,7 +181,9 @@ fn order_and_trade(
 ) -> Batch {
     vec![
         Stmt::new(
-            "UPDATE orders SET code = ?3, updated_at = ?4 WHERE id = ?1 AND code = ?2",
+            // A chargeback also ends a review of a partial refund; a
+            // reinstated trade is done.
+            "UPDATE orders SET code = ?3, substate = 'done', updated_at = ?4 WHERE id = ?1 AND code = ?2",
             vec![
                 Param::from(t.order_id.as_str()),
                 Param::Int(order_from),
@@ -382,6 +390,8 @@ mod tests {
             seller_email: "alice@example.org".into(),
             seller_language: "en".into(),
             psp_receiver_id: None,
+            order_substate: "done".into(),
+            order_review: None,
         }
     }
 

@@ -279,6 +279,10 @@ pub struct Texts {
     pub docs_status_list: &'static str,
     pub source_title: &'static str,
     pub source_text: &'static str,
+    /// A processed trade whose payment PayPal partly refunded or reversed.
+    pub order_partly_returned: &'static str,
+    /// An order not recorded yet whose payment PayPal partly refunded.
+    pub order_partly_returned_open: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -478,6 +482,8 @@ pub static EN: Texts = Texts {
     docs_status_list: "2 processed · 1 test · 0 pending · −1 canceled · −2 failed · −3 chargeback",
     source_title: "Source code",
     source_text: "PayBook is free software: you can redistribute it and modify it under the terms of the GNU General Public License, version 3 or (at your option) any later version. Get the source code of this deployment at",
+    order_partly_returned: "PayPal reports that part of this payment went back to the buyer. The trade stands (the title stays with the buyer) and the order waits for the operator's review.",
+    order_partly_returned_open: "PayPal reports that part of this payment went back to the buyer. The order waits for the operator's review; the title stays reserved.",
 };
 
 pub static FR: Texts = Texts {
@@ -677,6 +683,8 @@ pub static FR: Texts = Texts {
     docs_status_list: "2 traité · 1 test · 0 en attente · −1 annulé · −2 échoué · −3 rétrofacturé",
     source_title: "Code source",
     source_text: "PayBook est un logiciel libre : vous pouvez le redistribuer et le modifier selon les termes de la licence publique générale GNU, version 3 ou (à votre choix) toute version ultérieure. Obtenez le code source de ce site sur",
+    order_partly_returned: "PayPal indique qu'une partie de ce paiement est revenue à l'acheteur. L'échange tient (le titre reste à l'acheteur) et l'ordre attend la vérification de l'opérateur.",
+    order_partly_returned_open: "PayPal indique qu'une partie de ce paiement est revenue à l'acheteur. L'ordre attend la vérification de l'opérateur ; le titre reste réservé.",
 };
 
 #[cfg(test)]

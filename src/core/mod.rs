@@ -16,6 +16,8 @@ pub mod money;
 pub mod notify;
 pub mod order;
 pub mod orders;
+pub mod partial;
+pub mod payment_check;
 pub mod psp;
 pub mod purchase;
 pub mod reconcile;

@@ -350,6 +350,9 @@ pub struct OrderState {
     pub title_status: String,
     /// Until when a return may send the payment (see `take_payment_lease`).
     pub payment_lease_until: Option<String>,
+    /// The receiver PayPal reported when the payment was recorded.
+    #[serde(default)]
+    pub psp_receiver_id: Option<String>,
 }
 
 macro_rules! order_state {
@@ -362,7 +365,7 @@ macro_rules! order_state {
             "cc.api_username AS seller_api_username, cc.sealed_secret AS seller_sealed_secret, ",
             "t.holder_id AS title_holder_id, t.version AS title_current_version, ",
             "t.value_cents AS title_current_value_cents, t.claim_order_id AS title_claim_order_id, ",
-            "t.status AS title_status, o.payment_lease_until ",
+            "t.status AS title_status, o.payment_lease_until, o.psp_receiver_id ",
             "FROM orders o JOIN clients b ON b.id = o.buyer_id JOIN clients s ON s.id = o.seller_id ",
             "JOIN client_credentials cc ON cc.client_id = o.seller_id AND cc.version = o.seller_credentials_version ",
             "JOIN titles t ON t.id = o.title_id ",
@@ -557,6 +560,13 @@ pub enum PaymentAnswer {
         transaction_id: String,
         status: String,
     },
+    /// Paid, then partly refunded (Partially-Refunded): most of the money
+    /// stayed with the seller, so it is neither a failure nor a reversal;
+    /// a person looks.
+    PartlyRefunded {
+        transaction_id: String,
+        receiver_id: Option<String>,
+    },
 }
 
 /// Reads a DoExpressCheckoutPayment answer.
@@ -612,6 +622,10 @@ pub fn payment_answer(
             transaction_id,
             status: status.as_str().to_string(),
         },
+        PaymentOutcome::PartlyRefunded => PaymentAnswer::PartlyRefunded {
+            transaction_id,
+            receiver_id,
+        },
     }
 }
 
@@ -649,9 +663,18 @@ pub fn after_payment(
             if matches {
                 AfterPayment::Record(record_completed(order, transaction_id, receiver_id.as_deref(), trace, mail, now))
             } else {
-                AfterPayment::NeedsReview(needs_review(order, transaction_id, receiver_id.as_deref(), trace, mail, now))
+                AfterPayment::NeedsReview(needs_review(order, transaction_id, receiver_id.as_deref(), None, trace, mail, now))
             }
         }
+        PaymentAnswer::PartlyRefunded { transaction_id, receiver_id } => AfterPayment::NeedsReview(needs_review(
+            order,
+            transaction_id,
+            receiver_id.as_deref(),
+            Some(REVIEW_PARTLY_RETURNED),
+            trace,
+            mail,
+            now,
+        )),
         PaymentAnswer::Pending { transaction_id } => AfterPayment::Pending(vec![
             Stmt::new(
                 "UPDATE orders SET substate = 'psp_pending', psp_transaction_id = ?2, updated_at = ?3 \
@@ -717,7 +740,8 @@ pub fn after_retried_payment(
         PaymentAnswer::Refused { .. } => AfterPayment::AlreadyPaid,
         PaymentAnswer::Completed { .. }
         | PaymentAnswer::Pending { .. }
-        | PaymentAnswer::Failed { .. } => after_payment(order, answer, trace, mail, now),
+        | PaymentAnswer::Failed { .. }
+        | PaymentAnswer::PartlyRefunded { .. } => after_payment(order, answer, trace, mail, now),
     }
 }
 
@@ -779,10 +803,15 @@ fn fail_refused(
     ]
 }
 
+/// `orders.failure_reason` of an order put aside because its payment was
+/// partly refunded or reversed at PayPal (see `core::partial`).
+pub const REVIEW_PARTLY_RETURNED: &str = "partly_returned";
+
 fn needs_review(
     order: &OrderState,
     transaction_id: &str,
     receiver_id: Option<&str>,
+    reason: Option<&str>,
     trace: Stmt,
     mail: &MailSetting,
     now: &str,
@@ -790,12 +819,13 @@ fn needs_review(
     let mut batch = vec![
         Stmt::new(
             "UPDATE orders SET substate = 'needs_review', psp_transaction_id = ?2, psp_receiver_id = ?3, \
-             updated_at = ?4 WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending')",
+             failure_reason = ?5, updated_at = ?4 WHERE id = ?1 AND code = 0 AND substate IN ('confirming', 'psp_pending')",
             vec![
                 Param::from(order.id.as_str()),
                 Param::from(transaction_id),
                 Param::from(receiver_id),
                 Param::from(now),
+                Param::from(reason),
             ],
         ),
         guard_one_row_changed(),
@@ -1268,6 +1298,7 @@ mod tests {
             title_claim_order_id: Some("ord1".into()),
             title_status: "active".into(),
             payment_lease_until: Some("2026-11-22T10:01:00Z".into()),
+            psp_receiver_id: None,
         }
     }
 

@@ -88,6 +88,9 @@ pub enum Inquiry {
     NotPaidYet,
     Expired,
     Unknown,
+    /// PayPal described a transaction that is not this order's payment
+    /// (`core::payment_check`): nothing may change because of it.
+    Mismatch(super::payment_check::Mismatch),
 }
 
 /// What to do with an unresolved order.
@@ -136,11 +139,15 @@ pub fn resolve(
         }
         (
             Some(Substate::Confirming) | Some(Substate::PspPending),
-            Inquiry::NotPaidYet | Inquiry::Unknown,
+            Inquiry::NotPaidYet | Inquiry::Unknown | Inquiry::Mismatch(_),
         ) => Resolution::Wait,
         (
             Some(Substate::AwaitingBuyer),
-            Inquiry::Payment(PaymentAnswer::Completed { .. } | PaymentAnswer::Pending { .. }),
+            Inquiry::Payment(
+                PaymentAnswer::Completed { .. }
+                | PaymentAnswer::Pending { .. }
+                | PaymentAnswer::PartlyRefunded { .. },
+            ),
         ) if ttl_passed => {
             // Paid without a return ever reaching us: claim and record in
             // one batch; if the title changed meanwhile the claim's guard
@@ -181,7 +188,7 @@ pub fn claim_and_record(
     );
     let payment = match inquiry {
         Inquiry::Payment(p) => p.clone(),
-        Inquiry::NotPaidYet | Inquiry::Expired | Inquiry::Unknown => {
+        Inquiry::NotPaidYet | Inquiry::Expired | Inquiry::Unknown | Inquiry::Mismatch(_) => {
             return set_aside(order, trace, now)
         }
     };

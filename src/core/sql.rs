@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// The number of files in `migrations/`; the worker answers 503 while the
 /// database has fewer applied (a test keeps the two equal).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// A bound parameter. D1 has no 64-bit integers on its wire (numbers are
 /// JavaScript doubles), so integers are checked to fit in 32 bits by the
@@ -921,6 +921,9 @@ pub mod emulator {
         pub order_time: String,
         pub payer_balance_cents: i64,
         pub receiver_balance_cents: i64,
+        /// How much the receiver has refunded so far.
+        #[serde(default)]
+        pub refunded_cents: i64,
     }
 
     pub fn transaction_by_id(id: &str) -> Stmt {
@@ -930,7 +933,7 @@ pub mod emulator {
              r.payer_id AS receiver_payer_id, t.amount_cents, t.currency, t.invnum, t.custom, \
              t.notify_url, t.locale_code, t.status, t.pending_reason, t.reason_code, t.settled, \
              t.order_time, p.balance_cents AS payer_balance_cents, \
-             r.balance_cents AS receiver_balance_cents FROM emulator_transactions t \
+             r.balance_cents AS receiver_balance_cents, t.refunded_cents FROM emulator_transactions t \
              JOIN emulator_accounts p ON p.id = t.payer_account_id \
              JOIN emulator_accounts r ON r.id = t.receiver_account_id WHERE t.id = ?1",
             vec![Param::from(id)],
@@ -981,17 +984,21 @@ pub mod emulator {
 
     /// Moves a transaction from status `from` to `to`; no row when another
     /// call moved it first (a guard follows).
+    /// `refunded` is the refunded total before and after (a partial
+    /// refund leaves the status as it was: the total guards the race).
     pub fn transition(
         id: &str,
         from: &str,
         to: &str,
         reason_code: &str,
         settled: bool,
+        refunded: (i64, i64),
         now: &str,
     ) -> Stmt {
         Stmt::new(
             "UPDATE emulator_transactions SET status = ?3, pending_reason = 'None', \
-             reason_code = ?4, settled = ?5, updated_at = ?6 WHERE id = ?1 AND status = ?2",
+             reason_code = ?4, settled = ?5, updated_at = ?6, refunded_cents = ?7 \
+             WHERE id = ?1 AND status = ?2 AND refunded_cents = ?8",
             vec![
                 Param::from(id),
                 Param::from(from),
@@ -999,6 +1006,8 @@ pub mod emulator {
                 Param::from(reason_code),
                 Param::Int(i64::from(settled)),
                 Param::from(now),
+                Param::Int(refunded.1),
+                Param::Int(refunded.0),
             ],
         )
     }
@@ -1050,7 +1059,10 @@ pub mod emulator {
         pub settled: bool,
         pub giver_account_id: i64,
         pub taker_account_id: i64,
+        /// What changes hands (part of the payment for a partial refund).
         pub amount_cents: i64,
+        /// The payment's refunded total before and after.
+        pub refunded_cents: (i64, i64),
         pub now: &'a str,
         pub ipn: NewIpn<'a>,
     }
@@ -1067,6 +1079,7 @@ pub mod emulator {
                 e.to_status,
                 e.reason_code,
                 e.settled,
+                e.refunded_cents,
                 e.now,
             ),
             guard_one_row_changed(),
@@ -1212,13 +1225,15 @@ pub mod health {
     }
 
     /// Orders whose outcome is not known yet (claimed, or paid but Pending,
-    /// or waiting for a person), e-mails not sent yet, and PSP notifications
+    /// or waiting for a person, a trade partly refunded included), e-mails
+    /// not sent yet, and PSP notifications
     /// not acted on yet (the cron takes them up again).
     pub fn summary() -> Stmt {
         Stmt::new(
             "SELECT (SELECT value FROM settings WHERE key = 'last_cron_at') AS last_cron_at, \
-             (SELECT COUNT(*) FROM orders WHERE code = 0 \
-                AND substate IN ('confirming', 'psp_pending', 'needs_review')) AS orders_unresolved, \
+             (SELECT COUNT(*) FROM orders WHERE (code = 0 \
+                AND substate IN ('confirming', 'psp_pending', 'needs_review')) \
+                OR (code = 2 AND substate = 'needs_review')) AS orders_unresolved, \
              (SELECT COUNT(*) FROM outbox WHERE status = 'pending') AS outbox_backlog, \
              (SELECT COUNT(*) FROM psp_notifications WHERE outcome = 'received') AS notifications_unresolved",
             vec![],

@@ -4,6 +4,7 @@
 //! checkout was already paid.
 
 use crate::core::psp::paypal::nvp::{Method, NvpRequest};
+use crate::core::payment_check;
 use crate::core::purchase::{MailSetting, OrderState};
 use crate::core::reconcile::{self, CheckoutFinding, Inquiry, Resolution};
 use crate::core::sql::{traces, Stmt};
@@ -34,16 +35,13 @@ pub async fn inquire(ctx: &Ctx, order: &OrderState) -> Result<(Inquiry, Vec<Stmt
     // checkout token expires after 3 hours, the transaction does not.
     if let Some(txn) = order.psp_transaction_id.clone() {
         let request = NvpRequest::new(Method::GetTransactionDetails, &credentials)
-            .field("TRANSACTIONID", txn);
+            .field("TRANSACTIONID", txn.clone());
         let answer = paypal::call(ctx, &request, paypal::DEFAULT_TIMEOUT).await;
         trace_rows.push(traces::insert_for_order(
             &order.id,
             &paypal::trace(&request, &answer, &now),
         ));
-        let inquiry = match reconcile::read_transaction(answer.as_ref().ok()) {
-            Some(payment) => Inquiry::Payment(payment),
-            None => Inquiry::Unknown,
-        };
+        let inquiry = read_transaction(ctx, order, &txn, answer.as_ref().ok());
         return Ok((inquiry, trace_rows));
     }
     let request = NvpRequest::new(Method::GetExpressCheckoutDetails, &credentials)
@@ -60,17 +58,33 @@ pub async fn inquire(ctx: &Ctx, order: &OrderState) -> Result<(Inquiry, Vec<Stmt
         CheckoutFinding::Unknown => return Ok((Inquiry::Unknown, trace_rows)),
     };
     let request = NvpRequest::new(Method::GetTransactionDetails, &credentials)
-        .field("TRANSACTIONID", transaction_id);
+        .field("TRANSACTIONID", transaction_id.clone());
     let answer = paypal::call(ctx, &request, paypal::DEFAULT_TIMEOUT).await;
     trace_rows.push(traces::insert_for_order(
         &order.id,
         &paypal::trace(&request, &answer, &now),
     ));
-    let inquiry = match reconcile::read_transaction(answer.as_ref().ok()) {
-        Some(payment) => Inquiry::Payment(payment),
-        None => Inquiry::Unknown,
-    };
+    let inquiry = read_transaction(ctx, order, &transaction_id, answer.as_ref().ok());
     Ok((inquiry, trace_rows))
+}
+
+/// PayPal's answer about `txn`, believed only when it is the order's
+/// payment (`core::payment_check`); a mismatch is logged.
+fn read_transaction(
+    ctx: &Ctx,
+    order: &OrderState,
+    txn: &str,
+    answer: Option<&crate::core::psp::paypal::nvp::NvpResponse>,
+) -> Inquiry {
+    let inquiry = payment_check::read_transaction_for(order, &ctx.app.deployment_id, txn, answer);
+    if let Inquiry::Mismatch(m) = &inquiry {
+        worker::console_warn!(
+            "order {}: PayPal's transaction {txn} is not its payment ({}): ignored",
+            order.id,
+            m.as_str()
+        );
+    }
+    inquiry
 }
 
 /// Inquires and writes the decision. Returns whether something changed.

@@ -1619,6 +1619,7 @@ fn money_batches_are_guarded_all_or_nothing_on_sqlite(_world: &World) {
             giver_account_id: giver,
             taker_account_id: taker,
             amount_cents: 3_000,
+            refunded_cents: (0, 0),
             now: NOW,
             ipn: ipn_row(id, to),
         })

@@ -11,6 +11,7 @@ mod flows;
 mod foundation;
 mod harness;
 mod notifications;
+mod partial_refunds;
 mod purchase;
 mod reconciler;
 mod refusals;
@@ -40,6 +41,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(refusals::tests());
     tests.extend(reconciler::tests());
     tests.extend(notifications::tests());
+    tests.extend(partial_refunds::tests());
     tests.extend(sandbox::tests());
     tests
 }

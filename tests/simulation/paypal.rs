@@ -98,6 +98,9 @@ pub enum PayStatus {
     Reversed {
         refund: bool,
     },
+    /// Part of it refunded (`Payment::refunded`): the rest stays with the
+    /// receiver (`Partially-Refunded`).
+    PartlyRefunded,
 }
 
 impl PayStatus {
@@ -108,6 +111,7 @@ impl PayStatus {
             PayStatus::Denied => "Denied",
             PayStatus::Reversed { refund: false } => "Reversed",
             PayStatus::Reversed { refund: true } => "Refunded",
+            PayStatus::PartlyRefunded => "Partially-Refunded",
         }
     }
 
@@ -140,6 +144,19 @@ pub struct Payment {
     /// A reversal of it was canceled (GetTransactionDetails then says
     /// `Canceled-Reversal`).
     pub reversal_canceled: bool,
+    /// How much of it the receiver refunded so far.
+    pub refunded: i64,
+}
+
+impl Payment {
+    /// What the payment moved from payer to receiver, net of refunds.
+    pub fn net(&self) -> i64 {
+        match self.status {
+            PayStatus::Completed => self.amount,
+            PayStatus::PartlyRefunded => self.amount - self.refunded,
+            PayStatus::Pending | PayStatus::Denied | PayStatus::Reversed { .. } => 0,
+        }
+    }
 }
 
 /// What the platform's database said about the order when a
@@ -647,6 +664,7 @@ impl PayPal {
             status,
             at: now,
             reversal_canceled: false,
+            refunded: 0,
         });
         send.executed = Some(txn.clone());
         let index = self.payments.len() - 1;
@@ -715,16 +733,66 @@ impl PayPal {
     /// does), and an IPN with a new `txn_id` names the payment as parent.
     pub fn reverse(&mut self, rng: &mut Rng, index: usize, refund: bool) {
         let p = &mut self.payments[index];
-        if p.status != PayStatus::Completed {
+        let refundable = p.status == PayStatus::PartlyRefunded && refund;
+        if p.status != PayStatus::Completed && !refundable {
             return;
         }
+        // What is left: the whole payment, or the rest after partial refunds.
+        let back = p.amount - p.refunded;
         p.status = PayStatus::Reversed { refund };
-        let (payer, receiver, amount) = (p.payer, p.receiver, p.amount);
-        self.accounts[receiver].balance -= amount;
-        self.accounts[payer].balance += amount;
+        p.refunded = if refund { p.amount } else { p.refunded };
+        let (payer, receiver) = (p.payer, p.receiver);
+        self.accounts[receiver].balance -= back;
+        self.accounts[payer].balance += back;
         let event_txn = rng.text(UPPER_ALNUM, 17);
         let status = self.payments[index].status.as_str();
-        self.notify(rng, index, &event_txn, Some(index), status);
+        self.notify_amount(rng, index, &event_txn, Some(index), status, -back);
+    }
+
+    /// The receiver refunds `cents`, less than what is left: PayPal then
+    /// says `Partially-Refunded`, and the refund's IPN carries `-cents`.
+    pub fn refund_part(&mut self, rng: &mut Rng, index: usize, cents: i64) {
+        let p = &mut self.payments[index];
+        let open = matches!(p.status, PayStatus::Completed | PayStatus::PartlyRefunded);
+        if !open || cents <= 0 || cents >= p.amount - p.refunded {
+            return;
+        }
+        p.status = PayStatus::PartlyRefunded;
+        p.refunded += cents;
+        let (payer, receiver) = (p.payer, p.receiver);
+        self.accounts[receiver].balance -= cents;
+        self.accounts[payer].balance += cents;
+        let event_txn = rng.text(UPPER_ALNUM, 17);
+        self.notify_amount(rng, index, &event_txn, Some(index), "Refunded", -cents);
+    }
+
+    /// A genuine message about payment `index` that names another order's
+    /// invoice (as a message PayPal verified, crafted by someone who paid
+    /// with their own account, might): a later event of the payment, with
+    /// its own `txn_id`, the other order's invoice and amount. PayBook asks
+    /// PayPal about the payment; PayPal's answer is not the other order's.
+    pub fn misaddressed(&mut self, rng: &mut Rng, index: usize, invnum: &str, cents: i64) {
+        let p = self.payments[index].clone();
+        let receiver = self.accounts[p.receiver].clone();
+        let txn = rng.text(UPPER_ALNUM, 17);
+        let fields = vec![
+            ("mc_gross", plain(cents)),
+            ("invoice", invnum.to_string()),
+            ("payment_status", "Canceled_Reversal".to_string()),
+            ("txn_id", txn.clone()),
+            ("parent_txn_id", p.txn.clone()),
+            ("receiver_email", receiver.email.clone()),
+            ("receiver_id", receiver.payer_id.clone()),
+            ("mc_currency", p.currency.clone()),
+            ("verify_sign", rng.text(UPPER_ALNUM, 24)),
+        ];
+        let body = NvpResponse::from_fields(pairs(fields)).encode();
+        self.ipns.push(Ipn {
+            body,
+            txn,
+            status: "Canceled_Reversal".into(),
+            acked: false,
+        });
     }
 
     /// A chargeback is settled for the receiver: the money comes back to
@@ -753,6 +821,24 @@ impl PayPal {
         parent: Option<usize>,
         status: &str,
     ) {
+        let gross = match parent {
+            Some(_) if status != "Canceled_Reversal" => -self.payments[index].amount,
+            _ => self.payments[index].amount,
+        };
+        self.notify_amount(rng, index, txn, parent, status, gross);
+    }
+
+    /// The same with the message's `mc_gross` (negative: money back to the
+    /// payer).
+    fn notify_amount(
+        &mut self,
+        rng: &mut Rng,
+        index: usize,
+        txn: &str,
+        parent: Option<usize>,
+        status: &str,
+        gross_cents: i64,
+    ) {
         let p = self.payments[index].clone();
         let receiver = self.accounts[p.receiver].clone();
         let invnum = self
@@ -760,9 +846,10 @@ impl PayPal {
             .get(&p.token)
             .map(|c| c.invnum.clone())
             .unwrap_or_default();
-        let gross = match parent {
-            Some(_) if status != "Canceled_Reversal" => format!("-{}", plain(p.amount)),
-            _ => plain(p.amount),
+        let gross = if gross_cents < 0 {
+            format!("-{}", plain(-gross_cents))
+        } else {
+            plain(gross_cents)
         };
         let mut fields = vec![
             ("mc_gross", gross),

@@ -23,6 +23,7 @@ use paybook::core::i18n::Lang;
 use paybook::core::isin::Isin;
 use paybook::core::money::{Amount, Currency};
 use paybook::core::notify::{self, Decision, Outcome as NoticeOutcome, Step, Subject};
+use paybook::core::payment_check;
 use paybook::core::psp::paypal::ipn::{self, Notification};
 use paybook::core::psp::paypal::nvp::NvpResponse;
 use paybook::core::purchase::{
@@ -113,6 +114,9 @@ pub struct Stats {
     pub chargebacks: u64,
     pub reinstated: u64,
     pub notices_retried: u64,
+    pub partial_refunds: u64,
+    pub partial_refund_failed_unrecorded: u64,
+    pub misaddressed: u64,
 }
 
 impl Stats {
@@ -139,6 +143,9 @@ impl Stats {
         self.chargebacks += o.chargebacks;
         self.reinstated += o.reinstated;
         self.notices_retried += o.notices_retried;
+        self.partial_refunds += o.partial_refunds;
+        self.partial_refund_failed_unrecorded += o.partial_refund_failed_unrecorded;
+        self.misaddressed += o.misaddressed;
     }
 }
 
@@ -812,10 +819,8 @@ impl World {
                     format!("GetTransactionDetails {txn} → {}", desc(answer.as_ref()))
                 });
                 let trace = self.trace(&named.id, "GetTransactionDetails", answer.as_ref());
-                let inquiry = match reconcile::read_transaction(answer.as_ref()) {
-                    Some(payment) => Inquiry::Payment(payment),
-                    None => Inquiry::Unknown,
-                };
+                let inquiry =
+                    payment_check::read_transaction_for(&named, DEPLOYMENT, &txn, answer.as_ref());
                 let now = self.now_str();
                 match notify::decide(&n, &subject, &named, &inquiry, trace, &self.mail, &now) {
                     Decision::Retry(batch) => {
@@ -1309,10 +1314,8 @@ impl World {
                     format!("GetTransactionDetails {txn} → {}", desc(answer.as_ref()))
                 });
                 traces.push(self.trace(&s.order.id, "GetTransactionDetails", answer.as_ref()));
-                let inquiry = match reconcile::read_transaction(answer.as_ref()) {
-                    Some(payment) => Inquiry::Payment(payment),
-                    None => Inquiry::Unknown,
-                };
+                let inquiry =
+                    payment_check::read_transaction_for(&s.order, DEPLOYMENT, &txn, answer.as_ref());
                 s.stage = SettleStage::Write(inquiry, traces);
                 false
             }
@@ -1380,7 +1383,12 @@ impl World {
         let Some(p) = self
             .pp
             .payment_for_token(&token)
-            .filter(|p| matches!(p.status, PayStatus::Completed | PayStatus::Pending))
+            .filter(|p| {
+                matches!(
+                    p.status,
+                    PayStatus::Completed | PayStatus::Pending | PayStatus::PartlyRefunded
+                )
+            })
             .cloned()
         else {
             return;
@@ -1647,7 +1655,9 @@ impl World {
                 let ok = self.pp.payments.iter().any(|p| {
                     p.txn == txn
                         && p.token == token
-                        && (p.status == PayStatus::Completed || p.status.is_reversed())
+                        && (p.status == PayStatus::Completed
+                            || p.status == PayStatus::PartlyRefunded
+                            || p.status.is_reversed())
                         && p.amount == amount
                 });
                 if !ok {
@@ -1697,11 +1707,13 @@ impl World {
         // seller's again and the order goes to an operator (the title may
         // have been sold since): the one case where a completed payment
         // has no processed order, and its order waits in needs_review.
+        // So does an order not recorded when its payment was partly
+        // refunded (issue 14): money moved, an operator decides.
         let in_review: BTreeSet<String> = self
             .pp
             .payments
             .iter()
-            .filter(|p| p.reversal_canceled)
+            .filter(|p| p.reversal_canceled || p.refunded > 0)
             .filter_map(|p| {
                 orders
                     .iter()
@@ -1768,7 +1780,7 @@ impl World {
             let ok = self.pp.payments.iter().any(|p| {
                 Some(p.txn.as_str()) == o.psp_transaction_id.as_deref()
                     && Some(p.token.as_str()) == o.psp_token.as_deref()
-                    && p.status == PayStatus::Completed
+                    && matches!(p.status, PayStatus::Completed | PayStatus::PartlyRefunded)
             });
             if !ok {
                 found.push((
@@ -1799,6 +1811,51 @@ impl World {
                         "payment {} ({}): {}",
                         p.txn,
                         p.status.as_str(),
+                        order.map_or("no order".into(), |o| format!(
+                            "order {} is {}/{}",
+                            o.id, o.code, o.substate
+                        ))
+                    ),
+                    Some(p.order_id.clone()),
+                ));
+            }
+        }
+        // (8) a partial refund never undoes a trade: every partly refunded
+        // payment's trade stands and its order waits in review (code 2), or
+        // its unrecorded order does (code 0); an order failed unrecorded
+        // is counted (no operator in this model to reopen it).
+        for p in self
+            .pp
+            .payments
+            .iter()
+            .filter(|p| p.status == PayStatus::PartlyRefunded)
+        {
+            let order = orders
+                .iter()
+                .find(|o| o.psp_token.as_deref() == Some(p.token.as_str()));
+            let trade = |o: &OrderRow| trades.iter().filter(|t| t.order_id == o.id).count();
+            let standing = order.is_some_and(|o| {
+                let mine = o.psp_transaction_id.as_deref() == Some(p.txn.as_str());
+                (o.code == 2
+                    && o.substate == "needs_review"
+                    && mine
+                    && trades
+                        .iter()
+                        .any(|t| t.order_id == o.id && t.status == "processed"))
+                    || (o.code == 0 && o.substate == "needs_review" && trade(o) == 0)
+            });
+            let failed_unrecorded =
+                order.is_some_and(|o| matches!(o.code, -1 | -2) && trade(o) == 0);
+            if failed_unrecorded {
+                self.stats.partial_refund_failed_unrecorded += 1;
+            } else if !standing {
+                found.push((
+                    "(8) a partly refunded payment's trade stands and its order waits in review",
+                    format!(
+                        "payment {} ({} of {} cents refunded): {}",
+                        p.txn,
+                        p.refunded,
+                        p.amount,
                         order.map_or("no order".into(), |o| format!(
                             "order {} is {}/{}",
                             o.id, o.code, o.substate
@@ -1998,8 +2055,18 @@ impl World {
             ));
         }
         // (5) money: PayPal moved exactly the processed orders' amounts.
-        let tainted =
-            |order_id: &str| self.tainted.contains_key(order_id) || in_review.contains(order_id);
+        let partly: BTreeSet<&str> = self
+            .pp
+            .payments
+            .iter()
+            .filter(|p| p.status == PayStatus::PartlyRefunded)
+            .map(|p| p.order_id.as_str())
+            .collect();
+        let tainted = |order_id: &str| {
+            self.tainted.contains_key(order_id)
+                || in_review.contains(order_id)
+                || partly.contains(order_id)
+        };
         let moved: i64 = self
             .pp
             .payments
@@ -2020,19 +2087,20 @@ impl World {
             ));
         }
         for (i, a) in self.pp.accounts.iter().enumerate() {
+            // Net of partial refunds.
             let received: i64 = self
                 .pp
                 .payments
                 .iter()
-                .filter(|p| p.receiver == i && p.status == PayStatus::Completed)
-                .map(|p| p.amount)
+                .filter(|p| p.receiver == i)
+                .map(|p| p.net())
                 .sum();
             let paid: i64 = self
                 .pp
                 .payments
                 .iter()
-                .filter(|p| p.payer == i && p.status == PayStatus::Completed)
-                .map(|p| p.amount)
+                .filter(|p| p.payer == i)
+                .map(|p| p.net())
                 .sum();
             let held: i64 = self
                 .pp
@@ -2313,6 +2381,17 @@ impl World {
         let charged_back: Vec<usize> = (0..self.pp.payments.len())
             .filter(|i| self.pp.payments[*i].status == (PayStatus::Reversed { refund: false }))
             .collect();
+        // Payments with something left to refund in part.
+        let refundable: Vec<usize> = (0..self.pp.payments.len())
+            .filter(|i| {
+                let p = &self.pp.payments[*i];
+                matches!(p.status, PayStatus::Completed | PayStatus::PartlyRefunded)
+                    && p.amount - p.refunded > 1
+            })
+            .collect();
+        let partly: Vec<usize> = (0..self.pp.payments.len())
+            .filter(|i| self.pp.payments[*i].status == PayStatus::PartlyRefunded)
+            .collect();
         let now_only = if later { 0 } else { 1 };
         let weights = [
             if busy { 16 } else { 0 }, // 0 step an actor
@@ -2346,6 +2425,13 @@ impl World {
                 1 + 3 * (1 - now_only)
             }, // 13 a chargeback is canceled
             1,                         // 14 a forger posts an IPN
+            if refundable.is_empty() {
+                0
+            } else {
+                1 + 3 * (1 - now_only)
+            }, // 15 a partial refund
+            if partly.is_empty() { 0 } else { 2 }, // 16 the rest of a partly refunded payment is refunded
+            if self.pp.payments.is_empty() { 0 } else { 8 }, // 17 a genuine message names another order
         ];
         match self.rng.weighted(&weights) {
             Some(0) => {
@@ -2493,6 +2579,48 @@ impl World {
                 let body = self.forged_ipn();
                 let id = self.start_forged_ipn(body.clone());
                 self.say("forger", || format!("posts {body}: ipn#{id}"));
+            }
+            Some(15) => {
+                let i = refundable[self.rng.below(refundable.len())];
+                let left = self.pp.payments[i].amount - self.pp.payments[i].refunded;
+                // A cent, or any part short of what is left.
+                let cents = if self.rng.chance(300) {
+                    1
+                } else {
+                    self.rng.range(1, left - 1)
+                };
+                self.pp.refund_part(&mut self.rng, i, cents);
+                self.stats.partial_refunds += 1;
+                let txn = self.pp.payments[i].txn.clone();
+                self.say("paypal", || format!("refunds {cents} cents of {txn}"));
+            }
+            Some(16) => {
+                let i = partly[self.rng.below(partly.len())];
+                self.pp.reverse(&mut self.rng, i, true);
+                self.stats.reversals += 1;
+                let txn = self.pp.payments[i].txn.clone();
+                self.say("paypal", || format!("refunds the rest of {txn}"));
+            }
+            Some(17) => {
+                // A payment, and another order of the same seller.
+                let i = self.rng.below(self.pp.payments.len());
+                let p = self.pp.payments[i].clone();
+                let others: Vec<(String, i64)> = self
+                    .orders
+                    .iter()
+                    .filter(|o| o.id != p.order_id)
+                    .filter_map(|o| self.pp.checkouts.get(&o.token))
+                    .filter(|c| c.receiver == p.receiver)
+                    .map(|c| (c.invnum.clone(), c.amount))
+                    .collect();
+                if !others.is_empty() {
+                    let (invnum, cents) = others[self.rng.below(others.len())].clone();
+                    self.pp.misaddressed(&mut self.rng, i, &invnum, cents);
+                    self.stats.misaddressed += 1;
+                    self.say("paypal", || {
+                        format!("sends a message about {} naming {invnum}", p.txn)
+                    });
+                }
             }
             _ => {}
         }

@@ -12,6 +12,7 @@ use worker::{Request, Response};
 use super::api::verify_sign;
 use super::{adopt_clock_offset, clock_offset_stmt, row_at, rows_at};
 use crate::core::crypto::sha256_hex;
+use crate::core::money::Amount;
 use crate::core::psp::paypal::emulator::{self as rules, Direction, Ipn, LaterEvent, Payment};
 use crate::core::psp::paypal::nvp::{PaymentOutcome, PaymentStatus, PendingReason};
 use crate::core::sql::{emulator, StmtResult};
@@ -133,6 +134,7 @@ pub(super) fn payment_ipn(
 fn event_ipn(
     t: &emulator::Transaction,
     event: Option<LaterEvent>,
+    moved_cents: i64,
     now: UtcTime,
 ) -> Result<OutgoingIpn, WebError> {
     let (verify_sign, ipn_track_id) = ipn_randoms()?;
@@ -151,7 +153,8 @@ fn event_ipn(
         payment_status: &status,
         pending_reason: None,
         reason_code: event.map(LaterEvent::reason_code),
-        gross_cents: event.map_or(t.amount_cents, |e| e.gross_cents(t.amount_cents)),
+        // A partial refund's message carries the part refunded, as PayPal's.
+        gross_cents: event.map_or(t.amount_cents, |e| e.gross_cents(moved_cents)),
         currency: &t.currency,
         invoice: t.invnum.as_deref(),
         custom: t.custom.as_deref(),
@@ -435,6 +438,7 @@ fn transaction_json(t: &emulator::Transaction) -> serde_json::Value {
         "pending_reason": t.pending_reason,
         "reason_code": t.reason_code,
         "amount": rules::plain(t.amount_cents),
+        "refunded": rules::plain(t.refunded_cents),
         "currency": t.currency,
         "invnum": t.invnum,
         "payer_email": t.payer_email,
@@ -489,7 +493,7 @@ const EVENT_TRIES: usize = 3;
 /// the payer pays the receiver now, the status becomes Completed and an
 /// IPN with the same `txn_id` and `payment_status=Completed` is queued.
 pub async fn complete_pending(ctx: &Ctx, id: &str) -> Result<EventOutcome, WebError> {
-    apply_event(ctx, id, None).await
+    apply_event(ctx, id, None, None).await
 }
 
 /// Applies a completion (`None`) or a later event to transaction `id`, in
@@ -498,27 +502,31 @@ async fn apply_event(
     ctx: &Ctx,
     id: &str,
     event: Option<LaterEvent>,
+    amount: Option<Amount>,
 ) -> Result<EventOutcome, WebError> {
     for _ in 0..EVENT_TRIES {
         let Some(t) = load_transaction(ctx, id).await? else {
             return Ok(EventOutcome::NotFound);
         };
-        let conflict = match event {
-            Some(event) => rules::later_event_conflict(&t, event),
-            None => rules::completion_conflict(&t),
+        let effect = event.map(|e| rules::event_effect(&t, e, amount));
+        let conflict = match (event, &effect) {
+            (Some(event), Some(effect)) => rules::later_event_conflict(&t, event, effect),
+            (None, _) | (_, None) => rules::completion_conflict(&t),
         };
         if let Some(conflict) = conflict {
             return Ok(EventOutcome::Conflict(conflict));
         }
         let now = ctx.now();
-        let ipn = event_ipn(&t, event, now)?;
-        let (to, reason_code, direction) = match event {
-            Some(event) => (
-                event.status().as_str().to_owned(),
+        let moved = effect.as_ref().map_or(t.amount_cents, |e| e.moved_cents);
+        let refunded = effect.as_ref().map_or(t.refunded_cents, |e| e.refunded_cents);
+        let ipn = event_ipn(&t, event, moved, now)?;
+        let (to, reason_code, direction) = match (event, &effect) {
+            (Some(event), Some(effect)) => (
+                effect.status.as_str().to_owned(),
                 event.reason_code(),
                 event.direction(),
             ),
-            None => (
+            (None, _) | (_, None) => (
                 PaymentStatus::Completed.as_str().to_owned(),
                 PendingReason::None.as_str(),
                 Direction::ToReceiver,
@@ -537,7 +545,8 @@ async fn apply_event(
             settled: direction == Direction::ToReceiver,
             giver_account_id: giver,
             taker_account_id: taker,
-            amount_cents: t.amount_cents,
+            amount_cents: moved,
+            refunded_cents: (t.refunded_cents, refunded),
             now: &now_text,
             ipn: ipn.row(),
         });
@@ -584,8 +593,11 @@ pub async fn transaction_complete(ctx: &Ctx, id: &str) -> Result<Response, WebEr
 /// `POST /_emulator/paypal/transactions/{id}/reverse` with
 /// `status=Reversed|Refunded|Canceled_Reversal`: the money goes back to the
 /// payer (or, for Canceled_Reversal, to the receiver again) and the event's
-/// IPN is queued. 422 for another status, 409 when the payment is not in a
-/// state for it or the giver lacks the amount.
+/// IPN is queued. With `status=Refunded`, `amount=` refunds part of the
+/// payment: PayPal then says `Partially-Refunded` until all of it is
+/// refunded, and the IPN's `mc_gross` is minus the part. 422 for another
+/// status or a bad amount, 409 when the payment is not in a state for it,
+/// the amount exceeds what is left to refund, or the giver lacks it.
 pub async fn transaction_reverse(
     ctx: &Ctx,
     req: &mut Request,
@@ -595,5 +607,14 @@ pub async fn transaction_reverse(
     let Some(event) = LaterEvent::parse(form.get("status")) else {
         return invalid("status");
     };
-    event_response(apply_event(ctx, id, Some(event)).await?)
+    // `amount=` (PayPal's format, `0.01`): a partial refund; refunds only.
+    let amount = match (form.get("amount").trim(), event) {
+        ("", _) => None,
+        (text, LaterEvent::Refunded) => match rules::parse_paypal_amount(text) {
+            Some(amount) => Some(amount),
+            None => return invalid("amount"),
+        },
+        (_, LaterEvent::Reversed | LaterEvent::CanceledReversal) => return invalid("amount"),
+    };
+    event_response(apply_event(ctx, id, Some(event), amount).await?)
 }

@@ -611,6 +611,9 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         order.substate.as_str(),
         order.failure_reason.as_deref(),
     ) {
+        // A trade partly refunded at PayPal stands, in review
+        // (`core::partial`).
+        (2, "needs_review", _) => t.order_partly_returned,
         (2, _, _) => t.order_processed,
         (-1, _, _) => t.order_canceled,
         (-3, _, _) => t.order_chargeback,
@@ -618,6 +621,7 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         (-2, _, _) => t.order_failed,
         (0, "confirming", _) => t.order_confirming,
         (0, "psp_pending", _) => t.order_psp_pending,
+        (0, "needs_review", Some(purchase::REVIEW_PARTLY_RETURNED)) => t.order_partly_returned_open,
         (0, "needs_review", _) => t.order_needs_review,
         _ => "",
     };

@@ -998,7 +998,10 @@ fn fault_status_allowed(status: &PaymentStatus) -> bool {
     match status.outcome() {
         PaymentOutcome::Completed => *status != PaymentStatus::CanceledReversal,
         PaymentOutcome::Pending => true,
-        PaymentOutcome::Failed | PaymentOutcome::Reversed | PaymentOutcome::Unknown => false,
+        PaymentOutcome::Failed
+        | PaymentOutcome::Reversed
+        | PaymentOutcome::PartlyRefunded
+        | PaymentOutcome::Unknown => false,
     }
 }
 
@@ -1303,9 +1306,16 @@ impl LaterEvent {
     /// only a reversal can be cancelled.
     pub fn applies_to(self, current: &PaymentStatus) -> bool {
         match self {
-            LaterEvent::Reversed | LaterEvent::Refunded => matches!(
+            LaterEvent::Reversed => matches!(
                 current,
                 PaymentStatus::Completed | PaymentStatus::CanceledReversal
+            ),
+            // A partly refunded payment can be refunded further.
+            LaterEvent::Refunded => matches!(
+                current,
+                PaymentStatus::Completed
+                    | PaymentStatus::CanceledReversal
+                    | PaymentStatus::PartiallyRefunded
             ),
             LaterEvent::CanceledReversal => *current == PaymentStatus::Reversed,
         }
@@ -1320,19 +1330,63 @@ impl LaterEvent {
     }
 }
 
+/// What a later event does to a payment: the amount that changes hands,
+/// the status afterwards and the refunded total afterwards.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventEffect {
+    pub moved_cents: i64,
+    pub status: PaymentStatus,
+    pub refunded_cents: i64,
+}
+
+/// The effect of `event` with an optional `amount` (refunds only: what is
+/// left to refund by default, less for a partial refund, after which
+/// PayPal says `Partially-Refunded` until the whole payment is refunded).
+/// A reversal or a canceled reversal moves the whole payment.
+pub fn event_effect(t: &Transaction, event: LaterEvent, amount: Option<Amount>) -> EventEffect {
+    match event {
+        LaterEvent::Refunded => {
+            let left = t.amount_cents - t.refunded_cents;
+            let moved = amount.map_or(left, Amount::cents);
+            let status = if moved >= left {
+                PaymentStatus::Refunded
+            } else {
+                PaymentStatus::PartiallyRefunded
+            };
+            EventEffect {
+                moved_cents: moved,
+                status,
+                refunded_cents: t.refunded_cents + moved,
+            }
+        }
+        LaterEvent::Reversed | LaterEvent::CanceledReversal => EventEffect {
+            moved_cents: t.amount_cents,
+            status: event.status(),
+            refunded_cents: t.refunded_cents,
+        },
+    }
+}
+
 /// Why a later event cannot happen now (the route answers 409): the payment
-/// is not in a state the event applies to (`status`), or the side that
-/// must give the money lacks it (`insufficient_funds`: balances never go
-/// negative).
-pub fn later_event_conflict(t: &Transaction, event: LaterEvent) -> Option<&'static str> {
+/// is not in a state the event applies to (`status`), a refund is for more
+/// than is left to refund (`amount`), or the side that must give the money
+/// lacks it (`insufficient_funds`: balances never go negative).
+pub fn later_event_conflict(
+    t: &Transaction,
+    event: LaterEvent,
+    effect: &EventEffect,
+) -> Option<&'static str> {
     if !event.applies_to(&PaymentStatus::parse(&t.status)) {
         return Some("status");
+    }
+    if effect.moved_cents <= 0 || effect.refunded_cents > t.amount_cents {
+        return Some("amount");
     }
     let giver_balance = match event.direction() {
         Direction::ToPayer => t.receiver_balance_cents,
         Direction::ToReceiver => t.payer_balance_cents,
     };
-    (giver_balance < t.amount_cents).then_some("insufficient_funds")
+    (giver_balance < effect.moved_cents).then_some("insufficient_funds")
 }
 
 /// Why a payment cannot complete now: it is not pending (`not_pending`),
@@ -2083,6 +2137,7 @@ mod tests {
             order_time: "2022-11-11T00:00:18Z".to_owned(),
             payer_balance_cents: 0,
             receiver_balance_cents: 2_000,
+            refunded_cents: 0,
         }
     }
 
@@ -2339,10 +2394,13 @@ mod tests {
             LaterEvent::CanceledReversal.status().as_ipn_str(),
             "Canceled_Reversal"
         );
+        let conflict = |t: &Transaction, e: LaterEvent| {
+            later_event_conflict(t, e, &event_effect(t, e, None))
+        };
         let paid = transaction("Completed");
-        assert_eq!(later_event_conflict(&paid, LaterEvent::Refunded), None);
+        assert_eq!(conflict(&paid, LaterEvent::Refunded), None);
         assert_eq!(
-            later_event_conflict(&paid, LaterEvent::CanceledReversal),
+            conflict(&paid, LaterEvent::CanceledReversal),
             Some("status")
         );
         let spent = Transaction {
@@ -2350,7 +2408,7 @@ mod tests {
             ..paid.clone()
         };
         assert_eq!(
-            later_event_conflict(&spent, LaterEvent::Reversed),
+            conflict(&spent, LaterEvent::Reversed),
             Some("insufficient_funds")
         );
         let reversed = Transaction {
@@ -2358,10 +2416,7 @@ mod tests {
             payer_balance_cents: 2_000,
             ..paid.clone()
         };
-        assert_eq!(
-            later_event_conflict(&reversed, LaterEvent::CanceledReversal),
-            None
-        );
+        assert_eq!(conflict(&reversed, LaterEvent::CanceledReversal), None);
         assert_eq!(completion_conflict(&paid), Some("not_pending"));
         let pending = Transaction {
             status: "Pending".to_owned(),
@@ -2373,6 +2428,42 @@ mod tests {
             ..pending
         };
         assert_eq!(completion_conflict(&funded), None);
+    }
+
+    #[test]
+    fn a_partial_refund_leaves_the_payment_partly_refunded_until_all_is_refunded() {
+        let paid = transaction("Completed");
+        let cent = Amount::from_cents(1);
+        let first = event_effect(&paid, LaterEvent::Refunded, cent);
+        assert_eq!(
+            first,
+            EventEffect {
+                moved_cents: 1,
+                status: PaymentStatus::PartiallyRefunded,
+                refunded_cents: 1
+            }
+        );
+        assert_eq!(later_event_conflict(&paid, LaterEvent::Refunded, &first), None);
+        let partly = Transaction {
+            status: "Partially-Refunded".to_owned(),
+            refunded_cents: 1,
+            ..paid.clone()
+        };
+        assert!(!LaterEvent::Reversed.applies_to(&PaymentStatus::PartiallyRefunded));
+        let rest = event_effect(&partly, LaterEvent::Refunded, None);
+        assert_eq!(
+            rest,
+            EventEffect {
+                moved_cents: 1_999,
+                status: PaymentStatus::Refunded,
+                refunded_cents: 2_000
+            }
+        );
+        let too_much = event_effect(&partly, LaterEvent::Refunded, Amount::from_cents(2_000));
+        assert_eq!(
+            later_event_conflict(&partly, LaterEvent::Refunded, &too_much),
+            Some("amount")
+        );
     }
 
     #[test]

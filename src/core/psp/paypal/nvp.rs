@@ -570,6 +570,9 @@ pub enum PaymentOutcome {
     Failed,
     /// The money moved and went back (refund, chargeback).
     Reversed,
+    /// The money moved and only part of it went back (a partial refund):
+    /// the payment stands, so it never undoes a trade; a person looks.
+    PartlyRefunded,
     /// PayPal said nothing usable: never treated as a failure.
     Unknown,
 }
@@ -641,9 +644,10 @@ impl PaymentStatus {
             | PaymentStatus::Failed
             | PaymentStatus::Expired
             | PaymentStatus::Voided => PaymentOutcome::Failed,
-            PaymentStatus::Refunded
-            | PaymentStatus::Reversed
-            | PaymentStatus::PartiallyRefunded => PaymentOutcome::Reversed,
+            PaymentStatus::Refunded | PaymentStatus::Reversed => PaymentOutcome::Reversed,
+            // Part of the payment was refunded: the rest stays with the
+            // receiver, so the payment is neither reversed nor failed.
+            PaymentStatus::PartiallyRefunded => PaymentOutcome::PartlyRefunded,
             PaymentStatus::None | PaymentStatus::Unknown(_) => PaymentOutcome::Unknown,
         }
     }
@@ -1691,7 +1695,7 @@ mod tests {
             (
                 "Partially-Refunded",
                 PaymentStatus::PartiallyRefunded,
-                PaymentOutcome::Reversed,
+                PaymentOutcome::PartlyRefunded,
             ),
             ("Pending", PaymentStatus::Pending, PaymentOutcome::Pending),
             (
