@@ -289,7 +289,10 @@ CREATE TABLE emulator_transactions (
     -- moves no money until it completes).
     settled INTEGER NOT NULL CHECK (settled IN (0, 1)),
     order_time TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    -- How much of the payment its receiver has refunded so far
+    -- (PAYMENTSTATUS Partially-Refunded until it is all of it, then Refunded).
+    refunded_cents INTEGER NOT NULL DEFAULT 0 CHECK (refunded_cents >= 0)
 ) STRICT;
 CREATE INDEX emulator_transactions_by_token ON emulator_transactions (token);
 
@@ -344,8 +347,3 @@ CREATE TABLE psp_balances (
 -- run and /healthz counts: a few among every message ever received.
 CREATE INDEX psp_notifications_received ON psp_notifications (psp, received_at)
     WHERE outcome = 'received';
-
--- The emulator's partial refunds: how much of a payment its receiver has
--- refunded so far (PAYMENTSTATUS Partially-Refunded until it is all of it,
--- then Refunded).
-ALTER TABLE emulator_transactions ADD COLUMN refunded_cents INTEGER NOT NULL DEFAULT 0 CHECK (refunded_cents >= 0);
