@@ -257,7 +257,10 @@ impl Config {
         [
             ("SESSION_SECRET", &secrets.session_secret),
             ("CREDENTIALS_KEY", &secrets.credentials_key),
-            ("CREDENTIALS_KEY_PREVIOUS", &secrets.credentials_key_previous),
+            (
+                "CREDENTIALS_KEY_PREVIOUS",
+                &secrets.credentials_key_previous,
+            ),
             ("PASSWORD_PEPPER", &secrets.password_pepper),
         ]
         .into_iter()
@@ -282,8 +285,8 @@ pub fn secrets_in_plain_vars(wrangler_toml: &str) -> Vec<&'static str> {
         let line = line.trim();
         if line.starts_with('[') {
             let section = line.trim_matches(|c| c == '[' || c == ']').trim();
-            in_vars = section == "vars"
-                || (section.starts_with("env.") && section.ends_with(".vars"));
+            in_vars =
+                section == "vars" || (section.starts_with("env.") && section.ends_with(".vars"));
             continue;
         }
         if !in_vars {
@@ -380,8 +383,8 @@ mod tests {
     #[test]
     fn fewer_than_100_000_iterations_are_refused_outside_emulator_mode() {
         for mode in ["sandbox", "live"] {
-            let err = config(&[("PSP_MODE", mode), ("PBKDF2_ITERATIONS", "99999")])
-                .expect_err("refused");
+            let err =
+                config(&[("PSP_MODE", mode), ("PBKDF2_ITERATIONS", "99999")]).expect_err("refused");
             assert_eq!(err, vec!["PBKDF2_ITERATIONS"], "{mode}");
             let c = config(&[("PSP_MODE", mode), ("PBKDF2_ITERATIONS", "100000")]).unwrap();
             assert_eq!(c.pbkdf2_iterations, 100_000);

@@ -295,7 +295,9 @@ mod tests {
     #[test]
     fn a_sealed_value_moved_to_another_client_version_or_username_does_not_open() {
         let ring = ring(CURRENT, None);
-        let sealed = ring.seal(binding(7, 2, "a_api1"), NONCE, b"secret").unwrap();
+        let sealed = ring
+            .seal(binding(7, 2, "a_api1"), NONCE, b"secret")
+            .unwrap();
         for other in [
             binding(8, 2, "a_api1"),
             binding(7, 1, "a_api1"),
@@ -352,7 +354,10 @@ mod tests {
             assert_eq!(ring.open(row, &text), Err(CryptoError::Decrypt), "byte {i}");
         }
         assert_eq!(ring.open(row, ""), Err(CryptoError::UnknownVersion));
-        assert_eq!(ring.open(row, "v3.abc.def"), Err(CryptoError::UnknownVersion));
+        assert_eq!(
+            ring.open(row, "v3.abc.def"),
+            Err(CryptoError::UnknownVersion)
+        );
         assert_eq!(ring.open(row, "v2.nokid"), Err(CryptoError::BadEncoding));
         assert_eq!(
             ring.open(row, &format!("{prefix}***")),

@@ -80,8 +80,11 @@ const WRANGLER_TOML: &str = include_str!("../../wrangler.toml");
 
 /// Secrets set as plain `[vars]`: refused (misconfigured), since a plain var
 /// is shown in the dashboard and committed with `wrangler.toml`. A binding
-/// does not say at run time whether it is a secret, so this reads the
-/// configuration compiled in.
+/// does not say at run time whether it is a secret: `env.secret()` and
+/// `env.var()` both read a JS string, and wrangler dev hands `plain_text`
+/// (`[vars]`, `--var`) and `secret_text` (`.dev.vars`) to miniflare in one
+/// `bindings` object (`buildMiniflareBindingOptions` in wrangler-dist). So
+/// this reads the configuration compiled in.
 fn plain_vars_named_as_secrets(_env: &Env) -> Vec<&'static str> {
     crate::core::config::secrets_in_plain_vars(WRANGLER_TOML)
 }

@@ -42,7 +42,9 @@ pub enum Checked {
     Wrong,
     /// Right; `rehash` is a new hash to store when the stored one is older
     /// than today's parameters (no pepper or fewer iterations).
-    Right { rehash: Option<String> },
+    Right {
+        rehash: Option<String>,
+    },
 }
 
 /// Checks `password` against a stored hash, with the stored parameters.
@@ -78,10 +80,6 @@ pub async fn matches(ctx: &Ctx, stored: &str, password: &str) -> Result<bool, We
 /// wrong password.
 pub async fn waste_time(ctx: &Ctx, password: &str) {
     let input = password::peppered_input(&ctx.app.password_pepper, password);
-    let _ = webcrypto::pbkdf2_sha256(
-        &input,
-        &[0u8; SALT_BYTES],
-        ctx.app.config.pbkdf2_iterations,
-    )
-    .await;
+    let _ = webcrypto::pbkdf2_sha256(&input, &[0u8; SALT_BYTES], ctx.app.config.pbkdf2_iterations)
+        .await;
 }

@@ -183,7 +183,10 @@ fn stored_password_hash_is_pbkdf2_sha256_and_matches_a_native_derivation(world: 
             |r| r.get(0),
         )
         .expect("hash");
-    assert!(stored.starts_with("pbkdf2-sha256-pepper$100000$"), "{stored}");
+    assert!(
+        stored.starts_with("pbkdf2-sha256-pepper$100000$"),
+        "{stored}"
+    );
     let parsed = PasswordHash::parse(&stored).expect("parses");
     assert_eq!(parsed.iterations, 100_000);
     // WebCrypto's output (stored by the Worker) equals the native PBKDF2 of

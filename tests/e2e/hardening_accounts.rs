@@ -94,9 +94,10 @@ fn password_hash_of(server: &Server, email: &str) -> String {
 }
 
 fn advance_clock(server: &Server, seconds: i64) {
-    let r = server
-        .client()
-        .post_form("/_emulator/clock", &[("advance_seconds", &seconds.to_string())]);
+    let r = server.client().post_form(
+        "/_emulator/clock",
+        &[("advance_seconds", &seconds.to_string())],
+    );
     assert_eq!(r.status, 200, "clock: {}", r.body);
 }
 
@@ -362,7 +363,10 @@ fn one_address_cannot_lock_an_account_out_of_login_from_another(world: &World) {
 fn reset_request(client: &Client, email: &str) -> u16 {
     let token = csrf(client, "/login");
     client
-        .post_form("/password-reset", &[("csrf_token", &token), ("email", email)])
+        .post_form(
+            "/password-reset",
+            &[("csrf_token", &token), ("email", email)],
+        )
         .status
 }
 
@@ -461,7 +465,12 @@ fn sessions_renew_their_cookie_when_used_and_end_after_30_days_idle_or_a_year(_w
     while elapsed + 20 * DAY < 365 * DAY {
         advance_clock(&server, 20 * DAY);
         elapsed += 20 * DAY;
-        assert_eq!(active.client.get("/account").status, 200, "day {}", elapsed / DAY);
+        assert_eq!(
+            active.client.get("/account").status,
+            200,
+            "day {}",
+            elapsed / DAY
+        );
     }
     advance_clock(&server, 365 * DAY - elapsed + 60);
     let r = active.client.get("/account");

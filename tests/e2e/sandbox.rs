@@ -74,8 +74,8 @@ fn a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail
         &[
             ("PSP_MODE", "sandbox"),
             ("SESSION_SECRET", "sandbox-session-secret-0123456789abcdef"),
-            ("CREDENTIALS_KEY", "sandbox-credentials-key-0123456789abcdef"),
-            ("PASSWORD_PEPPER", "sandbox-password-pepper-0123456789abcdef"),
+            ("CREDENTIALS_KEY", "sandbox-credentials-key-0123456789"),
+            ("PASSWORD_PEPPER", "sandbox-password-pepper-0123456789"),
             ("PAYPAL_NVP_URL", &nvp),
             ("PAYPAL_CHECKOUT_URL", &checkout),
             ("PAYPAL_IPN_VERIFY_URL", &verify),

@@ -18,6 +18,7 @@ use crate::core::psp::paypal::nvp::{Credentials, Method, NvpRequest, NvpResponse
 use crate::core::sql::{self, clients, outbox, resets, sessions, titles, traces, Batch};
 use crate::shell::app::{random_bytes, random_hex};
 use crate::shell::credentials;
+use crate::shell::db::DbError;
 use crate::shell::pages::{
     AccountPage, Errors, LoginPage, PasswordResetNewPage, PasswordResetPage, RegisterPage,
     TermsPage,
@@ -28,7 +29,6 @@ use crate::shell::ratelimit;
 use crate::shell::web::{
     html, json_response, read_form, see_other, url_encode, Ctx, Form, WebError,
 };
-use crate::shell::db::DbError;
 
 /// Kept under its old name for the other routes (`/buy`).
 pub(super) use crate::shell::ratelimit::hit as rate_limit;
@@ -557,7 +557,8 @@ async fn change_credentials(ctx: &Ctx, form: &Form, client_id: i64) -> Result<Re
         Ok(_) => {}
         Err(WebError::Db(e)) if e.guard().is_some() => {
             let message = Problem::PspUnavailable.message(ctx.lang).to_string();
-            return account_page(ctx, 409, fail(Errors::default().with_form_message(message))).await;
+            return account_page(ctx, 409, fail(Errors::default().with_form_message(message)))
+                .await;
         }
         Err(e) => return Err(e),
     }
