@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 /// SHA-256 block size in bytes: the HMAC key is padded (or hashed) to this.
 const SHA256_BLOCK: usize = 64;
 /// Length of an AES-GCM nonce in bytes.
-const NONCE_LEN: usize = 12;
+pub(crate) const NONCE_LEN: usize = 12;
 /// Length of an AES-GCM authentication tag in bytes.
 const TAG_LEN: usize = 16;
 /// Prefix of a sealed value; names the format version.
@@ -292,10 +292,29 @@ pub fn seal(key_material: &str, nonce: [u8; 12], plaintext: &[u8]) -> Result<Str
     let sealed = cipher
         .encrypt(&Nonce::from(nonce), plaintext)
         .map_err(|_| CryptoError::Encrypt)?;
-    let mut blob = Vec::with_capacity(NONCE_LEN + sealed.len());
+    Ok(format!("{SEALED_PREFIX}{}", encode_sealed(nonce, &sealed)))
+}
+
+/// `base64(nonce || ciphertext || tag)`, the body of the v1 and v2 formats.
+pub(crate) fn encode_sealed(nonce: [u8; NONCE_LEN], ciphertext: &[u8]) -> String {
+    let mut blob = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     blob.extend_from_slice(&nonce);
-    blob.extend_from_slice(&sealed);
-    Ok(format!("{SEALED_PREFIX}{}", STANDARD_NO_PAD.encode(blob)))
+    blob.extend_from_slice(ciphertext);
+    STANDARD_NO_PAD.encode(blob)
+}
+
+/// The nonce and the ciphertext (with its tag) of a body made by
+/// [`encode_sealed`]; malformed or too short bodies are errors.
+pub(crate) fn decode_sealed(body: &str) -> Result<([u8; NONCE_LEN], Vec<u8>), CryptoError> {
+    let mut blob = STANDARD_NO_PAD
+        .decode(body)
+        .map_err(|_| CryptoError::BadEncoding)?;
+    if blob.len() < NONCE_LEN + TAG_LEN {
+        return Err(CryptoError::TooShort);
+    }
+    let ciphertext = blob.split_off(NONCE_LEN);
+    let nonce: [u8; NONCE_LEN] = blob.try_into().map_err(|_| CryptoError::TooShort)?;
+    Ok((nonce, ciphertext))
 }
 
 /// Opens a value made by [`seal`]. A wrong key, any alteration or a malformed
@@ -305,16 +324,9 @@ pub fn open(key_material: &str, sealed: &str) -> Result<Vec<u8>, CryptoError> {
     let body = sealed
         .strip_prefix(SEALED_PREFIX)
         .ok_or(CryptoError::UnknownVersion)?;
-    let blob = STANDARD_NO_PAD
-        .decode(body)
-        .map_err(|_| CryptoError::BadEncoding)?;
-    if blob.len() < NONCE_LEN + TAG_LEN {
-        return Err(CryptoError::TooShort);
-    }
-    let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
-    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::TooShort)?;
+    let (nonce, ciphertext) = decode_sealed(body)?;
     cipher
-        .decrypt(&Nonce::from(nonce), ciphertext)
+        .decrypt(&Nonce::from(nonce), ciphertext.as_slice())
         .map_err(|_| CryptoError::Decrypt)
 }
 

@@ -12,12 +12,9 @@
 //!
 //! Pure: callers pass the nonce in.
 
+use super::crypto::{self, CryptoError, NONCE_LEN};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
-use base64::engine::general_purpose::STANDARD_NO_PAD;
-use base64::Engine;
-
-use super::crypto::{self, CryptoError};
 
 /// Prefix of a v2 sealed value.
 const V2_PREFIX: &str = "v2.";
@@ -29,10 +26,6 @@ const HKDF_SALT: &[u8] = b"paybook";
 const PURPOSE_AES: &[u8] = b"paybook/psp-credentials/aes-256-gcm/v2";
 /// HKDF info of the key id: public, so derived apart from the key itself.
 const PURPOSE_KID: &[u8] = b"paybook/psp-credentials/key-id/v2";
-/// Length of an AES-GCM nonce in bytes.
-const NONCE_LEN: usize = 12;
-/// Length of an AES-GCM tag in bytes.
-const TAG_LEN: usize = 16;
 /// Length of a key id in bytes (shown as 8 hex characters).
 const KID_LEN: usize = 4;
 
@@ -154,13 +147,10 @@ impl Keyring {
                 },
             )
             .map_err(|_| CryptoError::Encrypt)?;
-        let mut blob = Vec::with_capacity(NONCE_LEN + sealed.len());
-        blob.extend_from_slice(&nonce);
-        blob.extend_from_slice(&sealed);
         Ok(format!(
             "{V2_PREFIX}{}.{}",
             self.current.kid,
-            STANDARD_NO_PAD.encode(blob)
+            crypto::encode_sealed(nonce, &sealed)
         ))
     }
 
@@ -184,20 +174,13 @@ impl Keyring {
             .flatten()
             .find(|k| k.kid == kid)
             .ok_or(CryptoError::UnknownKey)?;
-        let blob = STANDARD_NO_PAD
-            .decode(encoded)
-            .map_err(|_| CryptoError::BadEncoding)?;
-        if blob.len() < NONCE_LEN + TAG_LEN {
-            return Err(CryptoError::TooShort);
-        }
-        let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::TooShort)?;
+        let (nonce, ciphertext) = crypto::decode_sealed(encoded)?;
         let aad = binding.aad();
         key.cipher()
             .decrypt(
                 &Nonce::from(nonce),
                 Payload {
-                    msg: ciphertext,
+                    msg: &ciphertext,
                     aad: &aad,
                 },
             )
@@ -219,6 +202,8 @@ impl Keyring {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
+    use base64::Engine;
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -244,6 +244,19 @@ fn balance_read_with_stored_credentials(server: &Server, client: &Client) -> ser
     body["psp_balance"].clone()
 }
 
+/// [`balance_read_with_stored_credentials`] for each signed-in browser.
+fn balances_read_with_stored_credentials(server: &Server, sessions: &[&str]) -> Vec<String> {
+    sessions
+        .iter()
+        .map(|session| {
+            let client = server.client();
+            client.set_cookie("session", session);
+            let balance = balance_read_with_stored_credentials(server, &client);
+            balance.as_str().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
 fn credentials_survive_a_key_rotation_and_the_cron_reseals_them(_world: &World) {
     let (state, server) = own_server("rotation", &[]);
     let alice = flows::register(&server, "rot-a", "12.34");
@@ -291,17 +304,9 @@ fn credentials_survive_a_key_rotation_and_the_cron_reseals_them(_world: &World) 
         ],
     )
     .expect("rotated");
-    let alice_client = server.client();
-    alice_client.set_cookie("session", &session_a);
-    let bob_client = server.client();
-    bob_client.set_cookie("session", &session_b);
     assert_eq!(
-        balance_read_with_stored_credentials(&server, &alice_client),
-        "12.34"
-    );
-    assert_eq!(
-        balance_read_with_stored_credentials(&server, &bob_client),
-        "5.00"
+        balances_read_with_stored_credentials(&server, &[&session_a, &session_b]),
+        ["12.34", "5.00"]
     );
     run_cron(&server);
     // Both re-sealed under one key id, not the old one; that it is the new
@@ -319,17 +324,9 @@ fn credentials_survive_a_key_rotation_and_the_cron_reseals_them(_world: &World) 
     // The previous key is retired: everything still opens.
     drop(server);
     let server = Server::start(state, &[("CREDENTIALS_KEY", &new_key)]).expect("retired");
-    let alice_client = server.client();
-    alice_client.set_cookie("session", &session_a);
-    let bob_client = server.client();
-    bob_client.set_cookie("session", &session_b);
     assert_eq!(
-        balance_read_with_stored_credentials(&server, &alice_client),
-        "12.34"
-    );
-    assert_eq!(
-        balance_read_with_stored_credentials(&server, &bob_client),
-        "5.00"
+        balances_read_with_stored_credentials(&server, &[&session_a, &session_b]),
+        ["12.34", "5.00"]
     );
 }
 
