@@ -72,6 +72,11 @@ pub struct Secrets {
     pub session_secret: Option<String>,
     pub credentials_key: Option<String>,
     pub mail_api_key: Option<String>,
+    /// The key before the last rotation: values sealed under it still open
+    /// (and the cron re-seals them under `CREDENTIALS_KEY`).
+    pub credentials_key_previous: Option<String>,
+    /// HMAC key applied to passwords before PBKDF2.
+    pub password_pepper: Option<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -161,6 +166,11 @@ impl Config {
         let pbkdf2_iterations = match text("PBKDF2_ITERATIONS") {
             None => PBKDF2_ITERATIONS_MAX,
             Some(v) => match v.parse::<u32>() {
+                // Fewer iterations only in emulator mode (fast tests).
+                Ok(n) if n < PBKDF2_ITERATIONS_MAX && psp_mode != PspMode::Emulator => {
+                    bad.push("PBKDF2_ITERATIONS");
+                    PBKDF2_ITERATIONS_MAX
+                }
                 Ok(n) if (1_000..=PBKDF2_ITERATIONS_MAX).contains(&n) => n,
                 _ => {
                     bad.push("PBKDF2_ITERATIONS");
@@ -208,6 +218,9 @@ impl Config {
         if secrets.credentials_key.is_none() {
             missing.push("CREDENTIALS_KEY");
         }
+        if secrets.password_pepper.is_none() {
+            missing.push("PASSWORD_PEPPER");
+        }
         if self.mail_api_url.is_some() && secrets.mail_api_key.is_none() {
             missing.push("MAIL_API_KEY");
         }
@@ -216,6 +229,80 @@ impl Config {
         }
         missing
     }
+}
+
+/// Secrets that must not be set as plain `[vars]` (wrangler.toml or
+/// `--var`): a plain var is shown in the dashboard and tends to be committed.
+pub const SECRET_NAMES: [&str; 6] = [
+    "SESSION_SECRET",
+    "CREDENTIALS_KEY",
+    "CREDENTIALS_KEY_PREVIOUS",
+    "PASSWORD_PEPPER",
+    "MAIL_API_KEY",
+    "EMULATOR_TOKEN",
+];
+
+/// Shortest accepted length of the secrets PayBook defines, outside emulator
+/// mode (`openssl rand -hex 32` gives 64). `MAIL_API_KEY` is the mail
+/// provider's and keeps its own length.
+pub const MIN_SECRET_CHARS: usize = 32;
+
+impl Config {
+    /// The names of the secrets that are set but shorter than
+    /// [`MIN_SECRET_CHARS`] (outside emulator mode, where they are generated).
+    pub fn weak_secrets(&self, secrets: &Secrets) -> Vec<&'static str> {
+        if self.psp_mode == PspMode::Emulator {
+            return Vec::new();
+        }
+        [
+            ("SESSION_SECRET", &secrets.session_secret),
+            ("CREDENTIALS_KEY", &secrets.credentials_key),
+            (
+                "CREDENTIALS_KEY_PREVIOUS",
+                &secrets.credentials_key_previous,
+            ),
+            ("PASSWORD_PEPPER", &secrets.password_pepper),
+        ]
+        .into_iter()
+        .filter(|(_, value)| {
+            value
+                .as_deref()
+                .is_some_and(|v| v.chars().count() < MIN_SECRET_CHARS)
+        })
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
+/// The [`SECRET_NAMES`] that a wrangler configuration sets as plain vars
+/// (in `[vars]` or an environment's `[env.<name>.vars]`). The Worker cannot
+/// tell a secret from a plain var at run time (both are JS strings), so the
+/// shell checks the configuration it was built with.
+pub fn secrets_in_plain_vars(wrangler_toml: &str) -> Vec<&'static str> {
+    let mut in_vars = false;
+    let mut found = Vec::new();
+    for line in wrangler_toml.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            let section = line.trim_matches(|c| c == '[' || c == ']').trim();
+            in_vars =
+                section == "vars" || (section.starts_with("env.") && section.ends_with(".vars"));
+            continue;
+        }
+        if !in_vars {
+            continue;
+        }
+        let Some((key, _)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim().trim_matches('"');
+        if let Some(name) = SECRET_NAMES.iter().find(|n| **n == key) {
+            if !found.contains(name) {
+                found.push(*name);
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -266,7 +353,7 @@ mod tests {
         let c = config(&[("PSP_MODE", "live")]).expect("parses");
         assert_eq!(
             c.missing(&Secrets::default()),
-            vec!["SESSION_SECRET", "CREDENTIALS_KEY"]
+            vec!["SESSION_SECRET", "CREDENTIALS_KEY", "PASSWORD_PEPPER"]
         );
         let emulator = config(&[]).expect("parses");
         assert!(emulator.missing(&Secrets::default()).is_empty());
@@ -291,5 +378,50 @@ mod tests {
     fn initial_title_value_zero_is_allowed() {
         let c = config(&[("INITIAL_TITLE_VALUE", "0")]).expect("parses");
         assert_eq!(c.initial_title_value, Amount::ZERO);
+    }
+
+    #[test]
+    fn fewer_than_100_000_iterations_are_refused_outside_emulator_mode() {
+        for mode in ["sandbox", "live"] {
+            let err =
+                config(&[("PSP_MODE", mode), ("PBKDF2_ITERATIONS", "99999")]).expect_err("refused");
+            assert_eq!(err, vec!["PBKDF2_ITERATIONS"], "{mode}");
+            let c = config(&[("PSP_MODE", mode), ("PBKDF2_ITERATIONS", "100000")]).unwrap();
+            assert_eq!(c.pbkdf2_iterations, 100_000);
+        }
+        let c = config(&[("PBKDF2_ITERATIONS", "1000")]).expect("emulator accepts");
+        assert_eq!(c.pbkdf2_iterations, 1_000);
+    }
+
+    #[test]
+    fn short_secrets_are_named_outside_emulator_mode() {
+        let long = "x".repeat(MIN_SECRET_CHARS);
+        let short = "x".repeat(MIN_SECRET_CHARS - 1);
+        let secrets = Secrets {
+            session_secret: Some(long.clone()),
+            credentials_key: Some(short.clone()),
+            mail_api_key: Some("short".into()),
+            credentials_key_previous: Some(short.clone()),
+            password_pepper: Some(long),
+        };
+        let live = config(&[("PSP_MODE", "live")]).unwrap();
+        assert_eq!(
+            live.weak_secrets(&secrets),
+            vec!["CREDENTIALS_KEY", "CREDENTIALS_KEY_PREVIOUS"]
+        );
+        assert!(config(&[]).unwrap().weak_secrets(&secrets).is_empty());
+    }
+
+    #[test]
+    fn secrets_set_in_wrangler_vars_are_named() {
+        let toml = "name = \"paybook\"\nSESSION_SECRET = \"top level, not a var\"\n\
+                    [vars]\nPSP_MODE = \"live\"\nCREDENTIALS_KEY = \"oops\"\n\
+                    [[d1_databases]]\nPASSWORD_PEPPER = \"not vars\"\n\
+                    [env.prod.vars]\n\"MAIL_API_KEY\" = \"oops\"\n";
+        assert_eq!(
+            secrets_in_plain_vars(toml),
+            vec!["CREDENTIALS_KEY", "MAIL_API_KEY"]
+        );
+        assert!(secrets_in_plain_vars(include_str!("../../wrangler.toml")).is_empty());
     }
 }

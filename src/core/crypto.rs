@@ -20,13 +20,17 @@ use sha2::{Digest, Sha256};
 /// SHA-256 block size in bytes: the HMAC key is padded (or hashed) to this.
 const SHA256_BLOCK: usize = 64;
 /// Length of an AES-GCM nonce in bytes.
-const NONCE_LEN: usize = 12;
+pub(crate) const NONCE_LEN: usize = 12;
 /// Length of an AES-GCM authentication tag in bytes.
 const TAG_LEN: usize = 16;
 /// Prefix of a sealed value; names the format version.
 const SEALED_PREFIX: &str = "v1.";
-/// Scheme name at the start of a stored password hash.
+/// Scheme name at the start of a stored password hash made without pepper
+/// (before `PASSWORD_PEPPER`): still verified, upgraded at the next login.
 const PASSWORD_SCHEME: &str = "pbkdf2-sha256";
+/// Scheme of a peppered hash: PBKDF2 over HMAC-SHA256(pepper, password)
+/// (see `crate::core::password`).
+const PASSWORD_SCHEME_PEPPERED: &str = "pbkdf2-sha256-pepper";
 /// Largest iteration count accepted from a stored password hash.
 const MAX_ITERATIONS: u32 = 10_000_000;
 /// Shortest salt accepted from a stored password hash, in bytes.
@@ -157,10 +161,13 @@ pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] 
 }
 
 /// A stored password hash:
-/// `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`, both in standard
-/// base64 without padding.
+/// `<scheme>$<iterations>$<salt b64>$<hash b64>`, both in standard base64
+/// without padding; the scheme is `pbkdf2-sha256-pepper` (peppered) or the
+/// older `pbkdf2-sha256` (no pepper).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordHash {
+    /// Whether the PBKDF2 input was HMAC-SHA256(pepper, password).
+    pub peppered: bool,
     pub iterations: u32,
     pub salt: Vec<u8>,
     pub hash: [u8; 32],
@@ -169,8 +176,13 @@ pub struct PasswordHash {
 impl PasswordHash {
     /// The text stored in the database.
     pub fn to_stored(&self) -> String {
+        let scheme = if self.peppered {
+            PASSWORD_SCHEME_PEPPERED
+        } else {
+            PASSWORD_SCHEME
+        };
         format!(
-            "{PASSWORD_SCHEME}${}${}${}",
+            "{scheme}${}${}${}",
             self.iterations,
             STANDARD_NO_PAD.encode(&self.salt),
             STANDARD_NO_PAD.encode(self.hash)
@@ -186,7 +198,12 @@ impl PasswordHash {
         let iterations_text = parts.next()?;
         let salt_text = parts.next()?;
         let hash_text = parts.next()?;
-        if parts.next().is_some() || scheme != PASSWORD_SCHEME {
+        let peppered = match scheme {
+            PASSWORD_SCHEME_PEPPERED => true,
+            PASSWORD_SCHEME => false,
+            _ => return None,
+        };
+        if parts.next().is_some() {
             return None;
         }
         if iterations_text.is_empty()
@@ -205,6 +222,7 @@ impl PasswordHash {
         }
         let hash: [u8; 32] = STANDARD_NO_PAD.decode(hash_text).ok()?.try_into().ok()?;
         Some(PasswordHash {
+            peppered,
             iterations,
             salt,
             hash,
@@ -233,6 +251,9 @@ pub enum CryptoError {
     Encrypt,
     /// Authentication failed: wrong key or the value was altered.
     Decrypt,
+    /// The sealed value names a key id that is neither the current nor the
+    /// previous credentials key.
+    UnknownKey,
 }
 
 impl fmt::Display for CryptoError {
@@ -244,6 +265,7 @@ impl fmt::Display for CryptoError {
             CryptoError::TooShort => "the sealed value is too short",
             CryptoError::Encrypt => "encryption failed",
             CryptoError::Decrypt => "the sealed value does not authenticate (wrong key or altered)",
+            CryptoError::UnknownKey => "the sealed value names an unknown key id",
         };
         f.write_str(text)
     }
@@ -270,10 +292,29 @@ pub fn seal(key_material: &str, nonce: [u8; 12], plaintext: &[u8]) -> Result<Str
     let sealed = cipher
         .encrypt(&Nonce::from(nonce), plaintext)
         .map_err(|_| CryptoError::Encrypt)?;
-    let mut blob = Vec::with_capacity(NONCE_LEN + sealed.len());
+    Ok(format!("{SEALED_PREFIX}{}", encode_sealed(nonce, &sealed)))
+}
+
+/// `base64(nonce || ciphertext || tag)`, the body of the v1 and v2 formats.
+pub(crate) fn encode_sealed(nonce: [u8; NONCE_LEN], ciphertext: &[u8]) -> String {
+    let mut blob = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     blob.extend_from_slice(&nonce);
-    blob.extend_from_slice(&sealed);
-    Ok(format!("{SEALED_PREFIX}{}", STANDARD_NO_PAD.encode(blob)))
+    blob.extend_from_slice(ciphertext);
+    STANDARD_NO_PAD.encode(blob)
+}
+
+/// The nonce and the ciphertext (with its tag) of a body made by
+/// [`encode_sealed`]; malformed or too short bodies are errors.
+pub(crate) fn decode_sealed(body: &str) -> Result<([u8; NONCE_LEN], Vec<u8>), CryptoError> {
+    let mut blob = STANDARD_NO_PAD
+        .decode(body)
+        .map_err(|_| CryptoError::BadEncoding)?;
+    if blob.len() < NONCE_LEN + TAG_LEN {
+        return Err(CryptoError::TooShort);
+    }
+    let ciphertext = blob.split_off(NONCE_LEN);
+    let nonce: [u8; NONCE_LEN] = blob.try_into().map_err(|_| CryptoError::TooShort)?;
+    Ok((nonce, ciphertext))
 }
 
 /// Opens a value made by [`seal`]. A wrong key, any alteration or a malformed
@@ -283,16 +324,9 @@ pub fn open(key_material: &str, sealed: &str) -> Result<Vec<u8>, CryptoError> {
     let body = sealed
         .strip_prefix(SEALED_PREFIX)
         .ok_or(CryptoError::UnknownVersion)?;
-    let blob = STANDARD_NO_PAD
-        .decode(body)
-        .map_err(|_| CryptoError::BadEncoding)?;
-    if blob.len() < NONCE_LEN + TAG_LEN {
-        return Err(CryptoError::TooShort);
-    }
-    let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
-    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::TooShort)?;
+    let (nonce, ciphertext) = decode_sealed(body)?;
     cipher
-        .decrypt(&Nonce::from(nonce), ciphertext)
+        .decrypt(&Nonce::from(nonce), ciphertext.as_slice())
         .map_err(|_| CryptoError::Decrypt)
 }
 
@@ -444,6 +478,7 @@ mod tests {
         let salt = pseudo_random(7, 16);
         let hash = pbkdf2_sha256(b"correct horse", &salt, 1_000);
         PasswordHash {
+            peppered: false,
             iterations: 1_000,
             salt,
             hash,
@@ -462,6 +497,7 @@ mod tests {
     #[test]
     fn password_hash_stored_form_has_the_documented_layout() {
         let hash = PasswordHash {
+            peppered: false,
             iterations: 600_000,
             salt: vec![0u8; 8],
             hash: [0xffu8; 32],
@@ -636,6 +672,7 @@ mod tests {
             CryptoError::TooShort,
             CryptoError::Encrypt,
             CryptoError::Decrypt,
+            CryptoError::UnknownKey,
         ] {
             assert!(!error.to_string().is_empty());
         }

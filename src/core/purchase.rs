@@ -343,6 +343,9 @@ pub struct OrderState {
     pub seller_language: String,
     pub seller_api_username: String,
     pub seller_sealed_secret: String,
+    /// The credentials version the order was made with (its sealed value is
+    /// bound to it).
+    pub seller_credentials_version: i64,
     pub title_holder_id: i64,
     pub title_current_version: i64,
     pub title_current_value_cents: i64,
@@ -363,6 +366,7 @@ macro_rules! order_state {
             "o.new_isin, o.psp_token, o.psp_payer_id, o.attempt, o.psp_transaction_id, o.created_at, ",
             "b.email AS buyer_email, s.email AS seller_email, s.language AS seller_language, ",
             "cc.api_username AS seller_api_username, cc.sealed_secret AS seller_sealed_secret, ",
+            "o.seller_credentials_version, ",
             "t.holder_id AS title_holder_id, t.version AS title_current_version, ",
             "t.value_cents AS title_current_value_cents, t.claim_order_id AS title_claim_order_id, ",
             "t.status AS title_status, o.payment_lease_until, o.psp_receiver_id ",
@@ -1292,6 +1296,7 @@ mod tests {
             seller_language: "fr".into(),
             seller_api_username: "alice_api1.example.org".into(),
             seller_sealed_secret: "v1.x".into(),
+            seller_credentials_version: 1,
             title_holder_id: 1,
             title_current_version: 3,
             title_current_value_cents: 500,

@@ -129,15 +129,17 @@ pub mod boot {
 }
 
 /// Sessions: known by the SHA-256 of the cookie's token; they end after 30
-/// days idle, on logout and on a password change.
+/// days idle, a year after they began, on logout and on a password change.
 pub mod sessions {
     use super::{Param, Stmt};
 
     /// Idle time after which a session ends.
     pub const IDLE_SECONDS: i64 = 30 * 86_400;
-    /// `last_seen_at` is written at most this often, so that reading pages
-    /// does not write on every request.
-    pub const TOUCH_EVERY_SECONDS: i64 = 3_600;
+    /// `last_seen_at` (and the cookie) is written at most this often, so
+    /// that reading pages does not write on every request.
+    pub const TOUCH_EVERY_SECONDS: i64 = 86_400;
+    /// A session ends this long after it was created, however used.
+    pub const MAX_AGE_SECONDS: i64 = 365 * 86_400;
 
     #[derive(serde::Deserialize, Clone, Debug)]
     pub struct SessionRow {
@@ -150,27 +152,40 @@ pub mod sessions {
         pub credentials_status: String,
     }
 
-    /// The live session's client, if any (`idle_cutoff` = now − 30 days).
-    pub fn lookup(token_hash: &str, idle_cutoff: &str) -> Stmt {
+    /// The live session's client: used within 30 days (`idle_cutoff`) and
+    /// created within a year (`created_cutoff`).
+    pub fn lookup(token_hash: &str, idle_cutoff: &str, created_cutoff: &str) -> Stmt {
         Stmt::new(
             "SELECT c.id AS client_id, c.email, c.language, c.psp_environment, c.api_username, \
              c.credentials_version, c.credentials_status \
              FROM sessions s JOIN clients c ON c.id = s.client_id \
-             WHERE s.token_hash = ?1 AND s.last_seen_at >= ?2",
-            vec![Param::from(token_hash), Param::from(idle_cutoff)],
+             WHERE s.token_hash = ?1 AND s.last_seen_at >= ?2 AND s.created_at >= ?3",
+            vec![
+                Param::from(token_hash),
+                Param::from(idle_cutoff),
+                Param::from(created_cutoff),
+            ],
         )
     }
 
-    /// Moves `last_seen_at` forward when it is older than the touch interval.
-    pub fn touch(token_hash: &str, now: &str, touch_before: &str, idle_cutoff: &str) -> Stmt {
+    /// Moves `last_seen_at` forward when it is older than the touch interval
+    /// and the session is live; `changes` = 1 tells the cookie to be renewed.
+    pub fn touch(
+        token_hash: &str,
+        now: &str,
+        touch_before: &str,
+        idle_cutoff: &str,
+        created_cutoff: &str,
+    ) -> Stmt {
         Stmt::new(
             "UPDATE sessions SET last_seen_at = ?2 \
-             WHERE token_hash = ?1 AND last_seen_at < ?3 AND last_seen_at >= ?4",
+             WHERE token_hash = ?1 AND last_seen_at < ?3 AND last_seen_at >= ?4 AND created_at >= ?5",
             vec![
                 Param::from(token_hash),
                 Param::from(now),
                 Param::from(touch_before),
                 Param::from(idle_cutoff),
+                Param::from(created_cutoff),
             ],
         )
     }
@@ -200,6 +215,15 @@ pub mod sessions {
         Stmt::new(
             "DELETE FROM sessions WHERE client_id = ?1",
             vec![Param::Int(client_id)],
+        )
+    }
+
+    /// Stores the language the session's client just chose.
+    pub fn set_language(token_hash: &str, language: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE clients SET language = ?2 \
+             WHERE id = (SELECT client_id FROM sessions WHERE token_hash = ?1) AND language != ?2",
+            vec![Param::from(token_hash), Param::from(language)],
         )
     }
 }
@@ -328,6 +352,74 @@ pub mod clients {
                 ],
             ),
         ]
+    }
+
+    /// The id a new client would get: the sealed credentials are bound to
+    /// it before the row exists. Two registrations racing for one id make
+    /// the second INSERT fail on the primary key; it is tried again.
+    #[derive(serde::Deserialize)]
+    pub struct NextId {
+        pub next_id: i64,
+    }
+
+    pub fn next_id() -> Stmt {
+        Stmt::new(
+            "SELECT COALESCE(MAX(id), 0) + 1 AS next_id FROM clients",
+            vec![],
+        )
+    }
+
+    /// [`insert`] with the client's id chosen by the caller ([`next_id`]).
+    pub fn insert_with_id(id: i64, c: &NewClient) -> Vec<Stmt> {
+        vec![
+            Stmt::new(
+                "INSERT INTO clients (id, email, password_hash, language, psp_environment, \
+                 api_username, credentials_version, created_at) VALUES (?7, ?1, ?2, ?3, ?4, ?5, 1, ?6)",
+                vec![
+                    Param::from(c.email),
+                    Param::from(c.password_hash),
+                    Param::from(c.language),
+                    Param::from(c.psp_environment),
+                    Param::from(c.api_username),
+                    Param::from(c.now),
+                    Param::Int(id),
+                ],
+            ),
+            Stmt::new(
+                "INSERT INTO client_credentials (client_id, version, api_username, sealed_secret, created_at) \
+                 VALUES (?1, 1, ?2, ?3, ?4)",
+                vec![
+                    Param::Int(id),
+                    Param::from(c.api_username),
+                    Param::from(c.sealed_secret),
+                    Param::from(c.now),
+                ],
+            ),
+        ]
+    }
+
+    /// Matches (changes one row) only while the client's credentials are
+    /// at `version`: followed by a guard, it keeps a new version sealed for
+    /// `version + 1` from being stored under another number.
+    pub fn expect_credentials_version(client_id: i64, version: i64) -> Stmt {
+        Stmt::new(
+            "UPDATE clients SET credentials_version = credentials_version \
+             WHERE id = ?1 AND credentials_version = ?2",
+            vec![Param::Int(client_id), Param::Int(version)],
+        )
+    }
+
+    /// Replaces a password hash made with older parameters, only if it is
+    /// still the one that was checked (a concurrent change wins).
+    pub fn rehash_password(client_id: i64, old_hash: &str, new_hash: &str) -> Stmt {
+        Stmt::new(
+            "UPDATE clients SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2",
+            vec![
+                Param::Int(client_id),
+                Param::from(old_hash),
+                Param::from(new_hash),
+            ],
+        )
     }
 }
 

@@ -10,6 +10,7 @@ use worker::{D1Database, Env};
 
 use super::db;
 use crate::core::config::{Config, PspMode, Secrets};
+use crate::core::sealing::{Keyring, SealingKey};
 use crate::core::sql::{self, boot, SCHEMA_VERSION};
 use crate::core::time::UtcTime;
 
@@ -17,7 +18,10 @@ use crate::core::time::UtcTime;
 pub struct App {
     pub config: Config,
     pub session_secret: String,
-    pub credentials_key: String,
+    /// `CREDENTIALS_KEY` (seals) and `CREDENTIALS_KEY_PREVIOUS` (opens only).
+    pub keyring: Keyring,
+    /// `PASSWORD_PEPPER`: HMAC key applied to passwords before PBKDF2.
+    pub password_pepper: String,
     pub mail_api_key: Option<String>,
     /// Random, made once; part of every PayPal INVNUM.
     pub deployment_id: String,
@@ -46,6 +50,7 @@ thread_local! {
 pub const SETTING_DEPLOYMENT_ID: &str = "deployment_id";
 pub const SETTING_SESSION_SECRET: &str = "session_secret";
 pub const SETTING_CREDENTIALS_KEY: &str = "credentials_key";
+pub const SETTING_PASSWORD_PEPPER: &str = "password_pepper";
 pub const SETTING_CLOCK_OFFSET: &str = "clock_offset_seconds";
 
 /// The isolate's [`App`], booting it with one D1 batch when needed.
@@ -63,13 +68,25 @@ fn read_var(env: &Env, name: &str) -> Option<String> {
 }
 
 fn read_secret(env: &Env, name: &str) -> Option<String> {
-    // A secret set with `wrangler secret put` (or `.dev.vars`); a plain var
-    // of that name is accepted too, as wrangler exposes both the same way.
+    // A secret set with `wrangler secret put` (or `.dev.vars`).
     env.secret(name)
         .ok()
         .map(|v| v.to_string())
-        .or_else(|| read_var(env, name))
         .filter(|v| !v.trim().is_empty())
+}
+
+/// The wrangler configuration this Worker was built with.
+const WRANGLER_TOML: &str = include_str!("../../wrangler.toml");
+
+/// Secrets set as plain `[vars]`: refused (misconfigured), since a plain var
+/// is shown in the dashboard and committed with `wrangler.toml`. A binding
+/// does not say at run time whether it is a secret: `env.secret()` and
+/// `env.var()` both read a JS string, and wrangler dev hands `plain_text`
+/// (`[vars]`, `--var`) and `secret_text` (`.dev.vars`) to miniflare in one
+/// `bindings` object (`buildMiniflareBindingOptions` in wrangler-dist). So
+/// this reads the configuration compiled in.
+fn plain_vars_named_as_secrets(_env: &Env) -> Vec<&'static str> {
+    crate::core::config::secrets_in_plain_vars(WRANGLER_TOML)
 }
 
 async fn boot(env: &Env) -> Result<App, Unavailable> {
@@ -83,13 +100,14 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         session_secret: read_secret(env, "SESSION_SECRET"),
         credentials_key: read_secret(env, "CREDENTIALS_KEY"),
         mail_api_key: read_secret(env, "MAIL_API_KEY"),
+        credentials_key_previous: read_secret(env, "CREDENTIALS_KEY_PREVIOUS"),
+        password_pepper: read_secret(env, "PASSWORD_PEPPER"),
     };
     let missing = config.missing(&secrets);
-    if !missing.is_empty() {
-        return Err(Unavailable::Misconfigured {
-            missing,
-            invalid: vec![],
-        });
+    let mut invalid = config.weak_secrets(&secrets);
+    invalid.extend(plain_vars_named_as_secrets(env));
+    if !missing.is_empty() || !invalid.is_empty() {
+        return Err(Unavailable::Misconfigured { missing, invalid });
     }
     let database = env.d1("DB").map_err(|_| Unavailable::Misconfigured {
         missing: vec!["DB"],
@@ -109,6 +127,10 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         ));
         batch.push(boot::ensure_setting(
             SETTING_CREDENTIALS_KEY,
+            random_hex::<32>().map_err(random)?,
+        ));
+        batch.push(boot::ensure_setting(
+            SETTING_PASSWORD_PEPPER,
             random_hex::<32>().map_err(random)?,
         ));
     }
@@ -160,6 +182,21 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         Some(s) => s,
         None => generated(SETTING_CREDENTIALS_KEY)?,
     };
+    let password_pepper = match secrets.password_pepper {
+        Some(s) => s,
+        None => generated(SETTING_PASSWORD_PEPPER)?,
+    };
+    let bad_key = || Unavailable::Misconfigured {
+        missing: vec![],
+        invalid: vec!["CREDENTIALS_KEY"],
+    };
+    let keyring = Keyring {
+        current: SealingKey::new(&credentials_key).ok_or_else(bad_key)?,
+        previous: secrets
+            .credentials_key_previous
+            .as_deref()
+            .and_then(SealingKey::new),
+    };
     let clock_offset_seconds = match config.psp_mode {
         PspMode::Emulator => setting(SETTING_CLOCK_OFFSET)
             .and_then(|v| v.parse().ok())
@@ -169,7 +206,8 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
     Ok(App {
         deployment_id: generated(SETTING_DEPLOYMENT_ID)?,
         session_secret,
-        credentials_key,
+        keyring,
+        password_pepper,
         mail_api_key: secrets.mail_api_key,
         clock_offset_seconds: Cell::new(clock_offset_seconds),
         config,

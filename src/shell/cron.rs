@@ -20,6 +20,8 @@ use crate::core::sql;
 const ORDERS_PER_RUN: i64 = 20;
 /// Notifications taken up again per run at most (one PSP call each).
 const NOTIFICATIONS_PER_RUN: i64 = 10;
+/// Stored credentials re-sealed under the current key per run at most.
+const RESEAL_PER_RUN: i64 = 20;
 /// A claimed order is left alone this long, so as not to race a return
 /// that is still executing its payment.
 const SETTLE_AFTER_SECONDS: i64 = 60;
@@ -82,6 +84,10 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
         }
     }
     mail::send_due(&ctx).await;
+    // Stored credentials under an older key or format, a bounded number.
+    if let Err(e) = super::credentials::reseal_due(&ctx, RESEAL_PER_RUN).await {
+        worker::console_error!("cron: re-sealing credentials: {e:?}");
+    }
     let end = ctx.now().to_string();
     let mut batch = reconcile::finish_run(&end, &lease_until);
     batch.push(sql::rate_limits::prune(

@@ -4,12 +4,15 @@
 //! money or order state on its own.
 
 pub mod app;
+pub mod credentials;
 pub mod cron;
 pub mod db;
 pub mod emulator;
 pub mod mail;
 pub mod pages;
+pub mod passwords;
 pub mod paypal;
+pub mod ratelimit;
 pub mod routes;
 pub mod settle;
 pub mod web;

@@ -13,6 +13,7 @@ use super::emulator;
 use super::web::Ctx;
 use crate::core::config::NvpEndpoint;
 use crate::core::psp::paypal::nvp::{Credentials, NvpRequest, NvpResponse};
+use crate::core::sealing::{Binding, Keyring};
 use crate::core::sql::traces::Trace;
 
 /// Why no answer can be believed: the outcome of the call is unknown.
@@ -137,9 +138,12 @@ fn fields_json(fields: &[(String, String)]) -> String {
     serde_json::Value::Object(map).to_string()
 }
 
-/// Opens stored credentials (sealed with AES-GCM under CREDENTIALS_KEY).
+/// Opens stored credentials (AES-GCM under the credentials keyring, bound to
+/// their client, version and API username: see `crate::core::sealing`).
 pub fn unseal(
-    credentials_key: &str,
+    keyring: &Keyring,
+    client_id: i64,
+    version: i64,
     api_username: &str,
     sealed: &str,
 ) -> Result<Credentials, String> {
@@ -148,8 +152,14 @@ pub fn unseal(
         password: String,
         signature: String,
     }
-    let plain =
-        crate::core::crypto::open(credentials_key, sealed).map_err(|e| format!("unseal: {e}"))?;
+    let binding = Binding {
+        client_id,
+        version,
+        api_username,
+    };
+    let plain = keyring
+        .open(binding, sealed)
+        .map_err(|e| format!("unseal: {e}"))?;
     let secret: Secret = serde_json::from_slice(&plain).map_err(|e| format!("unseal: {e}"))?;
     Ok(Credentials {
         username: api_username.to_string(),

@@ -24,7 +24,9 @@ pub fn mail_setting(ctx: &Ctx) -> MailSetting {
 /// version. Returns the finding and the traces of the calls made.
 pub async fn inquire(ctx: &Ctx, order: &OrderState) -> Result<(Inquiry, Vec<Stmt>), WebError> {
     let credentials = paypal::unseal(
-        &ctx.app.credentials_key,
+        &ctx.app.keyring,
+        order.seller_id,
+        order.seller_credentials_version,
         &order.seller_api_username,
         &order.seller_sealed_secret,
     )

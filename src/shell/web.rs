@@ -192,24 +192,38 @@ impl Ctx {
         };
         let now = self.now();
         let cutoff = now.plus_seconds(-sessions::IDLE_SECONDS).to_string();
+        let created_cutoff = now.plus_seconds(-sessions::MAX_AGE_SECONDS).to_string();
         let touch_before = now.plus_seconds(-sessions::TOUCH_EVERY_SECONDS).to_string();
-        let mut full = Vec::with_capacity(batch.len() + 2);
-        full.push(sessions::lookup(&token_hash, &cutoff));
+        let mut full = Vec::with_capacity(batch.len() + 3);
+        full.push(sessions::lookup(&token_hash, &cutoff, &created_cutoff));
         full.push(sessions::touch(
             &token_hash,
             &now.to_string(),
             &touch_before,
             &cutoff,
+            &created_cutoff,
         ));
+        if self.lang_chosen {
+            // The signed-in client's language follows his last choice.
+            full.push(sessions::set_language(&token_hash, self.lang.code()));
+        }
+        let prelude = full.len();
         full.extend(batch.iter().cloned());
         let mut results = db::run(&self.db, &full).await.map_err(WebError::Db)?;
-        let rest = results.split_off(2.min(results.len()));
+        let rest = results.split_off(prelude.min(results.len()));
         let row = results
             .first()
             .and_then(|r| sql::first::<SessionRow>(r).ok().flatten());
         if row.is_none() {
             // A cookie for a session that ended: forget it.
             self.set_cookie(SESSION_COOKIE, "", 0);
+        } else if results.get(1).is_some_and(|r| r.changes == 1) {
+            // Used again (at most once per touch interval): the cookie lives
+            // another idle period, so an active session does not lapse.
+            if let Some(token) = &self.session_token {
+                let value = crypto::sign(&self.app.session_secret, SESSION_PURPOSE, token);
+                self.set_cookie(SESSION_COOKIE, &value, sessions::IDLE_SECONDS);
+            }
         }
         *self.session.borrow_mut() = Some(row);
         Ok(rest)

@@ -38,13 +38,13 @@ fn subtle() -> Result<SubtleCrypto, String> {
 /// PBKDF2-HMAC-SHA256 of `password` with `salt` and `iterations`, giving 32
 /// bytes, computed by WebCrypto. Every JS failure becomes an `Err` message.
 pub async fn pbkdf2_sha256(
-    password: &str,
+    password: &[u8],
     salt: &[u8],
     iterations: u32,
 ) -> Result<[u8; 32], String> {
     let subtle = subtle()?;
 
-    let password_bytes = Uint8Array::from(password.as_bytes());
+    let password_bytes = Uint8Array::from(password);
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
     let import = subtle
         .import_key_with_str("raw", &password_bytes, "PBKDF2", false, &usages)

@@ -145,7 +145,7 @@ fn registration_checks_credentials_seals_them_and_issues_an_initiation_title(wor
             |r| r.get(0),
         )
         .expect("credentials v1");
-    assert!(sealed.starts_with("v1."));
+    assert!(sealed.starts_with("v2."), "{sealed}");
     assert!(!sealed.contains(&member.paypal.api_password));
     assert!(!sealed.contains(&member.paypal.api_signature));
     let (method, ack, request): (String, String, String) = db
@@ -183,13 +183,28 @@ fn stored_password_hash_is_pbkdf2_sha256_and_matches_a_native_derivation(world: 
             |r| r.get(0),
         )
         .expect("hash");
-    assert!(stored.starts_with("pbkdf2-sha256$100000$"), "{stored}");
+    assert!(
+        stored.starts_with("pbkdf2-sha256-pepper$100000$"),
+        "{stored}"
+    );
     let parsed = PasswordHash::parse(&stored).expect("parses");
     assert_eq!(parsed.iterations, 100_000);
-    // WebCrypto's output (stored by the Worker) equals the native PBKDF2.
-    let native = crypto::pbkdf2_sha256(PASSWORD.as_bytes(), &parsed.salt, parsed.iterations);
+    // WebCrypto's output (stored by the Worker) equals the native PBKDF2 of
+    // the peppered password (the pepper emulator mode generated).
+    let pepper: String = world
+        .server
+        .db()
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'password_pepper'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("pepper");
+    let input = crypto::hmac_sha256(pepper.as_bytes(), PASSWORD.as_bytes());
+    let native = crypto::pbkdf2_sha256(&input, &parsed.salt, parsed.iterations);
     assert!(parsed.matches(&native));
-    let wrong = crypto::pbkdf2_sha256(b"another password", &parsed.salt, parsed.iterations);
+    let wrong_input = crypto::hmac_sha256(pepper.as_bytes(), b"another password");
+    let wrong = crypto::pbkdf2_sha256(&wrong_input, &parsed.salt, parsed.iterations);
     assert!(!parsed.matches(&wrong));
 }
 
@@ -731,8 +746,9 @@ fn sandbox_with_secrets_serves_and_hides_the_emulator(_world: &World) {
         state,
         &[
             ("PSP_MODE", "sandbox"),
-            ("SESSION_SECRET", "test-session-secret"),
-            ("CREDENTIALS_KEY", "test-credentials-key"),
+            ("SESSION_SECRET", "test-session-secret-0123456789abcdef"),
+            ("CREDENTIALS_KEY", "test-credentials-key-0123456789abcdef"),
+            ("PASSWORD_PEPPER", "test-password-pepper-0123456789abcdef"),
         ],
     )
     .expect("server");

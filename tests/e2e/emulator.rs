@@ -1405,8 +1405,9 @@ fn emulator_routes_are_404_in_sandbox(_world: &World) {
         state,
         &[
             ("PSP_MODE", "sandbox"),
-            ("SESSION_SECRET", "test-session-secret"),
-            ("CREDENTIALS_KEY", "test-credentials-key"),
+            ("SESSION_SECRET", "test-session-secret-0123456789abcdef"),
+            ("CREDENTIALS_KEY", "test-credentials-key-0123456789abcdef"),
+            ("PASSWORD_PEPPER", "test-password-pepper-0123456789abcdef"),
         ],
     )
     .expect("server");

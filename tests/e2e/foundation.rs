@@ -190,7 +190,10 @@ fn sandbox_without_secrets_answers_503_misconfigured(_world: &World) {
         .as_array()
         .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(missing, vec!["SESSION_SECRET", "CREDENTIALS_KEY"]);
+    assert_eq!(
+        missing,
+        vec!["SESSION_SECRET", "CREDENTIALS_KEY", "PASSWORD_PEPPER"]
+    );
     // Pages refuse too, and never with a 500.
     assert_eq!(client.get("/").status, 503);
 }

@@ -175,6 +175,11 @@ impl Server {
     }
 }
 
+/// The local D1 file of a state directory (for a server that is stopped).
+pub fn find_sqlite_in(state_dir: &Path) -> Option<PathBuf> {
+    find_sqlite(&state_dir.join("v3/d1"))
+}
+
 fn find_sqlite(dir: &Path) -> Option<PathBuf> {
     for entry in std::fs::read_dir(dir).ok()?.flatten() {
         let path = entry.path();

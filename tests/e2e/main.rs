@@ -9,6 +9,7 @@ mod browser;
 mod emulator;
 mod flows;
 mod foundation;
+mod hardening_accounts;
 mod harness;
 mod notifications;
 mod partial_refunds;
@@ -43,6 +44,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(notifications::tests());
     tests.extend(partial_refunds::tests());
     tests.extend(sandbox::tests());
+    tests.extend(hardening_accounts::tests());
     tests
 }
 

@@ -73,8 +73,9 @@ fn a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail
         state,
         &[
             ("PSP_MODE", "sandbox"),
-            ("SESSION_SECRET", "sandbox-session-secret"),
-            ("CREDENTIALS_KEY", "sandbox-credentials-key"),
+            ("SESSION_SECRET", "sandbox-session-secret-0123456789abcdef"),
+            ("CREDENTIALS_KEY", "sandbox-credentials-key-0123456789"),
+            ("PASSWORD_PEPPER", "sandbox-password-pepper-0123456789"),
             ("PAYPAL_NVP_URL", &nvp),
             ("PAYPAL_CHECKOUT_URL", &checkout),
             ("PAYPAL_IPN_VERIFY_URL", &verify),

@@ -174,6 +174,7 @@ pub(super) mod tests {
             "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org",
             "seller_email": "a@example.org", "seller_language": "en",
             "seller_api_username": "a_api1", "seller_sealed_secret": "v1.x",
+            "seller_credentials_version": 1,
             "title_holder_id": 1, "title_current_version": 1, "title_current_value_cents": 200,
             "title_claim_order_id": null, "title_status": "active", "payment_lease_until": null
         }))

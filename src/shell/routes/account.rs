@@ -1,6 +1,8 @@
 //! Accounts: register (credentials checked with PayPal's GetBalance at once,
 //! sealed with AES-GCM, initiation title issued), log in and out, the account
 //! page (password, credentials), password reset by e-mail, and the terms.
+//! Password hashing is `shell::passwords`, sealing `shell::credentials`,
+//! rate limits `shell::ratelimit`.
 
 use askama::Template;
 use serde_json::json;
@@ -10,108 +12,35 @@ use crate::core::account::{
     parse_credentials, safe_next, ApiCredentials, Email, Field, FormErrors, Password, Problem,
     RegisterInput,
 };
-use crate::core::crypto::{self, PasswordHash};
+use crate::core::crypto;
 use crate::core::isin::Isin;
 use crate::core::psp::paypal::nvp::{Credentials, Method, NvpRequest, NvpResponse};
 use crate::core::sql::{self, clients, outbox, resets, sessions, titles, traces, Batch};
-use crate::core::time::UtcTime;
 use crate::shell::app::{random_bytes, random_hex};
+use crate::shell::credentials;
+use crate::shell::db::DbError;
 use crate::shell::pages::{
     AccountPage, Errors, LoginPage, PasswordResetNewPage, PasswordResetPage, RegisterPage,
     TermsPage,
 };
+use crate::shell::passwords::{self, Checked};
 use crate::shell::paypal::{self, NoAnswer};
+use crate::shell::ratelimit;
 use crate::shell::web::{
     html, json_response, read_form, see_other, url_encode, Ctx, Form, WebError,
 };
-use crate::shell::{db::DbError, webcrypto};
 
-/// Salt length for new password hashes.
-const SALT_BYTES: usize = 16;
+/// Kept under its old name for the other routes (`/buy`).
+pub(super) use crate::shell::ratelimit::hit as rate_limit;
+
+/// Credential changes per client per hour: each asks PayPal (GetBalance),
+/// so an account is no unlimited oracle for testing stolen credentials.
+const CREDENTIAL_CHANGES_PER_HOUR: i64 = 5;
+/// Registrations tried again when another one took the same new id.
+const REGISTER_ATTEMPTS: usize = 3;
 
 fn csrf_json(ctx: &Ctx) -> Result<Response, WebError> {
     json_response(200, &json!({ "csrf_token": ctx.csrf_token()? }))
-}
-
-/// Counts one attempt of `action` by `key`; 429 past `limit` per window.
-pub(super) async fn rate_limit(
-    ctx: &Ctx,
-    action: &str,
-    key: &str,
-    limit: i64,
-    window_seconds: i64,
-) -> Result<(), WebError> {
-    let now = ctx.now().unix_seconds();
-    let window_start = UtcTime::from_unix_seconds(now - now.rem_euclid(window_seconds)).to_string();
-    let bucket = format!("{action}:{key}");
-    let results = ctx
-        .run(&vec![sql::rate_limits::hit(&bucket, &window_start)])
-        .await?;
-    #[derive(serde::Deserialize)]
-    struct Hits {
-        hits: i64,
-    }
-    let hits = results
-        .first()
-        .and_then(|r| sql::first::<Hits>(r).ok().flatten())
-        .map_or(0, |h| h.hits);
-    if hits > limit {
-        Err(WebError::RateLimited)
-    } else {
-        Ok(())
-    }
-}
-
-/// A new PBKDF2-SHA256 hash with `PBKDF2_ITERATIONS`, stored with its
-/// parameters, computed by WebCrypto.
-async fn hash_password(ctx: &Ctx, password: &Password) -> Result<String, WebError> {
-    let salt = random_bytes::<SALT_BYTES>()?;
-    let iterations = ctx.app.config.pbkdf2_iterations;
-    let hash = webcrypto::pbkdf2_sha256(password.as_str(), &salt, iterations)
-        .await
-        .map_err(WebError::Internal)?;
-    Ok(PasswordHash {
-        iterations,
-        salt: salt.to_vec(),
-        hash,
-    }
-    .to_stored())
-}
-
-/// Whether `password` matches a stored hash (its own iterations and salt).
-async fn password_matches(stored: &str, password: &str) -> Result<bool, WebError> {
-    let Some(parsed) = PasswordHash::parse(stored) else {
-        return Err(WebError::Internal(
-            "stored password hash does not parse".into(),
-        ));
-    };
-    let derived = webcrypto::pbkdf2_sha256(password, &parsed.salt, parsed.iterations)
-        .await
-        .map_err(WebError::Internal)?;
-    Ok(parsed.matches(&derived))
-}
-
-/// Runs a dummy derivation so that an unknown e-mail takes as long as a
-/// wrong password.
-async fn waste_password_time(ctx: &Ctx, password: &str) {
-    let _ = webcrypto::pbkdf2_sha256(
-        password,
-        &[0u8; SALT_BYTES],
-        ctx.app.config.pbkdf2_iterations,
-    )
-    .await;
-}
-
-/// The API password and signature sealed for storage (AES-GCM).
-fn seal_credentials(ctx: &Ctx, credentials: &ApiCredentials) -> Result<String, WebError> {
-    let secret =
-        json!({ "password": credentials.password, "signature": credentials.signature }).to_string();
-    crypto::seal(
-        &ctx.app.credentials_key,
-        random_bytes::<12>()?,
-        secret.as_bytes(),
-    )
-    .map_err(|e| WebError::Internal(format!("seal: {e}")))
 }
 
 /// Asks PayPal (GetBalance) whether these credentials work.
@@ -249,19 +178,8 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
         }
         errors
     };
-    let results = ctx
-        .run(&vec![clients::conflicts(&email, &api_username, 0)])
-        .await?;
-    if let Some(conflicts) = results
-        .first()
-        .and_then(|r| sql::first::<clients::Conflicts>(r).ok().flatten())
-    {
-        let errors = taken(&conflicts);
-        if !errors.is_empty() {
-            return register_page(ctx, 422, &input, Errors::new(&errors, ctx.lang), &next);
-        }
-    }
-
+    // PayPal first: whether an e-mail or API username is taken is told only
+    // to someone holding working credentials (no enumeration).
     let now = ctx.now().to_string();
     let trace = match verify_with_paypal(ctx, &registration.credentials, &now).await {
         CredentialCheck::Accepted(trace) => trace,
@@ -274,51 +192,65 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
             return register_page(ctx, 503, &input, errors, &next);
         }
     };
-
-    let password_hash = hash_password(ctx, &registration.password).await?;
-    let sealed = seal_credentials(ctx, &registration.credentials)?;
+    let password_hash = passwords::hash_new(ctx, &registration.password).await?;
     let session_hash = ctx.new_session_cookie()?;
-    let psp_environment = ctx.app.config.psp_mode.as_str();
-    let mut batch: Batch = clients::insert(&clients::NewClient {
-        email: &email,
-        password_hash: &password_hash,
-        language: ctx.lang.code(),
-        psp_environment,
-        api_username: &api_username,
-        sealed_secret: &sealed,
-        now: &now,
-    });
-    let initial = ctx.app.config.initial_title_value;
-    if initial.cents() > 0 {
-        let isin = Isin::issue(random_bytes::<9>()?);
-        batch.push(titles::reserve_isin(isin.as_str(), &now));
-        batch.push(titles::issue_initiation(
-            isin.as_str(),
-            initial.cents(),
-            ctx.app.config.currency.as_str(),
-            &email,
-            &now,
-        ));
-    }
-    batch.push(traces::insert_for_email(&email, &trace));
-    batch.push(sessions::create_for_email(&session_hash, &email, &now));
-    match ctx.run(&batch).await {
-        Ok(_) => {}
-        Err(WebError::Db(DbError::D1(message))) if message.contains("UNIQUE") => {
-            // Someone registered the same e-mail or credentials meanwhile.
-            let results = ctx
-                .run(&vec![clients::conflicts(&email, &api_username, 0)])
-                .await?;
-            let conflicts = results
-                .first()
-                .and_then(|r| sql::first::<clients::Conflicts>(r).ok().flatten());
-            let errors = conflicts.map(|c| taken(&c)).unwrap_or_default();
+    for _ in 0..REGISTER_ATTEMPTS {
+        let results = ctx
+            .run(&vec![
+                clients::conflicts(&email, &api_username, 0),
+                clients::next_id(),
+            ])
+            .await?;
+        let conflicts = results
+            .first()
+            .and_then(|r| sql::first::<clients::Conflicts>(r).ok().flatten());
+        let errors = conflicts.map(|c| taken(&c)).unwrap_or_default();
+        if !errors.is_empty() {
             ctx.end_session_cookie();
             return register_page(ctx, 422, &input, Errors::new(&errors, ctx.lang), &next);
         }
-        Err(e) => return Err(e),
+        let client_id = results
+            .get(1)
+            .and_then(|r| sql::first::<clients::NextId>(r).ok().flatten())
+            .map_or(1, |n| n.next_id);
+        let sealed = credentials::seal(ctx, client_id, 1, &registration.credentials)?;
+        let mut batch: Batch = clients::insert_with_id(
+            client_id,
+            &clients::NewClient {
+                email: &email,
+                password_hash: &password_hash,
+                language: ctx.lang.code(),
+                psp_environment: ctx.app.config.psp_mode.as_str(),
+                api_username: &api_username,
+                sealed_secret: &sealed,
+                now: &now,
+            },
+        );
+        let initial = ctx.app.config.initial_title_value;
+        if initial.cents() > 0 {
+            let isin = Isin::issue(random_bytes::<9>()?);
+            batch.push(titles::reserve_isin(isin.as_str(), &now));
+            batch.push(titles::issue_initiation(
+                isin.as_str(),
+                initial.cents(),
+                ctx.app.config.currency.as_str(),
+                &email,
+                &now,
+            ));
+        }
+        batch.push(traces::insert_for_email(&email, &trace));
+        batch.push(sessions::create_for_email(&session_hash, &email, &now));
+        match ctx.run(&batch).await {
+            Ok(_) => return see_other(safe_next(&next).unwrap_or("/claims")),
+            // Someone registered meanwhile (same e-mail or credentials: the
+            // next round says so; same new id: the next round takes another).
+            Err(WebError::Db(DbError::D1(message))) if message.contains("UNIQUE") => continue,
+            Err(e) => return Err(e),
+        }
     }
-    see_other(safe_next(&next).unwrap_or("/claims"))
+    Err(WebError::Internal(
+        "registration kept colliding on the new client id".into(),
+    ))
 }
 
 // ---------------------------------------------------------------- login
@@ -366,20 +298,19 @@ pub async fn login_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebErr
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return login_page(ctx, 422, typed_email, Errors::new(&errors, ctx.lang), &next);
     };
-    rate_limit(ctx, "login-ip", &ctx.client_ip, 30, 600).await?;
-    rate_limit(ctx, "login-email", email.as_str(), 10, 600).await?;
+    ratelimit::account_and_ip(ctx, &ratelimit::LOGIN, email.as_str()).await?;
     let results = ctx.run(&vec![clients::by_email(email.as_str())]).await?;
     let row = results
         .first()
         .and_then(|r| sql::first::<clients::LoginRow>(r).ok().flatten());
-    let ok = match &row {
-        Some(row) => password_matches(&row.password_hash, password).await?,
+    let checked = match &row {
+        Some(row) => passwords::check(ctx, &row.password_hash, password).await?,
         None => {
-            waste_password_time(ctx, password).await;
-            false
+            passwords::waste_time(ctx, password).await;
+            Checked::Wrong
         }
     };
-    let Some(row) = row.filter(|_| ok) else {
+    let (Some(row), Checked::Right { rehash }) = (row, checked) else {
         let mut errors = FormErrors::default();
         errors.add(Field::Form, Problem::LoginFailed);
         return login_page(ctx, 422, typed_email, Errors::new(&errors, ctx.lang), &next);
@@ -391,8 +322,21 @@ pub async fn login_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebErr
         email.as_str(),
         &now,
     )];
-    if row.language != ctx.lang.code() && ctx.lang_chosen {
+    if let Some(new_hash) = &rehash {
+        // Made with older parameters (no pepper, fewer iterations).
+        batch.push(clients::rehash_password(
+            row.id,
+            &row.password_hash,
+            new_hash,
+        ));
+    }
+    // A language chosen in this browser (`?lang=` now or the switch before)
+    // becomes the client's; otherwise the browser takes the client's.
+    let chosen = ctx.lang_chosen || ctx.cookie("lang").is_some();
+    if chosen && row.language != ctx.lang.code() {
         batch.push(clients::set_language(row.id, ctx.lang.code()));
+    } else if !chosen {
+        ctx.set_cookie("lang", &row.language, 365 * 86_400);
     }
     ctx.run(&batch).await?;
     see_other(safe_next(&next).unwrap_or("/claims"))
@@ -492,7 +436,7 @@ async fn check_current_password(
         .first()
         .and_then(|r| sql::first::<clients::PasswordRow>(r).ok().flatten());
     let ok = match row {
-        Some(row) => password_matches(&row.password_hash, current).await?,
+        Some(row) => passwords::matches(ctx, &row.password_hash, current).await?,
         None => false,
     };
     if !ok {
@@ -517,7 +461,7 @@ async fn change_password(ctx: &Ctx, form: &Form, client_id: i64) -> Result<Respo
         };
         return account_page(ctx, 422, view).await;
     };
-    let hash = hash_password(ctx, &new_password).await?;
+    let hash = passwords::hash_new(ctx, &new_password).await?;
     let now = ctx.now().to_string();
     // Every session ends on a password change; this browser gets a new one.
     let session_hash = ctx.new_session_cookie()?;
@@ -538,6 +482,16 @@ async fn change_password(ctx: &Ctx, form: &Form, client_id: i64) -> Result<Respo
 }
 
 async fn change_credentials(ctx: &Ctx, form: &Form, client_id: i64) -> Result<Response, WebError> {
+    // Before anything else: each attempt may cost a password derivation and
+    // a PayPal call.
+    rate_limit(
+        ctx,
+        "credentials",
+        &client_id.to_string(),
+        CREDENTIAL_CHANGES_PER_HOUR,
+        3_600,
+    )
+    .await?;
     let mut errors = FormErrors::default();
     let typed_username = form.get("api_username");
     let credentials = parse_credentials(
@@ -556,6 +510,18 @@ async fn change_credentials(ctx: &Ctx, form: &Form, client_id: i64) -> Result<Re
     let Some(credentials) = credentials.filter(|_| errors.is_empty()) else {
         return account_page(ctx, 422, fail(Errors::new(&errors, ctx.lang))).await;
     };
+    // PayPal first, as for registration: a taken username is told only to
+    // someone holding working credentials.
+    let now = ctx.now().to_string();
+    let trace = match verify_with_paypal(ctx, &credentials, &now).await {
+        CredentialCheck::Accepted(trace) => trace,
+        CredentialCheck::Refused(message) => {
+            return account_page(ctx, 422, fail(Errors::default().with_form_message(message))).await
+        }
+        CredentialCheck::Unreachable(message) => {
+            return account_page(ctx, 503, fail(Errors::default().with_form_message(message))).await
+        }
+    };
     let results = ctx
         .run(&vec![clients::conflicts(
             "",
@@ -571,21 +537,31 @@ async fn change_credentials(ctx: &Ctx, form: &Form, client_id: i64) -> Result<Re
         errors.add(Field::ApiUsername, Problem::ApiUsernameTaken);
         return account_page(ctx, 422, fail(Errors::new(&errors, ctx.lang))).await;
     }
-    let now = ctx.now().to_string();
-    let trace = match verify_with_paypal(ctx, &credentials, &now).await {
-        CredentialCheck::Accepted(trace) => trace,
-        CredentialCheck::Refused(message) => {
-            return account_page(ctx, 422, fail(Errors::default().with_form_message(message))).await
-        }
-        CredentialCheck::Unreachable(message) => {
-            return account_page(ctx, 503, fail(Errors::default().with_form_message(message))).await
-        }
-    };
-    let sealed = seal_credentials(ctx, &credentials)?;
     let me = ctx.require_session().await?;
-    let mut batch = clients::replace_credentials(client_id, &credentials.username, &sealed, &now);
+    // The new version is sealed for its own number; the guard refuses the
+    // batch if a concurrent change took that number first.
+    let version = me.credentials_version + 1;
+    let sealed = credentials::seal(ctx, client_id, version, &credentials)?;
+    let mut batch = vec![
+        clients::expect_credentials_version(client_id, me.credentials_version),
+        sql::guard_one_row_changed(),
+    ];
+    batch.extend(clients::replace_credentials(
+        client_id,
+        &credentials.username,
+        &sealed,
+        &now,
+    ));
     batch.push(traces::insert_for_email(&me.email, &trace));
-    ctx.run(&batch).await?;
+    match ctx.run(&batch).await {
+        Ok(_) => {}
+        Err(WebError::Db(e)) if e.guard().is_some() => {
+            let message = Problem::PspUnavailable.message(ctx.lang).to_string();
+            return account_page(ctx, 409, fail(Errors::default().with_form_message(message)))
+                .await;
+        }
+        Err(e) => return Err(e),
+    }
     // The page reads the session again to show the new username.
     let view = AccountView {
         action: "",
@@ -636,8 +612,7 @@ pub async fn reset_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebErr
             return html(422, page.render()?);
         }
     };
-    rate_limit(ctx, "reset-ip", &ctx.client_ip, 10, 3_600).await?;
-    rate_limit(ctx, "reset-email", email.as_str(), 5, 3_600).await?;
+    ratelimit::account_and_ip(ctx, &ratelimit::RESET, email.as_str()).await?;
     let results = ctx.run(&vec![clients::by_email(email.as_str())]).await?;
     if let Some(client) = results
         .first()
@@ -737,7 +712,7 @@ pub async fn reset_token_post(
             return reset_new_page(ctx, 422, token, true, &errors);
         }
     };
-    let hash = hash_password(ctx, &password).await?;
+    let hash = passwords::hash_new(ctx, &password).await?;
     let token_hash = crypto::sha256_hex(token.as_bytes());
     let now = ctx.now().to_string();
     let used = ctx

@@ -227,7 +227,9 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
             ..
         }) => (Amount::from_cents(cents).map(|a| (a, currency)), None),
         Some(row) => match paypal::unseal(
-            &ctx.app.credentials_key,
+            &ctx.app.keyring,
+            row.client_id,
+            row.credentials_version,
             &row.api_username,
             &row.sealed_secret,
         ) {

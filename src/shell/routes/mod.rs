@@ -50,6 +50,13 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     };
     let db = app::database(&env)?;
     let ctx = Ctx::new(app, env, db, &req)?;
+    if ctx.lang_chosen {
+        // A signed-in client's choice is stored with the session lookup,
+        // also on pages that ask D1 nothing else.
+        if let Err(e) = ctx.session().await {
+            worker::console_warn!("language choice not stored: {e:?}");
+        }
+    }
     let segments: Vec<&str> = path
         .trim_matches('/')
         .split('/')

@@ -199,7 +199,9 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
         Err(problem) => return problem_page(ctx, &form, problem),
     };
     let credentials = paypal::unseal(
-        &ctx.app.credentials_key,
+        &ctx.app.keyring,
+        title.holder_id,
+        title.holder_credentials_version,
         &title.holder_api_username,
         &title.holder_sealed_secret,
     )
@@ -417,7 +419,9 @@ async fn execute_payment(
     retried: bool,
 ) -> Result<Executed, WebError> {
     let credentials = paypal::unseal(
-        &ctx.app.credentials_key,
+        &ctx.app.keyring,
+        order.seller_id,
+        order.seller_credentials_version,
         &order.seller_api_username,
         &order.seller_sealed_secret,
     )

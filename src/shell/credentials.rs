@@ -1,0 +1,88 @@
+//! Sealing the sellers' PSP credentials for storage (AES-GCM under the
+//! credentials keyring, bound to client, version and API username: see
+//! `crate::core::sealing`) and the cron's re-sealing of values made under an
+//! older key or format. Opening them for a PayPal call is `paypal::unseal`.
+
+use serde_json::json;
+
+use super::app::random_bytes;
+use super::paypal;
+use super::web::{Ctx, WebError};
+use crate::core::account::ApiCredentials;
+use crate::core::resealing;
+use crate::core::sealing::Binding;
+use crate::core::sql;
+
+/// The API password and signature sealed for the credentials row
+/// (`client_id`, `version`) with this API username.
+pub fn seal(
+    ctx: &Ctx,
+    client_id: i64,
+    version: i64,
+    credentials: &ApiCredentials,
+) -> Result<String, WebError> {
+    let secret =
+        json!({ "password": credentials.password, "signature": credentials.signature }).to_string();
+    let binding = Binding {
+        client_id,
+        version,
+        api_username: &credentials.username,
+    };
+    ctx.app
+        .keyring
+        .seal(binding, random_bytes::<12>()?, secret.as_bytes())
+        .map_err(|e| WebError::Internal(format!("seal: {e}")))
+}
+
+/// Re-seals up to `limit` stored values not sealed under the current key:
+/// one batch per value, guarded on the old sealed text. Returns how many
+/// were rewritten; a value that does not open is logged and left alone.
+pub async fn reseal_due(ctx: &Ctx, limit: i64) -> Result<usize, WebError> {
+    let keyring = &ctx.app.keyring;
+    let results = ctx
+        .run(&vec![resealing::due(&keyring.current_prefix(), limit)])
+        .await?;
+    let due: Vec<resealing::Due> = match results.first() {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let mut resealed = 0;
+    for row in &due {
+        let opened = paypal::unseal(
+            keyring,
+            row.client_id,
+            row.version,
+            &row.api_username,
+            &row.sealed_secret,
+        );
+        let credentials = match opened {
+            Ok(c) => c,
+            Err(e) => {
+                worker::console_error!(
+                    "reseal: client {} version {}: {e}",
+                    row.client_id,
+                    row.version
+                );
+                continue;
+            }
+        };
+        let api = ApiCredentials {
+            username: credentials.username,
+            password: credentials.password,
+            signature: credentials.signature,
+        };
+        let sealed = seal(ctx, row.client_id, row.version, &api)?;
+        let written = ctx
+            .run(&vec![resealing::replace(
+                row.client_id,
+                row.version,
+                &row.sealed_secret,
+                &sealed,
+            )])
+            .await?;
+        resealed += written
+            .first()
+            .map_or(0, |r| usize::try_from(r.changes).unwrap_or(0));
+    }
+    Ok(resealed)
+}
