@@ -10,6 +10,7 @@ mod emulator;
 mod flows;
 mod foundation;
 mod harness;
+mod ipn_listener;
 mod notifications;
 mod purchase;
 mod reconciler;
@@ -40,6 +41,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(refusals::tests());
     tests.extend(reconciler::tests());
     tests.extend(notifications::tests());
+    tests.extend(ipn_listener::tests());
     tests.extend(sandbox::tests());
     tests
 }
