@@ -2208,10 +2208,13 @@ impl World {
             };
             let body = String::from_utf8(due.bytes().unwrap_or_default()).unwrap_or_default();
             let sent = self.pp.verify(&body);
-            if (state == ipn_receipts::VERIFIED && !sent) || (state == ipn_receipts::FORGED && sent)
+            // ... and none PayPal sent (any charset) is left unread.
+            if (state == ipn_receipts::VERIFIED && !sent)
+                || (state == ipn_receipts::FORGED && sent)
+                || (state == ipn_receipts::UNREADABLE && sent)
             {
                 found.push((
-                    "a notification is verified iff PayPal sent it",
+                    "a notification is verified iff PayPal sent it, and read whatever its charset",
                     format!("receipt {:?} {state}", r.get("id")),
                     None,
                 ));
