@@ -208,6 +208,10 @@ fn simulate(strict: bool) {
         s.stats.misaddressed,
     );
     eprintln!(
+        "simulation: {} IPN postbacks lost (answered 503, sent again; half the IPNs in windows-1252)",
+        s.stats.postbacks_lost,
+    );
+    eprintln!(
         "simulation: {} SQL statements run on SQLite by this test process",
         db::EXECUTED.load(std::sync::atomic::Ordering::Relaxed)
     );

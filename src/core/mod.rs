@@ -11,6 +11,7 @@ pub mod chargeback;
 pub mod config;
 pub mod crypto;
 pub mod i18n;
+pub mod ipn_receipts;
 pub mod isin;
 pub mod money;
 pub mod notify;

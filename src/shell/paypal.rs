@@ -44,6 +44,9 @@ impl NoAnswer {
 pub const PAYMENT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const BALANCE_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the IPN listener waits for PayPal's postback answer: PayPal
+/// resends a message it got no 200 for, so a short wait loses nothing.
+pub const IPN_VERIFY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends one NVP request and parses the answer.
 pub async fn call(
@@ -55,7 +58,7 @@ pub async fn call(
     let body = request.encode();
     let (status, text) = match &ctx.app.config.paypal_nvp {
         NvpEndpoint::InProcess => emulator::nvp_answer(ctx, &body).await,
-        NvpEndpoint::Url(url) => post(url, body, timeout).await?,
+        NvpEndpoint::Url(url) => post(url, body.as_bytes(), timeout).await?,
     };
     if status != 200 {
         return Err(NoAnswer::Status(status));
@@ -63,7 +66,9 @@ pub async fn call(
     NvpResponse::parse(&text).map_err(|e| NoAnswer::Unreadable(e.to_string()))
 }
 
-async fn post(url: &str, body: String, timeout: Duration) -> Result<(u16, String), NoAnswer> {
+/// POSTs a form body (exact bytes) to `url`; the status and text of the
+/// answer, or why there is none (a timeout aborts the request).
+pub async fn post(url: &str, body: &[u8], timeout: Duration) -> Result<(u16, String), NoAnswer> {
     let headers = Headers::new();
     headers
         .set("Content-Type", "application/x-www-form-urlencoded")
@@ -71,7 +76,7 @@ async fn post(url: &str, body: String, timeout: Duration) -> Result<(u16, String
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
-        .with_body(Some(body.into()));
+        .with_body(Some(worker::js_sys::Uint8Array::from(body).into()));
     let request =
         Request::new_with_init(url, &init).map_err(|e| NoAnswer::Network(e.to_string()))?;
     let controller = AbortController::default();

@@ -11,6 +11,7 @@ mod flows;
 mod foundation;
 mod hardening_accounts;
 mod harness;
+mod ipn_listener;
 mod notifications;
 mod partial_refunds;
 mod purchase;
@@ -43,6 +44,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(reconciler::tests());
     tests.extend(notifications::tests());
     tests.extend(partial_refunds::tests());
+    tests.extend(ipn_listener::tests());
     tests.extend(sandbox::tests());
     tests.extend(hardening_accounts::tests());
     tests

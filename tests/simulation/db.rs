@@ -115,6 +115,7 @@ impl Db {
         };
         // The tables the platform's core writes, referencing tables first.
         let written = [
+            "psp_ipn_receipts",
             "psp_notifications",
             "trades",
             "psp_traces",

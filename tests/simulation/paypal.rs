@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 
 use paybook::core::money::Amount;
+use paybook::core::psp::paypal::ipn::Verdict;
 use paybook::core::psp::paypal::nvp::NvpResponse;
 use paybook::core::time::UtcTime;
 
@@ -61,6 +62,8 @@ pub struct Rates {
     pub lose_answer: u32,
     pub pending: u32,
     pub funding: u32,
+    /// The IPN postback fails (no answer, a timeout, another answer).
+    pub postback_fail: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -877,7 +880,14 @@ impl PayPal {
             ("mc_currency", p.currency.clone()),
             ("verify_sign", rng.text(UPPER_ALNUM, 24)),
         ]);
-        let body = NvpResponse::from_fields(pairs(fields)).encode();
+        let mut body = NvpResponse::from_fields(pairs(fields)).encode();
+        // The payer's name in the receiving account's charset: PayPal's
+        // default windows-1252 (not UTF-8 once decoded) or UTF-8.
+        body.push_str(if rng.chance(500) {
+            "&charset=windows-1252&first_name=Ren%E9"
+        } else {
+            "&charset=UTF-8&first_name=Ren%C3%A9"
+        });
         self.ipns.push(Ipn {
             body,
             txn: txn.to_string(),
@@ -889,6 +899,19 @@ impl PayPal {
     /// The postback: `VERIFIED` only for a body PayPal sent, byte for byte.
     pub fn verify(&self, body: &str) -> bool {
         self.ipns.iter().any(|m| m.body == body)
+    }
+
+    /// The postback as the listener gets it: lost (no answer, a timeout,
+    /// another answer) at `rates.postback_fail`, else `VERIFIED` only for
+    /// a body PayPal sent.
+    pub fn postback(&self, rng: &mut Rng, body: &str) -> Verdict {
+        if rng.chance(self.rates.postback_fail) {
+            Verdict::Unknown("postback lost".into())
+        } else if self.verify(body) {
+            Verdict::Verified
+        } else {
+            Verdict::Forged
+        }
     }
 
     /// Messages PayPal still resends (never acknowledged).

@@ -20,11 +20,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use paybook::core::i18n::Lang;
+use paybook::core::ipn_receipts::{self, Answer};
 use paybook::core::isin::Isin;
 use paybook::core::money::{Amount, Currency};
 use paybook::core::notify::{self, Decision, Outcome as NoticeOutcome, Step, Subject};
 use paybook::core::payment_check;
-use paybook::core::psp::paypal::ipn::{self, Notification};
+use paybook::core::psp::paypal::ipn::{self, Notification, Verdict};
 use paybook::core::psp::paypal::nvp::NvpResponse;
 use paybook::core::purchase::{
     self, after_payment, classify, on_return, AfterPayment, Buyer, Limits, MailSetting, NewOrder,
@@ -109,6 +110,7 @@ pub struct Stats {
     pub ipn_deliveries: u64,
     pub ipn_redeliveries: u64,
     pub ipn_forged: u64,
+    pub postbacks_lost: u64,
     pub reversals: u64,
     pub reversals_canceled: u64,
     pub chargebacks: u64,
@@ -138,6 +140,7 @@ impl Stats {
         self.ipn_deliveries += o.ipn_deliveries;
         self.ipn_redeliveries += o.ipn_redeliveries;
         self.ipn_forged += o.ipn_forged;
+        self.postbacks_lost += o.postbacks_lost;
         self.reversals += o.reversals;
         self.reversals_canceled += o.reversals_canceled;
         self.chargebacks += o.chargebacks;
@@ -197,11 +200,16 @@ pub enum Task {
     },
 }
 
-/// The listener working on one message (`routes/ipn.rs`): `record` for a
-/// posted message, not for one the cron takes up again.
+/// The listener working on one message (`routes/ipn_listener.rs`, then
+/// `routes/ipn.rs`): `record` (in `act`'s first batch) is never used since
+/// the verified message is recorded with its receipt.
 pub struct Notice {
     body: String,
     record: bool,
+    /// The receipt of the bytes (`psp_ipn_receipts`), once recorded.
+    receipt: Option<i64>,
+    /// What the listener answers PayPal, once known.
+    answer: Option<Answer>,
     stage: NoticeStage,
     /// Looks taken (read, ask, decide), and the first change made.
     looks: usize,
@@ -209,12 +217,14 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// A message posted to the listener (verified, then recorded).
+    /// A message posted to the listener (recorded, read, verified).
     fn posted(body: String) -> Notice {
         Notice {
             body,
-            record: true,
-            stage: NoticeStage::Verify,
+            record: false,
+            receipt: None,
+            answer: None,
+            stage: NoticeStage::Record,
             looks: 0,
             changed: None,
         }
@@ -222,6 +232,7 @@ impl Notice {
 }
 
 enum NoticeStage {
+    Record,
     Verify,
     Read(Box<Notification>),
     Ask(Box<Notification>, Box<Subject>, Box<OrderState>),
@@ -263,7 +274,7 @@ pub enum CronStage {
     Due(i64),
     Orders(Vec<(OrderState, bool)>, Option<Box<Settle>>),
     NoticesDue,
-    Notices(Vec<String>, Option<Box<Notice>>),
+    Notices(Vec<Notice>, Option<Box<Notice>>),
     Finish,
 }
 
@@ -710,7 +721,7 @@ impl World {
             Task::Ipn { message, notice } => {
                 let who = format!("ipn#{id}");
                 let done = self.step_notice(&who, notice);
-                if done {
+                if done && notice.answer == Some(Answer::Acknowledge) {
                     // The listener answered 200: PayPal stops resending.
                     if let Some(m) = message {
                         self.pp.ipns[*m].acked = true;
@@ -748,24 +759,60 @@ impl World {
     /// then each write the core proposes, one round trip each.
     fn step_notice(&mut self, who: &str, notice: &mut Notice) -> bool {
         match std::mem::replace(&mut notice.stage, NoticeStage::Verify) {
+            NoticeStage::Record => {
+                // The bytes first, before anything is read or verified.
+                let batch = vec![ipn_receipts::record(
+                    notice.body.as_bytes(),
+                    &self.now_str(),
+                )];
+                let Ok(results) = self.run(who, "record the bytes", &batch) else {
+                    return true;
+                };
+                let row: Option<ipn_receipts::Recorded> = results
+                    .first()
+                    .and_then(|r| sql::first(r).expect("receipt id"));
+                notice.receipt = row.map(|r| r.id);
+                notice.receipt.is_none()
+            }
             NoticeStage::Verify => {
-                let verified = self.pp.verify(&notice.body);
-                self.say(who, || {
-                    format!(
-                        "postback → {}",
-                        if verified { "VERIFIED" } else { "INVALID" }
-                    )
-                });
-                if !verified {
+                let Some(id) = notice.receipt else {
+                    return true;
+                };
+                let now = self.now_str();
+                let raw = notice.body.clone().into_bytes();
+                let n = match ipn::parse_bytes(&raw) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let (batch, answer) = ipn_receipts::unreadable(id, &e, &now);
+                        if self
+                            .run(who, &format!("unreadable ({e:?})"), &batch)
+                            .is_ok()
+                        {
+                            notice.answer = Some(answer);
+                        }
+                        return true;
+                    }
+                };
+                let verdict = self.pp.postback(&mut self.rng, &notice.body);
+                self.say(who, || format!("postback → {verdict:?}"));
+                if matches!(verdict, Verdict::Unknown(_)) {
+                    self.stats.postbacks_lost += 1;
+                }
+                let order_id = n
+                    .invoice
+                    .as_deref()
+                    .and_then(|i| ipn::order_id_from_invoice(i, DEPLOYMENT));
+                let (batch, answer) =
+                    ipn_receipts::after_postback(id, &raw, &n, order_id, &verdict, &now);
+                if !batch.is_empty() && self.run(who, "record the verdict", &batch).is_err() {
                     return true;
                 }
-                match ipn::parse(&notice.body) {
-                    Ok(n) => {
-                        notice.stage = NoticeStage::Read(Box::new(n));
-                        false
-                    }
-                    Err(_) => true,
+                notice.answer = Some(answer);
+                if verdict != Verdict::Verified {
+                    return true;
                 }
+                notice.stage = NoticeStage::Read(Box::new(n));
+                false
             }
             NoticeStage::Read(n) => {
                 let order_id = n
@@ -1521,12 +1568,20 @@ impl World {
                 false
             }
             CronStage::NoticesDue => {
-                // As src/shell/routes/ipn.rs `retry_received`.
-                let batch = vec![notify::due(
-                    &at(self.now - 60),
-                    &at(self.now - notify::RETRY_DAYS * 86_400),
-                    NOTICES_PER_RUN,
-                )];
+                // As src/shell/routes/ipn.rs `retry_received` (with
+                // `verify_received`'s read in the same round trip).
+                let batch = vec![
+                    notify::due(
+                        &at(self.now - 60),
+                        &at(self.now - notify::RETRY_DAYS * 86_400),
+                        NOTICES_PER_RUN,
+                    ),
+                    ipn_receipts::due(
+                        &at(self.now - 60),
+                        &at(self.now - notify::RETRY_DAYS * 86_400),
+                        NOTICES_PER_RUN,
+                    ),
+                ];
                 let Ok(results) = self.run(who, "notifications left received", &batch) else {
                     return true;
                 };
@@ -1534,7 +1589,36 @@ impl World {
                     .first()
                     .map(|r| sql::rows(r).expect("notification rows"))
                     .unwrap_or_default();
-                let mut bodies: Vec<String> = due.into_iter().map(|d| d.body).collect();
+                let unverified: Vec<ipn_receipts::Due> = results
+                    .get(1)
+                    .map(|r| sql::rows(r).expect("receipt rows"))
+                    .unwrap_or_default();
+                // Recorded, not verified: verified again from the bytes.
+                let mut bodies: Vec<Notice> = unverified
+                    .iter()
+                    .map(|d| Notice {
+                        body: String::from_utf8(d.bytes().expect("hex")).expect("ASCII"),
+                        record: false,
+                        receipt: Some(d.id),
+                        answer: None,
+                        stage: NoticeStage::Verify,
+                        looks: 0,
+                        changed: None,
+                    })
+                    .collect();
+                // Verified, not acted on: no postback.
+                bodies.extend(due.into_iter().map(|d| Notice {
+                    stage: match ipn::parse(&d.body) {
+                        Ok(n) => NoticeStage::Read(Box::new(n)),
+                        Err(_) => NoticeStage::Verify,
+                    },
+                    body: d.body,
+                    record: false,
+                    receipt: None,
+                    answer: None,
+                    looks: 0,
+                    changed: None,
+                }));
                 bodies.reverse();
                 self.stats.notices_retried += bodies.len() as u64;
                 *stage = CronStage::Notices(bodies, None);
@@ -1544,20 +1628,7 @@ impl World {
                 let mut notice = match current {
                     Some(n) => n,
                     None => match bodies.pop() {
-                        Some(body) => {
-                            // Verified before it was recorded: no postback.
-                            let stage = match ipn::parse(&body) {
-                                Ok(n) => NoticeStage::Read(Box::new(n)),
-                                Err(_) => NoticeStage::Verify,
-                            };
-                            Box::new(Notice {
-                                body,
-                                record: false,
-                                stage,
-                                looks: 0,
-                                changed: None,
-                            })
-                        }
+                        Some(notice) => Box::new(notice),
                         None => {
                             *stage = CronStage::Finish;
                             return self.step_cron(who, id, stage, lease_until);
@@ -2188,9 +2259,35 @@ impl World {
             }
         }
         let left = self.db.read_i64(
-            "SELECT count(*) FROM psp_notifications WHERE outcome = 'received'",
+            "SELECT (SELECT count(*) FROM psp_notifications WHERE outcome = 'received') \
+             + (SELECT count(*) FROM psp_ipn_receipts WHERE state = 'received')",
             vec![],
         );
+        // A receipt is verified iff PayPal sent its bytes (INVALID: forged).
+        for r in self.db.read(
+            "SELECT id, hex(body) AS body_hex, state FROM psp_ipn_receipts",
+            vec![],
+        ) {
+            let state = r.get("state").and_then(|v| v.as_str()).unwrap_or("");
+            let hex = r.get("body_hex").and_then(|v| v.as_str()).unwrap_or("");
+            let due = ipn_receipts::Due {
+                id: 0,
+                body_hex: hex.to_string(),
+            };
+            let body = String::from_utf8(due.bytes().unwrap_or_default()).unwrap_or_default();
+            let sent = self.pp.verify(&body);
+            // ... and none PayPal sent (any charset) is left unread.
+            if (state == ipn_receipts::VERIFIED && !sent)
+                || (state == ipn_receipts::FORGED && sent)
+                || (state == ipn_receipts::UNREADABLE && sent)
+            {
+                found.push((
+                    "a notification is verified iff PayPal sent it, and read whatever its charset",
+                    format!("receipt {:?} {state}", r.get("id")),
+                    None,
+                ));
+            }
+        }
         if left != 0 || !self.pp.unacked_ipns().is_empty() {
             found.push((
                 "(6) every notification is acted on once the system is quiet",
@@ -2308,7 +2405,8 @@ impl World {
             let due = self.db.read_i64(
                 "SELECT (SELECT count(*) FROM orders WHERE code = 0 AND (substate IN ('confirming', 'psp_pending') \
                  OR (?1 = 1 AND substate = 'awaiting_buyer' AND created_at < ?2))) \
-                 + (SELECT count(*) FROM psp_notifications WHERE outcome = 'received')",
+                 + (SELECT count(*) FROM psp_notifications WHERE outcome = 'received') \
+                 + (SELECT count(*) FROM psp_ipn_receipts WHERE state = 'received')",
                 vec![Param::Int(i64::from(ttl_too)), Param::from(ttl_before.as_str())],
             );
             if due == 0 {
@@ -2330,6 +2428,7 @@ impl World {
             lose_answer: [0, 100, 250, 400][rng.below(4)],
             pending: [0, 0, 150, 400][rng.below(4)],
             funding: [0, 0, 100, 250][rng.below(4)],
+            postback_fail: [0, 0, 100, 300][rng.below(4)],
         };
         let n = sellers + buyers;
         let values: Vec<i64> = (0..n)
@@ -2630,6 +2729,12 @@ impl World {
     /// reversal or refund of a completed payment, a completion of an open
     /// order, a canceled reversal.
     pub fn forged_ipn(&mut self) -> String {
+        if !self.pp.ipns.is_empty() && self.rng.chance(250) {
+            // A genuine message with a key sent twice: were the first one
+            // read while PayPal checked the other, it would say Reversed.
+            let m = self.rng.below(self.pp.ipns.len());
+            return format!("{}&payment_status=Reversed", self.pp.ipns[m].body);
+        }
         let statuses = ["Reversed", "Refunded", "Completed", "Canceled_Reversal"];
         let status = statuses[self.rng.below(statuses.len())];
         let fake_txn = self.rng.text(UPPER_ALNUM, 17);

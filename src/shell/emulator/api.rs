@@ -14,6 +14,7 @@ use crate::core::crypto::constant_time_eq;
 use crate::core::psp::paypal::emulator::{
     self as rules, Envelope, FaultKind, Fields, Payment, PaymentDecision, Refusal,
 };
+use crate::core::psp::paypal::emulator_ipn::{self as ipn_options, IpnCharset};
 use crate::core::psp::paypal::nvp::{self, Method, NvpResponse};
 use crate::core::sql::{emulator, Batch};
 use crate::shell::app::random_bytes;
@@ -94,6 +95,8 @@ struct Loaded {
     fault: Option<emulator::Fault>,
     checkout: Option<emulator::Checkout>,
     transaction: Option<emulator::Transaction>,
+    /// The caller's IPN charset (the receiver of a payment).
+    ipn_charset: IpnCharset,
 }
 
 async fn load(ctx: &Ctx, request: &rules::Request<'_>) -> Result<Loaded, WebError> {
@@ -103,6 +106,7 @@ async fn load(ctx: &Ctx, request: &rules::Request<'_>) -> Result<Loaded, WebErro
         emulator::by_api_username(user),
         clock_offset_stmt(),
         emulator::matching_fault(request.get("METHOD"), token, user),
+        ipn_options::charset_by_api_username(user),
     ];
     let checkout_at = token.map(|t| {
         batch.push(emulator::checkout_by_token(t));
@@ -117,6 +121,7 @@ async fn load(ctx: &Ctx, request: &rules::Request<'_>) -> Result<Loaded, WebErro
     Ok(Loaded {
         account: row_at(&results, 0)?,
         fault: row_at(&results, 2)?,
+        ipn_charset: IpnCharset::of(row_at(&results, 3)?),
         checkout: match checkout_at {
             Some(at) => row_at(&results, at)?,
             None => None,
@@ -331,7 +336,7 @@ async fn do_express_checkout_payment(
         let Some(checkout) = loaded.checkout.as_ref() else {
             return Ok(refuse(env, Refusal::InvalidToken));
         };
-        match pay(ctx, &payment, checkout, account).await? {
+        match pay(ctx, &payment, checkout, account, loaded.ipn_charset).await? {
             Some((body, ipn)) => {
                 deliver_ipn(ctx, &ipn).await?;
                 let fields = rules::payment_answer(env, &body, false);
@@ -356,13 +361,21 @@ async fn pay(
     payment: &Payment,
     checkout: &emulator::Checkout,
     receiver: &emulator::Account,
+    ipn_charset: IpnCharset,
 ) -> Result<Option<(Fields, QueuedIpn)>, WebError> {
     let transaction_id = rules::transaction_id(&random_bytes::<17>()?);
     let now = ctx.now();
     let now_text = now.to_string();
     let body = rules::payment_answer_body(payment, &transaction_id, now, receiver);
     let stored = rules::encode_stored(&body);
-    let ipn = payment_ipn(&transaction_id, payment, checkout, receiver, now)?;
+    let ipn = payment_ipn(
+        &transaction_id,
+        payment,
+        checkout,
+        receiver,
+        ipn_charset,
+        now,
+    )?;
     let (batch, ipn_at) = emulator::record_payment(&emulator::PaymentRecord {
         transaction: emulator::NewTransaction {
             id: &transaction_id,

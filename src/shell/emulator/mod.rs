@@ -21,6 +21,7 @@ use super::pages::{EmulatorAccountsPage, EmulatorMailPage};
 use super::web::{html, json_response, read_form, row_at, rows_at, Ctx, WebError};
 use crate::core::money::Amount;
 use crate::core::psp::paypal::emulator::alphanumeric;
+use crate::core::psp::paypal::emulator_ipn::IpnCharset;
 use crate::core::sql::{self, emulator, outbox};
 
 pub use api::{nvp_answer, nvp_route};
@@ -112,6 +113,18 @@ pub async fn accounts_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
         form.get("balance")
     };
     let balance = Amount::parse(balance_text);
+    // `ipn_charset` (`UTF-8` or `windows-1252`): the charset of the IPNs
+    // about payments to this account, as PayPal's profile setting.
+    let ipn_charset = match form.get("ipn_charset").trim() {
+        "" => None,
+        name => match IpnCharset::parse(name) {
+            Some(charset) => Some(charset),
+            None if ctx.wants_json => {
+                return json_response(422, &json!({ "error": "invalid", "field": "ipn_charset" }))
+            }
+            None => return Err(WebError::BadRequest),
+        },
+    };
     let email_ok = crate::core::account::Email::parse(&email).is_ok();
     if !email_ok || balance.is_err() {
         let error = if email_ok {
@@ -149,9 +162,13 @@ pub async fn accounts_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
         currency: &currency,
         now: &now,
     };
-    let results = ctx
-        .run_emulator(&vec![emulator::create(&new), emulator::by_email(&email)])
-        .await?;
+    let mut batch = vec![emulator::create(&new), emulator::by_email(&email)];
+    if let Some(charset) = ipn_charset {
+        batch.push(crate::core::psp::paypal::emulator_ipn::set_charset(
+            &email, charset,
+        ));
+    }
+    let results = ctx.run_emulator(&batch).await?;
     let created = results.first().is_some_and(|r| r.changes == 1);
     let account: emulator::Account = row_at(&results, 1)?
         .ok_or_else(|| WebError::Internal("emulator account vanished".into()))?;

@@ -14,6 +14,7 @@ use super::{adopt_clock_offset, clock_offset_stmt, row_at, rows_at};
 use crate::core::crypto::sha256_hex;
 use crate::core::money::Amount;
 use crate::core::psp::paypal::emulator::{self as rules, Direction, Ipn, LaterEvent, Payment};
+use crate::core::psp::paypal::emulator_ipn::{self as ipn_options, IpnCharset};
 use crate::core::psp::paypal::nvp::{PaymentOutcome, PaymentStatus, PendingReason};
 use crate::core::sql::{emulator, StmtResult};
 use crate::core::time::UtcTime;
@@ -48,8 +49,8 @@ pub(super) struct OutgoingIpn {
 }
 
 impl OutgoingIpn {
-    fn new(ipn: &Ipn, notify_url: Option<&str>) -> OutgoingIpn {
-        let body = rules::ipn_body(ipn);
+    fn new(ipn: &Ipn, notify_url: Option<&str>, charset: IpnCharset) -> OutgoingIpn {
+        let body = ipn_options::ipn_body_in(ipn, charset);
         OutgoingIpn {
             txn_id: ipn.txn_id.to_owned(),
             parent_txn_id: ipn.parent_txn_id.map(str::to_owned),
@@ -100,6 +101,7 @@ pub(super) fn payment_ipn(
     payment: &Payment,
     checkout: &emulator::Checkout,
     receiver: &emulator::Account,
+    charset: IpnCharset,
     now: UtcTime,
 ) -> Result<OutgoingIpn, WebError> {
     let (verify_sign, ipn_track_id) = ipn_randoms()?;
@@ -125,7 +127,11 @@ pub(super) fn payment_ipn(
         verify_sign: &verify_sign,
         ipn_track_id: &ipn_track_id,
     };
-    Ok(OutgoingIpn::new(&ipn, payment.notify_url.as_deref()))
+    Ok(OutgoingIpn::new(
+        &ipn,
+        payment.notify_url.as_deref(),
+        charset,
+    ))
 }
 
 /// The IPN of a later event on a transaction: its completion (same
@@ -135,6 +141,7 @@ fn event_ipn(
     t: &emulator::Transaction,
     event: Option<LaterEvent>,
     moved_cents: i64,
+    charset: IpnCharset,
     now: UtcTime,
 ) -> Result<OutgoingIpn, WebError> {
     let (verify_sign, ipn_track_id) = ipn_randoms()?;
@@ -167,7 +174,7 @@ fn event_ipn(
         verify_sign: &verify_sign,
         ipn_track_id: &ipn_track_id,
     };
-    Ok(OutgoingIpn::new(&ipn, t.notify_url.as_deref()))
+    Ok(OutgoingIpn::new(&ipn, t.notify_url.as_deref(), charset))
 }
 
 /// The one delivery seam, called right after every payment and later event
@@ -219,25 +226,46 @@ pub async fn record_ipn_delivery(ctx: &Ctx, id: i64, http_status: u16) -> Result
     Ok(())
 }
 
-/// The IPN postback: `VERIFIED` iff `message` (the bytes after
-/// `cmd=_notify-validate&`) is exactly a message the emulator sent, else
-/// `INVALID` (also when the database cannot be asked; logged).
-pub async fn verify_ipn(ctx: &Ctx, message: &str) -> &'static str {
-    let stmt = emulator::ipn_sent(&sha256_hex(message.as_bytes()), message);
-    match ctx.run_emulator(&vec![stmt]).await {
-        Ok(results) => match row_at::<emulator::Found>(&results, 0) {
-            Ok(Some(found)) if found.found == 1 => "VERIFIED",
-            Ok(_) => "INVALID",
-            Err(error) => {
-                worker::console_error!("emulator: IPN postback: {error:?}");
-                "INVALID"
-            }
-        },
+/// The IPN postback's answer (HTTP status, body): `VERIFIED` iff
+/// `message` (the bytes after `cmd=_notify-validate&`) is exactly a
+/// message the emulator sent, else `INVALID`; a `method=ipn-verify` fault
+/// loses or garbles the answer once. 503 when the database cannot be
+/// asked (logged): PayPal's own postback fails that way too.
+pub async fn verify_ipn(ctx: &Ctx, message: &[u8]) -> (u16, String) {
+    // Bytes that are not UTF-8 were never sent by the emulator (its IPNs
+    // are form-encoded ASCII); the lookup then finds nothing.
+    let text = String::from_utf8_lossy(message);
+    let batch = vec![
+        emulator::ipn_sent(&sha256_hex(message), &text),
+        emulator::matching_fault(ipn_options::IPN_VERIFY_METHOD, None, ""),
+    ];
+    let read = async {
+        let results = ctx.run_emulator(&batch).await?;
+        let found: Option<emulator::Found> = row_at(&results, 0)?;
+        let fault: Option<emulator::Fault> = row_at(&results, 1)?;
+        Ok::<_, WebError>((found, fault))
+    };
+    let (found, fault) = match read.await {
+        Ok(read) => read,
         Err(error) => {
             worker::console_error!("emulator: IPN postback: {error:?}");
-            "INVALID"
+            return (503, String::new());
         }
-    }
+    };
+    let sent = found.is_some_and(|f| f.found == 1);
+    let fault = match fault {
+        Some(fault) => match ctx
+            .run_emulator(&vec![emulator::take_fault(fault.id)])
+            .await
+        {
+            Ok(results) if results.first().is_some_and(|r| r.changes == 1) => {
+                rules::fault_kind(&fault)
+            }
+            _ => None,
+        },
+        None => None,
+    };
+    ipn_options::postback_answer(fault.as_ref(), sent)
 }
 
 fn text_response(status: u16, text: &str) -> Result<Response, WebError> {
@@ -251,12 +279,12 @@ fn text_response(status: u16, text: &str) -> Result<Response, WebError> {
 /// `POST /_emulator/paypal/ipn-verify`: `cmd=_notify-validate&` + the exact
 /// bytes received → `VERIFIED` or `INVALID`, as PayPal's postback.
 pub async fn ipn_verify_route(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
-    let body = req.text().await?;
-    let verdict = match rules::postback_message(&body) {
+    let body = req.bytes().await?;
+    let (status, answer) = match body.strip_prefix(b"cmd=_notify-validate&".as_slice()) {
         Some(message) => verify_ipn(ctx, message).await,
-        None => "INVALID",
+        None => (200, "INVALID".to_owned()),
     };
-    text_response(200, verdict)
+    text_response(status, &answer)
 }
 
 /// `GET /_emulator/paypal/ipn[?txn_id=]`: the messages the emulator
@@ -324,11 +352,39 @@ fn fault_json(f: &emulator::Fault) -> serde_json::Value {
 /// `pending_reason`) or `drop=1`. 201 with the fault; 422 naming the field.
 pub async fn faults_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
     let form = read_form(req).await?;
-    let spec = match rules::parse_fault(&|name: &str| form.get(name).to_owned()) {
-        Ok(spec) => spec,
-        Err(field) => return invalid(field),
+    let get = |name: &str| form.get(name).to_owned();
+    let spec = if form.get("method").trim() == ipn_options::IPN_VERIFY_METHOD {
+        // A fault on the IPN postback rather than on an NVP method.
+        match ipn_options::parse_verify_fault(&get) {
+            Ok(kind) => {
+                return insert_fault(ctx, ipn_options::IPN_VERIFY_METHOD, None, &kind).await
+            }
+            Err(field) => return invalid(field),
+        }
+    } else {
+        match rules::parse_fault(&get) {
+            Ok(spec) => spec,
+            Err(field) => return invalid(field),
+        }
     };
-    let (error_code, payment_status, pending_reason, drop_answer) = match &spec.kind {
+    insert_fault(
+        ctx,
+        spec.method.as_str(),
+        Some((spec.token.as_deref(), spec.api_username.as_deref())),
+        &spec.kind,
+    )
+    .await
+}
+
+/// Stores a fault for `method` (with its token and API username, if any).
+async fn insert_fault(
+    ctx: &Ctx,
+    method: &str,
+    scope: Option<(Option<&str>, Option<&str>)>,
+    kind: &rules::FaultKind,
+) -> Result<Response, WebError> {
+    let (token, api_username) = scope.unwrap_or((None, None));
+    let (error_code, payment_status, pending_reason, drop_answer) = match kind {
         rules::FaultKind::Error(code) => (Some(code.clone()), None, None, false),
         rules::FaultKind::Status {
             status,
@@ -343,9 +399,9 @@ pub async fn faults_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebEr
     };
     let now = ctx.now().to_string();
     let stmt = emulator::insert_fault(&emulator::NewFault {
-        method: spec.method.as_str(),
-        token: spec.token.as_deref(),
-        api_username: spec.api_username.as_deref(),
+        method,
+        token,
+        api_username,
         error_code: error_code.as_deref(),
         payment_status: payment_status.as_deref(),
         pending_reason: pending_reason.as_deref(),
@@ -457,6 +513,14 @@ fn ipn_json(ipn: &QueuedIpn) -> serde_json::Value {
     })
 }
 
+/// The IPN charset of transaction `id`'s receiver.
+async fn ipn_charset(ctx: &Ctx, id: &str) -> Result<IpnCharset, WebError> {
+    let results = ctx
+        .run_emulator(&vec![ipn_options::charset_by_transaction(id)])
+        .await?;
+    Ok(IpnCharset::of(row_at(&results, 0)?))
+}
+
 async fn load_transaction(ctx: &Ctx, id: &str) -> Result<Option<emulator::Transaction>, WebError> {
     let results = ctx
         .run_emulator(&vec![emulator::transaction_by_id(id), clock_offset_stmt()])
@@ -519,7 +583,8 @@ async fn apply_event(
         let now = ctx.now();
         let moved = effect.as_ref().map_or(t.amount_cents, |e| e.moved_cents);
         let refunded = effect.as_ref().map_or(t.refunded_cents, |e| e.refunded_cents);
-        let ipn = event_ipn(&t, event, moved, now)?;
+        let charset = ipn_charset(ctx, &t.id).await?;
+        let ipn = event_ipn(&t, event, moved, charset, now)?;
         let (to, reason_code, direction) = match (event, &effect) {
             (Some(event), Some(effect)) => (
                 effect.status.as_str().to_owned(),

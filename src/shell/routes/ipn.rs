@@ -1,95 +1,34 @@
-//! `POST /psp/paypal/ipn`: PayPal's Instant Payment Notifications. The raw
-//! body is read once and posted back verbatim (`cmd=_notify-validate&` +
-//! the same bytes) to PayPal, in-process to the emulator in emulator mode;
-//! only `VERIFIED` is believed. A verified message is recorded once
-//! (txn_id + payment_status), checked against its order, and acted on by
-//! asking PayPal about its payment (`core::notify` decides): a completion
-//! is recorded as the return path records it, a reversal or refund charges
-//! the trade back, a canceled reversal puts it back. The answer is 200 for
-//! every message, also those ignored, so that PayPal stops resending;
-//! failures are logged, never acted on, and a message a handler could not
-//! finish is taken up again by the cron.
+//! PayPal's Instant Payment Notifications once verified (receiving,
+//! recording and verifying them is `super::ipn_listener`'s): a verified
+//! message is recorded once (txn_id + payment_status), checked against its
+//! order, and acted on by asking PayPal about its payment (`core::notify`
+//! decides): a completion is recorded as the return path records it, a
+//! reversal or refund charges the trade back, a canceled reversal puts it
+//! back. Failures are logged, never acted on, and a message a handler could
+//! not finish is taken up again by the cron, as are messages recorded but
+//! not verified yet. Also the emulator's in-process IPN delivery.
 
-use worker::{Fetch, Headers, Method, Request, RequestInit, Response};
+use worker::Response;
 
-use crate::core::config::NvpEndpoint;
 use crate::core::notify::{self, Decision, Outcome, Step, Subject};
 use crate::core::psp::paypal::ipn::{self, Notification};
 use crate::shell::settle;
-use crate::shell::web::{rows_at, Ctx, WebError, MAX_BODY_BYTES};
+use crate::shell::web::{rows_at, Ctx, WebError};
 
-pub async fn paypal_ipn(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
-    let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(WebError::PayloadTooLarge);
-    }
-    // The exact bytes go back to PayPal; a body that is not text cannot be
-    // one of PayPal's (they are ASCII after URL encoding).
-    let Ok(body) = String::from_utf8(bytes) else {
-        worker::console_warn!("ipn: body is not text; ignored");
-        return Ok(Response::empty()?.with_status(200));
-    };
-    let outcome = receive(ctx, &body).await;
-    worker::console_log!("ipn: {outcome}");
-    Ok(Response::empty()?.with_status(200))
-}
-
-/// Handles one notification body; returns what was done (for logs).
-pub async fn receive(ctx: &Ctx, body: &str) -> String {
-    match verify(ctx, body).await {
-        Ok(true) => {}
-        Ok(false) => return "not verified by PayPal: ignored".into(),
-        Err(e) => return format!("verification failed ({e}): ignored"),
-    }
-    let notification = match ipn::parse(body) {
-        Ok(n) => n,
-        Err(e) => return format!("unreadable ({e:?}): ignored"),
-    };
-    match act(ctx, body, &notification, true).await {
-        Ok(outcome) => outcome,
-        Err(e) => format!(
-            "{} {}: {e:?}",
-            notification.txn_id, notification.payment_status_text
-        ),
-    }
-}
-
-/// The postback: only PayPal's own `VERIFIED` makes a message believable.
-async fn verify(ctx: &Ctx, body: &str) -> Result<bool, String> {
-    match (
-        &ctx.app.config.paypal_nvp,
-        &ctx.app.config.paypal_ipn_verify_url,
-    ) {
-        (NvpEndpoint::InProcess, None) => {
-            Ok(crate::shell::emulator::verify_ipn(ctx, body).await == "VERIFIED")
-        }
-        (_, Some(url)) => {
-            let headers = Headers::new();
-            headers
-                .set("Content-Type", "application/x-www-form-urlencoded")
-                .map_err(|e| e.to_string())?;
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post)
-                .with_headers(headers)
-                .with_body(Some(ipn::postback_body(body).into()));
-            let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-            let mut response = Fetch::Request(request)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            let text = response.text().await.map_err(|e| e.to_string())?;
-            Ok(text.trim() == "VERIFIED")
-        }
-        (NvpEndpoint::Url(_), None) => Err("no PAYPAL_IPN_VERIFY_URL".into()),
-    }
-}
+pub use super::ipn_listener::paypal_ipn;
+use super::ipn_listener::{receive, verify_received};
 
 /// Acts on a verified message: records it once, reads its order and trade,
 /// asks PayPal about the payment, and writes what the core decides
 /// (`core::notify`); after a change it looks again, up to
 /// [`notify::MAX_LOOKS`] times, until PayPal and the platform agree. `record`
 /// is false for a message the cron takes up again (it is recorded already).
-async fn act(ctx: &Ctx, body: &str, n: &Notification, record: bool) -> Result<String, WebError> {
+pub(super) async fn act(
+    ctx: &Ctx,
+    body: &str,
+    n: &Notification,
+    record: bool,
+) -> Result<String, WebError> {
     let order_id = n
         .invoice
         .as_deref()
@@ -178,10 +117,14 @@ async fn act(ctx: &Ctx, body: &str, n: &Notification, record: bool) -> Result<St
     ))
 }
 
-/// The cron: takes up again the messages a crashed handler or a lost race
-/// left `received`, a minute old at least, for up to
-/// [`notify::RETRY_DAYS`]. They were verified before being recorded.
+/// The cron: verifies the messages recorded but not verified yet (their
+/// postback failed), then takes up again the verified messages a crashed
+/// handler or a lost race left `received`, a minute old at least, for up to
+/// [`notify::RETRY_DAYS`]. Returns how many of the latter.
 pub async fn retry_received(ctx: &Ctx, limit: i64) -> Result<usize, WebError> {
+    if let Err(e) = verify_received(ctx, limit).await {
+        worker::console_error!("ipn: verifying recorded messages again failed: {e:?}");
+    }
     let now = ctx.now();
     let due = ctx
         .run(&vec![notify::due(
@@ -208,17 +151,22 @@ pub async fn retry_received(ctx: &Ctx, limit: i64) -> Result<usize, WebError> {
 /// in-process (a deployed Worker cannot fetch itself). Like PayPal's, the
 /// delivery is asynchronous: the cron does it on every run, and
 /// `POST /_emulator/paypal/ipn/deliver` does it at once. Returns how many
-/// were delivered.
+/// were delivered (acknowledged with a 200).
 pub async fn deliver_emulator_ipns(ctx: &Ctx) -> Result<usize, WebError> {
     let queued = crate::shell::emulator::queued_ipns(ctx, 50).await?;
     let mut delivered = 0;
     // Only notifications addressed to a PayBook listener are queued for
     // ours (`queued_ipns` selects them); others stay listed, undelivered.
     for message in &queued {
-        let outcome = receive(ctx, &message.body).await;
-        worker::console_log!("emulator IPN {} delivered: {outcome}", message.id);
-        crate::shell::emulator::record_ipn_delivery(ctx, message.id, 200).await?;
-        delivered += 1;
+        let (answer, outcome) = receive(ctx, message.body.as_bytes()).await;
+        let status = answer.http_status();
+        worker::console_log!(
+            "emulator IPN {} delivered ({status}): {outcome}",
+            message.id
+        );
+        // Like PayPal, the emulator sends it again until it gets a 200.
+        crate::shell::emulator::record_ipn_delivery(ctx, message.id, status).await?;
+        delivered += usize::from(status == 200);
     }
     Ok(delivered)
 }

@@ -6,6 +6,7 @@ mod account;
 mod browse;
 mod health;
 pub mod ipn;
+mod ipn_listener;
 mod purchase;
 
 use worker::{Env, Method, Request, Response};

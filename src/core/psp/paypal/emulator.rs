@@ -1143,6 +1143,11 @@ pub fn ipn_fields(ipn: &Ipn) -> Fields {
     push(&mut fields, "notify_version", IPN_NOTIFY_VERSION);
     push(&mut fields, "custom", ipn.custom.unwrap_or(""));
     push(&mut fields, "payer_status", "verified");
+    // PayPal sends the payer's name; the emulator's accounts have only an
+    // e-mail, so it is made from it (`rené.dupont@…` → René Dupont).
+    let (first_name, last_name) = super::emulator_ipn::payer_names(ipn.payer_email);
+    push(&mut fields, "first_name", &first_name);
+    push(&mut fields, "last_name", &last_name);
     push(&mut fields, "business", ipn.receiver_email);
     push(&mut fields, "quantity", "1");
     push(&mut fields, "verify_sign", ipn.verify_sign);

@@ -1,15 +1,45 @@
 //! PayPal Instant Payment Notifications as the platform reads them: the
-//! fields of a message (decoded from the exact bytes received, which are
-//! also what the postback sends back), the postback body, and the order an
+//! fields of a message (decoded from the exact bytes received in the
+//! charset the message names, which are also what the postback sends
+//! back), the postback body and what its answer means, and the order an
 //! INVNUM of ours names. What a verified message does is `core::notify`'s.
 
-use super::nvp::{self, PaymentStatus};
+use super::charset::{self, FormError};
+use super::nvp::PaymentStatus;
 use crate::core::money::Amount;
 
 /// The postback PayPal verifies: `cmd=_notify-validate&` + the bytes as
 /// received, unaltered.
-pub fn postback_body(received: &str) -> String {
-    format!("cmd=_notify-validate&{received}")
+pub fn postback_body(received: &[u8]) -> Vec<u8> {
+    let mut body = b"cmd=_notify-validate&".to_vec();
+    body.extend_from_slice(received);
+    body
+}
+
+/// What PayPal's answer to the postback says about a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// `VERIFIED`: PayPal sent these exact bytes.
+    Verified,
+    /// `INVALID`: PayPal did not send them; the message is forged.
+    Forged,
+    /// Anything else (no answer, a timeout, an HTTP error, another text):
+    /// nothing is known, the message must come again.
+    Unknown(String),
+}
+
+/// Reads the postback's answer: only a 200 whose body is literally
+/// `VERIFIED` or `INVALID` says something.
+pub fn verdict(http_status: u16, answer: &str) -> Verdict {
+    match (http_status, answer.trim()) {
+        (200, "VERIFIED") => Verdict::Verified,
+        (200, "INVALID") => Verdict::Forged,
+        (200, other) => Verdict::Unknown(format!(
+            "answer {:?}",
+            other.chars().take(40).collect::<String>()
+        )),
+        (status, _) => Verdict::Unknown(format!("HTTP {status}")),
+    }
 }
 
 /// The fields of one notification.
@@ -32,12 +62,34 @@ pub struct Notification {
 /// Why a body is not a notification we can use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NotificationError {
+    /// A bad escape, or bytes that are not text in the message's charset.
     Undecodable,
+    /// A key sent twice: PayPal never does, and which one PayPal checked
+    /// cannot be known.
+    DuplicateKey(String),
+    /// A `charset` the platform cannot decode.
+    UnknownCharset(String),
     MissingField(&'static str),
 }
 
+impl From<FormError> for NotificationError {
+    fn from(e: FormError) -> Self {
+        match e {
+            FormError::BadEscape | FormError::NotText => NotificationError::Undecodable,
+            FormError::DuplicateKey(k) => NotificationError::DuplicateKey(k),
+            FormError::UnknownCharset(c) => NotificationError::UnknownCharset(c),
+        }
+    }
+}
+
+/// Reads a message from text (the stored, ASCII form of its bytes).
 pub fn parse(body: &str) -> Result<Notification, NotificationError> {
-    let fields = nvp::decode(body).map_err(|_| NotificationError::Undecodable)?;
+    parse_bytes(body.as_bytes())
+}
+
+/// Reads a message from the exact bytes received.
+pub fn parse_bytes(body: &[u8]) -> Result<Notification, NotificationError> {
+    let fields = charset::decode_form(body)?;
     let get = |name: &str| {
         fields
             .iter()
@@ -88,7 +140,9 @@ mod tests {
             n.receiver_email.as_deref(),
             Some("gpmac_1231902686_biz@paypal.com")
         );
-        assert!(postback_body(SAMPLE).starts_with("cmd=_notify-validate&mc_gross=19.95&"));
+        assert!(
+            postback_body(SAMPLE.as_bytes()).starts_with(b"cmd=_notify-validate&mc_gross=19.95&")
+        );
     }
 
     #[test]
@@ -104,6 +158,52 @@ mod tests {
             Err(NotificationError::MissingField("txn_id"))
         );
         assert_eq!(parse("txn_id=%zz"), Err(NotificationError::Undecodable));
+    }
+
+    #[test]
+    fn a_windows_1252_message_is_read_and_posted_back_byte_for_byte() {
+        let raw = b"txn_id=9T&payment_status=Completed&first_name=Ren%E9&charset=windows-1252&mc_gross=1.50&mc_currency=EUR";
+        let n = parse_bytes(raw).expect("parses");
+        assert_eq!(n.txn_id, "9T");
+        assert_eq!(n.payment_status, PaymentStatus::Completed);
+        let mut expected = b"cmd=_notify-validate&".to_vec();
+        expected.extend_from_slice(raw);
+        assert_eq!(postback_body(raw), expected);
+    }
+
+    #[test]
+    fn a_message_with_a_duplicated_key_is_refused() {
+        assert_eq!(
+            parse("txn_id=1&payment_status=Completed&mc_gross=1.50&mc_gross=150.00"),
+            Err(NotificationError::DuplicateKey("mc_gross".into()))
+        );
+        assert_eq!(
+            parse("txn_id=1&payment_status=Refunded&payment_status=Completed"),
+            Err(NotificationError::DuplicateKey("payment_status".into()))
+        );
+        assert_eq!(
+            parse("txn_id=1&payment_status=Completed&charset=Big5"),
+            Err(NotificationError::UnknownCharset("Big5".into()))
+        );
+    }
+
+    #[test]
+    fn only_a_literal_verified_or_invalid_postback_answer_says_something() {
+        assert_eq!(verdict(200, "VERIFIED"), Verdict::Verified);
+        assert_eq!(verdict(200, "VERIFIED\r\n"), Verdict::Verified);
+        assert_eq!(verdict(200, "INVALID"), Verdict::Forged);
+        for (status, text) in [
+            (200, ""),
+            (200, "verified"),
+            (200, "<html>busy</html>"),
+            (503, "VERIFIED"),
+            (500, "INVALID"),
+        ] {
+            assert!(
+                matches!(verdict(status, text), Verdict::Unknown(_)),
+                "{status} {text}"
+            );
+        }
     }
 
     #[test]

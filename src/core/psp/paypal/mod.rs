@@ -2,7 +2,9 @@
 //! answers, statuses and the typed views the platform reads), shared by the
 //! client and the built-in emulator so both speak exactly the same bytes.
 
+pub mod charset;
 pub mod emulator;
+pub mod emulator_ipn;
 pub mod ipn;
 pub mod nvp;
 
