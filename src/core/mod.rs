@@ -22,3 +22,6 @@ pub mod reconcile;
 pub mod rules;
 pub mod sql;
 pub mod time;
+pub mod privacy;
+pub mod retention;
+pub mod mail;

@@ -11,6 +11,7 @@ mod flows;
 mod foundation;
 mod harness;
 mod notifications;
+mod privacy;
 mod purchase;
 mod reconciler;
 mod refusals;
@@ -41,6 +42,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(reconciler::tests());
     tests.extend(notifications::tests());
     tests.extend(sandbox::tests());
+    tests.extend(privacy::tests());
     tests
 }
 

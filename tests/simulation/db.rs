@@ -115,6 +115,8 @@ impl Db {
         };
         // The tables the platform's core writes, referencing tables first.
         let written = [
+            // Written by the outbox's delivered-on-write trigger.
+            "emulator_mail",
             "psp_notifications",
             "trades",
             "psp_traces",
