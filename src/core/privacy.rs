@@ -53,6 +53,8 @@ const SHARED: &[&str] = &[
     "PENDINGREASON",
     "REASONCODE",
     "CHECKOUTSTATUS",
+    // `<order>-<attempt>`: which payment attempt of this order a call was.
+    "MSGSUBID",
     "AMT",
     "CURRENCYCODE",
 ];
@@ -170,6 +172,12 @@ mod tests {
         assert_eq!(shown["L_ERRORCODE0"], "10486");
         assert_eq!(shown["L_LONGMESSAGE0"], "declined");
         assert_eq!(shown["PAYMENTINFO_0_ERRORCODE"], "0");
+        let request = json!({"METHOD": "DoExpressCheckoutPayment", "TOKEN": "EC-1", "PAYERID": "Y8K3PSJYN24D4", "MSGSUBID": "abc-2"});
+        assert_eq!(
+            visible_fields(Role::Buyer, &request),
+            json!({"METHOD": "DoExpressCheckoutPayment", "MSGSUBID": "abc-2"}),
+            "the attempt is shown, not the token or the payer"
+        );
     }
 
     #[test]
