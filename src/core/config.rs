@@ -264,7 +264,10 @@ mod tests {
 
     #[test]
     fn retention_days_is_a_positive_number_of_days() {
-        assert_eq!(config(&[("RETENTION_DAYS", "30")]).map(|c| c.retention_days), Ok(30));
+        assert_eq!(
+            config(&[("RETENTION_DAYS", "30")]).map(|c| c.retention_days),
+            Ok(30)
+        );
         assert!(config(&[("RETENTION_DAYS", "0")]).is_err());
         assert!(config(&[("RETENTION_DAYS", "a year")]).is_err());
     }

@@ -207,6 +207,9 @@ mod tests {
         let j = trace_json(&t, Role::Buyer);
         assert_eq!(j["error_codes"], json!(["10486", "10001"]));
         assert_eq!(j["fields"]["ACK"], "Failure");
-        assert!(j["request"].get("TOKEN").is_none(), "the EC token is never shown");
+        assert!(
+            j["request"].get("TOKEN").is_none(),
+            "the EC token is never shown"
+        );
     }
 }

@@ -124,7 +124,10 @@ mod tests {
         let conn = db();
         run(&conn, &purge(cutoff(now(), 400), ROWS_PER_RUN));
         assert_eq!(
-            texts(&conn, "SELECT request || '|' || COALESCE(response, 'NULL') FROM psp_traces ORDER BY id"),
+            texts(
+                &conn,
+                "SELECT request || '|' || COALESCE(response, 'NULL') FROM psp_traces ORDER BY id"
+            ),
             vec![
                 "|NULL".to_string(),
                 "|NULL".to_string(),
@@ -139,7 +142,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            texts(&conn, "SELECT outcome || ':' || body FROM psp_notifications ORDER BY id"),
+            texts(
+                &conn,
+                "SELECT outcome || ':' || body FROM psp_notifications ORDER BY id"
+            ),
             vec![
                 "nothing_to_change:".to_string(),
                 "received:payer_email=payer%40example.org".to_string(),

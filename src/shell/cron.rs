@@ -1,9 +1,9 @@
 //! The scheduled handler (every 5 minutes): the reconciler. It takes a
 //! lease so that two runs never work at once, resolves a bounded number of
 //! orders whose outcome is unknown by asking PayPal (never by guessing),
-//! takes up PSP notifications left unfinished, sends due e-mails, purges raw PSP data past
-//! `RETENTION_DAYS`, and
-//! records its run. A Rust scheduled handler cannot
+//! takes up PSP notifications left unfinished, sends due e-mails, purges
+//! raw PSP data past `RETENTION_DAYS`, and records its run. A Rust
+//! scheduled handler cannot
 //! report failure, so every step is idempotent and a missed run is simply
 //! caught up by the next.
 

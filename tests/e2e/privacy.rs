@@ -121,7 +121,10 @@ fn each_party_sees_only_its_allow_listed_part_of_the_paypal_answers(_world: &Wor
         ("token", token.as_str()),
         ("country", "COUNTRYCODE"),
     ] {
-        assert!(stored.contains(text), "stored answers hold the {what}: {stored}");
+        assert!(
+            stored.contains(text),
+            "stored answers hold the {what}: {stored}"
+        );
     }
     let path = format!("/orders/{id}");
     let buyer_json = buyer.client.get_json(&path);
@@ -145,7 +148,10 @@ fn each_party_sees_only_its_allow_listed_part_of_the_paypal_answers(_world: &Wor
             ("seller's fee", "FEEAMT"),
             ("EC token", token.as_str()),
         ] {
-            assert!(!body.contains(text), "buyer's {page} shows the {what}: {body}");
+            assert!(
+                !body.contains(text),
+                "buyer's {page} shows the {what}: {body}"
+            );
         }
     }
     let txn = buyer_json.json()["psp_transaction_id"]
@@ -165,10 +171,16 @@ fn each_party_sees_only_its_allow_listed_part_of_the_paypal_answers(_world: &Wor
             ("payer status", "PAYERSTATUS"),
             ("EC token", token.as_str()),
         ] {
-            assert!(!body.contains(text), "seller's {page} shows the {what}: {body}");
+            assert!(
+                !body.contains(text),
+                "seller's {page} shows the {what}: {body}"
+            );
         }
         assert!(body.contains(&txn), "both see the transaction id ({page})");
-        assert!(body.contains("FEEAMT"), "the seller sees his own fee ({page})");
+        assert!(
+            body.contains("FEEAMT"),
+            "the seller sees his own fee ({page})"
+        );
     }
 }
 
@@ -197,7 +209,10 @@ fn after_retention_days_the_cron_blanks_raw_ipns_and_trace_fields_and_the_order_
         (bodies, fields)
     };
     let (bodies, fields) = raw(&server);
-    assert!(bodies >= 1 && fields >= 3, "raw data stored: {bodies} {fields}");
+    assert!(
+        bodies >= 1 && fields >= 3,
+        "raw data stored: {bodies} {fields}"
+    );
     let before = buyer.client.get_json(&format!("/orders/{id}")).json();
     advance(&server, 399 * 86_400);
     run_cron(&server);
@@ -208,7 +223,11 @@ fn after_retention_days_the_cron_blanks_raw_ipns_and_trace_fields_and_the_order_
     );
     advance(&server, 2 * 86_400);
     run_cron(&server);
-    assert_eq!(raw(&server), (0, 0), "401 days: raw IPN bodies and trace fields purged");
+    assert_eq!(
+        raw(&server),
+        (0, 0),
+        "401 days: raw IPN bodies and trace fields purged"
+    );
     // The ledger and the order page are untouched (a new session: the old
     // one expired while the clock moved).
     let r = login(&buyer.client, &buyer.email, PASSWORD);
@@ -225,10 +244,19 @@ fn after_retention_days_the_cron_blanks_raw_ipns_and_trace_fields_and_the_order_
             .cloned()
             .unwrap_or_default()
             .iter()
-            .map(|t| format!("{} {} {} {}", t["method"], t["ack"], t["correlation_id"], t["at"]))
+            .map(|t| {
+                format!(
+                    "{} {} {} {}",
+                    t["method"], t["ack"], t["correlation_id"], t["at"]
+                )
+            })
             .collect()
     };
-    assert_eq!(neutral(&after), neutral(&before), "the trace's neutral columns stay");
+    assert_eq!(
+        neutral(&after),
+        neutral(&before),
+        "the trace's neutral columns stay"
+    );
     assert!(after["trace"][0]["fields"].is_null());
     let html = buyer.client.get(&format!("/orders/{id}"));
     assert_eq!(html.status, 200);
@@ -258,9 +286,7 @@ fn outbox_bodies(server: &Server, to: &str) -> Vec<String> {
     rows
 }
 
-fn a_reset_link_delivered_on_write_is_in_the_emulator_mailbox_but_not_in_the_outbox(
-    world: &World,
-) {
+fn a_reset_link_delivered_on_write_is_in_the_emulator_mailbox_but_not_in_the_outbox(world: &World) {
     let member = register(&world.server, "reset-local", "1.00");
     ask_reset(&member);
     let mails = mails_to(&world.server, &member.email);
@@ -269,7 +295,10 @@ fn a_reset_link_delivered_on_write_is_in_the_emulator_mailbox_but_not_in_the_out
         .and_then(|m| m["body"].as_str())
         .unwrap_or("")
         .to_string();
-    assert!(body.contains("/password-reset/"), "the mailbox shows the link: {body}");
+    assert!(
+        body.contains("/password-reset/"),
+        "the mailbox shows the link: {body}"
+    );
     let stored = outbox_bodies(&world.server, &member.email);
     assert_eq!(stored.len(), 1, "one e-mail in the outbox");
     assert!(
@@ -399,7 +428,11 @@ fn a_429_on_login_shows_the_form_again_with_the_typed_email(world: &World) {
         assert_eq!(r.status, 422, "{}", r.body);
     }
     let r = last.expect("the login rate limit answers 429");
-    assert!(r.body.contains("name=\"password\""), "the form again: {}", r.body);
+    assert!(
+        r.body.contains("name=\"password\""),
+        "the form again: {}",
+        r.body
+    );
     assert!(
         r.body.contains(&format!("value=\"{}\"", member.email)),
         "with the e-mail typed: {}",
@@ -425,7 +458,11 @@ fn a_403_on_buy_shows_the_form_again_with_what_was_typed(world: &World) {
         ],
     );
     assert_eq!(r.status, 403, "{}", r.body);
-    assert!(r.body.contains("name=\"amount\""), "the form again: {}", r.body);
+    assert!(
+        r.body.contains("name=\"amount\""),
+        "the form again: {}",
+        r.body
+    );
     for typed in ["value=\"ZZ0000000001\"", "value=\"3.21\"", "value=\"42\""] {
         assert!(r.body.contains(typed), "{typed} kept: {}", r.body);
     }
@@ -448,7 +485,8 @@ fn the_trace_headers_are_in_french_with_lang_fr(world: &World) {
         "Champs visibles pour vous",
     ] {
         assert!(
-            page.body.contains(&format!("<th>{}</th>", askama_escape(header))),
+            page.body
+                .contains(&format!("<th>{}</th>", askama_escape(header))),
             "{header}: {}",
             page.body
         );
@@ -468,7 +506,8 @@ fn the_emulator_pages_are_in_french(world: &World) {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Payer avec PayPal"), "{}", page.body);
     assert!(
-        page.body.contains(&askama_escape("PayPal émulé, pas d'argent réel"))
+        page.body
+            .contains(&askama_escape("PayPal émulé, pas d'argent réel"))
             && !page.body.contains("Emulated PayPal, no real money"),
         "the banner in French only: {}",
         page.body
@@ -476,7 +515,9 @@ fn the_emulator_pages_are_in_french(world: &World) {
     let accounts = buyer.client.get("/_emulator/paypal/accounts?lang=fr");
     assert_eq!(accounts.status, 200);
     assert!(
-        accounts.body.contains(&askama_escape("Émulateur PayPal : comptes"))
+        accounts
+            .body
+            .contains(&askama_escape("Émulateur PayPal : comptes"))
             && !accounts.body.contains("Create / Créer"),
         "{}",
         accounts.body

@@ -18,9 +18,7 @@ use crate::core::purchase::{
 use crate::core::rules::Outcome;
 use crate::core::sql::{self, traces};
 use crate::shell::app::random_bytes;
-use crate::shell::pages::{
-    money, BuyPage, BuyPreview, Errors,
-};
+use crate::shell::pages::{money, BuyPage, BuyPreview, Errors};
 use crate::shell::paypal;
 use crate::shell::web::{
     html, json_response, read_form, row_at, see_other, url_encode, Ctx, WebError,
