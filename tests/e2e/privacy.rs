@@ -49,6 +49,10 @@ pub fn tests() -> Vec<Test> {
             a_403_on_buy_shows_the_form_again_with_what_was_typed,
         ),
         (
+            "privacy::a_413_on_register_shows_the_empty_form_and_asks_to_type_again",
+            a_413_on_register_shows_the_empty_form_and_asks_to_type_again,
+        ),
+        (
             "privacy::the_trace_headers_are_in_french_with_lang_fr",
             the_trace_headers_are_in_french_with_lang_fr,
         ),
@@ -467,6 +471,35 @@ fn a_403_on_buy_shows_the_form_again_with_what_was_typed(world: &World) {
         assert!(r.body.contains(typed), "{typed} kept: {}", r.body);
     }
     assert!(r.body.contains(&askama_escape(EN.error_csrf)), "{}", r.body);
+}
+
+/// A body over 16 KiB is not read (that is the limit's point): the form
+/// comes back empty, with the reason and a request to type it again.
+fn a_413_on_register_shows_the_empty_form_and_asks_to_type_again(world: &World) {
+    let client = world.server.client();
+    let token = csrf(&client, "/register");
+    let padding = "x".repeat(20_000);
+    let r = client.post_form(
+        "/register?lang=fr",
+        &[
+            ("csrf_token", &token),
+            ("email", "too-large@example.org"),
+            ("api_username", &padding),
+        ],
+    );
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert!(r.body.contains("name=\"api_username\""), "the form again: {}", r.body);
+    assert!(
+        r.body.contains(&askama_escape(FR.error_too_large)),
+        "the reason in French: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains(&askama_escape("Ce que vous avez saisi n'a pas pu être lu")),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("too-large@example.org"), "nothing read back");
 }
 
 fn the_trace_headers_are_in_french_with_lang_fr(world: &World) {
