@@ -63,6 +63,9 @@ pub struct Config {
     pub source_url: String,
     pub mail_api_url: Option<String>,
     pub mail_from: Option<String>,
+    /// Raw PSP notifications and trace fields older than this are blanked
+    /// by the cron (`core::retention`).
+    pub retention_days: i64,
 }
 
 /// Secrets as configured; in emulator mode the missing ones are generated
@@ -179,6 +182,17 @@ impl Config {
             },
         };
 
+        let retention_days = match text("RETENTION_DAYS") {
+            None => 400,
+            Some(v) => match v.parse::<i64>() {
+                Ok(d) if (1..=36_500).contains(&d) => d,
+                _ => {
+                    bad.push("RETENTION_DAYS");
+                    400
+                }
+            },
+        };
+
         let config = Config {
             psp_mode,
             paypal_nvp,
@@ -197,6 +211,7 @@ impl Config {
                 .unwrap_or_else(|| "https://example.org/paybook.git".into()),
             mail_api_url: text("MAIL_API_URL"),
             mail_from: text("MAIL_FROM"),
+            retention_days,
         };
         if bad.is_empty() {
             Ok(config)
@@ -331,6 +346,17 @@ mod tests {
         assert_eq!(c.pending_ttl_hours, 24);
         assert_eq!(c.pbkdf2_iterations, 100_000);
         assert_eq!(c.base_url, None);
+        assert_eq!(c.retention_days, 400);
+    }
+
+    #[test]
+    fn retention_days_is_a_positive_number_of_days() {
+        assert_eq!(
+            config(&[("RETENTION_DAYS", "30")]).map(|c| c.retention_days),
+            Ok(30)
+        );
+        assert!(config(&[("RETENTION_DAYS", "0")]).is_err());
+        assert!(config(&[("RETENTION_DAYS", "a year")]).is_err());
     }
 
     #[test]

@@ -28,3 +28,6 @@ pub mod rules;
 pub mod sealing;
 pub mod sql;
 pub mod time;
+pub mod privacy;
+pub mod retention;
+pub mod mail;

@@ -1,6 +1,8 @@
 //! Reading orders: the list of a client's orders (as buyer or seller, each
 //! with the client's `role`), one order with its PSP trace, and their JSON
-//! shapes (spec §6). Credentials never reach a trace, so none reach here.
+//! shapes (spec §6). Credentials never reach a trace, so none reach here;
+//! each party sees only its allow-listed part of the PSP's fields
+//! (`privacy`).
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -8,6 +10,7 @@ use serde_json::{json, Value};
 use super::browse::Page;
 use super::money::Amount;
 use super::order::OrderStatus;
+use super::privacy::{self, Role};
 use super::sql::{Param, Stmt};
 
 #[derive(Deserialize, Debug, Clone)]
@@ -109,16 +112,27 @@ fn parse_object(text: Option<&str>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-pub fn trace_json(t: &TraceRow) -> Value {
+/// A trace row as `role` may see it: the neutral columns, and the
+/// request's and answer's fields through the allow-list.
+pub fn trace_json(t: &TraceRow, role: Role) -> Value {
     json!({
         "method": t.method,
         "ack": t.ack,
         "error_codes": t.error_codes.as_deref().map(|c| c.split(',').collect::<Vec<_>>()).unwrap_or_default(),
         "correlation_id": t.correlation_id,
         "at": t.at,
-        "fields": parse_object(t.response.as_deref()),
-        "request": parse_object(Some(&t.request)),
+        "fields": privacy::visible_fields(role, &parse_object(t.response.as_deref())),
+        "request": privacy::visible_fields(role, &parse_object(Some(&t.request))),
     })
+}
+
+/// The answer's fields `role` may see, as the order page prints them
+/// (a JSON object; empty when no answer came).
+pub fn visible_answer_text(t: &TraceRow, role: Role) -> String {
+    match privacy::visible_fields(role, &parse_object(t.response.as_deref())) {
+        Value::Null => String::new(),
+        shown => shown.to_string(),
+    }
 }
 
 pub fn detail_json(o: &OrderRow, traces: &[TraceRow]) -> Value {
@@ -135,7 +149,12 @@ pub fn detail_json(o: &OrderRow, traces: &[TraceRow]) -> Value {
         map.insert("new_isin".into(), json!(o.new_isin));
         map.insert(
             "trace".into(),
-            Value::Array(traces.iter().map(trace_json).collect()),
+            Value::Array(
+                traces
+                    .iter()
+                    .map(|t| trace_json(t, Role::parse(&o.role)))
+                    .collect(),
+            ),
         );
     }
     j
@@ -185,9 +204,12 @@ mod tests {
             request: "{\"TOKEN\":\"EC-1\"}".into(),
             response: Some("{\"ACK\":\"Failure\"}".into()),
         };
-        let j = trace_json(&t);
+        let j = trace_json(&t, Role::Buyer);
         assert_eq!(j["error_codes"], json!(["10486", "10001"]));
         assert_eq!(j["fields"]["ACK"], "Failure");
-        assert_eq!(j["request"]["TOKEN"], "EC-1");
+        assert!(
+            j["request"].get("TOKEN").is_none(),
+            "the EC token is never shown"
+        );
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// The number of files in `migrations/`; the worker answers 503 while the
 /// database has fewer applied (a test keeps the two equal).
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// A bound parameter. D1 has no 64-bit integers on its wire (numbers are
 /// JavaScript doubles), so integers are checked to fit in 32 bits by the
@@ -633,9 +633,12 @@ pub mod outbox {
         )
     }
 
+    /// Sent: the body goes (a reset link must not outlive its delivery in
+    /// the database; the mail API has the message now).
     pub fn mark_sent(id: i64, now: &str) -> Stmt {
         Stmt::new(
-            "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND status = 'pending'",
+            "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, body = '' \
+             WHERE id = ?1 AND status = 'pending'",
             vec![Param::Int(id), Param::from(now)],
         )
     }
@@ -654,10 +657,12 @@ pub mod outbox {
         )
     }
 
-    /// The newest messages, optionally only those to one address.
+    /// The emulator's mailbox (its own copy of what was delivered on
+    /// write; the outbox keeps no body once sent): the newest messages,
+    /// optionally only those to one address.
     pub fn mailbox(to: Option<&str>, limit: i64) -> Stmt {
         Stmt::new(
-            "SELECT to_email AS \"to\", subject, body, sent_at FROM outbox \
+            "SELECT to_email AS \"to\", subject, body, sent_at FROM emulator_mail \
              WHERE (?1 IS NULL OR to_email = ?1) ORDER BY id DESC LIMIT ?2",
             vec![Param::from(to), Param::Int(limit)],
         )

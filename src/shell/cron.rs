@@ -1,8 +1,9 @@
 //! The scheduled handler (every 5 minutes): the reconciler. It takes a
 //! lease so that two runs never work at once, resolves a bounded number of
 //! orders whose outcome is unknown by asking PayPal (never by guessing),
-//! takes up PSP notifications left unfinished, sends due e-mails, and
-//! records its run. A Rust scheduled handler cannot
+//! takes up PSP notifications left unfinished, sends due e-mails, purges
+//! raw PSP data past `RETENTION_DAYS`, and records its run. A Rust
+//! scheduled handler cannot
 //! report failure, so every step is idempotent and a missed run is simply
 //! caught up by the next.
 
@@ -87,6 +88,12 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     // Stored credentials under an older key or format, a bounded number.
     if let Err(e) = super::credentials::reseal_due(&ctx, RESEAL_PER_RUN).await {
         worker::console_error!("cron: re-sealing credentials: {e:?}");
+    }
+    // Raw PSP data past RETENTION_DAYS, a bounded batch a run.
+    let cutoff = crate::core::retention::cutoff(now, ctx.app.config.retention_days);
+    let purge = crate::core::retention::purge(cutoff, crate::core::retention::ROWS_PER_RUN);
+    if let Err(e) = ctx.run(&purge).await {
+        worker::console_error!("cron: retention purge: {e:?}");
     }
     let end = ctx.now().to_string();
     let mut batch = reconcile::finish_run(&end, &lease_until);

@@ -2,8 +2,10 @@
 //! secret `MAIL_API_KEY`): JSON `{from, to, subject, text}` with a bearer
 //! key, and the outbox id as idempotency key so that a retry after a lost
 //! answer never sends twice. Failures are retried with backoff and given up
-//! after a limit. In emulator mode without a mail API, the outbox is the
-//! emulator's mailbox and nothing is sent.
+//! after a limit. Every message goes out with the operator's footer
+//! (`core::mail`), and its body leaves the outbox once sent. In emulator
+//! mode without a mail API, mail is delivered on write to the emulator's
+//! mailbox (a table of its own) and nothing is sent.
 
 use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
@@ -41,7 +43,12 @@ pub async fn send_due(ctx: &Ctx) {
         }
     };
     for mail in due {
-        let outcome = post(&url, &from, &key, &ctx.app.deployment_id, &mail).await;
+        let text = crate::core::mail::with_footer(
+            &mail.body,
+            &ctx.app.config.operator_name,
+            &ctx.app.config.contact_email,
+        );
+        let outcome = post(&url, &from, &key, &ctx.app.deployment_id, &mail, &text).await;
         let stmt = match outcome {
             Ok(()) => outbox::mark_sent(mail.id, &ctx.now().to_string()),
             Err(error) => {
@@ -63,6 +70,7 @@ async fn post(
     key: &str,
     deployment_id: &str,
     mail: &outbox::Due,
+    text: &str,
 ) -> Result<(), String> {
     let headers = Headers::new();
     headers
@@ -78,7 +86,7 @@ async fn post(
         )
         .map_err(|e| e.to_string())?;
     let body =
-        json!({ "from": from, "to": [mail.to_email], "subject": mail.subject, "text": mail.body })
+        json!({ "from": from, "to": [mail.to_email], "subject": mail.subject, "text": text })
             .to_string();
     let mut init = RequestInit::new();
     init.with_method(Method::Post)

@@ -1262,8 +1262,8 @@ fn checkout_page_speaks_the_buyers_language_and_redirects(world: &World) {
     let page = client.get(&checkout_path(&french));
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
-        page.body.contains("Emulated PayPal, no real money"),
-        "banner"
+        page.body.contains("PayPal émulé, pas d&#39;argent réel"),
+        "banner, in the page's language"
     );
     assert!(page.body.contains("lang=\"fr\""), "{}", page.body);
     assert!(page.body.contains("Payer maintenant"), "{}", page.body);
@@ -1286,7 +1286,7 @@ fn checkout_page_speaks_the_buyers_language_and_redirects(world: &World) {
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Aucun compte PayPal émulé n"), "{}", r.body);
     assert!(r.body.contains(&format!("value=\"{typed}\"")), "{}", r.body);
-    assert!(r.body.contains("Emulated PayPal, no real money"));
+    assert!(r.body.contains("PayPal émulé, pas d&#39;argent réel"));
 
     // Cancel: CANCELURL + token (joined with & after its own query).
     let r = client.post_form(

@@ -14,6 +14,7 @@ mod harness;
 mod ipn_listener;
 mod notifications;
 mod partial_refunds;
+mod privacy;
 mod purchase;
 mod reconciler;
 mod refusals;
@@ -47,6 +48,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(ipn_listener::tests());
     tests.extend(sandbox::tests());
     tests.extend(hardening_accounts::tests());
+    tests.extend(privacy::tests());
     tests
 }
 

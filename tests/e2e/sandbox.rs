@@ -18,12 +18,12 @@ pub fn tests() -> Vec<Test> {
 }
 
 /// A mail API double: answers 200 to every POST and keeps what it got.
-struct MailApi {
-    url: String,
-    received: Arc<Mutex<Vec<String>>>,
+pub struct MailApi {
+    pub url: String,
+    pub received: Arc<Mutex<Vec<String>>>,
 }
 
-fn mail_api() -> MailApi {
+pub fn mail_api() -> MailApi {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     let received = Arc::new(Mutex::new(Vec::new()));

@@ -116,6 +116,8 @@ impl Db {
         // The tables the platform's core writes, referencing tables first.
         let written = [
             "psp_ipn_receipts",
+            // Written by the outbox's delivered-on-write trigger.
+            "emulator_mail",
             "psp_notifications",
             "trades",
             "psp_traces",

@@ -223,7 +223,15 @@ pub async fn mail(ctx: &Ctx) -> Result<Response, WebError> {
         .find(|(k, _)| k == "to")
         .map(|(_, v)| v.trim().to_lowercase());
     let results = ctx.run(&vec![outbox::mailbox(to.as_deref(), 200)]).await?;
-    let messages: Vec<outbox::Message> = rows_at(&results, 0)?;
+    let mut messages: Vec<outbox::Message> = rows_at(&results, 0)?;
+    // As delivered: with the footer the mail API path adds too.
+    for m in &mut messages {
+        m.body = crate::core::mail::with_footer(
+            &m.body,
+            &ctx.app.config.operator_name,
+            &ctx.app.config.contact_email,
+        );
+    }
     if ctx.wants_json {
         return json_response(200, &json!({ "messages": messages }));
     }

@@ -4,9 +4,11 @@
 
 mod account;
 mod browse;
+mod form_again;
 mod health;
 pub mod ipn;
 mod ipn_listener;
+mod orders;
 mod purchase;
 
 use worker::{Env, Method, Request, Response};
@@ -65,6 +67,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         .collect();
     let emulator = ctx.app.config.psp_mode == PspMode::Emulator;
     let req = &mut req;
+    let kept = form_again::keep(&method, &segments, req);
     let result = match (&method, segments.as_slice()) {
         (Method::Get, []) => browse::home(&ctx).await,
         (Method::Get, ["market"]) => browse::market(&ctx).await,
@@ -74,9 +77,9 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         (Method::Get, ["isin"]) => browse::isin(&ctx).await,
         (Method::Get, ["buy"]) => purchase::buy_get(&ctx).await,
         (Method::Post, ["buy"]) => purchase::buy_post(&ctx, req).await,
-        (Method::Get, ["orders"]) => purchase::orders_list(&ctx).await,
-        (Method::Get, ["orders", id]) => purchase::order_detail(&ctx, id).await,
-        (Method::Post, ["orders", id, "cancel"]) => purchase::order_cancel(&ctx, req, id).await,
+        (Method::Get, ["orders"]) => orders::orders_list(&ctx).await,
+        (Method::Get, ["orders", id]) => orders::order_detail(&ctx, id).await,
+        (Method::Post, ["orders", id, "cancel"]) => orders::order_cancel(&ctx, req, id).await,
         (Method::Get, ["psp", "paypal", "return"]) => purchase::paypal_return(&ctx).await,
         (Method::Get, ["psp", "paypal", "cancel"]) => purchase::paypal_cancel(&ctx).await,
         (Method::Post, ["psp", "paypal", "ipn"]) => ipn::paypal_ipn(&ctx, req).await,
@@ -146,6 +149,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         (Method::Post, ["_emulator", "clock"]) if emulator => emulator::clock_post(&ctx, req).await,
         _ => Err(WebError::NotFound),
     };
+    let result = form_again::again(&ctx, kept, result).await;
     let response = match result {
         Ok(response) => response,
         Err(error) => error.into_response(ctx.lang, ctx.wants_json, emulator)?,

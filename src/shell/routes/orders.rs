@@ -1,0 +1,194 @@
+//! The orders pages: my orders (as buyer or seller), one order with what
+//! each party may see of its PSP trace (`core::privacy`), and the buyer's
+//! cancel of a pending order.
+
+use askama::Template;
+use serde_json::json;
+use worker::{Request, Response};
+
+use super::purchase::{checkout_url, run_guarded, TOKEN_LIFETIME_SECONDS};
+use crate::core::browse::Page;
+use crate::core::i18n::Lang;
+use crate::core::order::Substate;
+use crate::core::orders::{self, OrderRow, TraceRow};
+use crate::core::privacy::Role;
+use crate::core::purchase;
+use crate::core::sql;
+use crate::core::time::UtcTime;
+use crate::shell::pages::{money, OrderLine, OrderPage, OrdersPage, Pager, TraceLine};
+use crate::shell::web::{html, json_response, read_form, row_at, see_other, Ctx, WebError};
+
+fn order_line(ctx: &Ctx, o: &OrderRow) -> OrderLine {
+    let t = ctx.lang.texts();
+    let status = orders::status(o.code);
+    OrderLine {
+        id: o.id.clone(),
+        role: if o.role == "buyer" {
+            t.role_buyer
+        } else {
+            t.role_seller
+        },
+        isin: o.isin.clone(),
+        amount: money(o.amount_cents, &o.currency, ctx.lang),
+        profit_rate: o.profit_rate,
+        status: status_name(status, ctx.lang),
+        code: o.code,
+        substate: if o.substate == "done" {
+            String::new()
+        } else {
+            o.substate.clone()
+        },
+        created_at: UtcTime::parse(&o.created_at)
+            .map_or(o.created_at.clone(), |at| at.format(ctx.lang)),
+    }
+}
+
+fn status_name(status: crate::core::order::OrderStatus, lang: Lang) -> &'static str {
+    use crate::core::order::OrderStatus;
+    let t = lang.texts();
+    match status {
+        OrderStatus::Processed => t.status_name_processed,
+        OrderStatus::Test => t.status_name_test,
+        OrderStatus::Pending => t.status_name_pending,
+        OrderStatus::Canceled => t.status_name_canceled,
+        OrderStatus::Failed => t.status_name_failed,
+        OrderStatus::Chargeback => t.status_name_chargeback,
+    }
+}
+
+pub async fn orders_list(ctx: &Ctx) -> Result<Response, WebError> {
+    let Some(token_hash) = ctx.session_token_hash() else {
+        return Err(WebError::LoginRequired(ctx.path_and_query()));
+    };
+    let Some(page_number) = Page::parse(ctx.param("page").as_deref()) else {
+        return json_response(422, &json!({ "error": "invalid_page" }));
+    };
+    let results = ctx
+        .run(&vec![orders::mine(&token_hash, page_number)])
+        .await?;
+    ctx.require_session().await?;
+    let rows: Vec<OrderRow> = match results.first() {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let (rows, next) = page_number.split(rows);
+    if ctx.wants_json {
+        return json_response(
+            200,
+            &json!({ "orders": rows.iter().map(orders::order_json).collect::<Vec<_>>(), "next_page": next }),
+        );
+    }
+    let page = OrdersPage {
+        layout: ctx.layout()?,
+        orders: rows.iter().map(|o| order_line(ctx, o)).collect(),
+        pager: Pager {
+            base: "/orders?".into(),
+            previous: (page_number.number() > 1).then(|| page_number.number() - 1),
+            next,
+        },
+    };
+    html(200, page.render()?)
+}
+
+pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
+    let Some(token_hash) = ctx.session_token_hash() else {
+        return Err(WebError::LoginRequired(ctx.path_and_query()));
+    };
+    let results = ctx
+        .run(&vec![
+            orders::one_of_mine(&token_hash, id),
+            orders::traces_of_mine(&token_hash, id),
+        ])
+        .await?;
+    ctx.require_session().await?;
+    // Someone else's order is as unknown as a missing one.
+    let Some(order) = row_at::<OrderRow>(&results, 0)? else {
+        return Err(WebError::NotFound);
+    };
+    let traces: Vec<TraceRow> = match results.get(1) {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
+        None => Vec::new(),
+    };
+    if ctx.wants_json {
+        return json_response(200, &orders::detail_json(&order, &traces));
+    }
+    let t = ctx.lang.texts();
+    let awaiting = order.code == 0 && order.substate == Substate::AwaitingBuyer.as_str();
+    let fresh = UtcTime::parse(&order.created_at)
+        .is_some_and(|at| at.plus_seconds(TOKEN_LIFETIME_SECONDS) > ctx.now());
+    let explanation = match (
+        order.code,
+        order.substate.as_str(),
+        order.failure_reason.as_deref(),
+    ) {
+        // A trade partly refunded at PayPal stands, in review
+        // (`core::partial`).
+        (2, "needs_review", _) => t.order_partly_returned,
+        (2, _, _) => t.order_processed,
+        (-1, _, _) => t.order_canceled,
+        (-3, _, _) => t.order_chargeback,
+        (-2, _, Some("title_unavailable")) => t.order_title_unavailable,
+        (-2, _, _) => t.order_failed,
+        (0, "confirming", _) => t.order_confirming,
+        (0, "psp_pending", _) => t.order_psp_pending,
+        (0, "needs_review", Some(purchase::REVIEW_PARTLY_RETURNED)) => t.order_partly_returned_open,
+        (0, "needs_review", _) => t.order_needs_review,
+        _ => "",
+    };
+    let psp_error = match (&order.psp_error_code, &order.psp_error_message) {
+        (Some(code), message) => format!(
+            "{} {code}: {}",
+            t.psp_code,
+            message.clone().unwrap_or_default()
+        ),
+        (None, _) => String::new(),
+    };
+    let role = Role::parse(&order.role);
+    let is_buyer = role == Role::Buyer;
+    let page = OrderPage {
+        layout: ctx.layout()?,
+        o: order_line(ctx, &order),
+        transaction_id: order.psp_transaction_id.clone(),
+        new_isin: order.new_isin.clone().filter(|_| order.code == 2),
+        explanation,
+        psp_error,
+        can_continue: is_buyer && awaiting && fresh && order.psp_token.is_some(),
+        continue_url: order
+            .psp_token
+            .as_deref()
+            .map(|tk| checkout_url(ctx, tk))
+            .unwrap_or_default(),
+        can_cancel: is_buyer && awaiting,
+        traces: traces
+            .iter()
+            .map(|tr| TraceLine {
+                at: UtcTime::parse(&tr.at).map_or(tr.at.clone(), |at| at.format(ctx.lang)),
+                method: tr.method.clone(),
+                ack: tr.ack.clone().unwrap_or_default(),
+                error_codes: tr.error_codes.clone().unwrap_or_default(),
+                correlation_id: tr.correlation_id.clone().unwrap_or_default(),
+                fields: orders::visible_answer_text(tr, role),
+            })
+            .collect(),
+    };
+    html(200, page.render()?)
+}
+
+/// `POST /orders/{id}/cancel`: the buyer gives up a pending order.
+pub async fn order_cancel(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Response, WebError> {
+    let form = read_form(req).await?;
+    ctx.check_csrf(&form)?;
+    let Some(token_hash) = ctx.session_token_hash() else {
+        return Err(WebError::LoginRequired(format!("/orders/{id}")));
+    };
+    let results = ctx.run(&vec![orders::one_of_mine(&token_hash, id)]).await?;
+    ctx.require_session().await?;
+    let Some(order) = row_at::<OrderRow>(&results, 0)? else {
+        return Err(WebError::NotFound);
+    };
+    if order.role != "buyer" {
+        return Err(WebError::NotFound);
+    }
+    let _ = run_guarded(ctx, &purchase::cancel(&order.id, &ctx.now().to_string())).await?;
+    see_other(&format!("/orders/{}", order.id))
+}
