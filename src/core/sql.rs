@@ -1163,6 +1163,16 @@ pub mod emulator {
         )
     }
 
+    /// Loses the messages still queued (about one transaction when given):
+    /// PayPal never sends them.
+    pub fn drop_queued_ipns(txn_id: Option<&str>) -> Stmt {
+        Stmt::new(
+            "DELETE FROM emulator_ipn_messages WHERE status = 'queued' \
+             AND (?1 IS NULL OR txn_id = ?1 OR parent_txn_id = ?1)",
+            vec![Param::from(txn_id)],
+        )
+    }
+
     #[derive(serde::Deserialize)]
     pub struct Found {
         pub found: i64,

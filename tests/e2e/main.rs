@@ -12,6 +12,7 @@ mod foundation;
 mod harness;
 mod notifications;
 mod purchase;
+mod recheck;
 mod reconciler;
 mod refusals;
 mod sandbox;
@@ -41,6 +42,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(reconciler::tests());
     tests.extend(notifications::tests());
     tests.extend(sandbox::tests());
+    tests.extend(recheck::tests());
     tests
 }
 
