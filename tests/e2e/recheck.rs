@@ -1,5 +1,5 @@
 //! What the cron learns without PayPal's notifications (issue 14, items 3
-//! and 5): a reversal whose IPN never comes is found by the scheduled
+//! and 5): a refund whose IPN never comes is found by the scheduled
 //! re-reads of processed payments (1, 7, 30, 90 and 180 days after the
 //! trade, then never again), and a payment Pending past
 //! `PENDING_MAX_DAYS` goes to review with its title still claimed. Each
@@ -15,8 +15,8 @@ use crate::{Test, World};
 pub fn tests() -> Vec<Test> {
     vec![
         (
-            "recheck::a_reversal_whose_ipn_never_comes_is_charged_back_by_the_cron_a_day_later",
-            a_reversal_whose_ipn_never_comes_is_charged_back_by_the_cron_a_day_later,
+            "recheck::a_refund_whose_ipn_never_comes_is_charged_back_by_the_cron_a_day_later",
+            a_refund_whose_ipn_never_comes_is_charged_back_by_the_cron_a_day_later,
         ),
         (
             "recheck::a_payment_still_standing_is_read_five_times_then_never_again",
@@ -85,12 +85,12 @@ fn paid(label: &str) -> (Server, String, String, String) {
     (server, id, txn, alice.paypal.api_username.clone())
 }
 
-fn a_reversal_whose_ipn_never_comes_is_charged_back_by_the_cron_a_day_later(_world: &World) {
+fn a_refund_whose_ipn_never_comes_is_charged_back_by_the_cron_a_day_later(_world: &World) {
     let (server, id, txn, seller) = paid("recheck-rev");
     post(
         &server,
         &format!("/_emulator/paypal/transactions/{txn}/reverse"),
-        &[("status", "Reversed")],
+        &[("status", "Refunded")],
     );
     // PayPal never delivers the reversal's notification.
     post(
