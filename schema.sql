@@ -346,3 +346,12 @@ CREATE TABLE psp_balances (
 -- run and /healthz counts: a few among every message ever received.
 CREATE INDEX psp_notifications_received ON psp_notifications (psp, received_at)
     WHERE outcome = 'received';
+
+-- The scheduled re-reads of processed payments (core::recheck): reversals
+-- are not learned from notifications alone. recheck_step is the index of
+-- the next read in 1, 7, 30, 90 and 180 days after the trade; recheck_at
+-- when it is due, NULL once the last read is done. The cron reads the due
+-- ones, oldest first, through the partial index.
+ALTER TABLE trades ADD COLUMN recheck_step INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE trades ADD COLUMN recheck_at TEXT;
+CREATE INDEX trades_recheck_due ON trades (recheck_at) WHERE recheck_at IS NOT NULL;

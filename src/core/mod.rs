@@ -18,6 +18,7 @@ pub mod order;
 pub mod orders;
 pub mod psp;
 pub mod purchase;
+pub mod recheck;
 pub mod reconcile;
 pub mod rules;
 pub mod sql;

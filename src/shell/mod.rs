@@ -10,6 +10,7 @@ pub mod emulator;
 pub mod mail;
 pub mod pages;
 pub mod paypal;
+pub mod recheck;
 pub mod routes;
 pub mod settle;
 pub mod web;
