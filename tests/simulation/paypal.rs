@@ -17,7 +17,7 @@
 //! receiver), and tells the receiver with an IPN for every payment, status
 //! change and later event. Each message is queued until the listener
 //! answers it (PayPal resends until then); the postback verifies exactly
-//! the bodies PayPal sent.
+//! the bodies PayPal sent. Some are never delivered at all (`lose_ipn`).
 
 use std::collections::BTreeMap;
 
@@ -61,6 +61,8 @@ pub struct Rates {
     pub lose_answer: u32,
     pub pending: u32,
     pub funding: u32,
+    /// Notifications PayPal never delivers.
+    pub lose_ipn: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -124,6 +126,8 @@ pub struct Ipn {
     pub txn: String,
     pub status: String,
     pub acked: bool,
+    /// Never delivered: the platform learns it by asking (core::recheck).
+    pub lost: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -791,11 +795,13 @@ impl PayPal {
             ("verify_sign", rng.text(UPPER_ALNUM, 24)),
         ]);
         let body = NvpResponse::from_fields(pairs(fields)).encode();
+        let lost = rng.chance(self.rates.lose_ipn);
         self.ipns.push(Ipn {
             body,
             txn: txn.to_string(),
             status: status.to_string(),
             acked: false,
+            lost,
         });
     }
 
@@ -807,7 +813,7 @@ impl PayPal {
     /// Messages PayPal still resends (never acknowledged).
     pub fn unacked_ipns(&self) -> Vec<usize> {
         (0..self.ipns.len())
-            .filter(|i| !self.ipns[*i].acked)
+            .filter(|i| !self.ipns[*i].acked && !self.ipns[*i].lost)
             .collect()
     }
 
