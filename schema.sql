@@ -171,11 +171,19 @@ CREATE TABLE trades (
     -- What a reversal did to the trade, so that a canceled reversal can put
     -- it back: 'undone' when the titles were unchanged and the trade was
     -- reversed on them; 'disputed' when they had moved on and were flagged.
-    reversal TEXT CHECK (reversal IN ('undone', 'disputed'))
+    reversal TEXT CHECK (reversal IN ('undone', 'disputed')),
+    -- The scheduled re-reads of the payment (core::recheck): reversals are
+    -- not learned from notifications alone. recheck_step is the index of
+    -- the next read in 1, 7, 30, 90 and 180 days after the trade;
+    -- recheck_at when it is due, NULL once the last read is done.
+    recheck_step INTEGER NOT NULL DEFAULT 0,
+    recheck_at TEXT
 ) STRICT;
 CREATE INDEX trades_by_time ON trades (at);
 CREATE INDEX trades_by_isin ON trades (isin, at);
 CREATE INDEX trades_by_new_isin ON trades (new_isin, at);
+-- The cron reads the due re-reads, oldest first, through this index.
+CREATE INDEX trades_recheck_due ON trades (recheck_at) WHERE recheck_at IS NOT NULL;
 
 -- The PSP's request and answer for each call, secrets removed.
 CREATE TABLE psp_traces (
@@ -367,6 +375,7 @@ CREATE TABLE psp_ipn_receipts (
 ) STRICT;
 CREATE INDEX psp_ipn_receipts_received ON psp_ipn_receipts (psp, received_at)
     WHERE state = 'received';
+
 -- Privacy and retention (issue 14, item 12).
 --
 -- The emulator's mailbox: its own copy of what the platform delivered in

@@ -58,6 +58,9 @@ pub struct Config {
     pub initial_title_value: Amount,
     pub pending_ttl_hours: i64,
     pub pbkdf2_iterations: u32,
+    /// After this, an order whose payment is still Pending at PayPal goes
+    /// to review (`PENDING_MAX_DAYS`).
+    pub pending_max_days: i64,
     pub operator_name: String,
     pub contact_email: String,
     pub source_url: String,
@@ -166,6 +169,16 @@ impl Config {
                 }
             },
         };
+        let pending_max_days = match text("PENDING_MAX_DAYS") {
+            None => 10,
+            Some(v) => match v.parse::<i64>() {
+                Ok(d) if d >= 1 => d,
+                _ => {
+                    bad.push("PENDING_MAX_DAYS");
+                    10
+                }
+            },
+        };
         let pbkdf2_iterations = match text("PBKDF2_ITERATIONS") {
             None => PBKDF2_ITERATIONS_MAX,
             Some(v) => match v.parse::<u32>() {
@@ -205,6 +218,7 @@ impl Config {
             initial_title_value,
             pending_ttl_hours,
             pbkdf2_iterations,
+            pending_max_days,
             operator_name: text("OPERATOR_NAME").unwrap_or_else(|| "PayBook operator".into()),
             contact_email: text("CONTACT_EMAIL").unwrap_or_else(|| "operator@example.org".into()),
             source_url: text("SOURCE_URL")
@@ -344,6 +358,7 @@ mod tests {
         assert_eq!(c.max_amount.cents(), 1_000_000);
         assert_eq!(c.initial_title_value.cents(), 100);
         assert_eq!(c.pending_ttl_hours, 24);
+        assert_eq!(c.pending_max_days, 10);
         assert_eq!(c.pbkdf2_iterations, 100_000);
         assert_eq!(c.base_url, None);
         assert_eq!(c.retention_days, 400);

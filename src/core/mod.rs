@@ -22,6 +22,7 @@ pub mod password;
 pub mod payment_check;
 pub mod psp;
 pub mod purchase;
+pub mod recheck;
 pub mod reconcile;
 pub mod resealing;
 pub mod rules;

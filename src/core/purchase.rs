@@ -947,8 +947,9 @@ pub fn record_completed(
     };
     batch.push(Stmt::new(
         "INSERT INTO trades (order_id, at, title_id, isin, amount_cents, currency, profit_rate, buyer_id, \
-         seller_id, new_title_id, new_isin, new_value_cents, seller_value_cents, previous_value_cents) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, id, ?10, ?11, ?12, ?13 FROM titles WHERE isin = ?10",
+         seller_id, new_title_id, new_isin, new_value_cents, seller_value_cents, previous_value_cents, \
+         recheck_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, id, ?10, ?11, ?12, ?13, ?14 FROM titles WHERE isin = ?10",
         vec![
             Param::from(id),
             Param::from(now),
@@ -963,6 +964,8 @@ pub fn record_completed(
             Param::Int(outcome.new_value().cents()),
             Param::from(seller_value_cents),
             Param::Int(order.title_value_cents),
+            // The payment's first scheduled re-read (core::recheck).
+            Param::from(super::recheck::first_at(now).as_str()),
         ],
     ));
     batch.push(guard_one_row_changed());

@@ -11,12 +11,19 @@
 //! - a claim is released without a payment only when PayPal says the token
 //!   expired (10411) with no transaction;
 //! - an order still waiting for its buyer is failed after
-//!   `PENDING_TTL_HOURS` only if PayPal has no payment for it.
+//!   `PENDING_TTL_HOURS` only if PayPal has no payment for it;
+//! - a payment still Pending at PayPal `PENDING_MAX_DAYS` after its order
+//!   (an eCheck that never clears) puts the order in `needs_review`
+//!   ([`resolve_due`]). Its title stays claimed there: PayPal may still
+//!   complete the payment, and a title released and sold meanwhile would
+//!   leave that money without its title. Nothing is guessed: an operator
+//!   looks at it with PayPal's trace.
 
 use super::order::Substate;
 use super::psp::paypal::nvp::{self, CheckoutStatus, NvpResponse};
 use super::purchase::{self, after_payment, AfterPayment, MailSetting, OrderState, PaymentAnswer};
 use super::sql::{guard_one_row_changed, Batch, Param, Stmt};
+use super::time::UtcTime;
 
 /// What GetExpressCheckoutDetails says about a checkout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,6 +168,53 @@ pub fn resolve(
         (Some(Substate::AwaitingBuyer), _) => Resolution::Wait,
         (Some(Substate::NeedsReview) | Some(Substate::Done) | None, _) => Resolution::Wait,
     }
+}
+
+/// The cron's decision for a due order: [`resolve`], and, when that says
+/// to wait on a payment PayPal still calls Pending although
+/// `pending_max_passed` (the order is older than `PENDING_MAX_DAYS`), the
+/// order goes to review, its title still claimed.
+pub fn resolve_due(
+    order: &OrderState,
+    inquiry: &Inquiry,
+    ttl_passed: bool,
+    pending_max_passed: bool,
+    trace: Stmt,
+    mail: &MailSetting,
+    now: &str,
+) -> Resolution {
+    match resolve(order, inquiry, ttl_passed, trace.clone(), mail, now) {
+        Resolution::Wait if pending_max_passed => review_pending(order, inquiry, trace, now),
+        decided => decided,
+    }
+}
+
+/// Whether an order made at `created_at` is older than `max_days` at `now`
+/// (times in the stored form; an unreadable one is never old).
+pub fn pending_max_passed(created_at: &str, now: &str, max_days: i64) -> bool {
+    match (UtcTime::parse(created_at), UtcTime::parse(now)) {
+        (Some(created), Some(now)) => created.plus_seconds(max_days * 86_400) < now,
+        _ => false,
+    }
+}
+
+/// A `psp_pending` order whose payment PayPal, asked just now, still calls
+/// Pending: to review, the claim kept. Any other finding (PayPal did not
+/// answer, the payment moved on) waits: never guessed.
+fn review_pending(order: &OrderState, inquiry: &Inquiry, trace: Stmt, now: &str) -> Resolution {
+    let still_pending = matches!(inquiry, Inquiry::Payment(PaymentAnswer::Pending { .. }));
+    if order.code != 0 || order.substate() != Some(Substate::PspPending) || !still_pending {
+        return Resolution::Wait;
+    }
+    Resolution::Write(vec![
+        Stmt::new(
+            "UPDATE orders SET substate = 'needs_review', updated_at = ?2 \
+             WHERE id = ?1 AND code = 0 AND substate = 'psp_pending'",
+            vec![Param::from(order.id.as_str()), Param::from(now)],
+        ),
+        guard_one_row_changed(),
+        trace,
+    ])
 }
 
 /// The batch for a paid order that never came back: claim then record.
@@ -326,6 +380,87 @@ mod tests {
 
     fn answer(body: &str) -> NvpResponse {
         NvpResponse::parse(body).unwrap_or_else(|_| NvpResponse::from_fields(vec![]))
+    }
+
+    fn pending_order() -> OrderState {
+        serde_json::from_value(serde_json::json!({
+            "id": "o1", "code": 0, "substate": "psp_pending",
+            "buyer_id": 2, "seller_id": 1, "title_id": 7, "isin": "ZZ0000000001",
+            "title_version": 1, "title_value_cents": 200, "amount_cents": 150, "currency": "EUR",
+            "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp_token": "EC-1",
+            "psp_payer_id": "P", "attempt": 1, "psp_transaction_id": "T1",
+            "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org",
+            "seller_email": "a@example.org", "seller_language": "en",
+            "seller_api_username": "a_api1", "seller_sealed_secret": "v1.x",
+            "seller_credentials_version": 1,
+            "title_holder_id": 1, "title_current_version": 1, "title_current_value_cents": 200,
+            "title_claim_order_id": "o1", "title_status": "active", "payment_lease_until": null
+        }))
+        .expect("order state")
+    }
+
+    fn still_pending() -> Inquiry {
+        Inquiry::Payment(PaymentAnswer::Pending {
+            transaction_id: "T1".into(),
+        })
+    }
+
+    fn due(order: &OrderState, inquiry: &Inquiry, max_passed: bool) -> Resolution {
+        let mail = MailSetting {
+            delivered_on_write: true,
+            operator_email: None,
+        };
+        let trace = Stmt::new("SELECT 'trace'", vec![]);
+        resolve_due(order, inquiry, true, max_passed, trace, &mail, "2026-01-16T10:00:00Z")
+    }
+
+    #[test]
+    fn a_payment_still_pending_after_pending_max_days_goes_to_review_with_its_claim() {
+        let Resolution::Write(batch) = due(&pending_order(), &still_pending(), true) else {
+            panic!("to review")
+        };
+        assert!(batch[0].sql.contains("substate = 'needs_review'"));
+        assert!(batch[0].sql.contains("substate = 'psp_pending'"), "guarded");
+        assert!(
+            !batch.iter().any(|s| s.sql.contains("claim_order_id")),
+            "the title stays claimed: the money may still arrive"
+        );
+        assert!(batch.iter().any(|s| s.sql == "SELECT 'trace'"));
+    }
+
+    #[test]
+    fn a_pending_payment_waits_before_pending_max_days_or_when_paypal_does_not_answer() {
+        let order = pending_order();
+        assert_eq!(due(&order, &still_pending(), false), Resolution::Wait);
+        assert_eq!(due(&order, &Inquiry::Unknown, true), Resolution::Wait);
+        assert_eq!(due(&order, &Inquiry::Expired, true), Resolution::Wait);
+        let review = OrderState {
+            substate: "needs_review".into(),
+            ..order
+        };
+        assert_eq!(due(&review, &still_pending(), true), Resolution::Wait);
+    }
+
+    #[test]
+    fn a_payment_completed_after_pending_max_days_is_recorded_not_reviewed() {
+        let paid = Inquiry::Payment(PaymentAnswer::Completed {
+            transaction_id: "T1".into(),
+            amount: crate::core::money::Amount::from_cents(150),
+            currency: Some("EUR".into()),
+            receiver_id: Some("RCV".into()),
+        });
+        let Resolution::Write(batch) = due(&pending_order(), &paid, true) else {
+            panic!("recorded")
+        };
+        assert!(batch.iter().any(|s| s.sql.contains("INSERT INTO trades")));
+    }
+
+    #[test]
+    fn pending_max_days_counts_from_the_order() {
+        let made = "2026-01-05T10:00:00Z";
+        assert!(!pending_max_passed(made, "2026-01-15T10:00:00Z", 10));
+        assert!(pending_max_passed(made, "2026-01-15T10:00:01Z", 10));
+        assert!(!pending_max_passed("garbage", "2026-02-15T10:00:00Z", 10));
     }
 
     #[test]

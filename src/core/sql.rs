@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// The number of files in `migrations/`; the worker answers 503 while the
 /// database has fewer applied (a test keeps the two equal).
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// A bound parameter. D1 has no 64-bit integers on its wire (numbers are
 /// JavaScript doubles), so integers are checked to fit in 32 bits by the
@@ -1270,6 +1270,16 @@ pub mod emulator {
              delivered_at = CASE WHEN ?2 = 200 AND delivered_at IS NULL THEN ?3 ELSE delivered_at END \
              WHERE id = ?1",
             vec![Param::Int(id), Param::Int(http_status), Param::from(now)],
+        )
+    }
+
+    /// Loses the messages still queued (about one transaction when given):
+    /// PayPal never sends them.
+    pub fn drop_queued_ipns(txn_id: Option<&str>) -> Stmt {
+        Stmt::new(
+            "DELETE FROM emulator_ipn_messages WHERE status = 'queued' \
+             AND (?1 IS NULL OR txn_id = ?1 OR parent_txn_id = ?1)",
+            vec![Param::from(txn_id)],
         )
     }
 

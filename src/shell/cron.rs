@@ -1,7 +1,8 @@
 //! The scheduled handler (every 5 minutes): the reconciler. It takes a
 //! lease so that two runs never work at once, resolves a bounded number of
 //! orders whose outcome is unknown by asking PayPal (never by guessing),
-//! takes up PSP notifications left unfinished, sends due e-mails, purges
+//! takes up PSP notifications left unfinished, reads processed payments
+//! again on their schedule (`shell::recheck`), sends due e-mails, purges
 //! raw PSP data past `RETENTION_DAYS`, and records its run. A Rust
 //! scheduled handler cannot
 //! report failure, so every step is idempotent and a missed run is simply
@@ -77,6 +78,11 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     // Messages a crashed handler or a lost race left unfinished.
     if let Err(e) = super::routes::ipn::retry_received(&ctx, NOTIFICATIONS_PER_RUN).await {
         worker::console_error!("cron: notifications: {e:?}");
+    }
+    // Processed payments due for a scheduled re-read: reversals are not
+    // learned from notifications alone (core::recheck).
+    if let Err(e) = super::recheck::run(&ctx).await {
+        worker::console_error!("cron: re-reads: {e:?}");
     }
     if ctx.app.config.psp_mode == crate::core::config::PspMode::Emulator {
         // The emulator's PayPal notifies asynchronously, like PayPal.

@@ -13,6 +13,7 @@ pub mod pages;
 pub mod passwords;
 pub mod paypal;
 pub mod ratelimit;
+pub mod recheck;
 pub mod routes;
 pub mod settle;
 pub mod web;

@@ -1,5 +1,7 @@
 //! Asking PayPal what became of an order (GetExpressCheckoutDetails, then
-//! GetTransactionDetails) and writing what the core's reconciler decides.
+//! GetTransactionDetails) and writing what the core's reconciler decides
+//! (`reconcile::resolve_due`, which also bounds a Pending payment by
+//! `PENDING_MAX_DAYS`).
 //! Shared by the cron and by the return path when PayPal answers that the
 //! checkout was already paid.
 
@@ -99,10 +101,16 @@ pub async fn settle(ctx: &Ctx, order: &OrderState, ttl_passed: bool) -> Result<b
     let Some(last) = trace_rows.pop() else {
         return Ok(false);
     };
-    match reconcile::resolve(
+    let pending_max_passed = reconcile::pending_max_passed(
+        &order.created_at,
+        &now,
+        ctx.app.config.pending_max_days,
+    );
+    match reconcile::resolve_due(
         order,
         &inquiry,
         ttl_passed,
+        pending_max_passed,
         last.clone(),
         &mail_setting(ctx),
         &now,

@@ -16,6 +16,7 @@ mod notifications;
 mod partial_refunds;
 mod privacy;
 mod purchase;
+mod recheck;
 mod reconciler;
 mod refusals;
 mod sandbox;
@@ -49,6 +50,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(sandbox::tests());
     tests.extend(hardening_accounts::tests());
     tests.extend(privacy::tests());
+    tests.extend(recheck::tests());
     tests
 }
 

@@ -17,7 +17,7 @@
 //! receiver), and tells the receiver with an IPN for every payment, status
 //! change and later event. Each message is queued until the listener
 //! answers it (PayPal resends until then); the postback verifies exactly
-//! the bodies PayPal sent.
+//! the bodies PayPal sent. Some are never delivered at all (`lose_ipn`).
 
 use std::collections::BTreeMap;
 
@@ -64,6 +64,8 @@ pub struct Rates {
     pub funding: u32,
     /// The IPN postback fails (no answer, a timeout, another answer).
     pub postback_fail: u32,
+    /// Notifications PayPal never delivers.
+    pub lose_ipn: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -131,6 +133,8 @@ pub struct Ipn {
     pub txn: String,
     pub status: String,
     pub acked: bool,
+    /// Never delivered: the platform learns it by asking (core::recheck).
+    pub lost: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -795,6 +799,7 @@ impl PayPal {
             txn,
             status: "Canceled_Reversal".into(),
             acked: false,
+            lost: false,
         });
     }
 
@@ -888,11 +893,13 @@ impl PayPal {
         } else {
             "&charset=UTF-8&first_name=Ren%C3%A9"
         });
+        let lost = rng.chance(self.rates.lose_ipn);
         self.ipns.push(Ipn {
             body,
             txn: txn.to_string(),
             status: status.to_string(),
             acked: false,
+            lost,
         });
     }
 
@@ -917,7 +924,7 @@ impl PayPal {
     /// Messages PayPal still resends (never acknowledged).
     pub fn unacked_ipns(&self) -> Vec<usize> {
         (0..self.ipns.len())
-            .filter(|i| !self.ipns[*i].acked)
+            .filter(|i| !self.ipns[*i].acked && !self.ipns[*i].lost)
             .collect()
     }
 

@@ -31,6 +31,7 @@ use paybook::core::purchase::{
     self, after_payment, classify, on_return, AfterPayment, Buyer, Limits, MailSetting, NewOrder,
     OrderState, PlannedPurchase, ReturnStep, TitleForSale,
 };
+use paybook::core::recheck;
 use paybook::core::reconcile::{self, CheckoutFinding, Inquiry, Resolution};
 use paybook::core::rules::{Outcome, ProfitRate};
 use paybook::core::sql::{self, traces, Batch, Param, Stmt, StmtResult};
@@ -50,6 +51,8 @@ const LEASE_SECONDS: i64 = 240;
 const SETTLE_AFTER_SECONDS: i64 = 60;
 const ORDERS_PER_RUN: i64 = 20;
 const NOTICES_PER_RUN: i64 = 10;
+/// `PENDING_MAX_DAYS` (default 10).
+const PENDING_MAX_DAYS: i64 = 10;
 const DEPLOYMENT: &str = "sim0deploy1";
 
 /// Bugs of `src/core` the simulation found and reports (see
@@ -119,6 +122,9 @@ pub struct Stats {
     pub partial_refunds: u64,
     pub partial_refund_failed_unrecorded: u64,
     pub misaddressed: u64,
+    pub ipns_lost: u64,
+    pub rechecks: u64,
+    pub reversals_unproven: u64,
 }
 
 impl Stats {
@@ -149,6 +155,9 @@ impl Stats {
         self.partial_refunds += o.partial_refunds;
         self.partial_refund_failed_unrecorded += o.partial_refund_failed_unrecorded;
         self.misaddressed += o.misaddressed;
+        self.ipns_lost += o.ipns_lost;
+        self.rechecks += o.rechecks;
+        self.reversals_unproven += o.reversals_unproven;
     }
 }
 
@@ -214,6 +223,9 @@ pub struct Notice {
     /// Looks taken (read, ask, decide), and the first change made.
     looks: usize,
     changed: Option<NoticeOutcome>,
+    /// Left for the cron when it ended (as `routes/ipn.rs` `Acted::Left`),
+    /// until a look settles it.
+    left: bool,
 }
 
 impl Notice {
@@ -227,6 +239,22 @@ impl Notice {
             stage: NoticeStage::Record,
             looks: 0,
             changed: None,
+            left: true,
+        }
+    }
+
+    /// The cron's scheduled re-read of a payment (`shell/recheck.rs`):
+    /// the prompt, never recorded.
+    fn recheck(n: Notification) -> Notice {
+        Notice {
+            body: String::new(),
+            record: false,
+            receipt: None,
+            answer: None,
+            stage: NoticeStage::Read(Box::new(n)),
+            looks: 0,
+            changed: None,
+            left: true,
         }
     }
 }
@@ -275,6 +303,8 @@ pub enum CronStage {
     Orders(Vec<(OrderState, bool)>, Option<Box<Settle>>),
     NoticesDue,
     Notices(Vec<Notice>, Option<Box<Notice>>),
+    RechecksDue,
+    Rechecks(Vec<recheck::Due>, Option<(recheck::Due, Box<Notice>)>),
     Finish,
 }
 
@@ -843,9 +873,11 @@ impl World {
                 match notify::first_step(&n, &subject) {
                     Step::Done(NoticeOutcome::Duplicate) => {
                         self.say(who, || "duplicate, counted once".into());
+                        notice.left = false;
                         true
                     }
                     Step::Done(outcome) => {
+                        notice.left = false;
                         let outcome = notice.changed.unwrap_or(outcome);
                         let batch = vec![notify::set_outcome_stmt(&n, outcome)];
                         let _ = self.run(who, outcome.as_str(), &batch);
@@ -878,7 +910,8 @@ impl World {
                     Decision::Agreed(mut batch, outcome) => {
                         let outcome = notice.changed.unwrap_or(outcome);
                         batch.push(notify::set_outcome_stmt(&n, outcome));
-                        let _ = self.run(who, &format!("agreed: {}", outcome.as_str()), &batch);
+                        let what = format!("agreed: {}", outcome.as_str());
+                        notice.left = self.run(who, &what, &batch).is_err();
                         true
                     }
                     Decision::Change(mut tries, otherwise) => {
@@ -1371,10 +1404,13 @@ impl World {
                 let last = traces
                     .pop()
                     .unwrap_or_else(|| Stmt::new("SELECT 1", vec![]));
-                match reconcile::resolve(
+                let pending_max_passed =
+                    reconcile::pending_max_passed(&s.order.created_at, &now, PENDING_MAX_DAYS);
+                match reconcile::resolve_due(
                     &s.order,
                     &inquiry,
                     s.ttl_passed,
+                    pending_max_passed,
                     last.clone(),
                     &self.mail,
                     &now,
@@ -1604,6 +1640,7 @@ impl World {
                         stage: NoticeStage::Verify,
                         looks: 0,
                         changed: None,
+                        left: true,
                     })
                     .collect();
                 // Verified, not acted on: no postback.
@@ -1618,6 +1655,7 @@ impl World {
                     answer: None,
                     looks: 0,
                     changed: None,
+                    left: true,
                 }));
                 bodies.reverse();
                 self.stats.notices_retried += bodies.len() as u64;
@@ -1630,7 +1668,7 @@ impl World {
                     None => match bodies.pop() {
                         Some(notice) => Box::new(notice),
                         None => {
-                            *stage = CronStage::Finish;
+                            *stage = CronStage::RechecksDue;
                             return self.step_cron(who, id, stage, lease_until);
                         }
                     },
@@ -1641,6 +1679,49 @@ impl World {
                 } else {
                     CronStage::Notices(bodies, Some(notice))
                 };
+                false
+            }
+            CronStage::RechecksDue => {
+                // As src/shell/recheck.rs.
+                let batch = vec![recheck::due(&self.now_str(), recheck::PER_RUN)];
+                let Ok(results) = self.run(who, "payments due for a re-read", &batch) else {
+                    return true;
+                };
+                let mut due: Vec<recheck::Due> = results
+                    .first()
+                    .map(|r| sql::rows(r).expect("recheck rows"))
+                    .unwrap_or_default();
+                due.reverse();
+                *stage = CronStage::Rechecks(due, None);
+                false
+            }
+            CronStage::Rechecks(mut due, current) => {
+                let (d, mut notice) = match current {
+                    Some(c) => c,
+                    None => match due.pop() {
+                        Some(d) => {
+                            self.stats.rechecks += 1;
+                            let notice = Box::new(Notice::recheck(recheck::prompt(&d)));
+                            (d, notice)
+                        }
+                        None => {
+                            *stage = CronStage::Finish;
+                            return self.step_cron(who, id, stage, lease_until);
+                        }
+                    },
+                };
+                if !self.step_notice(who, &mut notice) {
+                    *stage = CronStage::Rechecks(due, Some((d, notice)));
+                    return false;
+                }
+                let now = self.now_str();
+                let schedule = if notice.left {
+                    recheck::again(&d, &now)
+                } else {
+                    recheck::advance(&d, &now)
+                };
+                let _ = self.run(who, "recheck schedule", &vec![schedule]);
+                *stage = CronStage::Rechecks(due, None);
                 false
             }
             CronStage::Finish => {
@@ -1794,6 +1875,33 @@ impl World {
             })
             .collect();
 
+        // A chargeback whose own message PayPal never delivered: the
+        // scheduled re-read finds `Reversed` but no amount (GetTransactionDetails
+        // carries none), so the trade stands and waits for an operator
+        // (`core::partial`, `Share::Unproven`) instead of being undone on a
+        // guess. Only then is a processed order in review for a reversal.
+        let unproven: BTreeSet<String> = self
+            .pp
+            .payments
+            .iter()
+            .filter(|p| p.status == (PayStatus::Reversed { refund: false }))
+            .filter(|p| {
+                let parent = format!("parent_txn_id={}", p.txn);
+                self.pp
+                    .ipns
+                    .iter()
+                    .any(|m| m.lost && m.status == "Reversed" && m.body.contains(&parent))
+            })
+            .filter_map(|p| {
+                orders
+                    .iter()
+                    .find(|o| o.psp_token.as_deref() == Some(p.token.as_str()))
+                    .filter(|o| o.code == 2 && o.substate == "needs_review")
+                    .map(|o| o.id.clone())
+            })
+            .collect();
+        self.stats.reversals_unproven += unproven.len() as u64;
+
         // (1) every completed payment: exactly one processed order, one trade.
         for p in self
             .pp
@@ -1847,7 +1955,10 @@ impl World {
             }
         }
         // (2) every processed order: a completed payment with its txn id.
-        for o in orders.iter().filter(|o| o.code == 2) {
+        for o in orders
+            .iter()
+            .filter(|o| o.code == 2 && !unproven.contains(&o.id))
+        {
             let ok = self.pp.payments.iter().any(|p| {
                 Some(p.txn.as_str()) == o.psp_transaction_id.as_deref()
                     && Some(p.token.as_str()) == o.psp_token.as_deref()
@@ -1874,6 +1985,7 @@ impl World {
                     && o.psp_transaction_id.as_deref() == Some(p.txn.as_str()))
                     || (matches!(o.code, -1 | -2) && traded == 0)
                     || in_review.contains(&o.id)
+                    || unproven.contains(&o.id)
             });
             if !ok {
                 found.push((
@@ -2136,6 +2248,7 @@ impl World {
         let tainted = |order_id: &str| {
             self.tainted.contains_key(order_id)
                 || in_review.contains(order_id)
+                || unproven.contains(order_id)
                 || partly.contains(order_id)
         };
         let moved: i64 = self
@@ -2393,6 +2506,27 @@ impl World {
         self.cron_every_five_minutes(4, false);
         self.advance(TTL_SECONDS + 3_600);
         self.cron_every_five_minutes(6, true);
+        // The months after: the notifications PayPal never delivered never
+        // come; the cron's scheduled re-reads (up to 180 days after each
+        // trade) find what PayPal says.
+        self.stats.ipns_lost = self.pp.ipns.iter().filter(|m| m.lost).count() as u64;
+        for _ in 0..1_000 {
+            let next = self.db.read(
+                "SELECT min(recheck_at) AS next FROM trades WHERE recheck_at IS NOT NULL",
+                vec![],
+            );
+            let Some(next) = next
+                .first()
+                .and_then(|r| r.get("next"))
+                .and_then(|v| v.as_str())
+                .and_then(UtcTime::parse)
+            else {
+                break;
+            };
+            let wait = next.unix_seconds() - self.now;
+            self.advance(wait.max(0) + 300);
+            self.run_cron();
+        }
     }
 
     /// Up to `runs` cron runs, 5 minutes apart, while some order is one the
@@ -2429,6 +2563,7 @@ impl World {
             pending: [0, 0, 150, 400][rng.below(4)],
             funding: [0, 0, 100, 250][rng.below(4)],
             postback_fail: [0, 0, 100, 300][rng.below(4)],
+            lose_ipn: [0, 100, 250, 500][rng.below(4)],
         };
         let n = sellers + buyers;
         let values: Vec<i64> = (0..n)
@@ -2651,6 +2786,9 @@ impl World {
             }
             Some(11) => {
                 let m = self.rng.below(self.pp.ipns.len());
+                if self.pp.ipns[m].lost {
+                    return;
+                }
                 let id = self.start_ipn(m);
                 let (txn, status) = (self.pp.ipns[m].txn.clone(), self.pp.ipns[m].status.clone());
                 self.say("paypal", || {
@@ -2670,6 +2808,19 @@ impl World {
             Some(13) => {
                 let i = charged_back[self.rng.below(charged_back.len())];
                 self.pp.cancel_reversal(&mut self.rng, i);
+                // A known gap, not modelled: the scheduled re-reads cover
+                // traded payments only, so the canceled reversal of a
+                // payment whose order failed unrecorded is learned from its
+                // notification alone; that one is always delivered here
+                // (tests/simulation.rs `bug_a_canceled_reversal_of_a_failed_...`).
+                let order_id = self.pp.payments[i].order_id.clone();
+                let failed = self.db.read_i64(
+                    "SELECT count(*) FROM orders WHERE id = ?1 AND code IN (-1, -2)",
+                    vec![Param::from(order_id.as_str())],
+                );
+                if let Some(m) = self.pp.ipns.last_mut().filter(|_| failed > 0) {
+                    m.lost = false;
+                }
                 self.stats.reversals_canceled += 1;
                 let txn = self.pp.payments[i].txn.clone();
                 self.say("paypal", || format!("cancels the reversal of {txn}"));

@@ -28,7 +28,7 @@ pub use api::{nvp_answer, nvp_route};
 pub use checkout::{checkout_get, checkout_post};
 pub use tools::{
     clock_get, clock_post, complete_pending, deliver_ipn, faults_delete, faults_get, faults_post,
-    ipn_list, ipn_verify_route, queued_ipns, record_ipn_delivery, transaction_complete,
+    ipn_drop, ipn_list, ipn_verify_route, queued_ipns, record_ipn_delivery, transaction_complete,
     transaction_get, transaction_reverse, verify_ipn, EventOutcome, QueuedIpn,
 };
 

@@ -317,6 +317,20 @@ pub async fn ipn_list(ctx: &Ctx) -> Result<Response, WebError> {
     json_response(200, &json!({ "messages": list }))
 }
 
+/// `POST /_emulator/paypal/ipn/drop[?txn_id=]`: the queued messages (about
+/// one transaction when given, as its `txn_id` or `parent_txn_id`) are lost:
+/// removed undelivered, as a notification PayPal never sends (so its
+/// postback would not be verified either). For tests of what the platform
+/// learns without notifications.
+pub async fn ipn_drop(ctx: &Ctx) -> Result<Response, WebError> {
+    let txn_id = query(ctx, "txn_id");
+    let results = ctx
+        .run_emulator(&vec![emulator::drop_queued_ipns(txn_id.as_deref())])
+        .await?;
+    let dropped = results.first().map_or(0, |r| r.changes);
+    json_response(200, &json!({ "dropped": dropped }))
+}
+
 fn query(ctx: &Ctx, name: &str) -> Option<String> {
     ctx.url
         .query_pairs()

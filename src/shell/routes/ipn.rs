@@ -18,17 +18,35 @@ use crate::shell::web::{rows_at, Ctx, WebError};
 pub use super::ipn_listener::paypal_ipn;
 use super::ipn_listener::{receive, verify_received};
 
+/// What [`act`] did with a message, for logs: `Settled` once PayPal and
+/// the platform agree (or there is nothing to act on), `Left` when it is
+/// left for the cron (PayPal did not answer, a change lost a race).
+pub(crate) enum Acted {
+    Settled(String),
+    Left(String),
+}
+
+impl std::fmt::Display for Acted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Acted::Settled(text) | Acted::Left(text) => f.write_str(text),
+        }
+    }
+}
+
 /// Acts on a verified message: records it once, reads its order and trade,
 /// asks PayPal about the payment, and writes what the core decides
 /// (`core::notify`); after a change it looks again, up to
 /// [`notify::MAX_LOOKS`] times, until PayPal and the platform agree. `record`
-/// is false for a message the cron takes up again (it is recorded already).
-pub(super) async fn act(
+/// is false for a message the cron takes up again (it is recorded already)
+/// and for the cron's scheduled re-read of a payment (`shell::recheck`,
+/// never recorded).
+pub(crate) async fn act(
     ctx: &Ctx,
     body: &str,
     n: &Notification,
     record: bool,
-) -> Result<String, WebError> {
+) -> Result<Acted, WebError> {
     let order_id = n
         .invoice
         .as_deref()
@@ -56,7 +74,7 @@ pub(super) async fn act(
         }
         let named = match notify::first_step(n, &subject) {
             Step::Done(Outcome::Duplicate) => {
-                return Ok(format!("{label}: duplicate, counted once"))
+                return Ok(Acted::Settled(format!("{label}: duplicate, counted once")))
             }
             Step::Done(outcome) => {
                 if outcome == Outcome::Mismatch {
@@ -64,27 +82,31 @@ pub(super) async fn act(
                 }
                 let outcome = changed.unwrap_or(outcome);
                 ctx.run(&vec![notify::set_outcome_stmt(n, outcome)]).await?;
-                return Ok(format!("{label}: {}", outcome.as_str()));
+                return Ok(Acted::Settled(format!("{label}: {}", outcome.as_str())));
             }
             Step::Ask(named) => named,
         };
         let (inquiry, mut traces) = settle::inquire(ctx, &named).await?;
         // `inquire` makes at least one call, so there is always a last trace.
         let Some(last) = traces.pop() else {
-            return Ok(format!("{label}: PayPal was not asked; left for the cron"));
+            return Ok(Acted::Left(format!(
+                "{label}: PayPal was not asked; left for the cron"
+            )));
         };
         match notify::decide(n, &subject, &named, &inquiry, last, &mail, &now) {
             Decision::Retry(mut batch) => {
                 batch.extend(traces);
                 ctx.run(&batch).await?;
-                return Ok(format!("{label}: PayPal did not answer; left for the cron"));
+                return Ok(Acted::Left(format!(
+                    "{label}: PayPal did not answer; left for the cron"
+                )));
             }
             Decision::Agreed(mut batch, outcome) => {
                 let outcome = changed.unwrap_or(outcome);
                 batch.extend(traces);
                 batch.push(notify::set_outcome_stmt(n, outcome));
                 ctx.run(&batch).await?;
-                return Ok(format!("{label}: {}", outcome.as_str()));
+                return Ok(Acted::Settled(format!("{label}: {}", outcome.as_str())));
             }
             Decision::Change(tries, mut otherwise) => {
                 let mut applied = None;
@@ -105,16 +127,18 @@ pub(super) async fn act(
                     // it up again.
                     otherwise.extend(traces);
                     ctx.run(&otherwise).await?;
-                    return Ok(format!("{label}: changed meanwhile; left for the cron"));
+                    return Ok(Acted::Left(format!(
+                        "{label}: changed meanwhile; left for the cron"
+                    )));
                 };
                 changed = changed.or(Some(outcome));
             }
         }
     }
-    Ok(format!(
+    Ok(Acted::Left(format!(
         "{label}: still changing after {} looks; left for the cron",
         notify::MAX_LOOKS
-    ))
+    )))
 }
 
 /// The cron: verifies the messages recorded but not verified yet (their
@@ -137,7 +161,7 @@ pub async fn retry_received(ctx: &Ctx, limit: i64) -> Result<usize, WebError> {
     for message in &messages {
         let outcome = match ipn::parse(&message.body) {
             Ok(n) => match act(ctx, &message.body, &n, false).await {
-                Ok(outcome) => outcome,
+                Ok(outcome) => outcome.to_string(),
                 Err(e) => format!("{}: {e:?}", n.txn_id),
             },
             Err(e) => format!("unreadable ({e:?})"),

@@ -102,7 +102,7 @@ async fn verify_recorded(ctx: &Ctx, id: i64, raw: &[u8]) -> (Answer, String) {
     // Recorded and verified: acknowledged whatever acting does (a message
     // left `received` is the cron's).
     let outcome = match act(ctx, &ascii_body(raw), &n, false).await {
-        Ok(outcome) => outcome,
+        Ok(outcome) => outcome.to_string(),
         Err(e) => format!("{label}: {e:?}"),
     };
     (answer, outcome)

@@ -133,6 +133,9 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         (Method::Post, ["_emulator", "paypal", "ipn", "deliver"]) if emulator => {
             ipn::deliver_route(&ctx).await
         }
+        (Method::Post, ["_emulator", "paypal", "ipn", "drop"]) if emulator => {
+            emulator::ipn_drop(&ctx).await
+        }
         (Method::Post, ["_emulator", "paypal", "ipn-verify"]) if emulator => {
             emulator::ipn_verify_route(&ctx, req).await
         }
