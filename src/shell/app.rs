@@ -19,6 +19,8 @@ pub struct App {
     pub session_secret: String,
     pub credentials_key: String,
     pub mail_api_key: Option<String>,
+    /// `EMULATOR_TOKEN`: opens `/_emulator/*` on a non-local host.
+    pub emulator_token: Option<String>,
     /// Random, made once; part of every PayPal INVNUM.
     pub deployment_id: String,
     /// Emulator mode only: how far `/_emulator/clock` moved time forward.
@@ -83,6 +85,7 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         session_secret: read_secret(env, "SESSION_SECRET"),
         credentials_key: read_secret(env, "CREDENTIALS_KEY"),
         mail_api_key: read_secret(env, "MAIL_API_KEY"),
+        emulator_token: read_secret(env, "EMULATOR_TOKEN"),
     };
     let missing = config.missing(&secrets);
     if !missing.is_empty() {
@@ -171,6 +174,7 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         session_secret,
         credentials_key,
         mail_api_key: secrets.mail_api_key,
+        emulator_token: secrets.emulator_token,
         clock_offset_seconds: Cell::new(clock_offset_seconds),
         config,
     })
