@@ -4,6 +4,7 @@
 //! money or order state on its own.
 
 pub mod app;
+pub mod body;
 pub mod cron;
 pub mod db;
 pub mod emulator;
@@ -11,6 +12,7 @@ pub mod mail;
 pub mod pages;
 pub mod paypal;
 pub mod routes;
+pub mod security;
 pub mod settle;
 pub mod web;
 pub mod webcrypto;

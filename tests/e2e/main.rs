@@ -9,6 +9,7 @@ mod browser;
 mod emulator;
 mod flows;
 mod foundation;
+mod hardening;
 mod harness;
 mod notifications;
 mod purchase;
@@ -41,6 +42,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(reconciler::tests());
     tests.extend(notifications::tests());
     tests.extend(sandbox::tests());
+    tests.extend(hardening::tests());
     tests
 }
 

@@ -248,7 +248,7 @@ fn text_response(status: u16, text: &str) -> Result<Response, WebError> {
 /// `POST /_emulator/paypal/ipn-verify`: `cmd=_notify-validate&` + the exact
 /// bytes received → `VERIFIED` or `INVALID`, as PayPal's postback.
 pub async fn ipn_verify_route(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
-    let body = req.text().await?;
+    let body = crate::shell::body::read_capped_text(req).await?;
     let verdict = match rules::postback_message(&body) {
         Some(message) => verify_ipn(ctx, message).await,
         None => "INVALID",

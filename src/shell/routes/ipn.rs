@@ -19,7 +19,7 @@ use crate::shell::settle;
 use crate::shell::web::{rows_at, Ctx, WebError, MAX_BODY_BYTES};
 
 pub async fn paypal_ipn(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
-    let bytes = req.bytes().await?;
+    let bytes = crate::shell::body::read_capped(req).await?;
     if bytes.len() > MAX_BODY_BYTES {
         return Err(WebError::PayloadTooLarge);
     }
