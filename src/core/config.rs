@@ -83,6 +83,8 @@ pub struct Secrets {
     pub credentials_key_previous: Option<String>,
     /// HMAC key applied to passwords before PBKDF2.
     pub password_pepper: Option<String>,
+    /// Opens `/_emulator/*` on a host that is not local (emulator mode).
+    pub emulator_token: Option<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -101,6 +103,12 @@ const SANDBOX_CHECKOUT: &str = "https://www.sandbox.paypal.com/cgi-bin/webscr";
 const LIVE_CHECKOUT: &str = "https://www.paypal.com/cgi-bin/webscr";
 const SANDBOX_IPN: &str = "https://ipnpb.sandbox.paypal.com/cgi-bin/webscr";
 const LIVE_IPN: &str = "https://ipnpb.paypal.com/cgi-bin/webscr";
+/// The PayPal endpoints, set in sandbox and live mode only.
+const PAYPAL_URL_VARS: [&str; 3] = [
+    "PAYPAL_NVP_URL",
+    "PAYPAL_CHECKOUT_URL",
+    "PAYPAL_IPN_VERIFY_URL",
+];
 
 impl Config {
     /// Reads every setting through `var`; returns the names of the settings
@@ -132,6 +140,15 @@ impl Config {
         let paypal_checkout_url =
             text("PAYPAL_CHECKOUT_URL").or(checkout_default.map(String::from));
         let paypal_ipn_verify_url = text("PAYPAL_IPN_VERIFY_URL").or(ipn_default.map(String::from));
+        if psp_mode == PspMode::Emulator {
+            // Emulator mode with a real PayPal endpoint would move real money
+            // behind the emulator's open tools: refuse to serve at all.
+            for name in PAYPAL_URL_VARS {
+                if text(name).is_some() {
+                    bad.push(name);
+                }
+            }
+        }
 
         let currency = match text("CURRENCY") {
             None => Some(Currency::EUR),
@@ -416,6 +433,19 @@ mod tests {
     }
 
     #[test]
+    fn emulator_mode_refuses_every_paypal_url() {
+        for name in PAYPAL_URL_VARS {
+            let err = config(&[(name, "https://api-3t.paypal.com/nvp")]).expect_err(name);
+            assert_eq!(err, vec![name]);
+            let err = config(&[("PSP_MODE", "emulator"), (name, "http://127.0.0.1:9/x")])
+                .expect_err(name);
+            assert_eq!(err, vec![name]);
+        }
+        let c = config(&[("PSP_MODE", "live"), ("PAYPAL_NVP_URL", LIVE_NVP)]).expect("parses");
+        assert_eq!(c.paypal_nvp, NvpEndpoint::Url(LIVE_NVP.into()));
+    }
+
+    #[test]
     fn initial_title_value_zero_is_allowed() {
         let c = config(&[("INITIAL_TITLE_VALUE", "0")]).expect("parses");
         assert_eq!(c.initial_title_value, Amount::ZERO);
@@ -444,6 +474,7 @@ mod tests {
             mail_api_key: Some("short".into()),
             credentials_key_previous: Some(short.clone()),
             password_pepper: Some(long),
+            emulator_token: None,
         };
         let live = config(&[("PSP_MODE", "live")]).unwrap();
         assert_eq!(

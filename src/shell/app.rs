@@ -23,6 +23,8 @@ pub struct App {
     /// `PASSWORD_PEPPER`: HMAC key applied to passwords before PBKDF2.
     pub password_pepper: String,
     pub mail_api_key: Option<String>,
+    /// `EMULATOR_TOKEN`: opens `/_emulator/*` on a non-local host.
+    pub emulator_token: Option<String>,
     /// Random, made once; part of every PayPal INVNUM.
     pub deployment_id: String,
     /// Emulator mode only: how far `/_emulator/clock` moved time forward.
@@ -102,6 +104,7 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         mail_api_key: read_secret(env, "MAIL_API_KEY"),
         credentials_key_previous: read_secret(env, "CREDENTIALS_KEY_PREVIOUS"),
         password_pepper: read_secret(env, "PASSWORD_PEPPER"),
+        emulator_token: read_secret(env, "EMULATOR_TOKEN"),
     };
     let missing = config.missing(&secrets);
     let mut invalid = config.weak_secrets(&secrets);
@@ -209,6 +212,7 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         keyring,
         password_pepper,
         mail_api_key: secrets.mail_api_key,
+        emulator_token: secrets.emulator_token,
         clock_offset_seconds: Cell::new(clock_offset_seconds),
         config,
     })

@@ -4,6 +4,7 @@
 //! money or order state on its own.
 
 pub mod app;
+pub mod body;
 pub mod credentials;
 pub mod cron;
 pub mod db;
@@ -15,6 +16,7 @@ pub mod paypal;
 pub mod ratelimit;
 pub mod recheck;
 pub mod routes;
+pub mod security;
 pub mod settle;
 pub mod web;
 pub mod webcrypto;

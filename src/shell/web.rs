@@ -20,8 +20,8 @@ use crate::core::i18n::Lang;
 use crate::core::sql::{self, sessions, sessions::SessionRow, Batch, StmtResult};
 use crate::core::time::UtcTime;
 
-/// The largest request body accepted (spec: 413 beyond 16 KiB).
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
+pub use super::body::MAX_BODY_BYTES;
+use super::security;
 
 /// A posted form's fields, in order.
 pub struct Form(Vec<(String, String)>);
@@ -40,21 +40,10 @@ impl Form {
     }
 }
 
-/// Reads an urlencoded body of at most 16 KiB (413 beyond).
+/// Reads an urlencoded body of at most 16 KiB (413 beyond, while streaming).
 pub async fn read_form(req: &mut Request) -> Result<Form, WebError> {
-    let declared = req
-        .headers()
-        .get("Content-Length")?
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    if declared > MAX_BODY_BYTES {
-        return Err(WebError::PayloadTooLarge);
-    }
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
-    let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(WebError::PayloadTooLarge);
-    }
+    let bytes = super::body::read_capped(req).await?;
     if !bytes.is_empty() && !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(WebError::UnsupportedMediaType);
     }
@@ -86,10 +75,12 @@ pub struct Ctx {
     /// The session's client once D1 was asked (`None` inside: no session).
     session: RefCell<Option<Option<SessionRow>>>,
     csrf: RefCell<Option<String>>,
+    /// The session hash this response started (`Some(Some)`) or ended
+    /// (`Some(None)`), so that the forms it shows are bound to it.
+    session_changed: RefCell<Option<Option<String>>>,
 }
 
-pub const SESSION_COOKIE: &str = "session";
-pub const CSRF_COOKIE: &str = "csrf";
+pub use security::{CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE};
 const SESSION_PURPOSE: &str = "session";
 const CSRF_PURPOSE: &str = "csrf";
 
@@ -104,7 +95,7 @@ impl Ctx {
             .map(|(_, v)| v.into_owned());
         let cookie_lang = cookies
             .iter()
-            .find(|(k, _)| k == "lang")
+            .find(|(k, _)| k == LANG_COOKIE)
             .map(|(_, v)| v.clone());
         let accept_language = headers.get("Accept-Language")?;
         let lang = Lang::negotiate(
@@ -140,6 +131,7 @@ impl Ctx {
             session_token,
             session: RefCell::new(None),
             csrf: RefCell::new(None),
+            session_changed: RefCell::new(None),
         })
     }
 
@@ -162,20 +154,17 @@ impl Ctx {
             .map(|(_, v)| v.into_owned())
     }
 
-    /// Whether cookies may drop `Secure`: only on a plain-HTTP localhost.
-    fn is_localhost(&self) -> bool {
-        matches!(
-            self.url.host_str(),
-            Some("localhost" | "127.0.0.1" | "[::1]")
-        )
+    /// Whether the request's host is this machine (no HSTS, open emulator).
+    pub fn is_localhost(&self) -> bool {
+        security::is_local_url(&self.url)
     }
 
-    /// Queues a cookie (HttpOnly, SameSite=Lax, Secure except on localhost).
+    /// Queues a cookie (`__Host-` rules: HttpOnly, SameSite=Lax, Secure,
+    /// Path=/, no Domain).
     pub fn set_cookie(&self, name: &str, value: &str, max_age_seconds: i64) {
-        let secure = if self.is_localhost() { "" } else { "; Secure" };
-        self.set_cookies.borrow_mut().push(format!(
-            "{name}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}"
-        ));
+        self.set_cookies
+            .borrow_mut()
+            .push(security::cookie_header(name, value, max_age_seconds));
     }
 
     /// Runs a batch: one D1 round trip. The first batch of a request with a
@@ -265,46 +254,73 @@ impl Ctx {
         let token = app::random_hex::<32>()?;
         let value = crypto::sign(&self.app.session_secret, SESSION_PURPOSE, &token);
         self.set_cookie(SESSION_COOKIE, &value, sessions::IDLE_SECONDS);
-        Ok(crypto::sha256_hex(token.as_bytes()))
+        let hash = crypto::sha256_hex(token.as_bytes());
+        *self.session_changed.borrow_mut() = Some(Some(hash.clone()));
+        *self.csrf.borrow_mut() = None;
+        Ok(hash)
     }
 
     pub fn end_session_cookie(&self) {
         self.set_cookie(SESSION_COOKIE, "", 0);
+        *self.session_changed.borrow_mut() = Some(None);
+        *self.csrf.borrow_mut() = None;
     }
 
-    /// The CSRF token for this browser (double submit: the same signed value
-    /// in a cookie and in every form), made on first use.
+    /// This browser's pre-session id: the signed random value of the CSRF
+    /// cookie, which binds the forms of a browser that is not signed in.
+    fn pre_session_id(&self) -> Option<&str> {
+        self.cookie(CSRF_COOKIE)
+            .and_then(|v| crypto::verify_signed(&self.app.session_secret, CSRF_PURPOSE, v))
+    }
+
+    /// Whether the session cookie may bind forms: signed, and not found
+    /// ended by a lookup of this request.
+    fn session_binding(&self) -> Option<String> {
+        if let Some(changed) = &*self.session_changed.borrow() {
+            return changed.as_ref().map(|hash| format!("s:{hash}"));
+        }
+        let ended = matches!(&*self.session.borrow(), Some(None));
+        self.session_token_hash()
+            .filter(|_| !ended)
+            .map(|hash| format!("s:{hash}"))
+    }
+
+    /// The CSRF token of this page's forms: a MAC of the session when
+    /// signed in, else of the pre-session id (its cookie made on first use).
     pub fn csrf_token(&self) -> Result<String, WebError> {
         if let Some(token) = self.csrf.borrow().clone() {
             return Ok(token);
         }
-        let existing = self
-            .cookie(CSRF_COOKIE)
-            .filter(|v| crypto::verify_signed(&self.app.session_secret, CSRF_PURPOSE, v).is_some())
-            .map(str::to_string);
-        let token = match existing {
-            Some(token) => token,
-            None => {
-                let value = crypto::sign(
-                    &self.app.session_secret,
-                    CSRF_PURPOSE,
-                    &app::random_hex::<16>()?,
-                );
+        let binding = match (self.session_binding(), self.pre_session_id()) {
+            (Some(session), _) => session,
+            (None, Some(pre)) => format!("p:{pre}"),
+            (None, None) => {
+                let id = app::random_hex::<16>()?;
+                let value = crypto::sign(&self.app.session_secret, CSRF_PURPOSE, &id);
                 self.set_cookie(CSRF_COOKIE, &value, 365 * 86_400);
-                value
+                format!("p:{id}")
             }
         };
+        let token = security::csrf_token_for(&self.app.session_secret, &binding);
         *self.csrf.borrow_mut() = Some(token.clone());
         Ok(token)
     }
 
-    /// Refuses a form whose `csrf_token` is not this browser's token.
+    /// Refuses a form whose `csrf_token` is not bound to this browser's
+    /// session, or, signed out, to its pre-session. Signed in, only the
+    /// session counts: a pre-session cookie planted by someone else (or a
+    /// form from before signing in) is no way in.
     pub fn check_csrf(&self, form: &Form) -> Result<(), WebError> {
-        let cookie = self.cookie(CSRF_COOKIE).unwrap_or("");
-        let field = form.get("csrf_token");
-        let signed =
-            crypto::verify_signed(&self.app.session_secret, CSRF_PURPOSE, cookie).is_some();
-        if signed && crypto::constant_time_eq(cookie.as_bytes(), field.as_bytes()) {
+        let binding = match self.session_binding() {
+            Some(session) => Some(session),
+            None => self.pre_session_id().map(|pre| format!("p:{pre}")),
+        };
+        let field = form.get("csrf_token").as_bytes();
+        let matches = binding.is_some_and(|binding| {
+            let expected = security::csrf_token_for(&self.app.session_secret, &binding);
+            crypto::constant_time_eq(expected.as_bytes(), field)
+        });
+        if matches {
             Ok(())
         } else {
             Err(WebError::Forbidden)
@@ -367,7 +383,7 @@ impl Ctx {
     /// Adds the headers every response carries.
     pub fn finish(&self, mut response: Response) -> Response {
         if self.lang_chosen {
-            self.set_cookie("lang", self.lang.code(), 365 * 86_400);
+            self.set_cookie(LANG_COOKIE, self.lang.code(), 365 * 86_400);
         }
         let headers = response.headers_mut();
         let checkout_origin = self
@@ -378,20 +394,7 @@ impl Ctx {
             .and_then(|u| Url::parse(u).ok())
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_default();
-        let _ = headers.set(
-            "Content-Security-Policy",
-            &format!(
-                "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-                 form-action 'self' {checkout_origin}; frame-ancestors 'none'; base-uri 'none'"
-            ),
-        );
-        let _ = headers.set("Referrer-Policy", "same-origin");
-        let _ = headers.set("X-Content-Type-Options", "nosniff");
-        let _ = headers.set("X-Frame-Options", "DENY");
-        let _ = headers.set("Vary", "Accept, Cookie");
-        if headers.get("Cache-Control").ok().flatten().is_none() {
-            let _ = headers.set("Cache-Control", "no-store");
-        }
+        security::apply_headers(headers, self.is_localhost(), &checkout_origin);
         if self.app.config.psp_mode == PspMode::Emulator {
             let _ = headers.set(
                 "Server-Timing",

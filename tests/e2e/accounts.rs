@@ -305,7 +305,7 @@ fn login_wrong_password_and_logout(world: &World) {
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.header("location"), Some("/claims"));
     assert_eq!(browser.get("/account").status, 200);
-    let token = browser.cookie("csrf").unwrap_or_default();
+    let token = csrf(&browser, "/login");
     let r = browser.post_form("/logout", &[("csrf_token", &token)]);
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location"), Some("/"));
@@ -347,7 +347,7 @@ fn pages_needing_a_session_redirect_or_answer_401_json(world: &World) {
     let r = client.get("/account");
     assert_eq!(r.status, 303);
     // A forged session cookie is ignored, not trusted.
-    client.set_cookie("session", "deadbeef.0123");
+    client.set_cookie("__Host-session", "deadbeef.0123");
     assert_eq!(client.get("/account").status, 303);
 }
 
@@ -430,7 +430,7 @@ fn password_change_ends_other_sessions(world: &World) {
     let member = register(&world.server, "pwchange", "10.00");
     let other = world.server.client();
     assert_eq!(login(&other, &member.email, PASSWORD).status, 303);
-    let token = member.client.cookie("csrf").unwrap_or_default();
+    let token = csrf(&member.client, "/login");
     let r = member.client.post_form(
         "/account",
         &[
@@ -464,7 +464,7 @@ fn password_change_ends_other_sessions(world: &World) {
 fn credentials_change_keeps_the_old_version(world: &World) {
     let member = register(&world.server, "creds", "10.00");
     let fresh = paypal_account(&world.server, &format!("pp2-{}", member.email), "5.00");
-    let token = member.client.cookie("csrf").unwrap_or_default();
+    let token = csrf(&member.client, "/login");
     let mut fields = vec![
         ("csrf_token", token.clone()),
         ("action", "credentials".to_string()),
@@ -579,19 +579,22 @@ fn session_and_csrf_cookies_are_httponly_and_samesite_lax(world: &World) {
     let csrf_cookie = r
         .headers_named("set-cookie")
         .into_iter()
-        .find(|c| c.starts_with("csrf="))
+        .find(|c| c.starts_with("__Host-csrf="))
         .unwrap_or("")
         .to_string();
     assert!(
         csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Lax"),
         "{csrf_cookie}"
     );
-    assert!(!csrf_cookie.contains("Secure"), "plain HTTP on localhost");
+    assert!(
+        csrf_cookie.contains("; Secure"),
+        "__Host- cookies: {csrf_cookie}"
+    );
     let r = post_register(&client, &email, PASSWORD, &account);
     let session = r
         .headers_named("set-cookie")
         .into_iter()
-        .find(|c| c.starts_with("session="))
+        .find(|c| c.starts_with("__Host-session="))
         .unwrap_or("")
         .to_string();
     assert!(session.contains("HttpOnly"), "{session}");
@@ -777,7 +780,10 @@ fn emulator_mode_secrets_are_generated_once_and_survive_a_restart(_world: &World
     apply_migrations(&state).expect("migrations");
     let server = Server::start(state.clone(), &[]).expect("server");
     let member = flows::register(&server, "restart", "1.00");
-    let session = member.client.cookie("session").expect("session cookie");
+    let session = member
+        .client
+        .cookie("__Host-session")
+        .expect("session cookie");
     let secret: String = server
         .db()
         .query_row(
@@ -790,7 +796,7 @@ fn emulator_mode_secrets_are_generated_once_and_survive_a_restart(_world: &World
     drop(server);
     let again = Server::start(state, &[]).expect("restarted");
     let client = again.client();
-    client.set_cookie("session", &session);
+    client.set_cookie("__Host-session", &session);
     assert_eq!(
         client.get("/account").status,
         200,

@@ -93,8 +93,10 @@ pub fn tests() -> Vec<Test> {
 
 const TRIA: &str =
     "Transaction refused because of an invalid argument. See additional error messages for details.";
-const RETURN_URL: &str = "https://shop.example/psp/paypal/return?order=7";
-const CANCEL_URL: &str = "https://shop.example/psp/paypal/cancel?order=7";
+// The checkout sends a browser back only to a local origin when the
+// emulator itself is served locally (never an open redirect).
+const RETURN_URL: &str = "http://localhost:8787/psp/paypal/return?order=7";
+const CANCEL_URL: &str = "http://localhost:8787/psp/paypal/cancel?order=7";
 const NOTIFY_URL: &str = "https://shop.example/psp/paypal/ipn";
 
 fn credentials(account: &PaypalAccount) -> Credentials {
@@ -116,13 +118,13 @@ fn send(server: &Server, request: &NvpRequest) -> (u16, String) {
 }
 
 /// Sends one NVP request and parses PayPal's answer (always HTTP 200).
-fn call(server: &Server, request: &NvpRequest) -> NvpResponse {
+pub fn call(server: &Server, request: &NvpRequest) -> NvpResponse {
     let (status, body) = send(server, request);
     assert_eq!(status, 200, "{:?}: {body}", request.method());
     NvpResponse::parse(&body).unwrap_or_else(|e| panic!("not NVP ({e}): {body}"))
 }
 
-fn assert_success(answer: &NvpResponse) {
+pub fn assert_success(answer: &NvpResponse) {
     assert_eq!(answer.get("ACK"), Some("Success"), "{:?}", answer.fields());
     assert!(answer.errors().is_empty(), "{:?}", answer.errors());
 }
@@ -143,6 +145,17 @@ fn assert_refused(answer: &NvpResponse, code: &str, short: &str, long: &str) {
 
 /// SetExpressCheckout as the platform sends it (spec §10).
 fn set_ec_request(receiver: &PaypalAccount, amount: &str, locale: &str) -> NvpRequest {
+    set_ec_request_to(receiver, amount, locale, RETURN_URL, CANCEL_URL)
+}
+
+/// SetExpressCheckout with the buyer's way back (RETURNURL, CANCELURL).
+pub fn set_ec_request_to(
+    receiver: &PaypalAccount,
+    amount: &str,
+    locale: &str,
+    return_url: &str,
+    cancel_url: &str,
+) -> NvpRequest {
     NvpRequest::new(Method::SetExpressCheckout, &credentials(receiver))
         .field("PAYMENTREQUEST_0_AMT", amount)
         .field("PAYMENTREQUEST_0_CURRENCYCODE", "EUR")
@@ -154,8 +167,8 @@ fn set_ec_request(receiver: &PaypalAccount, amount: &str, locale: &str) -> NvpRe
         .field("L_PAYMENTREQUEST_0_AMT0", amount)
         .field("L_PAYMENTREQUEST_0_QTY0", "1")
         .field("L_PAYMENTREQUEST_0_ITEMCATEGORY0", "Digital")
-        .field("RETURNURL", RETURN_URL)
-        .field("CANCELURL", CANCEL_URL)
+        .field("RETURNURL", return_url)
+        .field("CANCELURL", cancel_url)
         .field("LOCALECODE", locale)
         .field("NOSHIPPING", "1")
 }
@@ -170,7 +183,7 @@ fn set_ec_in(server: &Server, receiver: &PaypalAccount, amount: &str, locale: &s
     answer.token().unwrap_or_default().to_string()
 }
 
-fn checkout_path(token: &str) -> String {
+pub fn checkout_path(token: &str) -> String {
     format!("/_emulator/paypal/checkout?cmd=_express-checkout&token={token}&useraction=commit")
 }
 

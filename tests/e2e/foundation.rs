@@ -101,9 +101,9 @@ fn lang_query_switches_to_french_and_is_remembered(world: &World) {
     let cookie = r
         .headers_named("set-cookie")
         .into_iter()
-        .find(|c| c.starts_with("lang="))
+        .find(|c| c.starts_with("__Host-lang="))
         .unwrap_or("");
-    assert!(cookie.starts_with("lang=fr"), "{cookie}");
+    assert!(cookie.starts_with("__Host-lang=fr"), "{cookie}");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"

@@ -250,7 +250,7 @@ fn balances_read_with_stored_credentials(server: &Server, sessions: &[&str]) -> 
         .iter()
         .map(|session| {
             let client = server.client();
-            client.set_cookie("session", session);
+            client.set_cookie("__Host-session", session);
             let balance = balance_read_with_stored_credentials(server, &client);
             balance.as_str().unwrap_or_default().to_string()
         })
@@ -280,8 +280,8 @@ fn credentials_survive_a_key_rotation_and_the_cron_reseals_them(_world: &World) 
         .as_bytes(),
     )
     .expect("v1");
-    let session_a = alice.client.cookie("session").expect("session a");
-    let session_b = bob.client.cookie("session").expect("session b");
+    let session_a = alice.client.cookie("__Host-session").expect("session a");
+    let session_b = bob.client.cookie("__Host-session").expect("session b");
     drop(server);
     {
         let path = crate::harness::find_sqlite_in(&state).expect("D1 file");
@@ -503,7 +503,7 @@ fn the_clients_language_follows_his_last_choice_and_his_emails_use_it(world: &Wo
     assert!(
         r.headers_named("set-cookie")
             .iter()
-            .any(|c| c.starts_with("lang=fr")),
+            .any(|c| c.starts_with("__Host-lang=fr")),
         "{:?}",
         r.headers
     );

@@ -9,6 +9,7 @@ mod browser;
 mod emulator;
 mod flows;
 mod foundation;
+mod hardening;
 mod hardening_accounts;
 mod harness;
 mod ipn_listener;
@@ -51,6 +52,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(hardening_accounts::tests());
     tests.extend(privacy::tests());
     tests.extend(recheck::tests());
+    tests.extend(hardening::tests());
     tests
 }
 

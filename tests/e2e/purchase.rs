@@ -574,7 +574,7 @@ fn continue_to_paypal_reuses_the_token_and_cancel_from_the_order_page(world: &Wo
         .unwrap_or("")
         .to_string();
     assert!(page.body.contains(&token), "same token");
-    let csrf_token = bob.client.cookie("csrf").unwrap_or_default();
+    let csrf_token = csrf(&bob.client, "/buy");
     let r = bob.client.post_form(
         &format!("/orders/{order_id}/cancel"),
         &[("csrf_token", &csrf_token)],

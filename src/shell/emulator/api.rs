@@ -48,7 +48,7 @@ pub async fn nvp_answer(ctx: &Ctx, body: &str) -> (u16, String) {
 /// `POST /_emulator/paypal/nvp`: the same handler over HTTP, with PayPal's
 /// headers (`paypal-debug-id`, `x-paypal-operation-name`, `x-paypal-api-rc`).
 pub async fn nvp_route(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
-    let body = req.text().await?;
+    let body = crate::shell::body::read_capped_text(req).await?;
     let (status, text) = nvp_answer(ctx, &body).await;
     let method = nvp::decode_request(&body)
         .ok()

@@ -4,7 +4,9 @@
 //! (the checkout's LOCALECODE); paying with an emulated account's e-mail
 //! records the approval only and sends the buyer to RETURNURL with `token`
 //! and `PayerID`; cancelling sends them to CANCELURL with `token`. No CSRF
-//! token: `/_emulator/*` takes none.
+//! token: `/_emulator/*` takes none, but the router refuses cross-site
+//! POSTs, and RETURNURL/CANCELURL are followed only to this deployment's
+//! own origin (a 400 otherwise: the emulator is no open redirect).
 
 use askama::Template;
 use worker::{Request, Response};
@@ -14,6 +16,7 @@ use crate::core::money::Amount;
 use crate::core::psp::paypal::emulator::{self as rules, CheckoutTexts, TOKEN_VALID_SECONDS};
 use crate::core::sql::emulator;
 use crate::shell::pages::EmulatorCheckoutPage;
+use crate::shell::security;
 use crate::shell::web::{html, read_form, url_encode, Ctx, WebError};
 
 /// The checkout of the page's token, unless unknown, paid or expired.
@@ -93,7 +96,12 @@ fn no_error(_: &CheckoutTexts) -> &'static str {
     ""
 }
 
-fn found(status: u16, location: &str) -> Result<Response, WebError> {
+/// A 302 to RETURNURL or CANCELURL, which anyone may have set through the
+/// NVP endpoint: only to this deployment (see [`security::may_redirect_to`]).
+fn found(ctx: &Ctx, status: u16, location: &str) -> Result<Response, WebError> {
+    if !security::may_redirect_to(location, &ctx.url) {
+        return Err(WebError::BadRequest);
+    }
     let mut response = Response::empty()?.with_status(status);
     response.headers_mut().set("Location", location)?;
     Ok(response)
@@ -123,8 +131,18 @@ pub async fn checkout_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
         return page(ctx, &token, None, "", no_error, 404);
     };
     let email = form.get("email").trim().to_lowercase();
+    // Refused before anything is recorded: an approval whose buyer cannot
+    // be sent back is no approval.
+    let target = match form.get("action") {
+        "cancel" => &checkout.cancel_url,
+        _ => &checkout.return_url,
+    };
+    if !security::may_redirect_to(target, &ctx.url) {
+        return Err(WebError::BadRequest);
+    }
     match form.get("action") {
         "cancel" => found(
+            ctx,
             302,
             &rules::with_query(&checkout.cancel_url, &[("token", &token)]),
         ),
@@ -156,7 +174,7 @@ pub async fn checkout_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
                 &checkout.return_url,
                 &[("token", &token), ("PayerID", &account.payer_id)],
             );
-            found(302, &location)
+            found(ctx, 302, &location)
         }
         _ => page(
             ctx,

@@ -5,8 +5,9 @@
 //! platform sent. Its state lives in its own D1 tables, written in batches
 //! of its own, never with the platform's. The rules are pure, in
 //! `core::psp::paypal::emulator`; this module reads rows, draws random
-//! bytes and runs SQL. Every route answers 404 in sandbox and live mode (the
-//! router checks).
+//! bytes and runs SQL. Every route answers 404 in sandbox and live mode, and
+//! on a host that is not local without `EMULATOR_TOKEN` (the router checks,
+//! see `shell::security::emulator_gate`).
 
 mod api;
 mod checkout;

@@ -279,7 +279,7 @@ fn text_response(status: u16, text: &str) -> Result<Response, WebError> {
 /// `POST /_emulator/paypal/ipn-verify`: `cmd=_notify-validate&` + the exact
 /// bytes received → `VERIFIED` or `INVALID`, as PayPal's postback.
 pub async fn ipn_verify_route(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
-    let body = req.bytes().await?;
+    let body = crate::shell::body::read_capped(req).await?;
     let (status, answer) = match body.strip_prefix(b"cmd=_notify-validate&".as_slice()) {
         Some(message) => verify_ipn(ctx, message).await,
         None => (200, "INVALID".to_owned()),

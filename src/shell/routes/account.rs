@@ -27,7 +27,7 @@ use crate::shell::passwords::{self, Checked};
 use crate::shell::paypal::{self, NoAnswer};
 use crate::shell::ratelimit;
 use crate::shell::web::{
-    html, json_response, read_form, see_other, url_encode, Ctx, Form, WebError,
+    html, json_response, read_form, see_other, url_encode, Ctx, Form, WebError, LANG_COOKIE,
 };
 
 /// Kept under its old name for the other routes (`/buy`).
@@ -332,11 +332,11 @@ pub async fn login_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebErr
     }
     // A language chosen in this browser (`?lang=` now or the switch before)
     // becomes the client's; otherwise the browser takes the client's.
-    let chosen = ctx.lang_chosen || ctx.cookie("lang").is_some();
+    let chosen = ctx.lang_chosen || ctx.cookie(LANG_COOKIE).is_some();
     if chosen && row.language != ctx.lang.code() {
         batch.push(clients::set_language(row.id, ctx.lang.code()));
     } else if !chosen {
-        ctx.set_cookie("lang", &row.language, 365 * 86_400);
+        ctx.set_cookie(LANG_COOKIE, &row.language, 365 * 86_400);
     }
     ctx.run(&batch).await?;
     see_other(safe_next(&next).unwrap_or("/claims"))

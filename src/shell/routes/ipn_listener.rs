@@ -1,5 +1,5 @@
 //! `POST /psp/paypal/ipn`, the receiving half of PayPal's Instant Payment
-//! Notifications: the body is read (at most [`MAX_BODY_BYTES`], 413
+//! Notifications: the body is read (at most `MAX_BODY_BYTES`, 413
 //! beyond, never read whole first), its exact bytes recorded before
 //! anything else, read in the charset it names, and posted back verbatim
 //! (`cmd=_notify-validate&` + the same bytes, with a timeout; in-process to
@@ -10,7 +10,6 @@
 //! A verified message is then acted on (`super::ipn::act`); the cron
 //! verifies again those left `received` ([`verify_received`]).
 
-use futures_util::StreamExt;
 use worker::{Request, Response};
 
 use super::ipn::act;
@@ -19,35 +18,14 @@ use crate::core::ipn_receipts::{self, Answer};
 use crate::core::psp::paypal::charset::ascii_body;
 use crate::core::psp::paypal::ipn::{self, Verdict};
 use crate::shell::paypal::{post, IPN_VERIFY_TIMEOUT};
-use crate::shell::web::{row_at, rows_at, Ctx, WebError, MAX_BODY_BYTES};
+use crate::shell::body::read_capped;
+use crate::shell::web::{row_at, rows_at, Ctx, WebError};
 
 pub async fn paypal_ipn(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
-    let declared = req
-        .headers()
-        .get("Content-Length")?
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    if declared > MAX_BODY_BYTES {
-        return Err(WebError::PayloadTooLarge);
-    }
     let bytes = read_capped(req).await?;
     let (answer, outcome) = receive(ctx, &bytes).await;
     worker::console_log!("ipn: {outcome}");
     Ok(Response::empty()?.with_status(answer.http_status()))
-}
-
-/// Reads the body chunk by chunk and stops as soon as it exceeds the cap.
-async fn read_capped(req: &mut Request) -> Result<Vec<u8>, WebError> {
-    let mut stream = req.stream()?;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(WebError::PayloadTooLarge);
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
 }
 
 /// Handles one notification as received: records it, reads it, verifies

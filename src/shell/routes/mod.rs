@@ -1,6 +1,8 @@
 //! The route table: one `match` from method and path to a handler. Every
 //! handler returns `Result<Response, WebError>`; this module turns errors into
-//! the error page and adds the common headers.
+//! the error page and adds the common headers (to every answer, the static
+//! file and the boot-failure 503s included), and refuses cross-site POSTs
+//! and the hidden emulator before any route runs.
 
 mod account;
 mod browse;
@@ -15,6 +17,7 @@ use worker::{Env, Method, Request, Response};
 
 use super::app;
 use super::emulator;
+use super::security::{self, EmulatorGate};
 use super::web::{Ctx, WebError};
 use crate::core::config::PspMode;
 use crate::core::i18n::Lang;
@@ -27,7 +30,9 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     let path = url.path().to_string();
     let method = req.method();
 
-    // Static and health routes answer even when the deployment cannot serve.
+    // Static and health routes answer even when the deployment cannot serve;
+    // they carry the security headers too (no config: forms post home only).
+    let local = security::is_local_url(&url);
     if method == Method::Get && path == "/static/site.css" {
         let mut response = Response::ok(SITE_CSS)?;
         response
@@ -36,19 +41,23 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         response
             .headers_mut()
             .set("Cache-Control", "public, max-age=3600")?;
+        security::apply_headers(response.headers_mut(), local, "");
         return Ok(response);
     }
     let app = match app::get(&env).await {
         Ok(app) => app,
         Err(unavailable) => {
-            if path == "/healthz" {
-                return health::unavailable(&unavailable);
-            }
-            let wants_json = req
-                .headers()
-                .get("Accept")?
-                .is_some_and(|a| crate::core::accept::prefers_json(&a));
-            return WebError::Unavailable(unavailable).into_response(Lang::En, wants_json, false);
+            let mut response = if path == "/healthz" {
+                health::unavailable(&unavailable)?
+            } else {
+                let wants_json = req
+                    .headers()
+                    .get("Accept")?
+                    .is_some_and(|a| crate::core::accept::prefers_json(&a));
+                WebError::Unavailable(unavailable).into_response(Lang::En, wants_json, false)?
+            };
+            security::apply_headers(response.headers_mut(), local, "");
+            return Ok(response);
         }
     };
     let db = app::database(&env)?;
@@ -66,6 +75,10 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         .filter(|s| !s.is_empty())
         .collect();
     let emulator = ctx.app.config.psp_mode == PspMode::Emulator;
+    if let Err(refused) = guard(&ctx, &req, &method, &segments, emulator) {
+        let response = refused.into_response(ctx.lang, ctx.wants_json, emulator)?;
+        return Ok(ctx.finish(response));
+    }
     let req = &mut req;
     let kept = form_again::keep(&method, &segments, req);
     let result = match (&method, segments.as_slice()) {
@@ -158,4 +171,52 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         Err(error) => error.into_response(ctx.lang, ctx.wants_json, emulator)?,
     };
     Ok(ctx.finish(response))
+}
+
+/// What every request passes before its route: a state-changing request
+/// from another site is refused (403) whatever its route, except PayPal's
+/// server-to-server IPN; `/_emulator/*` on a host that is not local is
+/// hidden (404) unless the request carries `EMULATOR_TOKEN`.
+fn guard(
+    ctx: &Ctx,
+    req: &Request,
+    method: &Method,
+    segments: &[&str],
+    emulator: bool,
+) -> Result<(), WebError> {
+    let headers = req.headers();
+    let safe = matches!(method, Method::Get | Method::Head | Method::Options);
+    if !safe && segments != ["psp", "paypal", "ipn"] {
+        let mut ours = vec![ctx.url.origin().ascii_serialization()];
+        if let Some(base) = ctx.app.config.base_url.as_deref() {
+            ours.push(base.to_string());
+        }
+        let site = headers.get("Sec-Fetch-Site")?;
+        let origin = headers.get("Origin")?;
+        if security::is_cross_site(site.as_deref(), origin.as_deref(), &ours) {
+            return Err(WebError::Forbidden);
+        }
+    }
+    if emulator && segments.first() == Some(&"_emulator") {
+        let header = headers.get(security::EMULATOR_TOKEN_HEADER)?;
+        let param = ctx.param(security::EMULATOR_TOKEN_PARAM);
+        let gate = security::emulator_gate(
+            ctx.is_localhost(),
+            ctx.app.emulator_token.as_deref(),
+            header.as_deref(),
+            param.as_deref(),
+            ctx.cookie(security::EMULATOR_COOKIE),
+        );
+        match gate {
+            EmulatorGate::Open => {}
+            EmulatorGate::OpenRememberToken => {
+                if let Some(token) = ctx.app.emulator_token.as_deref() {
+                    let value = security::emulator_cookie_value(token);
+                    ctx.set_cookie(security::EMULATOR_COOKIE, &value, 86_400);
+                }
+            }
+            EmulatorGate::Hidden => return Err(WebError::NotFound),
+        }
+    }
+    Ok(())
 }
