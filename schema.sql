@@ -375,6 +375,10 @@ CREATE TABLE psp_ipn_receipts (
 ) STRICT;
 CREATE INDEX psp_ipn_receipts_received ON psp_ipn_receipts (psp, received_at)
     WHERE state = 'received';
+-- What the retention purge (RETENTION_DAYS) has left to blank: the bytes
+-- carry the payer's identity; a receipt still 'received' keeps them.
+CREATE INDEX psp_ipn_receipts_unpurged ON psp_ipn_receipts (received_at)
+    WHERE length(body) > 0 AND state <> 'received';
 
 -- Privacy and retention (issue 14, item 12).
 --

@@ -6,7 +6,8 @@
 //!
 //! After the retention period the cron blanks, in bounded batches:
 //! - a notification's raw `body`, once acted on (a `received` one is still
-//!   the cron's work and keeps it);
+//!   the cron's work and keeps it), and likewise the raw bytes the IPN
+//!   listener recorded first (`psp_ipn_receipts`);
 //! - a trace's raw `request` and `response` fields. Its neutral columns
 //!   (method, ACK, error codes, correlation id, time) stay, so the order
 //!   page still tells what happened; the ledger (orders, trades, titles)
@@ -14,7 +15,8 @@
 //! - the body of an e-mail given up (sent ones lose theirs when sent).
 //!
 //! Each statement reads through a partial index of what is left to blank
-//! (migration 0006), so a run costs the rows it purges, not the history.
+//! (migrations 0008 and 0010), so a run costs the rows it purges, not the
+//! history.
 
 use super::sql::{Batch, Param, Stmt};
 use super::time::UtcTime;
@@ -47,6 +49,12 @@ pub fn purge(cutoff: UtcTime, limit: i64) -> Batch {
             params(),
         ),
         Stmt::new(
+            "UPDATE psp_ipn_receipts SET body = X'' WHERE id IN \
+             (SELECT id FROM psp_ipn_receipts WHERE length(body) > 0 AND state <> 'received' \
+             AND received_at < ?1 ORDER BY received_at LIMIT ?2)",
+            params(),
+        ),
+        Stmt::new(
             "UPDATE outbox SET body = '' WHERE id IN \
              (SELECT id FROM outbox WHERE status = 'failed' AND body <> '' \
              AND created_at < ?1 LIMIT ?2)",
@@ -72,7 +80,11 @@ mod tests {
              INSERT INTO psp_notifications (psp, txn_id, payment_status, order_id, received_at, body, outcome) VALUES
                ('paypal', 'T1', 'Completed', NULL, '2025-01-01T00:00:00Z', 'payer_email=payer%40example.org', 'nothing_to_change'),
                ('paypal', 'T1', 'Reversed', NULL, '2025-01-01T00:00:00Z', 'payer_email=payer%40example.org', 'received'),
-               ('paypal', 'T2', 'Completed', NULL, '2026-06-01T00:00:00Z', 'payer_email=payer%40example.org', 'nothing_to_change');",
+               ('paypal', 'T2', 'Completed', NULL, '2026-06-01T00:00:00Z', 'payer_email=payer%40example.org', 'nothing_to_change');
+             INSERT INTO psp_ipn_receipts (psp, received_at, body, state, updated_at) VALUES
+               ('paypal', '2025-01-01T00:00:00Z', CAST('first_name=Ren%E9' AS BLOB), 'verified', '2025-01-01T00:00:00Z'),
+               ('paypal', '2025-01-01T00:00:00Z', CAST('first_name=Ren%E9' AS BLOB), 'received', '2025-01-01T00:00:00Z'),
+               ('paypal', '2026-06-01T00:00:00Z', CAST('first_name=Ren%E9' AS BLOB), 'forged', '2026-06-01T00:00:00Z');",
         )
         .expect("rows");
         conn
@@ -153,17 +165,29 @@ mod tests {
             ],
             "a message the cron still has to act on keeps its body"
         );
+        assert_eq!(
+            texts(
+                &conn,
+                "SELECT state || ':' || CAST(body AS TEXT) FROM psp_ipn_receipts ORDER BY id"
+            ),
+            vec![
+                "verified:".to_string(),
+                "received:first_name=Ren%E9".to_string(),
+                "forged:first_name=Ren%E9".to_string(),
+            ],
+            "old receipts lose their bytes, but not one still to verify"
+        );
     }
 
     #[test]
     fn a_run_purges_at_most_its_limit_and_the_next_run_goes_on() {
         let conn = db();
         let counts = run(&conn, &purge(cutoff(now(), 400), 1));
-        assert_eq!(counts, vec![1, 1, 0]);
+        assert_eq!(counts, vec![1, 1, 1, 0]);
         let counts = run(&conn, &purge(cutoff(now(), 400), 1));
-        assert_eq!(counts, vec![1, 0, 0]);
+        assert_eq!(counts, vec![1, 0, 0, 0]);
         let counts = run(&conn, &purge(cutoff(now(), 400), 1));
-        assert_eq!(counts, vec![0, 0, 0], "nothing left: idempotent");
+        assert_eq!(counts, vec![0, 0, 0, 0], "nothing left: idempotent");
     }
 
     #[test]
@@ -172,7 +196,11 @@ mod tests {
         let batch = purge(cutoff(now(), 400), ROWS_PER_RUN);
         for (stmt, index) in batch
             .iter()
-            .zip(["psp_traces_unpurged", "psp_notifications_unpurged"])
+            .zip([
+                "psp_traces_unpurged",
+                "psp_notifications_unpurged",
+                "psp_ipn_receipts_unpurged",
+            ])
         {
             let sql = format!("EXPLAIN QUERY PLAN {}", stmt.sql)
                 .replace("?1", "'2025-05-27T00:00:00Z'")

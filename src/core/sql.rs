@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// The number of files in `migrations/`; the worker answers 503 while the
 /// database has fewer applied (a test keeps the two equal).
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// A bound parameter. D1 has no 64-bit integers on its wire (numbers are
 /// JavaScript doubles), so integers are checked to fit in 32 bits by the
@@ -1333,8 +1333,8 @@ pub mod health {
 
     /// Orders whose outcome is not known yet (claimed, or paid but Pending,
     /// or waiting for a person, a trade partly refunded included), e-mails
-    /// not sent yet, and PSP notifications
-    /// not acted on yet (the cron takes them up again).
+    /// not sent yet, and PSP notifications not acted on yet, or not even
+    /// verified yet (their postback failed): the cron takes both up again.
     pub fn summary() -> Stmt {
         Stmt::new(
             "SELECT (SELECT value FROM settings WHERE key = 'last_cron_at') AS last_cron_at, \
@@ -1342,7 +1342,8 @@ pub mod health {
                 AND substate IN ('confirming', 'psp_pending', 'needs_review')) \
                 OR (code = 2 AND substate = 'needs_review')) AS orders_unresolved, \
              (SELECT COUNT(*) FROM outbox WHERE status = 'pending') AS outbox_backlog, \
-             (SELECT COUNT(*) FROM psp_notifications WHERE outcome = 'received') AS notifications_unresolved",
+             (SELECT COUNT(*) FROM psp_notifications WHERE outcome = 'received') \
+             + (SELECT COUNT(*) FROM psp_ipn_receipts WHERE state = 'received') AS notifications_unresolved",
             vec![],
         )
     }

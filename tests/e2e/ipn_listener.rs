@@ -202,6 +202,9 @@ fn a_failed_postback_is_answered_503_then_the_resent_ipn_and_the_cron_act_on_it(
     assert_eq!(post_ipn(&server, body.as_bytes()), 503);
     assert_eq!(order_of(&bob)["code"], 0);
     assert_eq!(states(&server, needle), ["received", "received"]);
+    // /healthz counts what waits for a postback among the unresolved.
+    let health = server.client().get_json("/healthz").json();
+    assert_eq!(health["notifications_unresolved"], 2, "{health}");
 
     // The emulator sends it again, as PayPal does: now verified, acted on.
     assert_eq!(deliver(&server), 1);
@@ -223,6 +226,8 @@ fn a_failed_postback_is_answered_503_then_the_resent_ipn_and_the_cron_act_on_it(
         states(&server, needle),
         ["verified", "verified", "verified"]
     );
+    let health = server.client().get_json("/healthz").json();
+    assert_eq!(health["notifications_unresolved"], 0, "{health}");
     // Pending and Completed, each once.
     assert_eq!(notifications(&server, &txn), 2);
     assert_eq!(order_of(&bob)["code"], 2);
