@@ -10,6 +10,8 @@ pub mod browse;
 pub mod chargeback;
 pub mod config;
 pub mod crypto;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod i18n;
 pub mod ipn_receipts;
 pub mod isin;

@@ -104,25 +104,15 @@ pub fn read_transaction_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::order_state;
     use crate::core::purchase::PaymentAnswer;
 
     pub(crate) fn order(receiver: Option<&str>) -> OrderState {
-        let mut o: OrderState = serde_json::from_value(serde_json::json!({
-            "id": "o1", "code": 2, "substate": "done",
-            "buyer_id": 2, "seller_id": 1, "title_id": 7, "isin": "ZZ0000000001",
-            "title_version": 1, "title_value_cents": 200, "amount_cents": 150, "currency": "EUR",
-            "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp_token": "EC-1",
-            "psp_payer_id": "P", "attempt": 1, "psp_transaction_id": "T1",
-            "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org",
-            "seller_email": "a@example.org", "seller_language": "en",
-            "seller_api_username": "a_api1", "seller_sealed_secret": "v1.x",
-            "seller_credentials_version": 1,
+        order_state(serde_json::json!({
+            "code": 2, "substate": "done", "psp_transaction_id": "T1",
             "title_holder_id": 2, "title_current_version": 2, "title_current_value_cents": 225,
-            "title_claim_order_id": null, "title_status": "active", "payment_lease_until": null
+            "psp_receiver_id": receiver,
         }))
-        .expect("order state");
-        o.psp_receiver_id = receiver.map(str::to_string);
-        o
     }
 
     fn answer(fields: &[(&str, &str)]) -> NvpResponse {

@@ -157,6 +157,7 @@ pub fn again(d: &Due, now: &str) -> Stmt {
 mod tests {
     use super::*;
     use crate::core::chargeback::TradeState;
+    use crate::core::fixtures::{order_state, trade_state};
     use crate::core::notify::{self, Step, Subject};
     use crate::core::purchase::OrderState;
 
@@ -224,46 +225,13 @@ mod tests {
     }
 
     fn order(code: i64) -> OrderState {
-        serde_json::from_value(serde_json::json!({
-            "id": "o1", "code": code, "substate": "done",
-            "buyer_id": 2, "seller_id": 1, "title_id": 7, "isin": "ZZ0000000001",
-            "title_version": 1, "title_value_cents": 200, "amount_cents": 150, "currency": "EUR",
-            "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp_token": "EC-1",
-            "psp_payer_id": "P", "attempt": 1, "psp_transaction_id": "T1",
-            "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org",
-            "seller_email": "a@example.org", "seller_language": "en",
-            "seller_api_username": "a_api1", "seller_sealed_secret": "v1.x",
-            "seller_credentials_version": 1,
-            "title_holder_id": 1, "title_current_version": 1, "title_current_value_cents": 200,
-            "title_claim_order_id": null, "title_status": "active", "payment_lease_until": null
+        order_state(serde_json::json!({
+            "code": code, "substate": "done", "psp_transaction_id": "T1",
         }))
-        .expect("order state")
     }
 
     fn trade() -> TradeState {
-        TradeState {
-            trade_id: 5,
-            order_id: "o1".into(),
-            order_code: 2,
-            order_substate: "done".into(),
-            order_review: None,
-            title_id: 7,
-            new_title_id: 7,
-            isin: "ZZ0000000001".into(),
-            new_isin: "ZZ0000000001".into(),
-            amount_cents: 150,
-            currency: "EUR".into(),
-            new_value_cents: 225,
-            seller_value_cents: None,
-            previous_value_cents: 200,
-            buyer_id: 2,
-            seller_id: 1,
-            status: "processed".into(),
-            reversal: None,
-            seller_email: "a@example.org".into(),
-            seller_language: "en".into(),
-            psp_receiver_id: Some("RCV".into()),
-        }
+        trade_state("processed", None)
     }
 
     #[test]

@@ -377,26 +377,17 @@ pub fn finish_run(now: &str, lease_until: &str) -> Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fixtures::order_state;
 
     fn answer(body: &str) -> NvpResponse {
         NvpResponse::parse(body).unwrap_or_else(|_| NvpResponse::from_fields(vec![]))
     }
 
     fn pending_order() -> OrderState {
-        serde_json::from_value(serde_json::json!({
-            "id": "o1", "code": 0, "substate": "psp_pending",
-            "buyer_id": 2, "seller_id": 1, "title_id": 7, "isin": "ZZ0000000001",
-            "title_version": 1, "title_value_cents": 200, "amount_cents": 150, "currency": "EUR",
-            "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp_token": "EC-1",
-            "psp_payer_id": "P", "attempt": 1, "psp_transaction_id": "T1",
-            "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org",
-            "seller_email": "a@example.org", "seller_language": "en",
-            "seller_api_username": "a_api1", "seller_sealed_secret": "v1.x",
-            "seller_credentials_version": 1,
-            "title_holder_id": 1, "title_current_version": 1, "title_current_value_cents": 200,
-            "title_claim_order_id": "o1", "title_status": "active", "payment_lease_until": null
+        order_state(serde_json::json!({
+            "code": 0, "substate": "psp_pending", "psp_transaction_id": "T1",
+            "title_claim_order_id": "o1",
         }))
-        .expect("order state")
     }
 
     fn still_pending() -> Inquiry {

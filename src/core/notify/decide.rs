@@ -160,53 +160,21 @@ pub fn decide(
 pub(super) mod tests {
     use super::*;
     use crate::core::chargeback::TradeState;
+    use crate::core::fixtures::{order_state, trade_state};
     use crate::core::notify::RECEIVED;
     use crate::core::notify::{first_step, Step};
     use crate::core::psp::paypal::ipn;
 
     pub(in crate::core::notify) fn order(code: i64, txn: Option<&str>) -> OrderState {
-        let mut o: OrderState = serde_json::from_value(serde_json::json!({
-            "id": "o1", "code": code, "substate": if code == 0 { "confirming" } else { "done" },
-            "buyer_id": 2, "seller_id": 1, "title_id": 7, "isin": "ZZ0000000001",
-            "title_version": 1, "title_value_cents": 200, "amount_cents": 150, "currency": "EUR",
-            "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp_token": "EC-1",
-            "psp_payer_id": "P", "attempt": 1, "psp_transaction_id": null,
-            "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org",
-            "seller_email": "a@example.org", "seller_language": "en",
-            "seller_api_username": "a_api1", "seller_sealed_secret": "v1.x",
-            "seller_credentials_version": 1,
-            "title_holder_id": 1, "title_current_version": 1, "title_current_value_cents": 200,
-            "title_claim_order_id": null, "title_status": "active", "payment_lease_until": null
+        order_state(serde_json::json!({
+            "code": code,
+            "substate": if code == 0 { "confirming" } else { "done" },
+            "psp_transaction_id": txn,
         }))
-        .expect("order state");
-        o.psp_transaction_id = txn.map(str::to_string);
-        o
     }
 
     pub(in crate::core::notify) fn trade(status: &str, reversal: Option<&str>) -> TradeState {
-        TradeState {
-            trade_id: 5,
-            order_id: "o1".into(),
-            order_code: 2,
-            title_id: 7,
-            new_title_id: 7,
-            isin: "ZZ0000000001".into(),
-            new_isin: "ZZ0000000001".into(),
-            amount_cents: 150,
-            currency: "EUR".into(),
-            new_value_cents: 225,
-            seller_value_cents: None,
-            previous_value_cents: 200,
-            buyer_id: 2,
-            seller_id: 1,
-            status: status.into(),
-            reversal: reversal.map(str::to_string),
-            seller_email: "a@example.org".into(),
-            seller_language: "en".into(),
-            psp_receiver_id: Some("RCV".into()),
-            order_substate: "done".into(),
-            order_review: None,
-        }
+        trade_state(status, reversal)
     }
 
     pub(in crate::core::notify) fn message(body: &str) -> Notification {

@@ -1170,8 +1170,14 @@ pub fn ipn_fields(ipn: &Ipn) -> Fields {
 /// encoding); a space is `+`, every other byte `%XX` in upper case, as in
 /// PayPal's sample (`payment_date=20%3A12%3A59+Jan+13%2C+2009+PST`).
 fn form_encode_into(out: &mut String, text: &str) {
+    form_encode_bytes_into(out, text.as_bytes());
+}
+
+/// Form-encodes bytes as PayPal does: unreserved characters as they are,
+/// space as `+`, every other byte `%XX` (so any charset's bytes encode).
+pub(super) fn form_encode_bytes_into(out: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for byte in text.bytes() {
+    for &byte in bytes {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'*') {
             out.push(char::from(byte));
         } else if byte == b' ' {

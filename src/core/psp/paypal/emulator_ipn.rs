@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use super::charset::to_windows_1252;
-use super::emulator::{form_encode, ipn_fields, FaultKind, Fields, Ipn};
+use super::emulator::{form_encode, form_encode_bytes_into, ipn_fields, FaultKind, Fields, Ipn};
 use crate::core::sql::{Param, Stmt};
 
 /// The `method` of a fault on the IPN postback.
@@ -124,28 +124,14 @@ pub fn ipn_body_in(ipn: &Ipn, charset: IpnCharset) -> String {
 
 /// Form-encodes fields from the bytes `bytes_of` gives each text.
 fn form_encode_bytes(fields: &Fields, bytes_of: impl Fn(&str) -> Vec<u8>) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let encode = |out: &mut String, text: &str| {
-        for byte in bytes_of(text) {
-            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'*') {
-                out.push(char::from(byte));
-            } else if byte == b' ' {
-                out.push('+');
-            } else {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(byte >> 4)]));
-                out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-            }
-        }
-    };
     let mut out = String::new();
     for (i, (name, value)) in fields.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        encode(&mut out, name);
+        form_encode_bytes_into(&mut out, &bytes_of(name));
         out.push('=');
-        encode(&mut out, value);
+        form_encode_bytes_into(&mut out, &bytes_of(value));
     }
     out
 }
