@@ -118,7 +118,7 @@ impl Amount {
         let units = (self.cents / 100).to_string();
         let mut grouped = String::with_capacity(units.len() + 4);
         for (i, c) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i) % 3 == 0 {
+            if i > 0 && (units.len() - i).is_multiple_of(3) {
                 grouped.push_str(group);
             }
             grouped.push(c);

@@ -89,7 +89,7 @@ pub struct Checkout {
     pub payer: Option<usize>,
     /// The payment made with this token, its MSGSUBID and the answer's body
     /// (replayed with 11607).
-    pub paid: Option<(String, Option<String>, Vec<(String, String)>)>,
+    pub paid: Option<Paid>,
     pub attempts: u32,
 }
 
@@ -176,11 +176,13 @@ pub struct SendContext {
     pub attempt: i64,
 }
 
+/// A payment made with a token: its transaction, MSGSUBID and answer.
+pub type Paid = (String, Option<String>, Vec<(String, String)>);
+
 #[derive(Clone, Debug)]
 pub struct Send {
     pub order_id: String,
     pub msgsubid: String,
-    pub ctx: SendContext,
     /// The transaction this call executed (a new payment), if any.
     pub executed: Option<String>,
     pub answer: String,
@@ -553,14 +555,12 @@ impl PayPal {
         rng: &mut Rng,
         now: i64,
         req: &DoEcRequest,
-        ctx: SendContext,
     ) -> Option<NvpResponse> {
         let faults = self.faults(Api::DoEc, rng);
         let order_id = req.invnum.rsplit('-').next().unwrap_or("").to_string();
         let mut send = Send {
             order_id,
             msgsubid: req.msgsubid.clone(),
-            ctx,
             executed: None,
             answer: String::new(),
         };

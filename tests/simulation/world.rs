@@ -1297,7 +1297,7 @@ impl World {
         };
         let answer = self
             .pp
-            .do_ec(&mut self.rng, self.now, &request, ctx.clone());
+            .do_ec(&mut self.rng, self.now, &request);
         self.stats.doec_sends += 1;
         let send = self.pp.sends.last().cloned();
         self.say(who, || {
@@ -2390,10 +2390,12 @@ impl World {
             let body = String::from_utf8(due.bytes().unwrap_or_default()).unwrap_or_default();
             let sent = self.pp.verify(&body);
             // ... and none PayPal sent (any charset) is left unread.
-            if (state == ipn_receipts::VERIFIED && !sent)
-                || (state == ipn_receipts::FORGED && sent)
-                || (state == ipn_receipts::UNREADABLE && sent)
-            {
+            let wrong = if sent {
+                state == ipn_receipts::FORGED || state == ipn_receipts::UNREADABLE
+            } else {
+                state == ipn_receipts::VERIFIED
+            };
+            if wrong {
                 found.push((
                     "a notification is verified iff PayPal sent it, and read whatever its charset",
                     format!("receipt {:?} {state}", r.get("id")),
