@@ -56,8 +56,28 @@ pub fn fresh_state_dir(label: &str) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// Applies every migration to the local D1 kept in `state_dir`.
+/// Applies every migration to the local D1 kept in `state_dir`. Local
+/// wrangler sometimes fails on an internal assertion of its own (`false ==
+/// true`, seen under heavy CPU load) before running any SQL; such a run is
+/// retried on an empty database, twice at most. A migration that really
+/// fails fails every attempt, and the last error is reported.
 pub fn apply_migrations(state_dir: &Path) -> Result<(), String> {
+    let mut last_error = String::new();
+    for attempt in 1..=3 {
+        match apply_migrations_once(state_dir) {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                eprintln!("harness: applying migrations, attempt {attempt} failed: {e}");
+                last_error = e;
+                // The local D1 wrangler keeps under the state directory.
+                let _ = std::fs::remove_dir_all(state_dir.join("v3"));
+            }
+        }
+    }
+    Err(last_error)
+}
+
+fn apply_migrations_once(state_dir: &Path) -> Result<(), String> {
     let output = Command::new(wrangler())
         .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
         .arg(state_dir)
