@@ -145,7 +145,9 @@ mod tests {
         body = body.replace("BUILD=58807128", "BUILD=57888165");
         assert_eq!(
             body,
-            "TIMESTAMP=2022%2d11%2d29T03%3a40%3a14Z&CORRELATIONID=63e6dca691d60&ACK=Failure&VERSION=204&BUILD=57888165&L_ERRORCODE0=10411&L_SHORTMESSAGE0=This%20Express%20Checkout%20session%20has%20expired%2e&L_LONGMESSAGE0=This%20Express%20Checkout%20session%20has%20expired%2e%20%20Token%20value%20is%20no%20longer%20valid%2e&L_SEVERITYCODE0=Error"
+            include_str!(
+                "../../../../../tests/fixtures/psp/paypal/emulator_10411_expired_token.nvp"
+            )
         );
         let unfunded = encode_like_paypal(&failure(&env, &Refusal::Unfunded.error()));
         assert!(unfunded.contains("L_SHORTMESSAGE0=This%20transaction%20couldn%27t%20be%20completed%2e&L_LONGMESSAGE0=This%20transaction%20couldn%27t%20be%20completed%2e%20Please%20redirect%20your%20customer%20to%20PayPal%2e"), "{unfunded}");

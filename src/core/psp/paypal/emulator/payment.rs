@@ -383,7 +383,9 @@ mod tests {
         );
         let answer = payment_answer(&envelope(), &body, false);
         let encoded = encode_like_paypal(&answer);
-        let recorded = "TOKEN=EC%2d9J76236023054520Y&SUCCESSPAGEREDIRECTREQUESTED=false&TIMESTAMP=2022%2d11%2d11T00%3a00%3a19Z&CORRELATIONID=e1b4cff42265c&ACK=Success&VERSION=204&BUILD=58807128&INSURANCEOPTIONSELECTED=false&SHIPPINGOPTIONISDEFAULT=false&PAYMENTINFO_0_TRANSACTIONID=17G53960CL6245248&PAYMENTINFO_0_TRANSACTIONTYPE=expresscheckout&PAYMENTINFO_0_PAYMENTTYPE=instant&PAYMENTINFO_0_ORDERTIME=2022%2d11%2d11T00%3a00%3a18Z&PAYMENTINFO_0_AMT=20%2e00&PAYMENTINFO_0_FEEAMT=0%2e00&PAYMENTINFO_0_TAXAMT=0%2e00&PAYMENTINFO_0_CURRENCYCODE=EUR&PAYMENTINFO_0_PAYMENTSTATUS=Completed&PAYMENTINFO_0_PENDINGREASON=None&PAYMENTINFO_0_REASONCODE=None&PAYMENTINFO_0_PROTECTIONELIGIBILITY=Ineligible&PAYMENTINFO_0_PROTECTIONELIGIBILITYTYPE=None&PAYMENTINFO_0_SECUREMERCHANTACCOUNTID=XBAQ9CSARUZ7J&PAYMENTINFO_0_SELLERPAYPALACCOUNTID=seller%40example%2eorg&PAYMENTINFO_0_ERRORCODE=0&PAYMENTINFO_0_ACK=Success&MSGSUBID=7%2d1";
+        let recorded = include_str!(
+            "../../../../../tests/fixtures/psp/paypal/emulator_do_express_checkout_payment_v204.nvp"
+        );
         assert_eq!(encoded, recorded);
         let parsed = NvpResponse::parse(&encoded).unwrap_or_else(|e| panic!("{e}"));
         let info = payment_info(&parsed).unwrap_or_else(|e| panic!("{e}"));
