@@ -27,6 +27,7 @@ use crate::core::psp::paypal::emulator::alphanumeric;
 use crate::core::psp::paypal::emulator_ipn::IpnCharset;
 use crate::core::sql::{self, emulator, outbox};
 
+pub use super::pages::AccountView;
 pub use api::{nvp_answer, nvp_route};
 pub use checkout::{checkout_get, checkout_post};
 pub use controls::{clock_get, clock_post, faults_delete, faults_get, faults_post};
@@ -204,16 +205,8 @@ pub async fn accounts_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
     html(status, page.render()?)
 }
 
-/// An account as its page shows it.
-pub struct AccountView {
-    pub email: String,
-    pub payer_id: String,
-    pub balance: String,
-    pub api_username: String,
-    pub api_password: String,
-    pub api_signature: String,
-}
-
+// `AccountView` is a page's type (in `pages`, which so imports nothing of
+// the emulator); it is made here from the emulator's row.
 impl AccountView {
     fn new(a: &emulator::Account) -> AccountView {
         AccountView {
