@@ -1,8 +1,10 @@
 //! Tidy: rules of the code base that a compiler does not check.
 //! - the core (`src/core/`) never imports the Worker runtime;
 //! - every module opens with a `//!` doc saying what it owns;
-//! - PSP status mappings have no catch-all `_ =>` arm.
+//! - PSP status mappings have no catch-all `_ =>` arm;
+//! - the shell's modules import one another without a cycle.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
@@ -77,6 +79,120 @@ fn psp_status_mappings_have_no_catch_all_arm() {
                 file.display(),
                 n + 1
             );
+        }
+    }
+}
+
+/// A shell module as its path under `src/shell` (`emulator/mod.rs` is
+/// `["emulator"]`, `src/shell/mod.rs` is `[]`).
+type Module = Vec<String>;
+
+fn shell_module(file: &Path) -> Module {
+    let relative = file
+        .strip_prefix(src().join("shell"))
+        .expect("in src/shell");
+    let mut parts: Module = relative
+        .with_extension("")
+        .iter()
+        .map(|p| p.to_string_lossy().into())
+        .collect();
+    if parts.last().is_some_and(|p| p == "mod") {
+        parts.pop();
+    }
+    parts
+}
+
+fn is_shell_module(module: &Module) -> bool {
+    let path = module.iter().fold(src().join("shell"), |p, s| p.join(s));
+    path.with_extension("rs").is_file() || path.join("mod.rs").is_file()
+}
+
+/// The shell modules the production code of `file` names through
+/// `crate::shell::…` or `super::…` (its tests may look anywhere).
+fn shell_imports(file: &Path) -> Vec<Module> {
+    let text = std::fs::read_to_string(file).expect("readable");
+    let production = text.split("#[cfg(test)]").next().unwrap_or("");
+    let own = shell_module(file);
+    let mut out = Vec::new();
+    for line in production.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let starts = code
+            .match_indices("crate::shell::")
+            .chain(code.match_indices("super::"));
+        // `super::super::x` is one path, from its first `super`.
+        for (at, _) in starts.filter(|(at, _)| !code[..*at].ends_with("::")) {
+            let ident = |s: &str| {
+                s.split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let segments: Vec<String> = code[at..]
+                .split("::")
+                .map(ident)
+                .take_while(|s| !s.is_empty())
+                .collect();
+            let ups = segments.iter().take_while(|s| *s == "super").count();
+            let (mut module, rest) = match ups {
+                0 => (Module::new(), &segments[2..]),
+                _ => (
+                    own[..own.len().saturating_sub(ups)].to_vec(),
+                    &segments[ups..],
+                ),
+            };
+            // The longest prefix that is a module (the rest names an item).
+            for segment in rest {
+                module.push(segment.clone());
+                if !is_shell_module(&module) {
+                    module.pop();
+                    break;
+                }
+            }
+            if module != own {
+                out.push(module);
+            }
+        }
+    }
+    out
+}
+
+/// Depth first from `node`; an edge back to a module on `path` is a cycle.
+fn find_cycle(
+    node: &Module,
+    graph: &BTreeMap<Module, Vec<Module>>,
+    path: &mut Vec<Module>,
+    done: &mut BTreeSet<Module>,
+) -> Option<Vec<Module>> {
+    if let Some(start) = path.iter().position(|m| m == node) {
+        return Some(path[start..].iter().chain([node]).cloned().collect());
+    }
+    if !done.insert(node.clone()) {
+        return None;
+    }
+    path.push(node.clone());
+    for next in graph.get(node).into_iter().flatten() {
+        if let Some(cycle) = find_cycle(next, graph, path, done) {
+            return Some(cycle);
+        }
+    }
+    path.pop();
+    None
+}
+
+#[test]
+fn the_shells_modules_import_no_cycle() {
+    let mut graph: BTreeMap<Module, Vec<Module>> = BTreeMap::new();
+    for file in rust_files(&src().join("shell")) {
+        graph
+            .entry(shell_module(&file))
+            .or_default()
+            .extend(shell_imports(&file));
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        if let Some(cycle) = find_cycle(node, &graph, &mut Vec::new(), &mut done) {
+            let names: Vec<String> = cycle.iter().map(|m| m.join("::")).collect();
+            panic!("import cycle in src/shell: {}", names.join(" -> "));
         }
     }
 }

@@ -8,7 +8,7 @@
 use futures_util::StreamExt;
 use worker::Request;
 
-use super::web::WebError;
+use super::error::WebError;
 
 /// The largest request body accepted (spec: 413 beyond 16 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;

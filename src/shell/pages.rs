@@ -283,7 +283,7 @@ pub struct TermsPage {
 #[template(path = "emulator_accounts.html")]
 pub struct EmulatorAccountsPage {
     pub layout: Layout,
-    pub account: Option<crate::shell::emulator::AccountView>,
+    pub account: Option<AccountView>,
     pub error: &'static str,
     pub email: String,
     pub balance: String,
@@ -294,6 +294,16 @@ pub struct EmulatorAccountsPage {
 pub struct EmulatorMailPage {
     pub layout: Layout,
     pub messages: Vec<crate::core::sql::outbox::Message>,
+}
+
+/// An account as its page shows it.
+pub struct AccountView {
+    pub email: String,
+    pub payer_id: String,
+    pub balance: String,
+    pub api_username: String,
+    pub api_password: String,
+    pub api_signature: String,
 }
 
 /// The preview of a purchase, formatted.

@@ -10,8 +10,8 @@ use askama::Template;
 use serde_json::json;
 use worker::{D1Database, Env, Method, Request, Response, Url};
 
-use super::app::{self, App, Unavailable};
-use super::db::{self, DbError};
+use super::app::{self, App};
+use super::db;
 use super::pages::{ErrorPage, Layout};
 use crate::core::accept;
 use crate::core::config::PspMode;
@@ -21,6 +21,7 @@ use crate::core::sql::{self, sessions, sessions::SessionRow, Batch, StmtResult};
 use crate::core::time::UtcTime;
 
 pub use super::body::MAX_BODY_BYTES;
+pub use super::error::WebError;
 use super::security;
 
 /// A posted form's fields, in order.
@@ -453,59 +454,8 @@ fn parse_cookies(header: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Every way a request can fail, each with one status.
-#[derive(Debug)]
-pub enum WebError {
-    NotFound,
-    MethodNotAllowed,
-    /// A body we cannot read as a form.
-    BadRequest,
-    /// The CSRF token is missing or wrong.
-    Forbidden,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    RateLimited,
-    /// The page needs a session: HTML goes to the login page, JSON gets 401.
-    LoginRequired(String),
-    Unavailable(Unavailable),
-    Db(DbError),
-    Internal(String),
-}
-
-impl From<worker::Error> for WebError {
-    fn from(e: worker::Error) -> Self {
-        WebError::Internal(e.to_string())
-    }
-}
-
-impl From<askama::Error> for WebError {
-    fn from(e: askama::Error) -> Self {
-        WebError::Internal(format!("template: {e}"))
-    }
-}
-
-impl From<app::RandomUnavailable> for WebError {
-    fn from(_: app::RandomUnavailable) -> Self {
-        WebError::Internal("no random source".into())
-    }
-}
-
+// The error page of a `WebError` (the type is `shell::error`'s).
 impl WebError {
-    pub fn status(&self) -> u16 {
-        match self {
-            WebError::BadRequest => 400,
-            WebError::LoginRequired(_) => 401,
-            WebError::Forbidden => 403,
-            WebError::NotFound => 404,
-            WebError::MethodNotAllowed => 405,
-            WebError::PayloadTooLarge => 413,
-            WebError::UnsupportedMediaType => 415,
-            WebError::RateLimited => 429,
-            WebError::Unavailable(_) => 503,
-            WebError::Db(_) | WebError::Internal(_) => 500,
-        }
-    }
-
     fn code(&self) -> &'static str {
         match self {
             WebError::BadRequest => "bad_request",

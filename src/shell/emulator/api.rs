@@ -8,8 +8,8 @@
 
 use worker::{Request, Response};
 
-use super::tools::{deliver_ipn, payment_ipn, QueuedIpn};
-use super::{adopt_clock_offset, clock_offset_stmt, random_text, row_at};
+use super::ipn::{deliver_ipn, payment_ipn, QueuedIpn};
+use super::{adopt_clock_offset, clock_offset_stmt, row_at};
 use crate::core::crypto::constant_time_eq;
 use crate::core::psp::paypal::emulator::{
     self as rules, Envelope, FaultKind, Fields, Payment, PaymentDecision, Refusal,
@@ -405,11 +405,4 @@ async fn pay(
         }
         Err(other) => Err(other),
     }
-}
-
-/// `N` characters for a `verify_sign`, as PayPal's (letters, digits, `-.`).
-pub(super) fn verify_sign() -> Result<String, WebError> {
-    Ok(random_text::<56>(
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.",
-    )?)
 }

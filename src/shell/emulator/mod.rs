@@ -1,17 +1,19 @@
 //! The built-in PayPal emulator (PSP_MODE=emulator): accounts as in the
 //! PayPal sandbox, the NVP endpoint speaking PayPal's real wire format
-//! (`api`), the buyer's checkout page (`checkout`), the test tools (faults,
-//! clock, IPN, later events: `tools`) and the mailbox of e-mails the
-//! platform sent. Its state lives in its own D1 tables, written in batches
-//! of its own, never with the platform's. The rules are pure, in
-//! `core::psp::paypal::emulator`; this module reads rows, draws random
-//! bytes and runs SQL. Every route answers 404 in sandbox and live mode, and
-//! on a host that is not local without `EMULATOR_TOKEN` (the router checks,
-//! see `shell::security::emulator_gate`).
+//! (`api`), the buyer's checkout page (`checkout`), the IPN (`ipn`), the
+//! test controls (faults, clock: `controls`), the later events (`events`)
+//! and the mailbox of e-mails the platform sent. Its state lives in its own
+//! D1 tables, written in batches of its own, never with the platform's. The
+//! rules are pure, in `core::psp::paypal::emulator`; this module reads rows,
+//! draws random bytes and runs SQL. Every route answers 404 in sandbox and
+//! live mode, and on a host that is not local without `EMULATOR_TOKEN` (the
+//! router checks, see `shell::security::emulator_gate`).
 
 mod api;
 mod checkout;
-mod tools;
+mod controls;
+mod events;
+mod ipn;
 
 use askama::Template;
 use serde_json::json;
@@ -25,12 +27,16 @@ use crate::core::psp::paypal::emulator::alphanumeric;
 use crate::core::psp::paypal::emulator_ipn::IpnCharset;
 use crate::core::sql::{self, emulator, outbox};
 
+pub use super::pages::AccountView;
 pub use api::{nvp_answer, nvp_route};
 pub use checkout::{checkout_get, checkout_post};
-pub use tools::{
-    clock_get, clock_post, complete_pending, deliver_ipn, faults_delete, faults_get, faults_post,
-    ipn_drop, ipn_list, ipn_verify_route, queued_ipns, record_ipn_delivery, transaction_complete,
-    transaction_get, transaction_reverse, verify_ipn, EventOutcome, QueuedIpn,
+pub use controls::{clock_get, clock_post, faults_delete, faults_get, faults_post};
+pub use events::{
+    complete_pending, transaction_complete, transaction_get, transaction_reverse, EventOutcome,
+};
+pub use ipn::{
+    deliver_ipn, ipn_drop, ipn_list, ipn_verify_route, queued_ipns, record_ipn_delivery,
+    verify_ipn, QueuedIpn,
 };
 
 const SIGNATURE_CHARS: &[u8; 64] =
@@ -55,6 +61,18 @@ fn adopt_clock_offset(ctx: &Ctx, row: Option<emulator::ClockOffset>) {
 /// The statement that reads the clock offset, for [`adopt_clock_offset`].
 fn clock_offset_stmt() -> sql::Stmt {
     emulator::clock_offset()
+}
+
+fn query(ctx: &Ctx, name: &str) -> Option<String> {
+    ctx.url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn invalid(field: &str) -> Result<Response, WebError> {
+    json_response(422, &json!({ "error": "invalid", "field": field }))
 }
 
 fn account_json(a: &emulator::Account) -> serde_json::Value {
@@ -187,16 +205,8 @@ pub async fn accounts_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
     html(status, page.render()?)
 }
 
-/// An account as its page shows it.
-pub struct AccountView {
-    pub email: String,
-    pub payer_id: String,
-    pub balance: String,
-    pub api_username: String,
-    pub api_password: String,
-    pub api_signature: String,
-}
-
+// `AccountView` is a page's type (in `pages`, which so imports nothing of
+// the emulator); it is made here from the emulator's row.
 impl AccountView {
     fn new(a: &emulator::Account) -> AccountView {
         AccountView {

@@ -7,12 +7,12 @@
 //! `core::ipn_receipts`'s: 200 once the message is recorded and verified
 //! (or forged, or unreadable for good), 503 when it could not be recorded
 //! or PayPal's postback said nothing usable, so that PayPal sends it again.
-//! A verified message is then acted on (`super::ipn::act`); the cron
+//! A verified message is then acted on (`super::ipn_act::act`); the cron
 //! verifies again those left `received` ([`verify_received`]).
 
 use worker::{Request, Response};
 
-use super::ipn::act;
+use super::ipn_act::act;
 use crate::core::config::NvpEndpoint;
 use crate::core::ipn_receipts::{self, Answer};
 use crate::core::psp::paypal::charset::ascii_body;
