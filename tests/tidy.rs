@@ -2,7 +2,9 @@
 //! - the core (`src/core/`) never imports the Worker runtime;
 //! - every module opens with a `//!` doc saying what it owns;
 //! - PSP status mappings have no catch-all `_ =>` arm;
-//! - the shell's modules import one another without a cycle.
+//! - the shell's modules import one another without a cycle;
+//! - no source file is over 600 lines before its tests (a reader can hold
+//!   it; recorded fixtures live in files of their own).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -49,6 +51,36 @@ fn core_modules_never_import_the_worker_runtime() {
             }
         }
     }
+}
+
+/// The team's hard limit on a file's production code (about 400 is the aim).
+const MAX_PRODUCTION_LINES: usize = 600;
+
+/// The lines of a source file before its first `#[cfg(test)]`.
+fn production_lines(text: &str) -> usize {
+    text.lines()
+        .take_while(|line| line.trim() != "#[cfg(test)]")
+        .count()
+}
+
+#[test]
+fn no_source_file_is_over_600_lines_before_its_tests() {
+    let over: Vec<String> = rust_files(&src())
+        .into_iter()
+        .filter_map(|file| {
+            let text = std::fs::read_to_string(&file).expect("readable");
+            let n = production_lines(&text);
+            (n > MAX_PRODUCTION_LINES).then(|| format!("{} ({n})", file.display()))
+        })
+        .collect();
+    assert!(over.is_empty(), "over {MAX_PRODUCTION_LINES} lines: {over:?}");
+}
+
+#[test]
+fn production_lines_stop_at_the_tests() {
+    assert_eq!(production_lines("a\nb\n#[cfg(test)]\nmod tests {}\n"), 2);
+    assert_eq!(production_lines("a\n    #[cfg(test)]\nc\n"), 1);
+    assert_eq!(production_lines("a\nb\n"), 2);
 }
 
 #[test]
