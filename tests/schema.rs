@@ -76,7 +76,9 @@ fn lines(conn: &Connection, sql: &str, args: &[&str]) -> Vec<String> {
 fn names(conn: &Connection, sql: &str, arg: &[&str]) -> Vec<String> {
     let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     let rows = stmt
-        .query_map(rusqlite::params_from_iter(arg.iter()), |r| r.get::<_, String>(0))
+        .query_map(rusqlite::params_from_iter(arg.iter()), |r| {
+            r.get::<_, String>(0)
+        })
         .expect("query");
     rows.map(|r| r.expect("row")).collect()
 }
@@ -117,7 +119,11 @@ fn checks(create: &str) -> BTreeSet<String> {
                 _ => {}
             }
         }
-        found.insert(squash(&code[open + 1..end]).replace("( ", "(").replace(" )", ")"));
+        found.insert(
+            squash(&code[open + 1..end])
+                .replace("( ", "(")
+                .replace(" )", ")"),
+        );
         from = end.max(start);
     }
     found
@@ -269,7 +275,8 @@ fn the_comparison_finds_a_changed_type_default_constraint_key_or_index() {
             n INTEGER NOT NULL DEFAULT 0 CHECK (n >= 0), s TEXT UNIQUE) STRICT;
         CREATE INDEX t_by_n ON t (n) WHERE n > 0;";
     let variants = [
-        base.replace("n INTEGER NOT NULL", "n TEXT NOT NULL").replace("n >= 0", "n <> ''"),
+        base.replace("n INTEGER NOT NULL", "n TEXT NOT NULL")
+            .replace("n >= 0", "n <> ''"),
         base.replace("DEFAULT 0", "DEFAULT 1"),
         base.replace("NOT NULL DEFAULT", "DEFAULT"),
         base.replace("CHECK (n >= 0)", "CHECK (n > 0)"),
@@ -278,7 +285,10 @@ fn the_comparison_finds_a_changed_type_default_constraint_key_or_index() {
         base.replace("s TEXT UNIQUE", "s TEXT"),
         base.replace("WHERE n > 0", ""),
         base.replace("ON t (n)", "ON t (s)"),
-        base.replace(") STRICT;\n        CREATE INDEX", ");\n        CREATE INDEX"),
+        base.replace(
+            ") STRICT;\n        CREATE INDEX",
+            ");\n        CREATE INDEX",
+        ),
     ];
     let reference = structure(&from_sql(base));
     for variant in &variants {

@@ -73,7 +73,10 @@ fn no_source_file_is_over_600_lines_before_its_tests() {
             (n > MAX_PRODUCTION_LINES).then(|| format!("{} ({n})", file.display()))
         })
         .collect();
-    assert!(over.is_empty(), "over {MAX_PRODUCTION_LINES} lines: {over:?}");
+    assert!(
+        over.is_empty(),
+        "over {MAX_PRODUCTION_LINES} lines: {over:?}"
+    );
 }
 
 #[test]

@@ -402,7 +402,15 @@ mod tests {
             operator_email: None,
         };
         let trace = Stmt::new("SELECT 'trace'", vec![]);
-        resolve_due(order, inquiry, true, max_passed, trace, &mail, "2026-01-16T10:00:00Z")
+        resolve_due(
+            order,
+            inquiry,
+            true,
+            max_passed,
+            trace,
+            &mail,
+            "2026-01-16T10:00:00Z",
+        )
     }
 
     #[test]

@@ -194,14 +194,11 @@ mod tests {
     fn the_purge_reads_through_the_partial_indexes() {
         let conn = db();
         let batch = purge(cutoff(now(), 400), ROWS_PER_RUN);
-        for (stmt, index) in batch
-            .iter()
-            .zip([
-                "psp_traces_unpurged",
-                "psp_notifications_unpurged",
-                "psp_ipn_receipts_unpurged",
-            ])
-        {
+        for (stmt, index) in batch.iter().zip([
+            "psp_traces_unpurged",
+            "psp_notifications_unpurged",
+            "psp_ipn_receipts_unpurged",
+        ]) {
             let sql = format!("EXPLAIN QUERY PLAN {}", stmt.sql)
                 .replace("?1", "'2025-05-27T00:00:00Z'")
                 .replace("?2", "500");

@@ -20,9 +20,7 @@ use crate::shell::web::{rows_at, Ctx, WebError};
 /// many were read.
 pub async fn run(ctx: &Ctx) -> Result<usize, WebError> {
     let now = ctx.now().to_string();
-    let results = ctx
-        .run(&vec![recheck::due(&now, recheck::PER_RUN)])
-        .await?;
+    let results = ctx.run(&vec![recheck::due(&now, recheck::PER_RUN)]).await?;
     let due: Vec<Due> = rows_at(&results, 0)?;
     for d in &due {
         let n = recheck::prompt(d);

@@ -5,8 +5,8 @@
 //! Shared by the cron and by the return path when PayPal answers that the
 //! checkout was already paid.
 
-use crate::core::psp::paypal::nvp::{Method, NvpRequest};
 use crate::core::payment_check;
+use crate::core::psp::paypal::nvp::{Method, NvpRequest};
 use crate::core::purchase::{MailSetting, OrderState};
 use crate::core::reconcile::{self, CheckoutFinding, Inquiry, Resolution};
 use crate::core::sql::{traces, Stmt};
@@ -101,11 +101,8 @@ pub async fn settle(ctx: &Ctx, order: &OrderState, ttl_passed: bool) -> Result<b
     let Some(last) = trace_rows.pop() else {
         return Ok(false);
     };
-    let pending_max_passed = reconcile::pending_max_passed(
-        &order.created_at,
-        &now,
-        ctx.app.config.pending_max_days,
-    );
+    let pending_max_passed =
+        reconcile::pending_max_passed(&order.created_at, &now, ctx.app.config.pending_max_days);
     match reconcile::resolve_due(
         order,
         &inquiry,

@@ -197,9 +197,11 @@ fn after_retention_days_the_cron_blanks_raw_ipns_and_trace_fields_and_the_order_
     // own (the scheduled re-reads of the payment), which are recent.
     let db = server.db();
     let last = |table: &str| -> i64 {
-        db.query_row(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"), [], |r| {
-            r.get(0)
-        })
+        db.query_row(
+            &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )
         .expect("max id")
     };
     let (last_notification, last_trace, last_receipt) = (
@@ -516,18 +518,26 @@ fn a_413_on_register_shows_the_empty_form_and_asks_to_type_again(world: &World) 
         ],
     );
     assert_eq!(r.status, 413, "{}", r.body);
-    assert!(r.body.contains("name=\"api_username\""), "the form again: {}", r.body);
+    assert!(
+        r.body.contains("name=\"api_username\""),
+        "the form again: {}",
+        r.body
+    );
     assert!(
         r.body.contains(&askama_escape(FR.error_too_large)),
         "the reason in French: {}",
         r.body
     );
     assert!(
-        r.body.contains(&askama_escape("Ce que vous avez saisi n'a pas pu être lu")),
+        r.body
+            .contains(&askama_escape("Ce que vous avez saisi n'a pas pu être lu")),
         "{}",
         r.body
     );
-    assert!(!r.body.contains("too-large@example.org"), "nothing read back");
+    assert!(
+        !r.body.contains("too-large@example.org"),
+        "nothing read back"
+    );
 }
 
 fn the_trace_headers_are_in_french_with_lang_fr(world: &World) {

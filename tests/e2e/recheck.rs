@@ -203,5 +203,8 @@ fn a_payment_pending_past_pending_max_days_goes_to_review_still_claimed(_world: 
         (Some(0), Some("needs_review")),
         "still Pending after 10 days: an operator looks at it; {order}"
     );
-    assert!(claimed(&server), "money may still arrive: the title stays claimed");
+    assert!(
+        claimed(&server),
+        "money may still arrive: the title stays claimed"
+    );
 }

@@ -550,12 +550,7 @@ impl PayPal {
     /// DoExpressCheckoutPayment, checked in PayPal's order: token (10410,
     /// 10411), approval (10485), repeats (11607 replay for the paying
     /// MSGSUBID, else 10415), attempts (10416), funds (10486).
-    pub fn do_ec(
-        &mut self,
-        rng: &mut Rng,
-        now: i64,
-        req: &DoEcRequest,
-    ) -> Option<NvpResponse> {
+    pub fn do_ec(&mut self, rng: &mut Rng, now: i64, req: &DoEcRequest) -> Option<NvpResponse> {
         let faults = self.faults(Api::DoEc, rng);
         let order_id = req.invnum.rsplit('-').next().unwrap_or("").to_string();
         let mut send = Send {

@@ -1295,9 +1295,7 @@ impl World {
             invnum: purchase::invnum(DEPLOYMENT, &order.id),
             msgsubid: order.msgsubid(),
         };
-        let answer = self
-            .pp
-            .do_ec(&mut self.rng, self.now, &request);
+        let answer = self.pp.do_ec(&mut self.rng, self.now, &request);
         self.stats.doec_sends += 1;
         let send = self.pp.sends.last().cloned();
         self.say(who, || {
@@ -1394,8 +1392,12 @@ impl World {
                     format!("GetTransactionDetails {txn} → {}", desc(answer.as_ref()))
                 });
                 traces.push(self.trace(&s.order.id, "GetTransactionDetails", answer.as_ref()));
-                let inquiry =
-                    payment_check::read_transaction_for(&s.order, DEPLOYMENT, &txn, answer.as_ref());
+                let inquiry = payment_check::read_transaction_for(
+                    &s.order,
+                    DEPLOYMENT,
+                    &txn,
+                    answer.as_ref(),
+                );
                 s.stage = SettleStage::Write(inquiry, traces);
                 false
             }

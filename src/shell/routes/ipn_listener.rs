@@ -17,8 +17,8 @@ use crate::core::config::NvpEndpoint;
 use crate::core::ipn_receipts::{self, Answer};
 use crate::core::psp::paypal::charset::ascii_body;
 use crate::core::psp::paypal::ipn::{self, Verdict};
-use crate::shell::paypal::{post, IPN_VERIFY_TIMEOUT};
 use crate::shell::body::read_capped;
+use crate::shell::paypal::{post, IPN_VERIFY_TIMEOUT};
 use crate::shell::web::{row_at, rows_at, Ctx, WebError};
 
 pub async fn paypal_ipn(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
