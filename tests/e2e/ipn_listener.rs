@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::flows::{register, Member};
 use crate::harness::Server;
 use crate::purchase::{local, titles};
-use crate::refusals::{approved_order, fault, order_of};
+use crate::refusals::{approved_order, complete_at_paypal, fault, order_of, payment_fault};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
@@ -121,14 +121,7 @@ fn ipn_charset(server: &Server, member: &Member, charset: &str) {
 fn pending_then_completed(server: &Server, seller: &Member, buyer: &Member) -> String {
     let isin = titles(seller)[0].0.clone();
     let (_, back, token) = approved_order(buyer, &isin, "1.00");
-    fault(
-        server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("payment_status", "Pending"),
-        ],
-    );
+    payment_fault(server, &token, ("payment_status", "Pending"));
     buyer.client.get(&local(&back));
     let order = order_of(buyer);
     assert_eq!(order["substate"], "psp_pending", "{order}");
@@ -138,12 +131,7 @@ fn pending_then_completed(server: &Server, seller: &Member, buyer: &Member) -> S
         .as_str()
         .unwrap_or("")
         .to_string();
-    let r = server.client().post_form_with(
-        &format!("/_emulator/paypal/transactions/{txn}/complete"),
-        &[],
-        &[("Accept", "application/json")],
-    );
-    assert!(r.status == 200 || r.status == 201, "{}", r.body);
+    complete_at_paypal(server, &txn);
     txn
 }
 

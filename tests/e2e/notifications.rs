@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::flows::{mails_to, register, Member};
 use crate::harness::Server;
 use crate::purchase::{buy, local, psp_cents, titles};
-use crate::refusals::{approved_order, fault, order_of};
+use crate::refusals::{approved_order, complete_at_paypal, order_of, payment_fault};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
@@ -124,14 +124,7 @@ fn a_pending_payment_is_completed_by_its_ipn(world: &World) {
     let bob = register(&world.server, "ipn-pend-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(
-        &world.server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("payment_status", "Pending"),
-        ],
-    );
+    payment_fault(&world.server, &token, ("payment_status", "Pending"));
     bob.client.get(&local(&back));
     let order = order_of(&bob);
     assert_eq!(order["substate"], "psp_pending");
@@ -139,12 +132,7 @@ fn a_pending_payment_is_completed_by_its_ipn(world: &World) {
         .as_str()
         .unwrap_or("")
         .to_string();
-    let r = world.server.client().post_form_with(
-        &format!("/_emulator/paypal/transactions/{txn}/complete"),
-        &[],
-        &[("Accept", "application/json")],
-    );
-    assert!(r.status == 200 || r.status == 201, "{}", r.body);
+    complete_at_paypal(&world.server, &txn);
     deliver(&world.server);
     let order = order_of(&bob);
     assert_eq!(order["code"], 2, "completed by IPN: {order}");

@@ -9,7 +9,7 @@ use crate::flows::register;
 use crate::harness::Server;
 use crate::purchase::{local, titles};
 use crate::reconciler::{advance, own_server};
-use crate::refusals::{approved_order, fault, order_of};
+use crate::refusals::{approved_order, fault, order_of, payment_fault};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
@@ -174,14 +174,7 @@ fn a_payment_pending_past_pending_max_days_goes_to_review_still_claimed(_world: 
     let bob = register(&server, "pmax-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(
-        &server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("payment_status", "Pending"),
-        ],
-    );
+    payment_fault(&server, &token, ("payment_status", "Pending"));
     bob.client.get(&local(&back));
     assert_eq!(order_of(&bob)["substate"], "psp_pending");
     let claimed = |server: &Server| {

@@ -5,7 +5,7 @@
 use crate::flows::{register, Member};
 use crate::harness::{apply_migrations, fresh_state_dir, Server};
 use crate::purchase::{local, post_buy, psp_cents, titles};
-use crate::refusals::{approved_order, fault, order_of};
+use crate::refusals::{approved_order, complete_at_paypal, fault, order_of, payment_fault};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
@@ -71,14 +71,7 @@ fn a_dropped_answer_is_completed_by_the_cron(_world: &World) {
     let bob = register(&server, "cron-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(
-        &server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("drop", "1"),
-        ],
-    );
+    payment_fault(&server, &token, ("drop", "1"));
     bob.client.get(&local(&back));
     assert_eq!(order_of(&bob)["substate"], "confirming");
     let health = server.client().get("/healthz").json();
@@ -143,14 +136,7 @@ fn a_pending_payment_completed_at_paypal_is_recorded_by_the_cron(_world: &World)
     let bob = register(&server, "pc-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(
-        &server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("payment_status", "Pending"),
-        ],
-    );
+    payment_fault(&server, &token, ("payment_status", "Pending"));
     bob.client.get(&local(&back));
     let order = order_of(&bob);
     assert_eq!(order["substate"], "psp_pending");
@@ -165,12 +151,7 @@ fn a_pending_payment_completed_at_paypal_is_recorded_by_the_cron(_world: &World)
         .as_str()
         .unwrap_or("")
         .to_string();
-    let r = server.client().post_form_with(
-        &format!("/_emulator/paypal/transactions/{txn}/complete"),
-        &[],
-        &[("Accept", "application/json")],
-    );
-    assert!(r.status == 200 || r.status == 201, "{}", r.body);
+    complete_at_paypal(&server, &txn);
     advance(&server, 120);
     run_cron(&server);
     let order = order_of(&bob);
@@ -272,14 +253,7 @@ fn paid_with_its_answer_lost_past_the_token_life(
     let bob = register(&server, &format!("{prefix}-b"), "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(
-        &server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("drop", "1"),
-        ],
-    );
+    payment_fault(&server, &token, ("drop", "1"));
     bob.client.get(&local(&back));
     advance(&server, 3 * 3_600 + 60);
     (server, alice, bob, token)

@@ -31,6 +31,30 @@ pub fn fault(server: &Server, fields: &[(&str, &str)]) {
     assert_eq!(r.status, 201, "fault: {}", r.body);
 }
 
+/// A one-shot fault on the next DoExpressCheckoutPayment for `token`:
+/// `(field, value)` is `("error_code", "10486")`, `("drop", "1")` or
+/// `("payment_status", "Pending")`.
+pub fn payment_fault(server: &Server, token: &str, (field, value): (&str, &str)) {
+    fault(
+        server,
+        &[
+            ("method", "DoExpressCheckoutPayment"),
+            ("token", token),
+            (field, value),
+        ],
+    );
+}
+
+/// PayPal completes the Pending payment `txn` (the emulator's route).
+pub fn complete_at_paypal(server: &Server, txn: &str) {
+    let r = server.client().post_form_with(
+        &format!("/_emulator/paypal/transactions/{txn}/complete"),
+        &[],
+        &[("Accept", "application/json")],
+    );
+    assert!(r.status == 200 || r.status == 201, "{}", r.body);
+}
+
 /// Places an order and approves it; returns (checkout URL, return URL, token).
 pub fn approved_order(buyer: &Member, isin: &str, amount: &str) -> (String, String, String) {
     let r = post_buy(buyer, isin, amount, "100");
@@ -63,14 +87,7 @@ fn funding_refusal_sends_the_buyer_back_with_the_same_token_and_the_next_attempt
     let bob = register(&world.server, "fund-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (checkout, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(
-        &world.server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("error_code", "10486"),
-        ],
-    );
+    payment_fault(&world.server, &token, ("error_code", "10486"));
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
     let again = r.header("location").unwrap_or_default().to_string();
@@ -110,14 +127,7 @@ fn other_refusals_fail_the_order_release_the_claim_and_show_paypals_words(world:
     let bob = register(&world.server, "refuse-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(
-        &world.server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("error_code", "10417"),
-        ],
-    );
+    payment_fault(&world.server, &token, ("error_code", "10417"));
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
     let order = order_of(&bob);
@@ -160,14 +170,7 @@ fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(_world
     let bob = register(&server, "lost-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "1.00");
-    fault(
-        &server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("drop", "1"),
-        ],
-    );
+    payment_fault(&server, &token, ("drop", "1"));
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
     let order = order_of(&bob);
@@ -250,24 +253,10 @@ fn already_paid_10415_is_recorded_with_the_original_transaction(_world: &World) 
     let bob = register(&server, "paid-b", "10.00");
     let isin = titles(&alice)[0].0.clone();
     let (_, back, token) = approved_order(&bob, &isin, "2.00");
-    fault(
-        &server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("drop", "1"),
-        ],
-    );
+    payment_fault(&server, &token, ("drop", "1"));
     bob.client.get(&local(&back));
     advance(&server, 61);
-    fault(
-        &server,
-        &[
-            ("method", "DoExpressCheckoutPayment"),
-            ("token", &token),
-            ("error_code", "10415"),
-        ],
-    );
+    payment_fault(&server, &token, ("error_code", "10415"));
     let r = bob.client.get(&local(&back));
     assert_eq!(r.status, 303);
     let order = order_of(&bob);
