@@ -10,6 +10,7 @@ pub mod browse;
 pub mod chargeback;
 pub mod config;
 pub mod crypto;
+pub mod flow;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod i18n;
