@@ -6,8 +6,10 @@
 //! (`tests/simulation`) run the very same code; only the effects differ.
 
 pub mod effects;
+pub mod site;
 
 pub use effects::{
     Effects, Endpoint, FlowError, NoAnswer, Patience, RandomUnavailable, StoreError, WireAnswer,
     WireRequest,
 };
+pub use site::Site;
