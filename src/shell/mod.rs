@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod cron;
 pub mod db;
 pub mod emulator;
+pub mod effects;
 pub mod error;
 pub mod mail;
 pub mod pages;

@@ -16,28 +16,7 @@ use crate::core::psp::paypal::nvp::{Credentials, NvpRequest, NvpResponse};
 use crate::core::sealing::{Binding, Keyring};
 use crate::core::sql::traces::Trace;
 
-/// Why no answer can be believed: the outcome of the call is unknown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoAnswer {
-    Timeout,
-    /// Connection refused or broken.
-    Network(String),
-    /// An HTTP status other than 200 (PayPal answers 200 even on Failure).
-    Status(u16),
-    /// A body that is not NVP.
-    Unreadable(String),
-}
-
-impl NoAnswer {
-    pub fn describe(&self) -> String {
-        match self {
-            NoAnswer::Timeout => "timeout".into(),
-            NoAnswer::Network(m) => format!("network: {m}"),
-            NoAnswer::Status(s) => format!("HTTP {s}"),
-            NoAnswer::Unreadable(m) => format!("unreadable answer: {m}"),
-        }
-    }
-}
+pub use crate::core::flow::NoAnswer;
 
 /// How long to wait for PayPal: 30 s for DoExpressCheckoutPayment (spec
 /// §10); 5 s when a page only shows a balance.

@@ -1,0 +1,115 @@
+//! The Worker's effects for the core's flows (`core::flow::Effects`): D1
+//! for batches (counted for `Server-Timing`, with the session lookup the
+//! request context folds into its first batch), `fetch` with a timeout or the
+//! in-process emulator for provider calls, the (emulator-shifted) clock,
+//! WebCrypto's CSPRNG and the Workers console.
+
+use crate::core::config::NvpEndpoint;
+use crate::core::flow::{
+    Effects, Endpoint, FlowError, NoAnswer, RandomUnavailable, StoreError, WireAnswer, WireRequest,
+};
+use crate::core::sql::{Batch, StmtResult};
+use crate::core::time::UtcTime;
+use crate::shell::web::{Ctx, WebError};
+
+/// The postback's prefix: the emulator is handed the message after it.
+const POSTBACK_PREFIX: &[u8] = b"cmd=_notify-validate&";
+
+fn store_error(e: WebError) -> StoreError {
+    match e {
+        WebError::Db(db) if db.guard().is_some() => StoreError::Guard,
+        other => StoreError::Failed(format!("{other:?}")),
+    }
+}
+
+impl From<FlowError> for WebError {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::Store(StoreError::Guard) => WebError::Internal("guard refused".into()),
+            FlowError::Store(StoreError::Failed(m)) | FlowError::Internal(m) => {
+                WebError::Internal(m)
+            }
+            FlowError::Random => crate::shell::app::RandomUnavailable.into(),
+        }
+    }
+}
+
+impl Effects for Ctx {
+    async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
+        Ctx::run(self, batch).await.map_err(store_error)
+    }
+
+    async fn send(&self, request: &WireRequest) -> Result<WireAnswer, NoAnswer> {
+        self.count_psp_call();
+        let timeout = std::time::Duration::from_secs(request.patience.seconds());
+        let config = &self.app.config;
+        let (status, text) = match request.endpoint {
+            Endpoint::PaypalNvp => match &config.paypal_nvp {
+                NvpEndpoint::InProcess => {
+                    let body = String::from_utf8_lossy(&request.body);
+                    crate::shell::emulator::nvp_answer(self, &body).await
+                }
+                NvpEndpoint::Url(url) => crate::shell::paypal::post(url, &request.body, timeout)
+                    .await?,
+            },
+            Endpoint::PaypalIpnVerify => match (&config.paypal_nvp, &config.paypal_ipn_verify_url)
+            {
+                (NvpEndpoint::InProcess, None) => {
+                    let message = request
+                        .body
+                        .strip_prefix(POSTBACK_PREFIX)
+                        .unwrap_or(&request.body);
+                    crate::shell::emulator::verify_ipn(self, message).await
+                }
+                (_, Some(url)) => crate::shell::paypal::post(url, &request.body, timeout)
+                    .await?,
+                (NvpEndpoint::Url(_), None) => {
+                    return Err(NoAnswer::Network("no PAYPAL_IPN_VERIFY_URL".into()))
+                }
+            },
+        };
+        Ok(WireAnswer {
+            status,
+            body: text.into_bytes(),
+        })
+    }
+
+    fn now(&self) -> UtcTime {
+        Ctx::now(self)
+    }
+
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), RandomUnavailable> {
+        getrandom::fill(out).map_err(|_| RandomUnavailable)
+    }
+
+    fn log(&self, line: &str) {
+        worker::console_log!("{line}");
+    }
+}
+
+/// The built-in emulators' effects: their own tables (never batched with
+/// the platform's), counted apart so `Server-Timing` shows the platform's
+/// round trips only.
+pub struct EmulatorFx<'a>(pub &'a Ctx);
+
+impl Effects for EmulatorFx<'_> {
+    async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
+        self.0.run_emulator(batch).await.map_err(store_error)
+    }
+
+    async fn send(&self, request: &WireRequest) -> Result<WireAnswer, NoAnswer> {
+        self.0.send(request).await
+    }
+
+    fn now(&self) -> UtcTime {
+        Ctx::now(self.0)
+    }
+
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), RandomUnavailable> {
+        self.0.fill_random(out)
+    }
+
+    fn log(&self, line: &str) {
+        self.0.log(line)
+    }
+}
