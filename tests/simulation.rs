@@ -72,6 +72,13 @@
 
 #[path = "simulation/db.rs"]
 mod db;
+// Parts used once the world drives the flows (issue 15, in progress).
+#[allow(dead_code)]
+#[path = "simulation/exec.rs"]
+mod exec;
+#[allow(dead_code)]
+#[path = "simulation/fx.rs"]
+mod fx;
 #[path = "simulation/paypal.rs"]
 mod paypal;
 #[path = "simulation/rng.rs"]
@@ -256,6 +263,76 @@ fn the_same_seed_replays_the_same_history() {
         assert_eq!(a.stats.steps, quiet.stats.steps);
         assert!(a.log.len() > 10);
     }
+}
+
+// ---------------------------------------------------------------- executor
+
+/// Two cron runs' lease-takers, written as flows over the effects, on the
+/// simulation's executor: each poll carries out one batch, the seed-free
+/// interleaving below is the one a history could draw, and a crash drops
+/// what the actor had not yet done.
+#[test]
+fn the_executor_carries_out_one_effect_per_poll_and_a_crash_drops_the_rest() {
+    use exec::{Actors, Polled};
+    use paybook::core::flow::{Effects, WireRequest};
+    use paybook::core::reconcile::{finish_run, take_lease};
+    use std::rc::Rc;
+
+    struct Nobody;
+    impl fx::Provider for Nobody {
+        fn act(&self, _: &fx::Sim, _: &WireRequest) -> fx::Delivery {
+            fx::Delivery::Lost
+        }
+    }
+    let sim = Rc::new(fx::Sim::new(1, db::Db::pooled(), Box::new(Nobody), true));
+    let lease_run = |sim: &Rc<fx::Sim>| -> exec::Actor<bool> {
+        let sim = sim.clone();
+        Box::pin(async move {
+            let now = world::at(sim.now.get());
+            let until = world::at(sim.now.get() + 240);
+            let took = match sim.run(&vec![take_lease(&now, &until)]).await {
+                Ok(r) => r.first().is_some_and(|r| r.changes == 1),
+                Err(_) => false,
+            };
+            if took {
+                let _ = sim.run(&finish_run(&now, &until)).await;
+            }
+            took
+        })
+    };
+    let mut actors = Actors::default();
+    let a = actors.spawn(|id| format!("cron#{id}"), lease_run(&sim));
+    let b = actors.spawn(|id| format!("cron#{id}"), lease_run(&sim));
+    assert!(matches!(
+        actors.poll(a, &sim.parking),
+        Some(Polled::Parked(_))
+    ));
+    assert_eq!(
+        sim.counts.borrow().batches,
+        0,
+        "nothing ran before the first effect"
+    );
+    actors.poll(a, &sim.parking);
+    assert_eq!(sim.counts.borrow().batches, 1, "a took the lease");
+    actors.poll(b, &sim.parking);
+    assert!(
+        matches!(actors.poll(b, &sim.parking), Some(Polled::Done(false))),
+        "b finds it held"
+    );
+    assert!(
+        actors.crash(a),
+        "a crashes holding the lease, before its finish"
+    );
+    assert_eq!(sim.counts.borrow().batches, 2);
+    assert_eq!(
+        sim.db.read_i64(
+            "SELECT count(*) FROM settings WHERE key = 'last_cron_at'",
+            vec![]
+        ),
+        0,
+        "the crashed run never finished"
+    );
+    assert!(sim.broken.borrow().is_empty());
 }
 
 // ---------------------------------------------------------------- scenarios
