@@ -79,6 +79,9 @@ mod exec;
 #[allow(dead_code)]
 #[path = "simulation/fx.rs"]
 mod fx;
+#[allow(dead_code)]
+#[path = "simulation/ledger.rs"]
+mod ledger;
 #[path = "simulation/paypal.rs"]
 mod paypal;
 #[path = "simulation/rng.rs"]
@@ -281,7 +284,7 @@ fn the_executor_carries_out_one_effect_per_poll_and_a_crash_drops_the_rest() {
     struct Nobody;
     impl fx::Provider for Nobody {
         fn act(&self, _: &fx::Sim, _: &WireRequest) -> fx::Delivery {
-            fx::Delivery::Lost
+            fx::Delivery::Failed(paybook::core::flow::NoAnswer::Timeout)
         }
     }
     let sim = Rc::new(fx::Sim::new(1, db::Db::pooled(), Box::new(Nobody), true));

@@ -24,7 +24,7 @@ use paybook::core::sql::{Batch, StmtResult};
 use paybook::core::time::UtcTime;
 
 use super::db::Db;
-use super::exec::{ActorId, Park, Parking};
+use super::exec::{Park, Parking};
 use super::rng::Rng;
 
 /// 2026-01-05T10:00:00Z: every history starts here.
@@ -34,8 +34,8 @@ pub const START: i64 = 1_767_607_200;
 pub enum Delivery {
     /// The provider answered (a refusal is an answer too).
     Answer(WireAnswer),
-    /// The provider acted, then the answer was lost on the way back.
-    Lost,
+    /// The provider acted and answered this, lost on the way back.
+    Lost(WireAnswer),
     /// The call failed before the provider did anything.
     Failed(NoAnswer),
 }
@@ -50,8 +50,12 @@ pub trait Provider {
 pub trait Watch {
     /// Before the provider acts on `request` (the database as it is then).
     fn sending(&self, _sim: &Sim, _request: &WireRequest) {}
-    /// After a batch committed (`Ok`) or was refused by a guard.
-    fn ran(&self, _sim: &Sim, _batch: &Batch, _applied: bool) {}
+    /// After the provider acted: its answer as sent (`None`: the call
+    /// failed before reaching it), whether or not it reaches the flow.
+    fn sent(&self, _sim: &Sim, _request: &WireRequest, _answer: Option<&[u8]>) {}
+    /// After a batch committed (its results) or was refused by a guard
+    /// (`None`).
+    fn ran(&self, _sim: &Sim, _batch: &Batch, _results: Option<&[StmtResult]>) {}
 }
 
 /// Counters of what passed through the effects.
@@ -124,9 +128,11 @@ impl Sim {
         }
     }
 
-    pub fn set_current(&self, name: &str, _id: ActorId) {
-        if self.verbose {
-            *self.current.borrow_mut() = name.to_owned();
+    /// The actor about to be polled: its effects are attributed to it.
+    pub fn set_current(&self, name: &str) {
+        let mut current = self.current.borrow_mut();
+        if current.as_str() != name {
+            name.clone_into(&mut current);
         }
     }
 
@@ -174,7 +180,6 @@ impl Effects for Sim {
     async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
         self.parking.pause(Park::Before).await;
         let result = self.run_now(batch);
-        let applied = result.is_ok();
         self.said(|| {
             let what = batch
                 .first()
@@ -192,8 +197,10 @@ impl Effects for Sim {
                 Err(StoreError::Failed(e)) => format!("batch of {n} ({what} …): FAILED {e}"),
             }
         });
-        if !matches!(result, Err(StoreError::Failed(_))) {
-            self.watch(|w| w.ran(self, batch, applied));
+        match &result {
+            Ok(results) => self.watch(|w| w.ran(self, batch, Some(results))),
+            Err(StoreError::Guard) => self.watch(|w| w.ran(self, batch, None)),
+            Err(StoreError::Failed(_)) => {}
         }
         result
     }
@@ -203,10 +210,16 @@ impl Effects for Sim {
         self.counts.borrow_mut().sends += 1;
         self.watch(|w| w.sending(self, request));
         let delivery = self.provider.act(self, request);
+        let answer = match &delivery {
+            Delivery::Answer(a) => Some(a.body.clone()),
+            Delivery::Lost(a) => Some(a.body.clone()),
+            Delivery::Failed(_) => None,
+        };
+        self.watch(|w| w.sent(self, request, answer.as_deref()));
         self.parking.pause(Park::AnswerHeld).await;
         match delivery {
             Delivery::Answer(answer) => Ok(answer),
-            Delivery::Lost => {
+            Delivery::Lost(_) => {
                 self.counts.borrow_mut().lost_answers += 1;
                 self.said(|| "the answer is lost".into());
                 Err(NoAnswer::Timeout)
