@@ -82,6 +82,12 @@ mod fx;
 #[allow(dead_code)]
 #[path = "simulation/ledger.rs"]
 mod ledger;
+#[allow(dead_code)]
+#[path = "simulation/checks.rs"]
+mod checks;
+#[allow(dead_code)]
+#[path = "simulation/checks_titles.rs"]
+mod checks_titles;
 #[path = "simulation/paypal.rs"]
 mod paypal;
 #[path = "simulation/rng.rs"]
