@@ -10,9 +10,9 @@ pub mod browse;
 pub mod chargeback;
 pub mod config;
 pub mod crypto;
-pub mod flow;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod flow;
 pub mod i18n;
 pub mod ipn_receipts;
 pub mod isin;

@@ -49,24 +49,27 @@ impl Effects for Ctx {
                     let body = String::from_utf8_lossy(&request.body);
                     crate::shell::emulator::nvp_answer(self, &body).await
                 }
-                NvpEndpoint::Url(url) => crate::shell::paypal::post(url, &request.body, timeout)
-                    .await?,
-            },
-            Endpoint::PaypalIpnVerify => match (&config.paypal_nvp, &config.paypal_ipn_verify_url)
-            {
-                (NvpEndpoint::InProcess, None) => {
-                    let message = request
-                        .body
-                        .strip_prefix(POSTBACK_PREFIX)
-                        .unwrap_or(&request.body);
-                    crate::shell::emulator::verify_ipn(self, message).await
-                }
-                (_, Some(url)) => crate::shell::paypal::post(url, &request.body, timeout)
-                    .await?,
-                (NvpEndpoint::Url(_), None) => {
-                    return Err(NoAnswer::Network("no PAYPAL_IPN_VERIFY_URL".into()))
+                NvpEndpoint::Url(url) => {
+                    crate::shell::paypal::post(url, &request.body, timeout).await?
                 }
             },
+            Endpoint::PaypalIpnVerify => {
+                match (&config.paypal_nvp, &config.paypal_ipn_verify_url) {
+                    (NvpEndpoint::InProcess, None) => {
+                        let message = request
+                            .body
+                            .strip_prefix(POSTBACK_PREFIX)
+                            .unwrap_or(&request.body);
+                        crate::shell::emulator::verify_ipn(self, message).await
+                    }
+                    (_, Some(url)) => {
+                        crate::shell::paypal::post(url, &request.body, timeout).await?
+                    }
+                    (NvpEndpoint::Url(_), None) => {
+                        return Err(NoAnswer::Network("no PAYPAL_IPN_VERIFY_URL".into()))
+                    }
+                }
+            }
         };
         Ok(WireAnswer {
             status,
@@ -111,5 +114,22 @@ impl Effects for EmulatorFx<'_> {
 
     fn log(&self, line: &str) {
         self.0.log(line)
+    }
+}
+
+/// The deployment as the flows see it; `base_url` is `ctx.base_url()`,
+/// kept by the caller for the flow's lifetime.
+pub fn site<'a>(ctx: &'a Ctx, base_url: &'a str) -> crate::core::flow::Site<'a> {
+    crate::core::flow::Site {
+        config: &ctx.app.config,
+        keyring: &ctx.app.keyring,
+        deployment_id: &ctx.app.deployment_id,
+        base_url,
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        FlowError::Store(e).into()
     }
 }

@@ -5,6 +5,7 @@
 //! random bytes), so the Worker (`shell::effects`) and the simulation
 //! (`tests/simulation`) run the very same code; only the effects differ.
 
+pub mod cron;
 pub mod effects;
 pub mod site;
 
@@ -13,3 +14,32 @@ pub use effects::{
     WireRequest,
 };
 pub use site::Site;
+
+pub mod notify;
+pub mod purchase;
+pub mod recheck;
+pub mod settle;
+
+use crate::core::sql::{self, StmtResult};
+
+/// The first row of a batch's `index`-th result, read into `T`.
+pub fn row_at<T: serde::de::DeserializeOwned>(
+    results: &[StmtResult],
+    index: usize,
+) -> Result<Option<T>, FlowError> {
+    match results.get(index) {
+        Some(r) => sql::first(r).map_err(|e| FlowError::Internal(e.to_string())),
+        None => Ok(None),
+    }
+}
+
+/// Every row of a batch's `index`-th result, read into `T`.
+pub fn rows_at<T: serde::de::DeserializeOwned>(
+    results: &[StmtResult],
+    index: usize,
+) -> Result<Vec<T>, FlowError> {
+    match results.get(index) {
+        Some(r) => sql::rows(r).map_err(|e| FlowError::Internal(e.to_string())),
+        None => Ok(Vec::new()),
+    }
+}

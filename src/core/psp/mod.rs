@@ -1,5 +1,229 @@
-//! PSP wire formats, one module per provider; sans-IO: requests are values,
-//! answers are parsed from bytes. The shell sends the bytes (or, with the
-//! emulator, hands them over in-process); nothing here does I/O.
+//! Payment providers behind one seam (spec `providers.md` §1). A provider
+//! module turns the flows' neutral requests (start a checkout, capture, read
+//! a payment, verify a notification) into its wire format, sends them
+//! through the flow's [`Effects`], and reads its answers into neutral
+//! outcomes: a decline is an outcome, a lost answer is
+//! [`NoAnswer`](crate::core::flow::NoAnswer) (unknown), never a refusal.
+//! The flows (`core::flow`) call the functions here, which pick the order's
+//! provider; they name none. Adding a provider adds a module and one arm in
+//! each function below.
 
 pub mod paypal;
+
+use crate::core::flow::{Effects, FlowError, NoAnswer, Site};
+use crate::core::i18n::Lang;
+use crate::core::money::Amount;
+use crate::core::purchase::{OrderState, PaymentAnswer};
+use crate::core::reconcile::Inquiry;
+use crate::core::sql::traces::Trace;
+
+/// The providers this build speaks (`orders.psp`, `PSPS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProviderId {
+    Paypal,
+}
+
+impl ProviderId {
+    pub const ALL: [ProviderId; 1] = [ProviderId::Paypal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderId::Paypal => "paypal",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ProviderId> {
+        ProviderId::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    pub fn capabilities(self) -> Capabilities {
+        match self {
+            ProviderId::Paypal => paypal::adapter::CAPABILITIES,
+        }
+    }
+}
+
+/// What a provider can do, which decides how the flows treat it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// It answers "what became of this payment?" (the reconciler asks it
+    /// instead of repeating a capture).
+    pub read_call: bool,
+    /// It refunds a captured payment on the seller's behalf.
+    pub refund: bool,
+    pub notification: NotificationTrust,
+}
+
+/// How far a verified notification is believed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotificationTrust {
+    /// Only a prompt to ask the read call (PayPal's IPN).
+    Prompt,
+    /// Authoritative once its seal or MAC is verified (card providers).
+    Sealed,
+}
+
+/// A seller's receiving account as stored: opened only for a call.
+#[derive(Clone, Copy, Debug)]
+pub struct SealedAccount<'a> {
+    pub client_id: i64,
+    pub version: i64,
+    /// The provider's public name of the account (PayPal: API username).
+    pub public_ref: &'a str,
+    pub sealed_secret: &'a str,
+}
+
+/// Starting a checkout for a new order.
+pub struct StartRequest<'a> {
+    pub order_id: &'a str,
+    pub amount: Amount,
+    pub currency: &'a str,
+    /// What the buyer sees bought (the title's ISIN).
+    pub item: &'a str,
+    pub lang: Lang,
+}
+
+/// The provider's answer to a checkout start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    /// Send the buyer there; `reference` identifies the checkout at the
+    /// provider (PayPal's token).
+    Redirect {
+        reference: String,
+        url: String,
+    },
+    /// The seller's account was refused: it stops receiving until fixed.
+    AccountRefused {
+        code: String,
+        message: String,
+    },
+    Refused {
+        code: String,
+        message: String,
+    },
+    Unknown(NoAnswer),
+}
+
+/// Whether the provider accepts a receiving account a user just typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountCheck {
+    Accepted,
+    Refused { code: String, message: String },
+    Unknown(NoAnswer),
+}
+
+/// A seller's balance at the provider, as shown on his page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BalanceOutcome {
+    Balance {
+        amount: Amount,
+        currency: String,
+    },
+    /// Accepted, but the balance in the answer cannot be read.
+    Unreadable(String),
+    Refused {
+        code: String,
+        message: String,
+    },
+    Unknown(NoAnswer),
+}
+
+/// A provider call's trace and what it means.
+pub struct Called<T> {
+    pub outcome: T,
+    pub traces: Vec<Trace>,
+}
+
+fn seller_account(order: &OrderState) -> SealedAccount<'_> {
+    SealedAccount {
+        client_id: order.seller_id,
+        version: order.seller_credentials_version,
+        public_ref: &order.seller_api_username,
+        sealed_secret: &order.seller_sealed_secret,
+    }
+}
+
+/// Starts the checkout of a new order at `provider` with the seller's
+/// account.
+pub async fn start<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    provider: ProviderId,
+    account: SealedAccount<'_>,
+    request: &StartRequest<'_>,
+) -> Result<Called<StartOutcome>, FlowError> {
+    match provider {
+        ProviderId::Paypal => paypal::adapter::start(fx, site, account, request).await,
+    }
+}
+
+/// Where the buyer approves checkout `reference` (again).
+pub fn checkout_url(site: &Site<'_>, provider: ProviderId, reference: &str) -> String {
+    match provider {
+        ProviderId::Paypal => paypal::adapter::checkout_url(site, reference),
+    }
+}
+
+/// Captures the payment of an order that holds its title's claim. `Err`:
+/// the outcome is unknown (the order stays confirming).
+pub async fn capture<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    order: &OrderState,
+) -> Result<Called<Result<PaymentAnswer, NoAnswer>>, FlowError> {
+    match order.provider() {
+        ProviderId::Paypal => {
+            paypal::adapter::capture(fx, site, seller_account(order), order).await
+        }
+    }
+}
+
+/// Asks the provider what became of the order's payment.
+pub async fn read<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    order: &OrderState,
+) -> Result<Called<Inquiry>, FlowError> {
+    match order.provider() {
+        ProviderId::Paypal => paypal::adapter::read(fx, site, seller_account(order), order).await,
+    }
+}
+
+/// The cron: each provider's notifications recorded but not verified yet
+/// (a postback that failed, a crash) are verified again and acted on.
+pub async fn verify_recorded_notifications<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    limit: i64,
+) -> Result<usize, FlowError> {
+    let mut verified = 0;
+    for provider in ProviderId::ALL {
+        verified += match provider {
+            ProviderId::Paypal => paypal::listener::verify_received(fx, site, limit).await?,
+        };
+    }
+    Ok(verified)
+}
+
+/// Checks a receiving account a user typed before it is saved.
+pub async fn check_account<E: Effects>(
+    fx: &E,
+    provider: ProviderId,
+    credentials: &crate::core::account::ApiCredentials,
+) -> Called<AccountCheck> {
+    match provider {
+        ProviderId::Paypal => paypal::adapter::check_account(fx, credentials).await,
+    }
+}
+
+/// The seller's balance at the provider (for his page).
+pub async fn balance<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    provider: ProviderId,
+    account: SealedAccount<'_>,
+) -> Result<BalanceOutcome, FlowError> {
+    match provider {
+        ProviderId::Paypal => paypal::adapter::balance(fx, site, account).await,
+    }
+}

@@ -109,4 +109,11 @@ impl OrderState {
     pub fn msgsubid(&self) -> String {
         msgsubid(&self.id, self.attempt)
     }
+
+    /// The provider the order pays through.
+    pub fn provider(&self) -> crate::core::psp::ProviderId {
+        // Every order so far is PayPal's; `orders.psp` is read here once
+        // every order row carries it.
+        crate::core::psp::ProviderId::Paypal
+    }
 }

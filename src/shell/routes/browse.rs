@@ -15,14 +15,14 @@ use crate::core::browse::{
 use crate::core::crypto;
 use crate::core::isin::{Isin, IsinError};
 use crate::core::money::Amount;
-use crate::core::psp::paypal::nvp::{self, Method, NvpRequest};
+use crate::core::psp::{self, BalanceOutcome, ProviderId, SealedAccount};
 
 use crate::core::time::UtcTime;
+use crate::shell::effects::site;
 use crate::shell::pages::{
     money, ClaimsPage, ContactPage, DocsPage, HistoryPage, IsinPage, MarketLine, MarketPage, Pager,
     SourcePage, TitlePage, TradeLine,
 };
-use crate::shell::paypal;
 use crate::shell::web::{html, json_response, rows_at, Ctx, WebError};
 
 /// The page asked for, or a 422 (page or JSON) when `?page=` is malformed.
@@ -226,62 +226,57 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
             cached_currency: Some(currency),
             ..
         }) => (Amount::from_cents(cents).map(|a| (a, currency)), None),
-        Some(row) => match paypal::unseal(
-            &ctx.app.keyring,
-            row.client_id,
-            row.credentials_version,
-            &row.api_username,
-            &row.sealed_secret,
-        ) {
-            Err(e) => {
-                worker::console_error!("claims: {e}");
-                (
-                    None,
-                    Some((
-                        "credentials_unreadable".to_string(),
-                        "stored credentials cannot be read".to_string(),
-                    )),
-                )
-            }
-            Ok(credentials) => {
-                let request = NvpRequest::new(Method::GetBalance, &credentials)
-                    .field("RETURNALLCURRENCIES", "0");
-                match paypal::call(ctx, &request, paypal::BALANCE_TIMEOUT).await {
-                    Ok(answer) if answer.is_success() => match nvp::balance(&answer) {
-                        Ok(b) => {
-                            // Kept a minute; the page answers even if the
-                            // write fails.
-                            let keep = browse::store_balance(
-                                row.client_id,
-                                row.credentials_version,
-                                b.amount.cents(),
-                                &b.currency,
-                                &ctx.now().to_string(),
-                            );
-                            if let Err(e) = ctx.run(&vec![keep]).await {
-                                worker::console_error!("claims: balance not kept: {e:?}");
-                            }
-                            (Some((b.amount, b.currency)), None)
-                        }
-                        Err(e) => (None, Some(("psp_answer".to_string(), e.to_string()))),
-                    },
-                    Ok(answer) => {
-                        let e = answer.first_error();
-                        (
-                            None,
-                            Some((
-                                e.as_ref().map_or("psp".into(), |e| e.code.clone()),
-                                e.map_or(String::new(), |e| e.long_message),
-                            )),
-                        )
-                    }
-                    Err(no_answer) => (
+        Some(row) => {
+            let base = ctx.base_url();
+            let account = SealedAccount {
+                client_id: row.client_id,
+                version: row.credentials_version,
+                public_ref: &row.api_username,
+                sealed_secret: &row.sealed_secret,
+            };
+            match psp::balance(ctx, &site(ctx, &base), ProviderId::Paypal, account).await {
+                Err(e) => {
+                    worker::console_error!("claims: {e:?}");
+                    (
                         None,
-                        Some(("psp_unreachable".to_string(), no_answer.describe())),
-                    ),
+                        Some((
+                            "credentials_unreadable".to_string(),
+                            "stored credentials cannot be read".to_string(),
+                        )),
+                    )
                 }
+                Ok(BalanceOutcome::Balance { amount, currency }) => {
+                    // Kept a minute; the page answers even if the write
+                    // fails.
+                    let keep = browse::store_balance(
+                        row.client_id,
+                        row.credentials_version,
+                        amount.cents(),
+                        &currency,
+                        &ctx.now().to_string(),
+                    );
+                    if let Err(e) = ctx.run(&vec![keep]).await {
+                        worker::console_error!("claims: balance not kept: {e:?}");
+                    }
+                    (Some((amount, currency)), None)
+                }
+                Ok(BalanceOutcome::Refused { code, message }) => {
+                    let code = if code.is_empty() {
+                        "psp".to_string()
+                    } else {
+                        code
+                    };
+                    (None, Some((code, message)))
+                }
+                Ok(BalanceOutcome::Unreadable(why)) => {
+                    (None, Some(("psp_answer".to_string(), why)))
+                }
+                Ok(BalanceOutcome::Unknown(no_answer)) => (
+                    None,
+                    Some(("psp_unreachable".to_string(), no_answer.describe())),
+                ),
             }
-        },
+        }
     };
     if ctx.wants_json {
         return json_response(

@@ -9,8 +9,6 @@ mod browse;
 mod form_again;
 mod health;
 pub mod ipn;
-mod ipn_act;
-mod ipn_listener;
 mod orders;
 mod purchase;
 

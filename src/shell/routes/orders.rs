@@ -6,12 +6,14 @@ use askama::Template;
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::purchase::{checkout_url, run_guarded, TOKEN_LIFETIME_SECONDS};
+use super::purchase::{checkout_url, TOKEN_LIFETIME_SECONDS};
 use crate::core::browse::Page;
+use crate::core::flow::effects::run_guarded;
 use crate::core::i18n::Lang;
 use crate::core::order::Substate;
 use crate::core::orders::{self, OrderRow, TraceRow};
 use crate::core::privacy::Role;
+use crate::core::psp::ProviderId;
 use crate::core::purchase;
 use crate::core::sql;
 use crate::core::time::UtcTime;
@@ -156,7 +158,7 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         continue_url: order
             .psp_token
             .as_deref()
-            .map(|tk| checkout_url(ctx, tk))
+            .map(|tk| checkout_url(ctx, ProviderId::Paypal, tk))
             .unwrap_or_default(),
         can_cancel: is_buyer && awaiting,
         traces: traces
@@ -189,6 +191,7 @@ pub async fn order_cancel(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Resp
     if order.role != "buyer" {
         return Err(WebError::NotFound);
     }
+    // A guard refusal means it changed meanwhile: the page shows what it is.
     let _ = run_guarded(ctx, &purchase::cancel(&order.id, &ctx.now().to_string())).await?;
     see_other(&format!("/orders/{}", order.id))
 }

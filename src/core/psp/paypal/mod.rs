@@ -2,10 +2,12 @@
 //! answers, statuses and the typed views the platform reads), shared by the
 //! client and the built-in emulator so both speak exactly the same bytes.
 
+pub mod adapter;
 pub mod charset;
 pub mod emulator;
 pub mod emulator_ipn;
 pub mod ipn;
+pub mod listener;
 pub mod nvp;
 
 pub use nvp::{

@@ -20,9 +20,8 @@ use serde_json::json;
 use worker::Response;
 
 use crate::core::account::{ApiCredentials, Problem};
-use crate::core::psp::paypal::nvp::{Credentials, Method, NvpRequest, NvpResponse};
+use crate::core::psp::{self, AccountCheck, ProviderId};
 use crate::core::sql::traces;
-use crate::shell::paypal::{self, NoAnswer};
 use crate::shell::web::{json_response, Ctx, WebError};
 
 /// Kept under its old name for the other routes (`/buy`).
@@ -38,37 +37,14 @@ fn csrf_json(ctx: &Ctx) -> Result<Response, WebError> {
     json_response(200, &json!({ "csrf_token": ctx.csrf_token()? }))
 }
 
-/// Asks PayPal (GetBalance) whether these credentials work.
-async fn check_credentials(
-    ctx: &Ctx,
-    credentials: &ApiCredentials,
-) -> (NvpRequest, Result<NvpResponse, NoAnswer>) {
-    let request = NvpRequest::new(
-        Method::GetBalance,
-        &Credentials {
-            username: credentials.username.clone(),
-            password: credentials.password.clone(),
-            signature: credentials.signature.clone(),
-        },
-    )
-    .field("RETURNALLCURRENCIES", "0");
-    let answer = paypal::call(ctx, &request, paypal::DEFAULT_TIMEOUT).await;
-    (request, answer)
-}
-
-/// Our words for a refusal, followed by PayPal's code and long message
+/// Our words for a refusal, followed by the provider's code and message
 /// verbatim.
-fn refusal_message(ctx: &Ctx, problem: Problem, response: Option<&NvpResponse>) -> String {
+fn refusal_message(ctx: &Ctx, problem: Problem, code: &str, message: &str) -> String {
     let ours = problem.message(ctx.lang);
-    match response.and_then(NvpResponse::first_error) {
-        Some(e) => format!(
-            "{ours} ({} {}: {})",
-            ctx.lang.texts().psp_code,
-            e.code,
-            e.long_message
-        ),
-        None => ours.to_string(),
+    if code.is_empty() && message.is_empty() {
+        return ours.to_string();
     }
+    format!("{ours} ({} {code}: {message})", ctx.lang.texts().psp_code)
 }
 
 /// What the credential check concluded.
@@ -80,19 +56,27 @@ enum CredentialCheck {
     Unreachable(String),
 }
 
+/// Asks the provider (PayPal: GetBalance) whether these credentials work.
 async fn verify_with_paypal(ctx: &Ctx, credentials: &ApiCredentials, at: &str) -> CredentialCheck {
-    let (request, answer) = check_credentials(ctx, credentials).await;
-    match &answer {
-        Ok(response) if response.is_success() => {
-            CredentialCheck::Accepted(paypal::trace(&request, &answer, at))
-        }
-        Ok(response) => CredentialCheck::Refused(refusal_message(
+    let called = psp::check_account(ctx, ProviderId::Paypal, credentials).await;
+    match called.outcome {
+        AccountCheck::Accepted => match called.traces.into_iter().next() {
+            Some(mut trace) => {
+                trace.at = at.to_string();
+                CredentialCheck::Accepted(trace)
+            }
+            None => {
+                CredentialCheck::Unreachable(Problem::PspUnavailable.message(ctx.lang).to_string())
+            }
+        },
+        AccountCheck::Refused { code, message } => CredentialCheck::Refused(refusal_message(
             ctx,
             Problem::PspRefusedCredentials,
-            Some(response),
+            &code,
+            &message,
         )),
-        Err(no_answer) => {
-            worker::console_warn!("GetBalance: no answer: {}", no_answer.describe());
+        AccountCheck::Unknown(no_answer) => {
+            worker::console_warn!("account check: no answer: {}", no_answer.describe());
             CredentialCheck::Unreachable(Problem::PspUnavailable.message(ctx.lang).to_string())
         }
     }

@@ -1,18 +1,22 @@
-//! Acting on a verified IPN: it is recorded once (txn_id + payment_status),
-//! checked against its order, and acted on by asking PayPal about its
-//! payment (`core::notify` decides): a completion is recorded as the return
-//! path records it, a reversal or refund charges the trade back, a canceled
-//! reversal puts it back. Failures are logged, never acted on.
+//! Acting on a verified notification, and the cron's part: a message is
+//! recorded once (reference + status), checked against its order, and acted
+//! on by asking the provider about its payment (`core::notify` decides): a
+//! completion is recorded as the return records it, a reversal or refund
+//! charges the trade back, a canceled reversal puts it back. After a change
+//! it looks again, up to [`notify::MAX_LOOKS`] times, until the provider and
+//! the platform agree; what is left is the cron's.
 
+use super::effects::{Effects, FlowError, StoreError};
+use super::settle::inquire;
+use super::{rows_at, Site};
 use crate::core::notify::{self, Decision, Outcome, Step, Subject};
 use crate::core::psp::paypal::ipn::{self, Notification};
-use crate::shell::settle;
-use crate::shell::web::{Ctx, WebError};
 
-/// What [`act`] did with a message, for logs: `Settled` once PayPal and
-/// the platform agree (or there is nothing to act on), `Left` when it is
-/// left for the cron (PayPal did not answer, a change lost a race).
-pub(crate) enum Acted {
+/// What [`act`] did with a message, for logs: `Settled` once the provider
+/// and the platform agree (or there is nothing to act on), `Left` when it
+/// is left for the cron (no answer, a change lost a race).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acted {
     Settled(String),
     Left(String),
 }
@@ -25,38 +29,35 @@ impl std::fmt::Display for Acted {
     }
 }
 
-/// Acts on a verified message: records it once, reads its order and trade,
-/// asks PayPal about the payment, and writes what the core decides
-/// (`core::notify`); after a change it looks again, up to
-/// [`notify::MAX_LOOKS`] times, until PayPal and the platform agree. `record`
-/// is false for a message the cron takes up again (it is recorded already)
-/// and for the cron's scheduled re-read of a payment (`shell::recheck`,
-/// never recorded).
-pub(crate) async fn act(
-    ctx: &Ctx,
+/// Acts on a verified message. `record` is false for a message the cron
+/// takes up again (it is recorded already) and for the cron's scheduled
+/// re-read of a payment (`super::recheck`, never recorded).
+pub async fn act<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
     body: &str,
     n: &Notification,
     record: bool,
-) -> Result<Acted, WebError> {
+) -> Result<Acted, FlowError> {
     let order_id = n
         .invoice
         .as_deref()
-        .and_then(|i| ipn::order_id_from_invoice(i, &ctx.app.deployment_id));
+        .and_then(|i| ipn::order_id_from_invoice(i, site.deployment_id));
     let label = format!("{} {}", n.txn_id, n.payment_status_text);
-    let mail = settle::mail_setting(ctx);
+    let mail = site.mail();
     // The first change made, which names the message's outcome.
     let mut changed: Option<Outcome> = None;
     for look in 0..notify::MAX_LOOKS {
-        let now = ctx.now().to_string();
+        let now = fx.now().to_string();
         let record_now = record && look == 0;
         let mut batch = Vec::with_capacity(4);
         if record_now {
             batch.push(notify::record_once(n, order_id, body, &now));
         }
         batch.extend(notify::read(n, order_id));
-        let results = ctx.run(&batch).await?;
+        let results = fx.run(&batch).await?;
         let read = results.get(usize::from(record_now)..).unwrap_or_default();
-        let mut subject = Subject::decode(read).map_err(|e| WebError::Internal(e.to_string()))?;
+        let mut subject = Subject::decode(read).map_err(|e| FlowError::Internal(e.to_string()))?;
         if look > 0 {
             // After our own change, we confirm it whatever another handler
             // of the same message concluded meanwhile (it may have looked
@@ -69,47 +70,47 @@ pub(crate) async fn act(
             }
             Step::Done(outcome) => {
                 if outcome == Outcome::Mismatch {
-                    worker::console_warn!("ipn: {label} does not match its order: ignored");
+                    fx.log(&format!("ipn: {label} does not match its order: ignored"));
                 }
                 let outcome = changed.unwrap_or(outcome);
-                ctx.run(&vec![notify::set_outcome_stmt(n, outcome)]).await?;
+                fx.run(&vec![notify::set_outcome_stmt(n, outcome)]).await?;
                 return Ok(Acted::Settled(format!("{label}: {}", outcome.as_str())));
             }
             Step::Ask(named) => named,
         };
-        let (inquiry, mut traces) = settle::inquire(ctx, &named).await?;
-        // `inquire` makes at least one call, so there is always a last trace.
+        let (inquiry, mut traces) = inquire(fx, site, &named).await?;
+        // A read makes at least one call, so there is always a last trace.
         let Some(last) = traces.pop() else {
             return Ok(Acted::Left(format!(
-                "{label}: PayPal was not asked; left for the cron"
+                "{label}: the provider was not asked; left for the cron"
             )));
         };
         match notify::decide(n, &subject, &named, &inquiry, last, &mail, &now) {
             Decision::Retry(mut batch) => {
                 batch.extend(traces);
-                ctx.run(&batch).await?;
+                fx.run(&batch).await?;
                 return Ok(Acted::Left(format!(
-                    "{label}: PayPal did not answer; left for the cron"
+                    "{label}: the provider did not answer; left for the cron"
                 )));
             }
             Decision::Agreed(mut batch, outcome) => {
                 let outcome = changed.unwrap_or(outcome);
                 batch.extend(traces);
                 batch.push(notify::set_outcome_stmt(n, outcome));
-                ctx.run(&batch).await?;
+                fx.run(&batch).await?;
                 return Ok(Acted::Settled(format!("{label}: {}", outcome.as_str())));
             }
             Decision::Change(tries, mut otherwise) => {
                 let mut applied = None;
                 for (mut batch, outcome) in tries {
                     batch.extend(traces.iter().cloned());
-                    match ctx.run(&batch).await {
+                    match fx.run(&batch).await {
                         Ok(_) => {
                             applied = Some(outcome);
                             break;
                         }
-                        Err(WebError::Db(e)) if e.guard().is_some() => {}
-                        Err(e) => return Err(e),
+                        Err(StoreError::Guard) => {}
+                        Err(e) => return Err(e.into()),
                     }
                 }
                 let Some(outcome) = applied else {
@@ -117,7 +118,7 @@ pub(crate) async fn act(
                     // return, the cron, another message): the cron takes
                     // it up again.
                     otherwise.extend(traces);
-                    ctx.run(&otherwise).await?;
+                    fx.run(&otherwise).await?;
                     return Ok(Acted::Left(format!(
                         "{label}: changed meanwhile; left for the cron"
                     )));
@@ -130,4 +131,40 @@ pub(crate) async fn act(
         "{label}: still changing after {} looks; left for the cron",
         notify::MAX_LOOKS
     )))
+}
+
+/// The cron: verifies the messages recorded but not verified yet (their
+/// postback failed), then takes up again the verified messages a crashed
+/// handler or a lost race left `received`, a minute old at least, for up
+/// to [`notify::RETRY_DAYS`]. Returns how many of the latter.
+pub async fn retry_received<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    limit: i64,
+) -> Result<usize, FlowError> {
+    if let Err(e) = crate::core::psp::verify_recorded_notifications(fx, site, limit).await {
+        fx.log(&format!(
+            "ipn: verifying recorded messages again failed: {e:?}"
+        ));
+    }
+    let now = fx.now();
+    let due = fx
+        .run(&vec![notify::due(
+            &now.plus_seconds(-60).to_string(),
+            &now.plus_seconds(-notify::RETRY_DAYS * 86_400).to_string(),
+            limit,
+        )])
+        .await?;
+    let messages: Vec<notify::Due> = rows_at(&due, 0)?;
+    for message in &messages {
+        let outcome = match ipn::parse(&message.body) {
+            Ok(n) => match act(fx, site, &message.body, &n, false).await {
+                Ok(outcome) => outcome.to_string(),
+                Err(e) => format!("{}: {e:?}", n.txn_id),
+            },
+            Err(e) => format!("unreadable ({e:?})"),
+        };
+        fx.log(&format!("ipn retry: {outcome}"));
+    }
+    Ok(messages.len())
 }

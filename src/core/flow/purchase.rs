@@ -1,0 +1,357 @@
+//! The purchase as flows: the start (the typed purchase checked against the
+//! title as it stands, the provider's checkout started, the order written),
+//! the buyer's return (claim order and title in one guarded batch, then
+//! capture, then record what the provider answered) and the buyer's
+//! cancel. The decisions are `core::purchase`'s; this module runs them in
+//! order, and is the one copy the Worker and the simulation both run.
+
+use super::effects::{random_bytes, run_guarded, Effects, FlowError};
+use super::{row_at, settle, Site};
+use crate::core::i18n::Lang;
+use crate::core::isin::Isin;
+use crate::core::order::Substate;
+use crate::core::psp::{self, ProviderId, SealedAccount, StartOutcome, StartRequest};
+use crate::core::purchase::{
+    self, after_payment, on_return, AfterPayment, BuyProblem, Buyer, Limits, NewOrder, OrderState,
+    PlannedPurchase, ReturnStep, TitleForSale,
+};
+use crate::core::rules::Outcome;
+use crate::core::sql::traces;
+
+/// A purchase as typed (the form's or the API's fields).
+pub struct PurchaseInput<'a> {
+    pub isin: &'a str,
+    pub amount: &'a str,
+    pub profit_rate: Option<&'a str>,
+}
+
+/// The order limits of the deployment.
+pub fn limits(site: &Site<'_>) -> Limits {
+    let c = site.config;
+    Limits {
+        currency: c.currency,
+        min_amount: c.min_amount,
+        max_amount: c.max_amount,
+    }
+}
+
+/// Parses the typed purchase and checks it against the title as it
+/// stands: one batch (the shell folds the session lookup into it).
+pub async fn check<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    buyer: &Buyer,
+    input: &PurchaseInput<'_>,
+) -> Result<Result<(TitleForSale, PlannedPurchase), BuyProblem>, FlowError> {
+    let limits = limits(site);
+    let Ok(isin) = Isin::parse(input.isin) else {
+        return Ok(Err(BuyProblem::IsinInvalid));
+    };
+    let amount = match purchase::parse_amount(input.amount, &limits) {
+        Ok(a) => a,
+        Err(p) => return Ok(Err(p)),
+    };
+    let rate = match purchase::parse_rate(input.profit_rate) {
+        Ok(r) => r,
+        Err(p) => return Ok(Err(p)),
+    };
+    let results = fx
+        .run(&vec![purchase::title_for_sale(isin.as_str())])
+        .await?;
+    let Some(title) = row_at::<TitleForSale>(&results, 0)? else {
+        return Ok(Err(BuyProblem::TitleUnknown));
+    };
+    Ok(purchase::plan(buyer, &title, amount, rate, &limits).map(|plan| (title, plan)))
+}
+
+/// What became of a purchase start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// The typed purchase is not possible; nothing was written.
+    Problem(BuyProblem),
+    /// The order is written; the buyer goes to the provider.
+    Redirect { order_id: String, url: String },
+    /// The seller's account was refused by the provider: marked, the seller
+    /// told; no order.
+    AccountRefused { code: String, message: String },
+    /// The provider refused the checkout; no order.
+    Refused { code: String, message: String },
+    /// The provider did not answer; no order.
+    Unreachable,
+}
+
+/// An order reference: 12 characters of `[a-z0-9]`.
+fn new_order_id<E: Effects>(fx: &E) -> Result<String, FlowError> {
+    Ok(random_bytes::<12, E>(fx)?
+        .iter()
+        .map(|b| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[usize::from(*b) % 36]))
+        .collect())
+}
+
+/// Starts a purchase: checks it, starts the provider's checkout with the
+/// title holder's account, and writes the order with the call's trace.
+pub async fn start<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    buyer: &Buyer,
+    input: &PurchaseInput<'_>,
+    lang: Lang,
+) -> Result<Start, FlowError> {
+    let (title, plan) = match check(fx, site, buyer, input).await? {
+        Ok(checked) => checked,
+        Err(problem) => return Ok(Start::Problem(problem)),
+    };
+    let order_id = new_order_id(fx)?;
+    let new_isin = match plan.outcome {
+        Outcome::Split { .. } => Some(Isin::issue(random_bytes::<9, E>(fx)?)),
+        Outcome::Transfer { .. } => None,
+    };
+    let currency = site.config.currency.as_str();
+    let account = SealedAccount {
+        client_id: title.holder_id,
+        version: title.holder_credentials_version,
+        public_ref: &title.holder_api_username,
+        sealed_secret: &title.holder_sealed_secret,
+    };
+    let request = StartRequest {
+        order_id: &order_id,
+        amount: plan.amount,
+        currency,
+        item: &plan.isin,
+        lang,
+    };
+    let called = psp::start(fx, site, ProviderId::Paypal, account, &request).await?;
+    let (reference, url) = match called.outcome {
+        StartOutcome::Redirect { reference, url } => (reference, url),
+        StartOutcome::AccountRefused { code, message } => {
+            // The seller's account stopped working: mark it, tell the
+            // seller, and keep their titles out of reach until fixed.
+            let now = fx.now().to_string();
+            let batch = purchase::credentials_refused(&title, &now, site.mail_is_local());
+            if let Err(e) = fx.run(&batch).await {
+                fx.log(&format!("marking refused credentials: {e:?}"));
+            }
+            return Ok(Start::AccountRefused { code, message });
+        }
+        StartOutcome::Refused { code, message } => return Ok(Start::Refused { code, message }),
+        StartOutcome::Unknown(_) => return Ok(Start::Unreachable),
+    };
+    let now = fx.now().to_string();
+    let mut batch = purchase::create_order(&NewOrder {
+        id: &order_id,
+        buyer_id: buyer.client_id,
+        plan: &plan,
+        new_isin: new_isin.as_ref(),
+        currency,
+        psp_environment: site.config.psp_mode.as_str(),
+        buyer_language: lang,
+        token: &reference,
+        now: &now,
+    });
+    batch.extend(
+        called
+            .traces
+            .iter()
+            .map(|t| traces::insert_for_order(&order_id, t)),
+    );
+    fx.run(&batch).await?;
+    Ok(Start::Redirect { order_id, url })
+}
+
+/// What the buyer's return leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Returned {
+    /// No order has this checkout.
+    NotFound,
+    /// Show the order (whatever became of it).
+    Show { order_id: String },
+    /// The buyer must choose another funding source at the provider.
+    ChooseFunding { order_id: String, url: String },
+}
+
+/// The buyer is back from the provider with checkout `reference` (and
+/// PayPal's payer id). At most one read, two batches (claim, record) and
+/// one capture; a refresh or a second return never pays or records twice.
+pub async fn returned<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    reference: &str,
+    payer_id: &str,
+) -> Result<Returned, FlowError> {
+    if reference.is_empty() {
+        return Ok(Returned::NotFound);
+    }
+    let results = fx.run(&vec![purchase::order_by_token(reference)]).await?;
+    let Some(order) = row_at::<OrderState>(&results, 0)? else {
+        return Ok(Returned::NotFound);
+    };
+    let show = Returned::Show {
+        order_id: order.id.clone(),
+    };
+    let now = fx.now().to_string();
+    let payer_id = if payer_id.is_empty() {
+        order.psp_payer_id.clone().unwrap_or_default()
+    } else {
+        payer_id.to_string()
+    };
+    let step = on_return(&order, &payer_id, &now);
+    let retried = matches!(step, ReturnStep::Execute);
+    let order = match step {
+        ReturnStep::Show => return Ok(show),
+        ReturnStep::FailUnavailable(batch) => {
+            run_guarded(fx, &batch).await?;
+            return Ok(show);
+        }
+        ReturnStep::Claim(batch) => {
+            if !run_guarded(fx, &batch).await? {
+                fail_if_unavailable(fx, &order.id, &payer_id, &now).await?;
+                return Ok(show);
+            }
+            purchase::lease_held(
+                &OrderState {
+                    substate: Substate::Confirming.as_str().to_string(),
+                    psp_payer_id: Some(payer_id.clone()),
+                    title_claim_order_id: Some(order.id.clone()),
+                    ..order
+                },
+                &now,
+            )
+        }
+        ReturnStep::Execute => {
+            // Another return of this order may be capturing right now: only
+            // the holder of the payment lease captures again.
+            if !run_guarded(fx, &purchase::take_payment_lease(&order, &now)).await? {
+                return Ok(show);
+            }
+            purchase::lease_held(&order, &now)
+        }
+    };
+    Ok(match capture(fx, site, &order, retried).await? {
+        Captured::ChooseFunding => Returned::ChooseFunding {
+            order_id: order.id.clone(),
+            url: psp::checkout_url(
+                site,
+                order.provider(),
+                order.psp_token.as_deref().unwrap_or(""),
+            ),
+        },
+        Captured::Done => show,
+    })
+}
+
+/// Someone else claimed or changed the title meanwhile: fail this order
+/// before any payment (no money moves).
+async fn fail_if_unavailable<E: Effects>(
+    fx: &E,
+    order_id: &str,
+    payer_id: &str,
+    now: &str,
+) -> Result<(), FlowError> {
+    let results = fx.run(&vec![purchase::order_by_id(order_id)]).await?;
+    if let Some(fresh) = row_at::<OrderState>(&results, 0)? {
+        if let ReturnStep::FailUnavailable(batch) = on_return(&fresh, payer_id, now) {
+            run_guarded(fx, &batch).await?;
+        }
+    }
+    Ok(())
+}
+
+enum Captured {
+    Done,
+    ChooseFunding,
+}
+
+/// Captures an order that holds its title's claim, then runs the batch the
+/// core decides on. A lost answer leaves the order `confirming` for the
+/// reconciler; it is never failed on a guess. `retried`: the order was
+/// already confirming when this return read it, so an earlier capture of
+/// the same attempt may have paid (`purchase::after_retried_payment`).
+async fn capture<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    order: &OrderState,
+    retried: bool,
+) -> Result<Captured, FlowError> {
+    let called = psp::capture(fx, site, order).await?;
+    let mut trace_rows = called
+        .traces
+        .iter()
+        .map(|t| traces::insert_for_order(&order.id, t));
+    // A capture makes one call, so there is one trace.
+    let Some(trace) = trace_rows.next() else {
+        return Ok(Captured::Done);
+    };
+    let now = fx.now().to_string();
+    let answer = match called.outcome {
+        Ok(answer) => answer,
+        Err(no_answer) => {
+            fx.log(&format!(
+                "capture {}: no answer ({})",
+                order.id,
+                no_answer.describe()
+            ));
+            // Keep the trace of the lost call; the order stays confirming.
+            if let Err(e) = fx.run(&vec![trace]).await {
+                fx.log(&format!("capture {}: trace not written: {e:?}", order.id));
+            }
+            return Ok(Captured::Done);
+        }
+    };
+    let mail = site.mail();
+    let decision = if retried {
+        purchase::after_retried_payment(order, &answer, trace.clone(), &mail, &now)
+    } else {
+        after_payment(order, &answer, trace.clone(), &mail, &now)
+    };
+    let choose_funding = matches!(decision, AfterPayment::RetryFunding(_));
+    match decision {
+        AfterPayment::Record(batch)
+        | AfterPayment::NeedsReview(batch)
+        | AfterPayment::Pending(batch)
+        | AfterPayment::RetryFunding(batch)
+        | AfterPayment::Fail(batch) => {
+            if let Err(e) = run_guarded(fx, &batch).await {
+                // Money may have moved: leave the order confirming for the
+                // reconciler rather than guess.
+                fx.log(&format!("recording order {} failed: {e:?}", order.id));
+            }
+        }
+        AfterPayment::AlreadyPaid => {
+            // Captured before without the payment attached to the answer:
+            // find it at the provider and record it as paid with its
+            // original transaction id.
+            if let Err(e) = fx.run(&vec![trace]).await {
+                fx.log(&format!("capture {}: trace not written: {e:?}", order.id));
+            }
+            if let Err(e) = settle::settle(fx, site, order, false).await {
+                fx.log(&format!(
+                    "order {}: already paid, not settled yet: {e:?}",
+                    order.id
+                ));
+            }
+        }
+    }
+    Ok(if choose_funding {
+        Captured::ChooseFunding
+    } else {
+        Captured::Done
+    })
+}
+
+/// The buyer canceled at the provider: `reference` proves the request
+/// comes from this order's checkout. `None` when it does not.
+pub async fn cancel<E: Effects>(
+    fx: &E,
+    order_id: &str,
+    reference: &str,
+) -> Result<Option<String>, FlowError> {
+    let results = fx.run(&vec![purchase::order_by_id(order_id)]).await?;
+    let Some(order) = row_at::<OrderState>(&results, 0)? else {
+        return Ok(None);
+    };
+    if order.psp_token.as_deref() != Some(reference) {
+        return Ok(None);
+    }
+    run_guarded(fx, &purchase::cancel(&order.id, &fx.now().to_string())).await?;
+    Ok(Some(order.id))
+}

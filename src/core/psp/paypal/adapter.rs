@@ -1,0 +1,361 @@
+//! PayPal behind the provider seam (`core::psp`): the neutral requests as
+//! Express Checkout NVP calls (SetExpressCheckout to start,
+//! DoExpressCheckoutPayment to capture, GetExpressCheckoutDetails then
+//! GetTransactionDetails to read), their answers as neutral outcomes, the
+//! trace of each call without credentials, and the seller's credentials
+//! opened from their seal only for the call.
+
+use serde::Deserialize;
+
+use super::nvp::{self, Credentials, Method, NvpRequest, NvpResponse};
+use crate::core::flow::{Effects, Endpoint, FlowError, NoAnswer, Patience, Site, WireRequest};
+use crate::core::payment_check;
+use crate::core::psp::{
+    AccountCheck, BalanceOutcome, Called, Capabilities, NotificationTrust, SealedAccount,
+    StartOutcome, StartRequest,
+};
+use crate::core::purchase::{self, OrderState, PaymentAnswer};
+use crate::core::reconcile::{self, CheckoutFinding, Inquiry};
+use crate::core::sealing::{Binding, Keyring};
+use crate::core::sql::traces::Trace;
+
+pub const CAPABILITIES: Capabilities = Capabilities {
+    read_call: true,
+    refund: true,
+    notification: NotificationTrust::Prompt,
+};
+
+/// PayPal's code for credentials it does not accept.
+const CREDENTIALS_REFUSED: &str = "10002";
+
+/// Opens stored credentials (AES-GCM under the credentials keyring, bound to
+/// their client, version and API username: see `crate::core::sealing`).
+pub fn unseal(keyring: &Keyring, account: SealedAccount<'_>) -> Result<Credentials, String> {
+    #[derive(Deserialize)]
+    struct Secret {
+        password: String,
+        signature: String,
+    }
+    let binding = Binding {
+        client_id: account.client_id,
+        version: account.version,
+        api_username: account.public_ref,
+    };
+    let plain = keyring
+        .open(binding, account.sealed_secret)
+        .map_err(|e| format!("unseal: {e}"))?;
+    let secret: Secret = serde_json::from_slice(&plain).map_err(|e| format!("unseal: {e}"))?;
+    Ok(Credentials {
+        username: account.public_ref.to_string(),
+        password: secret.password,
+        signature: secret.signature,
+    })
+}
+
+fn open(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Credentials, FlowError> {
+    unseal(site.keyring, account).map_err(FlowError::Internal)
+}
+
+/// Sends one NVP request and parses the answer. PayPal answers 200 even
+/// on `ACK=Failure`; any other status, or a body that is not NVP, is an
+/// unknown outcome.
+pub async fn call<E: Effects>(
+    fx: &E,
+    request: &NvpRequest,
+    patience: Patience,
+) -> Result<NvpResponse, NoAnswer> {
+    {
+        let wire = WireRequest {
+            endpoint: Endpoint::PaypalNvp,
+            patience,
+            body: request.encode().into_bytes(),
+        };
+        let answer = fx.send(&wire).await?;
+        if answer.status != 200 {
+            return Err(NoAnswer::Status(answer.status));
+        }
+        let text =
+            String::from_utf8(answer.body).map_err(|_| NoAnswer::Unreadable("not UTF-8".into()))?;
+        NvpResponse::parse(&text).map_err(|e| NoAnswer::Unreadable(e.to_string()))
+    }
+}
+
+/// The audit trace of one call: the request without credentials, the
+/// answer's fields (or why none came).
+pub fn trace(request: &NvpRequest, answer: &Result<NvpResponse, NoAnswer>, at: &str) -> Trace {
+    let request_json = fields_json(&request.redacted());
+    match answer {
+        Ok(response) => {
+            let codes: Vec<String> = response.errors().into_iter().map(|e| e.code).collect();
+            Trace {
+                psp: "paypal",
+                method: request.method().as_str(),
+                ack: Some(response.get("ACK").unwrap_or("").to_string()),
+                error_codes: (!codes.is_empty()).then(|| codes.join(",")),
+                correlation_id: response.correlation_id().map(str::to_string),
+                at: at.to_string(),
+                request: request_json,
+                response: Some(fields_json(response.fields())),
+            }
+        }
+        Err(no_answer) => Trace {
+            psp: "paypal",
+            method: request.method().as_str(),
+            ack: None,
+            error_codes: None,
+            correlation_id: None,
+            at: at.to_string(),
+            request: request_json,
+            response: Some(serde_json::json!({ "no_answer": no_answer.describe() }).to_string()),
+        },
+    }
+}
+
+fn fields_json(fields: &[(String, String)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// Calls and traces in one step.
+async fn traced<E: Effects>(
+    fx: &E,
+    request: &NvpRequest,
+    patience: Patience,
+) -> (Result<NvpResponse, NoAnswer>, Trace) {
+    let answer = call(fx, request, patience).await;
+    let trace = trace(request, &answer, &fx.now().to_string());
+    (answer, trace)
+}
+
+/// Where buyers are sent to approve a payment.
+pub fn checkout_url(site: &Site<'_>, token: &str) -> String {
+    let base = match &site.config.paypal_checkout_url {
+        Some(url) => url.clone(),
+        None => format!("{}/_emulator/paypal/checkout", site.base_url),
+    };
+    format!(
+        "{base}?cmd=_express-checkout&token={}&useraction=commit",
+        form_encode(token)
+    )
+}
+
+/// `value` form-encoded (as the shell encodes query values).
+fn form_encode(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)])
+        .map(|s| s.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
+fn notify_url(site: &Site<'_>) -> String {
+    format!("{}/psp/paypal/ipn", site.base_url)
+}
+
+/// SetExpressCheckout for a new order.
+pub async fn start<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    account: SealedAccount<'_>,
+    order: &StartRequest<'_>,
+) -> Result<Called<StartOutcome>, FlowError> {
+    let credentials = open(site, account)?;
+    let base = site.base_url;
+    let amount = order.amount.to_plain();
+    let request = NvpRequest::new(Method::SetExpressCheckout, &credentials)
+        .field("PAYMENTREQUEST_0_AMT", amount.clone())
+        .field("PAYMENTREQUEST_0_CURRENCYCODE", order.currency)
+        .field("PAYMENTREQUEST_0_PAYMENTACTION", "Sale")
+        .field(
+            "PAYMENTREQUEST_0_INVNUM",
+            purchase::invnum(site.deployment_id, order.order_id),
+        )
+        .field("PAYMENTREQUEST_0_NOTIFYURL", notify_url(site))
+        .field("PAYMENTREQUEST_0_ITEMAMT", amount.clone())
+        .field("L_PAYMENTREQUEST_0_NAME0", order.item)
+        .field("L_PAYMENTREQUEST_0_AMT0", amount)
+        .field("L_PAYMENTREQUEST_0_QTY0", "1")
+        .field("L_PAYMENTREQUEST_0_ITEMCATEGORY0", "Digital")
+        .field("RETURNURL", format!("{base}/psp/paypal/return"))
+        .field(
+            "CANCELURL",
+            format!("{base}/psp/paypal/cancel?order={}", order.order_id),
+        )
+        .field("LOCALECODE", order.lang.paypal_locale())
+        .field("NOSHIPPING", "1");
+    let (answer, trace) = traced(fx, &request, Patience::Default).await;
+    let outcome = match answer {
+        Err(no_answer) => StartOutcome::Unknown(no_answer),
+        Ok(response) if response.is_success() => {
+            match nvp::set_express_checkout_answer(&response) {
+                Ok(a) => StartOutcome::Redirect {
+                    url: checkout_url(site, &a.token),
+                    reference: a.token,
+                },
+                // A Success without a token cannot be followed: refused,
+                // as PayPal gave nothing to send the buyer to.
+                Err(_) => StartOutcome::Refused {
+                    code: String::new(),
+                    message: String::new(),
+                },
+            }
+        }
+        Ok(response) => {
+            let (code, message) = first_error(&response);
+            if response.has_error_code(CREDENTIALS_REFUSED) {
+                StartOutcome::AccountRefused { code, message }
+            } else {
+                StartOutcome::Refused { code, message }
+            }
+        }
+    };
+    Ok(Called {
+        outcome,
+        traces: vec![trace],
+    })
+}
+
+/// DoExpressCheckoutPayment for an order that holds its title's claim,
+/// with the order's MSGSUBID so that PayPal never executes it twice.
+pub async fn capture<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    account: SealedAccount<'_>,
+    order: &OrderState,
+) -> Result<Called<Result<PaymentAnswer, NoAnswer>>, FlowError> {
+    let credentials = open(site, account)?;
+    let request = NvpRequest::new(Method::DoExpressCheckoutPayment, &credentials)
+        .field("TOKEN", order.psp_token.clone().unwrap_or_default())
+        .field("PAYERID", order.psp_payer_id.clone().unwrap_or_default())
+        .field("PAYMENTREQUEST_0_AMT", order.amount().to_plain())
+        .field("PAYMENTREQUEST_0_CURRENCYCODE", order.currency.clone())
+        .field("PAYMENTREQUEST_0_PAYMENTACTION", "Sale")
+        .field(
+            "PAYMENTREQUEST_0_INVNUM",
+            purchase::invnum(site.deployment_id, &order.id),
+        )
+        .field("PAYMENTREQUEST_0_NOTIFYURL", notify_url(site))
+        .field("MSGSUBID", order.msgsubid());
+    let (answer, trace) = traced(fx, &request, Patience::Payment).await;
+    Ok(Called {
+        outcome: answer.map(|response| purchase::classify(&response)),
+        traces: vec![trace],
+    })
+}
+
+/// Asks PayPal about the order's payment with the order's own credential
+/// version: GetTransactionDetails when PayPal already named the payment
+/// (its checkout token expires after 3 hours, the transaction does not),
+/// else GetExpressCheckoutDetails first.
+pub async fn read<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    account: SealedAccount<'_>,
+    order: &OrderState,
+) -> Result<Called<Inquiry>, FlowError> {
+    let credentials = open(site, account)?;
+    let mut traces = Vec::new();
+    let transaction_id = match order.psp_transaction_id.clone() {
+        Some(txn) => txn,
+        None => {
+            let request = NvpRequest::new(Method::GetExpressCheckoutDetails, &credentials)
+                .field("TOKEN", order.psp_token.clone().unwrap_or_default());
+            let (answer, trace) = traced(fx, &request, Patience::Default).await;
+            traces.push(trace);
+            let found = match reconcile::read_checkout(answer.as_ref().ok()) {
+                CheckoutFinding::Transaction(txn) => Ok(txn),
+                CheckoutFinding::NotPaidYet => Err(Inquiry::NotPaidYet),
+                CheckoutFinding::Expired => Err(Inquiry::Expired),
+                CheckoutFinding::Unknown => Err(Inquiry::Unknown),
+            };
+            match found {
+                Ok(txn) => txn,
+                Err(outcome) => return Ok(Called { outcome, traces }),
+            }
+        }
+    };
+    let request = NvpRequest::new(Method::GetTransactionDetails, &credentials)
+        .field("TRANSACTIONID", transaction_id.clone());
+    let (answer, trace) = traced(fx, &request, Patience::Default).await;
+    traces.push(trace);
+    let inquiry = payment_check::read_transaction_for(
+        order,
+        site.deployment_id,
+        &transaction_id,
+        answer.as_ref().ok(),
+    );
+    if let Inquiry::Mismatch(m) = &inquiry {
+        fx.log(&format!(
+            "order {}: PayPal's transaction {transaction_id} is not its payment ({}): ignored",
+            order.id,
+            m.as_str()
+        ));
+    }
+    Ok(Called {
+        outcome: inquiry,
+        traces,
+    })
+}
+
+/// GetBalance with credentials a user just typed: whether PayPal accepts
+/// them (the check before they are sealed and saved).
+pub async fn check_account<E: Effects>(
+    fx: &E,
+    credentials: &crate::core::account::ApiCredentials,
+) -> Called<AccountCheck> {
+    let credentials = Credentials {
+        username: credentials.username.clone(),
+        password: credentials.password.clone(),
+        signature: credentials.signature.clone(),
+    };
+    let request =
+        NvpRequest::new(Method::GetBalance, &credentials).field("RETURNALLCURRENCIES", "0");
+    let (answer, trace) = traced(fx, &request, Patience::Default).await;
+    let outcome = match answer {
+        Ok(response) if response.is_success() => AccountCheck::Accepted,
+        Ok(response) => {
+            let (code, message) = first_error(&response);
+            AccountCheck::Refused { code, message }
+        }
+        Err(no_answer) => AccountCheck::Unknown(no_answer),
+    };
+    Called {
+        outcome,
+        traces: vec![trace],
+    }
+}
+
+/// GetBalance with the seller's stored credentials, for his page: a
+/// glance, so a short wait.
+pub async fn balance<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    account: SealedAccount<'_>,
+) -> Result<BalanceOutcome, FlowError> {
+    let credentials = open(site, account)?;
+    let request =
+        NvpRequest::new(Method::GetBalance, &credentials).field("RETURNALLCURRENCIES", "0");
+    Ok(match call(fx, &request, Patience::Glance).await {
+        Ok(answer) if answer.is_success() => match nvp::balance(&answer) {
+            Ok(b) => BalanceOutcome::Balance {
+                amount: b.amount,
+                currency: b.currency,
+            },
+            Err(e) => BalanceOutcome::Unreadable(e.to_string()),
+        },
+        Ok(answer) => {
+            let (code, message) = first_error(&answer);
+            BalanceOutcome::Refused { code, message }
+        }
+        Err(no_answer) => BalanceOutcome::Unknown(no_answer),
+    })
+}
+
+/// PayPal's first error as (code, long message); empty when none.
+fn first_error(response: &NvpResponse) -> (String, String) {
+    response
+        .first_error()
+        .map(|e| (e.code, e.long_message))
+        .unwrap_or_default()
+}
