@@ -15,13 +15,6 @@ use crate::shell::web::{Ctx, WebError};
 /// The postback's prefix: the emulator is handed the message after it.
 const POSTBACK_PREFIX: &[u8] = b"cmd=_notify-validate&";
 
-fn store_error(e: WebError) -> StoreError {
-    match e {
-        WebError::Db(db) if db.guard().is_some() => StoreError::Guard,
-        other => StoreError::Failed(format!("{other:?}")),
-    }
-}
-
 impl From<FlowError> for WebError {
     fn from(e: FlowError) -> Self {
         match e {
@@ -36,7 +29,7 @@ impl From<FlowError> for WebError {
 
 impl Effects for Ctx {
     async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
-        Ctx::run(self, batch).await.map_err(store_error)
+        Ctx::run(self, batch).await.map_err(StoreError::from)
     }
 
     async fn send(&self, request: &WireRequest) -> Result<WireAnswer, NoAnswer> {
@@ -49,24 +42,27 @@ impl Effects for Ctx {
                     let body = String::from_utf8_lossy(&request.body);
                     crate::shell::emulator::nvp_answer(self, &body).await
                 }
-                NvpEndpoint::Url(url) => crate::shell::paypal::post(url, &request.body, timeout)
-                    .await?,
-            },
-            Endpoint::PaypalIpnVerify => match (&config.paypal_nvp, &config.paypal_ipn_verify_url)
-            {
-                (NvpEndpoint::InProcess, None) => {
-                    let message = request
-                        .body
-                        .strip_prefix(POSTBACK_PREFIX)
-                        .unwrap_or(&request.body);
-                    crate::shell::emulator::verify_ipn(self, message).await
-                }
-                (_, Some(url)) => crate::shell::paypal::post(url, &request.body, timeout)
-                    .await?,
-                (NvpEndpoint::Url(_), None) => {
-                    return Err(NoAnswer::Network("no PAYPAL_IPN_VERIFY_URL".into()))
+                NvpEndpoint::Url(url) => {
+                    crate::shell::paypal::post(url, &request.body, timeout).await?
                 }
             },
+            Endpoint::PaypalIpnVerify => {
+                match (&config.paypal_nvp, &config.paypal_ipn_verify_url) {
+                    (NvpEndpoint::InProcess, None) => {
+                        let message = request
+                            .body
+                            .strip_prefix(POSTBACK_PREFIX)
+                            .unwrap_or(&request.body);
+                        crate::shell::emulator::verify_ipn(self, message).await
+                    }
+                    (_, Some(url)) => {
+                        crate::shell::paypal::post(url, &request.body, timeout).await?
+                    }
+                    (NvpEndpoint::Url(_), None) => {
+                        return Err(NoAnswer::Network("no PAYPAL_IPN_VERIFY_URL".into()))
+                    }
+                }
+            }
         };
         Ok(WireAnswer {
             status,
@@ -87,29 +83,6 @@ impl Effects for Ctx {
     }
 }
 
-/// The built-in emulators' effects: their own tables (never batched with
-/// the platform's), counted apart so `Server-Timing` shows the platform's
-/// round trips only.
-pub struct EmulatorFx<'a>(pub &'a Ctx);
-
-impl Effects for EmulatorFx<'_> {
-    async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
-        self.0.run_emulator(batch).await.map_err(store_error)
-    }
-
-    async fn send(&self, request: &WireRequest) -> Result<WireAnswer, NoAnswer> {
-        self.0.send(request).await
-    }
-
-    fn now(&self) -> UtcTime {
-        Ctx::now(self.0)
-    }
-
-    fn fill_random(&self, out: &mut [u8]) -> Result<(), RandomUnavailable> {
-        self.0.fill_random(out)
-    }
-
-    fn log(&self, line: &str) {
-        self.0.log(line)
-    }
-}
+/// The built-in emulators' effects (their own tables), in `shell::emulator`
+/// so that the emulator's routes need not import this module.
+pub use super::emulator::EmulatorFx;
