@@ -70,24 +70,22 @@
 //! bug (scripted, and the shortest seed) and are ignored so that the rest
 //! stays green: `cargo test --test simulation -- --ignored bug_`.
 
-#[path = "simulation/db.rs"]
-mod db;
-// Parts used once the world drives the flows (issue 15, in progress).
-#[allow(dead_code)]
-#[path = "simulation/exec.rs"]
-mod exec;
-#[allow(dead_code)]
-#[path = "simulation/fx.rs"]
-mod fx;
-#[allow(dead_code)]
-#[path = "simulation/ledger.rs"]
-mod ledger;
-#[allow(dead_code)]
+#[path = "simulation/actors.rs"]
+mod actors;
 #[path = "simulation/checks.rs"]
 mod checks;
-#[allow(dead_code)]
 #[path = "simulation/checks_titles.rs"]
 mod checks_titles;
+#[path = "simulation/db.rs"]
+mod db;
+#[path = "simulation/exec.rs"]
+mod exec;
+#[path = "simulation/fx.rs"]
+mod fx;
+#[path = "simulation/history.rs"]
+mod history;
+#[path = "simulation/ledger.rs"]
+mod ledger;
 #[path = "simulation/paypal.rs"]
 mod paypal;
 #[path = "simulation/rng.rs"]
@@ -98,7 +96,8 @@ mod world;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use world::{KnownBug, Stats, World};
+use ledger::{KnownBug, Stats};
+use world::World;
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
@@ -130,9 +129,9 @@ fn run_histories(count: u64, strict: bool) -> Summary {
                 while seed < count {
                     let w = World::random(seed, false);
                     s.histories += 1;
-                    s.stats.add(&w.stats);
+                    s.stats.add(&w.stats());
                     let mut kinds: Vec<KnownBug> =
-                        w.violations.iter().filter_map(|v| v.known).collect();
+                        w.violations().iter().filter_map(|v| v.known).collect();
                     kinds.sort();
                     kinds.dedup();
                     for kind in kinds {
@@ -140,7 +139,7 @@ fn run_histories(count: u64, strict: bool) -> Summary {
                         e.0 += 1;
                         e.1 = e.1.min(seed);
                     }
-                    if !w.unknown_violations().is_empty() || (strict && !w.violations.is_empty()) {
+                    if !w.unknown_violations().is_empty() || (strict && !w.violations().is_empty()) {
                         s.failing.push(seed);
                     }
                     w.recycle();
@@ -177,7 +176,7 @@ fn simulate(strict: bool) {
         let w = World::random(seed, true);
         eprintln!("{}", w.report());
         let bad = if strict {
-            w.violations.len()
+            w.violations().len()
         } else {
             w.unknown_violations().len()
         };
@@ -262,15 +261,15 @@ fn random_histories_keep_every_invariant() {
 fn the_same_seed_replays_the_same_history() {
     for seed in [3, 97, 1134] {
         let (a, b) = (World::random(seed, true), World::random(seed, true));
-        assert_eq!(a.log, b.log, "seed {seed}");
+        assert_eq!(a.log(), b.log(), "seed {seed}");
         let quiet = World::random(seed, false);
         assert_eq!(
-            a.violations.len(),
-            quiet.violations.len(),
+            a.violations().len(),
+            quiet.violations().len(),
             "logging changes nothing, seed {seed}"
         );
-        assert_eq!(a.stats.steps, quiet.stats.steps);
-        assert!(a.log.len() > 10);
+        assert_eq!(a.stats().steps, quiet.stats().steps);
+        assert!(a.log().len() > 10);
     }
 }
 
@@ -401,7 +400,7 @@ fn settle_and_check(w: &mut World) {
     w.advance(TTL_SECONDS + HOUR);
     w.run_cron();
     w.check_final();
-    assert!(w.violations.is_empty(), "{}", w.report());
+    assert!(w.violations().is_empty(), "{}", w.report());
 }
 
 #[test]
@@ -411,7 +410,7 @@ fn a_lost_payment_answer_is_completed_by_the_cron() {
     w.fault_next(Api::DoEc, Fault::LoseAnswer);
     approve_and_return(&mut w, o);
     // PayPal paid, the platform never heard: the order waits, claimed.
-    assert_eq!(w.pp.payments.len(), 1);
+    assert_eq!(w.payments().len(), 1);
     assert_eq!(state(&w, o), (0, s("confirming"), None));
     let isin = w.isin_of_client(0);
     assert_eq!(
@@ -428,8 +427,8 @@ fn a_lost_payment_answer_is_completed_by_the_cron() {
     // The title passed to the buyer at (10.00 × 200 + 0.50) div 1 = 20.00.
     assert_eq!(w.title_state(&isin), (2_000, 2, None));
     assert_eq!(w.count("SELECT count(*) FROM trades"), 1);
-    assert_eq!(w.pp.accounts[0].balance, 1_000);
-    assert_eq!(w.pp.accounts[1].balance, 4_000);
+    assert_eq!(w.balance(0), 1_000);
+    assert_eq!(w.balance(1), 4_000);
     settle_and_check(&mut w);
 }
 
@@ -450,8 +449,8 @@ fn two_buyers_racing_for_one_title_pay_once() {
     w.finish(r1);
     assert_eq!(state(&w, o1), (2, s("done"), None));
     assert_eq!(state(&w, o2), (-2, s("done"), Some(s("title_unavailable"))));
-    assert_eq!(w.pp.payments.len(), 1, "the loser never reached PayPal");
-    assert_eq!(w.pp.sends.len(), 1);
+    assert_eq!(w.payments().len(), 1, "the loser never reached PayPal");
+    assert_eq!(w.pp.sends.borrow().len(), 1);
     assert_eq!(w.title_state(&w.isin_of_client(0)), (2_000, 2, None));
     assert_eq!(
         w.count("SELECT count(*) FROM titles"),
@@ -479,20 +478,20 @@ fn a_refresh_during_confirming_pays_once() {
     w.finish(r1);
     assert_eq!(state(&w, o), (0, s("confirming"), None));
     w.finish(r2);
-    assert_eq!(w.pp.sends.len(), 1, "one payment call in flight per order");
+    assert_eq!(w.pp.sends.borrow().len(), 1, "one payment call in flight per order");
     // After the lease, a refresh sends the same MSGSUBID again: PayPal
     // replays the original payment (11607) and the refresh records it.
     w.advance(61);
     let r3 = w.start_return(o);
     w.finish(r3);
-    assert_eq!(w.pp.sends.len(), 2);
-    assert_eq!(w.pp.sends[0].msgsubid, w.pp.sends[1].msgsubid);
+    assert_eq!(w.pp.sends.borrow().len(), 2);
+    assert_eq!(w.pp.sends.borrow()[0].msgsubid, w.pp.sends.borrow()[1].msgsubid);
     assert!(
-        w.pp.sends[1].answer.contains("11607"),
+        w.pp.sends.borrow()[1].answer.contains("11607"),
         "{}",
-        w.pp.sends[1].answer
+        w.pp.sends.borrow()[1].answer
     );
-    assert_eq!(w.pp.payments.len(), 1);
+    assert_eq!(w.payments().len(), 1);
     assert_eq!(state(&w, o), (2, s("done"), None));
     // 6.00 < 10.00: a split. The seller keeps 4.00, the buyer gets 12.00.
     assert_eq!(w.title_state(&w.isin_of_client(0)), (400, 1, None));
@@ -508,7 +507,7 @@ fn a_pending_payment_completed_later_is_recorded() {
     approve_and_return(&mut w, o);
     assert_eq!(state(&w, o), (0, s("psp_pending"), None));
     assert_eq!(
-        w.pp.accounts[0].balance, 0,
+        w.balance(0), 0,
         "a Pending payment moves no money yet"
     );
     w.advance(5 * MINUTE);
@@ -519,21 +518,13 @@ fn a_pending_payment_completed_later_is_recorded() {
         "still Pending at PayPal: wait"
     );
     w.advance(40 * MINUTE);
-    w.pp.decide_pending(&mut w.rng, 0, true);
+    w.decide_pending(0, true);
     w.advance(5 * MINUTE);
     w.run_cron();
     assert_eq!(state(&w, o), (2, s("done"), None));
     assert_eq!(w.title_state(&w.isin_of_client(0)), (2_000, 2, None));
-    assert_eq!(w.pp.accounts[0].balance, 1_000);
+    assert_eq!(w.balance(0), 1_000);
     settle_and_check(&mut w);
-}
-
-/// The index of PayPal's IPN with `status` (the latest one).
-fn ipn_with(w: &World, status: &str) -> usize {
-    (0..w.pp.ipns.len())
-        .rev()
-        .find(|i| w.pp.ipns[*i].status == status)
-        .expect("PayPal sent it")
 }
 
 #[test]
@@ -544,8 +535,8 @@ fn a_reversal_before_its_order_is_recorded_fails_the_order_and_frees_the_title()
     approve_and_return(&mut w, o);
     assert_eq!(state(&w, o).1, "confirming");
     // PayPal refunds at once, and its message arrives before anything else.
-    w.pp.reverse(&mut w.rng, 0, true);
-    let m = ipn_with(&w, "Refunded");
+    w.reverse(0, true);
+    let m = w.ipn_with("Refunded");
     let id = w.start_ipn(m);
     w.finish(id);
     // PayPal says the payment is refunded: the order fails, nothing moved.
@@ -562,8 +553,8 @@ fn a_handler_that_crashes_after_recording_a_reversal_is_finished_by_paypals_rese
     approve_and_return(&mut w, o);
     w.deliver_all_ipns();
     assert_eq!(state(&w, o).0, 2);
-    w.pp.reverse(&mut w.rng, 0, false);
-    let m = ipn_with(&w, "Reversed");
+    w.reverse(0, false);
+    let m = w.ipn_with("Reversed");
     let id = w.start_ipn(m);
     assert!(w.step(id), "verified");
     assert!(w.step(id), "recorded and read");
@@ -589,9 +580,9 @@ fn a_refund_whose_notification_never_comes_is_charged_back_by_the_day_1_re_read(
     w.deliver_all_ipns();
     assert_eq!(state(&w, o).0, 2);
     // The seller refunds the whole payment; its message is never delivered.
-    w.pp.reverse(&mut w.rng, 0, true);
-    let m = ipn_with(&w, "Refunded");
-    w.pp.ipns[m].lost = true;
+    w.reverse(0, true);
+    let m = w.ipn_with("Refunded");
+    w.lose_ipn(m);
     w.advance(HOUR);
     w.run_cron();
     assert_eq!(state(&w, o).0, 2, "the day-1 read is not due yet");
@@ -614,9 +605,9 @@ fn a_chargeback_whose_notification_never_comes_is_put_up_for_review_by_the_re_re
     approve_and_return(&mut w, o);
     w.deliver_all_ipns();
     assert_eq!(state(&w, o).0, 2);
-    w.pp.reverse(&mut w.rng, 0, false);
-    let m = ipn_with(&w, "Reversed");
-    w.pp.ipns[m].lost = true;
+    w.reverse(0, false);
+    let m = w.ipn_with("Reversed");
+    w.lose_ipn(m);
     w.advance(25 * HOUR);
     w.run_cron();
     let (code, substate, _) = state(&w, o);
@@ -632,9 +623,9 @@ fn a_chargeback_whose_notification_never_comes_is_put_up_for_review_by_the_re_re
     );
     // PayPal settles the chargeback for the seller; that message is lost
     // too: the day-7 read clears the review mark.
-    w.pp.cancel_reversal(&mut w.rng, 0);
-    let m = ipn_with(&w, "Canceled_Reversal");
-    w.pp.ipns[m].lost = true;
+    w.cancel_reversal(0);
+    let m = w.ipn_with("Canceled_Reversal");
+    w.lose_ipn(m);
     w.advance(7 * 24 * HOUR);
     w.run_cron();
     let (code, substate, _) = state(&w, o);
@@ -652,13 +643,13 @@ fn a_reversal_canceled_after_its_unrecorded_order_failed_puts_the_order_up_for_r
     let o = order(&mut w, 1, 0, 1_000);
     w.fault_next(Api::DoEc, Fault::LoseAnswer);
     approve_and_return(&mut w, o);
-    w.pp.reverse(&mut w.rng, 0, false);
-    let id = w.start_ipn(ipn_with(&w, "Reversed"));
+    w.reverse(0, false);
+    let id = w.start_ipn(w.ipn_with("Reversed"));
     w.finish(id);
     assert_eq!(state(&w, o).0, -2);
     // PayPal settles the chargeback for the seller: the buyer has paid
     // after all, and the title may have moved on; a person decides.
-    w.pp.cancel_reversal(&mut w.rng, 0);
+    w.cancel_reversal(0);
     w.deliver_all_ipns();
     let (code, substate, _) = state(&w, o);
     assert_eq!((code, substate.as_str()), (0, "needs_review"));
@@ -679,13 +670,13 @@ fn bug_a_canceled_reversal_of_a_failed_order_whose_message_is_lost_goes_unseen()
     let o = order(&mut w, 1, 0, 1_000);
     w.fault_next(Api::DoEc, Fault::LoseAnswer);
     approve_and_return(&mut w, o);
-    w.pp.reverse(&mut w.rng, 0, false);
-    let id = w.start_ipn(ipn_with(&w, "Reversed"));
+    w.reverse(0, false);
+    let id = w.start_ipn(w.ipn_with("Reversed"));
     w.finish(id);
     assert_eq!(state(&w, o).0, -2);
-    w.pp.cancel_reversal(&mut w.rng, 0);
-    let m = ipn_with(&w, "Canceled_Reversal");
-    w.pp.ipns[m].lost = true;
+    w.cancel_reversal(0);
+    let m = w.ipn_with("Canceled_Reversal");
+    w.lose_ipn(m);
     for _ in 0..8 {
         w.advance(24 * HOUR);
         w.run_cron();
@@ -705,13 +696,13 @@ fn bug_seed_17178_a_chargeback_written_after_its_reversal_was_canceled_stays() {
     let o = order(&mut w, 1, 0, 1_000);
     approve_and_return(&mut w, o);
     w.deliver_all_ipns();
-    w.pp.reverse(&mut w.rng, 0, false);
-    let slow = w.start_ipn(ipn_with(&w, "Reversed"));
+    w.reverse(0, false);
+    let slow = w.start_ipn(w.ipn_with("Reversed"));
     assert!(w.step(slow), "verified");
     assert!(w.step(slow), "recorded and read");
     assert!(w.step(slow), "PayPal says Reversed");
-    w.pp.cancel_reversal(&mut w.rng, 0);
-    let quick = w.start_ipn(ipn_with(&w, "Canceled_Reversal"));
+    w.cancel_reversal(0);
+    let quick = w.start_ipn(w.ipn_with("Canceled_Reversal"));
     w.finish(quick);
     assert_eq!(state(&w, o).0, 2, "nothing to change yet");
     w.finish(slow);
@@ -731,13 +722,13 @@ fn a_denied_pending_payment_fails_the_order_and_frees_the_title() {
     w.fault_next(Api::DoEc, Fault::Pending);
     approve_and_return(&mut w, o);
     w.advance(20 * MINUTE);
-    w.pp.decide_pending(&mut w.rng, 0, false);
+    w.decide_pending(0, false);
     w.advance(5 * MINUTE);
     w.run_cron();
     assert_eq!(state(&w, o), (-2, s("done"), Some(s("psp_refused"))));
     assert_eq!(w.title_state(&w.isin_of_client(0)), (1_000, 1, None));
     assert_eq!(
-        w.pp.accounts[1].balance, 5_000,
+        w.balance(1), 5_000,
         "the buyer got the held money back"
     );
     settle_and_check(&mut w);
@@ -757,7 +748,7 @@ fn an_expired_unpaid_order_is_failed_after_the_ttl() {
     w.advance(TTL_SECONDS - 4 * HOUR + MINUTE);
     w.run_cron();
     assert_eq!(state(&w, o), (-2, s("done"), Some(s("unpaid_after_ttl"))));
-    assert!(w.pp.payments.is_empty());
+    assert!(w.payments().is_empty());
     assert_eq!(w.title_state(&w.isin_of_client(0)), (1_000, 1, None));
     settle_and_check(&mut w);
 }
@@ -776,7 +767,7 @@ fn a_funding_refusal_lets_the_buyer_pay_again_with_a_new_msgsubid() {
     );
     approve_and_return(&mut w, o);
     assert_eq!(state(&w, o), (2, s("done"), None));
-    let ids: Vec<&str> = w.pp.sends.iter().map(|s| s.msgsubid.as_str()).collect();
+    let ids: Vec<String> = w.pp.sends.borrow().iter().map(|s| s.msgsubid.clone()).collect();
     let id = w.orders[o].id.clone();
     assert_eq!(ids, vec![format!("{id}-1"), format!("{id}-2")]);
     settle_and_check(&mut w);
@@ -792,7 +783,7 @@ fn a_cancel_at_paypal_before_the_return_ends_the_order_without_payment() {
     approve_and_return(&mut w, o);
     assert_eq!(state(&w, o), (-1, s("done"), None));
     assert!(
-        w.pp.sends.is_empty(),
+        w.pp.sends.borrow().is_empty(),
         "a canceled order never executes a payment"
     );
     settle_and_check(&mut w);
@@ -836,11 +827,11 @@ fn shortest_seed_of_each_known_bug() {
     let mut best: BTreeMap<KnownBug, (u64, u64)> = BTreeMap::new();
     for seed in 0..count {
         let w = World::random(seed, false);
-        for v in &w.violations {
+        for v in &w.violations() {
             if let Some(k) = v.known {
                 let e = best.entry(k).or_insert((u64::MAX, seed));
-                if w.stats.steps < e.0 {
-                    *e = (w.stats.steps, seed);
+                if w.stats().steps < e.0 {
+                    *e = (w.stats().steps, seed);
                 }
             }
         }
@@ -859,7 +850,7 @@ fn shortest_seed_of_each_known_bug() {
 
 fn replay_strictly(seed: u64) {
     let w = World::random(seed, true);
-    assert!(w.violations.is_empty(), "{}", w.report());
+    assert!(w.violations().is_empty(), "{}", w.report());
 }
 
 /// Cron every 5 minutes, as deployed, until the order's token is `age` old.
@@ -886,9 +877,9 @@ fn bug_the_reconciler_fails_a_pending_payment_once_its_token_is_3_hours_old() {
         state(&w, o),
         (0, s("psp_pending"), None),
         "the order was failed and its title freed while PayPal holds its Pending payment {}",
-        w.pp.payments[0].txn
+        w.payments()[0].id
     );
-    w.pp.decide_pending(&mut w.rng, 0, true);
+    w.decide_pending(0, true);
     settle_and_check(&mut w);
 }
 
@@ -903,7 +894,7 @@ fn bug_the_reconciler_fails_a_paid_order_whose_lost_answer_it_sees_after_3_hours
     w.advance(2 * HOUR + 57 * MINUTE);
     w.fault_next(Api::DoEc, Fault::LoseAnswer);
     approve_and_return(&mut w, o);
-    assert_eq!(w.pp.payments.len(), 1);
+    assert_eq!(w.payments().len(), 1);
     w.advance(5 * MINUTE);
     w.run_cron();
     assert_ne!(
@@ -923,7 +914,7 @@ fn bug_a_transient_refusal_of_a_refresh_fails_an_order_that_is_paid() {
     w.fault_next(Api::DoEc, Fault::LoseAnswer);
     approve_and_return(&mut w, o);
     assert_eq!(
-        (w.pp.payments.len(), state(&w, o)),
+        (w.payments().len(), state(&w, o)),
         (1, (0, s("confirming"), None))
     );
     // The buyer's page timed out; they reload it (after the payment lease);
@@ -983,11 +974,11 @@ fn bug_a_funding_refusal_reopens_an_order_that_a_concurrent_refresh_pays() {
     );
     w.finish(r2);
     assert_eq!(
-        w.pp.sends.len(),
+        w.pp.sends.borrow().len(),
         1,
         "the refresh did not send a payment for the reopened order"
     );
-    assert!(w.pp.payments.is_empty());
+    assert!(w.payments().is_empty());
     settle_and_check(&mut w);
 }
 

@@ -1,35 +1,35 @@
-//! PayPal, modelled in plain Rust (no SQL): accounts with balances in
-//! cents, Express Checkout tokens valid 3 hours, payments, MSGSUBID memory
-//! per token, and the four NVP calls PayBook makes, answered as
-//! `NvpResponse`s with PayPal's real field names and error codes (10410,
-//! 10411, 10415, 10416, 10486, 11607 with the original payment attached).
-//! Faults come from per-history rates or from a one-shot script: a call
-//! that fails before doing anything, an answer lost after the work is done,
-//! a payment taken with status Pending (completed or denied later), a
-//! funding refusal (10486, the token stays usable).
+//! PayPal for the simulation: the built-in emulator's own rules
+//! (`core::psp::paypal::emulator::serve`), run on the history's SQLite
+//! database (the emulator's tables are in the migrations) with the
+//! simulation's clock and seeded randomness. Nothing of PayPal is modelled
+//! here: this module only decides, from the seed, which call meets a fault
+//! and turns it into the emulator's own one-shot fault rows (a transient
+//! refusal 10445, a funding refusal 10486, a payment taken Pending), or
+//! fails a call before it reaches PayPal, or loses an answer after PayPal
+//! acted. PayPal's later events (a Pending payment decided, a reversal, a
+//! refund in full or in part, a canceled reversal) are the emulator's too;
+//! its IPNs are the messages it queued, delivered by the world in any
+//! order, again until acknowledged, and some never (`lose_ipn`).
 //!
-//! The model also keeps what the invariants need: every payment it
-//! executed, and every DoExpressCheckoutPayment sent, with whether the
-//! order held its title's claim at that moment.
-//!
-//! After the fact, PayPal reverses or refunds completed payments (the money
-//! goes back to the payer), cancels reversals (it comes back to the
-//! receiver), and tells the receiver with an IPN for every payment, status
-//! change and later event. Each message is queued until the listener
-//! answers it (PayPal resends until then); the postback verifies exactly
-//! the bodies PayPal sent. Some are never delivered at all (`lose_ipn`).
+//! What the invariants read of PayPal (payments, balances, messages sent)
+//! is read from the emulator's tables (`view`).
 
-use std::collections::BTreeMap;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 
+use paybook::core::crypto::sha256_hex;
+use paybook::core::flow::{Effects, Endpoint, NoAnswer, WireAnswer, WireRequest};
+use paybook::core::sql::{emulator, Param};
 use paybook::core::money::Amount;
-use paybook::core::psp::paypal::ipn::Verdict;
-use paybook::core::psp::paypal::nvp::NvpResponse;
-use paybook::core::time::UtcTime;
+use paybook::core::psp::paypal::emulator::serve;
+use paybook::core::psp::paypal::emulator::{FaultKind, FaultSpec, LaterEvent};
+use paybook::core::psp::paypal::nvp::{self, Method, NvpResponse, PaymentStatus, PendingReason};
 
-use super::rng::{Rng, UPPER_ALNUM};
+use super::fx::{at_once, Delivery, Provider, ProviderFx, Sim};
+use super::rng::UPPER_ALNUM;
 
-pub const TOKEN_SECONDS: i64 = 3 * 3_600;
-pub const MAX_ATTEMPTS: u32 = 10;
+/// The postback's prefix; the emulator is handed the message after it.
+const POSTBACK_PREFIX: &[u8] = b"cmd=_notify-validate&";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Api {
@@ -37,6 +37,18 @@ pub enum Api {
     GetEc,
     DoEc,
     GetTd,
+}
+
+impl Api {
+    fn of(method: &str) -> Option<Api> {
+        match Method::parse(method)? {
+            Method::SetExpressCheckout => Some(Api::SetEc),
+            Method::GetExpressCheckoutDetails => Some(Api::GetEc),
+            Method::DoExpressCheckoutPayment => Some(Api::DoEc),
+            Method::GetTransactionDetails => Some(Api::GetTd),
+            Method::GetBalance => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,8 +61,7 @@ pub enum Fault {
     Pending,
     /// DoExpressCheckoutPayment refuses with 10486 (token stays usable).
     Funding,
-    /// PayPal refuses before doing anything with 10445 ("This transaction
-    /// cannot be processed at this time. Please try again later.").
+    /// PayPal refuses with 10445 ("try again later").
     Transient,
 }
 
@@ -62,894 +73,289 @@ pub struct Rates {
     pub lose_answer: u32,
     pub pending: u32,
     pub funding: u32,
-    /// The IPN postback fails (no answer, a timeout, another answer).
+    /// The IPN postback fails (no answer).
     pub postback_fail: u32,
     /// Notifications PayPal never delivers.
     pub lose_ipn: u32,
 }
 
-#[derive(Clone, Debug)]
-pub struct Account {
-    pub email: String,
-    pub payer_id: String,
-    pub api_username: String,
-    pub start: i64,
-    pub balance: i64,
-    pub deposits: i64,
-}
-
-#[derive(Clone, Debug)]
-pub struct Checkout {
-    pub token: String,
-    pub receiver: usize,
-    pub amount: i64,
-    pub currency: String,
-    pub invnum: String,
-    pub created_at: i64,
-    pub payer: Option<usize>,
-    /// The payment made with this token, its MSGSUBID and the answer's body
-    /// (replayed with 11607).
-    pub paid: Option<Paid>,
-    pub attempts: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PayStatus {
-    Completed,
-    Pending,
-    Denied,
-    /// Charged back (`Reversed`) or refunded (`Refunded`): the money is
-    /// back with the payer.
-    Reversed {
-        refund: bool,
-    },
-    /// Part of it refunded (`Payment::refunded`): the rest stays with the
-    /// receiver (`Partially-Refunded`).
-    PartlyRefunded,
-}
-
-impl PayStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PayStatus::Completed => "Completed",
-            PayStatus::Pending => "Pending",
-            PayStatus::Denied => "Denied",
-            PayStatus::Reversed { refund: false } => "Reversed",
-            PayStatus::Reversed { refund: true } => "Refunded",
-            PayStatus::PartlyRefunded => "Partially-Refunded",
-        }
-    }
-
-    pub fn is_reversed(self) -> bool {
-        matches!(self, PayStatus::Reversed { .. })
-    }
-}
-
-/// One IPN message PayPal sent, with whether the listener acknowledged it
-/// (a 200) at least once.
-#[derive(Clone, Debug)]
-pub struct Ipn {
-    pub body: String,
-    pub txn: String,
-    pub status: String,
-    pub acked: bool,
-    /// Never delivered: the platform learns it by asking (core::recheck).
-    pub lost: bool,
-}
-
-#[derive(Clone, Debug)]
-pub struct Payment {
-    pub txn: String,
-    pub token: String,
-    pub order_id: String,
-    pub payer: usize,
-    pub receiver: usize,
-    pub amount: i64,
-    pub currency: String,
-    pub status: PayStatus,
-    pub at: i64,
-    /// A reversal of it was canceled (GetTransactionDetails then says
-    /// `Canceled-Reversal`).
-    pub reversal_canceled: bool,
-    /// How much of it the receiver refunded so far.
-    pub refunded: i64,
-}
-
-impl Payment {
-    /// What the payment moved from payer to receiver, net of refunds.
-    pub fn net(&self) -> i64 {
-        match self.status {
-            PayStatus::Completed => self.amount,
-            PayStatus::PartlyRefunded => self.amount - self.refunded,
-            PayStatus::Pending | PayStatus::Denied | PayStatus::Reversed { .. } => 0,
-        }
-    }
-}
-
-/// What the platform's database said about the order when a
-/// DoExpressCheckoutPayment was sent for it.
-#[derive(Clone, Debug)]
-pub struct SendContext {
-    pub held_claim: bool,
-    pub code: i64,
-    pub substate: String,
-    pub attempt: i64,
-}
-
-/// A payment made with a token: its transaction, MSGSUBID and answer.
-pub type Paid = (String, Option<String>, Vec<(String, String)>);
-
+/// One DoExpressCheckoutPayment that reached PayPal.
 #[derive(Clone, Debug)]
 pub struct Send {
+    /// Its INVNUM: the order's id.
     pub order_id: String,
     pub msgsubid: String,
-    /// The transaction this call executed (a new payment), if any.
-    pub executed: Option<String>,
+    /// PayPal's answer as sent (also when lost on the way back).
     pub answer: String,
 }
 
-pub struct DoEcRequest {
-    pub caller: String,
-    pub token: String,
-    pub payer_id: String,
-    pub amount: String,
-    pub currency: String,
-    pub invnum: String,
-    pub msgsubid: String,
-}
-
+/// PayPal's side of one history, beside the emulator's tables.
+#[derive(Default)]
 pub struct PayPal {
-    pub accounts: Vec<Account>,
-    pub checkouts: BTreeMap<String, Checkout>,
-    pub payments: Vec<Payment>,
-    pub sends: Vec<Send>,
-    pub rates: Rates,
+    pub rates: Cell<Rates>,
     /// One-shot faults: the first call of the method consumes it.
-    pub script: Vec<(Api, Fault)>,
-    pub calls: u64,
-    /// Every IPN PayPal sent, in the order it sent them.
-    pub ipns: Vec<Ipn>,
+    pub script: RefCell<Vec<(Api, Fault)>>,
+    pub sends: RefCell<Vec<Send>>,
+    /// Messages PayPal never delivers (emulator ids).
+    pub lost_ipns: RefCell<BTreeSet<i64>>,
+    /// Messages already drawn for loss.
+    seen_ipns: Cell<i64>,
+    pub postbacks_lost: Cell<u64>,
+    pub funding_refusals: Cell<u64>,
+    pub pending_payments: Cell<u64>,
 }
 
-fn time(now: i64) -> String {
-    UtcTime::from_unix_seconds(now).to_string()
-}
-
-fn plain(cents: i64) -> String {
-    Amount::from_cents(cents).map_or_else(|| cents.to_string(), Amount::to_plain)
-}
-
-fn pairs(list: Vec<(&str, String)>) -> Vec<(String, String)> {
-    list.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 impl PayPal {
     pub fn new(rates: Rates) -> PayPal {
         PayPal {
-            accounts: Vec::new(),
-            checkouts: BTreeMap::new(),
-            payments: Vec::new(),
-            sends: Vec::new(),
-            rates,
-            script: Vec::new(),
-            calls: 0,
-            ipns: Vec::new(),
+            rates: Cell::new(rates),
+            ..PayPal::default()
         }
     }
 
-    pub fn add_account(
-        &mut self,
-        email: &str,
-        api_username: &str,
-        payer_id: String,
-        balance: i64,
-    ) -> usize {
-        self.accounts.push(Account {
-            email: email.to_string(),
-            payer_id,
-            api_username: api_username.to_string(),
-            start: balance,
-            balance,
-            deposits: 0,
-        });
-        self.accounts.len() - 1
-    }
-
-    pub fn deposit(&mut self, account: usize, cents: i64) {
-        self.accounts[account].balance += cents;
-        self.accounts[account].deposits += cents;
-    }
-
-    fn account_by_api(&self, api_username: &str) -> Option<usize> {
-        self.accounts
-            .iter()
-            .position(|a| a.api_username == api_username)
-    }
-
-    pub fn expired(&self, c: &Checkout, now: i64) -> bool {
-        now - c.created_at > TOKEN_SECONDS
-    }
-
-    /// Whether this call gets a fault: `(fail_before, lose_answer, pending,
-    /// funding)`; a transient refusal is `Err` (answered, nothing done).
-    fn faults(&mut self, api: Api, rng: &mut Rng) -> Result<(bool, bool, bool, bool), ()> {
-        if let Some(i) = self.script.iter().position(|(a, _)| *a == api) {
-            let (_, f) = self.script.remove(i);
-            if f == Fault::Transient {
-                return Err(());
-            }
-            return Ok((
-                f == Fault::FailBefore,
-                f == Fault::LoseAnswer,
-                f == Fault::Pending,
-                f == Fault::Funding,
-            ));
+    /// The fault this call meets (the script's first for its method, else
+    /// one drawn at the history's rates), and whether its answer is lost
+    /// after PayPal acted (a payment taken Pending may lose it too).
+    fn draw(&self, sim: &Sim, api: Api) -> (Option<Fault>, bool) {
+        let scripted = {
+            let mut script = self.script.borrow_mut();
+            script
+                .iter()
+                .position(|(a, _)| *a == api)
+                .map(|i| script.remove(i).1)
+        };
+        if let Some(fault) = scripted {
+            return (Some(fault), fault == Fault::LoseAnswer);
         }
-        let r = self.rates;
+        let r = self.rates.get();
+        let mut rng = sim.rng.borrow_mut();
         if rng.chance(r.transient) {
-            return Err(());
+            return (Some(Fault::Transient), false);
         }
-        let before = rng.chance(r.fail_before);
+        if rng.chance(r.fail_before) {
+            return (Some(Fault::FailBefore), false);
+        }
         let lose = rng.chance(r.lose_answer);
         let (pending, funding) = if api == Api::DoEc {
             (rng.chance(r.pending), rng.chance(r.funding))
         } else {
             (false, false)
         };
-        Ok((before, lose, pending, funding))
+        match (funding, pending, lose) {
+            (true, _, _) => (Some(Fault::Funding), lose),
+            (_, true, _) => (Some(Fault::Pending), lose),
+            (_, _, true) => (Some(Fault::LoseAnswer), true),
+            _ => (None, false),
+        }
     }
 
-    fn envelope(&mut self, ack: &str, now: i64) -> Vec<(String, String)> {
-        self.calls += 1;
-        pairs(vec![
-            ("TIMESTAMP", time(now)),
-            ("CORRELATIONID", format!("{:013x}", self.calls)),
-            ("ACK", ack.to_string()),
-            ("VERSION", "204".into()),
-            ("BUILD", "57888165".into()),
-        ])
-    }
-
-    fn failure(&mut self, code: &str, now: i64) -> NvpResponse {
-        let (short, long) = match code {
-            "10004" => (
-                "Transaction refused because of an invalid argument.",
-                "The transaction id is not valid",
-            ),
-            "10410" => ("Invalid token", "Invalid token."),
-            "10411" => (
-                "This Express Checkout session has expired.",
-                "This Express Checkout session has expired.  Token value is no longer valid.",
-            ),
-            "10415" => (
-                "Transaction refused because of an invalid argument.",
-                "A successful transaction has already been completed for this token.",
-            ),
-            "10416" => (
-                "Transaction refused because of an invalid argument.",
-                "You have exceeded the maximum number of payment attempts for this token.",
-            ),
-            "10485" => (
-                "Payment not authorized",
-                "Payment has not been authorized by the user.",
-            ),
-            "10445" => (
-                "This transaction cannot be processed at this time. Please try again later.",
-                "This transaction cannot be processed at this time. Please try again later.",
-            ),
-            "10486" => (
-                "This transaction couldn't be completed.",
-                "This transaction couldn't be completed. Please redirect your customer to PayPal.",
-            ),
-            _ => (
-                "Transaction refused because of an invalid argument.",
-                "Refused.",
-            ),
+    /// Stores `kind` as the emulator's one-shot fault on this very call.
+    fn inject(&self, sim: &Sim, method: Method, token: Option<&str>, kind: FaultKind) {
+        let spec = FaultSpec {
+            method,
+            token: token.map(str::to_owned),
+            api_username: None,
+            kind,
         };
-        let mut fields = self.envelope("Failure", now);
-        fields.extend(pairs(vec![
-            ("L_ERRORCODE0", code.to_string()),
-            ("L_SHORTMESSAGE0", short.to_string()),
-            ("L_LONGMESSAGE0", long.to_string()),
-            ("L_SEVERITYCODE0", "Error".to_string()),
-        ]));
-        NvpResponse::from_fields(fields)
+        if let Err(e) = at_once(serve::set_fault(&ProviderFx(sim), &spec)) {
+            panic!("the emulator refused a fault: {e:?}");
+        }
     }
 
-    /// SetExpressCheckout with the receiver's credentials: a new token.
-    pub fn set_ec(
-        &mut self,
-        rng: &mut Rng,
-        now: i64,
-        caller: &str,
-        amount: i64,
-        currency: &str,
-        invnum: &str,
-    ) -> Option<String> {
-        let Ok((before, lose, _, _)) = self.faults(Api::SetEc, rng) else {
-            return None;
-        };
-        if before {
-            return None;
-        }
-        let receiver = self.account_by_api(caller)?;
-        let token = format!("EC-{}", rng.text(UPPER_ALNUM, 17));
-        self.checkouts.insert(
-            token.clone(),
-            Checkout {
-                token: token.clone(),
-                receiver,
-                amount,
-                currency: currency.to_string(),
-                invnum: invnum.to_string(),
-                created_at: now,
-                payer: None,
-                paid: None,
-                attempts: 0,
-            },
-        );
-        if lose {
-            return None;
-        }
-        Some(token)
-    }
-
-    /// The buyer approves on PayPal's page: the PayerID of the return URL.
-    pub fn approve(&mut self, now: i64, token: &str, payer: usize) -> Option<String> {
-        let expired = self
-            .checkouts
-            .get(token)
-            .is_none_or(|c| self.expired(c, now));
-        let c = self.checkouts.get_mut(token)?;
-        if expired || c.paid.is_some() || c.receiver == payer {
-            return None;
-        }
-        c.payer = Some(payer);
-        Some(self.accounts[payer].payer_id.clone())
-    }
-
-    pub fn get_ec(
-        &mut self,
-        rng: &mut Rng,
-        now: i64,
-        caller: &str,
-        token: &str,
-    ) -> Option<NvpResponse> {
-        let Ok((before, lose, _, _)) = self.faults(Api::GetEc, rng) else {
-            return Some(self.failure("10445", now));
-        };
-        if before {
-            return None;
-        }
-        let caller = self.account_by_api(caller);
-        let answer = match self.checkouts.get(token).cloned() {
-            Some(c) if Some(c.receiver) == caller => {
-                if self.expired(&c, now) {
-                    // As PayPal's timeout answers: the cart is still echoed,
-                    // with the transaction when it was paid.
-                    let mut answer = self.failure("10411", now);
-                    if let Some((txn, _, _)) = &c.paid {
-                        let mut fields = answer.fields().to_vec();
-                        fields.push(("PAYMENTREQUEST_0_TRANSACTIONID".into(), txn.clone()));
-                        answer = NvpResponse::from_fields(fields);
-                    }
-                    answer
-                } else {
-                    let status = if c.paid.is_some() {
-                        "PaymentActionCompleted"
-                    } else {
-                        "PaymentActionNotInitiated"
-                    };
-                    let mut fields = pairs(vec![
-                        ("TOKEN", c.token.clone()),
-                        ("BILLINGAGREEMENTACCEPTEDSTATUS", "0".into()),
-                        ("CHECKOUTSTATUS", status.into()),
-                    ]);
-                    fields.extend(self.envelope("Success", now));
-                    if let Some(payer) = c.payer {
-                        fields.push(("EMAIL".into(), self.accounts[payer].email.clone()));
-                        fields.push(("PAYERID".into(), self.accounts[payer].payer_id.clone()));
-                        fields.push(("PAYERSTATUS".into(), "verified".into()));
-                    }
-                    fields.extend(pairs(vec![
-                        ("CURRENCYCODE", c.currency.clone()),
-                        ("AMT", plain(c.amount)),
-                        ("INVNUM", c.invnum.clone()),
-                        ("PAYMENTREQUEST_0_CURRENCYCODE", c.currency.clone()),
-                        ("PAYMENTREQUEST_0_AMT", plain(c.amount)),
-                        ("PAYMENTREQUEST_0_INVNUM", c.invnum.clone()),
-                    ]));
-                    if let Some((txn, _, _)) = &c.paid {
-                        fields.push(("PAYMENTREQUEST_0_TRANSACTIONID".into(), txn.clone()));
-                        fields.push(("PAYMENTREQUESTINFO_0_TRANSACTIONID".into(), txn.clone()));
-                    }
-                    fields.push(("PAYMENTREQUESTINFO_0_ERRORCODE".into(), "0".into()));
-                    NvpResponse::from_fields(fields)
-                }
+    fn nvp(&self, sim: &Sim, body: &[u8]) -> Delivery {
+        let text = String::from_utf8_lossy(body).into_owned();
+        let fields = nvp::decode_request(&text).unwrap_or_default();
+        let method = field(&fields, "METHOD").unwrap_or("");
+        let token = field(&fields, "TOKEN");
+        let api = Api::of(method);
+        let (fault, lose) = api.map_or((None, false), |api| self.draw(sim, api));
+        let parsed = Method::parse(method);
+        match (fault, parsed) {
+            (Some(Fault::FailBefore), _) => {
+                return Delivery::Failed(NoAnswer::Network("connection reset".into()))
             }
-            _ => self.failure("10410", now),
-        };
-        if lose {
-            return None;
-        }
-        Some(answer)
-    }
-
-    pub fn get_td(
-        &mut self,
-        rng: &mut Rng,
-        now: i64,
-        caller: &str,
-        txn: &str,
-    ) -> Option<NvpResponse> {
-        let Ok((before, lose, _, _)) = self.faults(Api::GetTd, rng) else {
-            return Some(self.failure("10445", now));
-        };
-        if before {
-            return None;
-        }
-        let caller = self.account_by_api(caller);
-        let payment = self.payments.iter().find(|p| p.txn == txn).cloned();
-        let answer = match payment {
-            Some(p) if Some(p.receiver) == caller || Some(p.payer) == caller => {
-                let (receiver, payer) = (
-                    self.accounts[p.receiver].clone(),
-                    self.accounts[p.payer].clone(),
-                );
-                let mut fields = pairs(vec![
-                    ("RECEIVERBUSINESS", receiver.email.clone()),
-                    ("RECEIVEREMAIL", receiver.email.clone()),
-                    ("RECEIVERID", receiver.payer_id.clone()),
-                    ("EMAIL", payer.email.clone()),
-                    ("PAYERID", payer.payer_id.clone()),
-                    ("PAYERSTATUS", "verified".into()),
-                ]);
-                fields.extend(self.envelope("Success", now));
-                let checkout_invnum = self
-                    .checkouts
-                    .get(&p.token)
-                    .map(|c| c.invnum.clone())
-                    .unwrap_or_default();
-                fields.extend(pairs(vec![
-                    ("TRANSACTIONID", p.txn.clone()),
-                    ("TRANSACTIONTYPE", "expresscheckout".into()),
-                    ("PAYMENTTYPE", "instant".into()),
-                    ("ORDERTIME", time(p.at)),
-                    ("AMT", plain(p.amount)),
-                    ("FEEAMT", "0.00".into()),
-                    ("CURRENCYCODE", p.currency.clone()),
-                    (
-                        "PAYMENTSTATUS",
-                        if p.reversal_canceled && p.status == PayStatus::Completed {
-                            "Canceled-Reversal".into()
-                        } else {
-                            p.status.as_str().into()
-                        },
-                    ),
-                    (
-                        "PENDINGREASON",
-                        if p.status == PayStatus::Pending {
-                            "paymentreview".into()
-                        } else {
-                            "None".into()
-                        },
-                    ),
-                    ("REASONCODE", "None".into()),
-                    ("INVNUM", checkout_invnum),
-                ]));
-                NvpResponse::from_fields(fields)
+            (Some(Fault::Transient), Some(m)) => {
+                self.inject(sim, m, token, FaultKind::Error("10445".into()))
             }
-            _ => self.failure("10004", now),
-        };
-        if lose {
-            return None;
-        }
-        Some(answer)
-    }
-
-    /// DoExpressCheckoutPayment, checked in PayPal's order: token (10410,
-    /// 10411), approval (10485), repeats (11607 replay for the paying
-    /// MSGSUBID, else 10415), attempts (10416), funds (10486).
-    pub fn do_ec(&mut self, rng: &mut Rng, now: i64, req: &DoEcRequest) -> Option<NvpResponse> {
-        let faults = self.faults(Api::DoEc, rng);
-        let order_id = req.invnum.rsplit('-').next().unwrap_or("").to_string();
-        let mut send = Send {
-            order_id,
-            msgsubid: req.msgsubid.clone(),
-            executed: None,
-            answer: String::new(),
-        };
-        let Ok((before, lose, pending, funding)) = faults else {
-            let answer = self.failure("10445", now);
-            send.answer = describe(&answer);
-            self.sends.push(send);
-            return Some(answer);
-        };
-        if before {
-            send.answer = "no answer (failed before PayPal did anything)".into();
-            self.sends.push(send);
-            return None;
-        }
-        let caller = self.account_by_api(&req.caller);
-        let answer = self.decide_payment(rng, now, req, caller, pending, funding, &mut send);
-        send.answer = match &answer {
-            _ if lose => format!("answer lost ({})", describe(&answer)),
-            a => describe(a),
-        };
-        self.sends.push(send);
-        if lose {
-            return None;
-        }
-        Some(answer)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn decide_payment(
-        &mut self,
-        rng: &mut Rng,
-        now: i64,
-        req: &DoEcRequest,
-        caller: Option<usize>,
-        pending: bool,
-        funding: bool,
-        send: &mut Send,
-    ) -> NvpResponse {
-        let Some(c) = self
-            .checkouts
-            .get(&req.token)
-            .cloned()
-            .filter(|c| Some(c.receiver) == caller)
-        else {
-            return self.failure("10410", now);
-        };
-        if self.expired(&c, now) {
-            return self.failure("10411", now);
-        }
-        let Some(payer) = c
-            .payer
-            .filter(|p| self.accounts[*p].payer_id == req.payer_id)
-        else {
-            return self.failure("10485", now);
-        };
-        if let Some((_, msgsubid, body)) = &c.paid {
-            if msgsubid.as_deref() == Some(req.msgsubid.as_str()) {
-                let mut fields: Vec<(String, String)> = body[..2].to_vec();
-                fields.extend(self.envelope("SuccessWithWarning", now));
-                fields.extend(pairs(vec![
-                    ("L_ERRORCODE0", "11607".into()),
-                    ("L_SHORTMESSAGE0", "Duplicate Request".into()),
-                    (
-                        "L_LONGMESSAGE0",
-                        "A successful transaction has already been completed for this token."
-                            .into(),
-                    ),
-                    ("L_SEVERITYCODE0", "Warning".into()),
-                ]));
-                fields.extend(body[2..].iter().cloned());
-                return NvpResponse::from_fields(fields);
+            (Some(Fault::Funding), Some(m)) => {
+                self.funding_refusals.set(self.funding_refusals.get() + 1);
+                self.inject(sim, m, token, FaultKind::Error("10486".into()))
             }
-            return self.failure("10415", now);
-        }
-        if c.attempts >= MAX_ATTEMPTS {
-            return self.failure("10416", now);
-        }
-        let amount = Amount::parse(&req.amount).map(Amount::cents).unwrap_or(-1);
-        if amount != c.amount || req.currency != c.currency {
-            return self.failure("10413", now);
-        }
-        if funding || self.accounts[payer].balance < amount {
-            if let Some(c) = self.checkouts.get_mut(&req.token) {
-                c.attempts += 1;
+            (Some(Fault::Pending), Some(m)) => {
+                self.pending_payments.set(self.pending_payments.get() + 1);
+                self.inject(
+                    sim,
+                    m,
+                    token,
+                    FaultKind::Status {
+                        status: PaymentStatus::Pending,
+                        pending_reason: PendingReason::PaymentReview,
+                    },
+                )
             }
-            return self.failure("10486", now);
+            _ => {}
         }
-        let txn = rng.text(UPPER_ALNUM, 17);
-        let status = if pending {
-            PayStatus::Pending
-        } else {
-            PayStatus::Completed
-        };
-        // A Pending payment holds the payer's money; the receiver gets it
-        // when PayPal completes the payment, the payer back if denied.
-        self.accounts[payer].balance -= amount;
-        if status == PayStatus::Completed {
-            self.accounts[c.receiver].balance += amount;
+        let (status, answer) = at_once(serve::answer_nvp(&ProviderFx(sim), &text));
+        sim.said(|| format!("PayPal {method}: {}", describe(&answer)));
+        if api == Some(Api::DoEc) {
+            self.sends.borrow_mut().push(Send {
+                order_id: field(&fields, "PAYMENTREQUEST_0_INVNUM")
+                    .unwrap_or("")
+                    .to_owned(),
+                msgsubid: field(&fields, "MSGSUBID").unwrap_or("").to_owned(),
+                answer: answer.clone(),
+            });
         }
-        self.payments.push(Payment {
-            txn: txn.clone(),
-            token: c.token.clone(),
-            order_id: send.order_id.clone(),
-            payer,
-            receiver: c.receiver,
-            amount,
-            currency: c.currency.clone(),
+        if status != 200 {
+            sim.said(|| format!("PayPal answers HTTP {status}"));
+        }
+        let answer = WireAnswer {
             status,
-            at: now,
-            reversal_canceled: false,
-            refunded: 0,
-        });
-        send.executed = Some(txn.clone());
-        let index = self.payments.len() - 1;
-        self.notify(rng, index, &txn, None, status.as_str());
-        let receiver_payer_id = self.accounts[c.receiver].payer_id.clone();
-        let body = pairs(vec![
-            ("TOKEN", c.token.clone()),
-            ("SUCCESSPAGEREDIRECTREQUESTED", "false".into()),
-            ("PAYMENTINFO_0_TRANSACTIONID", txn.clone()),
-            ("PAYMENTINFO_0_TRANSACTIONTYPE", "expresscheckout".into()),
-            ("PAYMENTINFO_0_PAYMENTTYPE", "instant".into()),
-            ("PAYMENTINFO_0_ORDERTIME", time(now)),
-            ("PAYMENTINFO_0_AMT", plain(amount)),
-            ("PAYMENTINFO_0_FEEAMT", "0.00".into()),
-            ("PAYMENTINFO_0_CURRENCYCODE", c.currency.clone()),
-            ("PAYMENTINFO_0_PAYMENTSTATUS", status.as_str().into()),
-            (
-                "PAYMENTINFO_0_PENDINGREASON",
-                if pending {
-                    "paymentreview".into()
-                } else {
-                    "None".into()
-                },
-            ),
-            ("PAYMENTINFO_0_REASONCODE", "None".into()),
-            ("PAYMENTINFO_0_SECUREMERCHANTACCOUNTID", receiver_payer_id),
-            ("PAYMENTINFO_0_ERRORCODE", "0".into()),
-            ("PAYMENTINFO_0_ACK", "Success".into()),
-            ("MSGSUBID", req.msgsubid.clone()),
-        ]);
-        if let Some(c) = self.checkouts.get_mut(&req.token) {
-            c.paid = Some((txn, Some(req.msgsubid.clone()), body.clone()));
-            c.attempts += 1;
+            body: answer.into_bytes(),
+        };
+        if lose {
+            Delivery::Lost(answer)
+        } else {
+            Delivery::Answer(answer)
         }
-        let mut fields: Vec<(String, String)> = body[..2].to_vec();
-        fields.extend(self.envelope("Success", now));
-        fields.extend(body[2..].iter().cloned());
-        NvpResponse::from_fields(fields)
     }
 
-    /// PayPal decides a Pending payment: completed (the receiver is paid)
-    /// or denied (the payer gets the held money back).
-    pub fn decide_pending(&mut self, rng: &mut Rng, index: usize, complete: bool) {
-        let p = &mut self.payments[index];
-        if p.status != PayStatus::Pending {
-            return;
+    fn postback(&self, sim: &Sim, body: &[u8]) -> Delivery {
+        if sim.rng.borrow_mut().chance(self.rates.get().postback_fail) {
+            self.postbacks_lost.set(self.postbacks_lost.get() + 1);
+            return Delivery::Failed(NoAnswer::Timeout);
         }
-        if complete {
-            p.status = PayStatus::Completed;
-            let (receiver, amount) = (p.receiver, p.amount);
-            self.accounts[receiver].balance += amount;
-        } else {
-            p.status = PayStatus::Denied;
-            let (payer, amount) = (p.payer, p.amount);
-            self.accounts[payer].balance += amount;
+        let message = body.strip_prefix(POSTBACK_PREFIX).unwrap_or(body);
+        let (status, text) = at_once(serve::verify_postback(&ProviderFx(sim), message));
+        Delivery::Answer(WireAnswer {
+            status,
+            body: text.into_bytes(),
+        })
+    }
+
+    // ------------------------------------------------------ PayPal's events
+
+    /// The buyer approves at PayPal's page; the PayerID of the redirect,
+    /// or `None` when PayPal refuses (paid, expired).
+    pub fn approve(&self, sim: &Sim, token: &str, email: &str) -> Option<String> {
+        match at_once(serve::approve_checkout(&ProviderFx(sim), token, email)) {
+            Ok(serve::Approval::Approved { payer_id, .. }) => Some(payer_id),
+            Ok(_) => None,
+            Err(e) => panic!("the emulator failed an approval: {e:?}"),
         }
-        let (txn, status) = (
-            self.payments[index].txn.clone(),
-            self.payments[index].status,
+    }
+
+    /// A later event of payment `txn` (`None`: a Pending payment
+    /// completes); `false` when PayPal cannot apply it now.
+    pub fn event(
+        &self,
+        sim: &Sim,
+        txn: &str,
+        event: Option<LaterEvent>,
+        cents: Option<i64>,
+    ) -> bool {
+        let amount = cents.and_then(Amount::from_cents);
+        match at_once(serve::apply_event(&ProviderFx(sim), txn, event, amount)) {
+            Ok(serve::EventOutcome::Done { .. }) => true,
+            Ok(_) => false,
+            Err(e) => panic!("the emulator failed an event: {e:?}"),
+        }
+    }
+
+    /// PayPal denies a Pending payment: the payer keeps the money.
+    /// The emulator has no denial yet.
+    pub fn deny(&self, sim: &Sim, txn: &str) -> bool {
+        sim.said(|| format!("PayPal cannot deny {txn}: the emulator has no denial"));
+        false
+    }
+
+    /// A genuine message about payment `txn` naming another order's
+    /// invoice `invnum` and amount: stored as sent by PayPal (so its
+    /// postback verifies it), queued for the platform's listener.
+    pub fn misaddressed(&self, sim: &Sim, txn: &str, invnum: &str, cents: i64) -> bool {
+        let rows = sim.db.read(
+            "SELECT t.notify_url, t.currency, r.email, r.payer_id FROM emulator_transactions t \
+             JOIN emulator_accounts r ON r.id = t.receiver_account_id WHERE t.id = ?1",
+            vec![Param::from(txn)],
         );
-        self.notify(rng, index, &txn, None, status.as_str());
-    }
-
-    /// A completed payment is charged back or refunded: the money goes back
-    /// to the payer (the receiver's balance may go below zero, as PayPal's
-    /// does), and an IPN with a new `txn_id` names the payment as parent.
-    pub fn reverse(&mut self, rng: &mut Rng, index: usize, refund: bool) {
-        let p = &mut self.payments[index];
-        let refundable = p.status == PayStatus::PartlyRefunded && refund;
-        if p.status != PayStatus::Completed && !refundable {
-            return;
-        }
-        // What is left: the whole payment, or the rest after partial refunds.
-        let back = p.amount - p.refunded;
-        p.status = PayStatus::Reversed { refund };
-        p.refunded = if refund { p.amount } else { p.refunded };
-        let (payer, receiver) = (p.payer, p.receiver);
-        self.accounts[receiver].balance -= back;
-        self.accounts[payer].balance += back;
-        let event_txn = rng.text(UPPER_ALNUM, 17);
-        let status = self.payments[index].status.as_str();
-        self.notify_amount(rng, index, &event_txn, Some(index), status, -back);
-    }
-
-    /// The receiver refunds `cents`, less than what is left: PayPal then
-    /// says `Partially-Refunded`, and the refund's IPN carries `-cents`.
-    pub fn refund_part(&mut self, rng: &mut Rng, index: usize, cents: i64) {
-        let p = &mut self.payments[index];
-        let open = matches!(p.status, PayStatus::Completed | PayStatus::PartlyRefunded);
-        if !open || cents <= 0 || cents >= p.amount - p.refunded {
-            return;
-        }
-        p.status = PayStatus::PartlyRefunded;
-        p.refunded += cents;
-        let (payer, receiver) = (p.payer, p.receiver);
-        self.accounts[receiver].balance -= cents;
-        self.accounts[payer].balance += cents;
-        let event_txn = rng.text(UPPER_ALNUM, 17);
-        self.notify_amount(rng, index, &event_txn, Some(index), "Refunded", -cents);
-    }
-
-    /// A genuine message about payment `index` that names another order's
-    /// invoice (as a message PayPal verified, crafted by someone who paid
-    /// with their own account, might): a later event of the payment, with
-    /// its own `txn_id`, the other order's invoice and amount. PayBook asks
-    /// PayPal about the payment; PayPal's answer is not the other order's.
-    pub fn misaddressed(&mut self, rng: &mut Rng, index: usize, invnum: &str, cents: i64) {
-        let p = self.payments[index].clone();
-        let receiver = self.accounts[p.receiver].clone();
-        let txn = rng.text(UPPER_ALNUM, 17);
-        let fields = vec![
-            ("mc_gross", plain(cents)),
-            ("invoice", invnum.to_string()),
-            ("payment_status", "Canceled_Reversal".to_string()),
-            ("txn_id", txn.clone()),
-            ("parent_txn_id", p.txn.clone()),
-            ("receiver_email", receiver.email.clone()),
-            ("receiver_id", receiver.payer_id.clone()),
-            ("mc_currency", p.currency.clone()),
-            ("verify_sign", rng.text(UPPER_ALNUM, 24)),
-        ];
-        let body = NvpResponse::from_fields(pairs(fields)).encode();
-        self.ipns.push(Ipn {
-            body,
-            txn,
-            status: "Canceled_Reversal".into(),
-            acked: false,
-            lost: false,
-        });
-    }
-
-    /// A chargeback is settled for the receiver: the money comes back to
-    /// it and the payment stands again (a refund cannot be canceled).
-    pub fn cancel_reversal(&mut self, rng: &mut Rng, index: usize) {
-        let p = &mut self.payments[index];
-        if p.status != (PayStatus::Reversed { refund: false }) {
-            return;
-        }
-        p.status = PayStatus::Completed;
-        p.reversal_canceled = true;
-        let (payer, receiver, amount) = (p.payer, p.receiver, p.amount);
-        self.accounts[receiver].balance += amount;
-        self.accounts[payer].balance -= amount;
-        let event_txn = rng.text(UPPER_ALNUM, 17);
-        self.notify(rng, index, &event_txn, Some(index), "Canceled_Reversal");
-    }
-
-    /// Queues the IPN of a payment or of a later event on it, with the
-    /// fields PayBook reads, named as PayPal names them.
-    fn notify(
-        &mut self,
-        rng: &mut Rng,
-        index: usize,
-        txn: &str,
-        parent: Option<usize>,
-        status: &str,
-    ) {
-        let gross = match parent {
-            Some(_) if status != "Canceled_Reversal" => -self.payments[index].amount,
-            _ => self.payments[index].amount,
+        let Some(r) = rows.first() else { return false };
+        let get = |n: &str| r.get(n).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let (event_txn, sign) = {
+            let mut rng = sim.rng.borrow_mut();
+            (rng.text(UPPER_ALNUM, 17), rng.text(UPPER_ALNUM, 24))
         };
-        self.notify_amount(rng, index, txn, parent, status, gross);
-    }
-
-    /// The same with the message's `mc_gross` (negative: money back to the
-    /// payer).
-    fn notify_amount(
-        &mut self,
-        rng: &mut Rng,
-        index: usize,
-        txn: &str,
-        parent: Option<usize>,
-        status: &str,
-        gross_cents: i64,
-    ) {
-        let p = self.payments[index].clone();
-        let receiver = self.accounts[p.receiver].clone();
-        let invnum = self
-            .checkouts
-            .get(&p.token)
-            .map(|c| c.invnum.clone())
-            .unwrap_or_default();
-        let gross = if gross_cents < 0 {
-            format!("-{}", plain(-gross_cents))
-        } else {
-            plain(gross_cents)
-        };
-        let mut fields = vec![
-            ("mc_gross", gross),
-            ("invoice", invnum),
-            ("payment_status", status.to_string()),
-            ("txn_id", txn.to_string()),
-        ];
-        if let Some(parent) = parent {
-            fields.push(("parent_txn_id", self.payments[parent].txn.clone()));
-            fields.push((
-                "reason_code",
-                if status == "Refunded" {
-                    "refund"
-                } else {
-                    "chargeback"
-                }
-                .into(),
-            ));
-        } else {
-            fields.push(("txn_type", "express_checkout".into()));
-        }
-        fields.extend([
-            ("receiver_email", receiver.email.clone()),
-            ("receiver_id", receiver.payer_id.clone()),
-            ("mc_currency", p.currency.clone()),
-            ("verify_sign", rng.text(UPPER_ALNUM, 24)),
-        ]);
-        let mut body = NvpResponse::from_fields(pairs(fields)).encode();
-        // The payer's name in the receiving account's charset: PayPal's
-        // default windows-1252 (not UTF-8 once decoded) or UTF-8.
-        body.push_str(if rng.chance(500) {
-            "&charset=windows-1252&first_name=Ren%E9"
-        } else {
-            "&charset=UTF-8&first_name=Ren%C3%A9"
+        let fields: Vec<(String, String)> = [
+            ("mc_gross", Amount::from_cents(cents).map_or_else(String::new, Amount::to_plain)),
+            ("invoice", invnum.to_owned()),
+            ("payment_status", "Canceled_Reversal".to_owned()),
+            ("txn_id", event_txn.clone()),
+            ("parent_txn_id", txn.to_owned()),
+            ("receiver_email", get("email")),
+            ("receiver_id", get("payer_id")),
+            ("mc_currency", get("currency")),
+            ("verify_sign", sign),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let body = NvpResponse::from_fields(fields).encode();
+        let notify_url = get("notify_url");
+        let now = sim.now().to_string();
+        let stmt = emulator::insert_ipn(&emulator::NewIpn {
+            txn_id: &event_txn,
+            parent_txn_id: Some(txn),
+            payment_status: "Canceled_Reversal",
+            notify_url: Some(notify_url.as_str()),
+            body: &body,
+            body_sha256: &sha256_hex(body.as_bytes()),
+            now: &now,
         });
-        let lost = rng.chance(self.rates.lose_ipn);
-        self.ipns.push(Ipn {
-            body,
-            txn: txn.to_string(),
-            status: status.to_string(),
-            acked: false,
-            lost,
-        });
+        sim.run_now(&vec![stmt]).is_ok()
     }
 
-    /// The postback: `VERIFIED` only for a body PayPal sent, byte for byte.
-    pub fn verify(&self, body: &str) -> bool {
-        self.ipns.iter().any(|m| m.body == body)
-    }
-
-    /// The postback as the listener gets it: lost (no answer, a timeout,
-    /// another answer) at `rates.postback_fail`, else `VERIFIED` only for
-    /// a body PayPal sent.
-    pub fn postback(&self, rng: &mut Rng, body: &str) -> Verdict {
-        if rng.chance(self.rates.postback_fail) {
-            Verdict::Unknown("postback lost".into())
-        } else if self.verify(body) {
-            Verdict::Verified
-        } else {
-            Verdict::Forged
+    /// Draws, once per new message, whether PayPal will never deliver it.
+    pub fn draw_losses(&self, sim: &Sim) {
+        let newest = sim
+            .db
+            .read_i64("SELECT max(id) FROM emulator_ipn_messages", vec![]);
+        for id in self.seen_ipns.get() + 1..=newest {
+            if sim.rng.borrow_mut().chance(self.rates.get().lose_ipn) {
+                self.lost_ipns.borrow_mut().insert(id);
+            }
         }
-    }
-
-    /// Messages PayPal still resends (never acknowledged).
-    pub fn unacked_ipns(&self) -> Vec<usize> {
-        (0..self.ipns.len())
-            .filter(|i| !self.ipns[*i].acked && !self.ipns[*i].lost)
-            .collect()
-    }
-
-    pub fn pending_payments(&self) -> Vec<usize> {
-        (0..self.payments.len())
-            .filter(|i| self.payments[*i].status == PayStatus::Pending)
-            .collect()
-    }
-
-    pub fn payment_for_token(&self, token: &str) -> Option<&Payment> {
-        self.payments.iter().find(|p| p.token == token)
+        self.seen_ipns.set(newest.max(self.seen_ipns.get()));
     }
 }
 
-/// A short description of an answer for the step log.
-pub fn describe(answer: &NvpResponse) -> String {
-    let ack = answer.get("ACK").unwrap_or("");
-    let mut out = ack.to_string();
-    if let Some(code) = answer.get("L_ERRORCODE0") {
-        out.push(' ');
-        out.push_str(code);
+impl Provider for std::rc::Rc<PayPal> {
+    fn act(&self, sim: &Sim, request: &WireRequest) -> Delivery {
+        match request.endpoint {
+            Endpoint::PaypalNvp => self.nvp(sim, &request.body),
+            Endpoint::PaypalIpnVerify => self.postback(sim, &request.body),
+        }
     }
+}
+
+/// A short description of an NVP answer for the step log.
+pub fn describe(answer: &str) -> String {
+    let fields = nvp::decode_request(answer).unwrap_or_default();
+    let mut out = field(&fields, "ACK").unwrap_or("no answer").to_owned();
     for name in [
+        "L_ERRORCODE0",
         "CHECKOUTSTATUS",
         "PAYMENTINFO_0_PAYMENTSTATUS",
         "PAYMENTSTATUS",
         "PAYMENTREQUEST_0_TRANSACTIONID",
         "PAYMENTINFO_0_TRANSACTIONID",
     ] {
-        if let Some(v) = answer.get(name) {
+        if let Some(v) = field(&fields, name) {
             out.push_str(&format!(" {name}={v}"));
         }
     }
