@@ -3,14 +3,14 @@
 //! Every money move is one guarded batch with its IPN; balances never go
 //! negative (a conflict instead).
 
-use super::ipn::{deliver, event_ipn, QueuedIpn};
+use super::ipn::{decision_ipn, deliver, event_ipn, QueuedIpn};
 use super::row_at;
-use crate::core::flow::{Effects, FlowError};
+use crate::core::flow::{Effects, FlowError, StoreError};
 use crate::core::money::Amount;
 use crate::core::psp::paypal::emulator::{self as rules, Direction, LaterEvent};
 use crate::core::psp::paypal::emulator_ipn::{self as ipn_options, IpnCharset};
-use crate::core::psp::paypal::nvp::{PaymentStatus, PendingReason};
-use crate::core::sql::emulator;
+use crate::core::psp::paypal::nvp::{PaymentOutcome, PaymentStatus, PendingReason};
+use crate::core::sql::{emulator, guard_one_row_changed};
 
 /// What a later event did.
 #[derive(Debug)]
@@ -57,6 +57,60 @@ async fn ipn_charset<E: Effects>(fx: &E, id: &str) -> Result<IpnCharset, FlowErr
 /// `payment_status=Completed` is queued.
 pub async fn complete_pending<E: Effects>(fx: &E, id: &str) -> Result<EventOutcome, FlowError> {
     apply_event(fx, id, None, None).await
+}
+
+/// Denies a Pending payment, as PayPal does when its review fails or the
+/// payer's funding does not clear: nothing was taken from the payer while
+/// it was Pending, so no money moves; the status becomes Denied and an IPN
+/// with the same `txn_id` and `payment_status=Denied` is queued, in one
+/// batch guarded on the payment still being Pending.
+pub async fn deny_pending<E: Effects>(fx: &E, id: &str) -> Result<EventOutcome, FlowError> {
+    let Some(t) = load_transaction(fx, id).await? else {
+        return Ok(EventOutcome::NotFound);
+    };
+    if PaymentStatus::parse(&t.status).outcome() != PaymentOutcome::Pending {
+        return Ok(EventOutcome::Conflict("not_pending"));
+    }
+    let now = fx.now();
+    let charset = ipn_charset(fx, &t.id).await?;
+    let ipn = decision_ipn(
+        fx,
+        &t,
+        None,
+        PaymentStatus::Denied,
+        t.amount_cents,
+        charset,
+        now,
+    )?;
+    let now_text = now.to_string();
+    let batch = vec![
+        emulator::transition(
+            &t.id,
+            &t.status,
+            PaymentStatus::Denied.as_str(),
+            PendingReason::None.as_str(),
+            false,
+            (t.refunded_cents, t.refunded_cents),
+            &now_text,
+        ),
+        guard_one_row_changed(),
+        emulator::insert_ipn(&ipn.row()),
+        emulator::transaction_by_id(&t.id),
+    ];
+    let results = match fx.run(&batch).await {
+        Ok(results) => results,
+        // Completed (or denied) meanwhile.
+        Err(StoreError::Guard) => return Ok(EventOutcome::Conflict("not_pending")),
+        Err(e) => return Err(e.into()),
+    };
+    let queued = ipn.queued(&results, 2)?;
+    deliver(fx, &queued);
+    let transaction: emulator::Transaction =
+        row_at(&results, 3)?.ok_or_else(|| FlowError::Internal("transaction vanished".into()))?;
+    Ok(EventOutcome::Done {
+        transaction: Box::new(transaction),
+        ipn: queued,
+    })
 }
 
 /// Applies a completion (`event: None`) or a later event to transaction

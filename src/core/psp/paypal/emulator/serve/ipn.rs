@@ -133,12 +133,26 @@ pub(super) fn event_ipn<E: Effects>(
     charset: IpnCharset,
     now: UtcTime,
 ) -> Result<OutgoingIpn, FlowError> {
+    let status = event.map_or(PaymentStatus::Completed, LaterEvent::status);
+    decision_ipn(fx, t, event, status, moved_cents, charset, now)
+}
+
+/// The same with the status a Pending payment was decided to (`event:
+/// None`): `Completed`, or `Denied`.
+pub(super) fn decision_ipn<E: Effects>(
+    fx: &E,
+    t: &emulator::Transaction,
+    event: Option<LaterEvent>,
+    status: PaymentStatus,
+    moved_cents: i64,
+    charset: IpnCharset,
+    now: UtcTime,
+) -> Result<OutgoingIpn, FlowError> {
     let (verify_sign, ipn_track_id) = ipn_randoms(fx)?;
     let new_id = match event {
         Some(_) => rules::transaction_id(&random_bytes::<17, E>(fx)?),
         None => t.id.clone(),
     };
-    let status = event.map_or(PaymentStatus::Completed, LaterEvent::status);
     let ipn = Ipn {
         txn_id: &new_id,
         parent_txn_id: event.map(|_| t.id.as_str()),
