@@ -81,11 +81,16 @@ impl Db {
 
     fn untouched_tables_are_empty(&self) -> bool {
         self.others.iter().all(|t| {
-            self.conn
+            let empty = self
+                .conn
                 .query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| {
                     r.get::<_, i64>(0)
                 })
-                .is_ok_and(|n| n == 0)
+                .is_ok_and(|n| n == 0);
+            if !empty {
+                eprintln!("table {t} was written by a history");
+            }
+            empty
         })
     }
 
@@ -115,6 +120,12 @@ impl Db {
         };
         // The tables the platform's core writes, referencing tables first.
         let written = [
+            // The emulator's (PayPal's) own tables, children first.
+            "emulator_ipn_messages",
+            "emulator_faults",
+            "emulator_transactions",
+            "emulator_checkouts",
+            "emulator_accounts",
             "psp_ipn_receipts",
             // Written by the outbox's delivered-on-write trigger.
             "emulator_mail",

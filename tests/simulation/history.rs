@@ -358,7 +358,8 @@ impl World {
         let t = pool[self.rng().below(pool.len())];
         let isin = t.get("isin").and_then(|v| v.as_str()).unwrap_or("").to_string();
         let value = t.get("value_cents").and_then(|v| v.as_i64()).unwrap_or(100);
-        let amount = match self.rng().below(3) {
+        let kind = self.rng().below(3);
+        let amount = match kind {
             0 => value,
             1 => self.rng().range(100, (value - 1).max(100)),
             _ => value + self.rng().range(1, 2_000),

@@ -270,10 +270,12 @@ impl PayPal {
     }
 
     /// PayPal denies a Pending payment: the payer keeps the money.
-    /// The emulator has no denial yet.
     pub fn deny(&self, sim: &Sim, txn: &str) -> bool {
-        sim.said(|| format!("PayPal cannot deny {txn}: the emulator has no denial"));
-        false
+        match at_once(serve::deny_pending(&ProviderFx(sim), txn)) {
+            Ok(serve::EventOutcome::Done { .. }) => true,
+            Ok(_) => false,
+            Err(e) => panic!("the emulator failed a denial: {e:?}"),
+        }
     }
 
     /// A genuine message about payment `txn` naming another order's

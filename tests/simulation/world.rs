@@ -391,18 +391,19 @@ impl World {
         done
     }
 
-    /// PayPal decides a Pending payment: completed or denied.
+    /// PayPal decides a Pending payment: completed, or denied (also when
+    /// the payer cannot fund it: the emulator takes nothing while Pending).
     pub fn decide_pending(&mut self, payment: usize, complete: bool) -> bool {
-        if complete {
-            self.event(payment, None, None)
-        } else {
-            let Some(p) = self.payments().get(payment).cloned() else {
-                return false;
-            };
-            let done = self.pp.deny(&self.sim, &p.id);
-            self.after_step();
-            done
+        if complete && self.event(payment, None, None) {
+            return true;
         }
+        let Some(p) = self.payments().get(payment).cloned() else {
+            return false;
+        };
+        let done = self.pp.deny(&self.sim, &p.id);
+        self.say("paypal", || format!("denies {}: {done}", p.id));
+        self.after_step();
+        done
     }
 
     /// A completed payment is charged back (or refunded, in full).
