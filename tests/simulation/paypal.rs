@@ -234,6 +234,7 @@ impl PayPal {
         }
         let message = body.strip_prefix(POSTBACK_PREFIX).unwrap_or(body);
         let (status, text) = at_once(serve::verify_postback(&ProviderFx(sim), message));
+        sim.said(|| format!("PayPal postback: {status} {text}"));
         Delivery::Answer(WireAnswer {
             status,
             body: text.into_bytes(),
