@@ -85,7 +85,14 @@ pub enum Outcome {
 }
 
 /// A buyer posts the buy form: the whole `purchase::start` flow.
-pub fn buy(sim: &Rc<Sim>, dep: &Rc<Deployment>, buyer: Buyer, isin: String, amount: i64, rate: u8) -> Actor<Outcome> {
+pub fn buy(
+    sim: &Rc<Sim>,
+    dep: &Rc<Deployment>,
+    buyer: Buyer,
+    isin: String,
+    amount: i64,
+    rate: u8,
+) -> Actor<Outcome> {
     let (sim, dep) = (sim.clone(), dep.clone());
     Box::pin(async move {
         let site = dep.site();
@@ -104,7 +111,12 @@ pub fn buy(sim: &Rc<Sim>, dep: &Rc<Deployment>, buyer: Buyer, isin: String, amou
 }
 
 /// The buyer's browser loads the return URL (again, for a refresh).
-pub fn return_url(sim: &Rc<Sim>, dep: &Rc<Deployment>, token: String, payer_id: String) -> Actor<Outcome> {
+pub fn return_url(
+    sim: &Rc<Sim>,
+    dep: &Rc<Deployment>,
+    token: String,
+    payer_id: String,
+) -> Actor<Outcome> {
     let (sim, dep) = (sim.clone(), dep.clone());
     Box::pin(async move {
         let site = dep.site();

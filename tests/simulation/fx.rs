@@ -8,7 +8,7 @@
 //!
 //! The world looks at what passes through: a batch that fails but on a
 //! guard is a violation (a batch the core built must never fail on a
-//! constraint), a batch that writes marks the world dirty (the per-step
+//! constraint), a batch that may change the market marks the world dirty (the per-step
 //! checks run), and the world's [`Watch`] sees every batch and every call
 //! (invariant 4 is checked as a DoExpressCheckoutPayment reaches PayPal).
 
@@ -80,8 +80,11 @@ pub struct Sim {
     pub provider: Box<dyn Provider>,
     pub watch: RefCell<Option<Box<dyn Watch>>>,
     pub counts: RefCell<Counts>,
-    /// A batch that wrote committed since the world last looked.
+    /// A batch that may have changed the market since the world looked.
     pub dirty: Cell<bool>,
+    /// Counts the provider's batches: what the world read of the provider
+    /// stays true while it is unchanged.
+    pub provider_epoch: Cell<u64>,
     /// Batches that failed on something else than a guard.
     pub broken: RefCell<Vec<String>>,
     pub verbose: bool,
@@ -100,6 +103,7 @@ impl Sim {
             watch: RefCell::new(None),
             counts: RefCell::new(Counts::default()),
             dirty: Cell::new(false),
+            provider_epoch: Cell::new(0),
             broken: RefCell::new(Vec::new()),
             verbose,
             log: RefCell::new(Vec::new()),
@@ -141,15 +145,7 @@ impl Sim {
     pub fn run_now(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
         self.counts.borrow_mut().batches += 1;
         match self.db.run(batch) {
-            Ok(results) => {
-                if batch
-                    .iter()
-                    .any(|s| !s.sql.trim_start().starts_with("SELECT"))
-                {
-                    self.dirty.set(true);
-                }
-                Ok(results)
-            }
+            Ok(results) => Ok(results),
             Err(e) if e.is_guard() => {
                 self.counts.borrow_mut().guard_aborts += 1;
                 Err(StoreError::Guard)
@@ -176,10 +172,24 @@ impl Sim {
     }
 }
 
+/// Whether a statement may change orders, titles or trades (what the
+/// per-step checks read); the provider's tables and the platform's
+/// traces, receipts, settings and outbox do not count.
+fn touches_the_market(stmt: &paybook::core::sql::Stmt) -> bool {
+    let sql = stmt.sql.trim_start();
+    !sql.starts_with("SELECT")
+        && ["orders", "titles", "trades"]
+            .iter()
+            .any(|table| sql.contains(table))
+}
+
 impl Effects for Sim {
     async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
         self.parking.pause(Park::Before).await;
         let result = self.run_now(batch);
+        if result.is_ok() && batch.iter().any(touches_the_market) {
+            self.dirty.set(true);
+        }
         self.said(|| {
             let what = batch
                 .first()
@@ -257,6 +267,7 @@ pub struct ProviderFx<'a>(pub &'a Sim);
 
 impl Effects for ProviderFx<'_> {
     async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
+        self.0.provider_epoch.set(self.0.provider_epoch.get() + 1);
         self.0.run_now(batch)
     }
 

@@ -12,13 +12,56 @@ use paybook::core::psp::paypal::nvp::NvpResponse;
 use paybook::core::sql::Param;
 use paybook::core::time::UtcTime;
 
+use std::collections::BTreeSet;
+
 use super::actors::DEPLOYMENT;
+use super::checks::Payment;
 use super::exec::Park;
 use super::paypal::Rates;
 use super::rng::{Rng, UPPER_ALNUM};
 use super::world::{at, World, TTL_SECONDS};
 
+/// What a history's events read of PayPal, read again only once PayPal
+/// changed or the clock moved.
+#[derive(Clone)]
+pub struct PayPalNow {
+    key: (u64, i64),
+    payments: Vec<Payment>,
+    /// Tokens a buyer can still approve: unpaid, under 3 hours.
+    usable: BTreeSet<String>,
+    messages: i64,
+    unacked: Vec<i64>,
+}
+
 impl World {
+    fn paypal_now(&mut self) -> PayPalNow {
+        let key = (self.sim.provider_epoch.get(), self.now());
+        if let Some(cached) = self.cache.as_ref().filter(|c| c.key == key) {
+            return cached.clone();
+        }
+        let fresh_after = at(self.now() - 3 * 3_600);
+        let usable = self
+            .sim
+            .db
+            .read(
+                "SELECT token FROM emulator_checkouts WHERE status != 'completed' AND created_at >= ?1",
+                vec![Param::from(fresh_after.as_str())],
+            )
+            .iter()
+            .filter_map(|r| r.get("token").and_then(|v| v.as_str()).map(str::to_owned))
+            .collect();
+        let (messages, unacked) = self.ipn_queue();
+        let now = PayPalNow {
+            key,
+            payments: self.payments(),
+            usable,
+            messages,
+            unacked,
+        };
+        self.cache = Some(now.clone());
+        now
+    }
+
     /// One random history, then quiescence and the checks.
     pub fn random(seed: u64, verbose: bool) -> World {
         let mut rng = Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D));
@@ -35,13 +78,23 @@ impl World {
             lose_ipn: [0, 100, 250, 500][rng.below(4)],
         };
         let n = sellers + buyers;
-        let values: Vec<i64> = (0..n).map(|_| [100, 150, 500, 1_000, 2_500][rng.below(5)]).collect();
+        let values: Vec<i64> = (0..n)
+            .map(|_| [100, 150, 500, 1_000, 2_500][rng.below(5)])
+            .collect();
         let balances: Vec<i64> = (0..n)
-            .map(|i| if i < sellers { 0 } else { [0, 300, 2_000, 10_000][rng.below(4)] })
+            .map(|i| {
+                if i < sellers {
+                    0
+                } else {
+                    [0, 300, 2_000, 10_000][rng.below(4)]
+                }
+            })
             .collect();
         let mut w = World::with_log(seed, rates, &values, &balances, sellers, verbose);
         w.say("sim", || {
-            format!("seed {seed}: {sellers} sellers, {buyers} buyers, {steps} steps, faults {rates:?}")
+            format!(
+                "seed {seed}: {sellers} sellers, {buyers} buyers, {steps} steps, faults {rates:?}"
+            )
         });
         for _ in 0..steps {
             w.random_event(false);
@@ -92,8 +145,9 @@ impl World {
         self.pp.script.borrow_mut().clear();
         self.deliver_all_ipns();
         self.cron_every_five_minutes(4, false);
-        let pending: Vec<usize> = (0..self.payments().len())
-            .filter(|i| self.payments()[*i].status == "Pending")
+        let payments = self.payments();
+        let pending: Vec<usize> = (0..payments.len())
+            .filter(|i| payments[*i].status == "Pending")
             .collect();
         for i in pending {
             let complete = self.rng().chance(700);
@@ -121,7 +175,7 @@ impl World {
         // The months after: the notifications PayPal never delivered never
         // come; the cron's scheduled re-reads (up to 180 days after each
         // trade) find what PayPal says.
-        self.pp.draw_losses(&self.sim);
+        self.ipn_queue();
         self.stats().ipns_lost = self.pp.lost_ipns.borrow().len() as u64;
         for _ in 0..1_000 {
             let next = self.sim.db.read(
@@ -167,10 +221,15 @@ impl World {
     /// only PayPal's after-the-fact events, their notifications, the cron
     /// and crashes happen.
     pub fn random_event(&mut self, later: bool) {
-        let payments = self.payments();
+        let PayPalNow {
+            payments,
+            usable,
+            messages,
+            unacked,
+            ..
+        } = self.paypal_now();
         let approvable: Vec<usize> = (0..self.orders.len())
-            .filter(|i| !payments.iter().any(|p| p.token == self.orders[*i].token))
-            .filter(|i| self.token_age(*i) <= 3 * 3_600)
+            .filter(|i| usable.contains(&self.orders[*i].token))
             .collect();
         let returnable: Vec<usize> = (0..self.orders.len())
             .filter(|i| self.orders[*i].payer_id.is_some())
@@ -181,32 +240,32 @@ impl World {
         let pending = of(&|p| p.status == "Pending");
         let completed = of(&|p| p.completed());
         let charged_back = of(&|p| p.status == "Reversed");
-        let refundable = of(&|p| (p.completed() || p.partly_refunded()) && p.amount_cents - p.refunded_cents > 1);
+        let refundable = of(&|p| {
+            (p.completed() || p.partly_refunded()) && p.amount_cents - p.refunded_cents > 1
+        });
         let partly = of(&|p| p.partly_refunded());
         let busy = !self.actors.is_empty();
-        let unacked = self.unacked_ipns();
-        let messages = self.count("SELECT count(*) FROM emulator_ipn_messages");
         let now_only = if later { 0 } else { 1 };
         let some = |v: &Vec<usize>, w: u32| if v.is_empty() { 0 } else { w };
         let weights = [
-            if busy { 16 } else { 0 },                      // 0 step an actor
-            if busy { 1 } else { 0 },                       // 1 crash an actor
-            3 * now_only,                                   // 2 a buyer orders
-            some(&approvable, 4 * now_only),                // 3 approve at PayPal
-            some(&returnable, 5 * now_only),                // 4 return / refresh
+            if busy { 16 } else { 0 },                         // 0 step an actor
+            if busy { 1 } else { 0 },                          // 1 crash an actor
+            3 * now_only,                                      // 2 a buyer orders
+            some(&approvable, 4 * now_only),                   // 3 approve at PayPal
+            some(&returnable, 5 * now_only),                   // 4 return / refresh
             if self.orders.is_empty() { 0 } else { now_only }, // 5 cancel
-            2,                                              // 6 a cron run starts
-            3,                                              // 7 time passes
-            some(&pending, 1),                              // 8 PayPal decides a pending payment
-            now_only,                                       // 9 a buyer adds funds
-            if unacked.is_empty() { 0 } else { 5 },         // 10 PayPal delivers an IPN
-            if messages == 0 { 0 } else { 2 },              // 11 PayPal delivers one again
-            some(&completed, 1 + 3 * (1 - now_only)),       // 12 a chargeback or refund
-            some(&charged_back, 1 + 3 * (1 - now_only)),    // 13 a chargeback is canceled
-            1,                                              // 14 a forger posts an IPN
-            some(&refundable, 1 + 3 * (1 - now_only)),      // 15 a partial refund
-            some(&partly, 2),                               // 16 the rest of a partly refunded payment is refunded
-            if payments.is_empty() { 0 } else { 8 },        // 17 a genuine message names another order
+            2,                                                 // 6 a cron run starts
+            3,                                                 // 7 time passes
+            some(&pending, 1),                                 // 8 PayPal decides a pending payment
+            now_only,                                          // 9 a buyer adds funds
+            if unacked.is_empty() { 0 } else { 5 },            // 10 PayPal delivers an IPN
+            if messages == 0 { 0 } else { 2 },                 // 11 PayPal delivers one again
+            some(&completed, 1 + 3 * (1 - now_only)),          // 12 a chargeback or refund
+            some(&charged_back, 1 + 3 * (1 - now_only)),       // 13 a chargeback is canceled
+            1,                                                 // 14 a forger posts an IPN
+            some(&refundable, 1 + 3 * (1 - now_only)),         // 15 a partial refund
+            some(&partly, 2), // 16 the rest of a partly refunded payment is refunded
+            if payments.is_empty() { 0 } else { 8 }, // 17 a genuine message names another order
         ];
         let choice = self.rng().weighted(&weights);
         let pick = |w: &World, v: &[usize]| v[w.rng().below(v.len())];
@@ -262,11 +321,15 @@ impl World {
                 self.decide_pending(i, complete);
             }
             Some(9) => {
-                let buyers: Vec<usize> = (0..self.clients.len()).filter(|i| self.clients[*i].buyer).collect();
+                let buyers: Vec<usize> = (0..self.clients.len())
+                    .filter(|i| self.clients[*i].buyer)
+                    .collect();
                 let buyer = pick(self, &buyers);
                 let cents = self.rng().range(500, 3_000);
                 self.deposit(buyer, cents);
-                self.say("paypal", || format!("buyer{} adds {cents} cents", buyer + 1));
+                self.say("paypal", || {
+                    format!("buyer{} adds {cents} cents", buyer + 1)
+                });
             }
             Some(10) => {
                 // Any message still unacknowledged: PayPal's order of
@@ -302,7 +365,7 @@ impl World {
                         "SELECT count(*) FROM orders WHERE psp_token = ?1 AND code IN (-1, -2)",
                         vec![Param::from(token.as_str())],
                     );
-                    self.pp.draw_losses(&self.sim);
+                    self.ipn_queue();
                     if failed > 0 {
                         let m = self.ipn_with("Canceled_Reversal");
                         self.pp.lost_ipns.borrow_mut().remove(&m);
@@ -317,7 +380,11 @@ impl World {
                 let i = pick(self, &refundable);
                 let left = payments[i].amount_cents - payments[i].refunded_cents;
                 // A cent, or any part short of what is left.
-                let cents = if self.rng().chance(300) { 1 } else { self.rng().range(1, left - 1) };
+                let cents = if self.rng().chance(300) {
+                    1
+                } else {
+                    self.rng().range(1, left - 1)
+                };
                 if self.refund_part(i, cents) {
                     self.stats().partial_refunds += 1;
                 }
@@ -339,7 +406,9 @@ impl World {
     }
 
     fn random_buy(&mut self) {
-        let buyers: Vec<usize> = (0..self.clients.len()).filter(|i| self.clients[*i].buyer).collect();
+        let buyers: Vec<usize> = (0..self.clients.len())
+            .filter(|i| self.clients[*i].buyer)
+            .collect();
         let buyer = buyers[self.rng().below(buyers.len())];
         let titles = self.sim.db.read(
             "SELECT isin, value_cents, holder_id FROM titles WHERE status = 'active' ORDER BY id",
@@ -356,7 +425,11 @@ impl World {
             others
         };
         let t = pool[self.rng().below(pool.len())];
-        let isin = t.get("isin").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let isin = t
+            .get("isin")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
         let value = t.get("value_cents").and_then(|v| v.as_i64()).unwrap_or(100);
         let kind = self.rng().below(3);
         let amount = match kind {
@@ -389,7 +462,11 @@ impl World {
             return false;
         }
         let o = &others[self.rng().below(others.len())];
-        let invnum = o.get("invnum").and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let invnum = o
+            .get("invnum")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned();
         let cents = o.get("amount_cents").and_then(|v| v.as_i64()).unwrap_or(0);
         self.pp.misaddressed(&self.sim, &p.id, &invnum, cents)
     }
@@ -407,7 +484,11 @@ impl World {
                 "SELECT body FROM emulator_ipn_messages WHERE id = ?1",
                 vec![Param::Int(m)],
             );
-            let body = body.first().and_then(|r| r.get("body")).and_then(|v| v.as_str()).unwrap_or("");
+            let body = body
+                .first()
+                .and_then(|r| r.get("body"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
             return format!("{body}&payment_status=Reversed");
         }
         let statuses = ["Reversed", "Refunded", "Completed", "Canceled_Reversal"];
@@ -437,7 +518,10 @@ impl World {
             (fake_txn, None, format!("PB-{DEPLOYMENT}-none"), 100)
         };
         let mut fields = vec![
-            ("mc_gross".to_string(), Amount::from_cents(cents).map_or_else(String::new, Amount::to_plain)),
+            (
+                "mc_gross".to_string(),
+                Amount::from_cents(cents).map_or_else(String::new, Amount::to_plain),
+            ),
             ("invoice".to_string(), invoice),
             ("payment_status".to_string(), status.to_string()),
             ("txn_id".to_string(), txn),

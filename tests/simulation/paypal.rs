@@ -19,11 +19,11 @@ use std::collections::BTreeSet;
 
 use paybook::core::crypto::sha256_hex;
 use paybook::core::flow::{Effects, Endpoint, NoAnswer, WireAnswer, WireRequest};
-use paybook::core::sql::{emulator, Param};
 use paybook::core::money::Amount;
 use paybook::core::psp::paypal::emulator::serve;
 use paybook::core::psp::paypal::emulator::{FaultKind, FaultSpec, LaterEvent};
 use paybook::core::psp::paypal::nvp::{self, Method, NvpResponse, PaymentStatus, PendingReason};
+use paybook::core::sql::{emulator, Param};
 
 use super::fx::{at_once, Delivery, Provider, ProviderFx, Sim};
 use super::rng::UPPER_ALNUM;
@@ -295,7 +295,10 @@ impl PayPal {
             (rng.text(UPPER_ALNUM, 17), rng.text(UPPER_ALNUM, 24))
         };
         let fields: Vec<(String, String)> = [
-            ("mc_gross", Amount::from_cents(cents).map_or_else(String::new, Amount::to_plain)),
+            (
+                "mc_gross",
+                Amount::from_cents(cents).map_or_else(String::new, Amount::to_plain),
+            ),
             ("invoice", invnum.to_owned()),
             ("payment_status", "Canceled_Reversal".to_owned()),
             ("txn_id", event_txn.clone()),
@@ -320,14 +323,13 @@ impl PayPal {
             body_sha256: &sha256_hex(body.as_bytes()),
             now: &now,
         });
+        sim.provider_epoch.set(sim.provider_epoch.get() + 1);
         sim.run_now(&vec![stmt]).is_ok()
     }
 
-    /// Draws, once per new message, whether PayPal will never deliver it.
-    pub fn draw_losses(&self, sim: &Sim) {
-        let newest = sim
-            .db
-            .read_i64("SELECT max(id) FROM emulator_ipn_messages", vec![]);
+    /// Draws, once per message up to `newest` (ids count up), whether
+    /// PayPal will never deliver it.
+    pub fn draw_losses(&self, sim: &Sim, newest: i64) {
         for id in self.seen_ipns.get() + 1..=newest {
             if sim.rng.borrow_mut().chance(self.rates.get().lose_ipn) {
                 self.lost_ipns.borrow_mut().insert(id);

@@ -28,7 +28,7 @@ use super::actors::{self, Deployment, Outcome};
 use super::checks::{self, check_step, Client, Facts, Payment};
 use super::checks_titles;
 use super::db::Db;
-use super::exec::{ActorId, Actor, Actors, Park, Polled};
+use super::exec::{Actor, ActorId, Actors, Park, Polled};
 use super::fx::{at_once, ProviderFx, Sim, START};
 use super::ledger::{Ledger, Violation};
 use super::paypal::{Api, Fault, PayPal, Rates};
@@ -66,6 +66,8 @@ pub struct World {
     roles: BTreeMap<ActorId, Role>,
     initial_titles: BTreeMap<i64, (i64, i64)>,
     processed_seen: i64,
+    /// What the events last read of PayPal (`history.rs`).
+    pub(super) cache: Option<super::history::PayPalNow>,
 }
 
 pub fn at(seconds: i64) -> String {
@@ -76,11 +78,24 @@ impl World {
     /// A deployment with `sellers` + `buyers` clients, each with an
     /// initiation title of `values[i]` cents and a PayPal account holding
     /// `balances[i]` cents.
-    pub fn new(seed: u64, rates: Rates, values: &[i64], balances: &[i64], buyers_from: usize) -> World {
+    pub fn new(
+        seed: u64,
+        rates: Rates,
+        values: &[i64],
+        balances: &[i64],
+        buyers_from: usize,
+    ) -> World {
         World::with_log(seed, rates, values, balances, buyers_from, true)
     }
 
-    pub fn with_log(seed: u64, rates: Rates, values: &[i64], balances: &[i64], buyers_from: usize, verbose: bool) -> World {
+    pub fn with_log(
+        seed: u64,
+        rates: Rates,
+        values: &[i64],
+        balances: &[i64],
+        buyers_from: usize,
+        verbose: bool,
+    ) -> World {
         let pp = Rc::new(PayPal::new(rates));
         let ledger = Rc::new(Ledger::default());
         let sim = Rc::new(Sim::new(seed, Db::pooled(), Box::new(pp.clone()), verbose));
@@ -97,6 +112,7 @@ impl World {
             roles: BTreeMap::new(),
             initial_titles: BTreeMap::new(),
             processed_seen: 0,
+            cache: None,
         };
         let now = at(START);
         let mut setup = Vec::new();
@@ -149,7 +165,13 @@ impl World {
                 now: &now,
             }));
             setup.push(sql::titles::reserve_isin(isin.as_str(), &now));
-            setup.push(sql::titles::issue_initiation(isin.as_str(), *value, "EUR", &email, &now));
+            setup.push(sql::titles::issue_initiation(
+                isin.as_str(),
+                *value,
+                "EUR",
+                &email,
+                &now,
+            ));
             w.initial_titles.insert(id, (*value, id));
             w.clients.push(Client {
                 id,
@@ -161,7 +183,9 @@ impl World {
                 deposits: 0,
             });
         }
-        w.sim.run_now(&setup).expect("clients, credentials and initiation titles");
+        w.sim
+            .run_now(&setup)
+            .expect("clients, credentials and initiation titles");
         w.sim.dirty.set(false);
         w
     }
@@ -219,7 +243,12 @@ impl World {
     fn after_step(&mut self) {
         let broken: Vec<String> = self.sim.broken.borrow_mut().drain(..).collect();
         for detail in broken {
-            self.ledger.violation(&self.sim, "a core batch never fails but on a guard", detail, None);
+            self.ledger.violation(
+                &self.sim,
+                "a core batch never fails but on a guard",
+                detail,
+                None,
+            );
         }
         if self.sim.dirty.take() {
             check_step(&self.sim, &self.ledger, &mut self.processed_seen);
@@ -235,7 +264,10 @@ impl World {
                 let token = self
                     .sim
                     .db
-                    .read("SELECT psp_token FROM orders WHERE id = ?1", vec![Param::from(order_id.as_str())])
+                    .read(
+                        "SELECT psp_token FROM orders WHERE id = ?1",
+                        vec![Param::from(order_id.as_str())],
+                    )
                     .first()
                     .and_then(|r| r.get("psp_token"))
                     .and_then(|v| v.as_str())
@@ -250,8 +282,12 @@ impl World {
             }
             (_, Outcome::Cron(false)) => self.stats().lease_refused += 1,
             (Some(Role::Ipn(Some(message))), Outcome::Notified(status)) => {
-                at_once(serve::record_delivery(&ProviderFx(&self.sim), message, status))
-                    .expect("a delivery recorded");
+                at_once(serve::record_delivery(
+                    &ProviderFx(&self.sim),
+                    message,
+                    status,
+                ))
+                .expect("a delivery recorded");
             }
             _ => {}
         }
@@ -301,7 +337,9 @@ impl World {
         let (token, buyer) = (self.orders[order].token.clone(), self.orders[order].buyer);
         let email = self.clients[buyer].email.clone();
         let payer_id = self.pp.approve(&self.sim, &token, &email);
-        self.say(&format!("buyer{}", buyer + 1), || format!("approves {token} at PayPal → {payer_id:?}"));
+        self.say(&format!("buyer{}", buyer + 1), || {
+            format!("approves {token} at PayPal → {payer_id:?}")
+        });
         self.after_step();
         let approved = payer_id.is_some();
         if payer_id.is_some() {
@@ -341,7 +379,12 @@ impl World {
             vec![Param::Int(m)],
         );
         let row = rows.first().expect("PayPal sent it");
-        let body = row.get("body").and_then(|v| v.as_str()).unwrap_or("").as_bytes().to_vec();
+        let body = row
+            .get("body")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .as_bytes()
+            .to_vec();
         self.stats().ipn_deliveries += 1;
         if row.get("status").and_then(|v| v.as_str()) == Some("delivered") {
             self.stats().ipn_redeliveries += 1;
@@ -386,7 +429,9 @@ impl World {
             return false;
         };
         let done = self.pp.event(&self.sim, &p.id, event, cents);
-        self.say("paypal", || format!("{event:?} ({cents:?} cents) on {}: {done}", p.id));
+        self.say("paypal", || {
+            format!("{event:?} ({cents:?} cents) on {}: {done}", p.id)
+        });
         self.after_step();
         done
     }
@@ -408,7 +453,11 @@ impl World {
 
     /// A completed payment is charged back (or refunded, in full).
     pub fn reverse(&mut self, payment: usize, refund: bool) -> bool {
-        let event = if refund { LaterEvent::Refunded } else { LaterEvent::Reversed };
+        let event = if refund {
+            LaterEvent::Refunded
+        } else {
+            LaterEvent::Reversed
+        };
         self.event(payment, Some(event), None)
     }
 
@@ -426,6 +475,9 @@ impl World {
     pub fn deposit(&mut self, client: usize, cents: i64) {
         let account = self.clients[client].account;
         self.sim
+            .provider_epoch
+            .set(self.sim.provider_epoch.get() + 1);
+        self.sim
             .run_now(&vec![sql::emulator::credit(account, cents)])
             .expect("a deposit");
         self.clients[client].deposits += cents;
@@ -442,21 +494,36 @@ impl World {
 
     /// PayPal never delivers message `m`.
     pub fn lose_ipn(&self, m: i64) {
-        self.pp.draw_losses(&self.sim);
+        self.ipn_queue();
         self.pp.lost_ipns.borrow_mut().insert(m);
     }
 
-    /// The messages PayPal still resends (never acknowledged, not lost).
-    pub fn unacked_ipns(&self) -> Vec<i64> {
-        self.pp.draw_losses(&self.sim);
+    /// How many messages PayPal sent, and those it still resends (never
+    /// acknowledged, not lost), in one read.
+    pub fn ipn_queue(&self) -> (i64, Vec<i64>) {
+        let rows = self.sim.db.read(
+            "SELECT id, status FROM emulator_ipn_messages ORDER BY id",
+            vec![],
+        );
+        let newest = rows
+            .last()
+            .and_then(|r| r.get("id"))
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
+        self.pp.draw_losses(&self.sim, newest);
         let lost = self.pp.lost_ipns.borrow();
-        self.sim
-            .db
-            .read("SELECT id FROM emulator_ipn_messages WHERE status = 'queued' ORDER BY id", vec![])
+        let unacked = rows
             .iter()
+            .filter(|r| r.get("status").and_then(|v| v.as_str()) == Some("queued"))
             .filter_map(|r| r.get("id").and_then(|v| v.as_i64()))
             .filter(|id| !lost.contains(id))
-            .collect()
+            .collect();
+        (rows.len() as i64, unacked)
+    }
+
+    /// The messages PayPal still resends.
+    pub fn unacked_ipns(&self) -> Vec<i64> {
+        self.ipn_queue().1
     }
 
     /// PayPal resends every message not acknowledged yet, until none is
@@ -479,8 +546,13 @@ impl World {
         let r = rows.first().expect("order exists");
         (
             r.get("code").and_then(|v| v.as_i64()).unwrap_or(-99),
-            r.get("substate").and_then(|v| v.as_str()).unwrap_or("").to_string(),
-            r.get("failure_reason").and_then(|v| v.as_str()).map(str::to_string),
+            r.get("substate")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string(),
+            r.get("failure_reason")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
         )
     }
 
@@ -494,7 +566,9 @@ impl World {
         (
             r.get("value_cents").and_then(|v| v.as_i64()).unwrap_or(-1),
             r.get("holder_id").and_then(|v| v.as_i64()).unwrap_or(-1),
-            r.get("claim_order_id").and_then(|v| v.as_str()).map(str::to_string),
+            r.get("claim_order_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
         )
     }
 
@@ -534,7 +608,7 @@ impl World {
     /// After quiescence: every final invariant, on the database and
     /// PayPal's tables together.
     pub fn check_final(&mut self) {
-        self.pp.draw_losses(&self.sim);
+        self.ipn_queue();
         let f = Facts::read(&self.sim);
         let lost = self.pp.lost_ipns.borrow().clone();
         let review = checks::in_review(&f);
@@ -562,7 +636,9 @@ impl World {
         checks_titles::check_quiet(&f, &review, &at(self.now() - TTL_SECONDS), &mut found);
         checks_titles::check_notifications(&self.sim, &f, &lost, &mut found);
         for (invariant, detail, order) in found {
-            let known = order.as_deref().and_then(|o| tainted_orders.get(o).copied());
+            let known = order
+                .as_deref()
+                .and_then(|o| tainted_orders.get(o).copied());
             self.ledger.violation(&self.sim, invariant, detail, known);
         }
     }
@@ -572,7 +648,10 @@ impl World {
     }
 
     pub fn unknown_violations(&self) -> Vec<Violation> {
-        self.violations().into_iter().filter(|v| v.known.is_none()).collect()
+        self.violations()
+            .into_iter()
+            .filter(|v| v.known.is_none())
+            .collect()
     }
 
     pub fn log(&self) -> Vec<String> {
@@ -592,7 +671,10 @@ impl World {
         let violations = self.violations();
         let mut out = format!("seed {} — {} violation(s):\n", self.seed, violations.len());
         for v in &violations {
-            out.push_str(&format!("  [{}] {} (known bug: {:?})\n", v.invariant, v.detail, v.known));
+            out.push_str(&format!(
+                "  [{}] {} (known bug: {:?})\n",
+                v.invariant, v.detail, v.known
+            ));
         }
         out.push_str("step log:\n");
         for line in self.sim.log.borrow().iter() {
