@@ -139,7 +139,8 @@ fn run_histories(count: u64, strict: bool) -> Summary {
                         e.0 += 1;
                         e.1 = e.1.min(seed);
                     }
-                    if !w.unknown_violations().is_empty() || (strict && !w.violations().is_empty()) {
+                    if !w.unknown_violations().is_empty() || (strict && !w.violations().is_empty())
+                    {
                         s.failing.push(seed);
                     }
                     w.recycle();
@@ -478,14 +479,21 @@ fn a_refresh_during_confirming_pays_once() {
     w.finish(r1);
     assert_eq!(state(&w, o), (0, s("confirming"), None));
     w.finish(r2);
-    assert_eq!(w.pp.sends.borrow().len(), 1, "one payment call in flight per order");
+    assert_eq!(
+        w.pp.sends.borrow().len(),
+        1,
+        "one payment call in flight per order"
+    );
     // After the lease, a refresh sends the same MSGSUBID again: PayPal
     // replays the original payment (11607) and the refresh records it.
     w.advance(61);
     let r3 = w.start_return(o);
     w.finish(r3);
     assert_eq!(w.pp.sends.borrow().len(), 2);
-    assert_eq!(w.pp.sends.borrow()[0].msgsubid, w.pp.sends.borrow()[1].msgsubid);
+    assert_eq!(
+        w.pp.sends.borrow()[0].msgsubid,
+        w.pp.sends.borrow()[1].msgsubid
+    );
     assert!(
         w.pp.sends.borrow()[1].answer.contains("11607"),
         "{}",
@@ -506,10 +514,7 @@ fn a_pending_payment_completed_later_is_recorded() {
     w.fault_next(Api::DoEc, Fault::Pending);
     approve_and_return(&mut w, o);
     assert_eq!(state(&w, o), (0, s("psp_pending"), None));
-    assert_eq!(
-        w.balance(0), 0,
-        "a Pending payment moves no money yet"
-    );
+    assert_eq!(w.balance(0), 0, "a Pending payment moves no money yet");
     w.advance(5 * MINUTE);
     w.run_cron();
     assert_eq!(
@@ -730,10 +735,7 @@ fn a_denied_pending_payment_fails_the_order_and_frees_the_title() {
     w.run_cron();
     assert_eq!(state(&w, o), (-2, s("done"), Some(s("psp_refused"))));
     assert_eq!(w.title_state(&w.isin_of_client(0)), (1_000, 1, None));
-    assert_eq!(
-        w.balance(1), 5_000,
-        "the buyer got the held money back"
-    );
+    assert_eq!(w.balance(1), 5_000, "the buyer got the held money back");
     settle_and_check(&mut w);
 }
 
@@ -770,7 +772,12 @@ fn a_funding_refusal_lets_the_buyer_pay_again_with_a_new_msgsubid() {
     );
     approve_and_return(&mut w, o);
     assert_eq!(state(&w, o), (2, s("done"), None));
-    let ids: Vec<String> = w.pp.sends.borrow().iter().map(|s| s.msgsubid.clone()).collect();
+    let ids: Vec<String> =
+        w.pp.sends
+            .borrow()
+            .iter()
+            .map(|s| s.msgsubid.clone())
+            .collect();
     let id = w.orders[o].id.clone();
     assert_eq!(ids, vec![format!("{id}-1"), format!("{id}-2")]);
     settle_and_check(&mut w);
