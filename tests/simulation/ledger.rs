@@ -8,7 +8,8 @@
 //!   (the database is read at that moment);
 //! - an order is failed, canceled or reopened only when PayPal holds no
 //!   live payment for it (after every batch that does so);
-//! - two cron runs never hold the lease at once.
+//! - two cron runs never hold the lease at once (nor works one that did
+//!   not take it).
 //!
 //! The flows are opaque: what a batch does is read from the database and
 //! from the statements themselves, and a known bug is attributed where it
@@ -160,6 +161,8 @@ pub struct Ledger {
     released_on_refusal: RefCell<BTreeSet<(String, String)>>,
     /// Cron runs' leases as taken: actor → lease end (text, as stored).
     leases: RefCell<BTreeMap<String, String>>,
+    /// Cron runs that took the lease (expired or not).
+    held: RefCell<BTreeSet<String>>,
 }
 
 fn text(r: &paybook::core::sql::Row, name: &str) -> String {
@@ -291,13 +294,27 @@ impl Ledger {
     /// that ends one that is not its own.
     fn lease(&self, sim: &Sim, batch: &Batch, results: &[StmtResult]) {
         let actor = sim.current.borrow().clone();
+        if !actor.starts_with("cron#") {
+            return;
+        }
+        let asks = batch.iter().any(|s| s.sql.starts_with(TAKE_LEASE));
+        if !asks && !self.held.borrow().contains(&actor) {
+            let detail = format!("{actor} works without having taken the lease");
+            self.violation(
+                sim,
+                "two cron runs never hold the lease at once",
+                detail,
+                None,
+            );
+            // Once per run.
+            self.held.borrow_mut().insert(actor.clone());
+        }
         for (stmt, result) in batch.iter().zip(results) {
-            let took = stmt
-                .sql
-                .starts_with("INSERT INTO settings (key, value) VALUES ('cron_lease_until'");
+            let took = stmt.sql.starts_with(TAKE_LEASE);
             if !took || result.changes != 1 {
                 continue;
             }
+            self.held.borrow_mut().insert(actor.clone());
             let (Some(Param::Text(now)), Some(Param::Text(until))) =
                 (stmt.params.first(), stmt.params.get(1))
             else {
@@ -326,10 +343,14 @@ impl Ledger {
     /// The actor's lease ends with it (finished or crashed).
     pub fn ended(&self, actor: &str) {
         self.leases.borrow_mut().remove(actor);
+        self.held.borrow_mut().remove(actor);
         self.last_payment.borrow_mut().remove(actor);
         self.saw_expired.borrow_mut().remove(actor);
     }
 }
+
+/// `reconcile::take_lease`.
+const TAKE_LEASE: &str = "INSERT INTO settings (key, value) VALUES ('cron_lease_until'";
 
 fn fields(body: &[u8]) -> Vec<(String, String)> {
     nvp::decode_request(&String::from_utf8_lossy(body)).unwrap_or_default()
@@ -373,6 +394,7 @@ impl Watch for std::rc::Rc<Ledger> {
     fn ran(&self, sim: &Sim, batch: &Batch, results: Option<&[StmtResult]>) {
         let Some(results) = results else {
             self.stats.borrow_mut().guard_aborts += 1;
+            self.lease(sim, batch, &[]);
             return;
         };
         self.lease(sim, batch, results);
