@@ -129,10 +129,6 @@ impl<T> Actors<T> {
         id
     }
 
-    pub fn len(&self) -> usize {
-        self.alive.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.alive.is_empty()
     }

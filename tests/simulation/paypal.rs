@@ -82,8 +82,6 @@ pub struct Rates {
 /// One DoExpressCheckoutPayment that reached PayPal.
 #[derive(Clone, Debug)]
 pub struct Send {
-    /// Its INVNUM: the order's id.
-    pub order_id: String,
     pub msgsubid: String,
     /// PayPal's answer as sent (also when lost on the way back).
     pub answer: String,
@@ -206,9 +204,6 @@ impl PayPal {
         sim.said(|| format!("PayPal {method}: {}", describe(&answer)));
         if api == Some(Api::DoEc) {
             self.sends.borrow_mut().push(Send {
-                order_id: field(&fields, "PAYMENTREQUEST_0_INVNUM")
-                    .unwrap_or("")
-                    .to_owned(),
                 msgsubid: field(&fields, "MSGSUBID").unwrap_or("").to_owned(),
                 answer: answer.clone(),
             });
