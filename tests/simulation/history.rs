@@ -248,7 +248,7 @@ impl World {
         let now_only = if later { 0 } else { 1 };
         let some = |v: &Vec<usize>, w: u32| if v.is_empty() { 0 } else { w };
         let weights = [
-            if busy { 16 } else { 0 },                         // 0 step an actor
+            if busy { 24 } else { 0 },                         // 0 step an actor
             if busy { 1 } else { 0 },                          // 1 crash an actor
             3 * now_only,                                      // 2 a buyer orders
             some(&approvable, 4 * now_only),                   // 3 approve at PayPal
@@ -271,11 +271,15 @@ impl World {
         let pick = |w: &World, v: &[usize]| v[w.rng().below(v.len())];
         match choice {
             Some(0) => {
-                // One poll: an actor may stop with PayPal's answer in hand
-                // (late, or lost if it crashes there).
+                // One effect; now and then the actor stops with PayPal's
+                // answer in hand (late, or lost if it crashes there).
                 if let Some(id) = self.random_actor() {
                     if self.poll(id) == Some(Park::AnswerHeld) {
-                        self.say("sim", || format!("#{id} holds an answer"));
+                        if self.rng().chance(700) {
+                            self.poll(id);
+                        } else {
+                            self.say("sim", || format!("#{id} holds an answer"));
+                        }
                     }
                 }
             }

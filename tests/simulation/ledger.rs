@@ -349,6 +349,13 @@ impl Ledger {
     }
 }
 
+/// `purchase::on_return`'s claim of the title.
+const CLAIM: &str = "UPDATE titles SET claim_order_id = ?1 WHERE id = ?2 AND holder_id = ?3";
+/// `notify::received` (the cron takes them up again).
+const NOTIFICATIONS_LEFT: &str = "SELECT body FROM psp_notifications WHERE outcome = 'received'";
+/// `recheck::due` (the scheduled re-reads).
+const RECHECKS_DUE: &str = "SELECT tr.id AS trade_id, tr.order_id, o.psp_transaction_id";
+
 /// `reconcile::take_lease`.
 const TAKE_LEASE: &str = "INSERT INTO settings (key, value) VALUES ('cron_lease_until'";
 
@@ -393,11 +400,25 @@ impl Watch for std::rc::Rc<Ledger> {
 
     fn ran(&self, sim: &Sim, batch: &Batch, results: Option<&[StmtResult]>) {
         let Some(results) = results else {
-            self.stats.borrow_mut().guard_aborts += 1;
+            let mut stats = self.stats.borrow_mut();
+            stats.guard_aborts += 1;
+            if batch.iter().any(|s| s.sql.starts_with(CLAIM)) {
+                stats.races_lost += 1;
+            }
+            drop(stats);
             self.lease(sim, batch, &[]);
             return;
         };
         self.lease(sim, batch, results);
+        if let Some((stmt, result)) = batch.first().zip(results.first()) {
+            let mut stats = self.stats.borrow_mut();
+            let rows = result.rows.len() as u64;
+            if stmt.sql.starts_with(NOTIFICATIONS_LEFT) {
+                stats.notices_retried += rows;
+            } else if stmt.sql.starts_with(RECHECKS_DUE) {
+                stats.rechecks += rows;
+            }
+        }
         if batch.iter().any(|s| !s.sql.starts_with("SELECT")) {
             self.orders_changed(sim, batch);
         }

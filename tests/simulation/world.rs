@@ -431,6 +431,16 @@ impl World {
         checks::check_money(&f, &self.clients, &tainted, &mut found);
         checks_titles::check_quiet(&f, &review, &at(self.now() - TTL_SECONDS), &mut found);
         checks_titles::check_notifications(&self.sim, &f, &lost, &mut found);
+        let outcomes = |list: &'static str| self.count(list) as u64;
+        let chargebacks = outcomes(
+            "SELECT count(*) FROM psp_notifications WHERE outcome IN ('chargeback_undone', 'chargeback_disputed')",
+        );
+        let reinstated = outcomes(
+            "SELECT count(*) FROM psp_notifications \
+             WHERE outcome IN ('reversal_canceled_reapplied', 'reversal_canceled_flagged')",
+        );
+        self.stats().chargebacks += chargebacks;
+        self.stats().reinstated += reinstated;
         for (invariant, detail, order) in found {
             let known = order
                 .as_deref()
