@@ -161,6 +161,9 @@ pub struct Ledger {
     released_on_refusal: RefCell<BTreeSet<(String, String)>>,
     /// Cron runs' leases as taken: actor → lease end (text, as stored).
     leases: RefCell<BTreeMap<String, String>>,
+    /// The order of the DoExpressCheckoutPayment reaching PayPal, as read
+    /// at that moment.
+    at_send: RefCell<Option<paybook::core::sql::Row>>,
     /// Cron runs that took the lease (expired or not).
     held: RefCell<BTreeSet<String>>,
 }
@@ -377,7 +380,14 @@ impl Watch for std::rc::Rc<Ledger> {
             return;
         }
         self.stats.borrow_mut().doec_sends += 1;
-        let _ = (sim, f);
+        // The order and its title's claim as the call reaches PayPal.
+        let order_id = get(&f, "MSGSUBID").rsplit_once('-').map_or("", |(o, _)| o);
+        let rows = sim.db.read(
+            "SELECT o.code, o.substate, o.attempt, t.claim_order_id FROM orders o \
+             JOIN titles t ON t.id = o.title_id WHERE o.id = ?1",
+            vec![Param::from(order_id)],
+        );
+        *self.at_send.borrow_mut() = rows.into_iter().next();
     }
 
     fn sent(&self, sim: &Sim, request: &WireRequest, answer: Option<&[u8]>) {
@@ -427,7 +437,8 @@ impl Watch for std::rc::Rc<Ledger> {
 
 impl Ledger {
     /// Invariant 4, as PayPal acted on a DoExpressCheckoutPayment: if it
-    /// executed a payment, the order held its title's claim (read now).
+    /// executed a payment, the order held its title's claim when the call
+    /// reached PayPal (read then, by `sending`).
     fn payment_sent(
         &self,
         sim: &Sim,
@@ -451,12 +462,10 @@ impl Ledger {
                 refused,
             },
         );
-        let rows = sim.db.read(
-            "SELECT o.code, o.substate, o.attempt, t.claim_order_id FROM orders o \
-             JOIN titles t ON t.id = o.title_id WHERE o.id = ?1",
-            vec![Param::from(order_id.as_str())],
-        );
-        let Some(r) = rows.first() else { return };
+        let Some(r) = self.at_send.borrow_mut().take() else {
+            return;
+        };
+        let r = &r;
         let held = text(r, "claim_order_id") == order_id;
         // A new payment: not a replay (11607) of an earlier execution.
         let new_payment = executed && get(answer, "L_ERRORCODE0").is_empty();
