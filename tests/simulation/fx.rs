@@ -8,9 +8,10 @@
 //!
 //! The world looks at what passes through: a batch that fails but on a
 //! guard is a violation (a batch the core built must never fail on a
-//! constraint), a batch that may change the market marks the world dirty (the per-step
-//! checks run), and the world's [`Watch`] sees every batch and every call
-//! (invariant 4 is checked as a DoExpressCheckoutPayment reaches PayPal).
+//! constraint), a batch that may change orders, titles or trades marks the
+//! world dirty (the per-step checks run), and the world's [`Watch`] sees
+//! every batch and every call (invariant 4 is checked as a
+//! DoExpressCheckoutPayment reaches PayPal).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

@@ -12,7 +12,7 @@
 //! order, again until acknowledged, and some never (`lose_ipn`).
 //!
 //! What the invariants read of PayPal (payments, balances, messages sent)
-//! is read from the emulator's tables (`view`).
+//! is read from the emulator's tables (`checks.rs`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;

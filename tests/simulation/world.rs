@@ -15,6 +15,7 @@ use std::cell::RefMut;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use paybook::core::flow::Effects;
 use paybook::core::isin::Isin;
 use paybook::core::psp::paypal::emulator::serve::{self, NewAccountSpec};
 use paybook::core::psp::paypal::emulator_ipn::IpnCharset;
@@ -142,7 +143,7 @@ impl World {
             })
             .to_string();
             let mut nonce = [0u8; 12];
-            nonce.copy_from_slice(&w.rng().bytes9().repeat(2)[..12]);
+            Effects::fill_random(&*w.sim, &mut nonce).expect("seeded bytes");
             let binding = Binding {
                 client_id: id,
                 version: 1,
