@@ -18,8 +18,9 @@
 use serde::Deserialize;
 
 use crate::core::notify;
+use crate::core::psp::notice::Notice;
 use crate::core::psp::paypal::charset::ascii_body;
-use crate::core::psp::paypal::ipn::{Notification, NotificationError, Verdict};
+use crate::core::psp::paypal::ipn::{NotificationError, Verdict};
 use crate::core::sql::{Batch, Param, Stmt};
 
 /// A message recorded, not verified yet.
@@ -121,7 +122,7 @@ pub fn unreadable(id: i64, error: &NotificationError, now: &str) -> (Batch, Answ
 pub fn after_postback(
     id: i64,
     raw: &[u8],
-    n: &Notification,
+    n: &Notice,
     order_id: Option<&str>,
     verdict: &Verdict,
     now: &str,

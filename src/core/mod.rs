@@ -23,7 +23,6 @@ pub mod order;
 pub mod orders;
 pub mod partial;
 pub mod password;
-pub mod payment_check;
 pub mod privacy;
 pub mod psp;
 pub mod purchase;

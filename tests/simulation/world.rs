@@ -24,15 +24,16 @@ use paybook::core::ipn_receipts::{self, Answer};
 use paybook::core::isin::Isin;
 use paybook::core::money::{Amount, Currency};
 use paybook::core::notify::{self, Decision, Outcome as NoticeOutcome, Step, Subject};
-use paybook::core::payment_check;
-use paybook::core::psp::paypal::ipn::{self, Notification, Verdict};
+use paybook::core::psp::notice::Notice as Notification;
+use paybook::core::psp::paypal::answers::{self as payment_check, classify, CheckoutFinding};
+use paybook::core::psp::paypal::ipn::{self, Verdict};
 use paybook::core::psp::paypal::nvp::NvpResponse;
 use paybook::core::purchase::{
-    self, after_payment, classify, on_return, AfterPayment, Buyer, Limits, MailSetting, NewOrder,
-    OrderState, PlannedPurchase, ReturnStep, TitleForSale,
+    self, after_payment, on_return, AfterPayment, Buyer, Limits, MailSetting, NewOrder, OrderState,
+    PlannedPurchase, ReturnStep, TitleForSale,
 };
 use paybook::core::recheck;
-use paybook::core::reconcile::{self, CheckoutFinding, Inquiry, Resolution};
+use paybook::core::reconcile::{self, Inquiry, Resolution};
 use paybook::core::rules::{Outcome, ProfitRate};
 use paybook::core::sql::{self, traces, Batch, Param, Stmt, StmtResult};
 use paybook::core::time::UtcTime;
@@ -861,7 +862,7 @@ impl World {
                     ));
                 }
                 batch.extend(notify::read(&n, order_id.as_deref()));
-                let what = format!("record and read {} {}", n.txn_id, n.payment_status_text);
+                let what = format!("record and read {} {}", n.reference, n.status_text);
                 let Ok(results) = self.run(who, &what, &batch) else {
                     return true;
                 };
@@ -926,12 +927,7 @@ impl World {
                     let _ = self.run(who, "changed meanwhile: trace, left received", &otherwise);
                     return true;
                 };
-                let what = format!(
-                    "{} {} → {}",
-                    n.txn_id,
-                    n.payment_status_text,
-                    outcome.as_str()
-                );
+                let what = format!("{} {} → {}", n.reference, n.status_text, outcome.as_str());
                 match self.run(who, &what, &batch) {
                     Ok(_) => {
                         match outcome {
@@ -1376,7 +1372,7 @@ impl World {
                 });
                 let traces =
                     vec![self.trace(&s.order.id, "GetExpressCheckoutDetails", answer.as_ref())];
-                s.stage = match reconcile::read_checkout(answer.as_ref()) {
+                s.stage = match payment_check::read_checkout(answer.as_ref()) {
                     CheckoutFinding::Transaction(txn) => SettleStage::GetTd(txn, traces),
                     CheckoutFinding::NotPaidYet => SettleStage::Write(Inquiry::NotPaidYet, traces),
                     CheckoutFinding::Expired => SettleStage::Write(Inquiry::Expired, traces),

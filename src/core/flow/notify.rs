@@ -10,7 +10,7 @@ use super::effects::{Effects, FlowError, StoreError};
 use super::settle::inquire;
 use super::{rows_at, Site};
 use crate::core::notify::{self, Decision, Outcome, Step, Subject};
-use crate::core::psp::paypal::ipn::{self, Notification};
+use crate::core::psp::notice::{self, Notice};
 
 /// What [`act`] did with a message, for logs: `Settled` once the provider
 /// and the platform agree (or there is nothing to act on), `Left` when it
@@ -36,14 +36,11 @@ pub async fn act<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     body: &str,
-    n: &Notification,
+    n: &Notice,
     record: bool,
 ) -> Result<Acted, FlowError> {
-    let order_id = n
-        .invoice
-        .as_deref()
-        .and_then(|i| ipn::order_id_from_invoice(i, site.deployment_id));
-    let label = format!("{} {}", n.txn_id, n.payment_status_text);
+    let order_id = n.order_id(site.deployment_id);
+    let label = format!("{} {}", n.reference, n.status_text);
     let mail = site.mail();
     // The first change made, which names the message's outcome.
     let mut changed: Option<Outcome> = None;
@@ -157,12 +154,12 @@ pub async fn retry_received<E: Effects>(
         .await?;
     let messages: Vec<notify::Due> = rows_at(&due, 0)?;
     for message in &messages {
-        let outcome = match ipn::parse(&message.body) {
-            Ok(n) => match act(fx, site, &message.body, &n, false).await {
+        let outcome = match notice::parse_recorded(&message.psp, &message.body) {
+            Some(n) => match act(fx, site, &message.body, &n, false).await {
                 Ok(outcome) => outcome.to_string(),
-                Err(e) => format!("{}: {e:?}", n.txn_id),
+                Err(e) => format!("{}: {e:?}", n.reference),
             },
-            Err(e) => format!("unreadable ({e:?})"),
+            None => format!("{}: unreadable", message.psp),
         };
         fx.log(&format!("ipn retry: {outcome}"));
     }

@@ -7,7 +7,7 @@ use super::{payment_txn, Outcome, Subject};
 use crate::core::chargeback;
 use crate::core::order::OrderStatus;
 use crate::core::partial::{self, Share, Standing};
-use crate::core::psp::paypal::ipn::Notification;
+use crate::core::psp::notice::Notice;
 use crate::core::purchase::{MailSetting, OrderState, PaymentAnswer};
 use crate::core::reconcile::{self, Inquiry, Resolution};
 use crate::core::sql::{Batch, Stmt};
@@ -35,7 +35,7 @@ pub enum Decision {
 /// Decides from the order (as read), its trade, and PayPal's answer about
 /// the payment. `trace` is the answer's trace row.
 pub fn decide(
-    n: &Notification,
+    n: &Notice,
     subject: &Subject,
     named: &OrderState,
     inquiry: &Inquiry,
@@ -57,7 +57,7 @@ pub fn decide(
         return agreed(Outcome::Mismatch);
     }
     let standing = partial::standing(inquiry, Some(n), named.amount_cents);
-    let event = n.txn_id.as_str();
+    let event = n.reference.as_str();
     let Some(status) = OrderStatus::from_code(named.code) else {
         return agreed(Outcome::NothingToChange);
     };
@@ -177,11 +177,11 @@ pub(super) mod tests {
         trade_state(status, reversal)
     }
 
-    pub(in crate::core::notify) fn message(body: &str) -> Notification {
+    pub(in crate::core::notify) fn message(body: &str) -> Notice {
         ipn::parse(body).expect("parses")
     }
 
-    pub(in crate::core::notify) fn reversal() -> Notification {
+    pub(in crate::core::notify) fn reversal() -> Notice {
         message("txn_id=R1&parent_txn_id=T1&payment_status=Reversed&mc_gross=-1.50&mc_currency=EUR&receiver_id=RCV")
     }
 
@@ -198,6 +198,7 @@ pub(super) mod tests {
         Inquiry::Payment(PaymentAnswer::Failed {
             transaction_id: txn.into(),
             status: "Reversed".into(),
+            state: crate::core::psp::notice::PaymentState::Reversed,
         })
     }
 
@@ -232,11 +233,7 @@ pub(super) mod tests {
     }
 
     /// `decide` for the order the subject read, with the transaction named.
-    pub(in crate::core::notify) fn decided(
-        n: &Notification,
-        s: &Subject,
-        inquiry: &Inquiry,
-    ) -> Decision {
+    pub(in crate::core::notify) fn decided(n: &Notice, s: &Subject, inquiry: &Inquiry) -> Decision {
         let order = s.order.clone().expect("an order");
         let named = OrderState {
             psp_transaction_id: Some(payment_txn(n).to_string()),
@@ -245,7 +242,7 @@ pub(super) mod tests {
         decide(n, s, &named, inquiry, trace(), &mail(), "t")
     }
     pub(in crate::core::notify) fn refunded(txn: &str, status: &str) -> Inquiry {
-        Inquiry::Payment(crate::core::purchase::payment_answer(
+        Inquiry::Payment(crate::core::psp::paypal::answers::payment_answer(
             &crate::core::psp::paypal::nvp::PaymentStatus::parse(status),
             txn.into(),
             crate::core::money::Amount::from_cents(150),
@@ -397,7 +394,7 @@ pub(super) mod tests {
         let d = decided(
             &n,
             &s,
-            &Inquiry::Mismatch(crate::core::payment_check::Mismatch::Invoice),
+            &Inquiry::Mismatch(crate::core::reconcile::Mismatch::Invoice),
         );
         assert!(
             matches!(d, Decision::Agreed(ref b, Outcome::Mismatch) if b.len() == 1),

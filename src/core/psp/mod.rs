@@ -8,6 +8,7 @@
 //! provider; they name none. Adding a provider adds a module and one arm in
 //! each function below.
 
+pub mod notice;
 pub mod paypal;
 
 use crate::core::flow::{Effects, FlowError, NoAnswer, Site};

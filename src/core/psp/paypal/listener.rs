@@ -53,11 +53,8 @@ async fn verify_recorded<E: Effects>(
         }
     };
     let verdict = verify(fx, raw).await;
-    let order_id = n
-        .invoice
-        .as_deref()
-        .and_then(|i| ipn::order_id_from_invoice(i, site.deployment_id));
-    let label = format!("{id} {} {}", n.txn_id, n.payment_status_text);
+    let order_id = n.order_id(site.deployment_id);
+    let label = format!("{id} {} {}", n.reference, n.status_text);
     let (batch, answer) = ipn_receipts::after_postback(id, raw, &n, order_id, &verdict, &now);
     if !batch.is_empty() {
         if let Err(e) = fx.run(&batch).await {

@@ -3,6 +3,7 @@
 //! client and the built-in emulator so both speak exactly the same bytes.
 
 pub mod adapter;
+pub mod answers;
 pub mod charset;
 pub mod emulator;
 pub mod emulator_ipn;
