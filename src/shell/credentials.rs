@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::app::random_bytes;
-use super::paypal;
+use crate::core::psp::paypal::adapter as paypal;
 use super::web::{Ctx, WebError};
 use crate::core::account::ApiCredentials;
 use crate::core::resealing;
@@ -48,7 +48,7 @@ pub async fn reseal_due(ctx: &Ctx, limit: i64) -> Result<usize, WebError> {
     };
     let mut resealed = 0;
     for row in &due {
-        let opened = paypal::unseal(
+        let opened = paypal::unseal_row(
             keyring,
             row.client_id,
             row.version,

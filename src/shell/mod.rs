@@ -14,7 +14,7 @@ pub mod error;
 pub mod mail;
 pub mod pages;
 pub mod passwords;
-pub mod paypal;
+pub mod transport;
 pub mod ratelimit;
 pub mod routes;
 pub mod security;

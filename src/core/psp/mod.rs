@@ -228,3 +228,17 @@ pub async fn balance<E: Effects>(
         ProviderId::Paypal => paypal::adapter::balance(fx, site, account).await,
     }
 }
+
+/// A notification as received from `provider`: recorded (raw bytes) before
+/// it is read, verified, then acted on. Returns whether to acknowledge it
+/// and what was done (for logs).
+pub async fn receive_notification<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    provider: ProviderId,
+    raw: &[u8],
+) -> (crate::core::ipn_receipts::Answer, String) {
+    match provider {
+        ProviderId::Paypal => paypal::listener::receive(fx, site, raw).await,
+    }
+}
