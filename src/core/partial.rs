@@ -33,6 +33,7 @@
 //! title still claimed (`purchase::after_payment`).
 
 use super::chargeback::TradeState;
+use super::order::Substate;
 use super::psp::paypal::ipn::Notification;
 use super::psp::paypal::nvp::{PaymentOutcome, PaymentStatus};
 use super::purchase::PaymentAnswer;
@@ -112,12 +113,12 @@ fn returned_cents(n: &Notification) -> Option<i64> {
 /// Whether a processed trade's order may be marked for review now: not in
 /// review already, and not kept by an operator.
 pub fn may_mark(t: &TradeState) -> bool {
-    t.order_substate == "done" && t.order_review.as_deref() != Some(REVIEW_KEPT)
+    t.order_substate == Substate::Done && t.order_review.as_deref() != Some(REVIEW_KEPT)
 }
 
 /// Whether a processed trade's order is marked for review.
 pub fn is_marked(t: &TradeState) -> bool {
-    t.order_substate == "needs_review"
+    t.order_substate == Substate::NeedsReview
 }
 
 /// Marks a processed trade's order for review; the trade stands. The

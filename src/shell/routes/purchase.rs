@@ -362,7 +362,7 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
             }
             purchase::lease_held(
                 &OrderState {
-                    substate: Substate::Confirming.as_str().to_string(),
+                    substate: Substate::Confirming,
                     psp_payer_id: Some(payer_id.clone()),
                     title_claim_order_id: Some(order.id.clone()),
                     ..order
