@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::i18n::Lang;
 use super::money::Amount;
+use super::order::{OrderStatus, Substate};
 use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
 
 /// A processed (or charged back) trade and what undoing it needs.
@@ -25,7 +26,7 @@ use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
 pub struct TradeState {
     pub trade_id: i64,
     pub order_id: String,
-    pub order_code: i64,
+    pub order_code: OrderStatus,
     pub title_id: i64,
     pub new_title_id: i64,
     pub isin: String,
@@ -44,7 +45,7 @@ pub struct TradeState {
     pub psp_receiver_id: Option<String>,
     /// The order's sub-state: `done`, or `needs_review` while a partial
     /// refund or reversal waits for an operator (`core::partial`).
-    pub order_substate: String,
+    pub order_substate: Substate,
     /// The order's `failure_reason`: why it is (or was) reviewed.
     pub order_review: Option<String>,
 }
@@ -369,7 +370,7 @@ mod tests {
         TradeState {
             trade_id: 5,
             order_id: "o1".into(),
-            order_code: 2,
+            order_code: OrderStatus::Processed,
             title_id: 7,
             new_title_id: if split { 8 } else { 7 },
             isin: "ZZ0000000001".into(),
@@ -390,7 +391,7 @@ mod tests {
             seller_email: "alice@example.org".into(),
             seller_language: "en".into(),
             psp_receiver_id: None,
-            order_substate: "done".into(),
+            order_substate: Substate::Done,
             order_review: None,
         }
     }

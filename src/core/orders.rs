@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::browse::Page;
 use super::money::Amount;
-use super::order::OrderStatus;
+use super::order::{OrderStatus, Substate};
 use super::privacy::{self, Role};
 use super::sql::{Param, Stmt};
 
@@ -21,8 +21,8 @@ pub struct OrderRow {
     pub amount_cents: i64,
     pub currency: String,
     pub profit_rate: i64,
-    pub code: i64,
-    pub substate: String,
+    pub code: OrderStatus,
+    pub substate: Substate,
     pub created_at: String,
     pub psp_transaction_id: Option<String>,
     pub psp_token: Option<String>,
@@ -87,10 +87,6 @@ pub fn traces_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
     )
 }
 
-pub fn status(code: i64) -> OrderStatus {
-    OrderStatus::from_code(code).unwrap_or(OrderStatus::Pending)
-}
-
 pub fn order_json(o: &OrderRow) -> Value {
     json!({
         "id": o.id,
@@ -99,9 +95,9 @@ pub fn order_json(o: &OrderRow) -> Value {
         "amount": Amount::from_cents(o.amount_cents).unwrap_or_default().to_plain(),
         "currency": o.currency,
         "profit_rate": o.profit_rate,
-        "status": status(o.code).name(),
-        "code": o.code,
-        "substate": o.substate,
+        "status": o.code.name(),
+        "code": o.code.code(),
+        "substate": o.substate.as_str(),
         "created_at": o.created_at,
         "psp_transaction_id": o.psp_transaction_id,
     })
@@ -173,8 +169,8 @@ mod tests {
             amount_cents: 1234,
             currency: "EUR".into(),
             profit_rate: 10,
-            code: -2,
-            substate: "done".into(),
+            code: OrderStatus::Failed,
+            substate: Substate::Done,
             created_at: "2026-11-22T10:00:00Z".into(),
             psp_transaction_id: None,
             psp_token: None,

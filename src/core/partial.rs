@@ -33,6 +33,7 @@
 //! title still claimed (`purchase::after_payment`).
 
 use super::chargeback::TradeState;
+use super::order::Substate;
 use super::psp::notice::{Notice, PaymentState};
 use super::purchase::PaymentAnswer;
 use super::reconcile::Inquiry;
@@ -117,12 +118,12 @@ fn returned_cents(n: &Notice) -> Option<i64> {
 /// Whether a processed trade's order may be marked for review now: not in
 /// review already, and not kept by an operator.
 pub fn may_mark(t: &TradeState) -> bool {
-    t.order_substate == "done" && t.order_review.as_deref() != Some(REVIEW_KEPT)
+    t.order_substate == Substate::Done && t.order_review.as_deref() != Some(REVIEW_KEPT)
 }
 
 /// Whether a processed trade's order is marked for review.
 pub fn is_marked(t: &TradeState) -> bool {
-    t.order_substate == "needs_review"
+    t.order_substate == Substate::NeedsReview
 }
 
 /// Marks a processed trade's order for review; the trade stands. The

@@ -19,7 +19,7 @@
 //!   leave that money without its title. Nothing is guessed: an operator
 //!   looks at it with PayPal's trace.
 
-use super::order::Substate;
+use super::order::{OrderStatus, Substate};
 use super::purchase::{self, after_payment, AfterPayment, MailSetting, OrderState, PaymentAnswer};
 use super::sql::{guard_one_row_changed, Batch, Param, Stmt};
 use super::time::UtcTime;
@@ -80,13 +80,13 @@ pub fn resolve(
     mail: &MailSetting,
     now: &str,
 ) -> Resolution {
-    if order.code != 0 {
+    if order.code != OrderStatus::Pending {
         return Resolution::Wait;
     }
-    match (order.substate(), inquiry) {
-        (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::Payment(payment)) => {
+    match (order.substate, inquiry) {
+        (Substate::Confirming | Substate::PspPending, Inquiry::Payment(payment)) => {
             let pending_again = matches!(payment, PaymentAnswer::Pending { .. })
-                && order.substate() == Some(Substate::PspPending);
+                && order.substate == Substate::PspPending;
             if pending_again {
                 return Resolution::Wait;
             }
@@ -101,16 +101,16 @@ pub fn resolve(
         }
         // A Pending payment is known by its transaction (asked with
         // GetTransactionDetails); an expired token says nothing about it.
-        (Some(Substate::PspPending), Inquiry::Expired) => Resolution::Wait,
-        (Some(Substate::Confirming), Inquiry::Expired) => {
+        (Substate::PspPending, Inquiry::Expired) => Resolution::Wait,
+        (Substate::Confirming, Inquiry::Expired) => {
             Resolution::Write(fail_and_release(order, "token_expired_unpaid", trace, now))
         }
         (
-            Some(Substate::Confirming) | Some(Substate::PspPending),
+            Substate::Confirming | Substate::PspPending,
             Inquiry::NotPaidYet | Inquiry::Unknown | Inquiry::Mismatch(_),
         ) => Resolution::Wait,
         (
-            Some(Substate::AwaitingBuyer),
+            Substate::AwaitingBuyer,
             Inquiry::Payment(
                 PaymentAnswer::Completed { .. }
                 | PaymentAnswer::Pending { .. }
@@ -123,11 +123,11 @@ pub fn resolve(
             Resolution::Write(claim_and_record(order, inquiry, trace, mail, now))
         }
         (
-            Some(Substate::AwaitingBuyer),
+            Substate::AwaitingBuyer,
             Inquiry::Payment(PaymentAnswer::Failed { .. }) | Inquiry::Expired | Inquiry::NotPaidYet,
         ) if ttl_passed => Resolution::Write(fail_unpaid(order, trace, now)),
-        (Some(Substate::AwaitingBuyer), _) => Resolution::Wait,
-        (Some(Substate::NeedsReview) | Some(Substate::Done) | None, _) => Resolution::Wait,
+        (Substate::AwaitingBuyer, _) => Resolution::Wait,
+        (Substate::NeedsReview | Substate::Done, _) => Resolution::Wait,
     }
 }
 
@@ -164,7 +164,10 @@ pub fn pending_max_passed(created_at: &str, now: &str, max_days: i64) -> bool {
 /// answer, the payment moved on) waits: never guessed.
 fn review_pending(order: &OrderState, inquiry: &Inquiry, trace: Stmt, now: &str) -> Resolution {
     let still_pending = matches!(inquiry, Inquiry::Payment(PaymentAnswer::Pending { .. }));
-    if order.code != 0 || order.substate() != Some(Substate::PspPending) || !still_pending {
+    if order.code != OrderStatus::Pending
+        || order.substate != Substate::PspPending
+        || !still_pending
+    {
         return Resolution::Wait;
     }
     Resolution::Write(vec![
@@ -195,7 +198,7 @@ pub fn claim_and_record(
     };
     let claimed = purchase::lease_held(
         &OrderState {
-            substate: Substate::Confirming.as_str().to_string(),
+            substate: Substate::Confirming,
             title_claim_order_id: Some(order.id.clone()),
             ..order.clone()
         },
@@ -391,7 +394,7 @@ mod tests {
         assert_eq!(due(&order, &Inquiry::Unknown, true), Resolution::Wait);
         assert_eq!(due(&order, &Inquiry::Expired, true), Resolution::Wait);
         let review = OrderState {
-            substate: "needs_review".into(),
+            substate: Substate::NeedsReview,
             ..order
         };
         assert_eq!(due(&review, &still_pending(), true), Resolution::Wait);

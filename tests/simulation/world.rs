@@ -24,6 +24,7 @@ use paybook::core::ipn_receipts::{self, Answer};
 use paybook::core::isin::Isin;
 use paybook::core::money::{Amount, Currency};
 use paybook::core::notify::{self, Decision, Outcome as NoticeOutcome, Step, Subject};
+use paybook::core::order::Substate;
 use paybook::core::psp::notice::Notice as Notification;
 use paybook::core::psp::paypal::answers::{self as payment_check, classify, CheckoutFinding};
 use paybook::core::psp::paypal::ipn::{self, Verdict};
@@ -1116,7 +1117,7 @@ impl World {
                 if self.run_guarded(who, "claim", &batch) {
                     let order = purchase::lease_held(
                         &OrderState {
-                            substate: "confirming".into(),
+                            substate: Substate::Confirming,
                             psp_payer_id: Some(payer_id),
                             title_claim_order_id: Some(order.id.clone()),
                             ..*order

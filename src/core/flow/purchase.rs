@@ -209,7 +209,7 @@ pub async fn returned<E: Effects>(
             }
             purchase::lease_held(
                 &OrderState {
-                    substate: Substate::Confirming.as_str().to_string(),
+                    substate: Substate::Confirming,
                     psp_payer_id: Some(payer_id.clone()),
                     title_claim_order_id: Some(order.id.clone()),
                     ..order

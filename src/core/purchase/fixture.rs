@@ -3,13 +3,14 @@
 
 use super::record::MailSetting;
 use super::state::OrderState;
+use crate::core::order::{OrderStatus, Substate};
 use crate::core::sql::Stmt;
 
 pub(super) fn order() -> OrderState {
     OrderState {
         id: "ord1".into(),
-        code: 0,
-        substate: "confirming".into(),
+        code: OrderStatus::Pending,
+        substate: Substate::Confirming,
         buyer_id: 2,
         seller_id: 1,
         title_id: 7,

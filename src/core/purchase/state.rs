@@ -5,15 +5,15 @@ use serde::Deserialize;
 
 use super::ids::msgsubid;
 use crate::core::money::Amount;
-use crate::core::order::Substate;
+use crate::core::order::{OrderStatus, Substate};
 use crate::core::sql::{Param, Stmt};
 
 /// An order with its title as it stands now and what recording needs.
 #[derive(Deserialize, Debug, Clone)]
 pub struct OrderState {
     pub id: String,
-    pub code: i64,
-    pub substate: String,
+    pub code: OrderStatus,
+    pub substate: Substate,
     pub buyer_id: i64,
     pub seller_id: i64,
     pub title_id: i64,
@@ -86,10 +86,6 @@ pub fn order_by_id(id: &str) -> Stmt {
 }
 
 impl OrderState {
-    pub fn substate(&self) -> Option<Substate> {
-        Substate::parse(&self.substate)
-    }
-
     /// Whether the title is still exactly what the order was made for.
     pub fn title_unchanged(&self) -> bool {
         self.title_status == "active"
@@ -115,5 +111,37 @@ impl OrderState {
         // Every order so far is PayPal's; `orders.psp` is read here once
         // every order row carries it.
         crate::core::psp::ProviderId::Paypal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::fixtures::order_state_row;
+    use serde_json::json;
+
+    #[test]
+    fn an_order_row_reads_its_code_and_substate_as_enums() {
+        let row = order_state_row(json!({"code": -2, "substate": "done"}));
+        let order: OrderState = serde_json::from_value(row).expect("a known row");
+        assert_eq!(
+            (order.code, order.substate),
+            (OrderStatus::Failed, Substate::Done)
+        );
+    }
+
+    #[test]
+    fn an_order_row_with_an_unknown_code_or_substate_does_not_decode() {
+        for change in [
+            json!({"code": 5}),
+            json!({"substate": "paid"}),
+            json!({"substate": null}),
+        ] {
+            let row = order_state_row(change.clone());
+            assert!(
+                serde_json::from_value::<OrderState>(row).is_err(),
+                "{change} must be a decode error"
+            );
+        }
     }
 }
