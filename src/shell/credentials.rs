@@ -6,9 +6,9 @@
 use serde_json::json;
 
 use super::app::random_bytes;
-use crate::core::psp::paypal::adapter as paypal;
 use super::web::{Ctx, WebError};
 use crate::core::account::ApiCredentials;
+use crate::core::psp::paypal::adapter as paypal;
 use crate::core::resealing;
 use crate::core::sealing::Binding;
 use crate::core::sql;

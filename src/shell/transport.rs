@@ -48,4 +48,3 @@ pub async fn post(url: &str, body: &[u8], timeout: Duration) -> Result<(u16, Str
         }
     }
 }
-

@@ -13,7 +13,8 @@ use crate::shell::web::{Ctx, WebError};
 pub async fn paypal_ipn(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
     let bytes = read_capped(req).await?;
     let base = ctx.base_url();
-    let (answer, outcome) = psp::receive_notification(ctx, &site(ctx, &base), ProviderId::Paypal, &bytes).await;
+    let (answer, outcome) =
+        psp::receive_notification(ctx, &site(ctx, &base), ProviderId::Paypal, &bytes).await;
     worker::console_log!("ipn: {outcome}");
     Ok(Response::empty()?.with_status(answer.http_status()))
 }
@@ -31,7 +32,9 @@ pub async fn deliver_emulator_ipns(ctx: &Ctx) -> Result<usize, WebError> {
     // Only notifications addressed to a PayBook listener are queued for
     // ours (`queued_ipns` selects them); others stay listed, undelivered.
     for message in &queued {
-        let (answer, outcome) = psp::receive_notification(ctx, &site, ProviderId::Paypal, message.body.as_bytes()).await;
+        let (answer, outcome) =
+            psp::receive_notification(ctx, &site, ProviderId::Paypal, message.body.as_bytes())
+                .await;
         let status = answer.http_status();
         worker::console_log!(
             "emulator IPN {} delivered ({status}): {outcome}",
