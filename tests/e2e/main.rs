@@ -20,6 +20,7 @@ mod purchase;
 mod recheck;
 mod reconciler;
 mod refusals;
+mod round_trips;
 mod sandbox;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -53,6 +54,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(privacy::tests());
     tests.extend(recheck::tests());
     tests.extend(hardening::tests());
+    tests.extend(round_trips::tests());
     tests
 }
 
