@@ -71,12 +71,17 @@ fn each_purchase_step_costs_the_round_trips_and_calls_it_did(world: &World) {
     assert_eq!(canceled.status, 303, "{}", canceled.body);
     costs.push(("GET /psp/paypal/cancel", cost(&canceled)));
     let expected = [
-        ("GET /buy preview", (0, 0)),
-        ("POST /buy", (0, 0)),
-        ("GET /psp/paypal/return", (0, 0)),
-        ("GET /psp/paypal/return again", (0, 0)),
-        ("GET /orders/{id}", (0, 0)),
-        ("GET /psp/paypal/cancel", (0, 0)),
+        // The session (folded into the title's read: one round trip
+        // would do; kept as it was) and the title.
+        ("GET /buy preview", (2, 0)),
+        // Rate limit with the session, the title, the order.
+        ("POST /buy", (3, 1)),
+        // The order, the claim, the record; one capture.
+        ("GET /psp/paypal/return", (3, 1)),
+        ("GET /psp/paypal/return again", (1, 0)),
+        ("GET /orders/{id}", (1, 0)),
+        // The order, the cancel.
+        ("GET /psp/paypal/cancel", (2, 0)),
     ];
     assert_eq!(costs, expected, "(D1 round trips, PSP calls) per step");
 }
