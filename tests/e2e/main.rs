@@ -16,6 +16,7 @@ mod ipn_listener;
 mod notifications;
 mod partial_refunds;
 mod privacy;
+mod providers;
 mod purchase;
 mod recheck;
 mod reconciler;
@@ -53,6 +54,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(privacy::tests());
     tests.extend(recheck::tests());
     tests.extend(hardening::tests());
+    tests.extend(providers::tests());
     tests
 }
 
