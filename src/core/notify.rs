@@ -100,9 +100,9 @@ pub fn payment_txn(n: &Notice) -> &str {
 /// Records a verified message once, with the order its INVNUM names.
 pub fn record_once(n: &Notice, order_id: Option<&str>, body: &str, now: &str) -> Stmt {
     Stmt::new(
-        "INSERT INTO psp_notifications (psp, txn_id, payment_status, order_id, received_at, body, outcome) \
+        "INSERT INTO psp_notifications (provider, transaction_id, status, order_id, received_at, body, outcome) \
          SELECT ?7, ?1, ?2, (SELECT id FROM orders WHERE id = ?3), ?4, ?5, ?6 \
-         ON CONFLICT (psp, txn_id, payment_status) DO NOTHING",
+         ON CONFLICT (provider, transaction_id, status) DO NOTHING",
         vec![
             Param::from(n.reference.as_str()),
             Param::from(n.status_text.as_str()),
@@ -118,7 +118,7 @@ pub fn record_once(n: &Notice, order_id: Option<&str>, body: &str, now: &str) ->
 /// Writes a message's outcome.
 pub fn set_outcome_stmt(n: &Notice, outcome: Outcome) -> Stmt {
     Stmt::new(
-        "UPDATE psp_notifications SET outcome = ?3 WHERE psp = ?4 AND txn_id = ?1 AND payment_status = ?2",
+        "UPDATE psp_notifications SET outcome = ?3 WHERE provider = ?4 AND transaction_id = ?1 AND status = ?2",
         vec![
             Param::from(n.reference.as_str()),
             Param::from(n.status_text.as_str()),
@@ -143,7 +143,7 @@ pub fn read(n: &Notice, order_id: Option<&str>) -> Batch {
         ),
         chargeback::trade_of_order(order_id, txn),
         Stmt::new(
-            "SELECT outcome FROM psp_notifications WHERE psp = ?3 AND txn_id = ?1 AND payment_status = ?2",
+            "SELECT outcome FROM psp_notifications WHERE provider = ?3 AND transaction_id = ?1 AND status = ?2",
             vec![
                 Param::from(n.reference.as_str()),
                 Param::from(n.status_text.as_str()),
@@ -159,7 +159,7 @@ pub fn due(received_before: &str, not_before: &str, limit: i64) -> Stmt {
     Stmt::new(
         // 'received' is RECEIVED, spelled out so that SQLite can use the
         // partial index on it (a bound parameter cannot prove it matches).
-        "SELECT psp, body FROM psp_notifications WHERE outcome = 'received' \
+        "SELECT provider AS psp, body FROM psp_notifications WHERE outcome = 'received' \
          AND received_at <= ?1 AND received_at >= ?2 ORDER BY received_at, id LIMIT ?3",
         vec![
             Param::from(received_before),

@@ -24,6 +24,8 @@ pub struct OrderRow {
     pub code: OrderStatus,
     pub substate: Substate,
     pub created_at: String,
+    /// The provider the order is paid with (`paypal`).
+    pub psp: String,
     pub psp_transaction_id: Option<String>,
     pub psp_token: Option<String>,
     pub failure_reason: Option<String>,
@@ -36,7 +38,7 @@ macro_rules! order_rows {
     ($tail:literal) => {
         concat!(
             "SELECT o.id, CASE WHEN o.buyer_id = me.id THEN 'buyer' ELSE 'seller' END AS role, ",
-            "o.isin, o.amount_cents, o.currency, o.profit_rate, o.code, o.substate, o.created_at, ",
+            "o.isin, o.amount_cents, o.currency, o.profit_rate, o.code, o.substate, o.created_at, o.psp, ",
             "o.psp_transaction_id, o.psp_token, o.failure_reason, o.psp_error_code, o.psp_error_message, o.new_isin ",
             "FROM orders o JOIN (SELECT client_id AS id FROM sessions WHERE token_hash = ?1) me ",
             "ON o.buyer_id = me.id OR o.seller_id = me.id ",
@@ -79,7 +81,8 @@ pub struct TraceRow {
 /// The PSP trace of one of my orders, oldest call first.
 pub fn traces_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
     Stmt::new(
-        "SELECT p.method, p.ack, p.error_codes, p.correlation_id, p.at, p.request, p.response \
+        "SELECT p.operation AS method, p.outcome AS ack, p.error_codes, \
+         p.provider_ref AS correlation_id, p.at, p.request, p.response \
          FROM psp_traces p JOIN orders o ON o.id = p.order_id \
          JOIN (SELECT client_id AS id FROM sessions WHERE token_hash = ?1) me \
          ON o.buyer_id = me.id OR o.seller_id = me.id WHERE p.order_id = ?2 ORDER BY p.id",
@@ -99,6 +102,7 @@ pub fn order_json(o: &OrderRow) -> Value {
         "code": o.code.code(),
         "substate": o.substate.as_str(),
         "created_at": o.created_at,
+        "psp": o.psp,
         "psp_transaction_id": o.psp_transaction_id,
     })
 }
@@ -172,6 +176,7 @@ mod tests {
             code: OrderStatus::Failed,
             substate: Substate::Done,
             created_at: "2026-11-22T10:00:00Z".into(),
+            psp: "paypal".into(),
             psp_transaction_id: None,
             psp_token: None,
             failure_reason: Some("psp_refused".into()),
@@ -183,6 +188,7 @@ mod tests {
         assert_eq!(j["status"], "failed");
         assert_eq!(j["code"], -2);
         assert_eq!(j["amount"], "12.34");
+        assert_eq!(j["psp"], "paypal");
         assert!(j["psp_transaction_id"].is_null());
         let d = detail_json(&o, &[]);
         assert_eq!(d["psp_error"]["code"], "10417");

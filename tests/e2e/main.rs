@@ -16,6 +16,7 @@ mod ipn_listener;
 mod notifications;
 mod partial_refunds;
 mod privacy;
+mod providers;
 mod purchase;
 mod recheck;
 mod reconciler;
@@ -55,6 +56,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(recheck::tests());
     tests.extend(hardening::tests());
     tests.extend(round_trips::tests());
+    tests.extend(providers::tests());
     tests
 }
 

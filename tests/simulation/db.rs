@@ -125,7 +125,7 @@ impl Db {
             "orders",
             "titles",
             "isins",
-            "client_credentials",
+            "psp_accounts",
             "clients",
             "settings",
         ];

@@ -555,6 +555,8 @@ impl World {
                 response: Some(
                     answer.map_or_else(|| "{\"no_answer\":\"lost\"}".to_string(), |a| a.encode()),
                 ),
+                request_wire: None,
+                response_wire: answer.map(|a| a.encode().into_bytes()),
             },
         )
     }
@@ -2412,10 +2414,10 @@ impl World {
                 None,
             ));
         }
-        for r in self
-            .db
-            .read("SELECT txn_id, body FROM psp_notifications", vec![])
-        {
+        for r in self.db.read(
+            "SELECT transaction_id AS txn_id, body FROM psp_notifications",
+            vec![],
+        ) {
             let body = r.get("body").and_then(|v| v.as_str()).unwrap_or("");
             if !self.pp.verify(body) {
                 found.push((

@@ -31,9 +31,9 @@ pub fn create_order(o: &NewOrder) -> Batch {
     }
     batch.push(Stmt::new(
         "INSERT INTO orders (id, buyer_id, seller_id, title_id, isin, title_version, title_value_cents, \
-         amount_cents, currency, profit_rate, new_value_cents, new_isin, code, substate, psp_environment, \
+         amount_cents, currency, profit_rate, new_value_cents, new_isin, code, substate, psp, psp_environment, \
          seller_credentials_version, buyer_language, psp_token, attempt, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, 'awaiting_buyer', ?13, ?14, ?15, ?16, 1, ?17, ?17)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, 'awaiting_buyer', 'paypal', ?13, ?14, ?15, ?16, 1, ?17, ?17)",
         vec![
             Param::from(o.id),
             Param::Int(o.buyer_id),
@@ -74,7 +74,8 @@ pub fn credentials_refused(title: &TitleForSale, now: &str, delivered_on_write: 
     );
     vec![
         Stmt::new(
-            "UPDATE clients SET credentials_status = 'refused' WHERE id = ?1 AND credentials_version = ?2",
+            "UPDATE psp_accounts SET status = 'refused' WHERE client_id = ?1 AND provider = 'paypal' \
+             AND version = ?2 AND replaced_at IS NULL",
             vec![Param::Int(title.holder_id), Param::Int(title.holder_credentials_version)],
         ),
         outbox::insert(&outbox::Mail {

@@ -57,13 +57,14 @@ macro_rules! order_state {
             "o.title_version, o.title_value_cents, o.amount_cents, o.currency, o.profit_rate, o.new_value_cents, ",
             "o.new_isin, o.psp_token, o.psp_payer_id, o.attempt, o.psp_transaction_id, o.created_at, ",
             "b.email AS buyer_email, s.email AS seller_email, s.language AS seller_language, ",
-            "cc.api_username AS seller_api_username, cc.sealed_secret AS seller_sealed_secret, ",
+            "a.public_ref AS seller_api_username, a.sealed_secret AS seller_sealed_secret, ",
             "o.seller_credentials_version, ",
             "t.holder_id AS title_holder_id, t.version AS title_current_version, ",
             "t.value_cents AS title_current_value_cents, t.claim_order_id AS title_claim_order_id, ",
             "t.status AS title_status, o.payment_lease_until, o.psp_receiver_id ",
             "FROM orders o JOIN clients b ON b.id = o.buyer_id JOIN clients s ON s.id = o.seller_id ",
-            "JOIN client_credentials cc ON cc.client_id = o.seller_id AND cc.version = o.seller_credentials_version ",
+            "JOIN psp_accounts a ON a.client_id = o.seller_id AND a.provider = o.psp ",
+            "AND a.version = o.seller_credentials_version ",
             "JOIN titles t ON t.id = o.title_id ",
             $($where),+
         )

@@ -92,9 +92,14 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         (Method::Get, ["orders"]) => orders::orders_list(&ctx).await,
         (Method::Get, ["orders", id]) => orders::order_detail(&ctx, id).await,
         (Method::Post, ["orders", id, "cancel"]) => orders::order_cancel(&ctx, req, id).await,
+        // Each provider's return, cancel and notification: /psp/{provider}/...
+        // (an unknown provider falls through to 404, its body unread).
+        // Card providers will POST their return (the bank's auto-posted
+        // form): `(Method::Post, ["psp", provider, "return"])` goes here.
         (Method::Get, ["psp", "paypal", "return"]) => purchase::paypal_return(&ctx).await,
         (Method::Get, ["psp", "paypal", "cancel"]) => purchase::paypal_cancel(&ctx).await,
-        (Method::Post, ["psp", "paypal", "ipn"]) => ipn::paypal_ipn(&ctx, req).await,
+        // `ipn` is the NOTIFYURL PayPal was given so far: it stays.
+        (Method::Post, ["psp", "paypal", "notify" | "ipn"]) => ipn::paypal_ipn(&ctx, req).await,
         (Method::Get, ["contact"]) => browse::contact(&ctx),
         (Method::Get, ["docs"]) => browse::docs(&ctx),
         (Method::Get, ["source"]) => browse::source(&ctx),
@@ -173,8 +178,9 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
 }
 
 /// What every request passes before its route: a state-changing request
-/// from another site is refused (403) whatever its route, except PayPal's
-/// server-to-server IPN; `/_emulator/*` on a host that is not local is
+/// from another site is refused (403) whatever its route, except the
+/// providers' server-to-server notifications (`/psp/{provider}/notify`, and
+/// PayPal's `/psp/paypal/ipn`); `/_emulator/*` on a host that is not local is
 /// hidden (404) unless the request carries `EMULATOR_TOKEN`.
 fn guard(
     ctx: &Ctx,
@@ -185,7 +191,8 @@ fn guard(
 ) -> Result<(), WebError> {
     let headers = req.headers();
     let safe = matches!(method, Method::Get | Method::Head | Method::Options);
-    if !safe && segments != ["psp", "paypal", "ipn"] {
+    let notification = matches!(segments, ["psp", "paypal", "ipn"] | ["psp", _, "notify"]);
+    if !safe && !notification {
         let mut ours = vec![ctx.url.origin().ascii_serialization()];
         if let Some(base) = ctx.app.config.base_url.as_deref() {
             ours.push(base.to_string());

@@ -116,6 +116,8 @@ pub fn trace(request: &NvpRequest, answer: &Result<NvpResponse, NoAnswer>, at: &
                 at: at.to_string(),
                 request: request_json,
                 response: Some(fields_json(response.fields())),
+                request_wire: Some(request.encode_redacted().into_bytes()),
+                response_wire: Some(response.encode().into_bytes()),
             }
         }
         Err(no_answer) => Trace {
@@ -127,6 +129,8 @@ pub fn trace(request: &NvpRequest, answer: &Result<NvpResponse, NoAnswer>, at: &
             at: at.to_string(),
             request: request_json,
             response: Some(serde_json::json!({ "no_answer": no_answer.describe() }).to_string()),
+            request_wire: Some(request.encode_redacted().into_bytes()),
+            response_wire: None,
         },
     }
 }
