@@ -21,7 +21,7 @@ pub fn order_state_row(changes: Value) -> Value {
         "id": "o1", "code": 0, "substate": "confirming",
         "buyer_id": 2, "seller_id": 1, "title_id": 7, "isin": "ZZ0000000001",
         "title_version": 1, "title_value_cents": 200, "amount_cents": 150, "currency": "EUR",
-        "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp_token": "EC-1",
+        "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp": "paypal", "psp_token": "EC-1",
         "psp_payer_id": "P", "attempt": 1, "psp_transaction_id": null,
         "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org",
         "seller_email": "a@example.org", "seller_language": "en",

@@ -1030,6 +1030,7 @@ impl World {
                     plan: &plan,
                     new_isin: new_isin.as_ref(),
                     currency: "EUR",
+                    provider: paybook::core::psp::ProviderId::Paypal,
                     psp_environment: "emulator",
                     buyer_language: Lang::En,
                     token: &token,
@@ -1070,8 +1071,11 @@ impl World {
     ) -> bool {
         match std::mem::replace(stage, ReturnStage::Read) {
             ReturnStage::Read => {
-                let order: Option<OrderState> =
-                    self.read(who, "order_by_token", purchase::order_by_token(token));
+                let order: Option<OrderState> = self.read(
+                    who,
+                    "order_by_token",
+                    purchase::order_by_token(paybook::core::psp::ProviderId::Paypal, token),
+                );
                 let Some(order) = order else { return true };
                 let now = self.now_str();
                 let payer_id = if payer_id.is_empty() {

@@ -18,8 +18,10 @@ use crate::core::purchase::{OrderState, PaymentAnswer};
 use crate::core::reconcile::Inquiry;
 use crate::core::sql::traces::Trace;
 
-/// The providers this build speaks (`orders.psp`, `PSPS`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The providers this build speaks (`orders.psp`, `PSPS`); a row naming
+/// another is a decode error, never a default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum ProviderId {
     Paypal,
 }
@@ -41,6 +43,14 @@ impl ProviderId {
         match self {
             ProviderId::Paypal => paypal::adapter::CAPABILITIES,
         }
+    }
+}
+
+impl TryFrom<String> for ProviderId {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        ProviderId::parse(&text).ok_or_else(|| format!("unknown provider {text:?}"))
     }
 }
 

@@ -22,6 +22,7 @@ pub(super) fn order() -> OrderState {
         profit_rate: 100,
         new_value_cents: 400,
         new_isin: Some("ZZ0000000002".into()),
+        psp: crate::core::psp::ProviderId::Paypal,
         psp_token: Some("EC-1".into()),
         psp_payer_id: Some("PAYER".into()),
         attempt: 1,

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::ids::msgsubid;
 use crate::core::money::Amount;
 use crate::core::order::{OrderStatus, Substate};
+use crate::core::psp::ProviderId;
 use crate::core::sql::{Param, Stmt};
 
 /// An order with its title as it stands now and what recording needs.
@@ -25,6 +26,8 @@ pub struct OrderState {
     pub profit_rate: i64,
     pub new_value_cents: i64,
     pub new_isin: Option<String>,
+    /// The provider the order pays through.
+    pub psp: ProviderId,
     pub psp_token: Option<String>,
     pub psp_payer_id: Option<String>,
     pub attempt: i64,
@@ -55,7 +58,7 @@ macro_rules! order_state {
         concat!(
             "SELECT o.id, o.code, o.substate, o.buyer_id, o.seller_id, o.title_id, o.isin, ",
             "o.title_version, o.title_value_cents, o.amount_cents, o.currency, o.profit_rate, o.new_value_cents, ",
-            "o.new_isin, o.psp_token, o.psp_payer_id, o.attempt, o.psp_transaction_id, o.created_at, ",
+            "o.new_isin, o.psp, o.psp_token, o.psp_payer_id, o.attempt, o.psp_transaction_id, o.created_at, ",
             "b.email AS buyer_email, s.email AS seller_email, s.language AS seller_language, ",
             "a.public_ref AS seller_api_username, a.sealed_secret AS seller_sealed_secret, ",
             "o.seller_credentials_version, ",
@@ -74,11 +77,12 @@ macro_rules! order_state {
 // The reconciler selects the same columns with its own WHERE.
 pub(crate) use order_state;
 
-/// The order a PayPal token belongs to (the return needs no session).
-pub fn order_by_token(token: &str) -> Stmt {
+/// The order a provider's checkout reference belongs to (the return needs
+/// no session); references are unique per provider.
+pub fn order_by_token(provider: ProviderId, token: &str) -> Stmt {
     Stmt::new(
-        order_state!("WHERE o.psp_token = ?1"),
-        vec![Param::from(token)],
+        order_state!("WHERE o.psp = ?2 AND o.psp_token = ?1"),
+        vec![Param::from(token), Param::from(provider.as_str())],
     )
 }
 
@@ -108,10 +112,8 @@ impl OrderState {
     }
 
     /// The provider the order pays through.
-    pub fn provider(&self) -> crate::core::psp::ProviderId {
-        // Every order so far is PayPal's; `orders.psp` is read here once
-        // every order row carries it.
-        crate::core::psp::ProviderId::Paypal
+    pub fn provider(&self) -> ProviderId {
+        self.psp
     }
 }
 
