@@ -231,3 +231,102 @@ fn the_shells_modules_import_no_cycle() {
         }
     }
 }
+
+/// Where PayPal may be named: its module, the provider registry that picks
+/// a provider's module, and its emulator (its HTTP face and its own tables).
+const PAYPAL_HOMES: [&str; 5] = [
+    "core/psp/paypal/",
+    "core/psp/mod.rs",
+    "core/psp/notice.rs",
+    "shell/emulator/",
+    "core/sql/emulator/",
+];
+
+/// PayPal's wire: NVP and IPN field names, and the error codes the
+/// platform reacts to.
+const PAYPAL_WIRE_WORDS: [&str; 21] = [
+    "psp::paypal",
+    "PAYMENTREQUEST_",
+    "TRANSACTIONID",
+    "PAYERID",
+    "MSGSUBID",
+    "INVNUM",
+    "CORRELATIONID",
+    "L_ERRORCODE",
+    "PAYMENTSTATUS",
+    "CHECKOUTSTATUS",
+    "mc_gross",
+    "parent_txn_id",
+    "\"10002\"",
+    "\"10411\"",
+    "\"10415\"",
+    "\"10417\"",
+    "\"10422\"",
+    "\"10445\"",
+    "\"10486\"",
+    "\"11607\"",
+    "NvpRequest",
+];
+
+/// The lines of `text` before its tests, without comments.
+fn production_code(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .take(production_lines(text))
+        .enumerate()
+        .filter(|(_, line)| !line.trim_start().starts_with("//"))
+        .map(|(n, line)| (n + 1, line.to_string()))
+        .collect()
+}
+
+/// The words of `words` the production code of `text` uses.
+fn wire_words_in(text: &str, words: &[&str]) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (n, line) in production_code(text) {
+        for word in words {
+            if line.contains(word) {
+                found.push((n, (*word).to_string()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn paypal_is_named_only_in_its_own_module() {
+    let root = src();
+    let mut offenders = Vec::new();
+    for file in rust_files(&root) {
+        let relative = file
+            .strip_prefix(&root)
+            .expect("under src")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if PAYPAL_HOMES.iter().any(|home| relative.starts_with(home)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("readable");
+        for (line, word) in wire_words_in(&text, &PAYPAL_WIRE_WORDS) {
+            offenders.push(format!("{relative}:{line}: `{word}`"));
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "PayPal's module, field names or error codes outside src/core/psp/paypal \
+         (a flow must name no provider):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn the_paypal_rule_sees_imports_field_names_and_codes_but_not_comments_or_tests() {
+    let text = "use crate::core::psp::paypal::nvp;\n\
+                // PAYMENTREQUEST_0_AMT in a comment\n\
+                let code = \"10486\";\n\
+                #[cfg(test)]\n\
+                mod tests { const A: &str = \"TRANSACTIONID\"; }\n";
+    let found = wire_words_in(text, &PAYPAL_WIRE_WORDS);
+    assert_eq!(
+        found,
+        vec![(1, "psp::paypal".to_string()), (3, "\"10486\"".to_string())]
+    );
+}

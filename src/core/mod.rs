@@ -14,7 +14,6 @@ pub mod crypto;
 pub(crate) mod fixtures;
 pub mod flow;
 pub mod i18n;
-pub mod ipn_receipts;
 pub mod isin;
 pub mod mail;
 pub mod money;

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use super::browse::Page;
 use super::money::Amount;
 use super::order::{OrderStatus, Substate};
-use super::privacy::{self, Role};
+use super::privacy::Role;
+use super::psp::{self, ProviderId};
 use super::sql::{Param, Stmt};
 
 #[derive(Deserialize, Debug, Clone)]
@@ -69,6 +70,7 @@ pub fn one_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
 
 #[derive(Deserialize, Debug, Clone)]
 pub struct TraceRow {
+    pub provider: ProviderId,
     pub method: String,
     pub ack: Option<String>,
     pub error_codes: Option<String>,
@@ -81,7 +83,7 @@ pub struct TraceRow {
 /// The PSP trace of one of my orders, oldest call first.
 pub fn traces_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
     Stmt::new(
-        "SELECT p.operation AS method, p.outcome AS ack, p.error_codes, \
+        "SELECT p.provider, p.operation AS method, p.outcome AS ack, p.error_codes, \
          p.provider_ref AS correlation_id, p.at, p.request, p.response \
          FROM psp_traces p JOIN orders o ON o.id = p.order_id \
          JOIN (SELECT client_id AS id FROM sessions WHERE token_hash = ?1) me \
@@ -121,15 +123,15 @@ pub fn trace_json(t: &TraceRow, role: Role) -> Value {
         "error_codes": t.error_codes.as_deref().map(|c| c.split(',').collect::<Vec<_>>()).unwrap_or_default(),
         "correlation_id": t.correlation_id,
         "at": t.at,
-        "fields": privacy::visible_fields(role, &parse_object(t.response.as_deref())),
-        "request": privacy::visible_fields(role, &parse_object(Some(&t.request))),
+        "fields": psp::visible_fields(t.provider, role, &parse_object(t.response.as_deref())),
+        "request": psp::visible_fields(t.provider, role, &parse_object(Some(&t.request))),
     })
 }
 
 /// The answer's fields `role` may see, as the order page prints them
 /// (a JSON object; empty when no answer came).
 pub fn visible_answer_text(t: &TraceRow, role: Role) -> String {
-    match privacy::visible_fields(role, &parse_object(t.response.as_deref())) {
+    match psp::visible_fields(t.provider, role, &parse_object(t.response.as_deref())) {
         Value::Null => String::new(),
         shown => shown.to_string(),
     }
@@ -198,6 +200,7 @@ mod tests {
     #[test]
     fn a_trace_lists_its_error_codes_and_fields() {
         let t = TraceRow {
+            provider: ProviderId::Paypal,
             method: "DoExpressCheckoutPayment".into(),
             ack: Some("Failure".into()),
             error_codes: Some("10486,10001".into()),

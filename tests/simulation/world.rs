@@ -20,7 +20,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use paybook::core::i18n::Lang;
-use paybook::core::ipn_receipts::{self, Answer};
 use paybook::core::isin::Isin;
 use paybook::core::money::{Amount, Currency};
 use paybook::core::notify::{self, Decision, Outcome as NoticeOutcome, Step, Subject};
@@ -29,6 +28,7 @@ use paybook::core::psp::notice::Notice as Notification;
 use paybook::core::psp::paypal::answers::{self as payment_check, classify, CheckoutFinding};
 use paybook::core::psp::paypal::ipn::{self, Verdict};
 use paybook::core::psp::paypal::nvp::NvpResponse;
+use paybook::core::psp::paypal::receipts::{self as ipn_receipts, Answer};
 use paybook::core::purchase::{
     self, after_payment, on_return, AfterPayment, Buyer, Limits, MailSetting, NewOrder, OrderState,
     PlannedPurchase, ReturnStep, TitleForSale,

@@ -247,8 +247,20 @@ pub async fn receive_notification<E: Effects>(
     site: &Site<'_>,
     provider: ProviderId,
     raw: &[u8],
-) -> (crate::core::ipn_receipts::Answer, String) {
+) -> (notice::Answer, String) {
     match provider {
         ProviderId::Paypal => paypal::listener::receive(fx, site, raw).await,
+    }
+}
+
+/// The part of a trace's fields (a JSON object of the provider's fields)
+/// that `role` may see: each provider keeps an allow-list of its own.
+pub fn visible_fields(
+    provider: ProviderId,
+    role: crate::core::privacy::Role,
+    fields: &serde_json::Value,
+) -> serde_json::Value {
+    match provider {
+        ProviderId::Paypal => paypal::privacy::visible_fields(role, fields),
     }
 }

@@ -8,6 +8,26 @@
 use super::ProviderId;
 use crate::core::money::Amount;
 
+/// What the platform answers a provider's notification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Recorded (and verified, or known forged or unreadable for good): the
+    /// provider stops sending this message (HTTP 200).
+    Acknowledge,
+    /// Not recorded, or not verifiable yet: the provider sends it again
+    /// later (HTTP 503).
+    SendAgain,
+}
+
+impl Answer {
+    pub fn http_status(self) -> u16 {
+        match self {
+            Answer::Acknowledge => 200,
+            Answer::SendAgain => 503,
+        }
+    }
+}
+
 /// What a provider says became of a payment (each provider maps its own
 /// statuses onto these, exhaustively).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

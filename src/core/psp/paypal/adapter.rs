@@ -53,25 +53,6 @@ pub fn unseal(keyring: &Keyring, account: SealedAccount<'_>) -> Result<Credentia
     })
 }
 
-/// [`unseal`] from a stored row's columns (the cron's re-sealing).
-pub fn unseal_row(
-    keyring: &Keyring,
-    client_id: i64,
-    version: i64,
-    api_username: &str,
-    sealed: &str,
-) -> Result<Credentials, String> {
-    unseal(
-        keyring,
-        SealedAccount {
-            client_id,
-            version,
-            public_ref: api_username,
-            sealed_secret: sealed,
-        },
-    )
-}
-
 fn open(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Credentials, FlowError> {
     unseal(site.keyring, account).map_err(FlowError::Internal)
 }

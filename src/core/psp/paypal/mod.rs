@@ -10,6 +10,8 @@ pub mod emulator_ipn;
 pub mod ipn;
 pub mod listener;
 pub mod nvp;
+pub mod privacy;
+pub mod receipts;
 
 pub use nvp::{
     balance, checkout_details, decode, decode_request, encode_like_paypal, payment_info,

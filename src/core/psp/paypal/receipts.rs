@@ -32,23 +32,7 @@ pub const FORGED: &str = "forged";
 /// Not a message the platform can read: never acted on.
 pub const UNREADABLE: &str = "unreadable";
 
-/// What the listener answers PayPal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Answer {
-    /// 200: PayPal stops sending this message.
-    Acknowledge,
-    /// 503: PayPal sends it again later.
-    SendAgain,
-}
-
-impl Answer {
-    pub fn http_status(self) -> u16 {
-        match self {
-            Answer::Acknowledge => 200,
-            Answer::SendAgain => 503,
-        }
-    }
-}
+pub use crate::core::psp::notice::Answer;
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
