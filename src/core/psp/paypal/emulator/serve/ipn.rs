@@ -122,13 +122,14 @@ pub(super) fn payment_ipn<E: Effects>(
     ))
 }
 
-/// The IPN of a later event on a transaction: its completion (same
-/// `txn_id`), or a reversal, refund or cancelled reversal (a new `txn_id`,
+/// The IPN of a later event on a transaction: a Pending payment's outcome
+/// (`event: None`; `decided`, Completed or Denied, with the same `txn_id`),
+/// or a reversal, refund or cancelled reversal (a new `txn_id`,
 /// `parent_txn_id` = the payment).
 pub(super) fn event_ipn<E: Effects>(
     fx: &E,
     t: &emulator::Transaction,
-    event: Option<LaterEvent>,
+    (event, decided): (Option<LaterEvent>, PaymentStatus),
     moved_cents: i64,
     charset: IpnCharset,
     now: UtcTime,
@@ -138,7 +139,7 @@ pub(super) fn event_ipn<E: Effects>(
         Some(_) => rules::transaction_id(&random_bytes::<17, E>(fx)?),
         None => t.id.clone(),
     };
-    let status = event.map_or(PaymentStatus::Completed, LaterEvent::status);
+    let status = event.map_or(decided, LaterEvent::status);
     let ipn = Ipn {
         txn_id: &new_id,
         parent_txn_id: event.map(|_| t.id.as_str()),

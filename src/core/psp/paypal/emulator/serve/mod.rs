@@ -29,7 +29,7 @@ pub use checkout::{
 pub use controls::{
     advance_clock, clear_faults, list_faults, read_clock_offset, set_fault, set_postback_fault,
 };
-pub use events::{apply_event, complete_pending, load_transaction, EventOutcome};
+pub use events::{apply_event, complete_pending, deny_pending, load_transaction, EventOutcome};
 pub use ipn::{
     drop_queued_ipns, ipn_messages, queued_ipns, record_delivery, verify_postback, QueuedIpn,
 };
@@ -89,3 +89,6 @@ fn random_hex<const N: usize, E: Effects>(fx: &E) -> Result<String, RandomUnavai
 /// PayPal's (letters, digits, `-.`).
 const SIGNATURE_CHARS: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.";
+
+#[cfg(test)]
+mod tests;
