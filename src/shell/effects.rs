@@ -15,13 +15,6 @@ use crate::shell::web::{Ctx, WebError};
 /// The postback's prefix: the emulator is handed the message after it.
 const POSTBACK_PREFIX: &[u8] = b"cmd=_notify-validate&";
 
-fn store_error(e: WebError) -> StoreError {
-    match e {
-        WebError::Db(db) if db.guard().is_some() => StoreError::Guard,
-        other => StoreError::Failed(format!("{other:?}")),
-    }
-}
-
 impl From<FlowError> for WebError {
     fn from(e: FlowError) -> Self {
         match e {
@@ -36,7 +29,7 @@ impl From<FlowError> for WebError {
 
 impl Effects for Ctx {
     async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
-        Ctx::run(self, batch).await.map_err(store_error)
+        Ctx::run(self, batch).await.map_err(StoreError::from)
     }
 
     async fn send(&self, request: &WireRequest) -> Result<WireAnswer, NoAnswer> {
@@ -90,32 +83,9 @@ impl Effects for Ctx {
     }
 }
 
-/// The built-in emulators' effects: their own tables (never batched with
-/// the platform's), counted apart so `Server-Timing` shows the platform's
-/// round trips only.
-pub struct EmulatorFx<'a>(pub &'a Ctx);
-
-impl Effects for EmulatorFx<'_> {
-    async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
-        self.0.run_emulator(batch).await.map_err(store_error)
-    }
-
-    async fn send(&self, request: &WireRequest) -> Result<WireAnswer, NoAnswer> {
-        self.0.send(request).await
-    }
-
-    fn now(&self) -> UtcTime {
-        Ctx::now(self.0)
-    }
-
-    fn fill_random(&self, out: &mut [u8]) -> Result<(), RandomUnavailable> {
-        self.0.fill_random(out)
-    }
-
-    fn log(&self, line: &str) {
-        self.0.log(line)
-    }
-}
+/// The built-in emulators' effects (their own tables), in `shell::emulator`
+/// so that the emulator's routes need not import this module.
+pub use super::emulator::EmulatorFx;
 
 /// The deployment as the flows see it; `base_url` is `ctx.base_url()`,
 /// kept by the caller for the flow's lifetime.

@@ -58,3 +58,14 @@ impl WebError {
         }
     }
 }
+
+/// A failed batch as a flow sees it (`core::flow::Effects::run`): one of
+/// our guards, or any other failure.
+impl From<WebError> for crate::core::flow::StoreError {
+    fn from(e: WebError) -> Self {
+        match e {
+            WebError::Db(db) if db.guard().is_some() => crate::core::flow::StoreError::Guard,
+            other => crate::core::flow::StoreError::Failed(format!("{other:?}")),
+        }
+    }
+}

@@ -6,37 +6,20 @@
 //! and `PayerID`; cancelling sends them to CANCELURL with `token`. No CSRF
 //! token: `/_emulator/*` takes none, but the router refuses cross-site
 //! POSTs, and RETURNURL/CANCELURL are followed only to this deployment's
-//! own origin (a 400 otherwise: the emulator is no open redirect).
+//! own origin (a 400 otherwise: the emulator is no open redirect). The
+//! approval itself is `serve::checkout`.
 
 use askama::Template;
 use worker::{Request, Response};
 
-use super::{adopt_clock_offset, clock_offset_stmt, row_at};
+use super::EmulatorFx;
 use crate::core::money::Amount;
-use crate::core::psp::paypal::emulator::{self as rules, CheckoutTexts, TOKEN_VALID_SECONDS};
+use crate::core::psp::paypal::emulator::serve::{self, Approval};
+use crate::core::psp::paypal::emulator::{self as rules, CheckoutTexts};
 use crate::core::sql::emulator;
 use crate::shell::pages::EmulatorCheckoutPage;
 use crate::shell::security;
 use crate::shell::web::{html, read_form, url_encode, Ctx, WebError};
-
-/// The checkout of the page's token, unless unknown, paid or expired.
-async fn usable_checkout(ctx: &Ctx, token: &str) -> Result<Option<emulator::Checkout>, WebError> {
-    if token.is_empty() {
-        return Ok(None);
-    }
-    let results = ctx
-        .run_emulator(&vec![
-            emulator::checkout_by_token(token),
-            clock_offset_stmt(),
-        ])
-        .await?;
-    adopt_clock_offset(ctx, row_at(&results, 1)?);
-    let checkout: Option<emulator::Checkout> = row_at(&results, 0)?;
-    Ok(
-        checkout
-            .filter(|c| c.status != "completed" && !rules::is_expired(&c.created_at, ctx.now())),
-    )
-}
 
 fn token_of(ctx: &Ctx) -> String {
     ctx.url
@@ -111,7 +94,7 @@ fn found(ctx: &Ctx, status: u16, location: &str) -> Result<Response, WebError> {
 /// the approval form; 404 for an unknown, paid or expired token.
 pub async fn checkout_get(ctx: &Ctx) -> Result<Response, WebError> {
     let token = token_of(ctx);
-    match usable_checkout(ctx, &token).await? {
+    match serve::usable_checkout(&EmulatorFx(ctx), &token).await? {
         Some(checkout) => page(ctx, &token, Some(&checkout), "", no_error, 200),
         None => page(ctx, &token, None, "", no_error, 404),
     }
@@ -127,7 +110,8 @@ pub async fn checkout_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
     if token.is_empty() {
         token = form.get("token").trim().to_owned();
     }
-    let Some(checkout) = usable_checkout(ctx, &token).await? else {
+    let fx = EmulatorFx(ctx);
+    let Some(checkout) = serve::usable_checkout(&fx, &token).await? else {
         return page(ctx, &token, None, "", no_error, 404);
     };
     let email = form.get("email").trim().to_lowercase();
@@ -141,41 +125,20 @@ pub async fn checkout_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
         return Err(WebError::BadRequest);
     }
     match form.get("action") {
-        "cancel" => found(
-            ctx,
-            302,
-            &rules::with_query(&checkout.cancel_url, &[("token", &token)]),
-        ),
-        "pay" | "" => {
-            let now = ctx.now();
-            let cutoff = now.plus_seconds(-TOKEN_VALID_SECONDS).to_string();
-            let results = ctx
-                .run_emulator(&vec![
-                    emulator::by_email(&email),
-                    emulator::approve_checkout(&token, &email, &now.to_string(), &cutoff),
-                ])
-                .await?;
-            let account: Option<emulator::Account> = row_at(&results, 0)?;
-            let Some(account) = account.filter(|_| !email.is_empty()) else {
-                return page(
-                    ctx,
-                    &token,
-                    Some(&checkout),
-                    &email,
-                    |t| t.unknown_email,
-                    422,
-                );
-            };
-            if results.get(1).map(|r| r.changes) != Some(1) {
-                // Paid or expired between the two reads.
-                return page(ctx, &token, None, "", no_error, 404);
-            }
-            let location = rules::with_query(
-                &checkout.return_url,
-                &[("token", &token), ("PayerID", &account.payer_id)],
-            );
-            found(ctx, 302, &location)
-        }
+        "cancel" => found(ctx, 302, &serve::cancel_location(&checkout)),
+        "pay" | "" => match serve::approve(&fx, &checkout, &email).await? {
+            Approval::Approved { location, .. } => found(ctx, 302, &location),
+            Approval::UnknownEmail => page(
+                ctx,
+                &token,
+                Some(&checkout),
+                &email,
+                |t| t.unknown_email,
+                422,
+            ),
+            // Paid or expired between the two reads.
+            Approval::Gone => page(ctx, &token, None, "", no_error, 404),
+        },
         _ => page(
             ctx,
             &token,

@@ -1,268 +1,31 @@
-//! The emulator's IPN: the messages it builds and queues for NOTIFYURL, their
-//! delivery, and the postback that verifies them (`/_emulator/paypal/ipn`,
-//! `/_emulator/paypal/ipn-verify`).
+//! The emulator's IPN over HTTP: the messages it queued for NOTIFYURL
+//! (`/_emulator/paypal/ipn`, `/ipn/drop`) and the postback that verifies
+//! them (`/_emulator/paypal/ipn-verify`); the work is `serve::ipn`.
 
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::{query, random_text, row_at, rows_at};
-use crate::core::crypto::sha256_hex;
-use crate::core::psp::paypal::emulator::{self as rules, Ipn, LaterEvent, Payment};
-use crate::core::psp::paypal::emulator_ipn::{self as ipn_options, IpnCharset};
-use crate::core::psp::paypal::nvp::{PaymentOutcome, PaymentStatus};
-use crate::core::sql::{emulator, StmtResult};
-use crate::core::time::UtcTime;
-use crate::shell::app::random_hex;
+use super::query;
+use super::EmulatorFx;
+use crate::core::psp::paypal::emulator::serve::{self, QueuedIpn};
 use crate::shell::web::{json_response, Ctx, WebError};
-
-/// An IPN message the emulator stored and has to deliver to NOTIFYURL.
-#[derive(Clone, Debug)]
-pub struct QueuedIpn {
-    pub id: i64,
-    pub txn_id: String,
-    /// IPN spelling (`Completed`, `Pending`, `Canceled_Reversal`, ...).
-    pub payment_status: String,
-    pub notify_url: Option<String>,
-    /// The exact bytes to POST (and that the postback verifies).
-    pub body: String,
-}
-
-/// An IPN about to be stored in the batch that records its event.
-pub(super) struct OutgoingIpn {
-    txn_id: String,
-    parent_txn_id: Option<String>,
-    payment_status: String,
-    notify_url: Option<String>,
-    body: String,
-    body_sha256: String,
-    now: String,
-}
-
-impl OutgoingIpn {
-    fn new(ipn: &Ipn, notify_url: Option<&str>, charset: IpnCharset) -> OutgoingIpn {
-        let body = ipn_options::ipn_body_in(ipn, charset);
-        OutgoingIpn {
-            txn_id: ipn.txn_id.to_owned(),
-            parent_txn_id: ipn.parent_txn_id.map(str::to_owned),
-            payment_status: ipn.payment_status.as_ipn_str(),
-            notify_url: notify_url.map(str::to_owned),
-            body_sha256: sha256_hex(body.as_bytes()),
-            body,
-            now: ipn.payment_date.to_string(),
-        }
-    }
-
-    /// The row stored with the event, in the event's batch.
-    pub(super) fn row(&self) -> emulator::NewIpn<'_> {
-        emulator::NewIpn {
-            txn_id: &self.txn_id,
-            parent_txn_id: self.parent_txn_id.as_deref(),
-            payment_status: &self.payment_status,
-            notify_url: self.notify_url.as_deref(),
-            body: &self.body,
-            body_sha256: &self.body_sha256,
-            now: &self.now,
-        }
-    }
-
-    /// The stored message, once the batch ran (`at`: the INSERT's index).
-    pub(super) fn queued(&self, results: &[StmtResult], at: usize) -> Result<QueuedIpn, WebError> {
-        let row: emulator::NewId = row_at(results, at)?
-            .ok_or_else(|| WebError::Internal("IPN insert returned no id".into()))?;
-        Ok(QueuedIpn {
-            id: row.id,
-            txn_id: self.txn_id.clone(),
-            payment_status: self.payment_status.clone(),
-            notify_url: self.notify_url.clone(),
-            body: self.body.clone(),
-        })
-    }
-}
-
-/// `N` characters for a `verify_sign`, as PayPal's (letters, digits, `-.`).
-pub(super) fn verify_sign() -> Result<String, WebError> {
-    Ok(random_text::<56>(
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.",
-    )?)
-}
-
-/// PayPal's random parts of an IPN: `verify_sign` and `ipn_track_id`.
-fn ipn_randoms() -> Result<(String, String), WebError> {
-    let track: String = random_hex::<7>()?.chars().take(13).collect();
-    Ok((verify_sign()?, track))
-}
-
-/// The IPN of a payment DoExpressCheckoutPayment records.
-pub(super) fn payment_ipn(
-    transaction_id: &str,
-    payment: &Payment,
-    checkout: &emulator::Checkout,
-    receiver: &emulator::Account,
-    charset: IpnCharset,
-    now: UtcTime,
-) -> Result<OutgoingIpn, WebError> {
-    let (verify_sign, ipn_track_id) = ipn_randoms()?;
-    let pending =
-        (payment.status.outcome() == PaymentOutcome::Pending).then_some(&payment.pending_reason);
-    let ipn = Ipn {
-        txn_id: transaction_id,
-        parent_txn_id: None,
-        txn_type: Some("express_checkout"),
-        payment_status: &payment.status,
-        pending_reason: pending,
-        reason_code: None,
-        gross_cents: payment.amount.cents(),
-        currency: &payment.currency,
-        invoice: payment.invnum.as_deref(),
-        custom: payment.custom.as_deref(),
-        payer_id: checkout.payer_payer_id.as_deref().unwrap_or(""),
-        payer_email: checkout.payer_email.as_deref().unwrap_or(""),
-        receiver_id: &receiver.payer_id,
-        receiver_email: &receiver.email,
-        payment_date: now,
-        residence_country: rules::residence_country(checkout.locale_code.as_deref()),
-        verify_sign: &verify_sign,
-        ipn_track_id: &ipn_track_id,
-    };
-    Ok(OutgoingIpn::new(
-        &ipn,
-        payment.notify_url.as_deref(),
-        charset,
-    ))
-}
-
-/// The IPN of a later event on a transaction: its completion (same
-/// `txn_id`), or a reversal, refund or cancelled reversal (a new `txn_id`,
-/// `parent_txn_id` = the payment).
-pub(super) fn event_ipn(
-    t: &emulator::Transaction,
-    event: Option<LaterEvent>,
-    moved_cents: i64,
-    charset: IpnCharset,
-    now: UtcTime,
-) -> Result<OutgoingIpn, WebError> {
-    let (verify_sign, ipn_track_id) = ipn_randoms()?;
-    let new_id = match event {
-        Some(_) => rules::transaction_id(&crate::shell::app::random_bytes::<17>()?),
-        None => t.id.clone(),
-    };
-    let status = event.map_or(PaymentStatus::Completed, LaterEvent::status);
-    let ipn = Ipn {
-        txn_id: &new_id,
-        parent_txn_id: event.map(|_| t.id.as_str()),
-        txn_type: match event {
-            Some(_) => None,
-            None => Some("express_checkout"),
-        },
-        payment_status: &status,
-        pending_reason: None,
-        reason_code: event.map(LaterEvent::reason_code),
-        // A partial refund's message carries the part refunded, as PayPal's.
-        gross_cents: event.map_or(t.amount_cents, |e| e.gross_cents(moved_cents)),
-        currency: &t.currency,
-        invoice: t.invnum.as_deref(),
-        custom: t.custom.as_deref(),
-        payer_id: &t.payer_payer_id,
-        payer_email: &t.payer_email,
-        receiver_id: &t.receiver_payer_id,
-        receiver_email: &t.receiver_email,
-        payment_date: now,
-        residence_country: rules::residence_country(t.locale_code.as_deref()),
-        verify_sign: &verify_sign,
-        ipn_track_id: &ipn_track_id,
-    };
-    Ok(OutgoingIpn::new(&ipn, t.notify_url.as_deref(), charset))
-}
-
-/// The one delivery seam, called right after every payment and later event
-/// has stored its IPN (status `queued`). A deployed Worker cannot fetch
-/// itself, so in emulator mode an IPN reaches the platform in-process: the
-/// platform's listener is called with `ipn.body` and the outcome recorded
-/// with [`record_ipn_delivery`]. Until the platform has an in-process
-/// listener, the message stays queued, visible on `GET
-/// /_emulator/paypal/ipn` and in [`queued_ipns`].
-pub async fn deliver_ipn(_ctx: &Ctx, ipn: &QueuedIpn) -> Result<(), WebError> {
-    worker::console_log!(
-        "emulator: IPN {} ({} {}) queued for {}",
-        ipn.id,
-        ipn.txn_id,
-        ipn.payment_status,
-        ipn.notify_url.as_deref().unwrap_or("no NOTIFYURL")
-    );
-    Ok(())
-}
 
 /// The oldest IPN messages not delivered yet (for a retrying deliverer).
 pub async fn queued_ipns(ctx: &Ctx, limit: i64) -> Result<Vec<QueuedIpn>, WebError> {
-    let results = ctx
-        .run_emulator(&vec![emulator::queued_ipns(limit)])
-        .await?;
-    let messages: Vec<emulator::IpnMessage> = rows_at(&results, 0)?;
-    Ok(messages
-        .into_iter()
-        .map(|m| QueuedIpn {
-            id: m.id,
-            txn_id: m.txn_id,
-            payment_status: m.payment_status,
-            notify_url: m.notify_url,
-            body: m.body,
-        })
-        .collect())
+    Ok(serve::queued_ipns(&EmulatorFx(ctx), limit).await?)
 }
 
 /// Records one delivery attempt of message `id`: the listener's HTTP
 /// status; 200 marks it delivered.
 pub async fn record_ipn_delivery(ctx: &Ctx, id: i64, http_status: u16) -> Result<(), WebError> {
-    let now = ctx.now().to_string();
-    ctx.run_emulator(&vec![emulator::record_ipn_delivery(
-        id,
-        i64::from(http_status),
-        &now,
-    )])
-    .await?;
-    Ok(())
+    Ok(serve::record_delivery(&EmulatorFx(ctx), id, http_status).await?)
 }
 
 /// The IPN postback's answer (HTTP status, body): `VERIFIED` iff
 /// `message` (the bytes after `cmd=_notify-validate&`) is exactly a
-/// message the emulator sent, else `INVALID`; a `method=ipn-verify` fault
-/// loses or garbles the answer once. 503 when the database cannot be
-/// asked (logged): PayPal's own postback fails that way too.
+/// message the emulator sent, else `INVALID` (see `serve::verify_postback`).
 pub async fn verify_ipn(ctx: &Ctx, message: &[u8]) -> (u16, String) {
-    // Bytes that are not UTF-8 were never sent by the emulator (its IPNs
-    // are form-encoded ASCII); the lookup then finds nothing.
-    let text = String::from_utf8_lossy(message);
-    let batch = vec![
-        emulator::ipn_sent(&sha256_hex(message), &text),
-        emulator::matching_fault(ipn_options::IPN_VERIFY_METHOD, None, ""),
-    ];
-    let read = async {
-        let results = ctx.run_emulator(&batch).await?;
-        let found: Option<emulator::Found> = row_at(&results, 0)?;
-        let fault: Option<emulator::Fault> = row_at(&results, 1)?;
-        Ok::<_, WebError>((found, fault))
-    };
-    let (found, fault) = match read.await {
-        Ok(read) => read,
-        Err(error) => {
-            worker::console_error!("emulator: IPN postback: {error:?}");
-            return (503, String::new());
-        }
-    };
-    let sent = found.is_some_and(|f| f.found == 1);
-    let fault = match fault {
-        Some(fault) => match ctx
-            .run_emulator(&vec![emulator::take_fault(fault.id)])
-            .await
-        {
-            Ok(results) if results.first().is_some_and(|r| r.changes == 1) => {
-                rules::fault_kind(&fault)
-            }
-            _ => None,
-        },
-        None => None,
-    };
-    ipn_options::postback_answer(fault.as_ref(), sent)
+    serve::verify_postback(&EmulatorFx(ctx), message).await
 }
 
 fn text_response(status: u16, text: &str) -> Result<Response, WebError> {
@@ -288,10 +51,7 @@ pub async fn ipn_verify_route(ctx: &Ctx, req: &mut Request) -> Result<Response, 
 /// queued, newest first (a `txn_id` also finds later events about it).
 pub async fn ipn_list(ctx: &Ctx) -> Result<Response, WebError> {
     let txn_id = query(ctx, "txn_id");
-    let results = ctx
-        .run_emulator(&vec![emulator::ipn_messages(txn_id.as_deref(), 200)])
-        .await?;
-    let messages: Vec<emulator::IpnMessage> = rows_at(&results, 0)?;
+    let messages = serve::ipn_messages(&EmulatorFx(ctx), txn_id.as_deref(), 200).await?;
     let list: Vec<serde_json::Value> = messages
         .iter()
         .map(|m| {
@@ -321,9 +81,6 @@ pub async fn ipn_list(ctx: &Ctx) -> Result<Response, WebError> {
 /// learns without notifications.
 pub async fn ipn_drop(ctx: &Ctx) -> Result<Response, WebError> {
     let txn_id = query(ctx, "txn_id");
-    let results = ctx
-        .run_emulator(&vec![emulator::drop_queued_ipns(txn_id.as_deref())])
-        .await?;
-    let dropped = results.first().map_or(0, |r| r.changes);
+    let dropped = serve::drop_queued_ipns(&EmulatorFx(ctx), txn_id.as_deref()).await?;
     json_response(200, &json!({ "dropped": dropped }))
 }

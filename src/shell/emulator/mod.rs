@@ -4,64 +4,38 @@
 //! test controls (faults, clock: `controls`), the later events (`events`)
 //! and the mailbox of e-mails the platform sent. Its state lives in its own
 //! D1 tables, written in batches of its own, never with the platform's. The
-//! rules are pure, in `core::psp::paypal::emulator`; this module reads rows,
-//! draws random bytes and runs SQL. Every route answers 404 in sandbox and
-//! live mode, and on a host that is not local without `EMULATOR_TOKEN` (the
-//! router checks, see `shell::security::emulator_gate`).
+//! rules and their orchestration are in `core::psp::paypal::emulator`
+//! (`serve`, run here on `EmulatorFx`); this module parses HTTP and
+//! renders. Every route answers 404 in sandbox and live mode, and on a host
+//! that is not local without `EMULATOR_TOKEN` (the router checks, see
+//! `shell::security::emulator_gate`).
 
 mod api;
 mod checkout;
 mod controls;
 mod events;
+mod fx;
 mod ipn;
 
 use askama::Template;
 use serde_json::json;
 use worker::{Request, Response};
 
-use super::app::{random_bytes, RandomUnavailable};
 use super::pages::{EmulatorAccountsPage, EmulatorMailPage};
-use super::web::{html, json_response, read_form, row_at, rows_at, Ctx, WebError};
+use super::web::{html, json_response, read_form, rows_at, Ctx, WebError};
 use crate::core::money::Amount;
-use crate::core::psp::paypal::emulator::alphanumeric;
+use crate::core::psp::paypal::emulator::serve::{self, NewAccountSpec};
 use crate::core::psp::paypal::emulator_ipn::IpnCharset;
-use crate::core::sql::{self, emulator, outbox};
+use crate::core::sql::{emulator, outbox};
 
 pub use super::pages::AccountView;
+pub use crate::core::psp::paypal::emulator::serve::{EventOutcome, QueuedIpn};
 pub use api::{nvp_answer, nvp_route};
 pub use checkout::{checkout_get, checkout_post};
 pub use controls::{clock_get, clock_post, faults_delete, faults_get, faults_post};
-pub use events::{
-    complete_pending, transaction_complete, transaction_get, transaction_reverse, EventOutcome,
-};
-pub use ipn::{
-    deliver_ipn, ipn_drop, ipn_list, ipn_verify_route, queued_ipns, record_ipn_delivery,
-    verify_ipn, QueuedIpn,
-};
-
-const SIGNATURE_CHARS: &[u8; 64] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.";
-
-/// `N` random characters of `alphabet`.
-fn random_text<const N: usize>(alphabet: &[u8]) -> Result<String, RandomUnavailable> {
-    Ok(random_bytes::<N>()?
-        .iter()
-        .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
-        .collect())
-}
-
-/// Moves this isolate's clock to the persisted offset read in a batch, so
-/// that a clock moved through another isolate counts here too.
-fn adopt_clock_offset(ctx: &Ctx, row: Option<emulator::ClockOffset>) {
-    if let Some(offset) = row.and_then(|r| r.value.trim().parse::<i64>().ok()) {
-        ctx.app.clock_offset_seconds.set(offset);
-    }
-}
-
-/// The statement that reads the clock offset, for [`adopt_clock_offset`].
-fn clock_offset_stmt() -> sql::Stmt {
-    emulator::clock_offset()
-}
+pub use events::{complete_pending, transaction_complete, transaction_get, transaction_reverse};
+pub use fx::EmulatorFx;
+pub use ipn::{ipn_drop, ipn_list, ipn_verify_route, queued_ipns, record_ipn_delivery, verify_ipn};
 
 fn query(ctx: &Ctx, name: &str) -> Option<String> {
     ctx.url
@@ -95,10 +69,7 @@ pub async fn accounts_get(ctx: &Ctx) -> Result<Response, WebError> {
         .find(|(k, _)| k == "email")
         .map(|(_, v)| v.trim().to_lowercase());
     let account = match &email {
-        Some(email) => {
-            let results = ctx.run_emulator(&vec![emulator::by_email(email)]).await?;
-            row_at::<emulator::Account>(&results, 0)?
-        }
+        Some(email) => serve::account_by_email(&EmulatorFx(ctx), email).await?,
         None => None,
     };
     if ctx.wants_json {
@@ -164,33 +135,14 @@ pub async fn accounts_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
         return html(422, page.render()?);
     }
     let balance_cents = balance.map(Amount::cents).unwrap_or(0);
-    let (local, domain) = email.split_once('@').unwrap_or((&email, "example.org"));
-    let payer_id = alphanumeric(&random_bytes::<13>()?);
-    let api_password = alphanumeric(&random_bytes::<16>()?);
-    let api_signature = random_text::<56>(SIGNATURE_CHARS)?;
-    let api_username = format!("{local}_api1.{domain}");
-    let now = ctx.now().to_string();
     let currency = ctx.app.config.currency.to_string();
-    let new = emulator::NewAccount {
+    let spec = NewAccountSpec {
         email: &email,
-        payer_id: &payer_id,
-        api_username: &api_username,
-        api_password: &api_password,
-        api_signature: &api_signature,
         balance_cents,
         currency: &currency,
-        now: &now,
+        ipn_charset,
     };
-    let mut batch = vec![emulator::create(&new), emulator::by_email(&email)];
-    if let Some(charset) = ipn_charset {
-        batch.push(crate::core::psp::paypal::emulator_ipn::set_charset(
-            &email, charset,
-        ));
-    }
-    let results = ctx.run_emulator(&batch).await?;
-    let created = results.first().is_some_and(|r| r.changes == 1);
-    let account: emulator::Account = row_at(&results, 1)?
-        .ok_or_else(|| WebError::Internal("emulator account vanished".into()))?;
+    let (created, account) = serve::create_account(&EmulatorFx(ctx), &spec).await?;
     let status = if created { 201 } else { 200 };
     if ctx.wants_json {
         return json_response(status, &account_json(&account));

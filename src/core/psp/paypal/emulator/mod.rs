@@ -3,8 +3,10 @@
 //! totals check, PayPal's error texts, the fields (and their order) of every
 //! answer, one-shot faults, the IPN body exactly as PayPal encodes it and its
 //! date format, later events (reversal, refund, cancelled reversal), the
-//! clock's input and the checkout page's texts in both languages. The shell
-//! only reads rows, draws random bytes, runs SQL and calls these functions.
+//! clock's input and the checkout page's texts in both languages. The
+//! emulator at work (loading rows, taking faults, paying in a guarded batch,
+//! queuing IPNs) is `serve`, written once over the flows' effects for the
+//! Worker and the simulation; the shell only parses HTTP and renders.
 //! See `shared/reference/paypal-nvp.md` for PayPal's real behaviour.
 
 mod answer;
@@ -21,6 +23,8 @@ mod set_express_checkout;
 mod test_support;
 mod token;
 mod transaction;
+
+pub mod serve;
 
 pub use answer::*;
 pub use clock::*;
