@@ -371,21 +371,3 @@ pub struct OrderPage {
     pub can_cancel: bool,
     pub traces: Vec<TraceLine>,
 }
-
-/// The emulated PayPal's checkout page, in the buyer's language.
-#[derive(Template)]
-#[template(path = "emulator_checkout.html")]
-pub struct EmulatorCheckoutPage {
-    pub layout: Layout,
-    pub texts: &'static crate::core::psp::paypal::emulator::CheckoutTexts,
-    /// False: unknown, paid or expired token (the 404 page).
-    pub found: bool,
-    pub receiver: String,
-    /// Formatted for the buyer's language, with the currency.
-    pub amount: String,
-    /// What the buyer typed, kept on a refusal.
-    pub email: String,
-    pub error: &'static str,
-    /// The form's target: this page with its token.
-    pub action: String,
-}

@@ -78,15 +78,15 @@ pub fn may_see(role: Role, name: &str) -> bool {
 /// The part of a trace's fields (a JSON object of NVP fields) that `role`
 /// may see; anything that is not an object shows as nothing.
 pub fn visible_fields(role: Role, fields: &Value) -> Value {
-    match fields {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(name, _)| may_see(role, name))
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect::<Map<String, Value>>(),
-        ),
-        _ => Value::Null,
-    }
+    let Value::Object(map) = fields else {
+        return Value::Null;
+    };
+    Value::Object(
+        map.iter()
+            .filter(|(name, _)| may_see(role, name))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect::<Map<String, Value>>(),
+    )
 }
 
 #[cfg(test)]
