@@ -66,25 +66,13 @@ impl Amount {
 
     /// `12.30`: the wire and JSON form.
     pub fn to_plain(self) -> String {
-        format!("{}.{:02}", self.cents / 100, self.cents % 100)
+        plain_cents(self.cents)
     }
 
     /// The form shown on pages: `1,234.50` in English, `1 234,50` in French
     /// (narrow no-break space between thousands).
     pub fn format(self, lang: Lang) -> String {
-        let (group, decimal) = match lang {
-            Lang::En => (",", "."),
-            Lang::Fr => ("\u{202f}", ","),
-        };
-        let units = (self.cents / 100).to_string();
-        let mut grouped = String::with_capacity(units.len() + 4);
-        for (i, c) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i).is_multiple_of(3) {
-                grouped.push_str(group);
-            }
-            grouped.push(c);
-        }
-        format!("{grouped}{decimal}{:02}", self.cents % 100)
+        format_cents(self.cents, lang)
     }
 
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
@@ -104,6 +92,35 @@ impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_plain())
     }
+}
+
+/// Stored cents in the wire and JSON form (`12.30`), whatever their sign
+/// (`-0.50`): a stored value is shown as it is, never turned into 0.
+pub fn plain_cents(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let size = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", size / 100, size % 100)
+}
+
+/// Stored cents as a page shows them: `1,234.50` in English, `1 234,50`
+/// in French (narrow no-break space between thousands), `-` before a
+/// negative value.
+pub fn format_cents(cents: i64, lang: Lang) -> String {
+    let (group, decimal) = match lang {
+        Lang::En => (",", "."),
+        Lang::Fr => ("\u{202f}", ","),
+    };
+    let sign = if cents < 0 { "-" } else { "" };
+    let size = cents.unsigned_abs();
+    let units = (size / 100).to_string();
+    let mut grouped = String::with_capacity(units.len() + 4);
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
+            grouped.push_str(group);
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}{decimal}{:02}", size % 100)
 }
 
 /// Whole digits a person may type (the spec's `[0-9]{1,5}`).
@@ -312,6 +329,16 @@ mod tests {
         let small = Amount::from_cents(120).unwrap_or_default();
         assert_eq!(small.format(Lang::Fr), "1,20");
         assert_eq!(Amount::ZERO.to_plain(), "0.00");
+    }
+
+    #[test]
+    fn stored_cents_are_shown_as_they_are_even_below_zero() {
+        assert_eq!(plain_cents(1_234), "12.34");
+        assert_eq!(plain_cents(5), "0.05");
+        assert_eq!(plain_cents(-50), "-0.50");
+        assert_eq!(plain_cents(i64::MIN), "-92233720368547758.08");
+        assert_eq!(format_cents(-123_450, Lang::Fr), "-1\u{202f}234,50");
+        assert_eq!(format_cents(123_450, Lang::En), "1,234.50");
     }
 
     #[test]

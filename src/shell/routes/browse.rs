@@ -288,14 +288,14 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
             200,
             &json!({
                 "email": me.email,
-                "isin_balance": crate::core::money::Amount::from_cents(isin_balance_cents).unwrap_or_default().to_plain(),
+                "isin_balance": crate::core::money::plain_cents(isin_balance_cents),
                 "currency": currency,
                 "psp_balance": psp_balance.as_ref().map(|(a, _)| a.to_plain()),
                 "psp_currency": psp_balance.as_ref().map(|(_, c)| c.clone()),
                 "psp_error": psp_error.as_ref().map(|(code, message)| json!({ "code": code, "message": message })),
                 "titles": titles.iter().map(|t| json!({
                     "isin": t.isin,
-                    "value": crate::core::money::Amount::from_cents(t.value_cents).unwrap_or_default().to_plain(),
+                    "value": crate::core::money::plain_cents(t.value_cents),
                     "currency": t.currency,
                     "claimed": t.claimed != 0,
                     "disputed": t.disputed != 0,
