@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::account::Email;
-use super::money::Amount;
+use super::money::plain_cents;
 use super::sql::{Param, Stmt};
 
 /// Every list pages by this many items.
@@ -54,7 +54,7 @@ impl Page {
 }
 
 fn money(cents: i64) -> String {
-    Amount::from_cents(cents).unwrap_or_default().to_plain()
+    plain_cents(cents)
 }
 
 /// A title as the market lists it.

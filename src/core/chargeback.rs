@@ -17,7 +17,7 @@
 use serde::Deserialize;
 
 use super::i18n::Lang;
-use super::money::Amount;
+use super::money::plain_cents;
 use super::order::{OrderStatus, Substate};
 use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
 
@@ -116,13 +116,7 @@ fn mail(
 
 /// The trade's amount as the e-mails show it (`1.50 EUR`).
 fn paid(t: &TradeState) -> String {
-    format!(
-        "{} {}",
-        Amount::from_cents(t.amount_cents)
-            .unwrap_or_default()
-            .to_plain(),
-        t.currency
-    )
+    format!("{} {}", plain_cents(t.amount_cents), t.currency)
 }
 
 fn chargeback_mail(t: &TradeState, undone: bool) -> (String, String) {
@@ -297,9 +291,10 @@ pub fn undo(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) ->
 /// A trade already off the titles (`undone`, paid again after a canceled
 /// reversal but not re-applied) stays off them.
 pub fn dispute(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
-    let reversal = match t.reversal.as_deref() {
-        Some("undone") => "undone",
-        _ => "disputed",
+    let reversal = if t.reversal.as_deref() == Some("undone") {
+        "undone"
+    } else {
+        "disputed"
     };
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some(reversal), now);
     b.push(flag(t, now));

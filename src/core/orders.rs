@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::browse::Page;
-use super::money::Amount;
+use super::money::plain_cents;
 use super::order::{OrderStatus, Substate};
 use super::privacy::Role;
 use super::psp::{self, ProviderId};
@@ -97,7 +97,7 @@ pub fn order_json(o: &OrderRow) -> Value {
         "id": o.id,
         "role": o.role,
         "isin": o.isin,
-        "amount": Amount::from_cents(o.amount_cents).unwrap_or_default().to_plain(),
+        "amount": plain_cents(o.amount_cents),
         "currency": o.currency,
         "profit_rate": o.profit_rate,
         "status": o.code.name(),

@@ -153,10 +153,11 @@ pub fn resolve_due(
 /// Whether an order made at `created_at` is older than `max_days` at `now`
 /// (times in the stored form; an unreadable one is never old).
 pub fn pending_max_passed(created_at: &str, now: &str, max_days: i64) -> bool {
-    match (UtcTime::parse(created_at), UtcTime::parse(now)) {
-        (Some(created), Some(now)) => created.plus_seconds(max_days * 86_400) < now,
-        _ => false,
-    }
+    // An unreadable time proves nothing: the order is not sent to review.
+    let (Some(created), Some(now)) = (UtcTime::parse(created_at), UtcTime::parse(now)) else {
+        return false;
+    };
+    created.plus_seconds(max_days * 86_400) < now
 }
 
 /// A `psp_pending` order whose payment PayPal, asked just now, still calls

@@ -219,7 +219,8 @@ pub fn plan(
     if title.claim_order_id.is_some() {
         return Err(BuyProblem::TitleBeingPaid);
     }
-    let value = Amount::from_cents(title.value_cents).unwrap_or_default();
+    // `titles.value_cents` is CHECK (>= 0): never below zero.
+    let value = Amount::from_cents(title.value_cents).unwrap_or(Amount::ZERO);
     Ok(PlannedPurchase {
         title_id: title.title_id,
         isin: title.isin.clone(),

@@ -104,7 +104,9 @@ impl OrderState {
     }
 
     pub fn amount(&self) -> Amount {
-        Amount::from_cents(self.amount_cents).unwrap_or_default()
+        // Never taken: `orders.amount_cents` is CHECK (> 0), and a zero
+        // would be refused by the PSP, never paid.
+        Amount::from_cents(self.amount_cents).unwrap_or(Amount::ZERO)
     }
 
     pub fn msgsubid(&self) -> String {

@@ -134,6 +134,7 @@ pub async fn accounts_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
         };
         return html(422, page.render()?);
     }
+    // Never the zero: an unreadable balance was answered 422 above.
     let balance_cents = balance.map(Amount::cents).unwrap_or(0);
     let currency = ctx.app.config.currency.to_string();
     let spec = NewAccountSpec {

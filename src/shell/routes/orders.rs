@@ -9,7 +9,7 @@ use worker::{Request, Response};
 use super::purchase::{checkout_url, TOKEN_LIFETIME_SECONDS};
 use crate::core::browse::Page;
 use crate::core::flow::effects::run_guarded;
-use crate::core::i18n::Lang;
+use crate::core::i18n::{Lang, Texts};
 use crate::core::order::{OrderStatus, Substate};
 use crate::core::orders::{self, OrderRow, TraceRow};
 use crate::core::privacy::Role;
@@ -92,6 +92,28 @@ pub async fn orders_list(ctx: &Ctx) -> Result<Response, WebError> {
     html(200, page.render()?)
 }
 
+/// Why the order stands where it does, in the page's words.
+fn explanation(t: &'static Texts, order: &OrderRow) -> &'static str {
+    match (order.code, order.substate, order.failure_reason.as_deref()) {
+        // A trade partly refunded at PayPal stands, in review
+        // (`core::partial`).
+        (OrderStatus::Processed, Substate::NeedsReview, _) => t.order_partly_returned,
+        (OrderStatus::Processed, _, _) => t.order_processed,
+        (OrderStatus::Canceled, _, _) => t.order_canceled,
+        (OrderStatus::Chargeback, _, _) => t.order_chargeback,
+        (OrderStatus::Failed, _, Some("title_unavailable")) => t.order_title_unavailable,
+        (OrderStatus::Failed, _, _) => t.order_failed,
+        (OrderStatus::Pending, Substate::Confirming, _) => t.order_confirming,
+        (OrderStatus::Pending, Substate::PspPending, _) => t.order_psp_pending,
+        (OrderStatus::Pending, Substate::NeedsReview, Some(purchase::REVIEW_PARTLY_RETURNED)) => {
+            t.order_partly_returned_open
+        }
+        (OrderStatus::Pending, Substate::NeedsReview, _) => t.order_needs_review,
+        (OrderStatus::Pending, Substate::AwaitingBuyer | Substate::Done, _)
+        | (OrderStatus::Test, _, _) => "",
+    }
+}
+
 pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
     let Some(token_hash) = ctx.session_token_hash() else {
         return Err(WebError::LoginRequired(ctx.path_and_query()));
@@ -118,24 +140,7 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
     let awaiting = order.code == OrderStatus::Pending && order.substate == Substate::AwaitingBuyer;
     let fresh = UtcTime::parse(&order.created_at)
         .is_some_and(|at| at.plus_seconds(TOKEN_LIFETIME_SECONDS) > ctx.now());
-    let explanation = match (order.code, order.substate, order.failure_reason.as_deref()) {
-        // A trade partly refunded at PayPal stands, in review
-        // (`core::partial`).
-        (OrderStatus::Processed, Substate::NeedsReview, _) => t.order_partly_returned,
-        (OrderStatus::Processed, _, _) => t.order_processed,
-        (OrderStatus::Canceled, _, _) => t.order_canceled,
-        (OrderStatus::Chargeback, _, _) => t.order_chargeback,
-        (OrderStatus::Failed, _, Some("title_unavailable")) => t.order_title_unavailable,
-        (OrderStatus::Failed, _, _) => t.order_failed,
-        (OrderStatus::Pending, Substate::Confirming, _) => t.order_confirming,
-        (OrderStatus::Pending, Substate::PspPending, _) => t.order_psp_pending,
-        (OrderStatus::Pending, Substate::NeedsReview, Some(purchase::REVIEW_PARTLY_RETURNED)) => {
-            t.order_partly_returned_open
-        }
-        (OrderStatus::Pending, Substate::NeedsReview, _) => t.order_needs_review,
-        (OrderStatus::Pending, Substate::AwaitingBuyer | Substate::Done, _)
-        | (OrderStatus::Test, _, _) => "",
-    };
+    let explanation = explanation(t, &order);
     let psp_error = match (&order.psp_error_code, &order.psp_error_message) {
         (Some(code), message) => format!(
             "{} {code}: {}",
