@@ -26,25 +26,33 @@ CREATE TABLE clients (
     password_hash TEXT NOT NULL,
     language TEXT NOT NULL CHECK (language IN ('en', 'fr')),
     psp_environment TEXT NOT NULL CHECK (psp_environment IN ('emulator', 'sandbox', 'live')),
-    api_username TEXT NOT NULL UNIQUE,
-    credentials_version INTEGER NOT NULL DEFAULT 1,
-    -- 'refused' once the PSP answered 10002 for these credentials: the
-    -- client's titles cannot be bought until the credentials are fixed.
-    credentials_status TEXT NOT NULL DEFAULT 'ok' CHECK (credentials_status IN ('ok', 'refused')),
     created_at TEXT NOT NULL
 ) STRICT;
 
--- Every version of a client's PSP credentials; an open order keeps using the
--- version it was made with. The API password and signature are sealed with
--- AES-GCM under CREDENTIALS_KEY.
-CREATE TABLE client_credentials (
+-- Receiving accounts: a client holds at most one per provider (the row
+-- whose `replaced_at` is NULL); every earlier version stays, since an open
+-- order keeps using the version it was made with. `public_ref` is what the
+-- provider knows the account by (PayPal: the API username; Sips: the
+-- merchant id; Monetico: the TPE), unique per provider among current
+-- accounts. The secret (PayPal: API password and signature) is sealed with
+-- AES-GCM under CREDENTIALS_KEY, bound to (client, version, public_ref).
+-- `status` 'refused' once the provider refused these credentials (PayPal
+-- 10002): the client's titles cannot be bought until they are replaced.
+CREATE TABLE psp_accounts (
     client_id INTEGER NOT NULL REFERENCES clients (id),
+    provider TEXT NOT NULL,
     version INTEGER NOT NULL,
-    api_username TEXT NOT NULL,
+    public_ref TEXT NOT NULL,
     sealed_secret TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'refused')),
     created_at TEXT NOT NULL,
-    PRIMARY KEY (client_id, version)
+    replaced_at TEXT,
+    PRIMARY KEY (client_id, provider, version)
 ) STRICT;
+CREATE UNIQUE INDEX psp_accounts_current ON psp_accounts (client_id, provider)
+    WHERE replaced_at IS NULL;
+CREATE UNIQUE INDEX psp_accounts_by_public_ref ON psp_accounts (provider, public_ref)
+    WHERE replaced_at IS NULL;
 
 -- A session is known by the SHA-256 of its cookie's token, so that a copy of
 -- the database gives no usable session.
@@ -124,12 +132,12 @@ CREATE TABLE orders (
     psp_environment TEXT NOT NULL,
     seller_credentials_version INTEGER NOT NULL,
     buyer_language TEXT NOT NULL CHECK (buyer_language IN ('en', 'fr')),
-    psp_token TEXT UNIQUE,
+    psp_token TEXT,
     psp_payer_id TEXT,
     -- MSGSUBID is '<id>-<attempt>'; the attempt rises only after a definitive
     -- funding refusal, never after a lost answer.
     attempt INTEGER NOT NULL DEFAULT 1,
-    psp_transaction_id TEXT UNIQUE,
+    psp_transaction_id TEXT,
     psp_receiver_id TEXT,
     failure_reason TEXT,
     psp_error_code TEXT,
@@ -147,6 +155,12 @@ CREATE TABLE orders (
 CREATE INDEX orders_by_buyer ON orders (buyer_id, created_at);
 CREATE INDEX orders_by_seller ON orders (seller_id, created_at);
 CREATE INDEX orders_open ON orders (code, substate, updated_at);
+-- The provider's checkout token and transaction id, unique per provider;
+-- the reference first, so that a lookup by the reference alone uses them.
+CREATE UNIQUE INDEX orders_by_psp_token ON orders (psp_token, psp)
+    WHERE psp_token IS NOT NULL;
+CREATE UNIQUE INDEX orders_by_psp_transaction ON orders (psp_transaction_id, psp)
+    WHERE psp_transaction_id IS NOT NULL;
 
 -- The public history: one trade per processed order.
 CREATE TABLE trades (
@@ -185,33 +199,40 @@ CREATE INDEX trades_by_new_isin ON trades (new_isin, at);
 -- The cron reads the due re-reads, oldest first, through this index.
 CREATE INDEX trades_recheck_due ON trades (recheck_at) WHERE recheck_at IS NOT NULL;
 
--- The PSP's request and answer for each call, secrets removed.
+-- The provider's request and answer for each call, secrets removed:
+-- `operation` (PayPal: the NVP METHOD), `outcome` (PayPal: ACK),
+-- `provider_ref` (PayPal: CORRELATIONID); `request` and `response` as JSON
+-- objects of their fields, `request_wire` and `response_wire` their bytes.
 CREATE TABLE psp_traces (
     id INTEGER PRIMARY KEY,
     order_id TEXT REFERENCES orders (id),
     client_id INTEGER REFERENCES clients (id),
-    psp TEXT NOT NULL,
-    method TEXT NOT NULL,
-    ack TEXT,
+    provider TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    outcome TEXT,
     error_codes TEXT,
-    correlation_id TEXT,
+    provider_ref TEXT,
     at TEXT NOT NULL,
     request TEXT NOT NULL,
-    response TEXT
+    response TEXT,
+    request_wire BLOB,
+    response_wire BLOB
 ) STRICT;
 CREATE INDEX psp_traces_by_order ON psp_traces (order_id, id);
 
--- PSP notifications (PayPal IPN), each recorded once.
+-- Providers' notifications (PayPal IPN), each recorded once: the
+-- provider's `transaction_id` (PayPal: txn_id) and `status` (PayPal:
+-- payment_status). Their exact bytes are in psp_ipn_receipts.
 CREATE TABLE psp_notifications (
     id INTEGER PRIMARY KEY,
-    psp TEXT NOT NULL,
-    txn_id TEXT NOT NULL,
-    payment_status TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    status TEXT NOT NULL,
     order_id TEXT REFERENCES orders (id),
     received_at TEXT NOT NULL,
     body TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    UNIQUE (psp, txn_id, payment_status)
+    UNIQUE (provider, transaction_id, status)
 ) STRICT;
 
 -- E-mails to send, one per event; in emulator mode this is the mailbox.
@@ -353,7 +374,7 @@ CREATE TABLE psp_balances (
 
 -- The notifications not acted on yet, which the cron takes up again every
 -- run and /healthz counts: a few among every message ever received.
-CREATE INDEX psp_notifications_received ON psp_notifications (psp, received_at)
+CREATE INDEX psp_notifications_received ON psp_notifications (provider, received_at)
     WHERE outcome = 'received';
 
 -- Every notification body exactly as received (bytes: it may be in any
@@ -366,14 +387,14 @@ CREATE INDEX psp_notifications_received ON psp_notifications (psp, received_at)
 -- missing; `detail` says which).
 CREATE TABLE psp_ipn_receipts (
     id INTEGER PRIMARY KEY,
-    psp TEXT NOT NULL,
+    provider TEXT NOT NULL,
     received_at TEXT NOT NULL,
     body BLOB NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('received', 'verified', 'forged', 'unreadable')),
     detail TEXT,
     updated_at TEXT NOT NULL
 ) STRICT;
-CREATE INDEX psp_ipn_receipts_received ON psp_ipn_receipts (psp, received_at)
+CREATE INDEX psp_ipn_receipts_received ON psp_ipn_receipts (provider, received_at)
     WHERE state = 'received';
 -- What the retention purge (RETENTION_DAYS) has left to blank: the bytes
 -- carry the payer's identity; a receipt still 'received' keeps them.

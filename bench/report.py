@@ -288,7 +288,7 @@ def render(results_dir, output):
     add("")
     add("| table | rows |")
     add("| --- | ---: |")
-    for table in ("clients", "client_credentials", "isins", "titles", "orders", "trades"):
+    for table in ("clients", "psp_accounts", "isins", "titles", "orders", "trades"):
         if table in counts:
             add(f"| {table} | {counts[table]:,} |")
     add("")

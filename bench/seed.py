@@ -300,16 +300,16 @@ def main():
     counts = {}
     counts["clients"] = w.table(
         "clients",
-        ["id", "email", "password_hash", "language", "psp_environment", "api_username",
-         "credentials_version", "credentials_status", "created_at"],
+        ["id", "email", "password_hash", "language", "psp_environment", "created_at"],
         ((c["id"], c["email"], "pbkdf2-sha256$100000$YmVuY2hzYWx0$YmVuY2ggY2xpZW50IG5ldmVyIGxvZ3MgaW4=",
-          c["language"], "emulator", c["api_username"], 1, "ok", c["created_at"]) for c in clients),
+          c["language"], "emulator", c["created_at"]) for c in clients),
     )
-    counts["client_credentials"] = w.table(
-        "client_credentials",
-        ["client_id", "version", "api_username", "sealed_secret", "created_at"],
-        ((c["id"], 1, c["api_username"], "bench: not sealed, this client never sells", c["created_at"])
-         for c in clients),
+    # Each client's PayPal receiving account (migration 0011), version 1.
+    counts["psp_accounts"] = w.table(
+        "psp_accounts",
+        ["client_id", "provider", "version", "public_ref", "sealed_secret", "created_at"],
+        ((c["id"], "paypal", 1, c["api_username"], "bench: not sealed, this client never sells",
+          c["created_at"]) for c in clients),
     )
     counts["isins"] = w.table(
         "isins", ["isin", "reserved_at"], ((t["isin"], t["issued_at"]) for t in titles)

@@ -323,3 +323,270 @@ fn every_table_is_strict() {
         }
     }
 }
+
+/// Runs `stmt` (the worker's own SQL) and renders its rows as [`lines`] does.
+fn run_stmt(conn: &Connection, stmt: &paybook::core::sql::Stmt) -> Vec<String> {
+    use paybook::core::sql::Param;
+    let mut st = conn
+        .prepare(stmt.sql)
+        .unwrap_or_else(|e| panic!("{}: {e}", stmt.sql));
+    for (i, p) in stmt.params.iter().enumerate() {
+        match p {
+            Param::Null => st.raw_bind_parameter(i + 1, rusqlite::types::Null),
+            Param::Int(v) => st.raw_bind_parameter(i + 1, v),
+            Param::Text(v) => st.raw_bind_parameter(i + 1, v.as_str()),
+        }
+        .expect("binds");
+    }
+    let columns = st.column_count();
+    let mut rows = st.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().expect("row") {
+        let values: Vec<String> = (0..columns)
+            .map(|i| {
+                format!(
+                    "{:?}",
+                    row.get::<_, rusqlite::types::Value>(i).expect("value")
+                )
+            })
+            .collect();
+        out.push(values.join(" | "));
+    }
+    out
+}
+
+const CREDENTIALS_KEY: &str = "a credentials key for the schema test, 32+ characters";
+
+/// A secret sealed as the worker seals it for the row (client, version,
+/// API username).
+fn sealed(client_id: i64, version: i64, api_username: &str) -> String {
+    use paybook::core::sealing::{Binding, Keyring, SealingKey};
+    let ring = Keyring {
+        current: SealingKey::new(CREDENTIALS_KEY).expect("key"),
+        previous: None,
+    };
+    let binding = Binding {
+        client_id,
+        version,
+        api_username,
+    };
+    ring.seal(
+        binding,
+        [7; 12],
+        format!("{{\"password\":\"{api_username}-{version}\"}}").as_bytes(),
+    )
+    .expect("seals")
+}
+
+fn opens(client_id: i64, version: i64, api_username: &str, sealed: &str) -> Option<Vec<u8>> {
+    use paybook::core::sealing::{Binding, Keyring, SealingKey};
+    let ring = Keyring {
+        current: SealingKey::new(CREDENTIALS_KEY).expect("key"),
+        previous: None,
+    };
+    let binding = Binding {
+        client_id,
+        version,
+        api_username,
+    };
+    ring.open(binding, sealed).ok()
+}
+
+/// Migration 0011 on a database holding what 0010 stored: each client's
+/// credentials versions become his PayPal receiving account's (the current
+/// one with its status, the older ones replaced), their sealed values still
+/// open for (client, version, public reference), the clients' and orders'
+/// rows survive their tables' rebuild with foreign keys on, as D1 applies a
+/// migration (one transaction), and the worker's own queries read them.
+#[test]
+fn migration_0011_turns_each_clients_credentials_into_his_paypal_receiving_account() {
+    let files = migration_files();
+    let (before, rest) = files.split_at(10);
+    assert!(rest[0].ends_with("0011_providers.sql"), "{:?}", rest[0]);
+    let conn = Connection::open_in_memory().expect("db");
+    conn.execute_batch("PRAGMA foreign_keys = ON;").expect("fk");
+    for file in before {
+        let sql = std::fs::read_to_string(file).expect("readable");
+        conn.execute_batch(&sql)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    }
+    // Alice changed her credentials once, and PayPal refused the new ones
+    // since; Bob has his first. Alice sold to Bob with her version 1.
+    let (a1, a2, b1) = (
+        sealed(1, 1, "alice_api1.example.org"),
+        sealed(1, 2, "alice_api2.example.org"),
+        sealed(2, 1, "bob_api1.example.org"),
+    );
+    conn.execute(
+        "INSERT INTO clients (id, email, password_hash, language, psp_environment, api_username, \
+         credentials_version, credentials_status, created_at) VALUES \
+         (1, 'alice@example.org', 'h', 'en', 'emulator', 'alice_api2.example.org', 2, 'refused', \
+          '2026-01-01T00:00:00Z'), \
+         (2, 'bob@example.org', 'h', 'fr', 'sandbox', 'bob_api1.example.org', 1, 'ok', \
+          '2026-01-02T00:00:00Z')",
+        [],
+    )
+    .expect("clients");
+    conn.execute(
+        "INSERT INTO client_credentials (client_id, version, api_username, sealed_secret, created_at) \
+         VALUES (1, 1, 'alice_api1.example.org', ?1, '2026-01-01T00:00:00Z'), \
+         (1, 2, 'alice_api2.example.org', ?2, '2026-03-01T00:00:00Z'), \
+         (2, 1, 'bob_api1.example.org', ?3, '2026-01-02T00:00:00Z')",
+        [&a1, &a2, &b1],
+    )
+    .expect("credentials");
+    conn.execute_batch(
+        "INSERT INTO sessions VALUES ('bob-session', 2, '2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z');
+         INSERT INTO isins VALUES ('ZZ0000000001', '2026-01-01T00:00:00Z');
+         INSERT INTO titles (id, isin, value_cents, currency, holder_id, issued_at, issued_by, updated_at)
+             VALUES (1, 'ZZ0000000001', 100, 'EUR', 1, '2026-01-01T00:00:00Z', 'initiation', '2026-01-01T00:00:00Z');
+         INSERT INTO orders (id, buyer_id, seller_id, title_id, isin, title_version, title_value_cents,
+             amount_cents, currency, profit_rate, new_value_cents, substate, psp_environment,
+             seller_credentials_version, buyer_language, psp_token, psp_transaction_id, created_at, updated_at)
+             VALUES ('o1', 2, 1, 1, 'ZZ0000000001', 1, 100, 110, 'EUR', 10, 110, 'confirming', 'emulator',
+             1, 'fr', 'EC-1', 'TXN1', '2026-02-01T00:00:00Z', '2026-02-01T00:00:00Z');
+         INSERT INTO psp_traces (order_id, client_id, psp, method, ack, error_codes, correlation_id, at, request, response)
+             VALUES ('o1', NULL, 'paypal', 'DoExpressCheckoutPayment', 'Success', NULL, 'c0ffee',
+             '2026-02-01T00:00:00Z', '{}', '{}');
+         INSERT INTO psp_notifications (psp, txn_id, payment_status, order_id, received_at, body, outcome)
+             VALUES ('paypal', 'TXN1', 'Completed', 'o1', '2026-02-01T00:00:00Z', 'txn_id=TXN1', 'received');",
+    )
+    .expect("rows");
+
+    // As D1 applies it: one transaction, foreign keys on.
+    let sql = std::fs::read_to_string(&rest[0]).expect("readable");
+    conn.execute_batch(&format!("BEGIN;\n{sql}\nCOMMIT;"))
+        .expect("0011 applies with foreign keys on");
+
+    assert_eq!(
+        lines(
+            &conn,
+            "SELECT client_id, provider, version, public_ref, status, created_at, replaced_at \
+             FROM psp_accounts ORDER BY client_id, version",
+            &[]
+        ),
+        [
+            "Integer(1) | Text(\"paypal\") | Integer(1) | Text(\"alice_api1.example.org\") | Text(\"ok\") \
+             | Text(\"2026-01-01T00:00:00Z\") | Text(\"2026-03-01T00:00:00Z\")",
+            "Integer(1) | Text(\"paypal\") | Integer(2) | Text(\"alice_api2.example.org\") | Text(\"refused\") \
+             | Text(\"2026-03-01T00:00:00Z\") | Null",
+            "Integer(2) | Text(\"paypal\") | Integer(1) | Text(\"bob_api1.example.org\") | Text(\"ok\") \
+             | Text(\"2026-01-02T00:00:00Z\") | Null",
+        ]
+    );
+    let mut st = conn
+        .prepare("SELECT client_id, version, public_ref, sealed_secret FROM psp_accounts")
+        .expect("accounts");
+    let accounts: Vec<(i64, i64, String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(accounts.len(), 3);
+    for (client, version, public_ref, sealed) in &accounts {
+        assert_eq!(
+            opens(*client, *version, public_ref, sealed),
+            Some(format!("{{\"password\":\"{public_ref}-{version}\"}}").into_bytes()),
+            "client {client} version {version} still opens"
+        );
+    }
+    assert!(lines(&conn, "PRAGMA foreign_key_check", &[]).is_empty());
+    assert_eq!(
+        lines(
+            &conn,
+            "SELECT id, email, language, psp_environment FROM clients ORDER BY id",
+            &[]
+        ),
+        [
+            "Integer(1) | Text(\"alice@example.org\") | Text(\"en\") | Text(\"emulator\")",
+            "Integer(2) | Text(\"bob@example.org\") | Text(\"fr\") | Text(\"sandbox\")",
+        ]
+    );
+    assert_eq!(
+        lines(
+            &conn,
+            "SELECT id, psp, psp_token, psp_transaction_id FROM orders",
+            &[]
+        ),
+        ["Text(\"o1\") | Text(\"paypal\") | Text(\"EC-1\") | Text(\"TXN1\")"]
+    );
+    assert_eq!(
+        lines(
+            &conn,
+            "SELECT provider, operation, outcome, provider_ref, request_wire FROM psp_traces",
+            &[]
+        ),
+        ["Text(\"paypal\") | Text(\"DoExpressCheckoutPayment\") | Text(\"Success\") | Text(\"c0ffee\") | Null"]
+    );
+    assert_eq!(
+        lines(
+            &conn,
+            "SELECT provider, transaction_id, status, outcome FROM psp_notifications",
+            &[]
+        ),
+        ["Text(\"paypal\") | Text(\"TXN1\") | Text(\"Completed\") | Text(\"received\")"]
+    );
+
+    // The worker's reads: Bob's session, Alice's title for sale (her
+    // current, refused version) and the order (her version 1).
+    use paybook::core::sql::sessions;
+    let session = run_stmt(
+        &conn,
+        &sessions::lookup(
+            "bob-session",
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00Z",
+        ),
+    );
+    assert_eq!(session.len(), 1);
+    assert!(
+        session[0].ends_with("Text(\"bob_api1.example.org\") | Integer(1) | Text(\"ok\")"),
+        "{session:?}"
+    );
+    let holder = run_stmt(
+        &conn,
+        &paybook::core::purchase::title_for_sale("ZZ0000000001"),
+    );
+    assert_eq!(holder.len(), 1);
+    assert!(
+        holder[0].ends_with(&format!(
+            "Text(\"refused\") | Integer(2) | Text(\"alice_api2.example.org\") | Text({a2:?})"
+        )),
+        "{holder:?}"
+    );
+}
+
+/// A provider's checkout token and transaction id are unique for that
+/// provider, not across providers.
+#[test]
+fn a_transaction_id_is_unique_per_provider() {
+    let conn = fresh();
+    conn.execute_batch(
+        "INSERT INTO clients (id, email, password_hash, language, psp_environment, created_at)
+             VALUES (1, 'a@example.org', 'h', 'en', 'emulator', 't');
+         INSERT INTO isins VALUES ('ZZ0000000001', 't');
+         INSERT INTO titles (id, isin, value_cents, currency, holder_id, issued_at, issued_by, updated_at)
+             VALUES (1, 'ZZ0000000001', 100, 'EUR', 1, 't', 'initiation', 't');",
+    )
+    .expect("rows");
+    let order = |id: &str, psp: &str, token: &str, txn: &str| {
+        conn.execute(
+            "INSERT INTO orders (id, buyer_id, seller_id, title_id, isin, title_version, \
+             title_value_cents, amount_cents, currency, profit_rate, new_value_cents, substate, psp, \
+             psp_environment, seller_credentials_version, buyer_language, psp_token, \
+             psp_transaction_id, created_at, updated_at) VALUES (?1, 1, 1, 1, 'ZZ0000000001', 1, \
+             100, 110, 'EUR', 10, 110, 'done', ?2, 'emulator', 1, 'en', ?3, ?4, 't', 't')",
+            [id, psp, token, txn],
+        )
+    };
+    order("o1", "paypal", "EC-1", "T1").expect("first");
+    assert!(
+        order("o2", "paypal", "EC-2", "T1").is_err(),
+        "same provider, same transaction"
+    );
+    assert!(
+        order("o3", "paypal", "EC-1", "T3").is_err(),
+        "same provider, same token"
+    );
+    order("o4", "sips", "EC-1", "T1").expect("another provider may use the same references");
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::account::Email;
-use super::money::Amount;
+use super::money::plain_cents;
 use super::sql::{Param, Stmt};
 
 /// Every list pages by this many items.
@@ -54,7 +54,7 @@ impl Page {
 }
 
 fn money(cents: i64) -> String {
-    Amount::from_cents(cents).unwrap_or_default().to_plain()
+    plain_cents(cents)
 }
 
 /// A title as the market lists it.
@@ -260,11 +260,11 @@ pub struct CredentialRow {
 /// that `/claims` asks the PSP at most once a minute in the same round trip.
 pub fn current_credentials(session_token_hash: &str, read_after: &str) -> Stmt {
     Stmt::new(
-        "SELECT c.id AS client_id, cc.version AS credentials_version, cc.api_username, cc.sealed_secret, \
-         pb.amount_cents AS cached_amount_cents, pb.currency AS cached_currency \
-         FROM client_credentials cc \
-         JOIN clients c ON c.id = cc.client_id AND cc.version = c.credentials_version \
-         LEFT JOIN psp_balances pb ON pb.client_id = c.id AND pb.credentials_version = cc.version \
+        "SELECT c.id AS client_id, a.version AS credentials_version, a.public_ref AS api_username, \
+         a.sealed_secret, pb.amount_cents AS cached_amount_cents, pb.currency AS cached_currency \
+         FROM psp_accounts a \
+         JOIN clients c ON c.id = a.client_id AND a.provider = 'paypal' AND a.replaced_at IS NULL \
+         LEFT JOIN psp_balances pb ON pb.client_id = c.id AND pb.credentials_version = a.version \
            AND pb.read_at > ?2 \
            AND pb.read_at > COALESCE((SELECT MAX(updated_at) FROM orders WHERE buyer_id = c.id), '') \
            AND pb.read_at > COALESCE((SELECT MAX(updated_at) FROM orders WHERE seller_id = c.id), '') \

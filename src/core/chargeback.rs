@@ -17,7 +17,8 @@
 use serde::Deserialize;
 
 use super::i18n::Lang;
-use super::money::Amount;
+use super::money::plain_cents;
+use super::order::{OrderStatus, Substate};
 use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
 
 /// A processed (or charged back) trade and what undoing it needs.
@@ -25,7 +26,7 @@ use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
 pub struct TradeState {
     pub trade_id: i64,
     pub order_id: String,
-    pub order_code: i64,
+    pub order_code: OrderStatus,
     pub title_id: i64,
     pub new_title_id: i64,
     pub isin: String,
@@ -44,7 +45,7 @@ pub struct TradeState {
     pub psp_receiver_id: Option<String>,
     /// The order's sub-state: `done`, or `needs_review` while a partial
     /// refund or reversal waits for an operator (`core::partial`).
-    pub order_substate: String,
+    pub order_substate: Substate,
     /// The order's `failure_reason`: why it is (or was) reviewed.
     pub order_review: Option<String>,
 }
@@ -115,13 +116,7 @@ fn mail(
 
 /// The trade's amount as the e-mails show it (`1.50 EUR`).
 fn paid(t: &TradeState) -> String {
-    format!(
-        "{} {}",
-        Amount::from_cents(t.amount_cents)
-            .unwrap_or_default()
-            .to_plain(),
-        t.currency
-    )
+    format!("{} {}", plain_cents(t.amount_cents), t.currency)
 }
 
 fn chargeback_mail(t: &TradeState, undone: bool) -> (String, String) {
@@ -296,9 +291,10 @@ pub fn undo(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) ->
 /// A trade already off the titles (`undone`, paid again after a canceled
 /// reversal but not re-applied) stays off them.
 pub fn dispute(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
-    let reversal = match t.reversal.as_deref() {
-        Some("undone") => "undone",
-        _ => "disputed",
+    let reversal = if t.reversal.as_deref() == Some("undone") {
+        "undone"
+    } else {
+        "disputed"
     };
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some(reversal), now);
     b.push(flag(t, now));
@@ -369,7 +365,7 @@ mod tests {
         TradeState {
             trade_id: 5,
             order_id: "o1".into(),
-            order_code: 2,
+            order_code: OrderStatus::Processed,
             title_id: 7,
             new_title_id: if split { 8 } else { 7 },
             isin: "ZZ0000000001".into(),
@@ -390,7 +386,7 @@ mod tests {
             seller_email: "alice@example.org".into(),
             seller_language: "en".into(),
             psp_receiver_id: None,
-            order_substate: "done".into(),
+            order_substate: Substate::Done,
             order_review: None,
         }
     }

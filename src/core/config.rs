@@ -110,125 +110,136 @@ const PAYPAL_URL_VARS: [&str; 3] = [
     "PAYPAL_IPN_VERIFY_URL",
 ];
 
-impl Config {
-    /// Reads every setting through `var`; returns the names of the settings
-    /// that are present but malformed.
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<&'static str>> {
-        let mut bad: Vec<&'static str> = Vec::new();
-        let text = |name: &str| {
-            var(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
+/// The settings read by name through a lookup, with the names of those
+/// present but malformed, in the order they were read.
+struct Vars<F> {
+    var: F,
+    bad: Vec<&'static str>,
+}
 
-        let psp_mode = match text("PSP_MODE") {
-            None => PspMode::Emulator,
-            Some(v) => PspMode::parse(&v).unwrap_or_else(|| {
-                bad.push("PSP_MODE");
-                PspMode::Emulator
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    /// The trimmed value of `name`; an empty one is unset.
+    fn text(&self, name: &str) -> Option<String> {
+        (self.var)(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `name` read by `parse`, `default` when unset; when present but
+    /// refused by `parse`, noted as bad and `default`.
+    fn parsed<T>(
+        &mut self,
+        name: &'static str,
+        default: T,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> T {
+        match self.text(name) {
+            None => default,
+            Some(v) => parse(&v).unwrap_or_else(|| {
+                self.bad.push(name);
+                default
             }),
-        };
-        let (nvp_default, checkout_default, ipn_default) = match psp_mode {
+        }
+    }
+
+    /// An integer setting that `valid` accepts.
+    fn number<T: std::str::FromStr>(
+        &mut self,
+        name: &'static str,
+        default: T,
+        valid: impl Fn(&T) -> bool,
+    ) -> T {
+        self.parsed(name, default, |v| v.parse::<T>().ok().filter(|n| valid(n)))
+    }
+
+    /// An amount setting (`10000.00`); a malformed one reads as zero.
+    fn amount(&mut self, name: &'static str, default: Amount) -> Amount {
+        match self.text(name) {
+            None => default,
+            Some(_) => self.parsed(name, Amount::ZERO, Amount::parse_decimal),
+        }
+    }
+
+    /// PayPal's endpoints for `mode`: the mode's own unless set. Emulator
+    /// mode with a real PayPal endpoint would move real money behind the
+    /// emulator's open tools: each one set is bad, so nothing is served.
+    fn paypal_endpoints(&mut self, mode: PspMode) -> (NvpEndpoint, Option<String>, Option<String>) {
+        let (nvp_default, checkout_default, ipn_default) = match mode {
             PspMode::Emulator => (None, None, None),
             PspMode::Sandbox => (Some(SANDBOX_NVP), Some(SANDBOX_CHECKOUT), Some(SANDBOX_IPN)),
             PspMode::Live => (Some(LIVE_NVP), Some(LIVE_CHECKOUT), Some(LIVE_IPN)),
         };
-        let paypal_nvp = match text("PAYPAL_NVP_URL").or(nvp_default.map(String::from)) {
+        let nvp = match self
+            .text("PAYPAL_NVP_URL")
+            .or(nvp_default.map(String::from))
+        {
             Some(url) => NvpEndpoint::Url(url),
             None => NvpEndpoint::InProcess,
         };
-        let paypal_checkout_url =
-            text("PAYPAL_CHECKOUT_URL").or(checkout_default.map(String::from));
-        let paypal_ipn_verify_url = text("PAYPAL_IPN_VERIFY_URL").or(ipn_default.map(String::from));
-        if psp_mode == PspMode::Emulator {
-            // Emulator mode with a real PayPal endpoint would move real money
-            // behind the emulator's open tools: refuse to serve at all.
+        let checkout = self
+            .text("PAYPAL_CHECKOUT_URL")
+            .or(checkout_default.map(String::from));
+        let ipn_verify = self
+            .text("PAYPAL_IPN_VERIFY_URL")
+            .or(ipn_default.map(String::from));
+        if mode == PspMode::Emulator {
             for name in PAYPAL_URL_VARS {
-                if text(name).is_some() {
-                    bad.push(name);
+                if self.text(name).is_some() {
+                    self.bad.push(name);
                 }
             }
         }
+        (nvp, checkout, ipn_verify)
+    }
 
-        let currency = match text("CURRENCY") {
-            None => Some(Currency::EUR),
-            Some(v) => Currency::parse(&v),
-        }
-        .unwrap_or_else(|| {
-            bad.push("CURRENCY");
-            Currency::EUR
-        });
-
-        let mut amount = |name: &'static str, default_cents: i64| -> Amount {
-            match text(name) {
-                None => Amount::from_cents(default_cents).unwrap_or(Amount::ZERO),
-                Some(v) => Amount::parse_decimal(&v).unwrap_or_else(|| {
-                    bad.push(name);
-                    Amount::ZERO
-                }),
-            }
-        };
-        let min_amount = amount("MIN_AMOUNT", 100);
-        let max_amount = amount("MAX_AMOUNT", 1_000_000);
-        let initial_title_value = amount("INITIAL_TITLE_VALUE", 100);
-        let amounts_parsed = !bad.iter().any(|b| *b == "MIN_AMOUNT" || *b == "MAX_AMOUNT");
+    /// MIN_AMOUNT, MAX_AMOUNT and INITIAL_TITLE_VALUE; a minimum of zero or
+    /// above the maximum is bad (once both parsed).
+    fn amounts(&mut self) -> (Amount, Amount, Amount) {
+        // The defaults are constants, never negative: ZERO is never taken.
+        let cents = |c: i64| Amount::from_cents(c).unwrap_or(Amount::ZERO);
+        let min_amount = self.amount("MIN_AMOUNT", cents(100));
+        let max_amount = self.amount("MAX_AMOUNT", cents(1_000_000));
+        let initial_title_value = self.amount("INITIAL_TITLE_VALUE", cents(100));
+        let amounts_parsed = !self
+            .bad
+            .iter()
+            .any(|b| *b == "MIN_AMOUNT" || *b == "MAX_AMOUNT");
         if amounts_parsed && (min_amount > max_amount || min_amount == Amount::ZERO) {
-            bad.push("MIN_AMOUNT");
+            self.bad.push("MIN_AMOUNT");
         }
+        (min_amount, max_amount, initial_title_value)
+    }
+}
 
-        let pending_ttl_hours = match text("PENDING_TTL_HOURS") {
-            None => 24,
-            Some(v) => match v.parse::<i64>() {
-                Ok(h) if h >= 1 => h,
-                _ => {
-                    bad.push("PENDING_TTL_HOURS");
-                    24
-                }
-            },
+impl Config {
+    /// Reads every setting through `var`; returns the names of the settings
+    /// that are present but malformed.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<&'static str>> {
+        let mut vars = Vars {
+            var,
+            bad: Vec::new(),
         };
-        let pending_max_days = match text("PENDING_MAX_DAYS") {
-            None => 10,
-            Some(v) => match v.parse::<i64>() {
-                Ok(d) if d >= 1 => d,
-                _ => {
-                    bad.push("PENDING_MAX_DAYS");
-                    10
-                }
-            },
-        };
-        let pbkdf2_iterations = match text("PBKDF2_ITERATIONS") {
-            None => PBKDF2_ITERATIONS_MAX,
-            Some(v) => match v.parse::<u32>() {
-                // Fewer iterations only in emulator mode (fast tests).
-                Ok(n) if n < PBKDF2_ITERATIONS_MAX && psp_mode != PspMode::Emulator => {
-                    bad.push("PBKDF2_ITERATIONS");
-                    PBKDF2_ITERATIONS_MAX
-                }
-                Ok(n) if (1_000..=PBKDF2_ITERATIONS_MAX).contains(&n) => n,
-                _ => {
-                    bad.push("PBKDF2_ITERATIONS");
-                    PBKDF2_ITERATIONS_MAX
-                }
-            },
-        };
-
-        let retention_days = match text("RETENTION_DAYS") {
-            None => 400,
-            Some(v) => match v.parse::<i64>() {
-                Ok(d) if (1..=36_500).contains(&d) => d,
-                _ => {
-                    bad.push("RETENTION_DAYS");
-                    400
-                }
-            },
-        };
-
+        let psp_mode = vars.parsed("PSP_MODE", PspMode::Emulator, PspMode::parse);
+        let (paypal_nvp, paypal_checkout_url, paypal_ipn_verify_url) =
+            vars.paypal_endpoints(psp_mode);
+        let currency = vars.parsed("CURRENCY", Currency::EUR, Currency::parse);
+        let (min_amount, max_amount, initial_title_value) = vars.amounts();
+        let pending_ttl_hours = vars.number("PENDING_TTL_HOURS", 24, |h| *h >= 1);
+        let pending_max_days = vars.number("PENDING_MAX_DAYS", 10, |d| *d >= 1);
+        // Fewer iterations only in emulator mode (fast tests).
+        let pbkdf2_iterations = vars.number("PBKDF2_ITERATIONS", PBKDF2_ITERATIONS_MAX, |n| {
+            (1_000..=PBKDF2_ITERATIONS_MAX).contains(n)
+                && (*n >= PBKDF2_ITERATIONS_MAX || psp_mode == PspMode::Emulator)
+        });
+        let retention_days = vars.number("RETENTION_DAYS", 400, |d| (1..=36_500).contains(d));
         let config = Config {
             psp_mode,
             paypal_nvp,
             paypal_checkout_url,
             paypal_ipn_verify_url,
-            base_url: text("BASE_URL").map(|u| u.trim_end_matches('/').to_string()),
+            base_url: vars
+                .text("BASE_URL")
+                .map(|u| u.trim_end_matches('/').to_string()),
             currency,
             min_amount,
             max_amount,
@@ -236,18 +247,23 @@ impl Config {
             pending_ttl_hours,
             pbkdf2_iterations,
             pending_max_days,
-            operator_name: text("OPERATOR_NAME").unwrap_or_else(|| "PayBook operator".into()),
-            contact_email: text("CONTACT_EMAIL").unwrap_or_else(|| "operator@example.org".into()),
-            source_url: text("SOURCE_URL")
+            operator_name: vars
+                .text("OPERATOR_NAME")
+                .unwrap_or_else(|| "PayBook operator".into()),
+            contact_email: vars
+                .text("CONTACT_EMAIL")
+                .unwrap_or_else(|| "operator@example.org".into()),
+            source_url: vars
+                .text("SOURCE_URL")
                 .unwrap_or_else(|| "https://example.org/paybook.git".into()),
-            mail_api_url: text("MAIL_API_URL"),
-            mail_from: text("MAIL_FROM"),
+            mail_api_url: vars.text("MAIL_API_URL"),
+            mail_from: vars.text("MAIL_FROM"),
             retention_days,
         };
-        if bad.is_empty() {
+        if vars.bad.is_empty() {
             Ok(config)
         } else {
-            Err(bad)
+            Err(vars.bad)
         }
     }
 

@@ -6,16 +6,22 @@
 use serde_json::{json, Value};
 
 use super::chargeback::TradeState;
+use super::order::{OrderStatus, Substate};
 use super::purchase::OrderState;
 
 /// Order `o1`: client 2 buys title 7 (`ZZ0000000001`, 2.00 EUR) from client
 /// 1 for 1.50 EUR at 50 %, token `EC-1`; `changes` overrides any field.
 pub fn order_state(changes: Value) -> OrderState {
+    serde_json::from_value(order_state_row(changes)).expect("an order state")
+}
+
+/// [`order_state`]'s order as the database row it is read from.
+pub fn order_state_row(changes: Value) -> Value {
     let mut order = json!({
         "id": "o1", "code": 0, "substate": "confirming",
         "buyer_id": 2, "seller_id": 1, "title_id": 7, "isin": "ZZ0000000001",
         "title_version": 1, "title_value_cents": 200, "amount_cents": 150, "currency": "EUR",
-        "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp_token": "EC-1",
+        "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp": "paypal", "psp_token": "EC-1",
         "psp_payer_id": "P", "attempt": 1, "psp_transaction_id": null,
         "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org",
         "seller_email": "a@example.org", "seller_language": "en",
@@ -28,7 +34,7 @@ pub fn order_state(changes: Value) -> OrderState {
     if let (Some(base), Value::Object(changes)) = (order.as_object_mut(), changes) {
         base.extend(changes);
     }
-    serde_json::from_value(order).expect("an order state")
+    order
 }
 
 /// The trade of [`order_state`]'s order, recorded (the title passed; paid
@@ -37,7 +43,7 @@ pub fn trade_state(status: &str, reversal: Option<&str>) -> TradeState {
     TradeState {
         trade_id: 5,
         order_id: "o1".into(),
-        order_code: 2,
+        order_code: OrderStatus::Processed,
         title_id: 7,
         new_title_id: 7,
         isin: "ZZ0000000001".into(),
@@ -54,7 +60,7 @@ pub fn trade_state(status: &str, reversal: Option<&str>) -> TradeState {
         seller_email: "a@example.org".into(),
         seller_language: "en".into(),
         psp_receiver_id: Some("RCV".into()),
-        order_substate: "done".into(),
+        order_substate: Substate::Done,
         order_review: None,
     }
 }

@@ -25,7 +25,7 @@
 use serde::Deserialize;
 
 use super::chargeback::{self, TradeState};
-use super::psp::paypal::ipn::Notification;
+use super::psp::notice::Notice;
 use super::purchase::{order_state, OrderState};
 use super::sql::{self, Batch, Param, RowError, Stmt, StmtResult};
 
@@ -93,35 +93,37 @@ impl Outcome {
 
 /// The payment a message is about: the parent of a reversal, refund or
 /// canceled reversal, else the message's own transaction.
-pub fn payment_txn(n: &Notification) -> &str {
-    n.parent_txn_id.as_deref().unwrap_or(&n.txn_id)
+pub fn payment_txn(n: &Notice) -> &str {
+    n.payment_reference()
 }
 
 /// Records a verified message once, with the order its INVNUM names.
-pub fn record_once(n: &Notification, order_id: Option<&str>, body: &str, now: &str) -> Stmt {
+pub fn record_once(n: &Notice, order_id: Option<&str>, body: &str, now: &str) -> Stmt {
     Stmt::new(
-        "INSERT INTO psp_notifications (psp, txn_id, payment_status, order_id, received_at, body, outcome) \
-         SELECT 'paypal', ?1, ?2, (SELECT id FROM orders WHERE id = ?3), ?4, ?5, ?6 \
-         ON CONFLICT (psp, txn_id, payment_status) DO NOTHING",
+        "INSERT INTO psp_notifications (provider, transaction_id, status, order_id, received_at, body, outcome) \
+         SELECT ?7, ?1, ?2, (SELECT id FROM orders WHERE id = ?3), ?4, ?5, ?6 \
+         ON CONFLICT (provider, transaction_id, status) DO NOTHING",
         vec![
-            Param::from(n.txn_id.as_str()),
-            Param::from(n.payment_status_text.as_str()),
+            Param::from(n.reference.as_str()),
+            Param::from(n.status_text.as_str()),
             Param::from(order_id),
             Param::from(now),
             Param::from(body),
             Param::from(RECEIVED),
+            Param::from(n.provider.as_str()),
         ],
     )
 }
 
 /// Writes a message's outcome.
-pub fn set_outcome_stmt(n: &Notification, outcome: Outcome) -> Stmt {
+pub fn set_outcome_stmt(n: &Notice, outcome: Outcome) -> Stmt {
     Stmt::new(
-        "UPDATE psp_notifications SET outcome = ?3 WHERE psp = 'paypal' AND txn_id = ?1 AND payment_status = ?2",
+        "UPDATE psp_notifications SET outcome = ?3 WHERE provider = ?4 AND transaction_id = ?1 AND status = ?2",
         vec![
-            Param::from(n.txn_id.as_str()),
-            Param::from(n.payment_status_text.as_str()),
+            Param::from(n.reference.as_str()),
+            Param::from(n.status_text.as_str()),
             Param::from(outcome.as_str()),
+            Param::from(n.provider.as_str()),
         ],
     )
 }
@@ -130,7 +132,7 @@ pub fn set_outcome_stmt(n: &Notification, outcome: Outcome) -> Stmt {
 /// our INVNUM, else by its payment's transaction), its trade, and the
 /// message's recorded outcome. Three statements, decoded by
 /// [`Subject::decode`].
-pub fn read(n: &Notification, order_id: Option<&str>) -> Batch {
+pub fn read(n: &Notice, order_id: Option<&str>) -> Batch {
     let txn = payment_txn(n);
     vec![
         Stmt::new(
@@ -141,10 +143,11 @@ pub fn read(n: &Notification, order_id: Option<&str>) -> Batch {
         ),
         chargeback::trade_of_order(order_id, txn),
         Stmt::new(
-            "SELECT outcome FROM psp_notifications WHERE psp = 'paypal' AND txn_id = ?1 AND payment_status = ?2",
+            "SELECT outcome FROM psp_notifications WHERE provider = ?3 AND transaction_id = ?1 AND status = ?2",
             vec![
-                Param::from(n.txn_id.as_str()),
-                Param::from(n.payment_status_text.as_str()),
+                Param::from(n.reference.as_str()),
+                Param::from(n.status_text.as_str()),
+                Param::from(n.provider.as_str()),
             ],
         ),
     ]
@@ -156,7 +159,7 @@ pub fn due(received_before: &str, not_before: &str, limit: i64) -> Stmt {
     Stmt::new(
         // 'received' is RECEIVED, spelled out so that SQLite can use the
         // partial index on it (a bound parameter cannot prove it matches).
-        "SELECT body FROM psp_notifications WHERE outcome = 'received' AND psp = 'paypal' \
+        "SELECT provider AS psp, body FROM psp_notifications WHERE outcome = 'received' \
          AND received_at <= ?1 AND received_at >= ?2 ORDER BY received_at, id LIMIT ?3",
         vec![
             Param::from(received_before),
@@ -168,6 +171,7 @@ pub fn due(received_before: &str, not_before: &str, limit: i64) -> Stmt {
 
 #[derive(Deserialize)]
 pub struct Due {
+    pub psp: String,
     pub body: String,
 }
 
@@ -208,7 +212,7 @@ pub enum Step {
     Ask(Box<OrderState>),
 }
 
-pub fn first_step(n: &Notification, subject: &Subject) -> Step {
+pub fn first_step(n: &Notice, subject: &Subject) -> Step {
     if subject.outcome.as_deref().is_some_and(|o| o != RECEIVED) {
         return Step::Done(Outcome::Duplicate);
     }
@@ -229,7 +233,7 @@ pub fn first_step(n: &Notification, subject: &Subject) -> Step {
 /// payment time, and the same amount for a message about the payment
 /// itself; a refund, reversal or canceled reversal moves at most the
 /// payment's amount (a smaller one is partial: `core::partial`).
-fn matches(n: &Notification, order: &OrderState, trade: Option<&TradeState>) -> bool {
+fn matches(n: &Notice, order: &OrderState, trade: Option<&TradeState>) -> bool {
     let currency_ok = n.currency.as_deref() == Some(order.currency.as_str());
     let txn_ok = order
         .psp_transaction_id
@@ -242,7 +246,7 @@ fn matches(n: &Notification, order: &OrderState, trade: Option<&TradeState>) -> 
         (Some(expected), Some(sent)) => expected == sent,
         (Some(_), None) | (None, _) => true,
     };
-    let amount_ok = match (n.parent_txn_id.is_some(), n.gross.map(|g| g.cents())) {
+    let amount_ok = match (n.parent_reference.is_some(), n.gross.map(|g| g.cents())) {
         (false, Some(cents)) => cents == order.amount_cents,
         (true, Some(cents)) => cents > 0 && cents <= order.amount_cents,
         (_, None) => false,

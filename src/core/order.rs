@@ -1,8 +1,14 @@
 //! Order statuses: the public codes and names of the spec (§4), and the
-//! internal sub-states an order passes through while its code is 0.
+//! internal sub-states an order passes through while its code is 0. Rows
+//! read both as these enums: an unknown code or sub-state in a row is a
+//! decode error, never a silent default.
+
+use serde::Deserialize;
 
 /// The public status of an order; its code is part of the interface.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Read from a row's integer `code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
 pub enum OrderStatus {
     Processed,
     Test,
@@ -50,7 +56,8 @@ impl OrderStatus {
 }
 
 /// Where a pending (code 0) order stands. Stored as text in `orders.substate`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub enum Substate {
     /// Created; the buyer has not come back from the PSP yet.
     AwaitingBuyer,
@@ -89,6 +96,36 @@ impl Substate {
     }
 }
 
+/// An order's status prints as its code, as the database stores it.
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
+/// A sub-state prints as its stored text.
+impl std::fmt::Display for Substate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<i64> for OrderStatus {
+    type Error = String;
+
+    fn try_from(code: i64) -> Result<Self, Self::Error> {
+        OrderStatus::from_code(code).ok_or_else(|| format!("unknown order code {code}"))
+    }
+}
+
+impl TryFrom<String> for Substate {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Substate::parse(&text).ok_or_else(|| format!("unknown order substate {text:?}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +146,47 @@ mod tests {
             assert_eq!(Substate::parse(s.as_str()), Some(s));
         }
         assert_eq!(Substate::parse("paid"), None);
+    }
+
+    /// A row as the database gives it: `code` an integer, `substate` text.
+    #[derive(serde::Deserialize, Debug)]
+    struct Row {
+        code: OrderStatus,
+        substate: Substate,
+    }
+
+    fn row(value: serde_json::Value) -> Result<Row, serde_json::Error> {
+        serde_json::from_value(value)
+    }
+
+    #[test]
+    fn a_row_reads_every_known_code_and_substate() {
+        for status in OrderStatus::ALL {
+            for s in Substate::ALL {
+                let read = row(serde_json::json!({"code": status.code(), "substate": s.as_str()}))
+                    .expect("a known code and substate");
+                assert_eq!((read.code, read.substate), (status, s));
+            }
+        }
+    }
+
+    #[test]
+    fn a_row_with_an_unknown_code_or_substate_is_a_decode_error_not_a_default() {
+        let unknown = [
+            serde_json::json!({"code": 3, "substate": "done"}),
+            serde_json::json!({"code": "2", "substate": "done"}),
+            serde_json::json!({"code": null, "substate": "done"}),
+            serde_json::json!({"code": 2, "substate": "paid"}),
+            serde_json::json!({"code": 2, "substate": "Done"}),
+            serde_json::json!({"code": 2, "substate": ""}),
+            serde_json::json!({"code": 2, "substate": null}),
+        ];
+        for value in unknown {
+            assert!(row(value.clone()).is_err(), "{value} must not decode");
+        }
+        let message = row(serde_json::json!({"code": 7, "substate": "done"}))
+            .expect_err("code 7")
+            .to_string();
+        assert!(message.contains("unknown order code 7"), "{message}");
     }
 }

@@ -8,9 +8,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::browse::Page;
-use super::money::Amount;
-use super::order::OrderStatus;
-use super::privacy::{self, Role};
+use super::money::plain_cents;
+use super::order::{OrderStatus, Substate};
+use super::privacy::Role;
+use super::psp::{self, ProviderId};
 use super::sql::{Param, Stmt};
 
 #[derive(Deserialize, Debug, Clone)]
@@ -21,9 +22,11 @@ pub struct OrderRow {
     pub amount_cents: i64,
     pub currency: String,
     pub profit_rate: i64,
-    pub code: i64,
-    pub substate: String,
+    pub code: OrderStatus,
+    pub substate: Substate,
     pub created_at: String,
+    /// The provider the order is paid with (`paypal`).
+    pub psp: String,
     pub psp_transaction_id: Option<String>,
     pub psp_token: Option<String>,
     pub failure_reason: Option<String>,
@@ -36,7 +39,7 @@ macro_rules! order_rows {
     ($tail:literal) => {
         concat!(
             "SELECT o.id, CASE WHEN o.buyer_id = me.id THEN 'buyer' ELSE 'seller' END AS role, ",
-            "o.isin, o.amount_cents, o.currency, o.profit_rate, o.code, o.substate, o.created_at, ",
+            "o.isin, o.amount_cents, o.currency, o.profit_rate, o.code, o.substate, o.created_at, o.psp, ",
             "o.psp_transaction_id, o.psp_token, o.failure_reason, o.psp_error_code, o.psp_error_message, o.new_isin ",
             "FROM orders o JOIN (SELECT client_id AS id FROM sessions WHERE token_hash = ?1) me ",
             "ON o.buyer_id = me.id OR o.seller_id = me.id ",
@@ -67,6 +70,7 @@ pub fn one_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
 
 #[derive(Deserialize, Debug, Clone)]
 pub struct TraceRow {
+    pub provider: ProviderId,
     pub method: String,
     pub ack: Option<String>,
     pub error_codes: Option<String>,
@@ -79,7 +83,8 @@ pub struct TraceRow {
 /// The PSP trace of one of my orders, oldest call first.
 pub fn traces_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
     Stmt::new(
-        "SELECT p.method, p.ack, p.error_codes, p.correlation_id, p.at, p.request, p.response \
+        "SELECT p.provider, p.operation AS method, p.outcome AS ack, p.error_codes, \
+         p.provider_ref AS correlation_id, p.at, p.request, p.response \
          FROM psp_traces p JOIN orders o ON o.id = p.order_id \
          JOIN (SELECT client_id AS id FROM sessions WHERE token_hash = ?1) me \
          ON o.buyer_id = me.id OR o.seller_id = me.id WHERE p.order_id = ?2 ORDER BY p.id",
@@ -87,22 +92,19 @@ pub fn traces_of_mine(session_token_hash: &str, order_id: &str) -> Stmt {
     )
 }
 
-pub fn status(code: i64) -> OrderStatus {
-    OrderStatus::from_code(code).unwrap_or(OrderStatus::Pending)
-}
-
 pub fn order_json(o: &OrderRow) -> Value {
     json!({
         "id": o.id,
         "role": o.role,
         "isin": o.isin,
-        "amount": Amount::from_cents(o.amount_cents).unwrap_or_default().to_plain(),
+        "amount": plain_cents(o.amount_cents),
         "currency": o.currency,
         "profit_rate": o.profit_rate,
-        "status": status(o.code).name(),
-        "code": o.code,
-        "substate": o.substate,
+        "status": o.code.name(),
+        "code": o.code.code(),
+        "substate": o.substate.as_str(),
         "created_at": o.created_at,
+        "psp": o.psp,
         "psp_transaction_id": o.psp_transaction_id,
     })
 }
@@ -121,15 +123,15 @@ pub fn trace_json(t: &TraceRow, role: Role) -> Value {
         "error_codes": t.error_codes.as_deref().map(|c| c.split(',').collect::<Vec<_>>()).unwrap_or_default(),
         "correlation_id": t.correlation_id,
         "at": t.at,
-        "fields": privacy::visible_fields(role, &parse_object(t.response.as_deref())),
-        "request": privacy::visible_fields(role, &parse_object(Some(&t.request))),
+        "fields": psp::visible_fields(t.provider, role, &parse_object(t.response.as_deref())),
+        "request": psp::visible_fields(t.provider, role, &parse_object(Some(&t.request))),
     })
 }
 
 /// The answer's fields `role` may see, as the order page prints them
 /// (a JSON object; empty when no answer came).
 pub fn visible_answer_text(t: &TraceRow, role: Role) -> String {
-    match privacy::visible_fields(role, &parse_object(t.response.as_deref())) {
+    match psp::visible_fields(t.provider, role, &parse_object(t.response.as_deref())) {
         Value::Null => String::new(),
         shown => shown.to_string(),
     }
@@ -173,9 +175,10 @@ mod tests {
             amount_cents: 1234,
             currency: "EUR".into(),
             profit_rate: 10,
-            code: -2,
-            substate: "done".into(),
+            code: OrderStatus::Failed,
+            substate: Substate::Done,
             created_at: "2026-11-22T10:00:00Z".into(),
+            psp: "paypal".into(),
             psp_transaction_id: None,
             psp_token: None,
             failure_reason: Some("psp_refused".into()),
@@ -187,6 +190,7 @@ mod tests {
         assert_eq!(j["status"], "failed");
         assert_eq!(j["code"], -2);
         assert_eq!(j["amount"], "12.34");
+        assert_eq!(j["psp"], "paypal");
         assert!(j["psp_transaction_id"].is_null());
         let d = detail_json(&o, &[]);
         assert_eq!(d["psp_error"]["code"], "10417");
@@ -196,6 +200,7 @@ mod tests {
     #[test]
     fn a_trace_lists_its_error_codes_and_fields() {
         let t = TraceRow {
+            provider: ProviderId::Paypal,
             method: "DoExpressCheckoutPayment".into(),
             ack: Some("Failure".into()),
             error_codes: Some("10486,10001".into()),

@@ -33,8 +33,8 @@
 //! title still claimed (`purchase::after_payment`).
 
 use super::chargeback::TradeState;
-use super::psp::paypal::ipn::Notification;
-use super::psp::paypal::nvp::{PaymentOutcome, PaymentStatus};
+use super::order::Substate;
+use super::psp::notice::{Notice, PaymentState};
 use super::purchase::PaymentAnswer;
 use super::reconcile::Inquiry;
 use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
@@ -73,23 +73,26 @@ pub enum Standing {
 /// Reads PayPal's answer about the payment; `n` is the message that made
 /// PayBook ask (none for a look the platform started itself), and
 /// `amount_cents` the order's amount.
-pub fn standing(inquiry: &Inquiry, n: Option<&Notification>, amount_cents: i64) -> Standing {
-    let status = match inquiry {
+pub fn standing(inquiry: &Inquiry, n: Option<&Notice>, amount_cents: i64) -> Standing {
+    let state = match inquiry {
         Inquiry::Payment(PaymentAnswer::Completed { .. }) => return Standing::Paid,
         Inquiry::Payment(PaymentAnswer::PartlyRefunded { .. }) => return Standing::PartlyRefunded,
-        Inquiry::Payment(PaymentAnswer::Failed { status, .. }) => PaymentStatus::parse(status),
+        Inquiry::Payment(PaymentAnswer::Failed { state, .. }) => *state,
         Inquiry::Payment(PaymentAnswer::Pending { .. } | PaymentAnswer::Refused { .. })
         | Inquiry::NotPaidYet
         | Inquiry::Expired
         | Inquiry::Unknown
         | Inquiry::Mismatch(_) => return Standing::Other,
     };
-    if status.outcome() != PaymentOutcome::Reversed {
-        return Standing::Other;
-    }
-    if status == PaymentStatus::Refunded {
+    match state {
+        PaymentState::Reversed => {}
         // PayPal says Refunded only once the whole payment went back.
-        return Standing::Returned(Share::Whole);
+        PaymentState::Refunded => return Standing::Returned(Share::Whole),
+        PaymentState::Completed
+        | PaymentState::Pending
+        | PaymentState::Failed
+        | PaymentState::PartlyRefunded
+        | PaymentState::Unknown => return Standing::Other,
     }
     Standing::Returned(match n.and_then(returned_cents) {
         Some(cents) if cents >= amount_cents => Share::Whole,
@@ -100,24 +103,27 @@ pub fn standing(inquiry: &Inquiry, n: Option<&Notification>, amount_cents: i64) 
 
 /// What a refund or reversal message says went back (`mc_gross`, whose
 /// sign the parser drops); none for any other message.
-fn returned_cents(n: &Notification) -> Option<i64> {
-    n.parent_txn_id.as_ref()?;
-    let status = PaymentStatus::parse(&n.payment_status_text);
-    if status != PaymentStatus::Reversed && status != PaymentStatus::Refunded {
-        return None;
+fn returned_cents(n: &Notice) -> Option<i64> {
+    n.parent_reference.as_ref()?;
+    match n.state {
+        PaymentState::Reversed | PaymentState::Refunded => n.gross.map(|g| g.cents()),
+        PaymentState::Completed
+        | PaymentState::Pending
+        | PaymentState::Failed
+        | PaymentState::PartlyRefunded
+        | PaymentState::Unknown => None,
     }
-    n.gross.map(|g| g.cents())
 }
 
 /// Whether a processed trade's order may be marked for review now: not in
 /// review already, and not kept by an operator.
 pub fn may_mark(t: &TradeState) -> bool {
-    t.order_substate == "done" && t.order_review.as_deref() != Some(REVIEW_KEPT)
+    t.order_substate == Substate::Done && t.order_review.as_deref() != Some(REVIEW_KEPT)
 }
 
 /// Whether a processed trade's order is marked for review.
 pub fn is_marked(t: &TradeState) -> bool {
-    t.order_substate == "needs_review"
+    t.order_substate == Substate::NeedsReview
 }
 
 /// Marks a processed trade's order for review; the trade stands. The
@@ -187,10 +193,11 @@ mod tests {
         Inquiry::Payment(PaymentAnswer::Failed {
             transaction_id: "T1".into(),
             status: status.into(),
+            state: crate::core::psp::paypal::nvp::PaymentStatus::parse(status).state(),
         })
     }
 
-    fn message(body: &str) -> Notification {
+    fn message(body: &str) -> Notice {
         ipn::parse(body).expect("parses")
     }
 

@@ -23,8 +23,9 @@
 use serde::Deserialize;
 
 use super::money::Amount;
-use super::psp::paypal::ipn::Notification;
-use super::psp::paypal::nvp::PaymentStatus;
+use super::psp::notice::Notice;
+use super::psp::notice::PaymentState;
+use super::psp::ProviderId;
 use super::sql::{Param, Stmt};
 use super::time::UtcTime;
 
@@ -105,17 +106,18 @@ pub fn due(now: &str, limit: i64) -> Stmt {
 /// seller's e-mail when the read charges the trade back, as a
 /// notification's transaction does. It is never recorded as a
 /// notification.
-pub fn prompt(d: &Due) -> Notification {
+pub fn prompt(d: &Due) -> Notice {
     let days = usize::try_from(d.recheck_step)
         .ok()
         .and_then(|s| DAYS.get(s))
         .copied()
         .unwrap_or(0);
-    Notification {
-        txn_id: format!("recheck-{days}d-{}", d.txn_id),
-        parent_txn_id: Some(d.txn_id.clone()),
-        payment_status: PaymentStatus::parse(PROMPT_STATUS),
-        payment_status_text: PROMPT_STATUS.to_string(),
+    Notice {
+        provider: ProviderId::Paypal,
+        reference: format!("recheck-{days}d-{}", d.txn_id),
+        parent_reference: Some(d.txn_id.clone()),
+        state: PaymentState::Unknown,
+        status_text: PROMPT_STATUS.to_string(),
         gross: Amount::from_cents(d.amount_cents),
         currency: Some(d.currency.clone()),
         invoice: None,
@@ -238,7 +240,7 @@ mod tests {
     fn the_prompt_asks_paypal_about_the_payment_as_a_notification_would() {
         let n = prompt(&due_row(2));
         assert_eq!(notify::payment_txn(&n), "T1");
-        assert_eq!(n.txn_id, "recheck-30d-T1");
+        assert_eq!(n.reference, "recheck-30d-T1");
         // Read as a notification is: the payment's transaction finds the
         // order, nothing recorded, so never a duplicate.
         let subject = Subject {

@@ -19,73 +19,34 @@
 //!   leave that money without its title. Nothing is guessed: an operator
 //!   looks at it with PayPal's trace.
 
-use super::order::Substate;
-use super::psp::paypal::nvp::{self, CheckoutStatus, NvpResponse};
+use super::order::{OrderStatus, Substate};
 use super::purchase::{self, after_payment, AfterPayment, MailSetting, OrderState, PaymentAnswer};
 use super::sql::{guard_one_row_changed, Batch, Param, Stmt};
 use super::time::UtcTime;
 
-/// What GetExpressCheckoutDetails says about a checkout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckoutFinding {
-    /// A payment exists: ask GetTransactionDetails about it.
-    Transaction(String),
-    /// No payment yet; the token is still valid (the buyer may come back).
-    NotPaidYet,
-    /// The token expired (10411) and no payment was made with it.
-    Expired,
-    /// No usable answer: ask again later.
-    Unknown,
+/// Why a transaction is not the order's payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mismatch {
+    /// PayPal described another transaction than the one asked about.
+    Transaction,
+    /// Its invoice number is not this deployment's for this order.
+    Invoice,
+    /// Its receiver is not the account that received the order's payment.
+    Receiver,
+    Amount,
+    Currency,
 }
 
-/// Reads a GetExpressCheckoutDetails answer (`None`: no answer).
-pub fn read_checkout(answer: Option<&NvpResponse>) -> CheckoutFinding {
-    let Some(answer) = answer else {
-        return CheckoutFinding::Unknown;
-    };
-    if !answer.is_success() {
-        if !answer.has_error_code("10411") {
-            return CheckoutFinding::Unknown;
+impl Mismatch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mismatch::Transaction => "transaction",
+            Mismatch::Invoice => "invoice",
+            Mismatch::Receiver => "receiver",
+            Mismatch::Amount => "amount",
+            Mismatch::Currency => "currency",
         }
-        // PayPal's answer on an expired token still echoes the cart: a
-        // transaction there means it was paid after all.
-        let paid = answer
-            .get("PAYMENTREQUEST_0_TRANSACTIONID")
-            .or_else(|| answer.get("PAYMENTREQUESTINFO_0_TRANSACTIONID"))
-            .filter(|t| !t.is_empty());
-        return match paid {
-            Some(txn) => CheckoutFinding::Transaction(txn.to_string()),
-            None => CheckoutFinding::Expired,
-        };
     }
-    match nvp::checkout_details(answer) {
-        Err(_) => CheckoutFinding::Unknown,
-        Ok(details) => match (details.transaction_id, details.checkout_status) {
-            (Some(txn), _) => CheckoutFinding::Transaction(txn),
-            (None, CheckoutStatus::PaymentActionNotInitiated)
-            | (None, CheckoutStatus::PaymentActionFailed) => CheckoutFinding::NotPaidYet,
-            // Completed or in progress without a transaction id: ask again.
-            (None, CheckoutStatus::PaymentActionCompleted)
-            | (None, CheckoutStatus::PaymentActionInProgress)
-            | (None, CheckoutStatus::Unknown(_)) => CheckoutFinding::Unknown,
-        },
-    }
-}
-
-/// Reads a GetTransactionDetails answer into the payment it describes.
-pub fn read_transaction(answer: Option<&NvpResponse>) -> Option<PaymentAnswer> {
-    let answer = answer?;
-    if !answer.is_success() {
-        return None;
-    }
-    let details = nvp::transaction_details(answer).ok()?;
-    Some(purchase::payment_answer(
-        &details.payment_status,
-        details.transaction_id,
-        details.amount,
-        details.currency,
-        details.receiver_id,
-    ))
 }
 
 /// The whole finding of an inquiry.
@@ -96,8 +57,8 @@ pub enum Inquiry {
     Expired,
     Unknown,
     /// PayPal described a transaction that is not this order's payment
-    /// (`core::payment_check`): nothing may change because of it.
-    Mismatch(super::payment_check::Mismatch),
+    /// (the provider module checks it): nothing may change because of it.
+    Mismatch(Mismatch),
 }
 
 /// What to do with an unresolved order.
@@ -119,13 +80,13 @@ pub fn resolve(
     mail: &MailSetting,
     now: &str,
 ) -> Resolution {
-    if order.code != 0 {
+    if order.code != OrderStatus::Pending {
         return Resolution::Wait;
     }
-    match (order.substate(), inquiry) {
-        (Some(Substate::Confirming) | Some(Substate::PspPending), Inquiry::Payment(payment)) => {
+    match (order.substate, inquiry) {
+        (Substate::Confirming | Substate::PspPending, Inquiry::Payment(payment)) => {
             let pending_again = matches!(payment, PaymentAnswer::Pending { .. })
-                && order.substate() == Some(Substate::PspPending);
+                && order.substate == Substate::PspPending;
             if pending_again {
                 return Resolution::Wait;
             }
@@ -140,16 +101,16 @@ pub fn resolve(
         }
         // A Pending payment is known by its transaction (asked with
         // GetTransactionDetails); an expired token says nothing about it.
-        (Some(Substate::PspPending), Inquiry::Expired) => Resolution::Wait,
-        (Some(Substate::Confirming), Inquiry::Expired) => {
+        (Substate::PspPending, Inquiry::Expired) => Resolution::Wait,
+        (Substate::Confirming, Inquiry::Expired) => {
             Resolution::Write(fail_and_release(order, "token_expired_unpaid", trace, now))
         }
         (
-            Some(Substate::Confirming) | Some(Substate::PspPending),
+            Substate::Confirming | Substate::PspPending,
             Inquiry::NotPaidYet | Inquiry::Unknown | Inquiry::Mismatch(_),
         ) => Resolution::Wait,
         (
-            Some(Substate::AwaitingBuyer),
+            Substate::AwaitingBuyer,
             Inquiry::Payment(
                 PaymentAnswer::Completed { .. }
                 | PaymentAnswer::Pending { .. }
@@ -162,11 +123,11 @@ pub fn resolve(
             Resolution::Write(claim_and_record(order, inquiry, trace, mail, now))
         }
         (
-            Some(Substate::AwaitingBuyer),
+            Substate::AwaitingBuyer,
             Inquiry::Payment(PaymentAnswer::Failed { .. }) | Inquiry::Expired | Inquiry::NotPaidYet,
         ) if ttl_passed => Resolution::Write(fail_unpaid(order, trace, now)),
-        (Some(Substate::AwaitingBuyer), _) => Resolution::Wait,
-        (Some(Substate::NeedsReview) | Some(Substate::Done) | None, _) => Resolution::Wait,
+        (Substate::AwaitingBuyer, _) => Resolution::Wait,
+        (Substate::NeedsReview | Substate::Done, _) => Resolution::Wait,
     }
 }
 
@@ -192,10 +153,11 @@ pub fn resolve_due(
 /// Whether an order made at `created_at` is older than `max_days` at `now`
 /// (times in the stored form; an unreadable one is never old).
 pub fn pending_max_passed(created_at: &str, now: &str, max_days: i64) -> bool {
-    match (UtcTime::parse(created_at), UtcTime::parse(now)) {
-        (Some(created), Some(now)) => created.plus_seconds(max_days * 86_400) < now,
-        _ => false,
-    }
+    // An unreadable time proves nothing: the order is not sent to review.
+    let (Some(created), Some(now)) = (UtcTime::parse(created_at), UtcTime::parse(now)) else {
+        return false;
+    };
+    created.plus_seconds(max_days * 86_400) < now
 }
 
 /// A `psp_pending` order whose payment PayPal, asked just now, still calls
@@ -203,7 +165,10 @@ pub fn pending_max_passed(created_at: &str, now: &str, max_days: i64) -> bool {
 /// answer, the payment moved on) waits: never guessed.
 fn review_pending(order: &OrderState, inquiry: &Inquiry, trace: Stmt, now: &str) -> Resolution {
     let still_pending = matches!(inquiry, Inquiry::Payment(PaymentAnswer::Pending { .. }));
-    if order.code != 0 || order.substate() != Some(Substate::PspPending) || !still_pending {
+    if order.code != OrderStatus::Pending
+        || order.substate != Substate::PspPending
+        || !still_pending
+    {
         return Resolution::Wait;
     }
     Resolution::Write(vec![
@@ -234,7 +199,7 @@ pub fn claim_and_record(
     };
     let claimed = purchase::lease_held(
         &OrderState {
-            substate: Substate::Confirming.as_str().to_string(),
+            substate: Substate::Confirming,
             title_claim_order_id: Some(order.id.clone()),
             ..order.clone()
         },
@@ -379,10 +344,6 @@ mod tests {
     use super::*;
     use crate::core::fixtures::order_state;
 
-    fn answer(body: &str) -> NvpResponse {
-        NvpResponse::parse(body).unwrap_or_else(|_| NvpResponse::from_fields(vec![]))
-    }
-
     fn pending_order() -> OrderState {
         order_state(serde_json::json!({
             "code": 0, "substate": "psp_pending", "psp_transaction_id": "T1",
@@ -434,7 +395,7 @@ mod tests {
         assert_eq!(due(&order, &Inquiry::Unknown, true), Resolution::Wait);
         assert_eq!(due(&order, &Inquiry::Expired, true), Resolution::Wait);
         let review = OrderState {
-            substate: "needs_review".into(),
+            substate: Substate::NeedsReview,
             ..order
         };
         assert_eq!(due(&review, &still_pending(), true), Resolution::Wait);
@@ -460,59 +421,5 @@ mod tests {
         assert!(!pending_max_passed(made, "2026-01-15T10:00:00Z", 10));
         assert!(pending_max_passed(made, "2026-01-15T10:00:01Z", 10));
         assert!(!pending_max_passed("garbage", "2026-02-15T10:00:00Z", 10));
-    }
-
-    #[test]
-    fn an_expired_token_is_the_only_unpaid_certainty() {
-        let expired = answer("ACK=Failure&L_ERRORCODE0=10411&L_SHORTMESSAGE0=x&L_LONGMESSAGE0=y&L_SEVERITYCODE0=Error");
-        assert_eq!(read_checkout(Some(&expired)), CheckoutFinding::Expired);
-        let paid = answer(
-            "TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionCompleted&ACK=Failure&L_ERRORCODE0=10411&L_SHORTMESSAGE0=x&L_LONGMESSAGE0=y&L_SEVERITYCODE0=Error&PAYMENTREQUEST_0_TRANSACTIONID=8RM57414KW761861W",
-        );
-        assert_eq!(
-            read_checkout(Some(&paid)),
-            CheckoutFinding::Transaction("8RM57414KW761861W".into()),
-            "expired after a payment"
-        );
-        let other = answer("ACK=Failure&L_ERRORCODE0=10001&L_SHORTMESSAGE0=x&L_LONGMESSAGE0=y&L_SEVERITYCODE0=Error");
-        assert_eq!(read_checkout(Some(&other)), CheckoutFinding::Unknown);
-        assert_eq!(read_checkout(None), CheckoutFinding::Unknown);
-    }
-
-    #[test]
-    fn a_checkout_names_its_transaction_once_paid() {
-        let paid = answer("TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionCompleted&ACK=Success&PAYMENTREQUEST_0_TRANSACTIONID=8RM57414KW761861W");
-        assert_eq!(
-            read_checkout(Some(&paid)),
-            CheckoutFinding::Transaction("8RM57414KW761861W".into())
-        );
-        let approved = answer(
-            "TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionNotInitiated&ACK=Success&PAYERID=Y8K3PSJYN24D4",
-        );
-        assert_eq!(read_checkout(Some(&approved)), CheckoutFinding::NotPaidYet);
-        let odd = answer("TOKEN=EC-1&CHECKOUTSTATUS=PaymentActionCompleted&ACK=Success");
-        assert_eq!(read_checkout(Some(&odd)), CheckoutFinding::Unknown);
-    }
-
-    #[test]
-    fn transaction_details_map_to_payment_answers() {
-        let done = answer("ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Completed&AMT=1.00&CURRENCYCODE=EUR&RECEIVERID=R");
-        assert!(matches!(
-            read_transaction(Some(&done)),
-            Some(PaymentAnswer::Completed { .. })
-        ));
-        let pending = answer(
-            "ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Pending&PENDINGREASON=paymentreview",
-        );
-        assert!(matches!(
-            read_transaction(Some(&pending)),
-            Some(PaymentAnswer::Pending { .. })
-        ));
-        let denied = answer("ACK=Success&TRANSACTIONID=T1&PAYMENTSTATUS=Denied");
-        assert!(matches!(
-            read_transaction(Some(&denied)),
-            Some(PaymentAnswer::Failed { .. })
-        ));
-        assert_eq!(read_transaction(None), None);
     }
 }

@@ -5,7 +5,8 @@
 
 use super::sql::{Param, Stmt};
 
-/// A stored credentials version due for re-sealing.
+/// A stored credentials version (a row of `psp_accounts`, current or not)
+/// due for re-sealing.
 #[derive(serde::Deserialize, Debug, Clone)]
 pub struct Due {
     pub client_id: i64,
@@ -19,16 +20,17 @@ pub struct Due {
 /// does not hold back the others run after run.
 pub fn due(current_prefix: &str, limit: i64) -> Stmt {
     Stmt::new(
-        "SELECT client_id, version, api_username, sealed_secret FROM client_credentials \
-         WHERE substr(sealed_secret, 1, length(?1)) != ?1 ORDER BY random() LIMIT ?2",
+        "SELECT client_id, version, public_ref AS api_username, sealed_secret \
+         FROM psp_accounts WHERE substr(sealed_secret, 1, length(?1)) != ?1 ORDER BY random() LIMIT ?2",
         vec![Param::from(current_prefix), Param::Int(limit)],
     )
 }
 
-/// Replaces one value, only if it is still the one that was read.
+/// Replaces one value, only if it is still the one that was read (the old
+/// sealed text, random nonce included, names one row whatever its provider).
 pub fn replace(client_id: i64, version: i64, old_sealed: &str, new_sealed: &str) -> Stmt {
     Stmt::new(
-        "UPDATE client_credentials SET sealed_secret = ?4 \
+        "UPDATE psp_accounts SET sealed_secret = ?4 \
          WHERE client_id = ?1 AND version = ?2 AND sealed_secret = ?3",
         vec![
             Param::Int(client_id),

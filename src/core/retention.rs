@@ -8,10 +8,10 @@
 //! - a notification's raw `body`, once acted on (a `received` one is still
 //!   the cron's work and keeps it), and likewise the raw bytes the IPN
 //!   listener recorded first (`psp_ipn_receipts`);
-//! - a trace's raw `request` and `response` fields. Its neutral columns
-//!   (method, ACK, error codes, correlation id, time) stay, so the order
-//!   page still tells what happened; the ledger (orders, trades, titles)
-//!   is never touched;
+//! - a trace's raw `request` and `response` fields and their wire bytes.
+//!   Its neutral columns (operation, outcome, error codes, the provider's
+//!   reference, time) stay, so the order page still tells what happened;
+//!   the ledger (orders, trades, titles) is never touched;
 //! - the body of an e-mail given up (sent ones lose theirs when sent).
 //!
 //! Each statement reads through a partial index of what is left to blank
@@ -37,7 +37,10 @@ pub fn purge(cutoff: UtcTime, limit: i64) -> Batch {
     let params = || vec![Param::from(before.as_str()), Param::Int(limit)];
     vec![
         Stmt::new(
-            "UPDATE psp_traces SET request = '', response = NULL WHERE id IN \
+            // The wire bytes are written with the fields and go with them, so
+            // the partial index's condition covers them too.
+            "UPDATE psp_traces SET request = '', response = NULL, request_wire = NULL, \
+             response_wire = NULL WHERE id IN \
              (SELECT id FROM psp_traces WHERE (response IS NOT NULL OR request <> '') \
              AND at < ?1 ORDER BY at LIMIT ?2)",
             params(),
@@ -73,15 +76,15 @@ mod tests {
         let schema = include_str!("../../schema.sql");
         conn.execute_batch(schema).expect("schema applies");
         conn.execute_batch(
-            "INSERT INTO psp_traces (order_id, client_id, psp, method, ack, error_codes, correlation_id, at, request, response) VALUES
-               (NULL, NULL, 'paypal', 'GetTransactionDetails', 'Success', NULL, 'old1', '2025-01-01T00:00:00Z', '{\"TRANSACTIONID\":\"T1\"}', '{\"EMAIL\":\"payer@example.org\"}'),
-               (NULL, NULL, 'paypal', 'DoExpressCheckoutPayment', 'Failure', '10486', 'old2', '2025-01-02T00:00:00Z', '{\"TOKEN\":\"EC-1\"}', '{\"ACK\":\"Failure\"}'),
-               (NULL, NULL, 'paypal', 'GetTransactionDetails', 'Success', NULL, 'new', '2026-06-01T00:00:00Z', '{\"TRANSACTIONID\":\"T2\"}', '{\"EMAIL\":\"payer@example.org\"}');
-             INSERT INTO psp_notifications (psp, txn_id, payment_status, order_id, received_at, body, outcome) VALUES
+            "INSERT INTO psp_traces (order_id, client_id, provider, operation, outcome, error_codes, provider_ref, at, request, response, request_wire, response_wire) VALUES
+               (NULL, NULL, 'paypal', 'GetTransactionDetails', 'Success', NULL, 'old1', '2025-01-01T00:00:00Z', '{\"TRANSACTIONID\":\"T1\"}', '{\"EMAIL\":\"payer@example.org\"}', CAST('TRANSACTIONID=T1' AS BLOB), CAST('EMAIL=payer%40example.org' AS BLOB)),
+               (NULL, NULL, 'paypal', 'DoExpressCheckoutPayment', 'Failure', '10486', 'old2', '2025-01-02T00:00:00Z', '{\"TOKEN\":\"EC-1\"}', '{\"ACK\":\"Failure\"}', CAST('TOKEN=EC-1' AS BLOB), CAST('ACK=Failure' AS BLOB)),
+               (NULL, NULL, 'paypal', 'GetTransactionDetails', 'Success', NULL, 'new', '2026-06-01T00:00:00Z', '{\"TRANSACTIONID\":\"T2\"}', '{\"EMAIL\":\"payer@example.org\"}', CAST('TRANSACTIONID=T2' AS BLOB), CAST('EMAIL=payer%40example.org' AS BLOB));
+             INSERT INTO psp_notifications (provider, transaction_id, status, order_id, received_at, body, outcome) VALUES
                ('paypal', 'T1', 'Completed', NULL, '2025-01-01T00:00:00Z', 'payer_email=payer%40example.org', 'nothing_to_change'),
                ('paypal', 'T1', 'Reversed', NULL, '2025-01-01T00:00:00Z', 'payer_email=payer%40example.org', 'received'),
                ('paypal', 'T2', 'Completed', NULL, '2026-06-01T00:00:00Z', 'payer_email=payer%40example.org', 'nothing_to_change');
-             INSERT INTO psp_ipn_receipts (psp, received_at, body, state, updated_at) VALUES
+             INSERT INTO psp_ipn_receipts (provider, received_at, body, state, updated_at) VALUES
                ('paypal', '2025-01-01T00:00:00Z', CAST('first_name=Ren%E9' AS BLOB), 'verified', '2025-01-01T00:00:00Z'),
                ('paypal', '2025-01-01T00:00:00Z', CAST('first_name=Ren%E9' AS BLOB), 'received', '2025-01-01T00:00:00Z'),
                ('paypal', '2026-06-01T00:00:00Z', CAST('first_name=Ren%E9' AS BLOB), 'forged', '2026-06-01T00:00:00Z');",
@@ -138,16 +141,21 @@ mod tests {
         assert_eq!(
             texts(
                 &conn,
-                "SELECT request || '|' || COALESCE(response, 'NULL') FROM psp_traces ORDER BY id"
+                "SELECT request || '|' || COALESCE(response, 'NULL') || '|' \
+                 || COALESCE(CAST(request_wire AS TEXT), 'NULL') || '|' \
+                 || COALESCE(CAST(response_wire AS TEXT), 'NULL') FROM psp_traces ORDER BY id"
             ),
             vec![
-                "|NULL".to_string(),
-                "|NULL".to_string(),
-                "{\"TRANSACTIONID\":\"T2\"}|{\"EMAIL\":\"payer@example.org\"}".to_string(),
-            ]
+                "|NULL|NULL|NULL".to_string(),
+                "|NULL|NULL|NULL".to_string(),
+                "{\"TRANSACTIONID\":\"T2\"}|{\"EMAIL\":\"payer@example.org\"}\
+                 |TRANSACTIONID=T2|EMAIL=payer%40example.org"
+                    .to_string(),
+            ],
+            "old traces lose their fields and their wire bytes"
         );
         assert_eq!(
-            texts(&conn, "SELECT method || '|' || ack || '|' || COALESCE(error_codes, '') || '|' || correlation_id || '|' || at FROM psp_traces ORDER BY id LIMIT 2"),
+            texts(&conn, "SELECT operation || '|' || outcome || '|' || COALESCE(error_codes, '') || '|' || provider_ref || '|' || at FROM psp_traces ORDER BY id LIMIT 2"),
             vec![
                 "GetTransactionDetails|Success||old1|2025-01-01T00:00:00Z".to_string(),
                 "DoExpressCheckoutPayment|Failure|10486|old2|2025-01-02T00:00:00Z".to_string(),

@@ -32,9 +32,10 @@ impl ProfitRate {
         if !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ProfitRateError::NotAnInteger);
         }
+        // Digits only, so a failed parse is a number too large for u32.
         match text.parse::<u32>() {
             Ok(n) if n <= 100 => Ok(ProfitRate(n as u8)),
-            _ => Err(ProfitRateError::OutOfRange),
+            Ok(_) | Err(_) => Err(ProfitRateError::OutOfRange),
         }
     }
 
@@ -68,6 +69,7 @@ impl Outcome {
 /// rounded half up to the cent.
 pub fn grown_value(paid: Amount, rate: ProfitRate) -> Amount {
     let cents = (paid.cents() * (100 + i64::from(rate.percent())) + 50) / 100;
+    // Never taken: an amount and a rate are never negative.
     Amount::from_cents(cents).unwrap_or(Amount::ZERO)
 }
 
@@ -79,7 +81,8 @@ pub fn purchase_outcome(value: Amount, paid: Amount, rate: ProfitRate) -> Outcom
             new_value,
             seller_value: rest,
         },
-        _ => Outcome::Transfer { new_value },
+        // X = V (nothing left) or X > V (below zero).
+        Some(_) | None => Outcome::Transfer { new_value },
     }
 }
 

@@ -92,6 +92,24 @@ fn plain_vars_named_as_secrets(_env: &Env) -> Vec<&'static str> {
 }
 
 async fn boot(env: &Env) -> Result<App, Unavailable> {
+    let (config, secrets) = read_settings(env)?;
+    let database = env.d1("DB").map_err(|_| Unavailable::Misconfigured {
+        missing: vec!["DB"],
+        invalid: vec![],
+    })?;
+    let results = db::run(&database, &boot_batch(&config)?)
+        .await
+        .map_err(|e| {
+            worker::console_warn!("boot: database not ready: {e}");
+            Unavailable::DatabaseBehind { applied: 0 }
+        })?;
+    let settings = stored_settings(&results)?;
+    app(config, secrets, &settings)
+}
+
+/// The configuration and the secrets, refused (503) when one is missing,
+/// malformed or weak.
+fn read_settings(env: &Env) -> Result<(Config, Secrets), Unavailable> {
     let config = Config::from_vars(|name| read_var(env, name)).map_err(|invalid| {
         Unavailable::Misconfigured {
             missing: vec![],
@@ -112,11 +130,12 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
     if !missing.is_empty() || !invalid.is_empty() {
         return Err(Unavailable::Misconfigured { missing, invalid });
     }
-    let database = env.d1("DB").map_err(|_| Unavailable::Misconfigured {
-        missing: vec!["DB"],
-        invalid: vec![],
-    })?;
+    Ok((config, secrets))
+}
 
+/// The boot's one round trip: the schema version, the deployment id (and
+/// in emulator mode the generated secrets) made once, then every setting.
+fn boot_batch(config: &Config) -> Result<sql::Batch, Unavailable> {
     let random = |_| Unavailable::Runtime("no random source");
     let mut batch = vec![
         boot::schema_version(),
@@ -124,25 +143,31 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
     ];
     if config.psp_mode == PspMode::Emulator {
         // Emulator mode needs no secrets from the operator: made once, kept.
-        batch.push(boot::ensure_setting(
+        for key in [
             SETTING_SESSION_SECRET,
-            random_hex::<32>().map_err(random)?,
-        ));
-        batch.push(boot::ensure_setting(
             SETTING_CREDENTIALS_KEY,
-            random_hex::<32>().map_err(random)?,
-        ));
-        batch.push(boot::ensure_setting(
             SETTING_PASSWORD_PEPPER,
-            random_hex::<32>().map_err(random)?,
-        ));
+        ] {
+            batch.push(boot::ensure_setting(
+                key,
+                random_hex::<32>().map_err(random)?,
+            ));
+        }
     }
     batch.push(boot::read_settings());
-    let results = db::run(&database, &batch).await.map_err(|e| {
-        worker::console_warn!("boot: database not ready: {e}");
-        Unavailable::DatabaseBehind { applied: 0 }
-    })?;
+    Ok(batch)
+}
 
+/// A row of the `settings` table.
+#[derive(serde::Deserialize)]
+struct Setting {
+    key: String,
+    value: String,
+}
+
+/// The settings [`boot_batch`] read, once the schema is at
+/// [`SCHEMA_VERSION`].
+fn stored_settings(results: &[sql::StmtResult]) -> Result<Vec<Setting>, Unavailable> {
     #[derive(serde::Deserialize)]
     struct Applied {
         applied: i64,
@@ -154,16 +179,14 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
     if applied < SCHEMA_VERSION {
         return Err(Unavailable::DatabaseBehind { applied });
     }
-
-    #[derive(serde::Deserialize)]
-    struct Setting {
-        key: String,
-        value: String,
-    }
-    let settings: Vec<Setting> = results
+    Ok(results
         .last()
         .and_then(|r| sql::rows(r).ok())
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+/// The running app: each secret the operator's, else the generated one.
+fn app(config: Config, secrets: Secrets, settings: &[Setting]) -> Result<App, Unavailable> {
     let setting = |key: &str| {
         settings
             .iter()
@@ -176,7 +199,6 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
             invalid: vec![],
         })
     };
-
     let session_secret = match secrets.session_secret {
         Some(s) => s,
         None => generated(SETTING_SESSION_SECRET)?,

@@ -1,12 +1,12 @@
 //! Sealing the sellers' PSP credentials for storage (AES-GCM under the
 //! credentials keyring, bound to client, version and API username: see
 //! `crate::core::sealing`) and the cron's re-sealing of values made under an
-//! older key or format. Opening them for a PayPal call is `paypal::unseal`.
+//! older key or format (the value is opaque to it). Opening them for a call
+//! is the provider module's (`core::psp::paypal::adapter::unseal`).
 
 use serde_json::json;
 
 use super::app::random_bytes;
-use super::paypal;
 use super::web::{Ctx, WebError};
 use crate::core::account::ApiCredentials;
 use crate::core::resealing;
@@ -48,15 +48,15 @@ pub async fn reseal_due(ctx: &Ctx, limit: i64) -> Result<usize, WebError> {
     };
     let mut resealed = 0;
     for row in &due {
-        let opened = paypal::unseal(
-            keyring,
-            row.client_id,
-            row.version,
-            &row.api_username,
-            &row.sealed_secret,
-        );
-        let credentials = match opened {
-            Ok(c) => c,
+        // The sealed value is opaque here: whatever provider's secret it
+        // holds is sealed again as it is, under the current key.
+        let binding = || Binding {
+            client_id: row.client_id,
+            version: row.version,
+            api_username: &row.api_username,
+        };
+        let plain = match keyring.open(binding(), &row.sealed_secret) {
+            Ok(plain) => plain,
             Err(e) => {
                 worker::console_error!(
                     "reseal: client {} version {}: {e}",
@@ -66,12 +66,9 @@ pub async fn reseal_due(ctx: &Ctx, limit: i64) -> Result<usize, WebError> {
                 continue;
             }
         };
-        let api = ApiCredentials {
-            username: credentials.username,
-            password: credentials.password,
-            signature: credentials.signature,
-        };
-        let sealed = seal(ctx, row.client_id, row.version, &api)?;
+        let sealed = keyring
+            .seal(binding(), random_bytes::<12>()?, &plain)
+            .map_err(|e| WebError::Internal(format!("seal: {e}")))?;
         let written = ctx
             .run(&vec![resealing::replace(
                 row.client_id,

@@ -43,7 +43,7 @@ impl Effects for Ctx {
                     crate::shell::emulator::nvp_answer(self, &body).await
                 }
                 NvpEndpoint::Url(url) => {
-                    crate::shell::paypal::post(url, &request.body, timeout).await?
+                    crate::shell::transport::post(url, &request.body, timeout).await?
                 }
             },
             Endpoint::PaypalIpnVerify => {
@@ -56,7 +56,7 @@ impl Effects for Ctx {
                         crate::shell::emulator::verify_ipn(self, message).await
                     }
                     (_, Some(url)) => {
-                        crate::shell::paypal::post(url, &request.body, timeout).await?
+                        crate::shell::transport::post(url, &request.body, timeout).await?
                     }
                     (NvpEndpoint::Url(_), None) => {
                         return Err(NoAnswer::Network("no PAYPAL_IPN_VERIFY_URL".into()))

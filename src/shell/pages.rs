@@ -7,7 +7,7 @@ use askama::Template;
 use crate::core::account::{Email, FormErrors};
 use crate::core::browse::TradeRow;
 use crate::core::i18n::{Lang, Texts};
-use crate::core::money::Amount;
+use crate::core::money::format_cents;
 use crate::core::time::UtcTime;
 
 /// What every page's frame (menu, banner, footer) needs.
@@ -49,10 +49,10 @@ impl TradeLine {
             seller: Email::masked(&t.seller_email),
             new_isin: t.new_isin.clone(),
             new_value: money(t.new_value_cents, &t.currency, lang),
+            // No seller value (the title passed whole): nothing shown.
             seller_value: t
                 .seller_value_cents
-                .map(|c| money(c, &t.currency, lang))
-                .unwrap_or_default(),
+                .map_or(String::new(), |c| money(c, &t.currency, lang)),
             status: if t.status == "chargeback" {
                 texts.status_chargeback
             } else {
@@ -64,10 +64,7 @@ impl TradeLine {
 
 /// `12,30 EUR` in French, `12.30 EUR` in English.
 pub fn money(cents: i64, currency: &str, lang: Lang) -> String {
-    format!(
-        "{} {currency}",
-        Amount::from_cents(cents).unwrap_or_default().format(lang)
-    )
+    format!("{} {currency}", format_cents(cents, lang))
 }
 
 /// Links to the neighbouring pages of a list.
@@ -370,22 +367,4 @@ pub struct OrderPage {
     pub continue_url: String,
     pub can_cancel: bool,
     pub traces: Vec<TraceLine>,
-}
-
-/// The emulated PayPal's checkout page, in the buyer's language.
-#[derive(Template)]
-#[template(path = "emulator_checkout.html")]
-pub struct EmulatorCheckoutPage {
-    pub layout: Layout,
-    pub texts: &'static crate::core::psp::paypal::emulator::CheckoutTexts,
-    /// False: unknown, paid or expired token (the 404 page).
-    pub found: bool,
-    pub receiver: String,
-    /// Formatted for the buyer's language, with the currency.
-    pub amount: String,
-    /// What the buyer typed, kept on a refusal.
-    pub email: String,
-    pub error: &'static str,
-    /// The form's target: this page with its token.
-    pub action: String,
 }

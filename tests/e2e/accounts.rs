@@ -130,7 +130,9 @@ fn registration_checks_credentials_seals_them_and_issues_an_initiation_title(wor
     assert!(parsed.is_paybook());
     let (environment, language, api_username): (String, String, String) = db
         .query_row(
-            "SELECT psp_environment, language, api_username FROM clients WHERE id = ?1",
+            "SELECT c.psp_environment, c.language, a.public_ref FROM clients c \
+             JOIN psp_accounts a ON a.client_id = c.id AND a.provider = 'paypal' \
+             AND a.replaced_at IS NULL WHERE c.id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
@@ -140,7 +142,7 @@ fn registration_checks_credentials_seals_them_and_issues_an_initiation_title(wor
     assert_eq!(api_username, member.paypal.api_username);
     let sealed: String = db
         .query_row(
-            "SELECT sealed_secret FROM client_credentials WHERE client_id = ?1 AND version = 1",
+            "SELECT sealed_secret FROM psp_accounts WHERE client_id = ?1 AND version = 1",
             [id],
             |r| r.get(0),
         )
@@ -150,7 +152,7 @@ fn registration_checks_credentials_seals_them_and_issues_an_initiation_title(wor
     assert!(!sealed.contains(&member.paypal.api_signature));
     let (method, ack, request): (String, String, String) = db
         .query_row(
-            "SELECT method, ack, request FROM psp_traces WHERE client_id = ?1",
+            "SELECT operation, outcome, request FROM psp_traces WHERE client_id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
@@ -500,7 +502,7 @@ fn credentials_change_keeps_the_old_version(world: &World) {
     let db = world.server.db();
     let versions: i64 = db
         .query_row(
-            "SELECT COUNT(*) FROM client_credentials WHERE client_id = ?1",
+            "SELECT COUNT(*) FROM psp_accounts WHERE client_id = ?1",
             [id],
             |r| r.get(0),
         )
@@ -508,7 +510,8 @@ fn credentials_change_keeps_the_old_version(world: &World) {
     assert_eq!(versions, 2);
     let (current, username): (i64, String) = db
         .query_row(
-            "SELECT credentials_version, api_username FROM clients WHERE id = ?1",
+            "SELECT version, public_ref FROM psp_accounts \
+             WHERE client_id = ?1 AND provider = 'paypal' AND replaced_at IS NULL",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

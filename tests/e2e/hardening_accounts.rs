@@ -220,8 +220,8 @@ fn sealed_of(server: &Server, email: &str) -> String {
     server
         .db()
         .query_row(
-            "SELECT cc.sealed_secret FROM client_credentials cc JOIN clients c \
-             ON c.id = cc.client_id AND cc.version = c.credentials_version WHERE c.email = ?1",
+            "SELECT a.sealed_secret FROM psp_accounts a JOIN clients c \
+             ON c.id = a.client_id AND a.replaced_at IS NULL WHERE c.email = ?1",
             [email],
             |r| r.get(0),
         )
@@ -287,7 +287,7 @@ fn credentials_survive_a_key_rotation_and_the_cron_reseals_them(_world: &World) 
         let path = crate::harness::find_sqlite_in(&state).expect("D1 file");
         let db = rusqlite::Connection::open(path).expect("open D1 while stopped");
         db.execute(
-            "UPDATE client_credentials SET sealed_secret = ?1 \
+            "UPDATE psp_accounts SET sealed_secret = ?1 \
              WHERE client_id = (SELECT id FROM clients WHERE email = ?2)",
             [&v1, &bob.email],
         )

@@ -59,7 +59,7 @@ fn ipns(server: &Server, txn: &str) -> Vec<Value> {
     r.json()["messages"].as_array().cloned().unwrap_or_default()
 }
 
-fn message_with(server: &Server, txn: &str, status: &str) -> Value {
+pub fn message_with(server: &Server, txn: &str, status: &str) -> Value {
     ipns(server, txn)
         .into_iter()
         .find(|m| m["payment_status"] == status)
@@ -81,7 +81,7 @@ fn receipts(server: &Server, needle: &str) -> Vec<(String, Option<String>)> {
     rows.map(|r| r.expect("row")).collect()
 }
 
-fn states(server: &Server, needle: &str) -> Vec<String> {
+pub fn states(server: &Server, needle: &str) -> Vec<String> {
     receipts(server, needle)
         .into_iter()
         .map(|(s, _)| s)
@@ -92,7 +92,7 @@ fn notifications(server: &Server, txn: &str) -> i64 {
     server
         .db()
         .query_row(
-            "SELECT COUNT(*) FROM psp_notifications WHERE txn_id = ?1 OR body LIKE ?2",
+            "SELECT COUNT(*) FROM psp_notifications WHERE transaction_id = ?1 OR body LIKE ?2",
             [txn, &format!("%parent_txn_id={txn}%")],
             |r| r.get(0),
         )
@@ -118,7 +118,7 @@ fn ipn_charset(server: &Server, member: &Member, charset: &str) {
 
 /// A payment left Pending by PayPal, then completed there: its Completed
 /// IPN is queued, not delivered. Returns the transaction id.
-fn pending_then_completed(server: &Server, seller: &Member, buyer: &Member) -> String {
+pub fn pending_then_completed(server: &Server, seller: &Member, buyer: &Member) -> String {
     let isin = titles(seller)[0].0.clone();
     let (_, back, token) = approved_order(buyer, &isin, "1.00");
     payment_fault(server, &token, ("payment_status", "Pending"));

@@ -16,10 +16,12 @@ mod ipn_listener;
 mod notifications;
 mod partial_refunds;
 mod privacy;
+mod providers;
 mod purchase;
 mod recheck;
 mod reconciler;
 mod refusals;
+mod round_trips;
 mod sandbox;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -53,6 +55,8 @@ fn all_tests() -> Vec<Test> {
     tests.extend(privacy::tests());
     tests.extend(recheck::tests());
     tests.extend(hardening::tests());
+    tests.extend(round_trips::tests());
+    tests.extend(providers::tests());
     tests
 }
 

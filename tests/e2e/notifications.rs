@@ -77,7 +77,7 @@ fn notifications(world: &World, txn: &str) -> i64 {
         .server
         .db()
         .query_row(
-            "SELECT COUNT(*) FROM psp_notifications WHERE txn_id = ?1",
+            "SELECT COUNT(*) FROM psp_notifications WHERE transaction_id = ?1",
             [txn],
             |r| r.get(0),
         )
@@ -348,7 +348,7 @@ fn notification_outcome(server: &Server, status: &str, parent: &str) -> String {
     server
         .db()
         .query_row(
-            "SELECT outcome FROM psp_notifications WHERE payment_status = ?1 AND body LIKE ?2",
+            "SELECT outcome FROM psp_notifications WHERE status = ?1 AND body LIKE ?2",
             [status, &format!("%parent_txn_id={parent}%")],
             |r| r.get(0),
         )

@@ -103,7 +103,7 @@ fn stored_answers(server: &Server, id: &str) -> String {
     server
         .db()
         .query_row(
-            "SELECT group_concat(method || ' ' || request || ' ' || COALESCE(response, ''), '\n') \
+            "SELECT group_concat(operation || ' ' || request || ' ' || COALESCE(response, ''), '\n') \
              FROM psp_traces WHERE order_id = ?1",
             [id],
             |r| r.get::<_, Option<String>>(0),
@@ -223,7 +223,8 @@ fn after_retention_days_the_cron_blanks_raw_ipns_and_trace_fields_and_the_order_
         let fields: i64 = db
             .query_row(
                 "SELECT COUNT(*) FROM psp_traces WHERE order_id = ?1 \
-                 AND (response IS NOT NULL OR request <> '') AND id <= ?2",
+                 AND (response IS NOT NULL OR request <> '' OR request_wire IS NOT NULL \
+                 OR response_wire IS NOT NULL) AND id <= ?2",
                 rusqlite::params![&id, last_trace],
                 |r| r.get(0),
             )

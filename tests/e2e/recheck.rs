@@ -60,7 +60,7 @@ fn reads(server: &Server, order_id: &str) -> i64 {
     server
         .db()
         .query_row(
-            "SELECT count(*) FROM psp_traces WHERE order_id = ?1 AND method = 'GetTransactionDetails'",
+            "SELECT count(*) FROM psp_traces WHERE order_id = ?1 AND operation = 'GetTransactionDetails'",
             [order_id],
             |r| r.get(0),
         )

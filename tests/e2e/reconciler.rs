@@ -346,7 +346,7 @@ fn a_reversal_paypal_could_not_confirm_is_charged_back_by_the_cron(_world: &Worl
         server
             .db()
             .query_row(
-                "SELECT outcome FROM psp_notifications WHERE payment_status = 'Reversed'",
+                "SELECT outcome FROM psp_notifications WHERE status = 'Reversed'",
                 [],
                 |r| r.get(0),
             )

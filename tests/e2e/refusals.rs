@@ -346,7 +346,8 @@ fn refused_seller_credentials_are_marked_mailed_and_block_purchases_until_fixed(
         .server
         .db()
         .query_row(
-            "SELECT credentials_status FROM clients WHERE email = ?1",
+            "SELECT a.status FROM psp_accounts a JOIN clients c ON c.id = a.client_id \
+             AND a.replaced_at IS NULL WHERE c.email = ?1",
             [&alice.email],
             |row| row.get(0),
         )

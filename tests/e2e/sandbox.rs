@@ -138,7 +138,7 @@ fn a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail
     let outcome: String = sandbox
         .db()
         .query_row(
-            "SELECT outcome FROM psp_notifications WHERE txn_id = ?1",
+            "SELECT outcome FROM psp_notifications WHERE transaction_id = ?1",
             [&txn],
             |row| row.get(0),
         )

@@ -14,6 +14,7 @@ use paybook::core::flow::{self, Site};
 use paybook::core::i18n::Lang;
 use paybook::core::money::Amount;
 use paybook::core::psp::paypal::listener;
+use paybook::core::psp::ProviderId;
 use paybook::core::purchase::Buyer;
 use paybook::core::sealing::{Keyring, SealingKey};
 
@@ -120,7 +121,7 @@ pub fn return_url(
     let (sim, dep) = (sim.clone(), dep.clone());
     Box::pin(async move {
         let site = dep.site();
-        let _ = purchase::returned(&*sim, &site, &token, &payer_id).await;
+        let _ = purchase::returned(&*sim, &site, ProviderId::Paypal, &token, &payer_id).await;
         Outcome::Returned
     })
 }

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use paybook::core::ipn_receipts;
+use paybook::core::psp::paypal::receipts as ipn_receipts;
 
 use super::checks::{Client, Facts, Found, OrderRow, TitleRow};
 use super::fx::Sim;
@@ -277,10 +277,10 @@ pub fn check_notifications(sim: &Sim, f: &Facts, lost: &BTreeSet<i64>, found: &m
             None,
         ));
     }
-    for r in sim
-        .db
-        .read("SELECT txn_id, body FROM psp_notifications", vec![])
-    {
+    for r in sim.db.read(
+        "SELECT transaction_id AS txn_id, body FROM psp_notifications",
+        vec![],
+    ) {
         let body = r.get("body").and_then(|v| v.as_str()).unwrap_or("");
         if !sent.contains(body.as_bytes()) {
             found.push((

@@ -136,7 +136,7 @@ impl Db {
             "orders",
             "titles",
             "isins",
-            "client_credentials",
+            "psp_accounts",
             "clients",
             "settings",
         ];

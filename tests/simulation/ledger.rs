@@ -355,7 +355,7 @@ impl Ledger {
 /// `purchase::on_return`'s claim of the title.
 const CLAIM: &str = "UPDATE titles SET claim_order_id = ?1 WHERE id = ?2 AND holder_id = ?3";
 /// `notify::received` (the cron takes them up again).
-const NOTIFICATIONS_LEFT: &str = "SELECT body FROM psp_notifications WHERE outcome = 'received'";
+const NOTIFICATIONS_LEFT: &str = "FROM psp_notifications WHERE outcome = 'received'";
 /// `recheck::due` (the scheduled re-reads).
 const RECHECKS_DUE: &str = "SELECT tr.id AS trade_id, tr.order_id, o.psp_transaction_id";
 
@@ -423,7 +423,7 @@ impl Watch for std::rc::Rc<Ledger> {
         if let Some((stmt, result)) = batch.first().zip(results.first()) {
             let mut stats = self.stats.borrow_mut();
             let rows = result.rows.len() as u64;
-            if stmt.sql.starts_with(NOTIFICATIONS_LEFT) {
+            if stmt.sql.starts_with("SELECT") && stmt.sql.contains(NOTIFICATIONS_LEFT) {
                 stats.notices_retried += rows;
             } else if stmt.sql.starts_with(RECHECKS_DUE) {
                 stats.rechecks += rows;

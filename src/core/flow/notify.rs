@@ -10,7 +10,8 @@ use super::effects::{Effects, FlowError, StoreError};
 use super::settle::inquire;
 use super::{rows_at, Site};
 use crate::core::notify::{self, Decision, Outcome, Step, Subject};
-use crate::core::psp::paypal::ipn::{self, Notification};
+use crate::core::psp::notice::{self, Notice};
+use crate::core::sql::{Batch, Stmt};
 
 /// What [`act`] did with a message, for logs: `Settled` once the provider
 /// and the platform agree (or there is nothing to act on), `Left` when it
@@ -36,28 +37,17 @@ pub async fn act<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     body: &str,
-    n: &Notification,
+    n: &Notice,
     record: bool,
 ) -> Result<Acted, FlowError> {
-    let order_id = n
-        .invoice
-        .as_deref()
-        .and_then(|i| ipn::order_id_from_invoice(i, site.deployment_id));
-    let label = format!("{} {}", n.txn_id, n.payment_status_text);
+    let order_id = n.order_id(site.deployment_id);
+    let label = format!("{} {}", n.reference, n.status_text);
     let mail = site.mail();
     // The first change made, which names the message's outcome.
     let mut changed: Option<Outcome> = None;
     for look in 0..notify::MAX_LOOKS {
         let now = fx.now().to_string();
-        let record_now = record && look == 0;
-        let mut batch = Vec::with_capacity(4);
-        if record_now {
-            batch.push(notify::record_once(n, order_id, body, &now));
-        }
-        batch.extend(notify::read(n, order_id));
-        let results = fx.run(&batch).await?;
-        let read = results.get(usize::from(record_now)..).unwrap_or_default();
-        let mut subject = Subject::decode(read).map_err(|e| FlowError::Internal(e.to_string()))?;
+        let mut subject = look_up(fx, body, n, order_id, record && look == 0, &now).await?;
         if look > 0 {
             // After our own change, we confirm it whatever another handler
             // of the same message concluded meanwhile (it may have looked
@@ -100,25 +90,8 @@ pub async fn act<E: Effects>(
                 fx.run(&batch).await?;
                 return Ok(Acted::Settled(format!("{label}: {}", outcome.as_str())));
             }
-            Decision::Change(tries, mut otherwise) => {
-                let mut applied = None;
-                for (mut batch, outcome) in tries {
-                    batch.extend(traces.iter().cloned());
-                    match fx.run(&batch).await {
-                        Ok(_) => {
-                            applied = Some(outcome);
-                            break;
-                        }
-                        Err(StoreError::Guard) => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                let Some(outcome) = applied else {
-                    // Something changed between the read and the write (a
-                    // return, the cron, another message): the cron takes
-                    // it up again.
-                    otherwise.extend(traces);
-                    fx.run(&otherwise).await?;
+            Decision::Change(tries, otherwise) => {
+                let Some(outcome) = apply_first(fx, tries, otherwise, &traces).await? else {
                     return Ok(Acted::Left(format!(
                         "{label}: changed meanwhile; left for the cron"
                     )));
@@ -131,6 +104,49 @@ pub async fn act<E: Effects>(
         "{label}: still changing after {} looks; left for the cron",
         notify::MAX_LOOKS
     )))
+}
+
+/// Reads what the message is about (recording it first when `record`),
+/// in one batch.
+async fn look_up<E: Effects>(
+    fx: &E,
+    body: &str,
+    n: &Notice,
+    order_id: Option<&str>,
+    record: bool,
+    now: &str,
+) -> Result<Subject, FlowError> {
+    let mut batch = Vec::with_capacity(4);
+    if record {
+        batch.push(notify::record_once(n, order_id, body, now));
+    }
+    batch.extend(notify::read(n, order_id));
+    let results = fx.run(&batch).await?;
+    let read = results.get(usize::from(record)..).unwrap_or_default();
+    Subject::decode(read).map_err(|e| FlowError::Internal(e.to_string()))
+}
+
+/// Tries the changes in order until one applies (each is guarded); when a
+/// guard refuses them all, something changed between the read and the
+/// write (a return, the cron, another message): `otherwise` leaves the
+/// message for the cron, and `None` says so.
+async fn apply_first<E: Effects>(
+    fx: &E,
+    tries: Vec<(Batch, Outcome)>,
+    mut otherwise: Batch,
+    traces: &[Stmt],
+) -> Result<Option<Outcome>, FlowError> {
+    for (mut batch, outcome) in tries {
+        batch.extend(traces.iter().cloned());
+        match fx.run(&batch).await {
+            Ok(_) => return Ok(Some(outcome)),
+            Err(StoreError::Guard) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    otherwise.extend(traces.iter().cloned());
+    fx.run(&otherwise).await?;
+    Ok(None)
 }
 
 /// The cron: verifies the messages recorded but not verified yet (their
@@ -157,12 +173,12 @@ pub async fn retry_received<E: Effects>(
         .await?;
     let messages: Vec<notify::Due> = rows_at(&due, 0)?;
     for message in &messages {
-        let outcome = match ipn::parse(&message.body) {
-            Ok(n) => match act(fx, site, &message.body, &n, false).await {
+        let outcome = match notice::parse_recorded(&message.psp, &message.body) {
+            Some(n) => match act(fx, site, &message.body, &n, false).await {
                 Ok(outcome) => outcome.to_string(),
-                Err(e) => format!("{}: {e:?}", n.txn_id),
+                Err(e) => format!("{}: {e:?}", n.reference),
             },
-            Err(e) => format!("unreadable ({e:?})"),
+            None => format!("{}: unreadable", message.psp),
         };
         fx.log(&format!("ipn retry: {outcome}"));
     }

@@ -120,7 +120,10 @@ pub async fn start<E: Effects>(
         item: &plan.isin,
         lang,
     };
-    let called = psp::start(fx, site, ProviderId::Paypal, account, &request).await?;
+    // The buyer's choice of provider comes with the card providers (issue
+    // 16); until then every order pays through PayPal.
+    let provider = ProviderId::Paypal;
+    let called = psp::start(fx, site, provider, account, &request).await?;
     let (reference, url) = match called.outcome {
         StartOutcome::Redirect { reference, url } => (reference, url),
         StartOutcome::AccountRefused { code, message } => {
@@ -143,6 +146,7 @@ pub async fn start<E: Effects>(
         plan: &plan,
         new_isin: new_isin.as_ref(),
         currency,
+        provider,
         psp_environment: site.config.psp_mode.as_str(),
         buyer_language: lang,
         token: &reference,
@@ -175,13 +179,16 @@ pub enum Returned {
 pub async fn returned<E: Effects>(
     fx: &E,
     site: &Site<'_>,
+    provider: ProviderId,
     reference: &str,
     payer_id: &str,
 ) -> Result<Returned, FlowError> {
     if reference.is_empty() {
         return Ok(Returned::NotFound);
     }
-    let results = fx.run(&vec![purchase::order_by_token(reference)]).await?;
+    let results = fx
+        .run(&vec![purchase::order_by_token(provider, reference)])
+        .await?;
     let Some(order) = row_at::<OrderState>(&results, 0)? else {
         return Ok(Returned::NotFound);
     };
@@ -209,7 +216,7 @@ pub async fn returned<E: Effects>(
             }
             purchase::lease_held(
                 &OrderState {
-                    substate: Substate::Confirming.as_str().to_string(),
+                    substate: Substate::Confirming,
                     psp_payer_id: Some(payer_id.clone()),
                     title_claim_order_id: Some(order.id.clone()),
                     ..order

@@ -4,10 +4,10 @@
 //! reversal leaving the trade standing in review (`core::partial`).
 
 use super::{payment_txn, Outcome, Subject};
-use crate::core::chargeback;
+use crate::core::chargeback::{self, TradeState};
 use crate::core::order::OrderStatus;
 use crate::core::partial::{self, Share, Standing};
-use crate::core::psp::paypal::ipn::Notification;
+use crate::core::psp::notice::Notice;
 use crate::core::purchase::{MailSetting, OrderState, PaymentAnswer};
 use crate::core::reconcile::{self, Inquiry, Resolution};
 use crate::core::sql::{Batch, Stmt};
@@ -32,10 +32,40 @@ pub enum Decision {
     Retry(Batch),
 }
 
-/// Decides from the order (as read), its trade, and PayPal's answer about
-/// the payment. `trace` is the answer's trace row.
+/// What every decision writes with: the answer's trace row, how e-mails
+/// are written, the time and the event that prompted it.
+struct Writing<'a> {
+    trace: Stmt,
+    mail: &'a MailSetting,
+    now: &'a str,
+    event: &'a str,
+}
+
+impl Writing<'_> {
+    /// Only the trace: the message stays for the cron.
+    fn retry(&self) -> Batch {
+        vec![self.trace.clone()]
+    }
+
+    fn agreed(&self, outcome: Outcome) -> Decision {
+        Decision::Agreed(vec![self.trace.clone()], outcome)
+    }
+
+    fn change(&self, mut batch: Batch, outcome: Outcome) -> (Batch, Outcome) {
+        batch.push(self.trace.clone());
+        (batch, outcome)
+    }
+
+    /// One change, else the message stays for the cron.
+    fn one(&self, batch: Batch, outcome: Outcome) -> Decision {
+        Decision::Change(vec![self.change(batch, outcome)], self.retry())
+    }
+}
+
+/// Decides from the order (as read), its trade, and the provider's answer
+/// about the payment. `trace` is the answer's trace row.
 pub fn decide(
-    n: &Notification,
+    n: &Notice,
     subject: &Subject,
     named: &OrderState,
     inquiry: &Inquiry,
@@ -43,108 +73,64 @@ pub fn decide(
     mail: &MailSetting,
     now: &str,
 ) -> Decision {
-    let retry = vec![trace.clone()];
-    let agreed = |outcome: Outcome| Decision::Agreed(vec![trace.clone()], outcome);
-    let change = |mut batch: Batch, outcome: Outcome| {
-        batch.push(trace.clone());
-        (batch, outcome)
+    let w = Writing {
+        trace,
+        mail,
+        now,
+        event: n.reference.as_str(),
     };
     if matches!(inquiry, Inquiry::Unknown) {
-        return Decision::Retry(retry);
+        return Decision::Retry(w.retry());
     }
     if matches!(inquiry, Inquiry::Mismatch(_)) {
-        // PayPal described another order's payment: nothing changes.
-        return agreed(Outcome::Mismatch);
+        // The provider described another order's payment: nothing changes.
+        return w.agreed(Outcome::Mismatch);
     }
     let standing = partial::standing(inquiry, Some(n), named.amount_cents);
-    let event = n.txn_id.as_str();
-    let Some(status) = OrderStatus::from_code(named.code) else {
-        return agreed(Outcome::NothingToChange);
-    };
     // The trade as it must be for each change (its guards check it again).
     let processed = subject.trade.as_ref().filter(|t| t.status == "processed");
     let charged_back = subject.trade.as_ref().filter(|t| t.status == "chargeback");
-    match (status, standing) {
-        (OrderStatus::Pending, _) => {
-            // An unrecorded order: a partial reversal its message proves
-            // is read as PayPal's partial refund (money moved, review).
-            let partly = Inquiry::Payment(PaymentAnswer::PartlyRefunded {
-                transaction_id: payment_txn(n).to_string(),
-                receiver_id: None,
-            });
-            let inquiry = match standing {
-                Standing::Returned(Share::Part) => &partly,
-                Standing::Returned(Share::Whole | Share::Unproven)
-                | Standing::Paid
-                | Standing::PartlyRefunded
-                | Standing::Other => inquiry,
-            };
-            match reconcile::resolve(named, inquiry, false, trace.clone(), mail, now) {
-                // `resolve` puts the trace in its batch.
-                Resolution::Write(batch) => {
-                    Decision::Change(vec![(batch, Outcome::Settled)], retry)
-                }
-                Resolution::Wait => agreed(Outcome::ReconcilerFollows),
-            }
-        }
-        (OrderStatus::Processed, Standing::Returned(Share::Whole)) => {
-            let Some(t) = processed else {
-                return agreed(Outcome::NothingToChange);
-            };
-            let mut tries = Vec::new();
-            if t.reversal.is_none() {
-                let undo = chargeback::undo(t, event, now, mail.delivered_on_write);
-                tries.push(change(undo, Outcome::ChargebackUndone));
-            }
-            let dispute = chargeback::dispute(t, event, now, mail.delivered_on_write);
-            tries.push(change(dispute, Outcome::ChargebackDisputed));
-            Decision::Change(tries, retry)
-        }
+    match (named.code, standing) {
+        (OrderStatus::Pending, _) => unrecorded(n, named, inquiry, standing, &w),
+        (OrderStatus::Processed, Standing::Returned(Share::Whole)) => match processed {
+            Some(t) => returned_whole(t, &w),
+            None => w.agreed(Outcome::NothingToChange),
+        },
         (
             OrderStatus::Processed,
             Standing::PartlyRefunded | Standing::Returned(Share::Part | Share::Unproven),
         ) => match processed.filter(|t| partial::may_mark(t)) {
             Some(t) => {
-                let operator = mail.operator_email.as_deref();
+                let operator = w.mail.operator_email.as_deref();
                 let mark =
-                    partial::mark_for_review(t, event, operator, now, mail.delivered_on_write);
-                Decision::Change(vec![change(mark, Outcome::PartlyReturnedToReview)], retry)
+                    partial::mark_for_review(t, w.event, operator, now, mail.delivered_on_write);
+                w.one(mark, Outcome::PartlyReturnedToReview)
             }
-            None => agreed(Outcome::NothingToChange),
+            None => w.agreed(Outcome::NothingToChange),
         },
         (OrderStatus::Processed, Standing::Paid) => {
             match processed.filter(|t| partial::is_marked(t)) {
-                Some(t) => {
-                    let clear = partial::clear_review(t, now);
-                    Decision::Change(vec![change(clear, Outcome::ReviewCleared)], retry)
-                }
-                None => agreed(Outcome::NothingToChange),
+                Some(t) => w.one(partial::clear_review(t, now), Outcome::ReviewCleared),
+                None => w.agreed(Outcome::NothingToChange),
             }
         }
         (OrderStatus::Chargeback, Standing::Paid | Standing::PartlyRefunded) => {
             // The payment stands again (partly refunded since, perhaps: the
             // next look then marks it for review).
-            let Some(t) = charged_back else {
-                return agreed(Outcome::NothingToChange);
-            };
-            let mut tries = Vec::new();
-            if t.reversal.as_deref() == Some("undone") {
-                let reapply = chargeback::reapply(t, event, now, mail.delivered_on_write);
-                tries.push(change(reapply, Outcome::ReversalCanceledReapplied));
+            match charged_back {
+                Some(t) => standing_again(t, &w),
+                None => w.agreed(Outcome::NothingToChange),
             }
-            let flagged = chargeback::reinstate_flagged(t, event, now, mail.delivered_on_write);
-            tries.push(change(flagged, Outcome::ReversalCanceledFlagged));
-            Decision::Change(tries, retry)
         }
         (
             OrderStatus::Canceled | OrderStatus::Failed,
             Standing::Paid | Standing::PartlyRefunded | Standing::Returned(Share::Part),
         ) => {
-            // Failed or canceled, yet PayPal holds a payment for it, whole
-            // or partly refunded: put it back for an operator rather than
-            // lose it.
+            // Failed or canceled, yet the provider holds a payment for it,
+            // whole or partly refunded: put it back for an operator rather
+            // than lose it.
             let batch = reconcile::reopen_for_review(&named.id, payment_txn(n), now);
-            Decision::Change(vec![change(batch, Outcome::PaidFailedOrderToReview)], retry)
+            w.one(batch, Outcome::PaidFailedOrderToReview)
         }
         (OrderStatus::Processed | OrderStatus::Chargeback, Standing::Other)
         | (OrderStatus::Chargeback, Standing::Returned(_))
@@ -152,8 +138,64 @@ pub fn decide(
             OrderStatus::Canceled | OrderStatus::Failed,
             Standing::Returned(Share::Whole | Share::Unproven) | Standing::Other,
         )
-        | (OrderStatus::Test, _) => agreed(Outcome::NothingToChange),
+        | (OrderStatus::Test, _) => w.agreed(Outcome::NothingToChange),
     }
+}
+
+/// An unrecorded order: the reconciler's decision, except that a partial
+/// reversal its message proves is read as a partial refund (money moved,
+/// review).
+fn unrecorded(
+    n: &Notice,
+    named: &OrderState,
+    inquiry: &Inquiry,
+    standing: Standing,
+    w: &Writing<'_>,
+) -> Decision {
+    let partly = Inquiry::Payment(PaymentAnswer::PartlyRefunded {
+        transaction_id: payment_txn(n).to_string(),
+        receiver_id: None,
+    });
+    let inquiry = match standing {
+        Standing::Returned(Share::Part) => &partly,
+        Standing::Returned(Share::Whole | Share::Unproven)
+        | Standing::Paid
+        | Standing::PartlyRefunded
+        | Standing::Other => inquiry,
+    };
+    match reconcile::resolve(named, inquiry, false, w.trace.clone(), w.mail, w.now) {
+        // `resolve` puts the trace in its batch.
+        Resolution::Write(batch) => Decision::Change(vec![(batch, Outcome::Settled)], w.retry()),
+        Resolution::Wait => w.agreed(Outcome::ReconcilerFollows),
+    }
+}
+
+/// The whole payment went back: undo the trade (when nothing was undone
+/// for it before), else mark it disputed.
+fn returned_whole(t: &TradeState, w: &Writing<'_>) -> Decision {
+    let on_write = w.mail.delivered_on_write;
+    let mut tries = Vec::new();
+    if t.reversal.is_none() {
+        let undo = chargeback::undo(t, w.event, w.now, on_write);
+        tries.push(w.change(undo, Outcome::ChargebackUndone));
+    }
+    let dispute = chargeback::dispute(t, w.event, w.now, on_write);
+    tries.push(w.change(dispute, Outcome::ChargebackDisputed));
+    Decision::Change(tries, w.retry())
+}
+
+/// A charged-back payment stands again: re-apply the undone trade, else
+/// flag it.
+fn standing_again(t: &TradeState, w: &Writing<'_>) -> Decision {
+    let on_write = w.mail.delivered_on_write;
+    let mut tries = Vec::new();
+    if t.reversal.as_deref() == Some("undone") {
+        let reapply = chargeback::reapply(t, w.event, w.now, on_write);
+        tries.push(w.change(reapply, Outcome::ReversalCanceledReapplied));
+    }
+    let flagged = chargeback::reinstate_flagged(t, w.event, w.now, on_write);
+    tries.push(w.change(flagged, Outcome::ReversalCanceledFlagged));
+    Decision::Change(tries, w.retry())
 }
 
 #[cfg(test)]
@@ -163,6 +205,7 @@ pub(super) mod tests {
     use crate::core::fixtures::{order_state, trade_state};
     use crate::core::notify::RECEIVED;
     use crate::core::notify::{first_step, Step};
+    use crate::core::order::Substate;
     use crate::core::psp::paypal::ipn;
 
     pub(in crate::core::notify) fn order(code: i64, txn: Option<&str>) -> OrderState {
@@ -177,11 +220,11 @@ pub(super) mod tests {
         trade_state(status, reversal)
     }
 
-    pub(in crate::core::notify) fn message(body: &str) -> Notification {
+    pub(in crate::core::notify) fn message(body: &str) -> Notice {
         ipn::parse(body).expect("parses")
     }
 
-    pub(in crate::core::notify) fn reversal() -> Notification {
+    pub(in crate::core::notify) fn reversal() -> Notice {
         message("txn_id=R1&parent_txn_id=T1&payment_status=Reversed&mc_gross=-1.50&mc_currency=EUR&receiver_id=RCV")
     }
 
@@ -198,6 +241,7 @@ pub(super) mod tests {
         Inquiry::Payment(PaymentAnswer::Failed {
             transaction_id: txn.into(),
             status: "Reversed".into(),
+            state: crate::core::psp::notice::PaymentState::Reversed,
         })
     }
 
@@ -232,11 +276,7 @@ pub(super) mod tests {
     }
 
     /// `decide` for the order the subject read, with the transaction named.
-    pub(in crate::core::notify) fn decided(
-        n: &Notification,
-        s: &Subject,
-        inquiry: &Inquiry,
-    ) -> Decision {
+    pub(in crate::core::notify) fn decided(n: &Notice, s: &Subject, inquiry: &Inquiry) -> Decision {
         let order = s.order.clone().expect("an order");
         let named = OrderState {
             psp_transaction_id: Some(payment_txn(n).to_string()),
@@ -245,7 +285,7 @@ pub(super) mod tests {
         decide(n, s, &named, inquiry, trace(), &mail(), "t")
     }
     pub(in crate::core::notify) fn refunded(txn: &str, status: &str) -> Inquiry {
-        Inquiry::Payment(crate::core::purchase::payment_answer(
+        Inquiry::Payment(crate::core::psp::paypal::answers::payment_answer(
             &crate::core::psp::paypal::nvp::PaymentStatus::parse(status),
             txn.into(),
             crate::core::money::Amount::from_cents(150),
@@ -322,7 +362,7 @@ pub(super) mod tests {
             .any(|s| s.sql.contains("substate = 'needs_review'") && s.sql.contains("code = 2")));
         // Marked already (or kept by an operator): nothing more.
         let marked = TradeState {
-            order_substate: "needs_review".into(),
+            order_substate: Substate::NeedsReview,
             ..trade("processed", None)
         };
         let s = subject(order(2, Some("T1")), Some(marked));
@@ -352,7 +392,7 @@ pub(super) mod tests {
             "txn_id=R2&parent_txn_id=T1&payment_status=Refunded&mc_gross=-1.49&mc_currency=EUR",
         );
         let marked = TradeState {
-            order_substate: "needs_review".into(),
+            order_substate: Substate::NeedsReview,
             ..trade("processed", None)
         };
         let s = subject(order(2, Some("T1")), Some(marked));
@@ -397,7 +437,7 @@ pub(super) mod tests {
         let d = decided(
             &n,
             &s,
-            &Inquiry::Mismatch(crate::core::payment_check::Mismatch::Invoice),
+            &Inquiry::Mismatch(crate::core::reconcile::Mismatch::Invoice),
         );
         assert!(
             matches!(d, Decision::Agreed(ref b, Outcome::Mismatch) if b.len() == 1),

@@ -8,6 +8,7 @@
 //! provider; they name none. Adding a provider adds a module and one arm in
 //! each function below.
 
+pub mod notice;
 pub mod paypal;
 
 use crate::core::flow::{Effects, FlowError, NoAnswer, Site};
@@ -17,8 +18,10 @@ use crate::core::purchase::{OrderState, PaymentAnswer};
 use crate::core::reconcile::Inquiry;
 use crate::core::sql::traces::Trace;
 
-/// The providers this build speaks (`orders.psp`, `PSPS`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The providers this build speaks (`orders.psp`, `PSPS`); a row naming
+/// another is a decode error, never a default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum ProviderId {
     Paypal,
 }
@@ -40,6 +43,14 @@ impl ProviderId {
         match self {
             ProviderId::Paypal => paypal::adapter::CAPABILITIES,
         }
+    }
+}
+
+impl TryFrom<String> for ProviderId {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        ProviderId::parse(&text).ok_or_else(|| format!("unknown provider {text:?}"))
     }
 }
 
@@ -225,5 +236,31 @@ pub async fn balance<E: Effects>(
 ) -> Result<BalanceOutcome, FlowError> {
     match provider {
         ProviderId::Paypal => paypal::adapter::balance(fx, site, account).await,
+    }
+}
+
+/// A notification as received from `provider`: recorded (raw bytes) before
+/// it is read, verified, then acted on. Returns whether to acknowledge it
+/// and what was done (for logs).
+pub async fn receive_notification<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    provider: ProviderId,
+    raw: &[u8],
+) -> (notice::Answer, String) {
+    match provider {
+        ProviderId::Paypal => paypal::listener::receive(fx, site, raw).await,
+    }
+}
+
+/// The part of a trace's fields (a JSON object of the provider's fields)
+/// that `role` may see: each provider keeps an allow-list of its own.
+pub fn visible_fields(
+    provider: ProviderId,
+    role: crate::core::privacy::Role,
+    fields: &serde_json::Value,
+) -> serde_json::Value {
+    match provider {
+        ProviderId::Paypal => paypal::privacy::visible_fields(role, fields),
     }
 }

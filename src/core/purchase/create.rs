@@ -4,6 +4,7 @@
 use super::plan::{PlannedPurchase, TitleForSale};
 use crate::core::i18n::Lang;
 use crate::core::isin::Isin;
+use crate::core::psp::ProviderId;
 use crate::core::sql::{outbox, Batch, Param, Stmt};
 
 /// Everything written when an order is created (after SetExpressCheckout
@@ -15,6 +16,9 @@ pub struct NewOrder<'a> {
     pub plan: &'a PlannedPurchase,
     pub new_isin: Option<&'a Isin>,
     pub currency: &'a str,
+    /// The provider the buyer pays through; `token` is its checkout's
+    /// reference.
+    pub provider: ProviderId,
     pub psp_environment: &'a str,
     pub buyer_language: Lang,
     pub token: &'a str,
@@ -31,9 +35,9 @@ pub fn create_order(o: &NewOrder) -> Batch {
     }
     batch.push(Stmt::new(
         "INSERT INTO orders (id, buyer_id, seller_id, title_id, isin, title_version, title_value_cents, \
-         amount_cents, currency, profit_rate, new_value_cents, new_isin, code, substate, psp_environment, \
+         amount_cents, currency, profit_rate, new_value_cents, new_isin, code, substate, psp, psp_environment, \
          seller_credentials_version, buyer_language, psp_token, attempt, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, 'awaiting_buyer', ?13, ?14, ?15, ?16, 1, ?17, ?17)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, 'awaiting_buyer', ?18, ?13, ?14, ?15, ?16, 1, ?17, ?17)",
         vec![
             Param::from(o.id),
             Param::Int(o.buyer_id),
@@ -52,6 +56,7 @@ pub fn create_order(o: &NewOrder) -> Batch {
             Param::from(o.buyer_language.code()),
             Param::from(o.token),
             Param::from(o.now),
+            Param::from(o.provider.as_str()),
         ],
     ));
     batch
@@ -74,7 +79,8 @@ pub fn credentials_refused(title: &TitleForSale, now: &str, delivered_on_write: 
     );
     vec![
         Stmt::new(
-            "UPDATE clients SET credentials_status = 'refused' WHERE id = ?1 AND credentials_version = ?2",
+            "UPDATE psp_accounts SET status = 'refused' WHERE client_id = ?1 AND provider = 'paypal' \
+             AND version = ?2 AND replaced_at IS NULL",
             vec![Param::Int(title.holder_id), Param::Int(title.holder_credentials_version)],
         ),
         outbox::insert(&outbox::Mail {

@@ -7,7 +7,7 @@ use super::record::{
 };
 use super::state::OrderState;
 use crate::core::money::Amount;
-use crate::core::psp::paypal::nvp::{self, NvpResponse, PaymentOutcome, PaymentStatus};
+use crate::core::psp::notice::PaymentState;
 use crate::core::sql::{guard_one_row_changed, Batch, Param, Stmt};
 
 /// What PayPal's answer to DoExpressCheckoutPayment means for the order.
@@ -33,7 +33,11 @@ pub enum PaymentAnswer {
     /// PayPal answered that the payment failed (Denied, Failed, ...).
     Failed {
         transaction_id: String,
+        /// The provider's word for it, shown as the failure's code.
         status: String,
+        /// Never moved (`Failed`), taken back (`Reversed`) or refunded
+        /// whole (`Refunded`).
+        state: PaymentState,
     },
     /// Paid, then partly refunded (Partially-Refunded): most of the money
     /// stayed with the seller, so it is neither a failure nor a reversal;
@@ -42,66 +46,6 @@ pub enum PaymentAnswer {
         transaction_id: String,
         receiver_id: Option<String>,
     },
-}
-
-/// Reads a DoExpressCheckoutPayment answer.
-pub fn classify(answer: &NvpResponse) -> PaymentAnswer {
-    if !answer.is_success() {
-        let error = answer.first_error();
-        let code = error.as_ref().map(|e| e.code.clone()).unwrap_or_default();
-        let message = error.map(|e| e.long_message).unwrap_or_default();
-        return PaymentAnswer::Refused {
-            retry_funding: code == "10486" || code == "10422",
-            already_paid: code == "10415" || code == "11607",
-            code,
-            message,
-        };
-    }
-    match nvp::payment_info(answer) {
-        Err(e) => PaymentAnswer::Refused {
-            code: "answer".into(),
-            message: e.to_string(),
-            retry_funding: false,
-            already_paid: false,
-        },
-        Ok(info) => payment_answer(
-            &info.payment_status,
-            info.transaction_id,
-            info.amount,
-            info.currency,
-            info.secure_merchant_account_id,
-        ),
-    }
-}
-
-/// What a payment PayPal reports (in a DoExpressCheckoutPayment or a
-/// GetTransactionDetails answer) means for the order: one mapping for both.
-pub fn payment_answer(
-    status: &PaymentStatus,
-    transaction_id: String,
-    amount: Option<Amount>,
-    currency: Option<String>,
-    receiver_id: Option<String>,
-) -> PaymentAnswer {
-    match status.outcome() {
-        PaymentOutcome::Completed => PaymentAnswer::Completed {
-            transaction_id,
-            amount,
-            currency,
-            receiver_id,
-        },
-        PaymentOutcome::Pending | PaymentOutcome::Unknown => {
-            PaymentAnswer::Pending { transaction_id }
-        }
-        PaymentOutcome::Failed | PaymentOutcome::Reversed => PaymentAnswer::Failed {
-            transaction_id,
-            status: status.as_str().to_string(),
-        },
-        PaymentOutcome::PartlyRefunded => PaymentAnswer::PartlyRefunded {
-            transaction_id,
-            receiver_id,
-        },
-    }
 }
 
 /// What to write once the payment's outcome is known.

@@ -3,13 +3,14 @@
 
 use super::record::MailSetting;
 use super::state::OrderState;
+use crate::core::order::{OrderStatus, Substate};
 use crate::core::sql::Stmt;
 
 pub(super) fn order() -> OrderState {
     OrderState {
         id: "ord1".into(),
-        code: 0,
-        substate: "confirming".into(),
+        code: OrderStatus::Pending,
+        substate: Substate::Confirming,
         buyer_id: 2,
         seller_id: 1,
         title_id: 7,
@@ -21,6 +22,7 @@ pub(super) fn order() -> OrderState {
         profit_rate: 100,
         new_value_cents: 400,
         new_isin: Some("ZZ0000000002".into()),
+        psp: crate::core::psp::ProviderId::Paypal,
         psp_token: Some("EC-1".into()),
         psp_payer_id: Some("PAYER".into()),
         attempt: 1,

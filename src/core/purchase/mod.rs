@@ -33,9 +33,7 @@ mod step;
 
 pub use cancel::cancel;
 pub use create::{create_order, credentials_refused, NewOrder};
-pub use decide::{
-    after_payment, after_retried_payment, classify, payment_answer, AfterPayment, PaymentAnswer,
-};
+pub use decide::{after_payment, after_retried_payment, AfterPayment, PaymentAnswer};
 pub use ids::{invnum, msgsubid};
 pub use mails::seller_mail;
 pub use plan::{

@@ -31,11 +31,11 @@ pub fn title_for_sale(isin: &str) -> Stmt {
     Stmt::new(
         "SELECT t.id AS title_id, t.isin, t.value_cents, t.currency, t.version, t.status, \
          t.claim_order_id, c.id AS holder_id, c.email AS holder_email, \
-         c.psp_environment AS holder_environment, c.credentials_status AS holder_credentials_status, \
-         c.credentials_version AS holder_credentials_version, cc.api_username AS holder_api_username, \
-         cc.sealed_secret AS holder_sealed_secret \
+         c.psp_environment AS holder_environment, a.status AS holder_credentials_status, \
+         a.version AS holder_credentials_version, a.public_ref AS holder_api_username, \
+         a.sealed_secret AS holder_sealed_secret \
          FROM titles t JOIN clients c ON c.id = t.holder_id \
-         JOIN client_credentials cc ON cc.client_id = c.id AND cc.version = c.credentials_version \
+         JOIN psp_accounts a ON a.client_id = c.id AND a.provider = 'paypal' AND a.replaced_at IS NULL \
          WHERE t.isin = ?1",
         vec![Param::from(isin)],
     )
@@ -219,7 +219,8 @@ pub fn plan(
     if title.claim_order_id.is_some() {
         return Err(BuyProblem::TitleBeingPaid);
     }
-    let value = Amount::from_cents(title.value_cents).unwrap_or_default();
+    // `titles.value_cents` is CHECK (>= 0): never below zero.
+    let value = Amount::from_cents(title.value_cents).unwrap_or(Amount::ZERO);
     Ok(PlannedPurchase {
         title_id: title.title_id,
         isin: title.isin.clone(),

@@ -143,7 +143,8 @@ pub fn record_completed(
 ) -> Batch {
     let id = order.id.as_str();
     let paid = order.amount();
-    let value = Amount::from_cents(order.title_value_cents).unwrap_or_default();
+    // Copied from `titles.value_cents` (CHECK >= 0): never below zero.
+    let value = Amount::from_cents(order.title_value_cents).unwrap_or(Amount::ZERO);
     let rate = ProfitRate::new(u8::try_from(order.profit_rate).unwrap_or(100))
         .unwrap_or(ProfitRate::DEFAULT);
     let outcome = purchase_outcome(value, paid, rate);
@@ -155,7 +156,42 @@ pub fn record_completed(
         ),
         guard_one_row_changed(),
     ];
-    let (new_isin, seller_value_cents) = match (outcome, order.new_isin.as_deref()) {
+    let (new_isin, seller_value_cents) = move_titles(order, outcome, now, &mut batch);
+    batch.push(insert_trade(
+        order,
+        &outcome,
+        &new_isin,
+        seller_value_cents,
+        now,
+    ));
+    batch.push(guard_one_row_changed());
+    batch.push(trace);
+    let lang = Lang::parse(&order.seller_language).unwrap_or_default();
+    let (subject, body) = seller_mail(order, &outcome, &new_isin, lang);
+    let key = format!("order:{id}:sold");
+    batch.push(outbox::insert(&outbox::Mail {
+        event_key: &key,
+        to: &order.seller_email,
+        subject: &subject,
+        body: &body,
+        now,
+        delivered_on_write: mail.delivered_on_write,
+    }));
+    batch
+}
+
+/// Moves the paid-for title in `batch` (guarded on the order's claim): a
+/// transfer passes it to the buyer at its new value; a split keeps the
+/// seller's rest on it and issues the buyer a new title. Returns the
+/// buyer's ISIN and the seller's remaining value, if any.
+fn move_titles(
+    order: &OrderState,
+    outcome: Outcome,
+    now: &str,
+    batch: &mut Batch,
+) -> (String, Option<i64>) {
+    let id = order.id.as_str();
+    match (outcome, order.new_isin.as_deref()) {
         (
             Outcome::Split {
                 new_value,
@@ -203,8 +239,19 @@ pub fn record_completed(
             batch.push(guard_one_row_changed());
             (order.isin.clone(), None)
         }
-    };
-    batch.push(Stmt::new(
+    }
+}
+
+/// The trade row of a recorded payment, its new title found by ISIN.
+fn insert_trade(
+    order: &OrderState,
+    outcome: &Outcome,
+    new_isin: &str,
+    seller_value_cents: Option<i64>,
+    now: &str,
+) -> Stmt {
+    let id = order.id.as_str();
+    Stmt::new(
         "INSERT INTO trades (order_id, at, title_id, isin, amount_cents, currency, profit_rate, buyer_id, \
          seller_id, new_title_id, new_isin, new_value_cents, seller_value_cents, previous_value_cents, \
          recheck_at) \
@@ -214,31 +261,17 @@ pub fn record_completed(
             Param::from(now),
             Param::Int(order.title_id),
             Param::from(order.isin.as_str()),
-            Param::Int(paid.cents()),
+            Param::Int(order.amount().cents()),
             Param::from(order.currency.as_str()),
             Param::Int(order.profit_rate),
             Param::Int(order.buyer_id),
             Param::Int(order.seller_id),
-            Param::from(new_isin.as_str()),
+            Param::from(new_isin),
             Param::Int(outcome.new_value().cents()),
             Param::from(seller_value_cents),
             Param::Int(order.title_value_cents),
             // The payment's first scheduled re-read (core::recheck).
             Param::from(crate::core::recheck::first_at(now).as_str()),
         ],
-    ));
-    batch.push(guard_one_row_changed());
-    batch.push(trace);
-    let lang = Lang::parse(&order.seller_language).unwrap_or_default();
-    let (subject, body) = seller_mail(order, &outcome, &new_isin, lang);
-    let key = format!("order:{id}:sold");
-    batch.push(outbox::insert(&outbox::Mail {
-        event_key: &key,
-        to: &order.seller_email,
-        subject: &subject,
-        body: &body,
-        now,
-        delivered_on_write: mail.delivered_on_write,
-    }));
-    batch
+    )
 }

@@ -5,15 +5,16 @@ use serde::Deserialize;
 
 use super::ids::msgsubid;
 use crate::core::money::Amount;
-use crate::core::order::Substate;
+use crate::core::order::{OrderStatus, Substate};
+use crate::core::psp::ProviderId;
 use crate::core::sql::{Param, Stmt};
 
 /// An order with its title as it stands now and what recording needs.
 #[derive(Deserialize, Debug, Clone)]
 pub struct OrderState {
     pub id: String,
-    pub code: i64,
-    pub substate: String,
+    pub code: OrderStatus,
+    pub substate: Substate,
     pub buyer_id: i64,
     pub seller_id: i64,
     pub title_id: i64,
@@ -25,6 +26,8 @@ pub struct OrderState {
     pub profit_rate: i64,
     pub new_value_cents: i64,
     pub new_isin: Option<String>,
+    /// The provider the order pays through.
+    pub psp: ProviderId,
     pub psp_token: Option<String>,
     pub psp_payer_id: Option<String>,
     pub attempt: i64,
@@ -55,15 +58,16 @@ macro_rules! order_state {
         concat!(
             "SELECT o.id, o.code, o.substate, o.buyer_id, o.seller_id, o.title_id, o.isin, ",
             "o.title_version, o.title_value_cents, o.amount_cents, o.currency, o.profit_rate, o.new_value_cents, ",
-            "o.new_isin, o.psp_token, o.psp_payer_id, o.attempt, o.psp_transaction_id, o.created_at, ",
+            "o.new_isin, o.psp, o.psp_token, o.psp_payer_id, o.attempt, o.psp_transaction_id, o.created_at, ",
             "b.email AS buyer_email, s.email AS seller_email, s.language AS seller_language, ",
-            "cc.api_username AS seller_api_username, cc.sealed_secret AS seller_sealed_secret, ",
+            "a.public_ref AS seller_api_username, a.sealed_secret AS seller_sealed_secret, ",
             "o.seller_credentials_version, ",
             "t.holder_id AS title_holder_id, t.version AS title_current_version, ",
             "t.value_cents AS title_current_value_cents, t.claim_order_id AS title_claim_order_id, ",
             "t.status AS title_status, o.payment_lease_until, o.psp_receiver_id ",
             "FROM orders o JOIN clients b ON b.id = o.buyer_id JOIN clients s ON s.id = o.seller_id ",
-            "JOIN client_credentials cc ON cc.client_id = o.seller_id AND cc.version = o.seller_credentials_version ",
+            "JOIN psp_accounts a ON a.client_id = o.seller_id AND a.provider = o.psp ",
+            "AND a.version = o.seller_credentials_version ",
             "JOIN titles t ON t.id = o.title_id ",
             $($where),+
         )
@@ -73,11 +77,12 @@ macro_rules! order_state {
 // The reconciler selects the same columns with its own WHERE.
 pub(crate) use order_state;
 
-/// The order a PayPal token belongs to (the return needs no session).
-pub fn order_by_token(token: &str) -> Stmt {
+/// The order a provider's checkout reference belongs to (the return needs
+/// no session); references are unique per provider.
+pub fn order_by_token(provider: ProviderId, token: &str) -> Stmt {
     Stmt::new(
-        order_state!("WHERE o.psp_token = ?1"),
-        vec![Param::from(token)],
+        order_state!("WHERE o.psp = ?2 AND o.psp_token = ?1"),
+        vec![Param::from(token), Param::from(provider.as_str())],
     )
 }
 
@@ -86,10 +91,6 @@ pub fn order_by_id(id: &str) -> Stmt {
 }
 
 impl OrderState {
-    pub fn substate(&self) -> Option<Substate> {
-        Substate::parse(&self.substate)
-    }
-
     /// Whether the title is still exactly what the order was made for.
     pub fn title_unchanged(&self) -> bool {
         self.title_status == "active"
@@ -103,7 +104,9 @@ impl OrderState {
     }
 
     pub fn amount(&self) -> Amount {
-        Amount::from_cents(self.amount_cents).unwrap_or_default()
+        // Never taken: `orders.amount_cents` is CHECK (> 0), and a zero
+        // would be refused by the PSP, never paid.
+        Amount::from_cents(self.amount_cents).unwrap_or(Amount::ZERO)
     }
 
     pub fn msgsubid(&self) -> String {
@@ -111,9 +114,39 @@ impl OrderState {
     }
 
     /// The provider the order pays through.
-    pub fn provider(&self) -> crate::core::psp::ProviderId {
-        // Every order so far is PayPal's; `orders.psp` is read here once
-        // every order row carries it.
-        crate::core::psp::ProviderId::Paypal
+    pub fn provider(&self) -> ProviderId {
+        self.psp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::fixtures::order_state_row;
+    use serde_json::json;
+
+    #[test]
+    fn an_order_row_reads_its_code_and_substate_as_enums() {
+        let row = order_state_row(json!({"code": -2, "substate": "done"}));
+        let order: OrderState = serde_json::from_value(row).expect("a known row");
+        assert_eq!(
+            (order.code, order.substate),
+            (OrderStatus::Failed, Substate::Done)
+        );
+    }
+
+    #[test]
+    fn an_order_row_with_an_unknown_code_or_substate_does_not_decode() {
+        for change in [
+            json!({"code": 5}),
+            json!({"substate": "paid"}),
+            json!({"substate": null}),
+        ] {
+            let row = order_state_row(change.clone());
+            assert!(
+                serde_json::from_value::<OrderState>(row).is_err(),
+                "{change} must be a decode error"
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! and title in one guarded batch, or execute again under a payment lease.
 
 use super::state::OrderState;
-use crate::core::order::Substate;
+use crate::core::order::{OrderStatus, Substate};
 use crate::core::sql::{guard_one_row_changed, Batch, Param, Stmt};
 use crate::core::time::UtcTime;
 
@@ -22,25 +22,23 @@ pub enum ReturnStep {
 }
 
 pub fn on_return(order: &OrderState, payer_id: &str, now: &str) -> ReturnStep {
-    if order.code != 0 {
+    if order.code != OrderStatus::Pending {
         return ReturnStep::Show;
     }
-    match order.substate() {
-        Some(Substate::AwaitingBuyer) => {
+    match order.substate {
+        Substate::AwaitingBuyer => {
             if !order.title_unchanged() || order.title_claim_order_id.is_some() {
                 ReturnStep::FailUnavailable(fail_unavailable(order, now))
             } else {
                 ReturnStep::Claim(claim(order, payer_id, now))
             }
         }
-        Some(Substate::Confirming) if order.holds_claim() && order.psp_payer_id.is_some() => {
+        Substate::Confirming if order.holds_claim() && order.psp_payer_id.is_some() => {
             ReturnStep::Execute
         }
-        Some(Substate::Confirming)
-        | Some(Substate::PspPending)
-        | Some(Substate::NeedsReview)
-        | Some(Substate::Done)
-        | None => ReturnStep::Show,
+        Substate::Confirming | Substate::PspPending | Substate::NeedsReview | Substate::Done => {
+            ReturnStep::Show
+        }
     }
 }
 
@@ -134,7 +132,7 @@ mod tests {
     #[test]
     fn the_return_claims_once_and_fails_a_changed_title_before_paying() {
         let mut waiting = order();
-        waiting.substate = "awaiting_buyer".into();
+        waiting.substate = Substate::AwaitingBuyer;
         waiting.title_claim_order_id = None;
         assert!(matches!(
             on_return(&waiting, "P", "t"),
@@ -158,7 +156,7 @@ mod tests {
             "a refresh retries the same payment"
         );
         let mut done = order();
-        done.code = 2;
+        done.code = OrderStatus::Processed;
         assert_eq!(on_return(&done, "P", "t"), ReturnStep::Show);
     }
 }

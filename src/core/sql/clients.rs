@@ -1,4 +1,6 @@
-//! Clients, their credentials and their initiation title.
+//! Clients, their credentials (their PayPal receiving account in
+//! `psp_accounts`: `public_ref` is the API username) and their initiation
+//! title.
 
 use super::{Param, Stmt};
 
@@ -13,7 +15,8 @@ pub struct Conflicts {
 pub fn conflicts(email: &str, api_username: &str, except_client_id: i64) -> Stmt {
     Stmt::new(
         "SELECT EXISTS (SELECT 1 FROM clients WHERE email = ?1 AND id != ?3) AS email_taken, \
-         EXISTS (SELECT 1 FROM clients WHERE api_username = ?2 AND id != ?3) AS api_username_taken",
+         EXISTS (SELECT 1 FROM psp_accounts WHERE provider = 'paypal' AND public_ref = ?2 \
+         AND replaced_at IS NULL AND client_id != ?3) AS api_username_taken",
         vec![
             Param::from(email),
             Param::from(api_username),
@@ -37,20 +40,19 @@ pub struct NewClient<'a> {
 pub fn insert(c: &NewClient) -> Vec<Stmt> {
     vec![
         Stmt::new(
-            "INSERT INTO clients (email, password_hash, language, psp_environment, \
-             api_username, credentials_version, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
+            "INSERT INTO clients (email, password_hash, language, psp_environment, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
             vec![
                 Param::from(c.email),
                 Param::from(c.password_hash),
                 Param::from(c.language),
                 Param::from(c.psp_environment),
-                Param::from(c.api_username),
                 Param::from(c.now),
             ],
         ),
         Stmt::new(
-            "INSERT INTO client_credentials (client_id, version, api_username, sealed_secret, created_at) \
-             SELECT id, 1, ?2, ?3, ?4 FROM clients WHERE email = ?1",
+            "INSERT INTO psp_accounts (client_id, provider, version, public_ref, sealed_secret, created_at) \
+             SELECT id, 'paypal', 1, ?2, ?3, ?4 FROM clients WHERE email = ?1",
             vec![
                 Param::from(c.email),
                 Param::from(c.api_username),
@@ -101,8 +103,8 @@ pub fn set_language(client_id: i64, language: &str) -> Stmt {
     )
 }
 
-/// A new version of the client's credentials; older versions stay for
-/// the open orders made with them.
+/// A new version of the client's credentials (status 'ok'); older
+/// versions stay, replaced, for the open orders made with them.
 pub fn replace_credentials(
     client_id: i64,
     api_username: &str,
@@ -111,13 +113,14 @@ pub fn replace_credentials(
 ) -> Vec<Stmt> {
     vec![
         Stmt::new(
-            "UPDATE clients SET api_username = ?2, credentials_version = credentials_version + 1, \
-             credentials_status = 'ok' WHERE id = ?1",
-            vec![Param::Int(client_id), Param::from(api_username)],
+            "UPDATE psp_accounts SET replaced_at = ?2 \
+             WHERE client_id = ?1 AND provider = 'paypal' AND replaced_at IS NULL",
+            vec![Param::Int(client_id), Param::from(now)],
         ),
         Stmt::new(
-            "INSERT INTO client_credentials (client_id, version, api_username, sealed_secret, created_at) \
-             SELECT id, credentials_version, ?2, ?3, ?4 FROM clients WHERE id = ?1",
+            "INSERT INTO psp_accounts (client_id, provider, version, public_ref, sealed_secret, created_at) \
+             SELECT ?1, 'paypal', MAX(version) + 1, ?2, ?3, ?4 FROM psp_accounts \
+             WHERE client_id = ?1 AND provider = 'paypal'",
             vec![
                 Param::Int(client_id),
                 Param::from(api_username),
@@ -147,21 +150,20 @@ pub fn next_id() -> Stmt {
 pub fn insert_with_id(id: i64, c: &NewClient) -> Vec<Stmt> {
     vec![
         Stmt::new(
-            "INSERT INTO clients (id, email, password_hash, language, psp_environment, \
-             api_username, credentials_version, created_at) VALUES (?7, ?1, ?2, ?3, ?4, ?5, 1, ?6)",
+            "INSERT INTO clients (id, email, password_hash, language, psp_environment, created_at) \
+             VALUES (?6, ?1, ?2, ?3, ?4, ?5)",
             vec![
                 Param::from(c.email),
                 Param::from(c.password_hash),
                 Param::from(c.language),
                 Param::from(c.psp_environment),
-                Param::from(c.api_username),
                 Param::from(c.now),
                 Param::Int(id),
             ],
         ),
         Stmt::new(
-            "INSERT INTO client_credentials (client_id, version, api_username, sealed_secret, created_at) \
-             VALUES (?1, 1, ?2, ?3, ?4)",
+            "INSERT INTO psp_accounts (client_id, provider, version, public_ref, sealed_secret, created_at) \
+             VALUES (?1, 'paypal', 1, ?2, ?3, ?4)",
             vec![
                 Param::Int(id),
                 Param::from(c.api_username),
@@ -177,8 +179,8 @@ pub fn insert_with_id(id: i64, c: &NewClient) -> Vec<Stmt> {
 /// `version + 1` from being stored under another number.
 pub fn expect_credentials_version(client_id: i64, version: i64) -> Stmt {
     Stmt::new(
-        "UPDATE clients SET credentials_version = credentials_version \
-         WHERE id = ?1 AND credentials_version = ?2",
+        "UPDATE psp_accounts SET status = status WHERE client_id = ?1 AND provider = 'paypal' \
+         AND replaced_at IS NULL AND version = ?2",
         vec![Param::Int(client_id), Param::Int(version)],
     )
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// The number of files in `migrations/`; the worker answers 503 while the
 /// database has fewer applied (a test keeps the two equal).
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// A bound parameter. D1 has no 64-bit integers on its wire (numbers are
 /// JavaScript doubles), so integers are checked to fit in 32 bits by the
@@ -119,6 +119,18 @@ pub mod resets;
 pub mod sessions;
 pub mod titles;
 pub mod traces;
+
+/// Bytes as upper-case hex text, for `unhex(?N)`: D1's binding has no byte
+/// type that works in every runtime, so BLOBs travel as text.
+pub fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {

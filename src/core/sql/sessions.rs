@@ -26,9 +26,12 @@ pub struct SessionRow {
 /// created within a year (`created_cutoff`).
 pub fn lookup(token_hash: &str, idle_cutoff: &str, created_cutoff: &str) -> Stmt {
     Stmt::new(
-        "SELECT c.id AS client_id, c.email, c.language, c.psp_environment, c.api_username, \
-         c.credentials_version, c.credentials_status \
+        "SELECT c.id AS client_id, c.email, c.language, c.psp_environment, \
+         a.public_ref AS api_username, a.version AS credentials_version, \
+         a.status AS credentials_status \
          FROM sessions s JOIN clients c ON c.id = s.client_id \
+         JOIN psp_accounts a ON a.client_id = c.id AND a.provider = 'paypal' \
+         AND a.replaced_at IS NULL \
          WHERE s.token_hash = ?1 AND s.last_seen_at >= ?2 AND s.created_at >= ?3",
         vec![
             Param::from(token_hash),

@@ -17,9 +17,27 @@ use crate::core::money::Amount;
 use crate::core::psp::paypal::emulator::serve::{self, Approval};
 use crate::core::psp::paypal::emulator::{self as rules, CheckoutTexts};
 use crate::core::sql::emulator;
-use crate::shell::pages::EmulatorCheckoutPage;
+use crate::shell::pages::Layout;
 use crate::shell::security;
 use crate::shell::web::{html, read_form, url_encode, Ctx, WebError};
+
+/// The emulated PayPal's checkout page, in the buyer's language.
+#[derive(Template)]
+#[template(path = "emulator_checkout.html")]
+pub struct EmulatorCheckoutPage {
+    pub layout: Layout,
+    pub texts: &'static crate::core::psp::paypal::emulator::CheckoutTexts,
+    /// False: unknown, paid or expired token (the 404 page).
+    pub found: bool,
+    pub receiver: String,
+    /// Formatted for the buyer's language, with the currency.
+    pub amount: String,
+    /// What the buyer typed, kept on a refusal.
+    pub email: String,
+    pub error: &'static str,
+    /// The form's target: this page with its token.
+    pub action: String,
+}
 
 fn token_of(ctx: &Ctx) -> String {
     ctx.url

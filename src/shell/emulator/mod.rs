@@ -6,9 +6,9 @@
 //! D1 tables, written in batches of its own, never with the platform's. The
 //! rules and their orchestration are in `core::psp::paypal::emulator`
 //! (`serve`, run here on `EmulatorFx`); this module parses HTTP and
-//! renders. Every route answers 404 in sandbox and
-//! live mode, and on a host that is not local without `EMULATOR_TOKEN` (the
-//! router checks, see `shell::security::emulator_gate`).
+//! renders. Every route answers 404 in sandbox and live mode, and on a host
+//! that is not local without `EMULATOR_TOKEN` (the router checks, see
+//! `shell::security::emulator_gate`).
 
 mod api;
 mod checkout;
@@ -134,6 +134,7 @@ pub async fn accounts_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
         };
         return html(422, page.render()?);
     }
+    // Never the zero: an unreadable balance was answered 422 above.
     let balance_cents = balance.map(Amount::cents).unwrap_or(0);
     let currency = ctx.app.config.currency.to_string();
     let spec = NewAccountSpec {

@@ -213,7 +213,54 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
     let currency = ctx.app.config.currency.as_str();
     let isin_balance_cents = browse::isin_balance_cents(&titles, currency);
 
-    let (psp_balance, psp_error) = match credentials {
+    let (psp_balance, psp_error) = psp_balance(ctx, credentials).await;
+    if ctx.wants_json {
+        return json_response(
+            200,
+            &json!({
+                "email": me.email,
+                "isin_balance": crate::core::money::plain_cents(isin_balance_cents),
+                "currency": currency,
+                "psp_balance": psp_balance.as_ref().map(|(a, _)| a.to_plain()),
+                "psp_currency": psp_balance.as_ref().map(|(_, c)| c.clone()),
+                "psp_error": psp_error.as_ref().map(|(code, message)| json!({ "code": code, "message": message })),
+                "titles": titles.iter().map(|t| json!({
+                    "isin": t.isin,
+                    "value": crate::core::money::plain_cents(t.value_cents),
+                    "currency": t.currency,
+                    "claimed": t.claimed != 0,
+                    "disputed": t.disputed != 0,
+                })).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    let page = ClaimsPage {
+        layout: ctx.layout()?,
+        email: me.email.clone(),
+        isin_balance: money(isin_balance_cents, currency, ctx.lang),
+        psp_balance: psp_balance.map(|(a, c)| money(a.cents(), &c, ctx.lang)),
+        psp_error: psp_error
+            .map(|(code, message)| format!("{code}: {message}"))
+            .unwrap_or_default(),
+        titles: titles
+            .iter()
+            .map(|t| MarketLine {
+                isin: t.isin.clone(),
+                value: money(t.value_cents, &t.currency, ctx.lang),
+            })
+            .collect(),
+    };
+    html(200, page.render()?)
+}
+
+/// The seller's balance at the provider: kept for a minute, else asked
+/// (GetBalance with his stored credentials); or why it cannot be shown, as
+/// (code, message).
+async fn psp_balance(
+    ctx: &Ctx,
+    credentials: Option<CredentialRow>,
+) -> (Option<(Amount, String)>, Option<(String, String)>) {
+    match credentials {
         None => (
             None,
             Some((
@@ -277,44 +324,7 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
                 ),
             }
         }
-    };
-    if ctx.wants_json {
-        return json_response(
-            200,
-            &json!({
-                "email": me.email,
-                "isin_balance": crate::core::money::Amount::from_cents(isin_balance_cents).unwrap_or_default().to_plain(),
-                "currency": currency,
-                "psp_balance": psp_balance.as_ref().map(|(a, _)| a.to_plain()),
-                "psp_currency": psp_balance.as_ref().map(|(_, c)| c.clone()),
-                "psp_error": psp_error.as_ref().map(|(code, message)| json!({ "code": code, "message": message })),
-                "titles": titles.iter().map(|t| json!({
-                    "isin": t.isin,
-                    "value": crate::core::money::Amount::from_cents(t.value_cents).unwrap_or_default().to_plain(),
-                    "currency": t.currency,
-                    "claimed": t.claimed != 0,
-                    "disputed": t.disputed != 0,
-                })).collect::<Vec<_>>(),
-            }),
-        );
     }
-    let page = ClaimsPage {
-        layout: ctx.layout()?,
-        email: me.email.clone(),
-        isin_balance: money(isin_balance_cents, currency, ctx.lang),
-        psp_balance: psp_balance.map(|(a, c)| money(a.cents(), &c, ctx.lang)),
-        psp_error: psp_error
-            .map(|(code, message)| format!("{code}: {message}"))
-            .unwrap_or_default(),
-        titles: titles
-            .iter()
-            .map(|t| MarketLine {
-                isin: t.isin.clone(),
-                value: money(t.value_cents, &t.currency, ctx.lang),
-            })
-            .collect(),
-    };
-    html(200, page.render()?)
 }
 
 /// `/isin?code=`: always 200, with the reason when the code is not an ISIN.

@@ -16,7 +16,8 @@ use askama::Template;
 use worker::{Method, Request, Response};
 
 use crate::shell::pages::{
-    BuyPage, Errors, LoginPage, PasswordResetNewPage, PasswordResetPage, RegisterPage,
+    AccountPage, BuyPage, Errors, Layout, LoginPage, PasswordResetNewPage, PasswordResetPage,
+    RegisterPage,
 };
 use crate::shell::web::{html, read_form, url_encode, Ctx, Form, WebError};
 
@@ -102,7 +103,7 @@ async fn render(
     form: Option<&Form>,
     message: String,
 ) -> Result<Option<Response>, WebError> {
-    let typed = |name: &str| form.map_or(String::new(), |f| f.get(name).to_string());
+    let typed = |name: &str| typed_in(form, name);
     let errors = Errors::default().with_form_message(message);
     let layout = ctx.layout()?;
     let body = match page {
@@ -113,48 +114,11 @@ async fn render(
             next: typed("next"),
         }
         .render()?,
-        FormPage::Register => {
-            let next = typed("next");
-            RegisterPage {
-                layout,
-                errors,
-                email: typed("email"),
-                api_username: typed("api_username"),
-                accept_terms: matches!(typed("accept_terms").as_str(), "on" | "1" | "true" | "yes"),
-                next_query: if next.is_empty() {
-                    String::new()
-                } else {
-                    format!("?next={}", url_encode(&next))
-                },
-                next,
-            }
-            .render()?
-        }
-        FormPage::Account => {
-            let action = match typed("action").as_str() {
-                "password" => "password",
-                "credentials" => "credentials",
-                _ => return Ok(None),
-            };
-            let Ok(me) = ctx.require_session().await else {
-                return Ok(None);
-            };
-            crate::shell::pages::AccountPage {
-                layout,
-                email: me.email.clone(),
-                api_username: me.api_username.clone(),
-                credentials_refused: me.credentials_status == "refused",
-                action,
-                errors,
-                new_api_username: if action == "credentials" {
-                    typed("api_username")
-                } else {
-                    String::new()
-                },
-                notice: "",
-            }
-            .render()?
-        }
+        FormPage::Register => register_page(layout, errors, form)?,
+        FormPage::Account => match account_page(ctx, layout, errors, form).await? {
+            Some(body) => body,
+            None => return Ok(None),
+        },
         FormPage::PasswordReset => PasswordResetPage {
             layout,
             errors,
@@ -180,4 +144,63 @@ async fn render(
         .render()?,
     };
     html(status, body).map(Some)
+}
+
+/// The value typed in `name`, empty without a form.
+fn typed_in(form: Option<&Form>, name: &str) -> String {
+    form.map_or(String::new(), |f| f.get(name).to_string())
+}
+
+/// The registration form again, with what was typed.
+fn register_page(layout: Layout, errors: Errors, form: Option<&Form>) -> Result<String, WebError> {
+    let typed = |name: &str| typed_in(form, name);
+    let next = typed("next");
+    let page = RegisterPage {
+        layout,
+        errors,
+        email: typed("email"),
+        api_username: typed("api_username"),
+        accept_terms: matches!(typed("accept_terms").as_str(), "on" | "1" | "true" | "yes"),
+        next_query: if next.is_empty() {
+            String::new()
+        } else {
+            format!("?next={}", url_encode(&next))
+        },
+        next,
+    };
+    Ok(page.render()?)
+}
+
+/// The account page again with the form that was sent open; `None` (the
+/// error page) when the action is unknown or the session is gone.
+async fn account_page(
+    ctx: &Ctx,
+    layout: Layout,
+    errors: Errors,
+    form: Option<&Form>,
+) -> Result<Option<String>, WebError> {
+    let typed = |name: &str| typed_in(form, name);
+    let action = match typed("action").as_str() {
+        "password" => "password",
+        "credentials" => "credentials",
+        _ => return Ok(None),
+    };
+    let Ok(me) = ctx.require_session().await else {
+        return Ok(None);
+    };
+    let page = AccountPage {
+        layout,
+        email: me.email.clone(),
+        api_username: me.api_username.clone(),
+        credentials_refused: me.credentials_status == "refused",
+        action,
+        errors,
+        new_api_username: if action == "credentials" {
+            typed("api_username")
+        } else {
+            String::new()
+        },
+        notice: "",
+    };
+    Ok(Some(page.render()?))
 }

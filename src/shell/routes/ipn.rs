@@ -1,11 +1,11 @@
 //! PayPal's Instant Payment Notifications over HTTP: the listener's route
 //! (`POST /psp/paypal/ipn`: the body read at most `MAX_BODY_BYTES`, 413
 //! beyond; recording, verifying and acting on it is the flow's,
-//! `core::psp::paypal::listener`), and the emulator's in-process delivery.
+//! `core::psp::receive_notification`), and the emulator's in-process delivery.
 
 use worker::{Request, Response};
 
-use crate::core::psp::paypal::listener;
+use crate::core::psp::{self, ProviderId};
 use crate::shell::body::read_capped;
 use crate::shell::effects::site;
 use crate::shell::web::{Ctx, WebError};
@@ -13,7 +13,8 @@ use crate::shell::web::{Ctx, WebError};
 pub async fn paypal_ipn(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError> {
     let bytes = read_capped(req).await?;
     let base = ctx.base_url();
-    let (answer, outcome) = listener::receive(ctx, &site(ctx, &base), &bytes).await;
+    let (answer, outcome) =
+        psp::receive_notification(ctx, &site(ctx, &base), ProviderId::Paypal, &bytes).await;
     worker::console_log!("ipn: {outcome}");
     Ok(Response::empty()?.with_status(answer.http_status()))
 }
@@ -31,7 +32,9 @@ pub async fn deliver_emulator_ipns(ctx: &Ctx) -> Result<usize, WebError> {
     // Only notifications addressed to a PayBook listener are queued for
     // ours (`queued_ipns` selects them); others stay listed, undelivered.
     for message in &queued {
-        let (answer, outcome) = listener::receive(ctx, &site, message.body.as_bytes()).await;
+        let (answer, outcome) =
+            psp::receive_notification(ctx, &site, ProviderId::Paypal, message.body.as_bytes())
+                .await;
         let status = answer.http_status();
         worker::console_log!(
             "emulator IPN {} delivered ({status}): {outcome}",

@@ -80,90 +80,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     }
     let req = &mut req;
     let kept = form_again::keep(&method, &segments, req);
-    let result = match (&method, segments.as_slice()) {
-        (Method::Get, []) => browse::home(&ctx).await,
-        (Method::Get, ["market"]) => browse::market(&ctx).await,
-        (Method::Get, ["titles", isin]) => browse::title(&ctx, isin).await,
-        (Method::Get, ["history"]) => browse::history(&ctx).await,
-        (Method::Get, ["claims"]) => browse::claims(&ctx).await,
-        (Method::Get, ["isin"]) => browse::isin(&ctx).await,
-        (Method::Get, ["buy"]) => purchase::buy_get(&ctx).await,
-        (Method::Post, ["buy"]) => purchase::buy_post(&ctx, req).await,
-        (Method::Get, ["orders"]) => orders::orders_list(&ctx).await,
-        (Method::Get, ["orders", id]) => orders::order_detail(&ctx, id).await,
-        (Method::Post, ["orders", id, "cancel"]) => orders::order_cancel(&ctx, req, id).await,
-        (Method::Get, ["psp", "paypal", "return"]) => purchase::paypal_return(&ctx).await,
-        (Method::Get, ["psp", "paypal", "cancel"]) => purchase::paypal_cancel(&ctx).await,
-        (Method::Post, ["psp", "paypal", "ipn"]) => ipn::paypal_ipn(&ctx, req).await,
-        (Method::Get, ["contact"]) => browse::contact(&ctx),
-        (Method::Get, ["docs"]) => browse::docs(&ctx),
-        (Method::Get, ["source"]) => browse::source(&ctx),
-        (Method::Get, ["sitemap.xml"]) => browse::sitemap(&ctx),
-        (Method::Get, ["robots.txt"]) => browse::robots(&ctx),
-        (Method::Get, ["healthz"]) => health::get(&ctx).await,
-        (Method::Get, ["register"]) => account::register_get(&ctx).await,
-        (Method::Post, ["register"]) => account::register_post(&ctx, req).await,
-        (Method::Get, ["login"]) => account::login_get(&ctx).await,
-        (Method::Post, ["login"]) => account::login_post(&ctx, req).await,
-        (Method::Post, ["logout"]) => account::logout_post(&ctx, req).await,
-        (Method::Get, ["account"]) => account::account_get(&ctx).await,
-        (Method::Post, ["account"]) => account::account_post(&ctx, req).await,
-        (Method::Get, ["password-reset"]) => account::reset_get(&ctx).await,
-        (Method::Post, ["password-reset"]) => account::reset_post(&ctx, req).await,
-        (Method::Get, ["password-reset", token]) => account::reset_token_get(&ctx, token).await,
-        (Method::Post, ["password-reset", token]) => {
-            account::reset_token_post(&ctx, req, token).await
-        }
-        (Method::Get, ["terms"]) => account::terms(&ctx),
-        // The PayPal emulator exists in emulator mode only.
-        (Method::Get, ["_emulator", "paypal", "accounts"]) if emulator => {
-            emulator::accounts_get(&ctx).await
-        }
-        (Method::Post, ["_emulator", "paypal", "accounts"]) if emulator => {
-            emulator::accounts_post(&ctx, req).await
-        }
-        (Method::Post, ["_emulator", "paypal", "nvp"]) if emulator => {
-            emulator::nvp_route(&ctx, req).await
-        }
-        (Method::Get, ["_emulator", "mail"]) if emulator => emulator::mail(&ctx).await,
-        (Method::Get, ["_emulator", "paypal", "checkout"]) if emulator => {
-            emulator::checkout_get(&ctx).await
-        }
-        (Method::Post, ["_emulator", "paypal", "checkout"]) if emulator => {
-            emulator::checkout_post(&ctx, req).await
-        }
-        (Method::Get, ["_emulator", "paypal", "faults"]) if emulator => {
-            emulator::faults_get(&ctx).await
-        }
-        (Method::Post, ["_emulator", "paypal", "faults"]) if emulator => {
-            emulator::faults_post(&ctx, req).await
-        }
-        (Method::Delete, ["_emulator", "paypal", "faults"]) if emulator => {
-            emulator::faults_delete(&ctx).await
-        }
-        (Method::Get, ["_emulator", "paypal", "ipn"]) if emulator => emulator::ipn_list(&ctx).await,
-        (Method::Post, ["_emulator", "paypal", "ipn", "deliver"]) if emulator => {
-            ipn::deliver_route(&ctx).await
-        }
-        (Method::Post, ["_emulator", "paypal", "ipn", "drop"]) if emulator => {
-            emulator::ipn_drop(&ctx).await
-        }
-        (Method::Post, ["_emulator", "paypal", "ipn-verify"]) if emulator => {
-            emulator::ipn_verify_route(&ctx, req).await
-        }
-        (Method::Get, ["_emulator", "paypal", "transactions", id]) if emulator => {
-            emulator::transaction_get(&ctx, id).await
-        }
-        (Method::Post, ["_emulator", "paypal", "transactions", id, "complete"]) if emulator => {
-            emulator::transaction_complete(&ctx, id).await
-        }
-        (Method::Post, ["_emulator", "paypal", "transactions", id, "reverse"]) if emulator => {
-            emulator::transaction_reverse(&ctx, req, id).await
-        }
-        (Method::Get, ["_emulator", "clock"]) if emulator => emulator::clock_get(&ctx).await,
-        (Method::Post, ["_emulator", "clock"]) if emulator => emulator::clock_post(&ctx, req).await,
-        _ => Err(WebError::NotFound),
-    };
+    let result = route(&ctx, req, &method, &segments, emulator).await;
     let result = form_again::again(&ctx, kept, result).await;
     let response = match result {
         Ok(response) => response,
@@ -172,9 +89,107 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     Ok(ctx.finish(response))
 }
 
+/// The route table: a page or API route of the site, else the emulator's
+/// (in emulator mode only), else 404.
+async fn route(
+    ctx: &Ctx,
+    req: &mut Request,
+    method: &Method,
+    segments: &[&str],
+    emulator: bool,
+) -> Result<Response, WebError> {
+    match (method, segments) {
+        (Method::Get, []) => browse::home(ctx).await,
+        (Method::Get, ["market"]) => browse::market(ctx).await,
+        (Method::Get, ["titles", isin]) => browse::title(ctx, isin).await,
+        (Method::Get, ["history"]) => browse::history(ctx).await,
+        (Method::Get, ["claims"]) => browse::claims(ctx).await,
+        (Method::Get, ["isin"]) => browse::isin(ctx).await,
+        (Method::Get, ["buy"]) => purchase::buy_get(ctx).await,
+        (Method::Post, ["buy"]) => purchase::buy_post(ctx, req).await,
+        (Method::Get, ["orders"]) => orders::orders_list(ctx).await,
+        (Method::Get, ["orders", id]) => orders::order_detail(ctx, id).await,
+        (Method::Post, ["orders", id, "cancel"]) => orders::order_cancel(ctx, req, id).await,
+        // Each provider's return, cancel and notification: /psp/{provider}/...
+        // (an unknown provider falls through to 404, its body unread).
+        // Card providers will POST their return (the bank's auto-posted
+        // form): `(Method::Post, ["psp", provider, "return"])` goes here.
+        (Method::Get, ["psp", "paypal", "return"]) => purchase::paypal_return(ctx).await,
+        (Method::Get, ["psp", "paypal", "cancel"]) => purchase::paypal_cancel(ctx).await,
+        // `ipn` is the NOTIFYURL PayPal was given so far: it stays.
+        (Method::Post, ["psp", "paypal", "notify" | "ipn"]) => ipn::paypal_ipn(ctx, req).await,
+        (Method::Get, ["contact"]) => browse::contact(ctx),
+        (Method::Get, ["docs"]) => browse::docs(ctx),
+        (Method::Get, ["source"]) => browse::source(ctx),
+        (Method::Get, ["sitemap.xml"]) => browse::sitemap(ctx),
+        (Method::Get, ["robots.txt"]) => browse::robots(ctx),
+        (Method::Get, ["healthz"]) => health::get(ctx).await,
+        (Method::Get, ["register"]) => account::register_get(ctx).await,
+        (Method::Post, ["register"]) => account::register_post(ctx, req).await,
+        (Method::Get, ["login"]) => account::login_get(ctx).await,
+        (Method::Post, ["login"]) => account::login_post(ctx, req).await,
+        (Method::Post, ["logout"]) => account::logout_post(ctx, req).await,
+        (Method::Get, ["account"]) => account::account_get(ctx).await,
+        (Method::Post, ["account"]) => account::account_post(ctx, req).await,
+        (Method::Get, ["password-reset"]) => account::reset_get(ctx).await,
+        (Method::Post, ["password-reset"]) => account::reset_post(ctx, req).await,
+        (Method::Get, ["password-reset", token]) => account::reset_token_get(ctx, token).await,
+        (Method::Post, ["password-reset", token]) => {
+            account::reset_token_post(ctx, req, token).await
+        }
+        (Method::Get, ["terms"]) => account::terms(ctx),
+        // The emulators exist in emulator mode only.
+        (_, ["_emulator", ..]) if emulator => emulator_route(ctx, req, method, segments).await,
+        _ => Err(WebError::NotFound),
+    }
+}
+
+/// The built-in emulators' routes (`/_emulator/...`).
+async fn emulator_route(
+    ctx: &Ctx,
+    req: &mut Request,
+    method: &Method,
+    segments: &[&str],
+) -> Result<Response, WebError> {
+    match (method, segments) {
+        (Method::Get, ["_emulator", "paypal", "accounts"]) => emulator::accounts_get(ctx).await,
+        (Method::Post, ["_emulator", "paypal", "accounts"]) => {
+            emulator::accounts_post(ctx, req).await
+        }
+        (Method::Post, ["_emulator", "paypal", "nvp"]) => emulator::nvp_route(ctx, req).await,
+        (Method::Get, ["_emulator", "mail"]) => emulator::mail(ctx).await,
+        (Method::Get, ["_emulator", "paypal", "checkout"]) => emulator::checkout_get(ctx).await,
+        (Method::Post, ["_emulator", "paypal", "checkout"]) => {
+            emulator::checkout_post(ctx, req).await
+        }
+        (Method::Get, ["_emulator", "paypal", "faults"]) => emulator::faults_get(ctx).await,
+        (Method::Post, ["_emulator", "paypal", "faults"]) => emulator::faults_post(ctx, req).await,
+        (Method::Delete, ["_emulator", "paypal", "faults"]) => emulator::faults_delete(ctx).await,
+        (Method::Get, ["_emulator", "paypal", "ipn"]) => emulator::ipn_list(ctx).await,
+        (Method::Post, ["_emulator", "paypal", "ipn", "deliver"]) => ipn::deliver_route(ctx).await,
+        (Method::Post, ["_emulator", "paypal", "ipn", "drop"]) => emulator::ipn_drop(ctx).await,
+        (Method::Post, ["_emulator", "paypal", "ipn-verify"]) => {
+            emulator::ipn_verify_route(ctx, req).await
+        }
+        (Method::Get, ["_emulator", "paypal", "transactions", id]) => {
+            emulator::transaction_get(ctx, id).await
+        }
+        (Method::Post, ["_emulator", "paypal", "transactions", id, "complete"]) => {
+            emulator::transaction_complete(ctx, id).await
+        }
+        (Method::Post, ["_emulator", "paypal", "transactions", id, "reverse"]) => {
+            emulator::transaction_reverse(ctx, req, id).await
+        }
+        (Method::Get, ["_emulator", "clock"]) => emulator::clock_get(ctx).await,
+        (Method::Post, ["_emulator", "clock"]) => emulator::clock_post(ctx, req).await,
+        _ => Err(WebError::NotFound),
+    }
+}
+
 /// What every request passes before its route: a state-changing request
-/// from another site is refused (403) whatever its route, except PayPal's
-/// server-to-server IPN; `/_emulator/*` on a host that is not local is
+/// from another site is refused (403) whatever its route, except the
+/// providers' server-to-server notifications (`/psp/{provider}/notify`, and
+/// PayPal's `/psp/paypal/ipn`); `/_emulator/*` on a host that is not local is
 /// hidden (404) unless the request carries `EMULATOR_TOKEN`.
 fn guard(
     ctx: &Ctx,
@@ -185,7 +200,8 @@ fn guard(
 ) -> Result<(), WebError> {
     let headers = req.headers();
     let safe = matches!(method, Method::Get | Method::Head | Method::Options);
-    if !safe && segments != ["psp", "paypal", "ipn"] {
+    let notification = matches!(segments, ["psp", "paypal", "ipn"] | ["psp", _, "notify"]);
+    if !safe && !notification {
         let mut ours = vec![ctx.url.origin().ascii_serialization()];
         if let Some(base) = ctx.app.config.base_url.as_deref() {
             ours.push(base.to_string());

@@ -9,8 +9,8 @@ use worker::{Request, Response};
 use super::purchase::{checkout_url, TOKEN_LIFETIME_SECONDS};
 use crate::core::browse::Page;
 use crate::core::flow::effects::run_guarded;
-use crate::core::i18n::Lang;
-use crate::core::order::Substate;
+use crate::core::i18n::{Lang, Texts};
+use crate::core::order::{OrderStatus, Substate};
 use crate::core::orders::{self, OrderRow, TraceRow};
 use crate::core::privacy::Role;
 use crate::core::psp::ProviderId;
@@ -22,7 +22,6 @@ use crate::shell::web::{html, json_response, read_form, row_at, see_other, Ctx, 
 
 fn order_line(ctx: &Ctx, o: &OrderRow) -> OrderLine {
     let t = ctx.lang.texts();
-    let status = orders::status(o.code);
     OrderLine {
         id: o.id.clone(),
         role: if o.role == "buyer" {
@@ -33,20 +32,21 @@ fn order_line(ctx: &Ctx, o: &OrderRow) -> OrderLine {
         isin: o.isin.clone(),
         amount: money(o.amount_cents, &o.currency, ctx.lang),
         profit_rate: o.profit_rate,
-        status: status_name(status, ctx.lang),
-        code: o.code,
-        substate: if o.substate == "done" {
-            String::new()
-        } else {
-            o.substate.clone()
+        status: status_name(o.code, ctx.lang),
+        code: o.code.code(),
+        substate: match o.substate {
+            Substate::Done => String::new(),
+            Substate::AwaitingBuyer
+            | Substate::Confirming
+            | Substate::PspPending
+            | Substate::NeedsReview => o.substate.as_str().to_string(),
         },
         created_at: UtcTime::parse(&o.created_at)
             .map_or(o.created_at.clone(), |at| at.format(ctx.lang)),
     }
 }
 
-fn status_name(status: crate::core::order::OrderStatus, lang: Lang) -> &'static str {
-    use crate::core::order::OrderStatus;
+fn status_name(status: OrderStatus, lang: Lang) -> &'static str {
     let t = lang.texts();
     match status {
         OrderStatus::Processed => t.status_name_processed,
@@ -92,6 +92,28 @@ pub async fn orders_list(ctx: &Ctx) -> Result<Response, WebError> {
     html(200, page.render()?)
 }
 
+/// Why the order stands where it does, in the page's words.
+fn explanation(t: &'static Texts, order: &OrderRow) -> &'static str {
+    match (order.code, order.substate, order.failure_reason.as_deref()) {
+        // A trade partly refunded at PayPal stands, in review
+        // (`core::partial`).
+        (OrderStatus::Processed, Substate::NeedsReview, _) => t.order_partly_returned,
+        (OrderStatus::Processed, _, _) => t.order_processed,
+        (OrderStatus::Canceled, _, _) => t.order_canceled,
+        (OrderStatus::Chargeback, _, _) => t.order_chargeback,
+        (OrderStatus::Failed, _, Some("title_unavailable")) => t.order_title_unavailable,
+        (OrderStatus::Failed, _, _) => t.order_failed,
+        (OrderStatus::Pending, Substate::Confirming, _) => t.order_confirming,
+        (OrderStatus::Pending, Substate::PspPending, _) => t.order_psp_pending,
+        (OrderStatus::Pending, Substate::NeedsReview, Some(purchase::REVIEW_PARTLY_RETURNED)) => {
+            t.order_partly_returned_open
+        }
+        (OrderStatus::Pending, Substate::NeedsReview, _) => t.order_needs_review,
+        (OrderStatus::Pending, Substate::AwaitingBuyer | Substate::Done, _)
+        | (OrderStatus::Test, _, _) => "",
+    }
+}
+
 pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
     let Some(token_hash) = ctx.session_token_hash() else {
         return Err(WebError::LoginRequired(ctx.path_and_query()));
@@ -115,28 +137,10 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         return json_response(200, &orders::detail_json(&order, &traces));
     }
     let t = ctx.lang.texts();
-    let awaiting = order.code == 0 && order.substate == Substate::AwaitingBuyer.as_str();
+    let awaiting = order.code == OrderStatus::Pending && order.substate == Substate::AwaitingBuyer;
     let fresh = UtcTime::parse(&order.created_at)
         .is_some_and(|at| at.plus_seconds(TOKEN_LIFETIME_SECONDS) > ctx.now());
-    let explanation = match (
-        order.code,
-        order.substate.as_str(),
-        order.failure_reason.as_deref(),
-    ) {
-        // A trade partly refunded at PayPal stands, in review
-        // (`core::partial`).
-        (2, "needs_review", _) => t.order_partly_returned,
-        (2, _, _) => t.order_processed,
-        (-1, _, _) => t.order_canceled,
-        (-3, _, _) => t.order_chargeback,
-        (-2, _, Some("title_unavailable")) => t.order_title_unavailable,
-        (-2, _, _) => t.order_failed,
-        (0, "confirming", _) => t.order_confirming,
-        (0, "psp_pending", _) => t.order_psp_pending,
-        (0, "needs_review", Some(purchase::REVIEW_PARTLY_RETURNED)) => t.order_partly_returned_open,
-        (0, "needs_review", _) => t.order_needs_review,
-        _ => "",
-    };
+    let explanation = explanation(t, &order);
     let psp_error = match (&order.psp_error_code, &order.psp_error_message) {
         (Some(code), message) => format!(
             "{} {code}: {}",
@@ -151,7 +155,10 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         layout: ctx.layout()?,
         o: order_line(ctx, &order),
         transaction_id: order.psp_transaction_id.clone(),
-        new_isin: order.new_isin.clone().filter(|_| order.code == 2),
+        new_isin: order
+            .new_isin
+            .clone()
+            .filter(|_| order.code == OrderStatus::Processed),
         explanation,
         psp_error,
         can_continue: is_buyer && awaiting && fresh && order.psp_token.is_some(),

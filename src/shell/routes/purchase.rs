@@ -204,7 +204,15 @@ pub async fn paypal_return(ctx: &Ctx) -> Result<Response, WebError> {
     let token = ctx.param("token").unwrap_or_default();
     let payer_id = ctx.param("PayerID").unwrap_or_default();
     let base = ctx.base_url();
-    match flow::returned(ctx, &site(ctx, &base), &token, &payer_id).await? {
+    match flow::returned(
+        ctx,
+        &site(ctx, &base),
+        ProviderId::Paypal,
+        &token,
+        &payer_id,
+    )
+    .await?
+    {
         Returned::NotFound => Err(WebError::NotFound),
         Returned::Show { order_id } => see_other(&format!("/orders/{order_id}")),
         Returned::ChooseFunding { url, .. } => see_other(&url),

@@ -9,13 +9,14 @@ use serde::Deserialize;
 
 use super::nvp::{self, Credentials, Method, NvpRequest, NvpResponse};
 use crate::core::flow::{Effects, Endpoint, FlowError, NoAnswer, Patience, Site, WireRequest};
-use crate::core::payment_check;
 use crate::core::psp::{
     AccountCheck, BalanceOutcome, Called, Capabilities, NotificationTrust, SealedAccount,
     StartOutcome, StartRequest,
 };
 use crate::core::purchase::{self, OrderState, PaymentAnswer};
-use crate::core::reconcile::{self, CheckoutFinding, Inquiry};
+use crate::core::reconcile::Inquiry;
+
+use super::answers::{self, CheckoutFinding};
 use crate::core::sealing::{Binding, Keyring};
 use crate::core::sql::traces::Trace;
 
@@ -96,6 +97,8 @@ pub fn trace(request: &NvpRequest, answer: &Result<NvpResponse, NoAnswer>, at: &
                 at: at.to_string(),
                 request: request_json,
                 response: Some(fields_json(response.fields())),
+                request_wire: Some(request.encode_redacted().into_bytes()),
+                response_wire: Some(response.encode().into_bytes()),
             }
         }
         Err(no_answer) => Trace {
@@ -107,6 +110,8 @@ pub fn trace(request: &NvpRequest, answer: &Result<NvpResponse, NoAnswer>, at: &
             at: at.to_string(),
             request: request_json,
             response: Some(serde_json::json!({ "no_answer": no_answer.describe() }).to_string()),
+            request_wire: Some(request.encode_redacted().into_bytes()),
+            response_wire: None,
         },
     }
 }
@@ -239,7 +244,7 @@ pub async fn capture<E: Effects>(
         .field("MSGSUBID", order.msgsubid());
     let (answer, trace) = traced(fx, &request, Patience::Payment).await;
     Ok(Called {
-        outcome: answer.map(|response| purchase::classify(&response)),
+        outcome: answer.map(|response| answers::classify(&response)),
         traces: vec![trace],
     })
 }
@@ -263,7 +268,7 @@ pub async fn read<E: Effects>(
                 .field("TOKEN", order.psp_token.clone().unwrap_or_default());
             let (answer, trace) = traced(fx, &request, Patience::Default).await;
             traces.push(trace);
-            let found = match reconcile::read_checkout(answer.as_ref().ok()) {
+            let found = match answers::read_checkout(answer.as_ref().ok()) {
                 CheckoutFinding::Transaction(txn) => Ok(txn),
                 CheckoutFinding::NotPaidYet => Err(Inquiry::NotPaidYet),
                 CheckoutFinding::Expired => Err(Inquiry::Expired),
@@ -279,7 +284,7 @@ pub async fn read<E: Effects>(
         .field("TRANSACTIONID", transaction_id.clone());
     let (answer, trace) = traced(fx, &request, Patience::Default).await;
     traces.push(trace);
-    let inquiry = payment_check::read_transaction_for(
+    let inquiry = answers::read_transaction_for(
         order,
         site.deployment_id,
         &transaction_id,

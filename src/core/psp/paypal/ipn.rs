@@ -7,6 +7,8 @@
 use super::charset::{self, FormError};
 use super::nvp::PaymentStatus;
 use crate::core::money::Amount;
+use crate::core::psp::notice::Notice;
+use crate::core::psp::ProviderId;
 
 /// The postback PayPal verifies: `cmd=_notify-validate&` + the bytes as
 /// received, unaltered.
@@ -42,23 +44,6 @@ pub fn verdict(http_status: u16, answer: &str) -> Verdict {
     }
 }
 
-/// The fields of one notification.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notification {
-    pub txn_id: String,
-    pub parent_txn_id: Option<String>,
-    pub payment_status: PaymentStatus,
-    /// As sent, for recording each (txn_id, status) once.
-    pub payment_status_text: String,
-    /// Absent or unreadable amounts are `None`; refunds are negative on the
-    /// wire, so only the magnitude is kept.
-    pub gross: Option<Amount>,
-    pub currency: Option<String>,
-    pub invoice: Option<String>,
-    pub receiver_id: Option<String>,
-    pub receiver_email: Option<String>,
-}
-
 /// Why a body is not a notification we can use.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NotificationError {
@@ -83,12 +68,12 @@ impl From<FormError> for NotificationError {
 }
 
 /// Reads a message from text (the stored, ASCII form of its bytes).
-pub fn parse(body: &str) -> Result<Notification, NotificationError> {
+pub fn parse(body: &str) -> Result<Notice, NotificationError> {
     parse_bytes(body.as_bytes())
 }
 
 /// Reads a message from the exact bytes received.
-pub fn parse_bytes(body: &[u8]) -> Result<Notification, NotificationError> {
+pub fn parse_bytes(body: &[u8]) -> Result<Notice, NotificationError> {
     let fields = charset::decode_form(body)?;
     let get = |name: &str| {
         fields
@@ -101,11 +86,12 @@ pub fn parse_bytes(body: &[u8]) -> Result<Notification, NotificationError> {
     let status_text =
         get("payment_status").ok_or(NotificationError::MissingField("payment_status"))?;
     let gross = get("mc_gross").and_then(|g| Amount::parse_decimal(g.trim_start_matches('-')));
-    Ok(Notification {
-        txn_id,
-        parent_txn_id: get("parent_txn_id"),
-        payment_status: PaymentStatus::parse(&status_text),
-        payment_status_text: status_text,
+    Ok(Notice {
+        provider: ProviderId::Paypal,
+        reference: txn_id,
+        parent_reference: get("parent_txn_id"),
+        state: PaymentStatus::parse(&status_text).state(),
+        status_text,
         gross,
         currency: get("mc_currency"),
         invoice: get("invoice"),
@@ -131,8 +117,11 @@ mod tests {
     #[test]
     fn the_recorded_ipn_sample_parses() {
         let n = parse(SAMPLE).expect("parses");
-        assert_eq!(n.txn_id, "61E67681CH3238416");
-        assert_eq!(n.payment_status, PaymentStatus::Completed);
+        assert_eq!(n.reference, "61E67681CH3238416");
+        assert_eq!(
+            PaymentStatus::parse(&n.status_text),
+            PaymentStatus::Completed
+        );
         assert_eq!(n.gross.map(Amount::cents), Some(1995));
         assert_eq!(n.currency.as_deref(), Some("USD"));
         assert_eq!(n.receiver_id.as_deref(), Some("S8XGHLYDW9T3S"));
@@ -148,11 +137,17 @@ mod tests {
     #[test]
     fn refunds_and_canceled_reversals_are_read() {
         let refund = parse("txn_id=3HD&parent_txn_id=1V55&payment_status=Refunded&mc_gross=-150&mc_currency=JPY&reason_code=refund").expect("parses");
-        assert_eq!(refund.payment_status, PaymentStatus::Refunded);
-        assert_eq!(refund.parent_txn_id.as_deref(), Some("1V55"));
+        assert_eq!(
+            PaymentStatus::parse(&refund.status_text),
+            PaymentStatus::Refunded
+        );
+        assert_eq!(refund.parent_reference.as_deref(), Some("1V55"));
         assert_eq!(refund.gross.map(Amount::cents), Some(15_000));
         let canceled = parse("txn_id=9&parent_txn_id=1V55&payment_status=Canceled_Reversal&mc_gross=150&mc_currency=JPY").expect("parses");
-        assert_eq!(canceled.payment_status, PaymentStatus::CanceledReversal);
+        assert_eq!(
+            PaymentStatus::parse(&canceled.status_text),
+            PaymentStatus::CanceledReversal
+        );
         assert_eq!(
             parse("payment_status=Completed"),
             Err(NotificationError::MissingField("txn_id"))
@@ -164,8 +159,11 @@ mod tests {
     fn a_windows_1252_message_is_read_and_posted_back_byte_for_byte() {
         let raw = b"txn_id=9T&payment_status=Completed&first_name=Ren%E9&charset=windows-1252&mc_gross=1.50&mc_currency=EUR";
         let n = parse_bytes(raw).expect("parses");
-        assert_eq!(n.txn_id, "9T");
-        assert_eq!(n.payment_status, PaymentStatus::Completed);
+        assert_eq!(n.reference, "9T");
+        assert_eq!(
+            PaymentStatus::parse(&n.status_text),
+            PaymentStatus::Completed
+        );
         let mut expected = b"cmd=_notify-validate&".to_vec();
         expected.extend_from_slice(raw);
         assert_eq!(postback_body(raw), expected);

@@ -1,7 +1,7 @@
 //! The receiving half of PayPal's Instant Payment Notifications, as a flow:
 //! the exact bytes are recorded before anything else, read in the charset
 //! they name, and posted back verbatim (`cmd=_notify-validate&` + the same
-//! bytes). The steps and what each answer means are `core::ipn_receipts`'s:
+//! bytes). The steps and what each answer means are `receipts`'s:
 //! acknowledged once recorded and verified (or forged, or unreadable for
 //! good), sent again when it could not be recorded or the postback said
 //! nothing usable. A verified message is acted on (`flow::notify::act`);
@@ -9,11 +9,11 @@
 
 use super::charset::ascii_body;
 use super::ipn::{self, Verdict};
+use super::receipts::{self as ipn_receipts, Answer};
 use crate::core::flow::notify::act;
 use crate::core::flow::{
     row_at, rows_at, Effects, Endpoint, FlowError, Patience, Site, WireRequest,
 };
-use crate::core::ipn_receipts::{self, Answer};
 
 /// Handles one notification as received: records it, reads it, verifies
 /// it, acts on it. Returns what to answer and what was done (for logs).
@@ -53,11 +53,8 @@ async fn verify_recorded<E: Effects>(
         }
     };
     let verdict = verify(fx, raw).await;
-    let order_id = n
-        .invoice
-        .as_deref()
-        .and_then(|i| ipn::order_id_from_invoice(i, site.deployment_id));
-    let label = format!("{id} {} {}", n.txn_id, n.payment_status_text);
+    let order_id = n.order_id(site.deployment_id);
+    let label = format!("{id} {} {}", n.reference, n.status_text);
     let (batch, answer) = ipn_receipts::after_postback(id, raw, &n, order_id, &verdict, &now);
     if !batch.is_empty() {
         if let Err(e) = fx.run(&batch).await {

@@ -3,12 +3,15 @@
 //! client and the built-in emulator so both speak exactly the same bytes.
 
 pub mod adapter;
+pub mod answers;
 pub mod charset;
 pub mod emulator;
 pub mod emulator_ipn;
 pub mod ipn;
 pub mod listener;
 pub mod nvp;
+pub mod privacy;
+pub mod receipts;
 
 pub use nvp::{
     balance, checkout_details, decode, decode_request, encode_like_paypal, payment_info,

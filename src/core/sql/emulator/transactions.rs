@@ -156,7 +156,7 @@ pub fn record_payment(p: &PaymentRecord) -> (Batch, usize) {
     (batch, ipn_at)
 }
 
-/// A later event on a payment: its completion, a reversal, a refund or
+/// A later event on a payment: its completion or denial, a reversal, a refund or
 /// a cancelled reversal.
 pub struct EventRecord<'a> {
     pub transaction_id: &'a str,
@@ -193,13 +193,61 @@ pub fn record_event(e: &EventRecord) -> (Batch, usize) {
             e.now,
         ),
         guard_one_row_changed(),
-        debit(e.giver_account_id, e.amount_cents),
-        guard_one_row_changed(),
-        credit(e.taker_account_id, e.amount_cents),
-        guard_one_row_changed(),
-        insert_ipn(&e.ipn),
     ];
+    // A denial moves nothing: no balance to touch (or to guard).
+    if e.amount_cents != 0 {
+        batch.push(debit(e.giver_account_id, e.amount_cents));
+        batch.push(guard_one_row_changed());
+        batch.push(credit(e.taker_account_id, e.amount_cents));
+        batch.push(guard_one_row_changed());
+    }
+    batch.push(insert_ipn(&e.ipn));
     let ipn_at = batch.len() - 1;
     batch.push(transaction_by_id(e.transaction_id));
     (batch, ipn_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(amount_cents: i64) -> (Batch, usize) {
+        record_event(&EventRecord {
+            transaction_id: "17G53960CL6245248",
+            from_status: "Pending",
+            to_status: "Denied",
+            reason_code: "None",
+            settled: false,
+            giver_account_id: 2,
+            taker_account_id: 2,
+            amount_cents,
+            refunded_cents: (0, 0),
+            now: "2026-01-01T00:00:00Z",
+            ipn: NewIpn {
+                txn_id: "17G53960CL6245248",
+                parent_txn_id: None,
+                payment_status: "Denied",
+                notify_url: None,
+                body: "b",
+                body_sha256: "h",
+                now: "2026-01-01T00:00:00Z",
+            },
+        })
+    }
+
+    fn touches_balances(batch: &Batch) -> bool {
+        batch.iter().any(|s| s.sql.contains("balance_cents ="))
+    }
+
+    #[test]
+    fn an_event_that_moves_no_money_touches_no_balance_but_keeps_its_status_guard() {
+        let (batch, ipn_at) = event(0);
+        assert!(!touches_balances(&batch), "{batch:?}");
+        assert_eq!(batch[1], guard_one_row_changed());
+        assert!(batch[ipn_at]
+            .sql
+            .starts_with("INSERT INTO emulator_ipn_messages"));
+        let (moving, _) = event(2_000);
+        assert!(touches_balances(&moving));
+    }
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 use worker::{Request, Response};
 
-use crate::core::account::{safe_next, Field, FormErrors, Problem, RegisterInput};
+use crate::core::account::{safe_next, Field, FormErrors, Problem, RegisterInput, Registration};
 use crate::core::isin::Isin;
 use crate::core::sql::{self, clients, sessions, titles, traces, Batch};
 use crate::shell::app::random_bytes;
@@ -76,19 +76,6 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
             return register_page(ctx, 422, &input, Errors::new(&errors, ctx.lang), &next)
         }
     };
-    let email = registration.email.as_str().to_string();
-    let api_username = registration.credentials.username.clone();
-
-    let taken = |conflicts: &clients::Conflicts| {
-        let mut errors = FormErrors::default();
-        if conflicts.email_taken != 0 {
-            errors.add(Field::Email, Problem::EmailTaken);
-        }
-        if conflicts.api_username_taken != 0 {
-            errors.add(Field::ApiUsername, Problem::ApiUsernameTaken);
-        }
-        errors
-    };
     // PayPal first: whether an e-mail or API username is taken is told only
     // to someone holding working credentials (no enumeration).
     let now = ctx.now().to_string();
@@ -103,55 +90,20 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
             return register_page(ctx, 503, &input, errors, &next);
         }
     };
-    let password_hash = passwords::hash_new(ctx, &registration.password).await?;
-    let session_hash = ctx.new_session_cookie()?;
+    let account = NewAccount {
+        registration: &registration,
+        password_hash: passwords::hash_new(ctx, &registration.password).await?,
+        session_hash: ctx.new_session_cookie()?,
+        trace,
+        now,
+    };
     for _ in 0..REGISTER_ATTEMPTS {
-        let results = ctx
-            .run(&vec![
-                clients::conflicts(&email, &api_username, 0),
-                clients::next_id(),
-            ])
-            .await?;
-        let conflicts = results
-            .first()
-            .and_then(|r| sql::first::<clients::Conflicts>(r).ok().flatten());
-        let errors = conflicts.map(|c| taken(&c)).unwrap_or_default();
+        let (errors, client_id) = conflicts_and_next_id(ctx, &registration).await?;
         if !errors.is_empty() {
             ctx.end_session_cookie();
             return register_page(ctx, 422, &input, Errors::new(&errors, ctx.lang), &next);
         }
-        let client_id = results
-            .get(1)
-            .and_then(|r| sql::first::<clients::NextId>(r).ok().flatten())
-            .map_or(1, |n| n.next_id);
-        let sealed = credentials::seal(ctx, client_id, 1, &registration.credentials)?;
-        let mut batch: Batch = clients::insert_with_id(
-            client_id,
-            &clients::NewClient {
-                email: &email,
-                password_hash: &password_hash,
-                language: ctx.lang.code(),
-                psp_environment: ctx.app.config.psp_mode.as_str(),
-                api_username: &api_username,
-                sealed_secret: &sealed,
-                now: &now,
-            },
-        );
-        let initial = ctx.app.config.initial_title_value;
-        if initial.cents() > 0 {
-            let isin = Isin::issue(random_bytes::<9>()?);
-            batch.push(titles::reserve_isin(isin.as_str(), &now));
-            batch.push(titles::issue_initiation(
-                isin.as_str(),
-                initial.cents(),
-                ctx.app.config.currency.as_str(),
-                &email,
-                &now,
-            ));
-        }
-        batch.push(traces::insert_for_email(&email, &trace));
-        batch.push(sessions::create_for_email(&session_hash, &email, &now));
-        match ctx.run(&batch).await {
+        match ctx.run(&account.batch(ctx, client_id)?).await {
             Ok(_) => return see_other(safe_next(&next).unwrap_or("/claims")),
             // Someone registered meanwhile (same e-mail or credentials: the
             // next round says so; same new id: the next round takes another).
@@ -162,4 +114,85 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
     Err(WebError::Internal(
         "registration kept colliding on the new client id".into(),
     ))
+}
+
+/// What a registration writes, once PayPal accepted its credentials.
+struct NewAccount<'a> {
+    registration: &'a Registration,
+    password_hash: String,
+    session_hash: String,
+    trace: traces::Trace,
+    now: String,
+}
+
+impl NewAccount<'_> {
+    /// The client with id `client_id`, its sealed credentials, its
+    /// initiation title (when configured), the trace and the session.
+    fn batch(&self, ctx: &Ctx, client_id: i64) -> Result<Batch, WebError> {
+        let r = self.registration;
+        let (email, now) = (r.email.as_str(), self.now.as_str());
+        let sealed = credentials::seal(ctx, client_id, 1, &r.credentials)?;
+        let mut batch: Batch = clients::insert_with_id(
+            client_id,
+            &clients::NewClient {
+                email,
+                password_hash: &self.password_hash,
+                language: ctx.lang.code(),
+                psp_environment: ctx.app.config.psp_mode.as_str(),
+                api_username: &r.credentials.username,
+                sealed_secret: &sealed,
+                now,
+            },
+        );
+        let initial = ctx.app.config.initial_title_value;
+        if initial.cents() > 0 {
+            let isin = Isin::issue(random_bytes::<9>()?);
+            batch.push(titles::reserve_isin(isin.as_str(), now));
+            batch.push(titles::issue_initiation(
+                isin.as_str(),
+                initial.cents(),
+                ctx.app.config.currency.as_str(),
+                email,
+                now,
+            ));
+        }
+        batch.push(traces::insert_for_email(email, &self.trace));
+        batch.push(sessions::create_for_email(&self.session_hash, email, now));
+        Ok(batch)
+    }
+}
+
+/// Whether the e-mail or the API username is taken already, and the id
+/// the new client would get.
+async fn conflicts_and_next_id(
+    ctx: &Ctx,
+    registration: &Registration,
+) -> Result<(FormErrors, i64), WebError> {
+    let results = ctx
+        .run(&vec![
+            clients::conflicts(
+                registration.email.as_str(),
+                &registration.credentials.username,
+                0,
+            ),
+            clients::next_id(),
+        ])
+        .await?;
+    let mut errors = FormErrors::default();
+    let conflicts = results
+        .first()
+        .and_then(|r| sql::first::<clients::Conflicts>(r).ok().flatten());
+    if let Some(conflicts) = conflicts {
+        if conflicts.email_taken != 0 {
+            errors.add(Field::Email, Problem::EmailTaken);
+        }
+        if conflicts.api_username_taken != 0 {
+            errors.add(Field::ApiUsername, Problem::ApiUsernameTaken);
+        }
+    }
+    let client_id = results
+        .get(1)
+        .and_then(|r| sql::first::<clients::NextId>(r).ok().flatten())
+        .map_or(1, |n| n.next_id);
+    Ok((errors, client_id))
 }

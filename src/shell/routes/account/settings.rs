@@ -5,8 +5,10 @@ use askama::Template;
 use serde_json::json;
 use worker::{Request, Response};
 
-use crate::core::account::{parse_credentials, Field, FormErrors, Password, Problem};
-use crate::core::sql::{self, clients, sessions, traces};
+use crate::core::account::{
+    parse_credentials, ApiCredentials, Field, FormErrors, Password, Problem,
+};
+use crate::core::sql::{self, clients, sessions, sessions::SessionRow, traces};
 use crate::shell::credentials;
 use crate::shell::pages::{AccountPage, Errors};
 use crate::shell::passwords::{self};
@@ -181,37 +183,12 @@ async fn change_credentials(ctx: &Ctx, form: &Form, client_id: i64) -> Result<Re
             return account_page(ctx, 503, fail(Errors::default().with_form_message(message))).await
         }
     };
-    let results = ctx
-        .run(&vec![clients::conflicts(
-            "",
-            &credentials.username,
-            client_id,
-        )])
-        .await?;
-    let taken = results
-        .first()
-        .and_then(|r| sql::first::<clients::Conflicts>(r).ok().flatten())
-        .is_some_and(|c| c.api_username_taken != 0);
-    if taken {
+    if api_username_taken(ctx, &credentials.username, client_id).await? {
         errors.add(Field::ApiUsername, Problem::ApiUsernameTaken);
         return account_page(ctx, 422, fail(Errors::new(&errors, ctx.lang))).await;
     }
     let me = ctx.require_session().await?;
-    // The new version is sealed for its own number; the guard refuses the
-    // batch if a concurrent change took that number first.
-    let version = me.credentials_version + 1;
-    let sealed = credentials::seal(ctx, client_id, version, &credentials)?;
-    let mut batch = vec![
-        clients::expect_credentials_version(client_id, me.credentials_version),
-        sql::guard_one_row_changed(),
-    ];
-    batch.extend(clients::replace_credentials(
-        client_id,
-        &credentials.username,
-        &sealed,
-        &now,
-    ));
-    batch.push(traces::insert_for_email(&me.email, &trace));
+    let batch = replacement(ctx, &me, client_id, &credentials, &trace, &now)?;
     match ctx.run(&batch).await {
         Ok(_) => {}
         Err(WebError::Db(e)) if e.guard().is_some() => {
@@ -221,7 +198,50 @@ async fn change_credentials(ctx: &Ctx, form: &Form, client_id: i64) -> Result<Re
         }
         Err(e) => return Err(e),
     }
-    // The page reads the session again to show the new username.
+    credentials_changed(ctx, &me, &credentials.username)
+}
+
+/// Whether another client uses `username` already.
+async fn api_username_taken(ctx: &Ctx, username: &str, client_id: i64) -> Result<bool, WebError> {
+    let results = ctx
+        .run(&vec![clients::conflicts("", username, client_id)])
+        .await?;
+    Ok(results
+        .first()
+        .and_then(|r| sql::first::<clients::Conflicts>(r).ok().flatten())
+        .is_some_and(|c| c.api_username_taken != 0))
+}
+
+/// The batch replacing `me`'s credentials: the new version is sealed for
+/// its own number; the guard refuses the batch if a concurrent change took
+/// that number first.
+fn replacement(
+    ctx: &Ctx,
+    me: &SessionRow,
+    client_id: i64,
+    credentials: &ApiCredentials,
+    trace: &traces::Trace,
+    now: &str,
+) -> Result<sql::Batch, WebError> {
+    let version = me.credentials_version + 1;
+    let sealed = credentials::seal(ctx, client_id, version, credentials)?;
+    let mut batch = vec![
+        clients::expect_credentials_version(client_id, me.credentials_version),
+        sql::guard_one_row_changed(),
+    ];
+    batch.extend(clients::replace_credentials(
+        client_id,
+        &credentials.username,
+        &sealed,
+        now,
+    ));
+    batch.push(traces::insert_for_email(&me.email, trace));
+    Ok(batch)
+}
+
+/// The account page once the credentials changed, with the new username
+/// (the layout reads the session again).
+fn credentials_changed(ctx: &Ctx, me: &SessionRow, username: &str) -> Result<Response, WebError> {
     let view = AccountView {
         action: "",
         errors: Errors::default(),
@@ -231,7 +251,7 @@ async fn change_credentials(ctx: &Ctx, form: &Form, client_id: i64) -> Result<Re
     let page = AccountPage {
         layout: ctx.layout()?,
         email: me.email.clone(),
-        api_username: credentials.username.clone(),
+        api_username: username.to_string(),
         credentials_refused: false,
         action: view.action,
         errors: view.errors,

@@ -1,5 +1,6 @@
-//! Later events on a payment (reversal, refund, canceled reversal, completion):
-//! their effect on the money and the status, and when they cannot happen.
+//! Later events on a payment (reversal, refund, canceled reversal, completion,
+//! denial): their effect on the money and the status, and when they cannot
+//! happen.
 
 use crate::core::money::Amount;
 use crate::core::psp::paypal::nvp::{PaymentOutcome, PaymentStatus};
@@ -165,6 +166,12 @@ pub fn completion_conflict(t: &Transaction) -> Option<&'static str> {
     (t.payer_balance_cents < t.amount_cents).then_some("insufficient_funds")
 }
 
+/// Why a payment cannot be denied now: it is not pending (`not_pending`).
+/// A denial moves no money: a Pending payment's has not moved yet.
+pub fn denial_conflict(t: &Transaction) -> Option<&'static str> {
+    (PaymentStatus::parse(&t.status).outcome() != PaymentOutcome::Pending).then_some("not_pending")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +278,15 @@ mod tests {
             later_event_conflict(&partly, LaterEvent::Refunded, &too_much),
             Some("amount")
         );
+    }
+
+    #[test]
+    fn only_a_pending_payment_can_be_denied() {
+        assert_eq!(denial_conflict(&transaction("Pending")), None);
+        assert_eq!(
+            denial_conflict(&transaction("Completed")),
+            Some("not_pending")
+        );
+        assert_eq!(denial_conflict(&transaction("Denied")), Some("not_pending"));
     }
 }

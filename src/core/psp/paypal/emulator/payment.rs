@@ -103,8 +103,10 @@ pub fn decide_payment(
     if payer_account_id == checkout.receiver_account_id {
         return Err(Refusal::CannotComplete);
     }
+    // No payer balance known (no payer yet): nothing funds the payment.
+    let balance_cents = checkout.payer_balance_cents.unwrap_or(0);
     let funded = checkout.payer_currency.as_deref() == Some(checkout.currency.as_str())
-        && checkout.payer_balance_cents.unwrap_or(0) >= amount.cents();
+        && balance_cents >= amount.cents();
     if !funded {
         return Err(Refusal::Unfunded);
     }

@@ -41,6 +41,51 @@ pub enum Refusal {
     AmountMissing,
 }
 
+// PayPal's messages too long for one line of the table below.
+const TOKEN_MISSING: &str = "Express Checkout token is missing.";
+const TOKEN_EXPIRED_SHORT: &str = "This Express Checkout session has expired.";
+const TOKEN_EXPIRED_LONG: &str =
+    "This Express Checkout session has expired.  Token value is no longer valid.";
+const CART_TOTALS_MISMATCH_LONG: &str =
+    "The totals of the cart item amounts do not match order amounts.";
+const AMOUNT_TOO_LARGE_LONG: &str =
+    "The amount exceeds the maximum amount for a single transaction.";
+const ALREADY_COMPLETED_LONG: &str =
+    "A successful transaction has already been completed for this token.";
+const TOO_MANY_ATTEMPTS_LONG: &str =
+    "You have exceeded the maximum number of payment attempts for this token.";
+const CANNOT_COMPLETE_SHORT: &str = "Transaction cannot complete.";
+const CANNOT_COMPLETE_LONG: &str =
+    "Instruct the customer to retry the transaction using an alternative payment \
+                 method from the customer's PayPal wallet. The transaction did not complete with \
+                 the customer's selected payment method.";
+const PAYER_MISMATCH_SHORT: &str = "This Express Checkout session belongs to a different customer.";
+const PAYER_MISMATCH_LONG: &str =
+    "This Express Checkout session belongs to a different customer.  Token value mismatch.";
+const NEW_FUNDING_SOURCE_SHORT: &str = "Customer must choose new funding sources.";
+const NEW_FUNDING_SOURCE_LONG: &str =
+    "The customer must return to PayPal to select new funding sources.";
+const CURRENCY_MISMATCH_LONG: &str =
+    "The transaction currency specified must be the same as previously specified.";
+const TRY_LATER: &str =
+    "This transaction cannot be processed at this time. Please try again later.";
+const NOT_AUTHORIZED_SHORT: &str = "Payment not authorized";
+const NOT_AUTHORIZED_LONG: &str = "Payment has not been authorized by the user.";
+const UNFUNDED_SHORT: &str = "This transaction couldn't be completed.";
+const UNFUNDED_LONG: &str =
+    "This transaction couldn't be completed. Please redirect your customer to PayPal.";
+const ZERO_AMOUNT_SHORT: &str = "Invalid Data";
+const ZERO_AMOUNT_LONG: &str =
+    "This transaction cannot be processed. The amount to be charged is zero.";
+const CURRENCY_NOT_SUPPORTED_LONG: &str =
+    "Receiving country does not support the transaction currency.";
+const INVALID_PARAMETER_SHORT: &str = "Invalid Parameter";
+const INVALID_PARAMETER_LONG: &str = "A Parameter is Invalid : Unable to identify parameter";
+const UNKNOWN_METHOD_SHORT: &str = "Unspecified Method";
+const UNKNOWN_METHOD_LONG: &str = "Method Specified is not Supported";
+const AMOUNT_MISSING_SHORT: &str = "Missing Parameter";
+const AMOUNT_MISSING_LONG: &str = "OrderTotal (Amt) : Required parameter missing";
+
 impl Refusal {
     pub const ALL: [Refusal; 33] = [
         Refusal::InternalError,
@@ -87,107 +132,35 @@ impl Refusal {
             Refusal::OrderTotalInvalid => ("10401", TRIA, "Order total is invalid."),
             Refusal::ReturnUrlMissing => ("10404", TRIA, "ReturnURL is missing."),
             Refusal::CancelUrlMissing => ("10405", TRIA, "CancelURL is missing."),
-            Refusal::TokenMissing => (
-                "10408",
-                "Express Checkout token is missing.",
-                "Express Checkout token is missing.",
-            ),
+            Refusal::TokenMissing => ("10408", TOKEN_MISSING, TOKEN_MISSING),
             Refusal::InvalidToken => ("10410", "Invalid token", "Invalid token."),
-            Refusal::TokenExpired => (
-                "10411",
-                "This Express Checkout session has expired.",
-                "This Express Checkout session has expired.  Token value is no longer valid.",
-            ),
-            Refusal::CartTotalsMismatch => (
-                "10413",
-                TRIA,
-                "The totals of the cart item amounts do not match order amounts.",
-            ),
-            Refusal::AmountTooLarge => (
-                "10414",
-                TRIA,
-                "The amount exceeds the maximum amount for a single transaction.",
-            ),
-            Refusal::AlreadyCompleted => (
-                "10415",
-                TRIA,
-                "A successful transaction has already been completed for this token.",
-            ),
-            Refusal::TooManyAttempts => (
-                "10416",
-                TRIA,
-                "You have exceeded the maximum number of payment attempts for this token.",
-            ),
-            Refusal::CannotComplete => (
-                "10417",
-                "Transaction cannot complete.",
-                "Instruct the customer to retry the transaction using an alternative payment \
-                 method from the customer's PayPal wallet. The transaction did not complete with \
-                 the customer's selected payment method.",
-            ),
+            Refusal::TokenExpired => ("10411", TOKEN_EXPIRED_SHORT, TOKEN_EXPIRED_LONG),
+            Refusal::CartTotalsMismatch => ("10413", TRIA, CART_TOTALS_MISMATCH_LONG),
+            Refusal::AmountTooLarge => ("10414", TRIA, AMOUNT_TOO_LARGE_LONG),
+            Refusal::AlreadyCompleted => ("10415", TRIA, ALREADY_COMPLETED_LONG),
+            Refusal::TooManyAttempts => ("10416", TRIA, TOO_MANY_ATTEMPTS_LONG),
+            Refusal::CannotComplete => ("10417", CANNOT_COMPLETE_SHORT, CANNOT_COMPLETE_LONG),
             Refusal::PayerIdMissing => ("10419", TRIA, "Express Checkout PayerID is missing."),
-            Refusal::PayerMismatch => (
-                "10421",
-                "This Express Checkout session belongs to a different customer.",
-                "This Express Checkout session belongs to a different customer.  Token value mismatch.",
-            ),
-            Refusal::NewFundingSource => (
-                "10422",
-                "Customer must choose new funding sources.",
-                "The customer must return to PayPal to select new funding sources.",
-            ),
+            Refusal::PayerMismatch => ("10421", PAYER_MISMATCH_SHORT, PAYER_MISMATCH_LONG),
+            Refusal::NewFundingSource => {
+                ("10422", NEW_FUNDING_SOURCE_SHORT, NEW_FUNDING_SOURCE_LONG)
+            }
             Refusal::ItemTotalInvalid => ("10426", TRIA, "Item total is invalid."),
             Refusal::ShippingTotalInvalid => ("10427", TRIA, "Shipping total is invalid."),
             Refusal::HandlingTotalInvalid => ("10428", TRIA, "Handling total is invalid."),
             Refusal::TaxTotalInvalid => ("10429", TRIA, "Tax total is invalid."),
             Refusal::ItemAmountInvalid => ("10431", TRIA, "Item amount is invalid."),
-            Refusal::CurrencyMismatch => (
-                "10444",
-                TRIA,
-                "The transaction currency specified must be the same as previously specified.",
-            ),
-            Refusal::TryLater => (
-                "10445",
-                "This transaction cannot be processed at this time. Please try again later.",
-                "This transaction cannot be processed at this time. Please try again later.",
-            ),
-            Refusal::NotAuthorized => (
-                "10485",
-                "Payment not authorized",
-                "Payment has not been authorized by the user.",
-            ),
-            Refusal::Unfunded => (
-                "10486",
-                "This transaction couldn't be completed.",
-                "This transaction couldn't be completed. Please redirect your customer to PayPal.",
-            ),
-            Refusal::ZeroAmount => (
-                "10525",
-                "Invalid Data",
-                "This transaction cannot be processed. The amount to be charged is zero.",
-            ),
-            Refusal::CurrencyNotSupported => (
-                "10605",
-                TRIA,
-                "Receiving country does not support the transaction currency.",
-            ),
-            Refusal::InvalidParameter => (
-                "81001",
-                "Invalid Parameter",
-                "A Parameter is Invalid : Unable to identify parameter",
-            ),
-            Refusal::UnknownMethod => (
-                "81002",
-                "Unspecified Method",
-                "Method Specified is not Supported",
-            ),
+            Refusal::CurrencyMismatch => ("10444", TRIA, CURRENCY_MISMATCH_LONG),
+            Refusal::TryLater => ("10445", TRY_LATER, TRY_LATER),
+            Refusal::NotAuthorized => ("10485", NOT_AUTHORIZED_SHORT, NOT_AUTHORIZED_LONG),
+            Refusal::Unfunded => ("10486", UNFUNDED_SHORT, UNFUNDED_LONG),
+            Refusal::ZeroAmount => ("10525", ZERO_AMOUNT_SHORT, ZERO_AMOUNT_LONG),
+            Refusal::CurrencyNotSupported => ("10605", TRIA, CURRENCY_NOT_SUPPORTED_LONG),
+            Refusal::InvalidParameter => ("81001", INVALID_PARAMETER_SHORT, INVALID_PARAMETER_LONG),
+            Refusal::UnknownMethod => ("81002", UNKNOWN_METHOD_SHORT, UNKNOWN_METHOD_LONG),
             Refusal::NoMethod => ("81003", "Unspecified Method", "No Method Specified"),
             Refusal::NoRequest => ("81004", "No Request Received", "No Request Received"),
-            Refusal::AmountMissing => (
-                "81100",
-                "Missing Parameter",
-                "OrderTotal (Amt) : Required parameter missing",
-            ),
+            Refusal::AmountMissing => ("81100", AMOUNT_MISSING_SHORT, AMOUNT_MISSING_LONG),
         }
     }
 

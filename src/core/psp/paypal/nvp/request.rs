@@ -137,6 +137,12 @@ impl NvpRequest {
             .cloned()
             .collect()
     }
+
+    /// The body as [`encode`](Self::encode) sends it, without USER, PWD and
+    /// SIGNATURE: the wire bytes a trace keeps.
+    pub fn encode_redacted(&self) -> String {
+        encode_pairs(&self.redacted(), is_unreserved, UPPER_HEX)
+    }
 }
 
 // Hand-written so that `{:?}` shows the redacted fields only.
@@ -203,6 +209,17 @@ mod tests {
             decode_request(&body).ok().as_deref(),
             Some(request.fields())
         );
+    }
+
+    #[test]
+    fn the_redacted_body_is_the_body_sent_without_user_password_and_signature() {
+        let request = NvpRequest::new(Method::GetBalance, &credentials()).field("NOTE", "a b&c");
+        let redacted = request.encode_redacted();
+        assert_eq!(redacted, "METHOD=GetBalance&VERSION=204&NOTE=a%20b%26c");
+        assert!(request.encode().ends_with(&format!("&{redacted}")));
+        for secret in ["seller_api1", "S3CR3TPWD", "SIGNATURE", "USER", "PWD"] {
+            assert!(!redacted.contains(secret), "{secret} in {redacted}");
+        }
     }
 
     #[test]

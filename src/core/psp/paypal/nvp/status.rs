@@ -115,6 +115,29 @@ impl PaymentStatus {
     }
 }
 
+impl PaymentStatus {
+    /// The seam's word for this status (`core::psp::notice`): PayPal's
+    /// statuses mapped one by one.
+    pub fn state(&self) -> crate::core::psp::notice::PaymentState {
+        use crate::core::psp::notice::PaymentState;
+        match self {
+            PaymentStatus::Completed
+            | PaymentStatus::Processed
+            | PaymentStatus::CompletedFundsHeld
+            | PaymentStatus::CanceledReversal => PaymentState::Completed,
+            PaymentStatus::Pending | PaymentStatus::InProgress => PaymentState::Pending,
+            PaymentStatus::Denied
+            | PaymentStatus::Failed
+            | PaymentStatus::Expired
+            | PaymentStatus::Voided => PaymentState::Failed,
+            PaymentStatus::Reversed => PaymentState::Reversed,
+            PaymentStatus::Refunded => PaymentState::Refunded,
+            PaymentStatus::PartiallyRefunded => PaymentState::PartlyRefunded,
+            PaymentStatus::None | PaymentStatus::Unknown(_) => PaymentState::Unknown,
+        }
+    }
+}
+
 /// `PENDINGREASON` / IPN `pending_reason`. Spellings vary across docs and
 /// wire (`multi-currency`, `multicurrency`, `paymentreview`, `None`), so it
 /// is parsed ignoring case, `-` and `_`.

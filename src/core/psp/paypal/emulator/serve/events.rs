@@ -1,16 +1,16 @@
-//! The later life of a payment: a Pending payment completes, or a payment
-//! is reversed, refunded (in full or in part) or its reversal cancelled.
-//! Every money move is one guarded batch with its IPN; balances never go
-//! negative (a conflict instead).
+//! The later life of a payment: a Pending payment completes or is denied,
+//! or a payment is reversed, refunded (in full or in part) or its reversal
+//! cancelled. Every change is one guarded batch with its IPN; balances
+//! never go negative (a conflict instead).
 
-use super::ipn::{decision_ipn, deliver, event_ipn, QueuedIpn};
+use super::ipn::{deliver, event_ipn, QueuedIpn};
 use super::row_at;
-use crate::core::flow::{Effects, FlowError, StoreError};
+use crate::core::flow::{Effects, FlowError};
 use crate::core::money::Amount;
 use crate::core::psp::paypal::emulator::{self as rules, Direction, LaterEvent};
 use crate::core::psp::paypal::emulator_ipn::{self as ipn_options, IpnCharset};
-use crate::core::psp::paypal::nvp::{PaymentOutcome, PaymentStatus, PendingReason};
-use crate::core::sql::{emulator, guard_one_row_changed};
+use crate::core::psp::paypal::nvp::{PaymentStatus, PendingReason};
+use crate::core::sql::emulator;
 
 /// What a later event did.
 #[derive(Debug)]
@@ -22,13 +22,81 @@ pub enum EventOutcome {
     },
     NotFound,
     /// Not possible now: `status` (wrong state), `not_pending`,
-    /// `insufficient_funds` (balances never go negative) or, for a partial
-    /// refund, an amount beyond what is left to refund.
+    /// `insufficient_funds` (balances never go negative) or `amount` (a
+    /// partial refund beyond what is left to refund).
     Conflict(&'static str),
 }
 
 /// How many times an event is tried again after a concurrent change.
 const EVENT_TRIES: usize = 3;
+
+/// What happens to a payment.
+#[derive(Clone, Copy)]
+enum Change {
+    /// A Pending payment completes: the payer pays the receiver now.
+    Complete,
+    /// A Pending payment is denied: no money moves.
+    Deny,
+    Later(LaterEvent, Option<Amount>),
+}
+
+/// A change worked out on the transaction as read.
+struct Plan {
+    event: Option<LaterEvent>,
+    status: PaymentStatus,
+    reason_code: &'static str,
+    /// Whether the amount is in the receiver's balance afterwards.
+    settled: bool,
+    giver: i64,
+    taker: i64,
+    moved_cents: i64,
+    refunded_cents: i64,
+}
+
+/// The plan of `change` on `t`, or why it cannot happen now.
+fn plan(t: &emulator::Transaction, change: Change) -> Result<Plan, &'static str> {
+    let (payer, receiver) = (t.payer_account_id, t.receiver_account_id);
+    let decided = |status, settled, moved_cents| Plan {
+        event: None,
+        status,
+        reason_code: PendingReason::None.as_str(),
+        settled,
+        giver: payer,
+        taker: receiver,
+        moved_cents,
+        refunded_cents: t.refunded_cents,
+    };
+    match change {
+        Change::Complete => match rules::completion_conflict(t) {
+            Some(conflict) => Err(conflict),
+            None => Ok(decided(PaymentStatus::Completed, true, t.amount_cents)),
+        },
+        Change::Deny => match rules::denial_conflict(t) {
+            Some(conflict) => Err(conflict),
+            None => Ok(decided(PaymentStatus::Denied, false, 0)),
+        },
+        Change::Later(event, amount) => {
+            let effect = rules::event_effect(t, event, amount);
+            if let Some(conflict) = rules::later_event_conflict(t, event, &effect) {
+                return Err(conflict);
+            }
+            let (giver, taker) = match event.direction() {
+                Direction::ToReceiver => (payer, receiver),
+                Direction::ToPayer => (receiver, payer),
+            };
+            Ok(Plan {
+                event: Some(event),
+                status: effect.status,
+                reason_code: event.reason_code(),
+                settled: event.direction() == Direction::ToReceiver,
+                giver,
+                taker,
+                moved_cents: effect.moved_cents,
+                refunded_cents: effect.refunded_cents,
+            })
+        }
+    }
+}
 
 /// Transaction `id` (with the clock offset, in the same round trip).
 pub async fn load_transaction<E: Effects>(
@@ -56,65 +124,17 @@ async fn ipn_charset<E: Effects>(fx: &E, id: &str) -> Result<IpnCharset, FlowErr
 /// status becomes Completed and an IPN with the same `txn_id` and
 /// `payment_status=Completed` is queued.
 pub async fn complete_pending<E: Effects>(fx: &E, id: &str) -> Result<EventOutcome, FlowError> {
-    apply_event(fx, id, None, None).await
+    change(fx, id, Change::Complete).await
 }
 
-/// Denies a Pending payment, as PayPal does when its review fails or the
-/// payer's funding does not clear: nothing was taken from the payer while
-/// it was Pending, so no money moves; the status becomes Denied and an IPN
-/// with the same `txn_id` and `payment_status=Denied` is queued, in one
-/// batch guarded on the payment still being Pending.
+/// Denies a Pending payment: no money moves, the status becomes Denied
+/// and an IPN with the same `txn_id` and `payment_status=Denied` is queued.
 pub async fn deny_pending<E: Effects>(fx: &E, id: &str) -> Result<EventOutcome, FlowError> {
-    let Some(t) = load_transaction(fx, id).await? else {
-        return Ok(EventOutcome::NotFound);
-    };
-    if PaymentStatus::parse(&t.status).outcome() != PaymentOutcome::Pending {
-        return Ok(EventOutcome::Conflict("not_pending"));
-    }
-    let now = fx.now();
-    let charset = ipn_charset(fx, &t.id).await?;
-    let ipn = decision_ipn(
-        fx,
-        &t,
-        None,
-        PaymentStatus::Denied,
-        t.amount_cents,
-        charset,
-        now,
-    )?;
-    let now_text = now.to_string();
-    let batch = vec![
-        emulator::transition(
-            &t.id,
-            &t.status,
-            PaymentStatus::Denied.as_str(),
-            PendingReason::None.as_str(),
-            false,
-            (t.refunded_cents, t.refunded_cents),
-            &now_text,
-        ),
-        guard_one_row_changed(),
-        emulator::insert_ipn(&ipn.row()),
-        emulator::transaction_by_id(&t.id),
-    ];
-    let results = match fx.run(&batch).await {
-        Ok(results) => results,
-        // Completed (or denied) meanwhile.
-        Err(StoreError::Guard) => return Ok(EventOutcome::Conflict("not_pending")),
-        Err(e) => return Err(e.into()),
-    };
-    let queued = ipn.queued(&results, 2)?;
-    deliver(fx, &queued);
-    let transaction: emulator::Transaction =
-        row_at(&results, 3)?.ok_or_else(|| FlowError::Internal("transaction vanished".into()))?;
-    Ok(EventOutcome::Done {
-        transaction: Box::new(transaction),
-        ipn: queued,
-    })
+    change(fx, id, Change::Deny).await
 }
 
 /// Applies a completion (`event: None`) or a later event to transaction
-/// `id`, in one guarded batch. `amount` is a partial refund's part (with
+/// `id`. `amount` is a partial refund's part (with
 /// `Some(LaterEvent::Refunded)` only; `None` refunds what is left).
 pub async fn apply_event<E: Effects>(
     fx: &E,
@@ -122,52 +142,38 @@ pub async fn apply_event<E: Effects>(
     event: Option<LaterEvent>,
     amount: Option<Amount>,
 ) -> Result<EventOutcome, FlowError> {
+    match event {
+        Some(event) => change(fx, id, Change::Later(event, amount)).await,
+        None => change(fx, id, Change::Complete).await,
+    }
+}
+
+/// Applies `change` to transaction `id` in one guarded batch, looking
+/// again when another call changed it first.
+async fn change<E: Effects>(fx: &E, id: &str, change: Change) -> Result<EventOutcome, FlowError> {
     for _ in 0..EVENT_TRIES {
         let Some(t) = load_transaction(fx, id).await? else {
             return Ok(EventOutcome::NotFound);
         };
-        let effect = event.map(|e| rules::event_effect(&t, e, amount));
-        let conflict = match (event, &effect) {
-            (Some(event), Some(effect)) => rules::later_event_conflict(&t, event, effect),
-            (None, _) | (_, None) => rules::completion_conflict(&t),
+        let plan = match plan(&t, change) {
+            Ok(plan) => plan,
+            Err(conflict) => return Ok(EventOutcome::Conflict(conflict)),
         };
-        if let Some(conflict) = conflict {
-            return Ok(EventOutcome::Conflict(conflict));
-        }
         let now = fx.now();
-        let moved = effect.as_ref().map_or(t.amount_cents, |e| e.moved_cents);
-        let refunded = effect
-            .as_ref()
-            .map_or(t.refunded_cents, |e| e.refunded_cents);
         let charset = ipn_charset(fx, &t.id).await?;
-        let ipn = event_ipn(fx, &t, event, moved, charset, now)?;
-        let (to, reason_code, direction) = match (event, &effect) {
-            (Some(event), Some(effect)) => (
-                effect.status.as_str().to_owned(),
-                event.reason_code(),
-                event.direction(),
-            ),
-            (None, _) | (_, None) => (
-                PaymentStatus::Completed.as_str().to_owned(),
-                PendingReason::None.as_str(),
-                Direction::ToReceiver,
-            ),
-        };
-        let (giver, taker) = match direction {
-            Direction::ToReceiver => (t.payer_account_id, t.receiver_account_id),
-            Direction::ToPayer => (t.receiver_account_id, t.payer_account_id),
-        };
+        let about = (plan.event, plan.status.clone());
+        let ipn = event_ipn(fx, &t, about, plan.moved_cents, charset, now)?;
         let now_text = now.to_string();
         let (batch, ipn_at) = emulator::record_event(&emulator::EventRecord {
             transaction_id: &t.id,
             from_status: &t.status,
-            to_status: &to,
-            reason_code,
-            settled: direction == Direction::ToReceiver,
-            giver_account_id: giver,
-            taker_account_id: taker,
-            amount_cents: moved,
-            refunded_cents: (t.refunded_cents, refunded),
+            to_status: plan.status.as_str(),
+            reason_code: plan.reason_code,
+            settled: plan.settled,
+            giver_account_id: plan.giver,
+            taker_account_id: plan.taker,
+            amount_cents: plan.moved_cents,
+            refunded_cents: (t.refunded_cents, plan.refunded_cents),
             now: &now_text,
             ipn: ipn.row(),
         });

@@ -122,28 +122,14 @@ pub(super) fn payment_ipn<E: Effects>(
     ))
 }
 
-/// The IPN of a later event on a transaction: its completion (same
-/// `txn_id`), or a reversal, refund or cancelled reversal (a new `txn_id`,
+/// The IPN of a later event on a transaction: a Pending payment's outcome
+/// (`event: None`; `decided`, Completed or Denied, with the same `txn_id`),
+/// or a reversal, refund or cancelled reversal (a new `txn_id`,
 /// `parent_txn_id` = the payment).
 pub(super) fn event_ipn<E: Effects>(
     fx: &E,
     t: &emulator::Transaction,
-    event: Option<LaterEvent>,
-    moved_cents: i64,
-    charset: IpnCharset,
-    now: UtcTime,
-) -> Result<OutgoingIpn, FlowError> {
-    let status = event.map_or(PaymentStatus::Completed, LaterEvent::status);
-    decision_ipn(fx, t, event, status, moved_cents, charset, now)
-}
-
-/// The same with the status a Pending payment was decided to (`event:
-/// None`): `Completed`, or `Denied`.
-pub(super) fn decision_ipn<E: Effects>(
-    fx: &E,
-    t: &emulator::Transaction,
-    event: Option<LaterEvent>,
-    status: PaymentStatus,
+    (event, decided): (Option<LaterEvent>, PaymentStatus),
     moved_cents: i64,
     charset: IpnCharset,
     now: UtcTime,
@@ -153,6 +139,7 @@ pub(super) fn decision_ipn<E: Effects>(
         Some(_) => rules::transaction_id(&random_bytes::<17, E>(fx)?),
         None => t.id.clone(),
     };
+    let status = event.map_or(decided, LaterEvent::status);
     let ipn = Ipn {
         txn_id: &new_id,
         parent_txn_id: event.map(|_| t.id.as_str()),

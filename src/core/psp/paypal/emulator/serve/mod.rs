@@ -89,3 +89,6 @@ fn random_hex<const N: usize, E: Effects>(fx: &E) -> Result<String, RandomUnavai
 /// PayPal's (letters, digits, `-.`).
 const SIGNATURE_CHARS: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.";
+
+#[cfg(test)]
+mod tests;

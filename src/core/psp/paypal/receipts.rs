@@ -18,9 +18,10 @@
 use serde::Deserialize;
 
 use crate::core::notify;
+use crate::core::psp::notice::Notice;
 use crate::core::psp::paypal::charset::ascii_body;
-use crate::core::psp::paypal::ipn::{Notification, NotificationError, Verdict};
-use crate::core::sql::{Batch, Param, Stmt};
+use crate::core::psp::paypal::ipn::{NotificationError, Verdict};
+use crate::core::sql::{self, Batch, Param, Stmt};
 
 /// A message recorded, not verified yet.
 pub const RECEIVED: &str = "received";
@@ -31,33 +32,7 @@ pub const FORGED: &str = "forged";
 /// Not a message the platform can read: never acted on.
 pub const UNREADABLE: &str = "unreadable";
 
-/// What the listener answers PayPal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Answer {
-    /// 200: PayPal stops sending this message.
-    Acknowledge,
-    /// 503: PayPal sends it again later.
-    SendAgain,
-}
-
-impl Answer {
-    pub fn http_status(self) -> u16 {
-        match self {
-            Answer::Acknowledge => 200,
-            Answer::SendAgain => 503,
-        }
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    out
-}
+pub use crate::core::psp::notice::Answer;
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
@@ -78,9 +53,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 /// every runtime) and are stored as a BLOB.
 pub fn record(body: &[u8], now: &str) -> Stmt {
     Stmt::new(
-        "INSERT INTO psp_ipn_receipts (psp, received_at, body, state, updated_at) \
+        "INSERT INTO psp_ipn_receipts (provider, received_at, body, state, updated_at) \
          VALUES ('paypal', ?1, unhex(?2), 'received', ?1) RETURNING id",
-        vec![Param::from(now), Param::from(hex(body))],
+        vec![Param::from(now), Param::from(sql::hex(body))],
     )
 }
 
@@ -121,7 +96,7 @@ pub fn unreadable(id: i64, error: &NotificationError, now: &str) -> (Batch, Answ
 pub fn after_postback(
     id: i64,
     raw: &[u8],
-    n: &Notification,
+    n: &Notice,
     order_id: Option<&str>,
     verdict: &Verdict,
     now: &str,
@@ -148,7 +123,7 @@ pub fn due(received_before: &str, not_before: &str, limit: i64) -> Stmt {
     Stmt::new(
         // 'received' spelled out so that SQLite can use the partial index.
         "SELECT id, hex(body) AS body_hex FROM psp_ipn_receipts WHERE state = 'received' \
-         AND psp = 'paypal' AND received_at <= ?1 AND received_at >= ?2 \
+         AND provider = 'paypal' AND received_at <= ?1 AND received_at >= ?2 \
          ORDER BY received_at, id LIMIT ?3",
         vec![
             Param::from(received_before),
@@ -179,7 +154,7 @@ mod tests {
     #[test]
     fn bytes_travel_as_hex_both_ways() {
         let raw = b"first_name=Ren\xe9&x=%E9";
-        assert_eq!(unhex(&hex(raw)).as_deref(), Some(&raw[..]));
+        assert_eq!(unhex(&sql::hex(raw)).as_deref(), Some(&raw[..]));
         assert_eq!(unhex("4"), None);
         assert_eq!(unhex("zz"), None);
     }

@@ -48,23 +48,3 @@ pub async fn post(url: &str, body: &[u8], timeout: Duration) -> Result<(u16, Str
         }
     }
 }
-
-/// Opens stored PayPal credentials (`core::psp::paypal::adapter::unseal`),
-/// for the cron's re-sealing.
-pub fn unseal(
-    keyring: &crate::core::sealing::Keyring,
-    client_id: i64,
-    version: i64,
-    api_username: &str,
-    sealed: &str,
-) -> Result<crate::core::psp::paypal::nvp::Credentials, String> {
-    crate::core::psp::paypal::adapter::unseal(
-        keyring,
-        crate::core::psp::SealedAccount {
-            client_id,
-            version,
-            public_ref: api_username,
-            sealed_secret: sealed,
-        },
-    )
-}
