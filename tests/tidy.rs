@@ -246,55 +246,9 @@ fn relative(file: &Path) -> String {
         .replace('\\', "/")
 }
 
-/// The files the lead rewrites in issue 15 (the brief's list): only they
-/// may hold an allowance below.
-const LEAD_FILES: &[&str] = &[
-    "src/shell/routes/purchase.rs",
-    "src/shell/settle.rs",
-    "src/shell/paypal.rs",
-    "src/shell/routes/ipn",
-    "src/shell/recheck.rs",
-    "src/shell/cron.rs",
-    "src/core/purchase/decide.rs",
-    "src/core/purchase/plan.rs",
-    "src/core/purchase/step.rs",
-    "src/core/reconcile.rs",
-    "src/core/notify.rs",
-    "src/core/notify/decide.rs",
-    "src/core/payment_check.rs",
-    "src/core/partial.rs",
-    "src/core/recheck.rs",
-    "src/core/psp/mod.rs",
-];
-
-/// Files rewritten on other branches the lead is merging, where a split
-/// here would only collide: `browse.rs` (`claims`, rewritten by the lead on
-/// main), `routes/mod.rs` (`handle`, routes added by h15-schema) and
-/// `src/shell/emulator/` (moved into the core by h15-emu).
-const IN_FLIGHT_FILES: &[&str] = &[
-    "src/shell/routes/browse.rs",
-    "src/shell/routes/mod.rs",
-    "src/shell/emulator/",
-];
-
-fn is_lead_file(file: &str) -> bool {
-    LEAD_FILES
-        .iter()
-        .chain(IN_FLIGHT_FILES)
-        .any(|lead| file.starts_with(lead))
-}
-
 /// The longest a function may be, counted from its `fn` line to its
 /// closing brace (a reader sees it whole; tests are not counted).
 const MAX_FUNCTION_LINES: usize = 80;
-
-/// Functions over [`MAX_FUNCTION_LINES`] in the lead's files, as (file,
-/// function): the lead splits them while moving the flows and empties this
-/// list. An entry no longer over the limit (or moved) fails the test too,
-/// so the list only shrinks.
-const LEAD_PENDING_LONG_FUNCTIONS: &[(&str, &str)] = &[
-    // In flight (see IN_FLIGHT_FILES).
-];
 
 /// Every production function over the limit: (file, name, lines).
 fn long_functions() -> Vec<(String, String, usize)> {
@@ -313,28 +267,14 @@ fn long_functions() -> Vec<(String, String, usize)> {
 
 #[test]
 fn no_function_is_over_80_lines() {
-    let long = long_functions();
-    let allowed = |file: &str, name: &str| LEAD_PENDING_LONG_FUNCTIONS.contains(&(file, name));
-    let over: Vec<String> = long
+    let over: Vec<String> = long_functions()
         .iter()
-        .filter(|(file, name, _)| !allowed(file, name))
         .map(|(file, name, n)| format!("{file}: fn {name} ({n} lines)"))
         .collect();
     assert!(
         over.is_empty(),
         "over {MAX_FUNCTION_LINES} lines, split into named steps: {over:#?}"
     );
-    for (file, name) in LEAD_PENDING_LONG_FUNCTIONS {
-        assert!(
-            is_lead_file(file),
-            "{file} is not the lead's: split fn {name}"
-        );
-        assert!(
-            long.iter().any(|(f, n, _)| f == file && n == name),
-            "{file}: fn {name} is no longer over {MAX_FUNCTION_LINES} lines (or moved): \
-             remove it from LEAD_PENDING_LONG_FUNCTIONS"
-        );
-    }
 }
 
 #[test]
@@ -386,11 +326,6 @@ const DECISION_MODULES: &[&str] = &[
     "src/core/flow/",
 ];
 
-/// `_ =>` arms left in the lead's files, as (file, function holding the
-/// match): the lead names their cases while moving the flows and empties
-/// this list; an entry with no such arm any more fails the test too.
-const LEAD_PENDING_WILDCARDS: &[(&str, &str)] = &[];
-
 /// Every catch-all arm in the decision modules: (file, function, line).
 fn decision_wildcards() -> Vec<(String, String, usize)> {
     let mut out = Vec::new();
@@ -413,28 +348,14 @@ fn decision_wildcards() -> Vec<(String, String, usize)> {
 
 #[test]
 fn decision_modules_have_no_catch_all_arm() {
-    let found = decision_wildcards();
-    let allowed = |file: &str, holder: &str| LEAD_PENDING_WILDCARDS.contains(&(file, holder));
-    let unlisted: Vec<String> = found
+    let found: Vec<String> = decision_wildcards()
         .iter()
-        .filter(|(file, holder, _)| !allowed(file, holder))
         .map(|(file, holder, line)| format!("{file}:{line} (fn {holder})"))
         .collect();
     assert!(
-        unlisted.is_empty(),
-        "`_ =>` in a decision module, name every case: {unlisted:#?}"
+        found.is_empty(),
+        "`_ =>` in a decision module, name every case: {found:#?}"
     );
-    for (file, holder) in LEAD_PENDING_WILDCARDS {
-        assert!(
-            is_lead_file(file),
-            "{file} is not the lead's: name the cases in fn {holder}"
-        );
-        assert!(
-            found.iter().any(|(f, h, _)| f == file && h == holder),
-            "{file}: fn {holder} has no `_ =>` any more (or moved): \
-             remove it from LEAD_PENDING_WILDCARDS"
-        );
-    }
 }
 
 #[test]
@@ -460,15 +381,6 @@ fn is_money(code: &str, with_strings: &str) -> bool {
         || with_strings.contains("gross")
 }
 
-/// Money defaults left in the files the lead merges, as (file, function):
-/// `src/shell/emulator/` is moved into the core by h15-emu (see
-/// IN_FLIGHT_FILES). An entry with no such call any more fails the tests.
-const LEAD_PENDING_MONEY_DEFAULTS: &[(&str, &str)] = &[
-    ("src/shell/emulator/checkout.rs", "page"),
-    ("src/shell/emulator/mod.rs", "account_json"),
-    ("src/shell/emulator/mod.rs", "new"),
-];
-
 /// A money call of a method: where, and its receiver.
 struct MoneyCall {
     file: String,
@@ -479,10 +391,6 @@ struct MoneyCall {
 }
 
 impl MoneyCall {
-    fn allowed(&self) -> bool {
-        LEAD_PENDING_MONEY_DEFAULTS.contains(&(self.file.as_str(), self.function.as_str()))
-    }
-
     fn describe(&self) -> String {
         format!(
             "{}:{} (fn {}): {}",
@@ -521,30 +429,9 @@ fn money_calls(method: &str) -> Vec<MoneyCall> {
 }
 
 #[test]
-fn money_allowances_are_still_needed_and_the_leads() {
-    let mut calls = money_calls(".unwrap_or_default()");
-    calls.extend(money_calls(".unwrap_or(0)"));
-    calls.extend(money_calls(".unwrap_or(Amount::ZERO)"));
-    for (file, function) in LEAD_PENDING_MONEY_DEFAULTS {
-        assert!(
-            is_lead_file(file),
-            "{file} is not the lead's: fix fn {function}"
-        );
-        assert!(
-            calls
-                .iter()
-                .any(|c| c.file == *file && c.function == *function),
-            "{file}: fn {function} defaults no money any more (or moved): \
-             remove it from LEAD_PENDING_MONEY_DEFAULTS"
-        );
-    }
-}
-
-#[test]
 fn money_is_never_silently_defaulted() {
     let silent: Vec<String> = money_calls(".unwrap_or_default()")
         .iter()
-        .filter(|c| !c.allowed())
         .map(MoneyCall::describe)
         .collect();
     assert!(
@@ -558,7 +445,7 @@ fn money_is_never_silently_defaulted() {
 fn a_zero_default_on_money_says_why() {
     let mut undocumented = Vec::new();
     for method in [".unwrap_or(0)", ".unwrap_or(Amount::ZERO)"] {
-        for call in money_calls(method).iter().filter(|c| !c.allowed()) {
+        for call in money_calls(method).iter() {
             let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(&call.file);
             let text = std::fs::read_to_string(path).expect("readable");
             let lines: Vec<&str> = text.lines().collect();

@@ -13,7 +13,6 @@ use askama::Template;
 use worker::{Request, Response};
 
 use super::EmulatorFx;
-use crate::core::money::Amount;
 use crate::core::psp::paypal::emulator::serve::{self, Approval};
 use crate::core::psp::paypal::emulator::{self as rules, CheckoutTexts};
 use crate::core::sql::emulator;
@@ -65,15 +64,15 @@ fn page(
     let mut layout = ctx.layout()?;
     layout.lang = lang;
     layout.t = lang.texts();
-    let amount = checkout.map(|c| {
-        format!(
+    // Without a checkout the page says so and shows no amount.
+    let amount_text = match checkout {
+        Some(c) => format!(
             "{} {}",
-            Amount::from_cents(c.amount_cents)
-                .unwrap_or_default()
-                .format(lang),
+            crate::core::money::format_cents(c.amount_cents, lang),
             c.currency
-        )
-    });
+        ),
+        None => String::new(),
+    };
     let body = EmulatorCheckoutPage {
         layout,
         texts,
@@ -81,7 +80,7 @@ fn page(
         receiver: checkout
             .map(|c| c.receiver_email.clone())
             .unwrap_or_default(),
-        amount: amount.unwrap_or_default(),
+        amount: amount_text,
         email: email.to_owned(),
         error: error(texts),
         action: format!(

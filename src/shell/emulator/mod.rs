@@ -53,7 +53,7 @@ fn account_json(a: &emulator::Account) -> serde_json::Value {
     json!({
         "email": a.email,
         "payer_id": a.payer_id,
-        "balance": Amount::from_cents(a.balance_cents).unwrap_or_default().to_plain(),
+        "balance": crate::core::money::plain_cents(a.balance_cents),
         "currency": a.currency,
         "api_username": a.api_username,
         "api_password": a.api_password,
@@ -167,9 +167,7 @@ impl AccountView {
             payer_id: a.payer_id.clone(),
             balance: format!(
                 "{} {}",
-                Amount::from_cents(a.balance_cents)
-                    .unwrap_or_default()
-                    .to_plain(),
+                crate::core::money::plain_cents(a.balance_cents),
                 a.currency
             ),
             api_username: a.api_username.clone(),
