@@ -244,11 +244,36 @@ fn bug_seed_13046_a_late_refusal_ends_the_next_attempt() {
 
 #[test]
 // Fixed: the shortest seed of a bug the simulation found (a finished run
-// ended another run's lease). Seed 139 on the simulation before issue 15;
+// ended another run's lease), on the simulation before issue 15 (it draws
+// another history since).
+fn bug_seed_139_a_finished_run_ends_another_runs_lease() {
+    replay_strictly(139);
+}
+
+#[test]
+// The same bug: seed 139 on the simulation before issue 15;
 // on the production flows, seed 1591 is the shortest of 2,000 to find it
 // again with `reconcile::finish_run`'s `AND value = ?2` removed (checked).
 fn bug_seed_1591_a_finished_run_ends_another_runs_lease() {
     replay_strictly(1591);
+}
+
+#[test]
+// Fixed (RefusalReleasesClaimWhileAttemptMayPay): on the production flows,
+// with a repeated call's refusal decided as a first call's (the capture
+// flow's `after_retried_payment` bypassed), seed 2246 is the shortest of
+// 3,000 to fail a paid order: a return after 3 hours sends the MSGSUBID
+// again and PayPal answers 10411 (checked failing that way).
+fn bug_seed_2246_a_10411_of_a_repeated_payment_call_fails_a_paid_order() {
+    replay_strictly(2246);
+}
+
+#[test]
+// Fixed (RefusalReleasesClaimWhileAttemptMayPay), with the same bug put
+// back: a repeated call refused with 10486 reopens an order whose first
+// call paid (checked failing that way).
+fn bug_seed_1500_a_10486_of_a_repeated_payment_call_reopens_a_paid_order() {
+    replay_strictly(1500);
 }
 
 /// A maintenance aid, not a proof: the shortest history (fewest steps) of
