@@ -84,9 +84,11 @@
 //! histories and fails on anything else. The `bug_*` tests reproduce each
 //! bug (scripted, and a seed) and are ignored while the bug stands, so that
 //! the rest stays green: `cargo test --test simulation -- --ignored bug_`.
-//! The seeds named `bug_seed_*` found their bug on the simulation before
-//! issue 15 (its own PayPal model and step machines): they still replay
-//! strictly, but draw other histories since.
+//! Seeds 139, 11163, 13046, 13351 and 17178 found their bug on the
+//! simulation before issue 15 (its own PayPal model and step machines):
+//! they still replay strictly, but draw other histories since; seeds 1591,
+//! 2246 and 1500 find theirs again on the production flows when its fix is
+//! undone.
 
 #[path = "simulation/actors.rs"]
 mod actors;
