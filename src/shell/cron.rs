@@ -40,7 +40,7 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     cron::work(&ctx, &site, &lease).await?;
     if ctx.app.config.psp_mode == PspMode::Emulator {
         // The emulator's PayPal notifies asynchronously, like PayPal.
-        if let Err(e) = super::routes::ipn::deliver_emulator_ipns(&ctx).await {
+        if let Err(e) = super::ipn_delivery::deliver_emulator_ipns(&ctx).await {
             worker::console_error!("cron: emulator IPN delivery: {e:?}");
         }
     }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod effects;
 pub mod emulator;
 pub mod error;
+pub mod ipn_delivery;
 pub mod mail;
 pub mod pages;
 pub mod passwords;

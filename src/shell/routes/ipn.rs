@@ -1,7 +1,7 @@
 //! PayPal's Instant Payment Notifications over HTTP: the listener's route
-//! (`POST /psp/paypal/ipn`: the body read at most `MAX_BODY_BYTES`, 413
-//! beyond; recording, verifying and acting on it is the flow's,
-//! `core::psp::receive_notification`), and the emulator's in-process delivery.
+//! (`POST /psp/paypal/ipn` and `/psp/paypal/notify`: the body read at most
+//! `MAX_BODY_BYTES`, 413 beyond; recording, verifying and acting on it is
+//! the flow's, `core::psp::receive_notification`).
 
 use worker::{Request, Response};
 
@@ -17,38 +17,4 @@ pub async fn paypal_ipn(ctx: &Ctx, req: &mut Request) -> Result<Response, WebErr
         psp::receive_notification(ctx, &site(ctx, &base), ProviderId::Paypal, &bytes).await;
     worker::console_log!("ipn: {outcome}");
     Ok(Response::empty()?.with_status(answer.http_status()))
-}
-
-/// Emulator mode: delivers the IPNs the emulator queued to this listener,
-/// in-process (a deployed Worker cannot fetch itself). Like PayPal's, the
-/// delivery is asynchronous: the cron does it on every run, and
-/// `POST /_emulator/paypal/ipn/deliver` does it at once. Returns how many
-/// were delivered (acknowledged with a 200).
-pub async fn deliver_emulator_ipns(ctx: &Ctx) -> Result<usize, WebError> {
-    let queued = crate::shell::emulator::queued_ipns(ctx, 50).await?;
-    let base = ctx.base_url();
-    let site = site(ctx, &base);
-    let mut delivered = 0;
-    // Only notifications addressed to a PayBook listener are queued for
-    // ours (`queued_ipns` selects them); others stay listed, undelivered.
-    for message in &queued {
-        let (answer, outcome) =
-            psp::receive_notification(ctx, &site, ProviderId::Paypal, message.body.as_bytes())
-                .await;
-        let status = answer.http_status();
-        worker::console_log!(
-            "emulator IPN {} delivered ({status}): {outcome}",
-            message.id
-        );
-        // Like PayPal, the emulator sends it again until it gets a 200.
-        crate::shell::emulator::record_ipn_delivery(ctx, message.id, status).await?;
-        delivered += usize::from(status == 200);
-    }
-    Ok(delivered)
-}
-
-/// `POST /_emulator/paypal/ipn/deliver`.
-pub async fn deliver_route(ctx: &Ctx) -> Result<Response, WebError> {
-    let delivered = deliver_emulator_ipns(ctx).await?;
-    crate::shell::web::json_response(200, &serde_json::json!({ "delivered": delivered }))
 }

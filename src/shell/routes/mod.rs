@@ -166,7 +166,9 @@ async fn emulator_route(
         (Method::Post, ["_emulator", "paypal", "faults"]) => emulator::faults_post(ctx, req).await,
         (Method::Delete, ["_emulator", "paypal", "faults"]) => emulator::faults_delete(ctx).await,
         (Method::Get, ["_emulator", "paypal", "ipn"]) => emulator::ipn_list(ctx).await,
-        (Method::Post, ["_emulator", "paypal", "ipn", "deliver"]) => ipn::deliver_route(ctx).await,
+        (Method::Post, ["_emulator", "paypal", "ipn", "deliver"]) => {
+            crate::shell::ipn_delivery::deliver_route(ctx).await
+        }
         (Method::Post, ["_emulator", "paypal", "ipn", "drop"]) => emulator::ipn_drop(ctx).await,
         (Method::Post, ["_emulator", "paypal", "ipn-verify"]) => {
             emulator::ipn_verify_route(ctx, req).await
