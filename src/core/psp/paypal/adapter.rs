@@ -58,35 +58,55 @@ fn open(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Credentials, Flow
 }
 
 /// Sends one NVP request and parses the answer. PayPal answers 200 even
-/// on `ACK=Failure`; any other status, or a body that is not NVP, is an
-/// unknown outcome.
+/// on `ACK=Failure`; any other status, or a body that is not PayPal's NVP
+/// (no known `ACK`), is an unknown outcome.
 pub async fn call<E: Effects>(
     fx: &E,
     request: &NvpRequest,
     patience: Patience,
 ) -> Result<NvpResponse, NoAnswer> {
-    {
-        let wire = WireRequest {
-            endpoint: Endpoint::PaypalNvp,
-            patience,
-            body: request.encode().into_bytes(),
-        };
-        let answer = fx.send(&wire).await?;
-        if answer.status != 200 {
-            return Err(NoAnswer::Status(answer.status));
-        }
-        let text =
-            String::from_utf8(answer.body).map_err(|_| NoAnswer::Unreadable("not UTF-8".into()))?;
-        NvpResponse::parse(&text).map_err(|e| NoAnswer::Unreadable(e.to_string()))
+    call_keeping_bytes(fx, request, patience)
+        .await
+        .map(|(response, _)| response)
+}
+
+/// [`call`], keeping the answer's bytes as received (for the trace).
+async fn call_keeping_bytes<E: Effects>(
+    fx: &E,
+    request: &NvpRequest,
+    patience: Patience,
+) -> Result<(NvpResponse, Vec<u8>), NoAnswer> {
+    let wire = WireRequest {
+        endpoint: Endpoint::PaypalNvp,
+        patience,
+        body: request.encode().into_bytes(),
+    };
+    let answer = fx.send(&wire).await?;
+    if answer.status != 200 {
+        return Err(NoAnswer::Status(answer.status));
     }
+    let text =
+        std::str::from_utf8(&answer.body).map_err(|_| NoAnswer::Unreadable("not UTF-8".into()))?;
+    let response = NvpResponse::parse(text).map_err(|e| NoAnswer::Unreadable(e.to_string()))?;
+    // A 200 without an ACK PayPal uses is no answer of PayPal's (a proxy's
+    // page, a truncated body): its outcome is unknown, never a refusal,
+    // so a capture stays confirming for the reconciler instead of failing.
+    if let nvp::Ack::Unknown(ack) = response.ack() {
+        return Err(NoAnswer::Unreadable(format!("ACK {ack:?}")));
+    }
+    Ok((response, answer.body))
 }
 
 /// The audit trace of one call: the request without credentials, the
-/// answer's fields (or why none came).
-pub fn trace(request: &NvpRequest, answer: &Result<NvpResponse, NoAnswer>, at: &str) -> Trace {
+/// answer's fields and bytes as received (or why none came).
+fn trace(
+    request: &NvpRequest,
+    answer: &Result<(NvpResponse, Vec<u8>), NoAnswer>,
+    at: &str,
+) -> Trace {
     let request_json = fields_json(&request.redacted());
     match answer {
-        Ok(response) => {
+        Ok((response, bytes)) => {
             let codes: Vec<String> = response.errors().into_iter().map(|e| e.code).collect();
             Trace {
                 psp: "paypal",
@@ -98,7 +118,7 @@ pub fn trace(request: &NvpRequest, answer: &Result<NvpResponse, NoAnswer>, at: &
                 request: request_json,
                 response: Some(fields_json(response.fields())),
                 request_wire: Some(request.encode_redacted().into_bytes()),
-                response_wire: Some(response.encode().into_bytes()),
+                response_wire: Some(bytes.clone()),
             }
         }
         Err(no_answer) => Trace {
@@ -130,9 +150,9 @@ async fn traced<E: Effects>(
     request: &NvpRequest,
     patience: Patience,
 ) -> (Result<NvpResponse, NoAnswer>, Trace) {
-    let answer = call(fx, request, patience).await;
+    let answer = call_keeping_bytes(fx, request, patience).await;
     let trace = trace(request, &answer, &fx.now().to_string());
-    (answer, trace)
+    (answer.map(|(response, _)| response), trace)
 }
 
 /// Where buyers are sent to approve a payment.
@@ -363,4 +383,114 @@ fn first_error(response: &NvpResponse) -> (String, String) {
         .first_error()
         .map(|e| (e.code, e.long_message))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use futures_util::FutureExt;
+
+    use super::*;
+    use crate::core::account::ApiCredentials;
+    use crate::core::flow::{RandomUnavailable, StoreError, WireAnswer};
+    use crate::core::psp::AccountCheck;
+    use crate::core::sql::{Batch, StmtResult};
+    use crate::core::time::UtcTime;
+
+    /// PayPal answering every call with `answer`; what was sent is kept.
+    struct Paypal {
+        answer: Result<WireAnswer, NoAnswer>,
+        sent: RefCell<Vec<WireRequest>>,
+    }
+
+    impl Effects for Paypal {
+        async fn run(&self, _: &Batch) -> Result<Vec<StmtResult>, StoreError> {
+            Err(StoreError::Failed("no database here".into()))
+        }
+        async fn send(&self, request: &WireRequest) -> Result<WireAnswer, NoAnswer> {
+            self.sent.borrow_mut().push(request.clone());
+            self.answer.clone()
+        }
+        fn now(&self) -> UtcTime {
+            UtcTime::from_unix_seconds(1_764_633_600)
+        }
+        fn fill_random(&self, _: &mut [u8]) -> Result<(), RandomUnavailable> {
+            Err(RandomUnavailable)
+        }
+        fn log(&self, _: &str) {}
+    }
+
+    fn answering(status: u16, body: &str) -> Paypal {
+        Paypal {
+            answer: Ok(WireAnswer {
+                status,
+                body: body.as_bytes().to_vec(),
+            }),
+            sent: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn credentials() -> ApiCredentials {
+        ApiCredentials {
+            username: "seller_api1.example.org".into(),
+            password: "S3CRETPASSWORD".into(),
+            signature: "AbCdSiGnAtUrE".into(),
+        }
+    }
+
+    fn check(paypal: &Paypal) -> Called<AccountCheck> {
+        check_account(paypal, &credentials())
+            .now_or_never()
+            .expect("no await pends")
+    }
+
+    #[test]
+    fn a_trace_keeps_the_answer_bytes_as_received_and_no_secret() {
+        // PayPal escapes `-` as `%2d`: re-encoding the fields would not
+        // give these bytes back.
+        let body =
+            "TIMESTAMP=2026%2d12%2d02T00%3a00%3a00Z&CORRELATIONID=abc&ACK=Success&VERSION=204";
+        let paypal = answering(200, body);
+        let called = check(&paypal);
+        assert_eq!(called.outcome, AccountCheck::Accepted);
+        let trace = &called.traces[0];
+        assert_eq!(trace.response_wire.as_deref(), Some(body.as_bytes()));
+        let sent = String::from_utf8(paypal.sent.borrow()[0].body.clone()).expect("ascii");
+        assert!(
+            sent.contains("S3CRETPASSWORD"),
+            "the call itself carries it"
+        );
+        for kept in [
+            trace.request.clone(),
+            String::from_utf8(trace.request_wire.clone().unwrap_or_default()).expect("ascii"),
+        ] {
+            assert!(!kept.contains("S3CRETPASSWORD") && !kept.contains("AbCdSiGnAtUrE"));
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_an_outcome_and_no_answer_is_unknown() {
+        let refused = answering(
+            200,
+            "ACK=Failure&L_ERRORCODE0=10002&L_SHORTMESSAGE0=Security%20error&L_LONGMESSAGE0=Security%20header%20is%20not%20valid&L_SEVERITYCODE0=Error",
+        );
+        assert_eq!(
+            check(&refused).outcome,
+            AccountCheck::Refused {
+                code: "10002".into(),
+                message: "Security header is not valid".into()
+            }
+        );
+        let gateway = answering(502, "");
+        assert_eq!(
+            check(&gateway).outcome,
+            AccountCheck::Unknown(NoAnswer::Status(502))
+        );
+        let garbled = answering(200, "<html>");
+        assert!(matches!(
+            check(&garbled).outcome,
+            AccountCheck::Unknown(NoAnswer::Unreadable(_))
+        ));
+    }
 }
