@@ -6,6 +6,7 @@
 //! Sources of every name here: `shared/reference/monetico-sips.md` part B;
 //! the contract: `shared/spec/providers.md` §1 and §4.
 
+pub mod codes;
 pub mod seal;
 
 #[cfg(test)]
