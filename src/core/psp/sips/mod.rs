@@ -7,6 +7,7 @@
 //! the contract: `shared/spec/providers.md` §1 and §4.
 
 pub mod codes;
+pub mod data;
 pub mod seal;
 
 #[cfg(test)]
