@@ -35,3 +35,12 @@ pub fn paypage_seal_vectors() -> Vec<SealVector> {
         })
         .collect()
 }
+
+/// An authorized automatic response in the shape of a real simulation
+/// response (reference part B4), with our own values.
+pub const AUTHORIZED_RESPONSE: &str =
+    include_str!("../../../../tests/fixtures/psp/sips/response_authorized.data");
+
+/// Its SHA-256 seal under `002001000000001_KEY1` (computed with Python).
+pub const AUTHORIZED_RESPONSE_SHA256: &str =
+    include_str!("../../../../tests/fixtures/psp/sips/response_authorized.sha256");
