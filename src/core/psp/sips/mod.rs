@@ -8,6 +8,7 @@
 
 pub mod codes;
 pub mod data;
+pub mod office;
 pub mod response;
 pub mod seal;
 
