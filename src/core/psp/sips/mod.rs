@@ -8,6 +8,8 @@
 
 pub mod codes;
 pub mod data;
+mod fields;
+pub mod init;
 pub mod office;
 pub mod response;
 pub mod seal;

@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 
 use super::codes::ResponseCode;
-use super::data::{decode_data, split_pairs, DataError};
+use super::data::{decode_data, DataError};
+use super::fields::Fields;
 use super::seal::{verify_paypage_seal, SealAlgorithm};
 use crate::core::money::Amount;
 
@@ -72,79 +73,9 @@ pub fn read_response(
     parse_response(&plain).map_err(ResponseError::Unreadable)
 }
 
-/// Most digits an amount in cents may have (a thousand billion).
-const MAX_AMOUNT_DIGITS: usize = 12;
-
-/// The received fields, taken out one by one as they are typed.
-struct Fields(BTreeMap<String, String>);
-
-impl Fields {
-    /// Field `key`'s value, unless empty or `null`.
-    fn take(&mut self, key: &str) -> Option<String> {
-        self.0
-            .remove(key)
-            .filter(|value| !value.is_empty() && value != "null")
-    }
-
-    fn required(&mut self, key: &'static str) -> Result<String, DataError> {
-        self.take(key).ok_or(DataError::Missing(key))
-    }
-
-    /// Field `key` as a number of at most `max_digits` digits.
-    fn digits(&mut self, key: &'static str, max_digits: usize) -> Result<Option<u64>, DataError> {
-        let Some(text) = self.take(key) else {
-            return Ok(None);
-        };
-        if text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(DataError::NotANumber {
-                field: key,
-                value: text,
-            });
-        }
-        text.parse::<u64>()
-            .map(Some)
-            .map_err(|_| DataError::NotANumber {
-                field: key,
-                value: text,
-            })
-    }
-
-    fn amount(&mut self, key: &'static str) -> Result<Option<Amount>, DataError> {
-        let Some(cents) = self.digits(key, MAX_AMOUNT_DIGITS)? else {
-            return Ok(None);
-        };
-        i64::try_from(cents)
-            .ok()
-            .and_then(Amount::from_cents)
-            .map(Some)
-            .ok_or(DataError::NotANumber {
-                field: key,
-                value: cents.to_string(),
-            })
-    }
-
-    fn small(&mut self, key: &'static str) -> Result<Option<u32>, DataError> {
-        let Some(n) = self.digits(key, 9)? else {
-            return Ok(None);
-        };
-        u32::try_from(n)
-            .map(Some)
-            .map_err(|_| DataError::NotANumber {
-                field: key,
-                value: n.to_string(),
-            })
-    }
-}
-
 /// Reads a plain `Data` whose seal was checked.
 pub fn parse_response(data: &str) -> Result<PaypageResponse, DataError> {
-    let pairs = split_pairs(data)?;
-    let mut fields = Fields(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-    );
+    let mut fields = Fields::parse(data)?;
     Ok(PaypageResponse {
         merchant_id: fields.required("merchantId")?,
         response_code: ResponseCode::parse(&fields.required("responseCode")?),
@@ -161,7 +92,7 @@ pub fn parse_response(data: &str) -> Result<PaypageResponse, DataError> {
         masked_pan: fields.take("maskedPan"),
         payment_mean_brand: fields.take("paymentMeanBrand"),
         complementary_info: fields.take("complementaryInfo"),
-        other: fields.0,
+        other: fields.rest(),
     })
 }
 
