@@ -7,7 +7,7 @@
 //! cannot be read or believed is an [`OfficeError`]. Amounts are integer
 //! cents, sent as JSON numbers, read from numbers or digit strings.
 
-use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::codes::{OfficeVerdict, ResponseCode};
 use super::seal::{json_seal, verify_json_seal};
@@ -170,54 +170,62 @@ impl TransactionStatus {
 }
 
 /// The answer to `validate`, `cancel` and `refund`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CashManagementAnswer {
-    #[serde(deserialize_with = "response_code")]
+    #[serde(with = "code_field")]
     pub response_code: ResponseCode,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquirer_response_code: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorisation_id: Option<String>,
     /// The transaction's amount after the operation.
-    #[serde(default, deserialize_with = "cents")]
+    #[serde(default, with = "cents_field", skip_serializing_if = "Option::is_none")]
     pub new_amount: Option<Amount>,
-    #[serde(default, deserialize_with = "status")]
+    #[serde(
+        default,
+        with = "status_field",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub new_status: Option<TransactionStatus>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation_date_time: Option<String>,
     /// The request field Sips found wrong (with `12`, `30`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_field_name: Option<String>,
 }
 
 /// The answer to `getTransactionData`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionDataAnswer {
-    #[serde(deserialize_with = "response_code")]
+    #[serde(with = "code_field")]
     pub response_code: ResponseCode,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_reference: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_id: Option<String>,
-    #[serde(default, deserialize_with = "status")]
+    #[serde(
+        default,
+        with = "status_field",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transaction_status: Option<TransactionStatus>,
     /// The amount authorized.
-    #[serde(default, deserialize_with = "cents")]
+    #[serde(default, with = "cents_field", skip_serializing_if = "Option::is_none")]
     pub origin_amount: Option<Amount>,
     /// The amount after validations, cancels and refunds.
-    #[serde(default, deserialize_with = "cents")]
+    #[serde(default, with = "cents_field", skip_serializing_if = "Option::is_none")]
     pub current_amount: Option<Amount>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency_code: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture_limit_date: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorisation_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquirer_response_code: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_date_time: Option<String>,
 }
 
@@ -268,37 +276,83 @@ impl HasCode for TransactionDataAnswer {
     }
 }
 
-fn response_code<'de, D: Deserializer<'de>>(d: D) -> Result<ResponseCode, D::Error> {
-    String::deserialize(d).map(|text| ResponseCode::parse(&text))
+/// `responseCode` as Sips spells it, both ways.
+mod code_field {
+    use super::ResponseCode;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(code: &ResponseCode, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(code.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ResponseCode, D::Error> {
+        String::deserialize(d).map(|text| ResponseCode::parse(&text))
+    }
 }
 
-fn status<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TransactionStatus>, D::Error> {
-    Option::<String>::deserialize(d).map(|text| text.map(|t| TransactionStatus::parse(&t)))
+/// A transaction status as Sips spells it, both ways.
+mod status_field {
+    use super::TransactionStatus;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        status: &Option<TransactionStatus>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match status {
+            Some(status) => s.serialize_str(status.as_str()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<TransactionStatus>, D::Error> {
+        Option::<String>::deserialize(d).map(|text| text.map(|t| TransactionStatus::parse(&t)))
+    }
 }
 
-/// Most digits an amount in cents may have (a thousand billion).
-const MAX_AMOUNT_DIGITS: usize = 12;
+/// An amount in cents: sent as a JSON integer; read from a JSON integer or
+/// a digit string, `null` absent, a fraction, a sign or anything else an
+/// error.
+mod cents_field {
+    use crate::core::money::Amount;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
 
-/// An amount in cents from a JSON integer or a digit string; `null` is
-/// absent; a fraction, a sign or anything else is an error.
-fn cents<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Amount>, D::Error> {
-    use serde::de::Error;
-    let cents = match Option::<serde_json::Value>::deserialize(d)? {
-        None | Some(serde_json::Value::Null) => return Ok(None),
-        Some(serde_json::Value::Number(n)) => n.as_i64(),
-        Some(serde_json::Value::String(text)) => (!text.is_empty()
+    /// Most digits an amount in cents may have (a thousand billion).
+    const MAX_AMOUNT_DIGITS: usize = 12;
+
+    pub fn serialize<S: Serializer>(amount: &Option<Amount>, s: S) -> Result<S::Ok, S::Error> {
+        match amount {
+            Some(amount) => s.serialize_i64(amount.cents()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Amount>, D::Error> {
+        let cents = match Option::<serde_json::Value>::deserialize(d)? {
+            None | Some(serde_json::Value::Null) => return Ok(None),
+            Some(serde_json::Value::Number(n)) => n.as_i64(),
+            Some(serde_json::Value::String(text)) => digits(&text),
+            Some(
+                serde_json::Value::Bool(_)
+                | serde_json::Value::Array(_)
+                | serde_json::Value::Object(_),
+            ) => None,
+        };
+        cents
+            .and_then(Amount::from_cents)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom("an amount is a non-negative integer of cents"))
+    }
+
+    /// `text` as a number if it is 1 to 12 ASCII digits.
+    fn digits(text: &str) -> Option<i64> {
+        let plain = !text.is_empty()
             && text.len() <= MAX_AMOUNT_DIGITS
-            && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse::<i64>().ok())
-        .flatten(),
-        Some(
-            serde_json::Value::Bool(_) | serde_json::Value::Array(_) | serde_json::Value::Object(_),
-        ) => None,
-    };
-    cents
-        .and_then(Amount::from_cents)
-        .map(Some)
-        .ok_or_else(|| D::Error::custom("an amount is a non-negative integer of cents"))
+            && text.bytes().all(|b| b.is_ascii_digit());
+        plain.then(|| text.parse::<i64>().ok()).flatten()
+    }
 }
 
 #[cfg(test)]

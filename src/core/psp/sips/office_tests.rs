@@ -208,3 +208,44 @@ fn every_status_maps_to_a_stage_and_an_unknown_one_keeps_its_text() {
     assert_eq!(odd.as_str(), "UNDEFINED");
     assert_eq!(odd.stage(), Stage::Unknown);
 }
+
+#[test]
+fn an_answer_the_emulator_seals_reads_back_the_same() {
+    let answer = CashManagementAnswer {
+        response_code: ResponseCode::Accepted,
+        acquirer_response_code: Some("00".into()),
+        authorisation_id: Some("482913".into()),
+        new_amount: Amount::from_cents(1250),
+        new_status: Some(TransactionStatus::ToCapture),
+        operation_date_time: Some("2026-12-02T03:12:00+01:00".into()),
+        error_field_name: None,
+    };
+    let body = sealed_body(&answer, KEY).unwrap();
+    let fields: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(fields["responseCode"], "00");
+    assert_eq!(fields["newAmount"], serde_json::json!(1250));
+    assert_eq!(fields["newStatus"], "TO_CAPTURE");
+    assert!(
+        fields.get("errorFieldName").is_none(),
+        "absent fields are left out"
+    );
+    let read: OfficeAnswer<CashManagementAnswer> = read_answer(&body, KEY).unwrap();
+    assert_eq!(read.answer, answer);
+
+    let data = TransactionDataAnswer {
+        response_code: ResponseCode::Unknown("42".into()),
+        transaction_reference: Some("PB7K2Q9X4M".into()),
+        merchant_id: Some("002001000000001".into()),
+        transaction_status: Some(TransactionStatus::Unknown("ODD".into())),
+        origin_amount: Amount::from_cents(1250),
+        current_amount: None,
+        currency_code: Some("978".into()),
+        capture_limit_date: Some("20261208".into()),
+        authorisation_id: None,
+        acquirer_response_code: None,
+        transaction_date_time: None,
+    };
+    let body = sealed_body(&data, KEY).unwrap();
+    let read: OfficeAnswer<TransactionDataAnswer> = read_answer(&body, KEY).unwrap();
+    assert_eq!(read.answer, data);
+}
