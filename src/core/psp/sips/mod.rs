@@ -4,7 +4,14 @@
 //! and what Sips' response codes mean for an order. Sans-IO: values in,
 //! values out; malformed input is an error value, never a panic.
 //! Sources of every name here: `shared/reference/monetico-sips.md` part B;
-//! the contract: `shared/spec/providers.md` §1 and §4.
+//! the contract: `shared/spec/providers.md` §1 and §4. Shared by the
+//! platform's adapter and the built-in emulator (`init` reads a request as
+//! `paymentInit` does), so both speak the same bytes.
+//!
+//! - `seal`: Paypage (HMAC-SHA-256, SHA-256) and JSON seals.
+//! - `data`: building a request `Data` and its sealed form; splitting and
+//!   joining `Data`. `response`: a payment response, seal first.
+//! - `codes`: `responseCode` and what it means. `office`: Office calls.
 
 pub mod codes;
 pub mod data;
