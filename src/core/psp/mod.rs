@@ -10,6 +10,7 @@
 
 pub mod notice;
 pub mod paypal;
+pub mod sips;
 
 use crate::core::flow::{Effects, FlowError, NoAnswer, Site};
 use crate::core::i18n::Lang;
