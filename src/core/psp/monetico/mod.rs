@@ -5,8 +5,10 @@
 //! and its acknowledgement, the capture / release / recredit requests and
 //! their answers. Nothing here does I/O.
 
+pub mod amount;
 pub mod key;
 pub mod mac;
+pub mod paris;
 
 #[cfg(test)]
 mod test_vectors;
