@@ -6,6 +6,7 @@
 //! their answers. Nothing here does I/O.
 
 pub mod amount;
+pub mod form;
 pub mod key;
 pub mod mac;
 pub mod paris;
