@@ -250,9 +250,11 @@ mod tests {
         assert_eq!(value("contexte_commande"), None);
     }
 
+    type Spoil = fn(&mut PaymentRequest<'static>);
+
     #[test]
     fn a_malformed_account_reference_or_amount_is_refused() {
-        let cases: [(fn(&mut PaymentRequest<'static>), FormError); 7] = [
+        let cases: [(Spoil, FormError); 7] = [
             (|r| r.tpe = "123456", FormError::Tpe),
             (|r| r.tpe = "12345 7", FormError::Tpe),
             (|r| r.societe = "", FormError::Societe),
