@@ -10,6 +10,7 @@ pub mod codes;
 pub mod form;
 pub mod key;
 pub mod mac;
+pub mod notification;
 pub mod paris;
 
 #[cfg(test)]
