@@ -6,6 +6,7 @@
 //! their answers. Nothing here does I/O.
 
 pub mod amount;
+pub mod capture;
 pub mod codes;
 pub mod form;
 pub mod key;
