@@ -184,10 +184,67 @@ pub struct Notification {
     pub motifrefus: Option<String>,
 }
 
+/// Where a notification disagrees with the order it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mismatch {
+    Tpe,
+    Reference,
+    Amount,
+}
+
 impl Notification {
     pub fn verdict(&self) -> Verdict {
         self.code.verdict(self.motifrefus.as_deref())
     }
+
+    /// Whether the notification is about this order at this merchant:
+    /// same TPE, reference, cents and currency.
+    pub fn check_order(
+        &self,
+        tpe: &str,
+        reference: &str,
+        amount: WireAmount,
+    ) -> Result<(), Mismatch> {
+        if self.tpe != tpe {
+            return Err(Mismatch::Tpe);
+        }
+        if self.reference != reference {
+            return Err(Mismatch::Reference);
+        }
+        if self.amount != amount {
+            return Err(Mismatch::Amount);
+        }
+        Ok(())
+    }
+}
+
+/// A notification body as the bank posts it: `fields` urlencoded in their
+/// order with their sorted MAC last (the emulator sends it).
+pub fn sealed_body(fields: &[(&str, &str)], key: &UsableKey) -> String {
+    let code = mac::compute(key, Layout::Sorted, fields.iter().copied()).to_hex();
+    fields
+        .iter()
+        .copied()
+        .chain([(MAC_FIELD, code.as_str())])
+        .map(|(name, value)| format!("{}={}", form_encode(name), form_encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `application/x-www-form-urlencoded` encoding of one name or value (as
+/// browsers and `form_urlencoded` write it: space as `+`).
+fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(char::from(byte));
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

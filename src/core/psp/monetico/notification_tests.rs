@@ -14,10 +14,56 @@ fn key() -> UsableKey {
 
 /// A modern notification body sealed with the sorted MAC.
 fn sorted_body(fields: &[(&str, &str)]) -> String {
-    let code = mac::compute(&key(), Layout::Sorted, fields.iter().copied());
-    let mut all: Vec<(&str, String)> = fields.iter().map(|(n, v)| (*n, v.to_string())).collect();
-    all.push(("MAC", code.to_hex()));
-    serde_urlencoded::to_string(&all).expect("encode")
+    sealed_body(fields, &key())
+}
+
+#[test]
+fn a_sealed_body_is_urlencoded_in_order_with_the_sorted_mac_last() {
+    let body = sealed_body(&[("TPE", "1234567"), ("texte-libre", "a b&c")], &key());
+    let code = mac::compute(
+        &key(),
+        Layout::Sorted,
+        [("TPE", "1234567"), ("texte-libre", "a b&c")],
+    );
+    assert_eq!(
+        body,
+        format!("TPE=1234567&texte-libre=a+b%26c&MAC={}", code.to_hex())
+    );
+    let accented = sealed_body(&[("TPE", "1234567"), ("motifrefus", "Refusé=*")], &key());
+    assert!(
+        accented.contains("motifrefus=Refus%C3%A9%3D*&"),
+        "{accented}"
+    );
+    let received = Received::parse(accented.as_bytes()).expect("parse");
+    assert_eq!(received.field("motifrefus"), Some("Refusé=*"));
+    assert!(received.mac_valid(&key(), Layout::Sorted));
+}
+
+#[test]
+fn a_notification_is_checked_against_its_order() {
+    let read = Received::parse(sorted_body(&PAID).as_bytes())
+        .expect("parse")
+        .read()
+        .expect("read");
+    let eur = |cents| WireAmount::new(cents, Currency::EUR);
+    assert_eq!(read.check_order("1234567", "ORD42", eur(1234)), Ok(()));
+    assert_eq!(
+        read.check_order("7654321", "ORD42", eur(1234)),
+        Err(Mismatch::Tpe)
+    );
+    assert_eq!(
+        read.check_order("1234567", "ORD43", eur(1234)),
+        Err(Mismatch::Reference)
+    );
+    assert_eq!(
+        read.check_order("1234567", "ORD42", eur(1235)),
+        Err(Mismatch::Amount)
+    );
+    let usd = WireAmount::new(1234, Currency::parse("USD").expect("usd"));
+    assert_eq!(
+        read.check_order("1234567", "ORD42", usd),
+        Err(Mismatch::Amount)
+    );
 }
 
 const PAID: [(&str, &str); 9] = [
