@@ -69,8 +69,10 @@ pub const KNOWN_FIELDS: [&str; 33] = [
 /// Why a body is not a notification PayBook can read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NotificationError {
-    /// Not `application/x-www-form-urlencoded`.
+    /// Not `application/x-www-form-urlencoded` (a broken `%` escape).
     NotForm,
+    /// Bytes that are not UTF-8 once decoded (never read lossily).
+    NotUtf8,
     /// A key posted twice: which value was sealed is unknowable.
     Duplicate(String),
     /// A field the notification needs is absent.
@@ -82,6 +84,7 @@ impl fmt::Display for NotificationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NotificationError::NotForm => f.write_str("not a urlencoded form"),
+            NotificationError::NotUtf8 => f.write_str("not UTF-8"),
             NotificationError::Duplicate(name) => write!(f, "field {name:?} posted twice"),
             NotificationError::Missing(name) => write!(f, "field {name:?} missing"),
             NotificationError::Amount(error) => error.fmt(f),
@@ -92,16 +95,43 @@ impl fmt::Display for NotificationError {
 /// The fields of a urlencoded body, each key once (also what the
 /// emulator reads posted forms with).
 pub fn parse_form(raw: &[u8]) -> Result<BTreeMap<String, String>, NotificationError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(raw).map_err(|_| NotificationError::NotForm)?;
     let mut fields = BTreeMap::new();
-    for (name, value) in pairs {
+    for piece in raw.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match piece.iter().position(|b| *b == b'=') {
+            Some(at) => (piece.get(..at), piece.get(at + 1..)),
+            None => (Some(piece), Some(&b""[..])),
+        };
+        let (Some(name), Some(value)) = (name, value) else {
+            return Err(NotificationError::NotForm);
+        };
+        let (name, value) = (form_decode(name)?, form_decode(value)?);
         if fields.contains_key(&name) {
             return Err(NotificationError::Duplicate(name));
         }
         fields.insert(name, value);
     }
     Ok(fields)
+}
+
+/// One decoded name or value: `+` is a space, `%XX` a byte, and the bytes
+/// must be UTF-8.
+fn form_decode(text: &[u8]) -> Result<String, NotificationError> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.iter();
+    while let Some(byte) = rest.next() {
+        match byte {
+            b'+' => bytes.push(b' '),
+            b'%' => {
+                let mut digit = || rest.next().copied().and_then(mac::hex_value);
+                let (Some(high), Some(low)) = (digit(), digit()) else {
+                    return Err(NotificationError::NotForm);
+                };
+                bytes.push(high << 4 | low);
+            }
+            other => bytes.push(*other),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| NotificationError::NotUtf8)
 }
 
 /// A notification as received: its fields, the MAC apart.

@@ -204,3 +204,38 @@ fn an_unreadable_amount_is_refused_not_rounded() {
 fn an_empty_body_has_no_mac() {
     assert_eq!(Received::parse(b""), Err(NotificationError::Missing("MAC")));
 }
+
+#[test]
+fn a_body_that_is_not_utf_8_is_refused_rather_than_read_lossily() {
+    // A Latin-1 `é` would otherwise become U+FFFD and fail the MAC, which
+    // looks like a forgery; it is an encoding problem, said as such.
+    assert_eq!(
+        parse_form(b"motifrefus=Refus%E9&MAC=00"),
+        Err(NotificationError::NotUtf8)
+    );
+    assert_eq!(
+        parse_form(b"motifrefus=Refus\xe9&MAC=00"),
+        Err(NotificationError::NotUtf8)
+    );
+}
+
+#[test]
+fn a_broken_percent_escape_is_refused() {
+    for body in [&b"a=%G1"[..], b"a=%4", b"a=%"] {
+        assert_eq!(
+            parse_form(body),
+            Err(NotificationError::NotForm),
+            "{body:?}"
+        );
+    }
+}
+
+#[test]
+fn forms_read_as_browsers_write_them() {
+    let fields = parse_form(b"a=1&&b=x+y%2Bz&c&d=e=f").expect("form");
+    let got: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(got, [("a", "1"), ("b", "x y+z"), ("c", ""), ("d", "e=f")]);
+}
