@@ -105,11 +105,16 @@ pub fn hmac_sha1(key: &UsableKey, message: &[u8]) -> Mac {
     // Keys longer than SHA-1's block are hashed first (RFC 2104); a usable
     // key is 20 bytes, so this only serves odd legacy keys. Building from a
     // full block never fails, unlike `new_from_slice`.
-    let mut block = [0u8; SHA1_BLOCK];
-    if key.as_bytes().len() > SHA1_BLOCK {
-        block[..20].copy_from_slice(&Sha1::digest(key.as_bytes()));
+    let digest;
+    let source: &[u8] = if key.as_bytes().len() > SHA1_BLOCK {
+        digest = Sha1::digest(key.as_bytes());
+        &digest
     } else {
-        block[..key.as_bytes().len()].copy_from_slice(key.as_bytes());
+        key.as_bytes()
+    };
+    let mut block = [0u8; SHA1_BLOCK];
+    for (slot, byte) in block.iter_mut().zip(source) {
+        *slot = *byte;
     }
     let mut mac = <Hmac<Sha1> as KeyInit>::new(&block.into());
     mac.update(message);
@@ -300,6 +305,17 @@ mod tests {
         assert!(!verify(&key, sealed, ""));
         let other = UsableKey::derive("1123456789ABCDEF0123456789ABCDEF01234567").expect("key");
         assert!(!verify(&other, sealed, &mac));
+    }
+
+    #[test]
+    fn hmac_sha1_matches_rfc_2202_for_a_short_and_a_longer_than_block_key() {
+        let short = UsableKey::from_bytes(&[0x0b; 20]);
+        let mac = hmac_sha1(&short, b"Hi There").to_hex();
+        assert_eq!(mac, "B617318655057264E28BC0B6FB378C8EF146BE00");
+        let long = UsableKey::from_bytes(&[0xaa; 80]);
+        let data = b"Test Using Larger Than Block-Size Key - Hash Key First";
+        let mac = hmac_sha1(&long, data).to_hex();
+        assert_eq!(mac, "AA4AE5E15272D00E95705637CE8A3B55ED402112");
     }
 
     #[test]
