@@ -143,7 +143,9 @@ pub struct Received {
 }
 
 impl Received {
-    /// Reads the raw body; only a missing `MAC` is refused here.
+    /// Reads the raw body; only a missing `MAC` is refused here. Any
+    /// MAC'd form reads the same way (the emulator checks `paiement.cgi`
+    /// and `capture_paiement.cgi` posts with it).
     pub fn parse(raw: &[u8]) -> Result<Received, NotificationError> {
         let mut fields = parse_form(raw)?;
         let mac = fields
