@@ -5,6 +5,7 @@
 //! and its acknowledgement, the capture / release / recredit requests and
 //! their answers. Nothing here does I/O.
 
+pub mod account;
 pub mod amount;
 pub mod capture;
 pub mod codes;
