@@ -8,6 +8,7 @@
 //! provider; they name none. Adding a provider adds a module and one arm in
 //! each function below.
 
+pub mod monetico;
 pub mod notice;
 pub mod paypal;
 pub mod sips;

@@ -1,0 +1,25 @@
+//! CM-CIC Monetico Paiement 3.0 (successor of CyberMUT / P@iement CIC): the
+//! pure wire format, shared by the adapter and the emulator so both speak
+//! the same bytes (`shared/reference/monetico-sips.md` part A). Nothing
+//! here does I/O.
+//!
+//! - `key`: the usable key derived from the 40-character clé de sécurité;
+//!   `account`: a typed receiving account checked for format.
+//! - `mac`: the sorted MAC of version 3.0 and the legacy positional ones.
+//! - `amount`, `paris`: `12.34EUR` amounts and Europe/Paris dates.
+//! - `form`: the `paiement.cgi` form; `notification` and `codes`: the CGI2
+//!   notification, its `code-retour` and its acknowledgement; `capture`:
+//!   capture, release and recredit calls and their answers.
+
+pub mod account;
+pub mod amount;
+pub mod capture;
+pub mod codes;
+pub mod form;
+pub mod key;
+pub mod mac;
+pub mod notification;
+pub mod paris;
+
+#[cfg(test)]
+mod test_vectors;
