@@ -420,10 +420,7 @@ pub fn row_at<T: serde::de::DeserializeOwned>(
     results: &[StmtResult],
     index: usize,
 ) -> Result<Option<T>, WebError> {
-    match results.get(index) {
-        Some(r) => sql::first(r).map_err(|e| WebError::Internal(e.to_string())),
-        None => Ok(None),
-    }
+    Ok(crate::core::flow::row_at(results, index)?)
 }
 
 /// Every row of a batch's `index`-th result, read into `T`.
@@ -431,10 +428,7 @@ pub fn rows_at<T: serde::de::DeserializeOwned>(
     results: &[StmtResult],
     index: usize,
 ) -> Result<Vec<T>, WebError> {
-    match results.get(index) {
-        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string())),
-        None => Ok(Vec::new()),
-    }
+    Ok(crate::core::flow::rows_at(results, index)?)
 }
 
 /// Percent-encodes a query value.

@@ -35,30 +35,11 @@ pub use ipn::{
 };
 pub use nvp::answer_nvp;
 
-use serde::de::DeserializeOwned;
-
 use crate::core::flow::effects::random_bytes;
-use crate::core::flow::{Effects, FlowError, RandomUnavailable};
-use crate::core::sql::{self, StmtResult};
+use crate::core::flow::{Effects, RandomUnavailable};
+use crate::core::sql::StmtResult;
 
-/// The first row of a batch's `index`-th result, read into `T`.
-fn row_at<T: DeserializeOwned>(
-    results: &[StmtResult],
-    index: usize,
-) -> Result<Option<T>, FlowError> {
-    match results.get(index) {
-        Some(r) => sql::first(r).map_err(|e| FlowError::Internal(e.to_string())),
-        None => Ok(None),
-    }
-}
-
-/// Every row of a batch's `index`-th result, read into `T`.
-fn rows_at<T: DeserializeOwned>(results: &[StmtResult], index: usize) -> Result<Vec<T>, FlowError> {
-    match results.get(index) {
-        Some(r) => sql::rows(r).map_err(|e| FlowError::Internal(e.to_string())),
-        None => Ok(Vec::new()),
-    }
-}
+use crate::core::flow::{row_at, rows_at};
 
 /// Whether the `index`-th statement of a batch changed exactly one row.
 fn changed_one(results: &[StmtResult], index: usize) -> bool {
