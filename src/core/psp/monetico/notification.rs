@@ -29,28 +29,9 @@ pub fn acknowledgement(mac_valid: bool) -> &'static str {
     }
 }
 
-/// The fields a CGI2 notification may carry, legacy and modern (A7).
-pub const KNOWN_FIELDS: [&str; 33] = [
-    "TPE",
-    "date",
-    "montant",
-    "reference",
-    "MAC",
-    "texte-libre",
-    "code-retour",
-    "cvx",
-    "vld",
-    "brand",
-    "status3ds",
-    "numauto",
-    "motifrefus",
-    "originecb",
-    "bincb",
-    "hpancb",
-    "ipclient",
-    "originetr",
-    "veres",
-    "pares",
+/// The fields a modern CGI2 notification may carry beyond the positional
+/// ones ([`mac::CGI2_FIELDS`]) and its `MAC` (A7).
+pub const MODERN_FIELDS: [&str; 12] = [
     "montantech",
     "filtragecause",
     "filtragevaleur",
@@ -63,8 +44,13 @@ pub const KNOWN_FIELDS: [&str; 33] = [
     "modepaiement",
     "motifrefusautorisation",
     "filtrage_etat",
-    "version",
 ];
+
+/// Whether a CGI2 notification field is one PayBook knows, legacy or
+/// modern.
+pub fn is_known_field(name: &str) -> bool {
+    name == MAC_FIELD || mac::CGI2_FIELDS.contains(&name) || MODERN_FIELDS.contains(&name)
+}
 
 /// Why a body is not a notification PayBook can read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,7 +156,7 @@ impl Received {
     pub fn unknown_fields(&self) -> Vec<(&str, &str)> {
         self.fields
             .iter()
-            .filter(|(name, _)| !KNOWN_FIELDS.contains(&name.as_str()))
+            .filter(|(name, _)| !is_known_field(name))
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect()
     }
