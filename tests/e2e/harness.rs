@@ -384,18 +384,37 @@ impl Client {
         fields: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Resp {
-        self.read(self.request("POST", path, headers).send_form(fields))
+        self.posted(|| self.read(self.request("POST", path, headers).send_form(fields)))
             .unwrap_or_else(|| panic!("POST {path}: no answer"))
     }
 
     pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> Resp {
-        self.read(
-            self.request("POST", path, &[("Content-Type", content_type)])
-                .send_bytes(body),
-        )
+        self.posted(|| {
+            self.read(
+                self.request("POST", path, &[("Content-Type", content_type)])
+                    .send_bytes(body),
+            )
+        })
         .unwrap_or_else(|| panic!("POST {path}: no answer"))
     }
+
+    /// Sends a POST, once more when `wrangler dev` itself answered that the
+    /// local runtime restarted under it (its own 503, which it retries for
+    /// GET and HEAD but not for POST: "Please try sending the request
+    /// again"). That answer is the dev server's, not the Worker's; any
+    /// other answer, the Worker's own 503s included, is returned as it is.
+    fn posted(&self, send: impl Fn() -> Option<Resp>) -> Option<Resp> {
+        let first = send()?;
+        if first.status == 503 && first.body.contains(WRANGLER_RESTARTED) {
+            return send();
+        }
+        Some(first)
+    }
 }
+
+/// What `wrangler dev`'s proxy answers (503) when the local runtime
+/// restarted during a request.
+const WRANGLER_RESTARTED: &str = "Your worker restarted mid-request";
 
 /// A unique e-mail address per call, so that tests can share one server.
 pub fn unique_email(prefix: &str) -> String {
