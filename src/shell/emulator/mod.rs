@@ -16,6 +16,8 @@ mod controls;
 mod events;
 mod fx;
 mod ipn;
+pub mod monetico;
+pub mod sips;
 
 use askama::Template;
 use serde_json::json;
