@@ -33,16 +33,19 @@ impl AccountView<'_> {
     }
 }
 
-/// The client's current receiving accounts.
+/// The client's current receiving accounts, PayPal, Sips, Monetico.
 pub(super) async fn accounts_of(
     ctx: &Ctx,
     client_id: i64,
 ) -> Result<Vec<clients::AccountRow>, WebError> {
     let results = ctx.run(&vec![clients::accounts(client_id)]).await?;
-    match results.first() {
-        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string())),
-        None => Ok(Vec::new()),
-    }
+    let mut rows: Vec<clients::AccountRow> = match results.first() {
+        Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
+        None => Vec::new(),
+    };
+    // In the providers' own order (`PSPS`' default), as buyers see them.
+    rows.sort_by_key(|row| ProviderId::ALL.iter().position(|p| p.as_str() == row.provider));
+    Ok(rows)
 }
 
 /// The account page's HTML with `layout` (also the form shown again
