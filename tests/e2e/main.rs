@@ -6,6 +6,7 @@
 mod accounts;
 mod browse;
 mod browser;
+mod card_accounts;
 mod emulator;
 mod flows;
 mod foundation;
@@ -57,6 +58,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(hardening::tests());
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
+    tests.extend(card_accounts::tests());
     tests
 }
 
