@@ -16,6 +16,7 @@
 pub mod codes;
 pub mod data;
 mod fields;
+pub mod emulator;
 pub mod init;
 pub mod office;
 pub mod response;
