@@ -16,6 +16,7 @@ mod controls;
 mod events;
 mod fx;
 mod ipn;
+pub mod sips;
 
 use askama::Template;
 use serde_json::json;

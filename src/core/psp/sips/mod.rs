@@ -15,8 +15,8 @@
 
 pub mod codes;
 pub mod data;
-mod fields;
 pub mod emulator;
+mod fields;
 pub mod init;
 pub mod office;
 pub mod response;

@@ -72,14 +72,17 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The card number as Sips shows it (`maskedPan`): the first four and the
 /// last two digits, `#` between.
 pub fn masked_pan(digits: &str) -> String {
     let head: String = digits.chars().take(4).collect();
-    let tail: String = digits.chars().skip(digits.len().saturating_sub(2)).collect();
+    let tail: String = digits
+        .chars()
+        .skip(digits.len().saturating_sub(2))
+        .collect();
     let hidden = "#".repeat(digits.len().saturating_sub(6));
     format!("{head}{hidden}{tail}")
 }

@@ -79,7 +79,11 @@ pub fn parse_fault(get: &dyn Fn(&str) -> String) -> Result<FaultSpec, &'static s
         .and_then(FaultMethod::parse)
         .ok_or("method")?;
     let code = field("response_code");
-    let flags = [("drop", FaultKind::Drop), ("delay", FaultKind::Delay), ("duplicate", FaultKind::Duplicate)];
+    let flags = [
+        ("drop", FaultKind::Drop),
+        ("delay", FaultKind::Delay),
+        ("duplicate", FaultKind::Duplicate),
+    ];
     let mut chosen: Vec<FaultKind> = Vec::new();
     if let Some(code) = code {
         if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_digit()) {
@@ -143,13 +147,27 @@ mod tests {
 
     #[test]
     fn a_fault_names_one_method_and_one_kind() {
-        let spec = parse(&[("method", "validate"), ("response_code", "90"), ("merchant_id", "1")]).unwrap();
+        let spec = parse(&[
+            ("method", "validate"),
+            ("response_code", "90"),
+            ("merchant_id", "1"),
+        ])
+        .unwrap();
         assert_eq!(spec.method, FaultMethod::Office(Operation::Validate));
         assert_eq!(spec.kind, FaultKind::Code(ResponseCode::ServiceUnavailable));
         assert_eq!(spec.merchant_id.as_deref(), Some("1"));
-        assert_eq!(parse(&[("method", "response"), ("delay", "1")]).map(|f| f.kind), Ok(FaultKind::Delay));
-        assert_eq!(parse(&[("method", "response"), ("duplicate", "1")]).map(|f| f.kind), Ok(FaultKind::Duplicate));
-        assert_eq!(parse(&[("method", "cancel"), ("drop", "1")]).map(|f| f.kind), Ok(FaultKind::Drop));
+        assert_eq!(
+            parse(&[("method", "response"), ("delay", "1")]).map(|f| f.kind),
+            Ok(FaultKind::Delay)
+        );
+        assert_eq!(
+            parse(&[("method", "response"), ("duplicate", "1")]).map(|f| f.kind),
+            Ok(FaultKind::Duplicate)
+        );
+        assert_eq!(
+            parse(&[("method", "cancel"), ("drop", "1")]).map(|f| f.kind),
+            Ok(FaultKind::Drop)
+        );
         for method in FaultMethod::ALL {
             assert_eq!(FaultMethod::parse(method.as_str()), Some(method));
         }
@@ -158,10 +176,22 @@ mod tests {
     #[test]
     fn a_fault_with_no_kind_two_kinds_or_a_misplaced_one_is_refused() {
         assert_eq!(parse(&[("method", "refund")]), Err("response_code"));
-        assert_eq!(parse(&[("method", "refund"), ("drop", "1"), ("response_code", "24")]), Err("response_code"));
-        assert_eq!(parse(&[("method", "refund"), ("response_code", "2x")]), Err("response_code"));
-        assert_eq!(parse(&[("method", "validate"), ("delay", "1")]), Err("method"));
-        assert_eq!(parse(&[("method", "response"), ("drop", "yes")]), Err("drop"));
+        assert_eq!(
+            parse(&[("method", "refund"), ("drop", "1"), ("response_code", "24")]),
+            Err("response_code")
+        );
+        assert_eq!(
+            parse(&[("method", "refund"), ("response_code", "2x")]),
+            Err("response_code")
+        );
+        assert_eq!(
+            parse(&[("method", "validate"), ("delay", "1")]),
+            Err("method")
+        );
+        assert_eq!(
+            parse(&[("method", "response"), ("drop", "yes")]),
+            Err("drop")
+        );
         assert_eq!(parse(&[("method", "nope"), ("drop", "1")]), Err("method"));
     }
 
@@ -179,8 +209,15 @@ mod tests {
             created_at: String::new(),
         };
         assert_eq!(fault_kind(&row), Some(FaultKind::Delay));
-        let coded = Fault { response_code: Some("05".into()), delay: 0, ..row.clone() };
-        assert_eq!(fault_kind(&coded), Some(FaultKind::Code(ResponseCode::Refused)));
+        let coded = Fault {
+            response_code: Some("05".into()),
+            delay: 0,
+            ..row.clone()
+        };
+        assert_eq!(
+            fault_kind(&coded),
+            Some(FaultKind::Code(ResponseCode::Refused))
+        );
         let nothing = Fault { delay: 0, ..row };
         assert_eq!(fault_kind(&nothing), None);
     }

@@ -76,7 +76,8 @@ fn integer(message: &serde_json::Value, name: &'static str) -> Result<Option<i64
     let Some(value) = text(message, name) else {
         return Ok(None);
     };
-    let digits = !value.is_empty() && value.len() <= 12 && value.bytes().all(|b| b.is_ascii_digit());
+    let digits =
+        !value.is_empty() && value.len() <= 12 && value.bytes().all(|b| b.is_ascii_digit());
     match (digits, value.parse::<i64>()) {
         (true, Ok(n)) => Ok(Some(n)),
         (true, Err(_)) | (false, _) => Err(refusal(ResponseCode::FormatError, name)),
@@ -183,16 +184,46 @@ pub fn apply(call: &OfficeCall, t: &Transaction, now: UtcTime) -> Outcome {
     let state = TxState { status, ..stored };
     // A lapse is written by the operation that finds it.
     let lapse = (status != stored.status).then_some(state);
-    let amount = call.operation_amount;
-    if call.operation != Operation::GetTransactionData {
-        if amount.is_none_or(|a| a <= 0) {
-            return refused(lapse, ResponseCode::InvalidTransaction, Some("operationAmount"));
-        }
-        if call.currency_code.as_deref() != Some(t.currency_code.as_str()) {
-            return refused(lapse, ResponseCode::InvalidTransaction, Some("currencyCode"));
+    match call.operation {
+        Operation::GetTransactionData => match status {
+            TxStatus::Initialized => refused(None, ResponseCode::NotFound, None),
+            TxStatus::ToValidate
+            | TxStatus::Captured
+            | TxStatus::Cancelled
+            | TxStatus::Refused
+            | TxStatus::Expired
+            | TxStatus::Credited
+            | TxStatus::Pending => refused(lapse, ResponseCode::Accepted, None).with_after(state),
+        },
+        Operation::Validate | Operation::Cancel | Operation::Refund => {
+            match operation_cents(call, t) {
+                Ok(cents) => cash_operation(call.operation, state, cents, lapse),
+                Err(field) => refused(lapse, ResponseCode::InvalidTransaction, Some(field)),
+            }
         }
     }
-    let cents = amount.unwrap_or(0);
+}
+
+/// The call's amount if it is positive and in the transaction's currency;
+/// else the field at fault.
+fn operation_cents(call: &OfficeCall, t: &Transaction) -> Result<i64, &'static str> {
+    let cents = call
+        .operation_amount
+        .filter(|a| *a > 0)
+        .ok_or("operationAmount")?;
+    if call.currency_code.as_deref() != Some(t.currency_code.as_str()) {
+        return Err("currencyCode");
+    }
+    Ok(cents)
+}
+
+/// `validate`, `cancel` or `refund` of `cents` on a transaction in `state`.
+fn cash_operation(
+    operation: Operation,
+    state: TxState,
+    cents: i64,
+    lapse: Option<TxState>,
+) -> Outcome {
     let done = |after: TxState, balance_cents: i64| Outcome {
         write: Some(after),
         balance_cents,
@@ -200,15 +231,9 @@ pub fn apply(call: &OfficeCall, t: &Transaction, now: UtcTime) -> Outcome {
         field: None,
         after,
     };
-    match (call.operation, status) {
-        (Operation::GetTransactionData, TxStatus::Initialized) => {
-            refused(None, ResponseCode::NotFound, None)
-        }
-        (Operation::GetTransactionData, _) => Outcome {
-            write: lapse,
-            ..refused(None, ResponseCode::Accepted, None)
-        }
-        .with_after(state),
+    let refunded = state.refunded_cents + cents;
+    match (operation, state.status) {
+        (_, TxStatus::Initialized) => refused(None, ResponseCode::NotFound, None),
         (Operation::Validate, TxStatus::ToValidate) if cents <= state.amount_cents => done(
             TxState {
                 status: TxStatus::Captured,
@@ -234,10 +259,7 @@ pub fn apply(call: &OfficeCall, t: &Transaction, now: UtcTime) -> Outcome {
                 0,
             )
         }
-        (Operation::Refund, TxStatus::Captured)
-            if cents <= state.captured_cents - state.refunded_cents =>
-        {
-            let refunded = state.refunded_cents + cents;
+        (Operation::Refund, TxStatus::Captured) if refunded <= state.captured_cents => {
             let status = if refunded == state.captured_cents {
                 TxStatus::Credited
             } else {
@@ -252,10 +274,13 @@ pub fn apply(call: &OfficeCall, t: &Transaction, now: UtcTime) -> Outcome {
                 -cents,
             )
         }
-        (_, TxStatus::Initialized) => refused(None, ResponseCode::NotFound, None),
-        (Operation::Validate | Operation::Cancel | Operation::Refund, _) => {
-            refused(lapse, ResponseCode::NotAuthorised, None).with_after(state)
-        }
+        (
+            Operation::Validate
+            | Operation::Cancel
+            | Operation::Refund
+            | Operation::GetTransactionData,
+            _,
+        ) => refused(lapse, ResponseCode::NotAuthorised, None).with_after(state),
     }
 }
 

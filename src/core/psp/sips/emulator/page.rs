@@ -22,6 +22,14 @@ pub struct CardTexts {
     pub return_title: &'static str,
     pub return_intro: &'static str,
     pub continue_to_shop: &'static str,
+    pub accounts_title: &'static str,
+    pub merchant_id: &'static str,
+    pub secret_key: &'static str,
+    pub key_version: &'static str,
+    pub balance: &'static str,
+    pub email: &'static str,
+    pub create: &'static str,
+    pub invalid_email: &'static str,
 }
 
 const EN: CardTexts = CardTexts {
@@ -42,6 +50,14 @@ const EN: CardTexts = CardTexts {
     return_title: "Back to the shop",
     return_intro: "Your payment is decided; the shop is told.",
     continue_to_shop: "Continue",
+    accounts_title: "Sips merchants (emulated)",
+    merchant_id: "Merchant id",
+    secret_key: "Secret key",
+    key_version: "Key version",
+    balance: "Settlement balance",
+    email: "E-mail",
+    create: "Create or show",
+    invalid_email: "email: name@example.org",
 };
 
 const FR: CardTexts = CardTexts {
@@ -62,6 +78,14 @@ const FR: CardTexts = CardTexts {
     return_title: "Retour à la boutique",
     return_intro: "Votre paiement est décidé ; la boutique en est informée.",
     continue_to_shop: "Continuer",
+    accounts_title: "Commerçants Sips (émulés)",
+    merchant_id: "Identifiant commerçant",
+    secret_key: "Clé secrète",
+    key_version: "Version de clé",
+    balance: "Solde de remise",
+    email: "E-mail",
+    create: "Créer ou afficher",
+    invalid_email: "e-mail : nom@example.org",
 };
 
 /// The texts in `lang`.

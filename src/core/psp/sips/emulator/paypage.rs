@@ -116,7 +116,11 @@ pub struct Decided<'a> {
 
 /// The response `Data` for transaction `t` decided as `d`, in Sips' shape
 /// (literal `null` for what does not apply, as Sips writes it).
-pub fn response_data(t: &Transaction, key_version: i64, d: &Decided<'_>) -> Result<String, DataError> {
+pub fn response_data(
+    t: &Transaction,
+    key_version: i64,
+    d: &Decided<'_>,
+) -> Result<String, DataError> {
     let or_null = |v: Option<&str>| v.unwrap_or("null").to_owned();
     let accepted = *d.code == ResponseCode::Accepted;
     let limit = accepted.then(|| limit_date(capture_limit(d.now, t.capture_day)));
@@ -130,16 +134,38 @@ pub fn response_data(t: &Transaction, key_version: i64, d: &Decided<'_>) -> Resu
         ("transactionDateTime", iso_with_offset(d.now)),
         ("transactionReference", t.transaction_reference.clone()),
         ("keyVersion", key_version.to_string()),
-        ("acquirerResponseCode", or_null(Some(d.code.as_str()).filter(|_| d.masked_pan.is_some()))),
+        (
+            "acquirerResponseCode",
+            or_null(Some(d.code.as_str()).filter(|_| d.masked_pan.is_some())),
+        ),
         ("amount", t.origin_cents.to_string()),
         ("authorisationId", or_null(d.authorisation_id)),
         ("captureLimitDate", or_null(limit.as_deref())),
         ("customerLanguage", or_null(t.customer_language.as_deref())),
-        ("guaranteeIndicator", if accepted { "Y" } else { "null" }.to_owned()),
-        ("holderAuthentStatus", if d.masked_pan.is_some() { "3D_SUCCESS" } else { "null" }.to_owned()),
+        (
+            "guaranteeIndicator",
+            if accepted { "Y" } else { "null" }.to_owned(),
+        ),
+        (
+            "holderAuthentStatus",
+            if d.masked_pan.is_some() {
+                "3D_SUCCESS"
+            } else {
+                "null"
+            }
+            .to_owned(),
+        ),
         ("maskedPan", or_null(d.masked_pan)),
         ("paymentMeanBrand", or_null(d.brand)),
-        ("paymentMeanType", if d.masked_pan.is_some() { "CARD" } else { "null" }.to_owned()),
+        (
+            "paymentMeanType",
+            if d.masked_pan.is_some() {
+                "CARD"
+            } else {
+                "null"
+            }
+            .to_owned(),
+        ),
     ];
     let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     join_pairs(&borrowed)

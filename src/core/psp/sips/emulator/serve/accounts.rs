@@ -11,7 +11,10 @@ pub const KEY_VERSION: i64 = 1;
 
 /// Creates the merchant of this (lower-case) e-mail unless one exists;
 /// either way returns it, and whether it was created now.
-pub async fn create_merchant<E: Effects>(fx: &E, email: &str) -> Result<(bool, Merchant), FlowError> {
+pub async fn create_merchant<E: Effects>(
+    fx: &E,
+    email: &str,
+) -> Result<(bool, Merchant), FlowError> {
     let merchant_id = random_text::<15, E>(fx, DIGITS)?;
     let secret_key = random_text::<40, E>(fx, KEY_CHARS)?;
     let now = fx.now().to_string();
@@ -33,7 +36,10 @@ pub async fn create_merchant<E: Effects>(fx: &E, email: &str) -> Result<(bool, M
 }
 
 /// The merchant of this (lower-case) e-mail.
-pub async fn merchant_by_email<E: Effects>(fx: &E, email: &str) -> Result<Option<Merchant>, FlowError> {
+pub async fn merchant_by_email<E: Effects>(
+    fx: &E,
+    email: &str,
+) -> Result<Option<Merchant>, FlowError> {
     let results = fx.run(&vec![sips::merchant_by_email(email)]).await?;
     row_at(&results, 0)
 }

@@ -32,7 +32,9 @@ pub async fn list_faults<E: Effects>(
     merchant_id: Option<&str>,
     reference: Option<&str>,
 ) -> Result<Vec<Fault>, FlowError> {
-    let results = fx.run(&vec![sips::list_faults(merchant_id, reference)]).await?;
+    let results = fx
+        .run(&vec![sips::list_faults(merchant_id, reference)])
+        .await?;
     rows_at(&results, 0)
 }
 
@@ -42,7 +44,9 @@ pub async fn clear_faults<E: Effects>(
     merchant_id: Option<&str>,
     reference: Option<&str>,
 ) -> Result<u64, FlowError> {
-    let results = fx.run(&vec![sips::clear_faults(merchant_id, reference)]).await?;
+    let results = fx
+        .run(&vec![sips::clear_faults(merchant_id, reference)])
+        .await?;
     Ok(results.first().map_or(0, |r| r.changes))
 }
 

@@ -9,10 +9,12 @@
 use super::controls::take_fault;
 use crate::core::flow::{row_at, Effects, FlowError, StoreError};
 use crate::core::psp::sips::codes::ResponseCode;
-use crate::core::psp::sips::emulator::{self as rules, FaultKind, FaultMethod, OfficeCall, TxState};
+use crate::core::psp::sips::emulator::{
+    self as rules, FaultKind, FaultMethod, OfficeCall, TxState,
+};
 use crate::core::psp::sips::office::{sealed_body, Operation};
-use crate::core::sql::emulator::sips::{self, Amounts, Merchant, Transaction};
 use crate::core::sql::emulator as paypal_tables;
+use crate::core::sql::emulator::sips::{self, Amounts, Merchant, Transaction};
 
 /// How many times an operation is tried after losing a race.
 const TRIES: usize = 3;
@@ -70,7 +72,10 @@ async fn answer<E: Effects>(fx: &E, operation: Operation, body: &[u8]) -> Result
     }
     for _ in 0..TRIES {
         let Some(t) = transaction.as_ref() else {
-            let reply = sealed(&rules::bare_answer(&ResponseCode::NotFound, None), &merchant)?;
+            let reply = sealed(
+                &rules::bare_answer(&ResponseCode::NotFound, None),
+                &merchant,
+            )?;
             return Ok(finish(reply, fault.as_ref()));
         };
         let now = fx.now();
@@ -134,5 +139,9 @@ async fn load<E: Effects>(
         sips::matching_fault(method, merchant_id, reference),
     ];
     let results = fx.run(&batch).await?;
-    Ok((row_at(&results, 0)?, row_at(&results, 2)?, row_at(&results, 3)?))
+    Ok((
+        row_at(&results, 0)?,
+        row_at(&results, 2)?,
+        row_at(&results, 3)?,
+    ))
 }

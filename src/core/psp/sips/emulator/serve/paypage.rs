@@ -14,14 +14,14 @@ use crate::core::psp::sips::codes::ResponseCode;
 use crate::core::psp::sips::emulator::{
     self as rules, CardAction, Decided, FaultKind, FaultMethod, InitForm, InitRefusal, TxStatus,
 };
-use crate::core::sql::emulator::{self as paypal_tables, sips};
 use crate::core::sql::emulator::sips::{Merchant, Transaction};
+use crate::core::sql::emulator::{self as paypal_tables, sips};
 
 /// What `paymentInit` shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InitOutcome {
     /// The card page of this transaction.
-    CardPage(Transaction),
+    CardPage(Box<Transaction>),
     /// The error page with Sips' code; nothing recorded.
     Refused(InitRefusal),
     /// A `drop` fault: the request is recorded, the page is lost.
@@ -36,7 +36,10 @@ fn refused(code: ResponseCode, detail: &str) -> InitOutcome {
 }
 
 /// `paymentInit` with the posted form.
-pub async fn payment_init<E: Effects>(fx: &E, form: &InitForm<'_>) -> Result<InitOutcome, FlowError> {
+pub async fn payment_init<E: Effects>(
+    fx: &E,
+    form: &InitForm<'_>,
+) -> Result<InitOutcome, FlowError> {
     let read = match rules::read_init(form) {
         Ok(read) => read,
         Err(refusal) => return Ok(InitOutcome::Refused(refusal)),
@@ -56,11 +59,18 @@ pub async fn payment_init<E: Effects>(fx: &E, form: &InitForm<'_>) -> Result<Ini
     }
     if let Some(existing) = row_at::<Transaction>(&results, 2)? {
         // The same request posted again (a reload) shows its page again.
-        return Ok(if existing.status == TxStatus::Initialized.as_str() && existing.request_seal == form.seal {
-            InitOutcome::CardPage(existing)
-        } else {
-            refused(ResponseCode::DuplicateReference, "transactionReference already used")
-        });
+        return Ok(
+            if existing.status == TxStatus::Initialized.as_str()
+                && existing.request_seal == form.seal
+            {
+                InitOutcome::CardPage(Box::new(existing))
+            } else {
+                refused(
+                    ResponseCode::DuplicateReference,
+                    "transactionReference already used",
+                )
+            },
+        );
     }
     let fault = take_fault(fx, row_at(&results, 3)?.as_ref()).await?;
     if let Some(FaultKind::Code(code)) = &fault {
@@ -89,7 +99,10 @@ pub async fn payment_init<E: Effects>(fx: &E, form: &InitForm<'_>) -> Result<Ini
         Ok(results) => results,
         // Another request recorded this reference first.
         Err(StoreError::Guard) => {
-            return Ok(refused(ResponseCode::DuplicateReference, "transactionReference already used"))
+            return Ok(refused(
+                ResponseCode::DuplicateReference,
+                "transactionReference already used",
+            ))
         }
         Err(error) => return Err(error.into()),
     };
@@ -98,28 +111,39 @@ pub async fn payment_init<E: Effects>(fx: &E, form: &InitForm<'_>) -> Result<Ini
     Ok(match fault {
         Some(FaultKind::Drop) => InitOutcome::Dropped,
         Some(FaultKind::Code(_) | FaultKind::Delay | FaultKind::Duplicate) | None => {
-            InitOutcome::CardPage(transaction)
+            InitOutcome::CardPage(Box::new(transaction))
         }
     })
 }
 
 /// The transaction of a card page token, with its merchant, while the
 /// buyer has not decided.
-pub async fn card_page<E: Effects>(fx: &E, card_token: &str) -> Result<Option<(Transaction, Merchant)>, FlowError> {
+pub async fn card_page<E: Effects>(
+    fx: &E,
+    card_token: &str,
+) -> Result<Option<(Transaction, Merchant)>, FlowError> {
     let Some((transaction, merchant)) = load_card(fx, card_token).await? else {
         return Ok(None);
     };
     Ok((transaction.status == TxStatus::Initialized.as_str()).then_some((transaction, merchant)))
 }
 
-async fn load_card<E: Effects>(fx: &E, card_token: &str) -> Result<Option<(Transaction, Merchant)>, FlowError> {
+async fn load_card<E: Effects>(
+    fx: &E,
+    card_token: &str,
+) -> Result<Option<(Transaction, Merchant)>, FlowError> {
     let results = fx
-        .run(&vec![sips::transaction_by_token(card_token), paypal_tables::clock_offset()])
+        .run(&vec![
+            sips::transaction_by_token(card_token),
+            paypal_tables::clock_offset(),
+        ])
         .await?;
     let Some(transaction) = row_at::<Transaction>(&results, 0)? else {
         return Ok(None);
     };
-    let results = fx.run(&vec![sips::merchant_by_id(&transaction.merchant_id)]).await?;
+    let results = fx
+        .run(&vec![sips::merchant_by_id(&transaction.merchant_id)])
+        .await?;
     Ok(row_at::<Merchant>(&results, 0)?.map(|merchant| (transaction, merchant)))
 }
 
@@ -182,7 +206,10 @@ pub async fn submit_card<E: Effects>(
 
 /// A transaction decided before: its response again, nothing delivered.
 fn already_decided(transaction: Transaction) -> CardOutcome {
-    match (transaction.response_data.clone(), transaction.response_seal.clone()) {
+    match (
+        transaction.response_data.clone(),
+        transaction.response_seal.clone(),
+    ) {
         (Some(data), Some(seal)) => CardOutcome::Decided {
             transaction,
             data,
@@ -212,12 +239,18 @@ async fn decide<E: Effects>(
 ) -> Result<CardOutcome, FlowError> {
     let method = FaultMethod::Response.as_str();
     let results = fx
-        .run(&vec![sips::matching_fault(method, &t.merchant_id, &t.transaction_reference)])
+        .run(&vec![sips::matching_fault(
+            method,
+            &t.merchant_id,
+            &t.transaction_reference,
+        )])
         .await?;
     let fault = take_fault(fx, row_at(&results, 0)?.as_ref()).await?;
     let code = match &fault {
         Some(FaultKind::Code(code)) => code.clone(),
-        Some(FaultKind::Drop | FaultKind::Delay | FaultKind::Duplicate) | None => action.response_code(),
+        Some(FaultKind::Drop | FaultKind::Delay | FaultKind::Duplicate) | None => {
+            action.response_code()
+        }
     };
     let (status, captured_now) = rules::status_after_payment(&code, &t.capture_mode);
     let authorisation_id = if code == ResponseCode::Accepted {
@@ -273,7 +306,11 @@ async fn record<E: Effects>(
     let body = rules::response_body(sent.data, sent.seal);
     let now_text = sent.now.to_string();
     let url = t.automatic_response_url.as_deref();
-    let statuses: &[&str] = if url.is_some() { response_statuses(fault) } else { &[] };
+    let statuses: &[&str] = if url.is_some() {
+        response_statuses(fault)
+    } else {
+        &[]
+    };
     let responses = statuses
         .iter()
         .map(|status| sips::NewResponse {

@@ -40,7 +40,11 @@ pub async fn deliver<E: Effects, S: ResponseSink>(
 ) -> Result<usize, FlowError> {
     let mut delivered = 0;
     for response in responses {
-        let Some(url) = response.url.as_deref().filter(|u| u.ends_with(LISTENER_PATH)) else {
+        let Some(url) = response
+            .url
+            .as_deref()
+            .filter(|u| u.ends_with(LISTENER_PATH))
+        else {
             continue;
         };
         let status = sink.post(url, &response.body).await;
@@ -62,8 +66,13 @@ pub async fn deliver<E: Effects, S: ResponseSink>(
 
 /// A delivery run: every response not acknowledged yet (delayed ones
 /// included), oldest first; returns how many were acknowledged.
-pub async fn deliver_undelivered<E: Effects, S: ResponseSink>(fx: &E, sink: &S) -> Result<usize, FlowError> {
-    let results = fx.run(&vec![sips::undelivered_responses(DELIVERY_BATCH)]).await?;
+pub async fn deliver_undelivered<E: Effects, S: ResponseSink>(
+    fx: &E,
+    sink: &S,
+) -> Result<usize, FlowError> {
+    let results = fx
+        .run(&vec![sips::undelivered_responses(DELIVERY_BATCH)])
+        .await?;
     let rows: Vec<Response> = rows_at(&results, 0)?;
     let queued: Vec<QueuedResponse> = rows
         .into_iter()

@@ -3,17 +3,11 @@
 //! that moves only when told, counted random bytes, and a listener that
 //! answers what it is told to.
 
-use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+use std::cell::RefCell;
 
-use rusqlite::types::{Null, ValueRef};
-use rusqlite::Connection;
-use serde_json::Value;
+use super::test_fx::{block_on, SqliteFx};
 
 use super::*;
-use crate::core::flow::{NoAnswer, StoreError, WireAnswer, WireRequest};
 use crate::core::i18n::Lang;
 use crate::core::money::{Amount, Currency};
 use crate::core::psp::sips::codes::{OfficeVerdict, ResponseCode};
@@ -26,105 +20,6 @@ use crate::core::psp::sips::office::{
 use crate::core::psp::sips::response::{read_response, ResponseMessage};
 use crate::core::psp::sips::seal::SealAlgorithm;
 use crate::core::sql::emulator::sips::Merchant;
-use crate::core::sql::{Batch, Param, Row, StmtResult};
-use crate::core::time::UtcTime;
-
-struct SqliteFx {
-    conn: Connection,
-    now: Cell<i64>,
-    drawn: Cell<u8>,
-}
-
-impl SqliteFx {
-    fn new() -> SqliteFx {
-        let conn = Connection::open_in_memory().expect("in-memory SQLite");
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .expect("migrations/")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        files.sort();
-        for file in files {
-            let sql = std::fs::read_to_string(&file).expect("migration");
-            conn.execute_batch(&sql).expect("migration applies");
-        }
-        SqliteFx {
-            conn,
-            now: Cell::new(1_767_225_600),
-            drawn: Cell::new(0),
-        }
-    }
-
-    fn exec(&self, stmt: &crate::core::sql::Stmt) -> rusqlite::Result<StmtResult> {
-        let mut st = self.conn.prepare(stmt.sql)?;
-        for (i, p) in stmt.params.iter().enumerate() {
-            match p {
-                Param::Null => st.raw_bind_parameter(i + 1, Null)?,
-                Param::Int(v) => st.raw_bind_parameter(i + 1, v)?,
-                Param::Text(v) => st.raw_bind_parameter(i + 1, v.as_str())?,
-            }
-        }
-        let names: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
-        let mut out = Vec::new();
-        let mut rows = st.raw_query();
-        while let Some(row) = rows.next()? {
-            let mut map = Row::new();
-            for (i, name) in names.iter().enumerate() {
-                let value = match row.get_ref(i)? {
-                    ValueRef::Null => Value::Null,
-                    ValueRef::Integer(v) => Value::from(v),
-                    ValueRef::Real(v) => Value::from(v),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        Value::String(String::from_utf8_lossy(t).into_owned())
-                    }
-                };
-                map.insert(name.clone(), value);
-            }
-            out.push(map);
-        }
-        let changes = if names.is_empty() { self.conn.changes() } else { 0 };
-        Ok(StmtResult { rows: out, changes })
-    }
-}
-
-impl Effects for SqliteFx {
-    async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
-        let fail = |e: rusqlite::Error| match e.to_string() {
-            m if m.contains("guard failed") => StoreError::Guard,
-            m => StoreError::Failed(m),
-        };
-        self.conn.execute_batch("BEGIN").map_err(fail)?;
-        let results: Result<Vec<_>, _> = batch.iter().map(|s| self.exec(s)).collect();
-        let end = if results.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        self.conn.execute_batch(end).map_err(fail)?;
-        results.map_err(fail)
-    }
-    async fn send(&self, _: &WireRequest) -> Result<WireAnswer, NoAnswer> {
-        Err(NoAnswer::Network("the emulator calls no one".into()))
-    }
-    fn now(&self) -> UtcTime {
-        UtcTime::from_unix_seconds(self.now.get())
-    }
-    fn fill_random(&self, out: &mut [u8]) -> Result<(), RandomUnavailable> {
-        for b in out {
-            self.drawn.set(self.drawn.get().wrapping_add(7));
-            *b = self.drawn.get();
-        }
-        Ok(())
-    }
-    fn log(&self, _: &str) {}
-}
-
-/// Polls a future that never waits (SQLite answers at once) to its end.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
 
 /// A listener that records what it got and answers `status`.
 struct Listener {
@@ -190,7 +85,13 @@ fn pay(fx: &SqliteFx, m: &Merchant, reference: &str, cents: i64, action: &str) -
     block_on(submit_card(fx, &token, action, "4111 1111 1111 1111")).expect("card")
 }
 
-fn office(fx: &SqliteFx, m: &Merchant, op: Operation, reference: &str, cents: i64) -> (u16, String) {
+fn office(
+    fx: &SqliteFx,
+    m: &Merchant,
+    op: Operation,
+    reference: &str,
+    cents: i64,
+) -> (u16, String) {
     let body = match op {
         Operation::GetTransactionData => sealed_body(
             &TransactionDataRequest {
@@ -218,20 +119,33 @@ fn office(fx: &SqliteFx, m: &Merchant, op: Operation, reference: &str, cents: i6
     block_on(office_answer(fx, op.path(), body.as_bytes()))
 }
 
-fn cash(fx: &SqliteFx, m: &Merchant, op: Operation, reference: &str, cents: i64) -> CashManagementAnswer {
+fn cash(
+    fx: &SqliteFx,
+    m: &Merchant,
+    op: Operation,
+    reference: &str,
+    cents: i64,
+) -> CashManagementAnswer {
     let (status, body) = office(fx, m, op, reference, cents);
     assert_eq!(status, 200, "{body}");
-    read_answer::<CashManagementAnswer>(&body, &m.secret_key).expect("sealed").answer
+    read_answer::<CashManagementAnswer>(&body, &m.secret_key)
+        .expect("sealed")
+        .answer
 }
 
 fn read(fx: &SqliteFx, m: &Merchant, reference: &str) -> TransactionDataAnswer {
     let (status, body) = office(fx, m, Operation::GetTransactionData, reference, 0);
     assert_eq!(status, 200, "{body}");
-    read_answer::<TransactionDataAnswer>(&body, &m.secret_key).expect("sealed").answer
+    read_answer::<TransactionDataAnswer>(&body, &m.secret_key)
+        .expect("sealed")
+        .answer
 }
 
 fn balance(fx: &SqliteFx, m: &Merchant) -> i64 {
-    block_on(merchant_by_email(fx, &m.email)).unwrap().unwrap().balance_cents
+    block_on(merchant_by_email(fx, &m.email))
+        .unwrap()
+        .unwrap()
+        .balance_cents
 }
 
 fn code(text: &str) -> ResponseCode {
@@ -255,10 +169,20 @@ fn the_same_email_finds_the_same_merchant_with_fifteen_digits_and_key_version_on
 fn a_paid_card_sends_a_sealed_response_once_and_validate_raises_the_balance() {
     let fx = SqliteFx::new();
     let m = merchant(&fx, "shop@example.org");
-    let CardOutcome::Decided { data, seal, deliver: queued, .. } = pay(&fx, &m, "PB1", 1250, "pay") else {
+    let CardOutcome::Decided {
+        data,
+        seal,
+        deliver: queued,
+        ..
+    } = pay(&fx, &m, "PB1", 1250, "pay")
+    else {
         panic!("decided");
     };
-    let message = ResponseMessage { data: &data, seal: &seal, encode: "" };
+    let message = ResponseMessage {
+        data: &data,
+        seal: &seal,
+        encode: "",
+    };
     let response = read_response(&message, SealAlgorithm::HmacSha256, &m.secret_key).unwrap();
     assert_eq!(response.response_code, ResponseCode::Accepted);
     assert_eq!(response.amount, Amount::from_cents(1250));
@@ -268,8 +192,15 @@ fn a_paid_card_sends_a_sealed_response_once_and_validate_raises_the_balance() {
     assert_eq!(queued.len(), 1);
     let platform = listener(200);
     assert_eq!(block_on(deliver(&fx, &platform, &queued)).unwrap(), 1);
-    assert_eq!(block_on(deliver_undelivered(&fx, &platform)).unwrap(), 0, "acknowledged: not again");
-    assert_eq!(read(&fx, &m, "PB1").transaction_status, Some(TransactionStatus::ToValidate));
+    assert_eq!(
+        block_on(deliver_undelivered(&fx, &platform)).unwrap(),
+        0,
+        "acknowledged: not again"
+    );
+    assert_eq!(
+        read(&fx, &m, "PB1").transaction_status,
+        Some(TransactionStatus::ToValidate)
+    );
     assert_eq!(balance(&fx, &m), 0, "an authorization moves no money");
     let validated = cash(&fx, &m, Operation::Validate, "PB1", 1250);
     assert_eq!(validated.response_code, ResponseCode::Accepted);
@@ -286,14 +217,20 @@ fn a_paid_card_sends_a_sealed_response_once_and_validate_raises_the_balance() {
 fn an_unacknowledged_response_is_sent_again_by_the_next_run() {
     let fx = SqliteFx::new();
     let m = merchant(&fx, "shop@example.org");
-    let CardOutcome::Decided { deliver: queued, .. } = pay(&fx, &m, "PB1", 500, "refuse") else {
+    let CardOutcome::Decided {
+        deliver: queued, ..
+    } = pay(&fx, &m, "PB1", 500, "refuse")
+    else {
         panic!("decided");
     };
     assert_eq!(block_on(deliver(&fx, &listener(503), &queued)).unwrap(), 0);
     let platform = listener(200);
     assert_eq!(block_on(deliver_undelivered(&fx, &platform)).unwrap(), 1);
     assert!(platform.got.borrow()[0].contains("responseCode%3D05"));
-    assert_eq!(read(&fx, &m, "PB1").transaction_status, Some(TransactionStatus::Refused));
+    assert_eq!(
+        read(&fx, &m, "PB1").transaction_status,
+        Some(TransactionStatus::Refused)
+    );
 }
 
 #[test]
@@ -328,12 +265,22 @@ fn a_bad_seal_an_unknown_merchant_or_key_version_is_34_and_records_nothing() {
     }
     for (data, kv) in [(tampered.as_str(), ""), (good.data.as_str(), "2")] {
         let outcome = block_on(payment_init(&fx, &posted(&good, data, kv))).unwrap();
-        assert!(matches!(outcome, InitOutcome::Refused(r) if r.code == code("34")), "{data}");
+        assert!(
+            matches!(outcome, InitOutcome::Refused(r) if r.code == code("34")),
+            "{data}"
+        );
     }
-    let stranger = Merchant { merchant_id: "999999999999999".into(), ..m.clone() };
+    let stranger = Merchant {
+        merchant_id: "999999999999999".into(),
+        ..m.clone()
+    };
     let unknown = init(&fx, &form(&stranger, "PB1", 1000));
     assert!(matches!(unknown, InitOutcome::Refused(r) if r.code == code("34")));
-    assert_eq!(read(&fx, &m, "PB1").response_code, code("25"), "nothing recorded");
+    assert_eq!(
+        read(&fx, &m, "PB1").response_code,
+        code("25"),
+        "nothing recorded"
+    );
     let garbage = block_on(payment_init(&fx, &posted(&good, "amount", ""))).unwrap();
     assert!(matches!(garbage, InitOutcome::Refused(r) if r.code == code("30")));
 }
@@ -344,9 +291,15 @@ fn an_authorization_lapses_after_capture_day_days_and_validate_is_refused() {
     let m = merchant(&fx, "shop@example.org");
     pay(&fx, &m, "PB1", 1000, "pay");
     fx.now.set(fx.now.get() + 6 * 86_400);
-    assert_eq!(read(&fx, &m, "PB1").transaction_status, Some(TransactionStatus::ToValidate));
+    assert_eq!(
+        read(&fx, &m, "PB1").transaction_status,
+        Some(TransactionStatus::ToValidate)
+    );
     fx.now.set(fx.now.get() + 1);
-    assert_eq!(read(&fx, &m, "PB1").transaction_status, Some(TransactionStatus::Expired));
+    assert_eq!(
+        read(&fx, &m, "PB1").transaction_status,
+        Some(TransactionStatus::Expired)
+    );
     let late = cash(&fx, &m, Operation::Validate, "PB1", 1000);
     assert_eq!(late.response_code, code("24"));
     assert_eq!(late.new_status, Some(TransactionStatus::Expired));
@@ -358,13 +311,26 @@ fn refunds_stay_within_what_was_captured_and_lower_the_balance() {
     let fx = SqliteFx::new();
     let m = merchant(&fx, "shop@example.org");
     pay(&fx, &m, "PB1", 1000, "pay");
-    assert_eq!(cash(&fx, &m, Operation::Refund, "PB1", 100).response_code, code("24"), "not captured");
+    assert_eq!(
+        cash(&fx, &m, Operation::Refund, "PB1", 100).response_code,
+        code("24"),
+        "not captured"
+    );
     cash(&fx, &m, Operation::Validate, "PB1", 1000);
-    assert_eq!(cash(&fx, &m, Operation::Refund, "PB1", 1001).response_code, code("24"));
+    assert_eq!(
+        cash(&fx, &m, Operation::Refund, "PB1", 1001).response_code,
+        code("24")
+    );
     let part = cash(&fx, &m, Operation::Refund, "PB1", 400);
-    assert_eq!((part.response_code, part.new_amount), (code("00"), Amount::from_cents(600)));
+    assert_eq!(
+        (part.response_code, part.new_amount),
+        (code("00"), Amount::from_cents(600))
+    );
     assert_eq!(balance(&fx, &m), 600);
-    assert_eq!(cash(&fx, &m, Operation::Refund, "PB1", 601).response_code, code("24"));
+    assert_eq!(
+        cash(&fx, &m, Operation::Refund, "PB1", 601).response_code,
+        code("24")
+    );
     let rest = cash(&fx, &m, Operation::Refund, "PB1", 600);
     assert_eq!(rest.new_status, Some(TransactionStatus::Credited));
     assert_eq!(balance(&fx, &m), 0);
@@ -377,9 +343,15 @@ fn cancel_releases_an_authorization_and_moves_nothing() {
     pay(&fx, &m, "PB1", 1000, "pay");
     let released = cash(&fx, &m, Operation::Cancel, "PB1", 1000);
     assert_eq!(released.new_status, Some(TransactionStatus::Cancelled));
-    assert_eq!(cash(&fx, &m, Operation::Validate, "PB1", 1000).response_code, code("24"));
+    assert_eq!(
+        cash(&fx, &m, Operation::Validate, "PB1", 1000).response_code,
+        code("24")
+    );
     assert_eq!(balance(&fx, &m), 0);
-    assert_eq!(cash(&fx, &m, Operation::Validate, "NOPE", 1).response_code, code("25"));
+    assert_eq!(
+        cash(&fx, &m, Operation::Validate, "NOPE", 1).response_code,
+        code("25")
+    );
 }
 
 #[test]
@@ -388,12 +360,18 @@ fn office_answers_an_unknown_key_34_unsealed_and_an_unknown_reference_25_sealed(
     let m = merchant(&fx, "shop@example.org");
     let answer = read(&fx, &m, "NEVER");
     assert_eq!(answer.response_code, code("25"));
-    let wrong = Merchant { secret_key: "not-the-key".into(), ..m.clone() };
+    let wrong = Merchant {
+        secret_key: "not-the-key".into(),
+        ..m.clone()
+    };
     let (_, body) = office(&fx, &wrong, Operation::GetTransactionData, "NEVER", 0);
     let read = read_answer::<TransactionDataAnswer>(&body, &m.secret_key).unwrap();
     assert_eq!(read.verdict, OfficeVerdict::KeyRefused);
     assert!(!body.contains("seal"));
-    assert_eq!(block_on(office_answer(&fx, "rs-services/v2/nope", b"{}")).0, 404);
+    assert_eq!(
+        block_on(office_answer(&fx, "rs-services/v2/nope", b"{}")).0,
+        404
+    );
     let (status, garbage) = block_on(office_answer(&fx, Operation::Validate.path(), b"not json"));
     assert_eq!((status, garbage.contains("\"30\"")), (200, true));
 }
@@ -410,14 +388,31 @@ fn a_fault_is_consumed_by_the_one_call_it_matches() {
         kind: FaultKind::Code(code("90")),
     };
     block_on(set_fault(&fx, &spec)).unwrap();
-    assert_eq!(read(&fx, &m, "PB1").response_code, code("00"), "another method");
-    assert_eq!(cash(&fx, &m, Operation::Validate, "PB1", 1000).response_code, code("90"));
+    assert_eq!(
+        read(&fx, &m, "PB1").response_code,
+        code("00"),
+        "another method"
+    );
+    assert_eq!(
+        cash(&fx, &m, Operation::Validate, "PB1", 1000).response_code,
+        code("90")
+    );
     assert_eq!(balance(&fx, &m), 0, "a fault's code changes nothing");
     assert!(block_on(list_faults(&fx, None, None)).unwrap().is_empty());
-    assert_eq!(cash(&fx, &m, Operation::Validate, "PB1", 1000).response_code, code("00"));
-    let dropped = FaultSpec { kind: FaultKind::Drop, method: FaultMethod::Office(Operation::Refund), ..spec };
+    assert_eq!(
+        cash(&fx, &m, Operation::Validate, "PB1", 1000).response_code,
+        code("00")
+    );
+    let dropped = FaultSpec {
+        kind: FaultKind::Drop,
+        method: FaultMethod::Office(Operation::Refund),
+        ..spec
+    };
     block_on(set_fault(&fx, &dropped)).unwrap();
-    assert_eq!(office(&fx, &m, Operation::Refund, "PB1", 1000), (502, String::new()));
+    assert_eq!(
+        office(&fx, &m, Operation::Refund, "PB1", 1000),
+        (502, String::new())
+    );
     assert_eq!(balance(&fx, &m), 0, "the work was done, the answer lost");
 }
 
@@ -436,13 +431,21 @@ fn response_faults_delay_duplicate_drop_or_recode_the_automatic_response() {
         other => panic!("{other:?}"),
     };
     block_on(set_fault(&fx, &response_fault(FaultKind::Delay))).unwrap();
-    assert_eq!(queued(pay(&fx, &m, "PB1", 100, "pay")), 0, "held for the next run");
+    assert_eq!(
+        queued(pay(&fx, &m, "PB1", 100, "pay")),
+        0,
+        "held for the next run"
+    );
     block_on(set_fault(&fx, &response_fault(FaultKind::Duplicate))).unwrap();
     assert_eq!(queued(pay(&fx, &m, "PB2", 100, "pay")), 2);
     block_on(set_fault(&fx, &response_fault(FaultKind::Drop))).unwrap();
     assert_eq!(queued(pay(&fx, &m, "PB3", 100, "pay")), 0);
     let platform = listener(200);
-    assert_eq!(block_on(deliver_undelivered(&fx, &platform)).unwrap(), 3, "delayed + duplicate");
+    assert_eq!(
+        block_on(deliver_undelivered(&fx, &platform)).unwrap(),
+        3,
+        "delayed + duplicate"
+    );
     block_on(set_fault(&fx, &response_fault(FaultKind::Code(code("60"))))).unwrap();
     let CardOutcome::Decided { data, .. } = pay(&fx, &m, "PB4", 100, "pay") else {
         panic!("decided");
@@ -456,12 +459,30 @@ fn a_second_submit_gets_the_response_already_sent_and_an_invalid_card_decides_no
     let m = merchant(&fx, "shop@example.org");
     let token = card_token(&init(&fx, &form(&m, "PB1", 1000)));
     let bad = block_on(submit_card(&fx, &token, "pay", "4111111111111112")).unwrap();
-    assert!(matches!(bad, CardOutcome::Invalid { problem: CardProblem::CardNumber, .. }));
+    assert!(matches!(
+        bad,
+        CardOutcome::Invalid {
+            problem: CardProblem::CardNumber,
+            ..
+        }
+    ));
     let odd = block_on(submit_card(&fx, &token, "steal", "4111111111111111")).unwrap();
-    assert!(matches!(odd, CardOutcome::Invalid { problem: CardProblem::Action, .. }));
+    assert!(matches!(
+        odd,
+        CardOutcome::Invalid {
+            problem: CardProblem::Action,
+            ..
+        }
+    ));
     let first = block_on(submit_card(&fx, &token, "cancel", "")).unwrap();
     let second = block_on(submit_card(&fx, &token, "pay", "4111111111111111")).unwrap();
-    let (CardOutcome::Decided { data: a, .. }, CardOutcome::Decided { data: b, deliver, .. }) = (first, second) else {
+    let (
+        CardOutcome::Decided { data: a, .. },
+        CardOutcome::Decided {
+            data: b, deliver, ..
+        },
+    ) = (first, second)
+    else {
         panic!("decided");
     };
     assert_eq!(a, b);
