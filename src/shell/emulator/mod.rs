@@ -16,6 +16,7 @@ mod controls;
 mod events;
 mod fx;
 mod ipn;
+pub mod monetico;
 pub mod sips;
 
 use askama::Template;

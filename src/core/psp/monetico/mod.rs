@@ -12,6 +12,7 @@
 //!   capture, release and recredit calls and their answers.
 
 pub mod account;
+pub mod adapter;
 pub mod amount;
 pub mod capture;
 pub mod codes;
