@@ -23,6 +23,7 @@ mod reconciler;
 mod refusals;
 mod round_trips;
 mod sandbox;
+mod sips_emulator;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -57,6 +58,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(hardening::tests());
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
+    tests.extend(sips_emulator::tests());
     tests
 }
 
