@@ -24,6 +24,7 @@ mod refusals;
 mod round_trips;
 mod sandbox;
 mod sips_emulator;
+mod sips_purchase;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -59,6 +60,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
     tests.extend(sips_emulator::tests());
+    tests.extend(sips_purchase::tests());
     tests
 }
 
