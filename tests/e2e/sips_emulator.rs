@@ -255,7 +255,7 @@ fn a_paid_card_posts_a_sealed_response_back_and_validate_raises_the_balance(worl
             world.server.base_url
         ))
     );
-    assert!(back.body.contains("/_emulator/sips/autopost.js"));
+    assert!(back.body.contains("/static/autosubmit.js") && back.body.contains("data-autosubmit"));
     let (data, seal) = (input(&back.body, "Data"), input(&back.body, "Seal"));
     let message = ResponseMessage {
         data: &data,

@@ -30,6 +30,18 @@ pub fn tests() -> Vec<Test> {
             "sips_purchase::a_duplicated_automatic_response_pays_once",
             a_duplicated_automatic_response_pays_once,
         ),
+        (
+            "sips_purchase::a_title_sold_while_the_buyer_is_on_the_card_page_releases_the_authorization",
+            a_title_sold_while_the_buyer_is_on_the_card_page_releases_the_authorization,
+        ),
+        (
+            "sips_purchase::a_forged_response_is_recorded_and_changes_nothing",
+            a_forged_response_is_recorded_and_changes_nothing,
+        ),
+        (
+            "sips_purchase::a_lost_validate_answer_is_resolved_by_the_cron",
+            a_lost_validate_answer_is_resolved_by_the_cron,
+        ),
     ]
 }
 
@@ -94,7 +106,8 @@ fn add_sips_account(server: &Server, email: &str, merchant_id: &str, secret_key:
     use paybook::core::sealing::{Binding, Keyring, SealingKey};
     let path = server.sqlite_path().expect("the local D1 file");
     let db = rusqlite::Connection::open(path).expect("the local D1, writable");
-    db.busy_timeout(std::time::Duration::from_secs(10)).expect("busy timeout");
+    db.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("busy timeout");
     let client_id: i64 = db
         .query_row("SELECT id FROM clients WHERE email = ?1", [email], |r| {
             r.get(0)
@@ -362,4 +375,124 @@ fn a_duplicated_automatic_response_pays_once(world: &World) {
     let order = buy(world, &buyer, &isin, "1.00", "100", "pay");
     assert_eq!(order["code"], 2, "{order}");
     assert_eq!(balance_cents(server, &seller), before + 100, "paid once");
+}
+
+/// Posts the sealed form to the emulator: the card page's token.
+fn card_page(client: &Client, action: &str, fields: &[(String, String)]) -> String {
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let page = client.post_form(action, &borrowed);
+    assert_eq!(page.status, 200, "paymentInit: {}", page.body);
+    input(&page.body, "token")
+}
+
+fn decide(client: &Client, token: &str, choice: &str) -> Resp {
+    let back = client.post_form(
+        "/_emulator/sips/card",
+        &[
+            ("token", token),
+            ("card_number", "4111111111111111"),
+            ("action", choice),
+        ],
+    );
+    assert_eq!(back.status, 200, "card: {}", back.body);
+    back
+}
+
+fn a_title_sold_while_the_buyer_is_on_the_card_page_releases_the_authorization(world: &World) {
+    let server = &world.server;
+    let seller = register_with_sips(server, "card-race-seller");
+    let late = register_with_sips(server, "card-race-late");
+    let early = register_with_sips(server, "card-race-early");
+    let isin = titles(&seller)[0].clone();
+    let before = balance_cents(server, &seller);
+    let (late_order, action, fields) = start(&late, &isin, "1.00", "100");
+    let late_token = card_page(&late.client, &action, &fields);
+    let sold = buy(world, &early, &isin, "1.00", "100", "pay");
+    assert_eq!(sold["code"], 2, "{sold}");
+    let back = decide(&late.client, &late_token, "pay");
+    let order = come_back(&late.client, &back);
+    assert_eq!(order["id"].as_str().unwrap_or(&late_order), late_order);
+    assert_ne!(order["code"], 2, "the title had changed: {order}");
+    assert_eq!(
+        balance_cents(server, &seller),
+        before + 100,
+        "only the first buyer's money"
+    );
+    let r = server.client().get_json(&format!(
+        "/_emulator/sips/responses?transaction_reference={late_order}"
+    ));
+    assert_eq!(
+        r.json()["responses"][0]["status"],
+        "delivered",
+        "{}",
+        r.body
+    );
+}
+
+fn a_forged_response_is_recorded_and_changes_nothing(world: &World) {
+    let server = &world.server;
+    let seller = register_with_sips(server, "card-forged-seller");
+    let buyer = register_with_sips(server, "card-forged-buyer");
+    let isin = titles(&seller)[0].clone();
+    fault(server, "drop", &seller.merchant_id);
+    let (order_id, action, fields) = start(&buyer, &isin, "1.00", "100");
+    let token = card_page(&buyer.client, &action, &fields);
+    let back = decide(&buyer.client, &token, "pay");
+    let (data, seal) = (input(&back.body, "Data"), input(&back.body, "Seal"));
+    let forged = data.replace("responseCode=00", "responseCode=05");
+    let body = serde_urlencoded::to_string([
+        ("Data", forged.as_str()),
+        ("Seal", seal.as_str()),
+        ("InterfaceVersion", "HP_2.24"),
+        ("Encode", ""),
+    ])
+    .unwrap();
+    let r = server.client().post_raw(
+        "/psp/sips/notify",
+        "application/x-www-form-urlencoded",
+        body.as_bytes(),
+    );
+    assert!(r.status < 500, "{} {}", r.status, r.body);
+    let order = buyer.client.get_json(&format!("/orders/{order_id}")).json();
+    assert_ne!(
+        order["status"], "failed",
+        "a forged refusal changes nothing: {order}"
+    );
+    let paid = come_back(&buyer.client, &back);
+    assert_eq!(paid["code"], 2, "the genuine response still pays: {paid}");
+}
+
+fn a_lost_validate_answer_is_resolved_by_the_cron(_world: &World) {
+    let server = crate::reconciler::own_server("sips-cron");
+    let seller = register_with_sips(&server, "card-cron-seller");
+    let buyer = register_with_sips(&server, "card-cron-buyer");
+    let isin = titles(&seller)[0].clone();
+    let r = server.client().post_form(
+        "/_emulator/sips/faults",
+        &[
+            ("method", "validate"),
+            ("drop", "1"),
+            ("merchant_id", seller.merchant_id.as_str()),
+        ],
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (order_id, action, fields) = start(&buyer, &isin, "1.00", "100");
+    let back = pay_at_bank(&buyer.client, &action, &fields, "pay");
+    come_back(&buyer.client, &back);
+    let order = buyer.client.get_json(&format!("/orders/{order_id}")).json();
+    assert_eq!(order["substate"], "confirming", "{order}");
+    assert_eq!(
+        balance_cents(&server, &seller),
+        100,
+        "Sips captured; the answer was lost"
+    );
+    crate::reconciler::advance(&server, 120);
+    let r = server.client().get("/__scheduled?cron=*/5+*+*+*+*");
+    assert_eq!(r.status, 200);
+    let order = buyer.client.get_json(&format!("/orders/{order_id}")).json();
+    assert_eq!(order["code"], 2, "resolved by getTransactionData: {order}");
+    assert_eq!(balance_cents(&server, &seller), 100, "captured once");
 }
