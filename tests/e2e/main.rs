@@ -24,6 +24,8 @@ mod reconciler;
 mod refusals;
 mod round_trips;
 mod sandbox;
+mod sips_emulator;
+mod sips_purchase;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -59,6 +61,8 @@ fn all_tests() -> Vec<Test> {
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
     tests.extend(card_accounts::tests());
+    tests.extend(sips_emulator::tests());
+    tests.extend(sips_purchase::tests());
     tests
 }
 
