@@ -204,7 +204,11 @@ pub fn settle_payment(
 
 /// Refunds `cents` of a captured payment; no row when they exceed what is
 /// left or the state changed (`recredited_before`: what the caller saw).
-pub fn recredit_payment((tpe, reference): (&str, &str), recredited_before: i64, cents: i64) -> Stmt {
+pub fn recredit_payment(
+    (tpe, reference): (&str, &str),
+    recredited_before: i64,
+    cents: i64,
+) -> Stmt {
     Stmt::new(
         "UPDATE emulator_monetico_payments SET status = 'recredited', \
          recredited_cents = recredited_cents + ?4 \
@@ -235,7 +239,13 @@ pub struct Notification {
 }
 
 /// Queues a notification; returns its id.
-pub fn insert_notification(tpe: &str, reference: &str, body: &str, duplicate: bool, now: &str) -> Stmt {
+pub fn insert_notification(
+    tpe: &str,
+    reference: &str,
+    body: &str,
+    duplicate: bool,
+    now: &str,
+) -> Stmt {
     Stmt::new(
         "INSERT INTO emulator_monetico_notifications (tpe, reference, body, duplicate, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
@@ -343,7 +353,11 @@ pub fn matching_fault(method: &str, tpe: &str, reference: &str) -> Stmt {
         "SELECT id, method, tpe, reference, cdr, drop_answer, delay, duplicate, created_at \
          FROM emulator_monetico_faults WHERE method = ?1 AND (tpe IS NULL OR tpe = ?2) \
          AND (reference IS NULL OR reference = ?3) ORDER BY id LIMIT 1",
-        vec![Param::from(method), Param::from(tpe), Param::from(reference)],
+        vec![
+            Param::from(method),
+            Param::from(tpe),
+            Param::from(reference),
+        ],
     )
 }
 

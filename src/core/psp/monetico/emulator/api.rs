@@ -193,7 +193,9 @@ pub fn decide_capture(received: &Received, facts: &PaymentFacts<'_>) -> CaptureS
 /// The answer once a capture or a release was done.
 pub fn captured_answer(step: &CaptureStep, numauto: Option<&str>) -> ApiAnswer {
     match step {
-        CaptureStep::Capture { .. } => ApiAnswer::new(CDR_DONE, "paiement accepte").with_aut(numauto),
+        CaptureStep::Capture { .. } => {
+            ApiAnswer::new(CDR_DONE, "paiement accepte").with_aut(numauto)
+        }
         CaptureStep::Release => ApiAnswer::new(CDR_DONE, "annulation acceptee"),
         CaptureStep::Answer(answer) => answer.clone(),
     }
@@ -203,7 +205,9 @@ pub fn captured_answer(step: &CaptureStep, numauto: Option<&str>) -> ApiAnswer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RecreditStep {
     /// Refund these cents: the merchant's balance gives them back.
-    Recredit { cents: i64 },
+    Recredit {
+        cents: i64,
+    },
     Answer(ApiAnswer),
 }
 

@@ -66,7 +66,10 @@ impl CardAction {
             ("cancel", CardAction::Cancel),
         ];
         let text = text.trim();
-        NAMES.iter().find(|(name, _)| *name == text).map(|(_, a)| *a)
+        NAMES
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, a)| *a)
     }
 }
 
@@ -107,11 +110,9 @@ pub fn decide_card(action: CardAction, fault_code: Option<&str>, numauto: &str) 
     };
     let (numauto, motifrefus) = match state {
         State::Authorized => (Some(numauto.to_string()), None),
-        State::Pending
-        | State::Refused
-        | State::Captured
-        | State::Released
-        | State::Recredited => (None, Some(motif.unwrap_or(MOTIF_REFUSED).to_string())),
+        State::Pending | State::Refused | State::Captured | State::Released | State::Recredited => {
+            (None, Some(motif.unwrap_or(MOTIF_REFUSED).to_string()))
+        }
     };
     CardDecision {
         state,

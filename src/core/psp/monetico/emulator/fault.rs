@@ -66,8 +66,7 @@ pub struct FaultSpec {
 
 /// A code-retour a fault may give: 1 to 32 letters, digits or `_`.
 fn valid_code(code: &str) -> bool {
-    (1..=32).contains(&code.len())
-        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// A cdr a fault may give: an optional `-` and 1 to 4 digits.
@@ -165,7 +164,10 @@ mod tests {
             kind(&[("method", "paiement"), ("code", "Annulation")]),
             Ok(FaultKind::Code("Annulation".into()))
         );
-        assert_eq!(kind(&[("method", "paiement"), ("drop", "1")]), Ok(FaultKind::Drop));
+        assert_eq!(
+            kind(&[("method", "paiement"), ("drop", "1")]),
+            Ok(FaultKind::Drop)
+        );
         assert_eq!(
             kind(&[("method", "capture"), ("cdr", "0")]),
             Ok(FaultKind::Code("0".into()))
@@ -174,7 +176,10 @@ mod tests {
             kind(&[("method", "recredit"), ("cdr", "-1")]),
             Ok(FaultKind::Code("-1".into()))
         );
-        assert_eq!(kind(&[("method", "capture"), ("drop", "1")]), Ok(FaultKind::Drop));
+        assert_eq!(
+            kind(&[("method", "capture"), ("drop", "1")]),
+            Ok(FaultKind::Drop)
+        );
         assert_eq!(
             kind(&[("method", "notification"), ("delay", "1")]),
             Ok(FaultKind::Delay)
@@ -210,9 +215,15 @@ mod tests {
         );
         assert_eq!(kind(&[("method", "capture"), ("drop", "yes")]), Err("drop"));
         assert_eq!(kind(&[("method", "capture"), ("cdr", "x1")]), Err("cdr"));
-        assert_eq!(kind(&[("method", "capture"), ("code", "paiement")]), Err("code"));
+        assert_eq!(
+            kind(&[("method", "capture"), ("code", "paiement")]),
+            Err("code")
+        );
         assert_eq!(kind(&[("method", "paiement"), ("cdr", "1")]), Err("cdr"));
-        assert_eq!(kind(&[("method", "paiement"), ("code", "a b")]), Err("code"));
+        assert_eq!(
+            kind(&[("method", "paiement"), ("code", "a b")]),
+            Err("code")
+        );
         assert_eq!(kind(&[("method", "capture"), ("delay", "1")]), Err("delay"));
         assert_eq!(
             kind(&[("method", "paiement"), ("duplicate", "1")]),

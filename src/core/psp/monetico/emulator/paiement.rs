@@ -55,7 +55,9 @@ impl fmt::Display for PaiementError {
         match self {
             PaiementError::NotForm => f.write_str("not a sealed form (no MAC)"),
             PaiementError::UnknownTpe => f.write_str("unknown TPE"),
-            PaiementError::BadMac => f.write_str("the MAC does not match (commande non authentifiée)"),
+            PaiementError::BadMac => {
+                f.write_str("the MAC does not match (commande non authentifiée)")
+            }
             PaiementError::Field(name) => write!(f, "field {name} missing or malformed"),
             PaiementError::ReusedReference => {
                 f.write_str("this reference was already used at this TPE")
@@ -78,7 +80,11 @@ pub fn check_paiement(
     }
     let field = |name: &'static str| received.field(name).ok_or(PaiementError::Field(name));
     let filled = |name: &'static str| {
-        field(name).and_then(|v| Some(v).filter(|v| !v.is_empty()).ok_or(PaiementError::Field(name)))
+        field(name).and_then(|v| {
+            Some(v)
+                .filter(|v| !v.is_empty())
+                .ok_or(PaiementError::Field(name))
+        })
     };
     if field("version")? != VERSION {
         return Err(PaiementError::Field("version"));
@@ -145,13 +151,19 @@ pub fn notification_fields(n: &NotificationFacts<'_>) -> Vec<(&'static str, Stri
         ("code-retour", n.decision.code_retour.clone()),
         ("cvx", if with_card { "oui" } else { "non" }.to_string()),
         // The card's expiry is not asked: two years from now.
-        ("vld", card_or(format!("{mo:02}{:02}", (y + 2).rem_euclid(100)))),
+        (
+            "vld",
+            card_or(format!("{mo:02}{:02}", (y + 2).rem_euclid(100))),
+        ),
         ("brand", brand(n.card).to_string()),
         ("numauto", n.decision.numauto.clone().unwrap_or_default()),
         ("motifrefus", motif.clone()),
         ("originecb", card_or("FRA".to_string())),
         ("bincb", card_or(n.card.chars().take(6).collect())),
-        ("hpancb", card_or(hex_lower(&Sha1::digest(n.card.as_bytes())).to_ascii_uppercase())),
+        (
+            "hpancb",
+            card_or(hex_lower(&Sha1::digest(n.card.as_bytes())).to_ascii_uppercase()),
+        ),
         ("ipclient", n.ipclient.to_string()),
         ("originetr", "FRA".to_string()),
         ("modepaiement", "CB".to_string()),

@@ -7,6 +7,7 @@
 
 use super::take_fault;
 use crate::core::flow::{row_at, Effects, FlowError, StoreError};
+use crate::core::money::Currency;
 use crate::core::psp::monetico::amount::WireAmount;
 use crate::core::psp::monetico::emulator::api::{
     self as rules, ApiAnswer, CaptureStep, PaymentFacts, RecreditStep, Script, CDR_INVALID,
@@ -15,7 +16,6 @@ use crate::core::psp::monetico::emulator::api::{
 use crate::core::psp::monetico::emulator::fault::{FaultKind, FaultMethod};
 use crate::core::psp::monetico::emulator::State;
 use crate::core::psp::monetico::notification::Received;
-use crate::core::money::Currency;
 use crate::core::sql::emulator::monetico::{self as sql, Merchant, Payment};
 use crate::core::sql::{guard_one_row_changed, Batch};
 
@@ -45,7 +45,10 @@ async fn answer<E: Effects>(
     body: &[u8],
 ) -> Result<(u16, String), FlowError> {
     let Ok(received) = Received::parse(body) else {
-        return Ok((200, ApiAnswer::new(CDR_INVALID, "requete invalide").body("")));
+        return Ok((
+            200,
+            ApiAnswer::new(CDR_INVALID, "requete invalide").body(""),
+        ));
     };
     let tpe = received.field("TPE").unwrap_or("").to_string();
     let reference = received.field("reference").unwrap_or("").to_string();

@@ -68,3 +68,7 @@ async fn take_fault<E: Effects>(
 
 #[cfg(test)]
 mod tests;
+/// The PayPal emulator's SQLite effects (the real migrations, a clock
+/// that moves only when told), shared rather than copied.
+#[cfg(test)]
+use crate::core::psp::paypal::emulator::serve::tests as sqlite;

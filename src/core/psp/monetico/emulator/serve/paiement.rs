@@ -50,7 +50,10 @@ pub async fn post_paiement<E: Effects>(
         Ok(form) => form,
         Err(error) => return Ok(Posted::Refused(error)),
     };
-    for (field, url) in [("url_retour_ok", &form.url_ok), ("url_retour_err", &form.url_err)] {
+    for (field, url) in [
+        ("url_retour_ok", &form.url_ok),
+        ("url_retour_err", &form.url_err),
+    ] {
         if !may_return(url) {
             return Ok(Posted::Refused(PaiementError::Field(field)));
         }
@@ -180,7 +183,9 @@ pub async fn decide<E: Effects>(
     let duplicate = notification_fault == Some(FaultKind::Duplicate);
     let lost = notification_fault == Some(FaultKind::Drop);
     if !lost {
-        batch.push(sql::insert_notification(tpe, reference, &body, duplicate, &now_text));
+        batch.push(sql::insert_notification(
+            tpe, reference, &body, duplicate, &now_text,
+        ));
     }
     let results = match fx.run(&batch).await {
         Ok(results) => results,
