@@ -16,6 +16,7 @@ mod controls;
 mod events;
 mod fx;
 mod ipn;
+pub mod monetico;
 
 use askama::Template;
 use serde_json::json;

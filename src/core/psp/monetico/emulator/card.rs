@@ -187,6 +187,50 @@ pub fn card_texts(lang: Lang) -> &'static CardTexts {
     }
 }
 
+/// The texts of the emulator's merchant accounts page.
+pub struct AccountTexts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub email: &'static str,
+    pub tpe: &'static str,
+    pub societe: &'static str,
+    pub key: &'static str,
+    pub balance: &'static str,
+    pub create: &'static str,
+    pub bad_email: &'static str,
+}
+
+const ACCOUNTS_EN: AccountTexts = AccountTexts {
+    title: "Monetico emulator: merchants",
+    intro: "A merchant as the bank sets one up: type these into PayBook's registration or account page to be paid by card.",
+    email: "E-mail",
+    tpe: "TPE",
+    societe: "Société code",
+    key: "Security key (clé de sécurité)",
+    balance: "Settlement balance",
+    create: "Create",
+    bad_email: "email: name@example.org",
+};
+
+const ACCOUNTS_FR: AccountTexts = AccountTexts {
+    title: "Émulateur Monetico : commerçants",
+    intro: "Un commerçant tel que la banque le configure : saisissez ces valeurs dans la page d'inscription ou de compte de PayBook pour être payé par carte.",
+    email: "E-mail",
+    tpe: "TPE",
+    societe: "Code société",
+    key: "Clé de sécurité",
+    balance: "Solde des remises",
+    create: "Créer",
+    bad_email: "email : nom@example.org",
+};
+
+pub fn account_texts(lang: Lang) -> &'static AccountTexts {
+    match lang {
+        Lang::En => &ACCOUNTS_EN,
+        Lang::Fr => &ACCOUNTS_FR,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
