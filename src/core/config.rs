@@ -69,6 +69,8 @@ pub struct Config {
     /// Raw PSP notifications and trace fields older than this are blanked
     /// by the cron (`core::retention`).
     pub retention_days: i64,
+    /// `PSPS`, `CAPTURE_DAYS` and the card providers' endpoints.
+    pub providers: crate::core::psp::settings::ProviderSettings,
 }
 
 /// Secrets as configured; in emulator mode the missing ones are generated
@@ -232,6 +234,9 @@ impl Config {
                 && (*n >= PBKDF2_ITERATIONS_MAX || psp_mode == PspMode::Emulator)
         });
         let retention_days = vars.number("RETENTION_DAYS", 400, |d| (1..=36_500).contains(d));
+        let (providers, bad) =
+            crate::core::psp::settings::ProviderSettings::read(psp_mode, |n| vars.text(n));
+        vars.bad.extend(bad);
         let config = Config {
             psp_mode,
             paypal_nvp,
@@ -259,6 +264,7 @@ impl Config {
             mail_api_url: vars.text("MAIL_API_URL"),
             mail_from: vars.text("MAIL_FROM"),
             retention_days,
+            providers,
         };
         if vars.bad.is_empty() {
             Ok(config)

@@ -28,6 +28,17 @@ impl OrderStatus {
         OrderStatus::Chargeback,
     ];
 
+    /// Ended without a payment being recorded (canceled or failed).
+    pub fn is_final_unpaid(self) -> bool {
+        match self {
+            OrderStatus::Canceled | OrderStatus::Failed => true,
+            OrderStatus::Processed
+            | OrderStatus::Test
+            | OrderStatus::Pending
+            | OrderStatus::Chargeback => false,
+        }
+    }
+
     pub fn code(self) -> i64 {
         match self {
             OrderStatus::Processed => 2,

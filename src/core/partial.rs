@@ -78,7 +78,11 @@ pub fn standing(inquiry: &Inquiry, n: Option<&Notice>, amount_cents: i64) -> Sta
         Inquiry::Payment(PaymentAnswer::Completed { .. }) => return Standing::Paid,
         Inquiry::Payment(PaymentAnswer::PartlyRefunded { .. }) => return Standing::PartlyRefunded,
         Inquiry::Payment(PaymentAnswer::Failed { state, .. }) => *state,
-        Inquiry::Payment(PaymentAnswer::Pending { .. } | PaymentAnswer::Refused { .. })
+        Inquiry::Payment(
+            PaymentAnswer::Pending { .. }
+            | PaymentAnswer::Refused { .. }
+            | PaymentAnswer::Unrecognised { .. },
+        )
         | Inquiry::NotPaidYet
         | Inquiry::Expired
         | Inquiry::Unknown

@@ -83,7 +83,14 @@ pub fn resolve(
     if order.code != OrderStatus::Pending {
         return Resolution::Wait;
     }
-    match (order.substate, inquiry) {
+    // A card order the bank called pending before any claim is still,
+    // for the reconciler, an order waiting for its buyer.
+    let substate = if order.unclaimed_card_pending_or_new() {
+        Substate::AwaitingBuyer
+    } else {
+        order.substate
+    };
+    match (substate, inquiry) {
         (Substate::Confirming | Substate::PspPending, Inquiry::Payment(payment)) => {
             let pending_again = matches!(payment, PaymentAnswer::Pending { .. })
                 && order.substate == Substate::PspPending;
@@ -260,7 +267,8 @@ fn fail_unpaid(order: &OrderState, trace: Stmt, now: &str) -> Batch {
     vec![
         Stmt::new(
             "UPDATE orders SET code = -2, substate = 'done', failure_reason = 'unpaid_after_ttl', updated_at = ?2 \
-             WHERE id = ?1 AND code = 0 AND substate = 'awaiting_buyer'",
+             WHERE id = ?1 AND code = 0 AND substate IN ('awaiting_buyer', 'psp_pending') \
+             AND psp_transaction_id IS NULL",
             vec![Param::from(order.id.as_str()), Param::from(now)],
         ),
         guard_one_row_changed(),

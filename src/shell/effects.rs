@@ -63,6 +63,25 @@ impl Effects for Ctx {
                     }
                 }
             }
+            Endpoint::SipsOffice { path } => match &config.providers.sips_office_url {
+                None => {
+                    crate::shell::emulator::sips::office_answer(self, path, &request.body).await
+                }
+                Some(base) => {
+                    let url = join_url(base, path);
+                    let json = crate::shell::transport::JSON;
+                    crate::shell::transport::post_as(&url, json, &request.body, timeout).await?
+                }
+            },
+            Endpoint::MoneticoApi { script } => match &config.providers.monetico_api_url {
+                None => {
+                    crate::shell::emulator::monetico::api_answer(self, script, &request.body).await
+                }
+                Some(base) => {
+                    let url = join_url(base, script);
+                    crate::shell::transport::post(&url, &request.body, timeout).await?
+                }
+            },
         };
         Ok(WireAnswer {
             status,
@@ -81,6 +100,15 @@ impl Effects for Ctx {
     fn log(&self, line: &str) {
         worker::console_log!("{line}");
     }
+}
+
+/// `base` and `path` joined by exactly one `/`.
+fn join_url(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 /// The built-in emulators' effects (their own tables), in `shell::emulator`

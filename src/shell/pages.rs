@@ -310,6 +310,8 @@ pub struct BuyPreview {
     pub split: bool,
     pub new_value: String,
     pub seller_value: String,
+    /// The ways to pay the holder accepts, the default first.
+    pub choices: Vec<PayChoice>,
 }
 
 #[derive(Template)]
@@ -321,6 +323,24 @@ pub struct BuyPage {
     pub amount: String,
     pub profit_rate: String,
     pub preview: Option<BuyPreview>,
+}
+
+/// A way to pay offered on the buy page: the `psp` value its button
+/// posts and its label.
+pub struct PayChoice {
+    pub psp: &'static str,
+    pub label: String,
+}
+
+/// The page whose form the buyer's browser posts to a card provider's
+/// payment page (by its button, or at once with JavaScript).
+#[derive(Template)]
+#[template(path = "checkout_form.html")]
+pub struct CheckoutFormPage {
+    pub layout: Layout,
+    pub order_id: String,
+    pub action: String,
+    pub fields: Vec<(String, String)>,
 }
 
 /// An order line, formatted.

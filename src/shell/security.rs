@@ -50,7 +50,7 @@ pub fn apply_headers(headers: &Headers, local: bool, checkout_origin: &str) {
     let _ = headers.set(
         "Content-Security-Policy",
         &format!(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
              form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
         ),
     );

@@ -11,13 +11,33 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 
 pub use crate::core::flow::NoAnswer;
 
+/// A form body's content type.
+pub const FORM: &str = "application/x-www-form-urlencoded";
+/// A JSON body's content type (Sips Office).
+pub const JSON: &str = "application/json";
+
 /// POSTs a form body (exact bytes) to `url`; the status and text of the
 /// answer, or why there is none (a timeout aborts the request).
 pub async fn post(url: &str, body: &[u8], timeout: Duration) -> Result<(u16, String), NoAnswer> {
+    post_as(url, FORM, body, timeout).await
+}
+
+/// [`post`] with another content type.
+pub async fn post_as(
+    url: &str,
+    content_type: &str,
+    body: &[u8],
+    timeout: Duration,
+) -> Result<(u16, String), NoAnswer> {
     let headers = Headers::new();
     headers
-        .set("Content-Type", "application/x-www-form-urlencoded")
+        .set("Content-Type", content_type)
         .map_err(|e| NoAnswer::Network(e.to_string()))?;
+    if content_type == JSON {
+        headers
+            .set("Accept", JSON)
+            .map_err(|e| NoAnswer::Network(e.to_string()))?;
+    }
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)

@@ -387,15 +387,21 @@ impl Ctx {
             self.set_cookie(LANG_COOKIE, self.lang.code(), 365 * 86_400);
         }
         let headers = response.headers_mut();
-        let checkout_origin = self
-            .app
-            .config
-            .paypal_checkout_url
-            .as_deref()
-            .and_then(|u| Url::parse(u).ok())
-            .map(|u| u.origin().ascii_serialization())
-            .unwrap_or_default();
-        security::apply_headers(headers, self.is_localhost(), &checkout_origin);
+        // Forms may post to the providers' pages (PayPal's checkout, the
+        // card providers' payment pages); in emulator mode they are ours.
+        let config = &self.app.config;
+        let providers = &config.providers;
+        let checkout_origins: Vec<String> = [
+            config.paypal_checkout_url.as_deref(),
+            providers.sips_paypage_url.as_deref(),
+            providers.monetico_payment_url.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|u| Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+        security::apply_headers(headers, self.is_localhost(), &checkout_origins.join(" "));
         if self.app.config.psp_mode == PspMode::Emulator {
             let _ = headers.set(
                 "Server-Timing",

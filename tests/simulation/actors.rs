@@ -103,6 +103,7 @@ pub fn buy(
             isin: &isin,
             amount: &amount,
             profit_rate: Some(&rate),
+            provider: Some("paypal"),
         };
         match purchase::start(&*sim, &site, &buyer, &input, Lang::En).await {
             Ok(Start::Redirect { order_id, .. }) => Outcome::Started(Some(order_id)),

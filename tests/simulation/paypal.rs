@@ -339,6 +339,11 @@ impl Provider for std::rc::Rc<PayPal> {
         match request.endpoint {
             Endpoint::PaypalNvp => self.nvp(sim, &request.body),
             Endpoint::PaypalIpnVerify => self.postback(sim, &request.body),
+            // The PayPal world has no card provider: such a call fails
+            // before anything is done.
+            Endpoint::SipsOffice { .. } | Endpoint::MoneticoApi { .. } => {
+                Delivery::Failed(NoAnswer::Network("no card provider here".into()))
+            }
         }
     }
 }

@@ -325,7 +325,7 @@ impl World {
         let who = Buyer {
             client_id: c.id,
             psp_environment: "emulator".into(),
-            api_username: c.api_username.clone(),
+            api_username: Some(c.api_username.clone()),
         };
         let actor = actors::buy(&self.sim, &self.dep, who, isin.to_owned(), amount, rate);
         self.spawn("buy", Role::Buy(buyer), actor)

@@ -23,6 +23,11 @@ pub enum Endpoint {
     PaypalNvp,
     /// PayPal's IPN postback (`PAYPAL_IPN_VERIFY_URL`).
     PaypalIpnVerify,
+    /// Sips Office (`SIPS_OFFICE_URL` + `path`): a JSON body.
+    SipsOffice { path: &'static str },
+    /// Monetico's capture and recredit (`MONETICO_API_URL` + `script`): a
+    /// form body.
+    MoneticoApi { script: &'static str },
 }
 
 /// How long a call may take before its outcome counts as unknown.

@@ -15,6 +15,7 @@ pub use effects::{
 };
 pub use site::Site;
 
+pub mod card;
 pub mod notify;
 pub mod purchase;
 pub mod recheck;

@@ -23,6 +23,17 @@ pub struct PurchaseInput<'a> {
     pub isin: &'a str,
     pub amount: &'a str,
     pub profit_rate: Option<&'a str>,
+    /// `psp` as typed; absent or empty: the first provider the title's
+    /// holder accepts, in `PSPS` order.
+    pub provider: Option<&'a str>,
+}
+
+/// A title checked for a purchase: as it stands, the provider it would be
+/// paid through, and the providers its holder accepts (for the page).
+pub struct Checked {
+    pub title: TitleForSale,
+    pub provider: ProviderId,
+    pub plan: PlannedPurchase,
 }
 
 /// The order limits of the deployment.
@@ -42,10 +53,18 @@ pub async fn check<E: Effects>(
     site: &Site<'_>,
     buyer: &Buyer,
     input: &PurchaseInput<'_>,
-) -> Result<Result<(TitleForSale, PlannedPurchase), BuyProblem>, FlowError> {
+) -> Result<Result<Checked, BuyProblem>, FlowError> {
     let limits = limits(site);
     let Ok(isin) = Isin::parse(input.isin) else {
         return Ok(Err(BuyProblem::IsinInvalid));
+    };
+    let enabled = &site.config.providers.enabled;
+    let chosen = match input.provider.map(str::trim).filter(|p| !p.is_empty()) {
+        None => None,
+        Some(typed) => match ProviderId::parse(typed).filter(|p| enabled.contains(p)) {
+            Some(provider) => Some(provider),
+            None => return Ok(Err(BuyProblem::ProviderNotAccepted)),
+        },
     };
     let amount = match purchase::parse_amount(input.amount, &limits) {
         Ok(a) => a,
@@ -56,12 +75,25 @@ pub async fn check<E: Effects>(
         Err(p) => return Ok(Err(p)),
     };
     let results = fx
-        .run(&vec![purchase::title_for_sale(isin.as_str())])
+        .run(&vec![purchase::title_for_sale(
+            isin.as_str(),
+            chosen,
+            enabled,
+        )])
         .await?;
     let Some(title) = row_at::<TitleForSale>(&results, 0)? else {
         return Ok(Err(BuyProblem::TitleUnknown));
     };
-    Ok(purchase::plan(buyer, &title, amount, rate, &limits).map(|plan| (title, plan)))
+    let Some(provider) = chosen.or(title.holder_provider) else {
+        return Ok(Err(BuyProblem::ProviderNotAccepted));
+    };
+    Ok(
+        purchase::plan(buyer, &title, provider, amount, rate, &limits).map(|plan| Checked {
+            title,
+            provider,
+            plan,
+        }),
+    )
 }
 
 /// What became of a purchase start.
@@ -71,6 +103,12 @@ pub enum Start {
     Problem(BuyProblem),
     /// The order is written; the buyer goes to the provider.
     Redirect { order_id: String, url: String },
+    /// The order is written; the buyer's browser posts this form to the
+    /// provider's page.
+    Form {
+        order_id: String,
+        form: psp::CheckoutForm,
+    },
     /// The seller's account was refused by the provider: marked, the seller
     /// told; no order.
     AccountRefused { code: String, message: String },
@@ -97,9 +135,17 @@ pub async fn start<E: Effects>(
     input: &PurchaseInput<'_>,
     lang: Lang,
 ) -> Result<Start, FlowError> {
-    let (title, plan) = match check(fx, site, buyer, input).await? {
+    let Checked {
+        title,
+        provider,
+        plan,
+    } = match check(fx, site, buyer, input).await? {
         Ok(checked) => checked,
         Err(problem) => return Ok(Start::Problem(problem)),
+    };
+    // `plan` refuses a title whose holder has no account there.
+    let Some(holder) = title.account() else {
+        return Ok(Start::Problem(BuyProblem::ProviderNotAccepted));
     };
     let order_id = new_order_id(fx)?;
     let new_isin = match plan.outcome {
@@ -109,9 +155,9 @@ pub async fn start<E: Effects>(
     let currency = site.config.currency.as_str();
     let account = SealedAccount {
         client_id: title.holder_id,
-        version: title.holder_credentials_version,
-        public_ref: &title.holder_api_username,
-        sealed_secret: &title.holder_sealed_secret,
+        version: holder.version,
+        public_ref: holder.public_ref,
+        sealed_secret: holder.sealed_secret,
     };
     let request = StartRequest {
         order_id: &order_id,
@@ -120,20 +166,12 @@ pub async fn start<E: Effects>(
         item: &plan.isin,
         lang,
     };
-    // The buyer's choice of provider comes with the card providers (issue
-    // 16); until then every order pays through PayPal.
-    let provider = ProviderId::Paypal;
     let called = psp::start(fx, site, provider, account, &request).await?;
-    let (reference, url) = match called.outcome {
-        StartOutcome::Redirect { reference, url } => (reference, url),
+    let (reference, next) = match called.outcome {
+        StartOutcome::Redirect { reference, url } => (reference, Next::Redirect(url)),
+        StartOutcome::Form { reference, form } => (reference, Next::Form(form)),
         StartOutcome::AccountRefused { code, message } => {
-            // The seller's account stopped working: mark it, tell the
-            // seller, and keep their titles out of reach until fixed.
-            let now = fx.now().to_string();
-            let batch = purchase::credentials_refused(&title, &now, site.mail_is_local());
-            if let Err(e) = fx.run(&batch).await {
-                fx.log(&format!("marking refused credentials: {e:?}"));
-            }
+            account_refused(fx, site, &title, provider).await;
             return Ok(Start::AccountRefused { code, message });
         }
         StartOutcome::Refused { code, message } => return Ok(Start::Refused { code, message }),
@@ -159,7 +197,32 @@ pub async fn start<E: Effects>(
             .map(|t| traces::insert_for_order(&order_id, t)),
     );
     fx.run(&batch).await?;
-    Ok(Start::Redirect { order_id, url })
+    Ok(match next {
+        Next::Redirect(url) => Start::Redirect { order_id, url },
+        Next::Form(form) => Start::Form { order_id, form },
+    })
+}
+
+/// The seller's account stopped working: mark it, tell the seller, and
+/// keep their titles out of reach until fixed (a failed write is logged:
+/// the next purchase finds the account refused again).
+async fn account_refused<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    title: &TitleForSale,
+    provider: ProviderId,
+) {
+    let now = fx.now().to_string();
+    let batch = purchase::credentials_refused(title, provider, &now, site.mail_is_local());
+    if let Err(e) = fx.run(&batch).await {
+        fx.log(&format!("marking refused credentials: {e:?}"));
+    }
+}
+
+/// Where the buyer goes once the order is written.
+enum Next {
+    Redirect(String),
+    Form(psp::CheckoutForm),
 }
 
 /// What the buyer's return leads to.
@@ -174,8 +237,12 @@ pub enum Returned {
 }
 
 /// The buyer is back from the provider with checkout `reference` (and
-/// PayPal's payer id). At most one read, two batches (claim, record) and
-/// one capture; a refresh or a second return never pays or records twice.
+/// PayPal's payer id), or a card provider's verified message says the
+/// card is authorized (`payer_id`: the bank's authorization). At most one
+/// read, two batches (claim, record) and one capture; a refresh or a
+/// second return never pays or records twice. An authorization that will
+/// not be captured (the title changed, the order ended meanwhile) is
+/// released.
 pub async fn returned<E: Effects>(
     fx: &E,
     site: &Site<'_>,
@@ -204,14 +271,21 @@ pub async fn returned<E: Effects>(
     let step = on_return(&order, &payer_id, &now);
     let retried = matches!(step, ReturnStep::Execute);
     let order = match step {
-        ReturnStep::Show => return Ok(show),
+        ReturnStep::Show => {
+            if order.code.is_final_unpaid() && order.psp_transaction_id.is_none() {
+                release(fx, site, &order).await?;
+            }
+            return Ok(show);
+        }
         ReturnStep::FailUnavailable(batch) => {
             run_guarded(fx, &batch).await?;
+            release(fx, site, &order).await?;
             return Ok(show);
         }
         ReturnStep::Claim(batch) => {
             if !run_guarded(fx, &batch).await? {
                 fail_if_unavailable(fx, &order.id, &payer_id, &now).await?;
+                release(fx, site, &order).await?;
                 return Ok(show);
             }
             purchase::lease_held(
@@ -233,17 +307,43 @@ pub async fn returned<E: Effects>(
             purchase::lease_held(&order, &now)
         }
     };
-    Ok(match capture(fx, site, &order, retried).await? {
-        Captured::ChooseFunding => Returned::ChooseFunding {
-            order_id: order.id.clone(),
-            url: psp::checkout_url(
-                site,
-                order.provider(),
-                order.psp_token.as_deref().unwrap_or(""),
-            ),
+    let funding_url = psp::checkout_url(
+        site,
+        order.provider(),
+        order.psp_token.as_deref().unwrap_or(""),
+    );
+    Ok(
+        match (capture(fx, site, &order, retried).await?, funding_url) {
+            (Captured::ChooseFunding, Some(url)) => Returned::ChooseFunding {
+                order_id: order.id.clone(),
+                url,
+            },
+            (Captured::ChooseFunding | Captured::Done, _) => show,
         },
-        Captured::Done => show,
-    })
+    )
+}
+
+/// Releases the authorization of an order that will not be captured, and
+/// keeps the call's trace; a lost answer is logged (the authorization
+/// lapses at the bank by itself: no money moves either way).
+async fn release<E: Effects>(fx: &E, site: &Site<'_>, order: &OrderState) -> Result<(), FlowError> {
+    let called = psp::release(fx, site, order).await?;
+    if let Err(no_answer) = &called.outcome {
+        fx.log(&format!(
+            "release {}: no answer ({}); the authorization lapses",
+            order.id,
+            no_answer.describe()
+        ));
+    }
+    let rows: Vec<_> = called
+        .traces
+        .iter()
+        .map(|t| traces::insert_for_order(&order.id, t))
+        .collect();
+    if !rows.is_empty() {
+        fx.run(&rows).await?;
+    }
+    Ok(())
 }
 
 /// Someone else claimed or changed the title meanwhile: fail this order

@@ -8,10 +8,14 @@
 //! provider; they name none. Adding a provider adds a module and one arm in
 //! each function below.
 
+pub mod card;
 pub mod monetico;
 pub mod notice;
 pub mod paypal;
+pub mod settings;
 pub mod sips;
+
+pub use card::{CardOutcome, CardVerdict, CheckoutForm, Reply, TypedAccount};
 
 use crate::core::flow::{Effects, FlowError, NoAnswer, Site};
 use crate::core::i18n::Lang;
@@ -26,14 +30,19 @@ use crate::core::sql::traces::Trace;
 #[serde(try_from = "String")]
 pub enum ProviderId {
     Paypal,
+    Sips,
+    Monetico,
 }
 
 impl ProviderId {
-    pub const ALL: [ProviderId; 1] = [ProviderId::Paypal];
+    /// In the spec's order (`PSPS`' default).
+    pub const ALL: [ProviderId; 3] = [ProviderId::Paypal, ProviderId::Sips, ProviderId::Monetico];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderId::Paypal => "paypal",
+            ProviderId::Sips => "sips",
+            ProviderId::Monetico => "monetico",
         }
     }
 
@@ -44,6 +53,8 @@ impl ProviderId {
     pub fn capabilities(self) -> Capabilities {
         match self {
             ProviderId::Paypal => paypal::adapter::CAPABILITIES,
+            ProviderId::Sips => sips::adapter::CAPABILITIES,
+            ProviderId::Monetico => monetico::adapter::CAPABILITIES,
         }
     }
 }
@@ -105,6 +116,13 @@ pub enum StartOutcome {
         reference: String,
         url: String,
     },
+    /// The buyer's browser posts this sealed form to the provider's page
+    /// (card providers); `reference` is what the provider's messages name
+    /// the order by.
+    Form {
+        reference: String,
+        form: CheckoutForm,
+    },
     /// The seller's account was refused: it stops receiving until fixed.
     AccountRefused {
         code: String,
@@ -128,6 +146,9 @@ pub enum AccountCheck {
 /// A seller's balance at the provider, as shown on his page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BalanceOutcome {
+    /// The provider has no balance call (card providers settle to the
+    /// seller's bank account).
+    NotOffered,
     Balance {
         amount: Amount,
         currency: String,
@@ -167,13 +188,18 @@ pub async fn start<E: Effects>(
 ) -> Result<Called<StartOutcome>, FlowError> {
     match provider {
         ProviderId::Paypal => paypal::adapter::start(fx, site, account, request).await,
+        ProviderId::Sips => sips::adapter::start(site, account, request),
+        ProviderId::Monetico => monetico::adapter::start(fx, site, account, request),
     }
 }
 
-/// Where the buyer approves checkout `reference` (again).
-pub fn checkout_url(site: &Site<'_>, provider: ProviderId, reference: &str) -> String {
+/// Where the buyer approves checkout `reference` again (PayPal: another
+/// funding source with the same token); `None` for a provider whose
+/// checkout cannot be resumed.
+pub fn checkout_url(site: &Site<'_>, provider: ProviderId, reference: &str) -> Option<String> {
     match provider {
-        ProviderId::Paypal => paypal::adapter::checkout_url(site, reference),
+        ProviderId::Paypal => Some(paypal::adapter::checkout_url(site, reference)),
+        ProviderId::Sips | ProviderId::Monetico => None,
     }
 }
 
@@ -184,25 +210,49 @@ pub async fn capture<E: Effects>(
     site: &Site<'_>,
     order: &OrderState,
 ) -> Result<Called<Result<PaymentAnswer, NoAnswer>>, FlowError> {
+    let account = seller_account(order);
     match order.provider() {
-        ProviderId::Paypal => {
-            paypal::adapter::capture(fx, site, seller_account(order), order).await
-        }
+        ProviderId::Paypal => paypal::adapter::capture(fx, site, account, order).await,
+        ProviderId::Sips => sips::adapter::capture(fx, site, account, order).await,
+        ProviderId::Monetico => monetico::adapter::capture(fx, site, account, order).await,
     }
 }
 
-/// Asks the provider what became of the order's payment.
+/// Releases the authorization of an order that will not be captured (its
+/// claim failed, it failed or expired meanwhile): no money moves. PayPal
+/// has nothing to release (its approval moves no money by itself).
+pub async fn release<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    order: &OrderState,
+) -> Result<Called<Result<(), NoAnswer>>, FlowError> {
+    let account = seller_account(order);
+    match order.provider() {
+        ProviderId::Paypal => Ok(Called {
+            outcome: Ok(()),
+            traces: Vec::new(),
+        }),
+        ProviderId::Sips => sips::adapter::release(fx, site, account, order).await,
+        ProviderId::Monetico => monetico::adapter::release(fx, site, account, order).await,
+    }
+}
+
+/// Asks the provider what became of the order's payment (Monetico, with no
+/// read call, repeats the capture of an order holding its claim).
 pub async fn read<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     order: &OrderState,
 ) -> Result<Called<Inquiry>, FlowError> {
+    let account = seller_account(order);
     match order.provider() {
-        ProviderId::Paypal => paypal::adapter::read(fx, site, seller_account(order), order).await,
+        ProviderId::Paypal => paypal::adapter::read(fx, site, account, order).await,
+        ProviderId::Sips => sips::adapter::read(fx, site, account, order).await,
+        ProviderId::Monetico => monetico::adapter::read(fx, site, account, order).await,
     }
 }
 
-/// The cron: each provider's notifications recorded but not verified yet
+/// The cron: each provider's notifications recorded but not finished yet
 /// (a postback that failed, a crash) are verified again and acted on.
 pub async fn verify_recorded_notifications<E: Effects>(
     fx: &E,
@@ -213,6 +263,9 @@ pub async fn verify_recorded_notifications<E: Effects>(
     for provider in ProviderId::ALL {
         verified += match provider {
             ProviderId::Paypal => paypal::listener::verify_received(fx, site, limit).await?,
+            ProviderId::Sips | ProviderId::Monetico => {
+                crate::core::flow::card::receive_recorded(fx, site, provider, limit).await?
+            }
         };
     }
     Ok(verified)
@@ -221,11 +274,13 @@ pub async fn verify_recorded_notifications<E: Effects>(
 /// Checks a receiving account a user typed before it is saved.
 pub async fn check_account<E: Effects>(
     fx: &E,
-    provider: ProviderId,
-    credentials: &crate::core::account::ApiCredentials,
+    site: &Site<'_>,
+    account: &TypedAccount,
 ) -> Called<AccountCheck> {
-    match provider {
-        ProviderId::Paypal => paypal::adapter::check_account(fx, credentials).await,
+    match account {
+        TypedAccount::Paypal(credentials) => paypal::adapter::check_account(fx, credentials).await,
+        TypedAccount::Sips(account) => sips::adapter::check_account(fx, site, account).await,
+        TypedAccount::Monetico(account) => monetico::adapter::check_account(account),
     }
 }
 
@@ -238,12 +293,13 @@ pub async fn balance<E: Effects>(
 ) -> Result<BalanceOutcome, FlowError> {
     match provider {
         ProviderId::Paypal => paypal::adapter::balance(fx, site, account).await,
+        ProviderId::Sips | ProviderId::Monetico => Ok(BalanceOutcome::NotOffered),
     }
 }
 
 /// A notification as received from `provider`: recorded (raw bytes) before
 /// it is read, verified, then acted on. Returns whether to acknowledge it
-/// and what was done (for logs).
+/// and what was done (for logs); [`reply`] says how.
 pub async fn receive_notification<E: Effects>(
     fx: &E,
     site: &Site<'_>,
@@ -252,6 +308,39 @@ pub async fn receive_notification<E: Effects>(
 ) -> (notice::Answer, String) {
     match provider {
         ProviderId::Paypal => paypal::listener::receive(fx, site, raw).await,
+        ProviderId::Sips | ProviderId::Monetico => {
+            let received = crate::core::flow::card::receive(fx, site, provider, raw).await;
+            (received.answer, received.log)
+        }
+    }
+}
+
+/// The HTTP answer to a provider's notification.
+pub fn reply(provider: ProviderId, answer: notice::Answer) -> Reply {
+    match provider {
+        ProviderId::Paypal | ProviderId::Sips => Reply::empty(answer.http_status()),
+        ProviderId::Monetico => monetico::adapter::reply(answer),
+    }
+}
+
+/// The order a card provider's message names, read before it is verified
+/// (to find the account whose key verifies it).
+pub fn card_reference(provider: ProviderId, raw: &[u8]) -> Result<String, String> {
+    match provider {
+        ProviderId::Paypal => Err("PayPal's notifications are not card messages".into()),
+        ProviderId::Sips => sips::adapter::message_reference(raw),
+        ProviderId::Monetico => monetico::adapter::message_reference(raw),
+    }
+}
+
+/// A card provider's message verified with the order's account and
+/// matched to the order (merchant, amount, currency, reference).
+pub fn verify_card_message(site: &Site<'_>, order: &OrderState, raw: &[u8]) -> CardVerdict {
+    let account = seller_account(order);
+    match order.provider() {
+        ProviderId::Paypal => CardVerdict::Mismatch("not a card order".into()),
+        ProviderId::Sips => sips::adapter::verify(site, account, order, raw),
+        ProviderId::Monetico => monetico::adapter::verify(site, account, order, raw),
     }
 }
 
@@ -264,5 +353,7 @@ pub fn visible_fields(
 ) -> serde_json::Value {
     match provider {
         ProviderId::Paypal => paypal::privacy::visible_fields(role, fields),
+        ProviderId::Sips => sips::adapter::visible_fields(role, fields),
+        ProviderId::Monetico => monetico::adapter::visible_fields(role, fields),
     }
 }

@@ -17,12 +17,15 @@ pub enum Answer {
     /// Not recorded, or not verifiable yet: the provider sends it again
     /// later (HTTP 503).
     SendAgain,
+    /// Recorded, and its seal or MAC does not verify: the provider is told
+    /// it was refused (Monetico `cdr=1`), and nothing changes.
+    Reject,
 }
 
 impl Answer {
     pub fn http_status(self) -> u16 {
         match self {
-            Answer::Acknowledge => 200,
+            Answer::Acknowledge | Answer::Reject => 200,
             Answer::SendAgain => 503,
         }
     }
@@ -82,6 +85,9 @@ impl Notice {
         let invoice = self.invoice.as_deref()?;
         match self.provider {
             ProviderId::Paypal => super::paypal::ipn::order_id_from_invoice(invoice, deployment_id),
+            // Card providers' messages name the order by its reference and
+            // go through `flow::card`, never through a Notice.
+            ProviderId::Sips | ProviderId::Monetico => None,
         }
     }
 }
@@ -92,5 +98,6 @@ impl Notice {
 pub fn parse_recorded(provider: &str, body: &str) -> Option<Notice> {
     match ProviderId::parse(provider)? {
         ProviderId::Paypal => super::paypal::ipn::parse(body).ok(),
+        ProviderId::Sips | ProviderId::Monetico => None,
     }
 }

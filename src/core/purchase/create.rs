@@ -64,10 +64,20 @@ pub fn create_order(o: &NewOrder) -> Batch {
 
 /// PayPal refused the seller's credentials (10002 at SetExpressCheckout):
 /// mark that version refused and tell the seller, once per version.
-pub fn credentials_refused(title: &TitleForSale, now: &str, delivered_on_write: bool) -> Batch {
+pub fn credentials_refused(
+    title: &TitleForSale,
+    provider: ProviderId,
+    now: &str,
+    delivered_on_write: bool,
+) -> Batch {
+    let Some(account) = title.account() else {
+        return Vec::new();
+    };
     let key = format!(
-        "credentials-refused:{}:{}",
-        title.holder_id, title.holder_credentials_version
+        "credentials-refused:{}:{}:{}",
+        provider.as_str(),
+        title.holder_id,
+        account.version
     );
     let (subject, body) = (
         "PayBook: PayPal refuses your API credentials / PayPal refuse vos identifiants API",
@@ -79,9 +89,13 @@ pub fn credentials_refused(title: &TitleForSale, now: &str, delivered_on_write: 
     );
     vec![
         Stmt::new(
-            "UPDATE psp_accounts SET status = 'refused' WHERE client_id = ?1 AND provider = 'paypal' \
+            "UPDATE psp_accounts SET status = 'refused' WHERE client_id = ?1 AND provider = ?3 \
              AND version = ?2 AND replaced_at IS NULL",
-            vec![Param::Int(title.holder_id), Param::Int(title.holder_credentials_version)],
+            vec![
+                Param::Int(title.holder_id),
+                Param::Int(account.version),
+                Param::from(provider.as_str()),
+            ],
         ),
         outbox::insert(&outbox::Mail {
             event_key: &key,

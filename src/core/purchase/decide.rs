@@ -3,7 +3,7 @@
 
 use super::record::{
     fail_refused, needs_review, record_completed, release_claim, CallRefusal, MailSetting,
-    REVIEW_PARTLY_RETURNED,
+    REVIEW_PARTLY_RETURNED, REVIEW_UNRECOGNISED,
 };
 use super::state::OrderState;
 use crate::core::money::Amount;
@@ -46,6 +46,10 @@ pub enum PaymentAnswer {
         transaction_id: String,
         receiver_id: Option<String>,
     },
+    /// An answer the provider module does not recognise (Monetico: a `cdr`
+    /// it has no meaning for): money may have moved, so nothing is
+    /// guessed; a person looks, the title still claimed.
+    Unrecognised { detail: String },
 }
 
 /// What to write once the payment's outcome is known.
@@ -90,6 +94,15 @@ pub fn after_payment(
             transaction_id,
             receiver_id.as_deref(),
             Some(REVIEW_PARTLY_RETURNED),
+            trace,
+            mail,
+            now,
+        )),
+        PaymentAnswer::Unrecognised { .. } => AfterPayment::NeedsReview(needs_review(
+            order,
+            &order.id,
+            None,
+            Some(REVIEW_UNRECOGNISED),
             trace,
             mail,
             now,
@@ -160,7 +173,8 @@ pub fn after_retried_payment(
         PaymentAnswer::Completed { .. }
         | PaymentAnswer::Pending { .. }
         | PaymentAnswer::Failed { .. }
-        | PaymentAnswer::PartlyRefunded { .. } => after_payment(order, answer, trace, mail, now),
+        | PaymentAnswer::PartlyRefunded { .. }
+        | PaymentAnswer::Unrecognised { .. } => after_payment(order, answer, trace, mail, now),
     }
 }
 

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::core::i18n::Lang;
 use crate::core::money::{Amount, Currency};
+use crate::core::psp::ProviderId;
 use crate::core::rules::{purchase_outcome, Outcome, ProfitRate, ProfitRateError};
 use crate::core::sql::{Param, Stmt};
 
@@ -21,24 +22,85 @@ pub struct TitleForSale {
     pub holder_id: i64,
     pub holder_email: String,
     pub holder_environment: String,
-    pub holder_credentials_status: String,
-    pub holder_credentials_version: i64,
-    pub holder_api_username: String,
-    pub holder_sealed_secret: String,
+    /// The provider of the holder's account below.
+    pub holder_provider: Option<ProviderId>,
+    /// The holder's current receiving account at the provider asked for:
+    /// all four `None` when he has none there (see [`TitleForSale::account`]).
+    pub holder_credentials_status: Option<String>,
+    pub holder_credentials_version: Option<i64>,
+    pub holder_api_username: Option<String>,
+    pub holder_sealed_secret: Option<String>,
+    /// The providers the holder accepts (current accounts, not refused), in
+    /// `ProviderId::ALL` order, comma-separated.
+    pub holder_providers: Option<String>,
 }
 
-pub fn title_for_sale(isin: &str) -> Stmt {
+/// The title holder's receiving account at one provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolderAccount<'a> {
+    pub status: &'a str,
+    pub version: i64,
+    pub public_ref: &'a str,
+    pub sealed_secret: &'a str,
+}
+
+/// The title with its holder's account at `chosen` (by default the first
+/// of `enabled` he accepts), and the providers he accepts.
+pub fn title_for_sale(isin: &str, chosen: Option<ProviderId>, enabled: &[ProviderId]) -> Stmt {
+    // `,paypal,sips,`: a provider's place in it orders the default choice.
+    let order: String = enabled.iter().fold(",".to_string(), |mut list, p| {
+        list.push_str(p.as_str());
+        list.push(',');
+        list
+    });
     Stmt::new(
         "SELECT t.id AS title_id, t.isin, t.value_cents, t.currency, t.version, t.status, \
          t.claim_order_id, c.id AS holder_id, c.email AS holder_email, \
-         c.psp_environment AS holder_environment, a.status AS holder_credentials_status, \
+         c.psp_environment AS holder_environment, a.provider AS holder_provider, \
+         a.status AS holder_credentials_status, \
          a.version AS holder_credentials_version, a.public_ref AS holder_api_username, \
-         a.sealed_secret AS holder_sealed_secret \
+         a.sealed_secret AS holder_sealed_secret, \
+         (SELECT group_concat(x.provider) FROM psp_accounts x WHERE x.client_id = c.id \
+          AND x.replaced_at IS NULL AND x.status = 'ok') AS holder_providers \
          FROM titles t JOIN clients c ON c.id = t.holder_id \
-         JOIN psp_accounts a ON a.client_id = c.id AND a.provider = 'paypal' AND a.replaced_at IS NULL \
+         LEFT JOIN psp_accounts a ON a.client_id = c.id AND a.replaced_at IS NULL \
+         AND a.provider = COALESCE(?2, (SELECT x.provider FROM psp_accounts x \
+             WHERE x.client_id = c.id AND x.replaced_at IS NULL \
+             AND instr(?3, ',' || x.provider || ',') > 0 \
+             ORDER BY x.status != 'ok', instr(?3, ',' || x.provider || ',') LIMIT 1)) \
          WHERE t.isin = ?1",
-        vec![Param::from(isin)],
+        vec![
+            Param::from(isin),
+            Param::from(chosen.map(ProviderId::as_str)),
+            Param::from(order),
+        ],
     )
+}
+
+impl TitleForSale {
+    /// The holder's account at the provider the title was read for.
+    pub fn account(&self) -> Option<HolderAccount<'_>> {
+        Some(HolderAccount {
+            status: self.holder_credentials_status.as_deref()?,
+            version: self.holder_credentials_version?,
+            public_ref: self.holder_api_username.as_deref()?,
+            sealed_secret: self.holder_sealed_secret.as_deref()?,
+        })
+    }
+
+    /// The providers of `enabled` the holder accepts, in that order.
+    pub fn accepted(&self, enabled: &[ProviderId]) -> Vec<ProviderId> {
+        let listed: Vec<&str> = self
+            .holder_providers
+            .as_deref()
+            .map(|l| l.split(',').collect())
+            .unwrap_or_default();
+        enabled
+            .iter()
+            .copied()
+            .filter(|p| listed.contains(&p.as_str()))
+            .collect()
+    }
 }
 
 /// Who is buying.
@@ -46,7 +108,8 @@ pub fn title_for_sale(isin: &str) -> Stmt {
 pub struct Buyer {
     pub client_id: i64,
     pub psp_environment: String,
-    pub api_username: String,
+    /// The buyer's own PayPal API username, when he has a PayPal account.
+    pub api_username: Option<String>,
 }
 
 /// The deployment's bounds on one payment.
@@ -68,6 +131,8 @@ pub enum BuyProblem {
     OtherCurrency,
     OtherEnvironment,
     SellerCredentialsRefused,
+    /// The holder has no receiving account at the provider chosen.
+    ProviderNotAccepted,
     TitleBeingPaid,
     AmountRequired,
     AmountMalformed,
@@ -100,6 +165,7 @@ impl BuyProblem {
             | BuyProblem::OtherCurrency
             | BuyProblem::OtherEnvironment
             | BuyProblem::SellerCredentialsRefused
+            | BuyProblem::ProviderNotAccepted
             | BuyProblem::TitleBeingPaid => BuyField::Isin,
         }
     }
@@ -142,6 +208,8 @@ impl BuyProblem {
             (BuyProblem::AmountTooSmall, Lang::Fr) => format!("Le montant doit être d'au moins {min} {currency}."),
             (BuyProblem::AmountTooLarge, Lang::En) => format!("The amount must be at most {max} {currency} (one payment); buy a larger title in parts."),
             (BuyProblem::AmountTooLarge, Lang::Fr) => format!("Le montant doit être d'au plus {max} {currency} (un paiement) ; achetez un titre plus grand par parties."),
+            (BuyProblem::ProviderNotAccepted, Lang::En) => "The holder of this title is not paid this way: choose another way to pay.".into(),
+            (BuyProblem::ProviderNotAccepted, Lang::Fr) => "Le détenteur de ce titre n'est pas payé de cette façon : choisissez un autre moyen de paiement.".into(),
             (BuyProblem::RateMalformed, Lang::En) => "Enter a whole profit rate from 0 to 100.".into(),
             (BuyProblem::RateMalformed, Lang::Fr) => "Saisissez un taux de profit entier de 0 à 100.".into(),
         }
@@ -190,10 +258,12 @@ pub fn parse_rate(typed: Option<&str>) -> Result<ProfitRate, BuyProblem> {
     }
 }
 
-/// Applies the purchase rules to the title as it stands.
+/// Applies the purchase rules to the title as it stands, paid through
+/// `provider`.
 pub fn plan(
     buyer: &Buyer,
     title: &TitleForSale,
+    provider: ProviderId,
     amount: Amount,
     rate: ProfitRate,
     limits: &Limits,
@@ -204,7 +274,12 @@ pub fn plan(
     if title.holder_id == buyer.client_id {
         return Err(BuyProblem::OwnTitle);
     }
-    if title.holder_api_username == buyer.api_username {
+    let Some(account) = title.account() else {
+        return Err(BuyProblem::ProviderNotAccepted);
+    };
+    // A card buyer needs no account at the bank; with PayPal, never pay
+    // with the seller's own account.
+    if provider == ProviderId::Paypal && buyer.api_username.as_deref() == Some(account.public_ref) {
         return Err(BuyProblem::SamePspAccount);
     }
     if title.currency != limits.currency.as_str() {
@@ -213,7 +288,7 @@ pub fn plan(
     if title.holder_environment != buyer.psp_environment {
         return Err(BuyProblem::OtherEnvironment);
     }
-    if title.holder_credentials_status != "ok" {
+    if account.status != "ok" {
         return Err(BuyProblem::SellerCredentialsRefused);
     }
     if title.claim_order_id.is_some() {
@@ -230,7 +305,7 @@ pub fn plan(
         amount,
         rate,
         outcome: purchase_outcome(value, amount, rate),
-        seller_credentials_version: title.holder_credentials_version,
+        seller_credentials_version: account.version,
     })
 }
 
@@ -258,10 +333,12 @@ mod tests {
             holder_id: 1,
             holder_email: "alice@example.org".into(),
             holder_environment: "emulator".into(),
-            holder_credentials_status: "ok".into(),
-            holder_credentials_version: 2,
-            holder_api_username: "alice_api1.example.org".into(),
-            holder_sealed_secret: "v1.x".into(),
+            holder_provider: Some(ProviderId::Paypal),
+            holder_credentials_status: Some("ok".into()),
+            holder_credentials_version: Some(2),
+            holder_api_username: Some("alice_api1.example.org".into()),
+            holder_sealed_secret: Some("v1.x".into()),
+            holder_providers: Some("paypal".into()),
         }
     }
 
@@ -269,7 +346,7 @@ mod tests {
         Buyer {
             client_id: 2,
             psp_environment: "emulator".into(),
-            api_username: "bob_api1.example.org".into(),
+            api_username: Some("bob_api1.example.org".into()),
         }
     }
 
@@ -282,6 +359,7 @@ mod tests {
         let plan = plan(
             &buyer(),
             &title(),
+            ProviderId::Paypal,
             amount(200),
             ProfitRate::DEFAULT,
             &limits(),
@@ -307,45 +385,82 @@ mod tests {
         let mut own = title();
         own.holder_id = 2;
         assert_eq!(
-            plan(&buyer(), &own, amount(100), r, &l),
+            plan(&buyer(), &own, ProviderId::Paypal, amount(100), r, &l),
             Err(BuyProblem::OwnTitle)
         );
         let mut same_account = title();
-        same_account.holder_api_username = "bob_api1.example.org".into();
+        same_account.holder_api_username = Some("bob_api1.example.org".into());
         assert_eq!(
-            plan(&buyer(), &same_account, amount(100), r, &l),
+            plan(
+                &buyer(),
+                &same_account,
+                ProviderId::Paypal,
+                amount(100),
+                r,
+                &l
+            ),
             Err(BuyProblem::SamePspAccount)
         );
         let mut usd = title();
         usd.currency = "USD".into();
         assert_eq!(
-            plan(&buyer(), &usd, amount(100), r, &l),
+            plan(&buyer(), &usd, ProviderId::Paypal, amount(100), r, &l),
             Err(BuyProblem::OtherCurrency)
         );
         let mut live = title();
         live.holder_environment = "live".into();
         assert_eq!(
-            plan(&buyer(), &live, amount(100), r, &l),
+            plan(&buyer(), &live, ProviderId::Paypal, amount(100), r, &l),
             Err(BuyProblem::OtherEnvironment)
         );
         let mut refused = title();
-        refused.holder_credentials_status = "refused".into();
+        refused.holder_credentials_status = Some("refused".into());
         assert_eq!(
-            plan(&buyer(), &refused, amount(100), r, &l),
+            plan(&buyer(), &refused, ProviderId::Paypal, amount(100), r, &l),
             Err(BuyProblem::SellerCredentialsRefused)
         );
         let mut claimed = title();
         claimed.claim_order_id = Some("other".into());
         assert_eq!(
-            plan(&buyer(), &claimed, amount(100), r, &l),
+            plan(&buyer(), &claimed, ProviderId::Paypal, amount(100), r, &l),
             Err(BuyProblem::TitleBeingPaid)
         );
         let mut voided = title();
         voided.status = "voided".into();
         assert_eq!(
-            plan(&buyer(), &voided, amount(100), r, &l),
+            plan(&buyer(), &voided, ProviderId::Paypal, amount(100), r, &l),
             Err(BuyProblem::TitleVoided)
         );
+    }
+
+    #[test]
+    fn a_holder_without_an_account_at_the_chosen_provider_is_not_paid_that_way() {
+        let mut paypal_only = title();
+        paypal_only.holder_credentials_status = None;
+        paypal_only.holder_credentials_version = None;
+        paypal_only.holder_api_username = None;
+        paypal_only.holder_sealed_secret = None;
+        let r = ProfitRate::DEFAULT;
+        assert_eq!(
+            plan(
+                &buyer(),
+                &paypal_only,
+                ProviderId::Sips,
+                amount(100),
+                r,
+                &limits()
+            ),
+            Err(BuyProblem::ProviderNotAccepted)
+        );
+        assert_eq!(title().accepted(&ProviderId::ALL), vec![ProviderId::Paypal]);
+    }
+
+    #[test]
+    fn a_card_buyer_may_share_the_sellers_paypal_username_since_no_paypal_account_pays() {
+        let mut same = title();
+        same.holder_api_username = Some("bob_api1.example.org".into());
+        let r = ProfitRate::DEFAULT;
+        assert!(plan(&buyer(), &same, ProviderId::Sips, amount(100), r, &limits()).is_ok());
     }
 
     #[test]

@@ -70,6 +70,10 @@ pub(super) fn fail_refused(
 /// partly refunded or reversed at PayPal (see `core::partial`).
 pub const REVIEW_PARTLY_RETURNED: &str = "partly_returned";
 
+/// `orders.failure_reason` of an order put aside because the provider's
+/// answer to its capture was not recognised.
+pub const REVIEW_UNRECOGNISED: &str = "psp_answer_unrecognised";
+
 pub(super) fn needs_review(
     order: &OrderState,
     transaction_id: &str,

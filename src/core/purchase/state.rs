@@ -117,6 +117,16 @@ impl OrderState {
     pub fn provider(&self) -> ProviderId {
         self.psp
     }
+
+    /// Still waiting for its buyer, or told pending by a card provider
+    /// before any claim or payment (Sips `60`): nothing moved yet.
+    pub fn unclaimed_card_pending_or_new(&self) -> bool {
+        match self.substate {
+            Substate::AwaitingBuyer => true,
+            Substate::PspPending => self.psp_transaction_id.is_none() && !self.holds_claim(),
+            Substate::Confirming | Substate::NeedsReview | Substate::Done => false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,9 @@ pub fn on_return(order: &OrderState, payer_id: &str, now: &str) -> ReturnStep {
         return ReturnStep::Show;
     }
     match order.substate {
-        Substate::AwaitingBuyer => {
+        // A card authorization the bank first called pending (Sips `60`)
+        // holds no claim and no payment yet: it is claimed as a new one.
+        Substate::AwaitingBuyer | Substate::PspPending if order.unclaimed_card_pending_or_new() => {
             if !order.title_unchanged() || order.title_claim_order_id.is_some() {
                 ReturnStep::FailUnavailable(fail_unavailable(order, now))
             } else {
@@ -36,9 +38,11 @@ pub fn on_return(order: &OrderState, payer_id: &str, now: &str) -> ReturnStep {
         Substate::Confirming if order.holds_claim() && order.psp_payer_id.is_some() => {
             ReturnStep::Execute
         }
-        Substate::Confirming | Substate::PspPending | Substate::NeedsReview | Substate::Done => {
-            ReturnStep::Show
-        }
+        Substate::AwaitingBuyer
+        | Substate::Confirming
+        | Substate::PspPending
+        | Substate::NeedsReview
+        | Substate::Done => ReturnStep::Show,
     }
 }
 
@@ -46,7 +50,8 @@ fn fail_unavailable(order: &OrderState, now: &str) -> Batch {
     vec![
         Stmt::new(
             "UPDATE orders SET code = -2, substate = 'done', failure_reason = 'title_unavailable', updated_at = ?2 \
-             WHERE id = ?1 AND code = 0 AND substate = 'awaiting_buyer'",
+             WHERE id = ?1 AND code = 0 AND substate IN ('awaiting_buyer', 'psp_pending') \
+             AND psp_transaction_id IS NULL",
             vec![Param::from(order.id.as_str()), Param::from(now)],
         ),
         guard_one_row_changed(),
@@ -57,7 +62,8 @@ fn claim(order: &OrderState, payer_id: &str, now: &str) -> Batch {
     vec![
         Stmt::new(
             "UPDATE orders SET substate = 'confirming', psp_payer_id = ?2, updated_at = ?3, \
-             payment_lease_until = ?4 WHERE id = ?1 AND code = 0 AND substate = 'awaiting_buyer'",
+             payment_lease_until = ?4 WHERE id = ?1 AND code = 0 \
+             AND substate IN ('awaiting_buyer', 'psp_pending') AND psp_transaction_id IS NULL",
             vec![
                 Param::from(order.id.as_str()),
                 Param::from(payer_id),

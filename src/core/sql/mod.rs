@@ -115,6 +115,7 @@ pub mod emulator;
 pub mod health;
 pub mod outbox;
 pub mod rate_limits;
+pub mod receipts;
 pub mod resets;
 pub mod sessions;
 pub mod titles;

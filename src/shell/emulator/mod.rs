@@ -17,6 +17,7 @@ mod events;
 mod fx;
 mod ipn;
 pub mod monetico;
+pub mod sips;
 
 use askama::Template;
 use serde_json::json;

@@ -315,6 +315,8 @@ async fn psp_balance(
                     };
                     (None, Some((code, message)))
                 }
+                // Not asked of PayPal: never here.
+                Ok(BalanceOutcome::NotOffered) => (None, None),
                 Ok(BalanceOutcome::Unreadable(why)) => {
                     (None, Some(("psp_answer".to_string(), why)))
                 }

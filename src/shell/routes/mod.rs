@@ -22,6 +22,7 @@ use crate::core::config::PspMode;
 use crate::core::i18n::Lang;
 
 const SITE_CSS: &str = include_str!("../../../static/site.css");
+const AUTOSUBMIT_JS: &str = include_str!("../../../static/autosubmit.js");
 
 /// The Worker's fetch entry point.
 pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
@@ -32,11 +33,14 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     // Static and health routes answer even when the deployment cannot serve;
     // they carry the security headers too (no config: forms post home only).
     let local = security::is_local_url(&url);
-    if method == Method::Get && path == "/static/site.css" {
-        let mut response = Response::ok(SITE_CSS)?;
-        response
-            .headers_mut()
-            .set("Content-Type", "text/css; charset=utf-8")?;
+    let asset = match path.as_str() {
+        "/static/site.css" => Some((SITE_CSS, "text/css; charset=utf-8")),
+        "/static/autosubmit.js" => Some((AUTOSUBMIT_JS, "text/javascript; charset=utf-8")),
+        _ => None,
+    };
+    if let (Method::Get, Some((body, content_type))) = (&method, asset) {
+        let mut response = Response::ok(body)?;
+        response.headers_mut().set("Content-Type", content_type)?;
         response
             .headers_mut()
             .set("Cache-Control", "public, max-age=3600")?;
@@ -112,9 +116,15 @@ async fn route(
         (Method::Post, ["orders", id, "cancel"]) => orders::order_cancel(ctx, req, id).await,
         // Each provider's return, cancel and notification: /psp/{provider}/...
         // (an unknown provider falls through to 404, its body unread).
-        // Card providers will POST their return (the bank's auto-posted
-        // form): `(Method::Post, ["psp", provider, "return"])` goes here.
         (Method::Get, ["psp", "paypal", "return"]) => purchase::paypal_return(ctx).await,
+        // A card provider's message: Sips' manual response comes back
+        // through the buyer's browser (POST), its automatic response and
+        // Monetico's notification server to server.
+        (Method::Post, ["psp", provider @ ("sips" | "monetico"), "notify"]) => {
+            ipn::card_notify(ctx, req, provider).await
+        }
+        (Method::Post, ["psp", "sips", "return"]) => ipn::sips_return(ctx, req).await,
+        (Method::Get, ["psp", "monetico", "return"]) => ipn::card_back(ctx),
         (Method::Get, ["psp", "paypal", "cancel"]) => purchase::paypal_cancel(ctx).await,
         // `ipn` is the NOTIFYURL PayPal was given so far: it stays.
         (Method::Post, ["psp", "paypal", "notify" | "ipn"]) => ipn::paypal_ipn(ctx, req).await,
@@ -205,7 +215,13 @@ fn guard(
 ) -> Result<(), WebError> {
     let headers = req.headers();
     let safe = matches!(method, Method::Get | Method::Head | Method::Options);
-    let notification = matches!(segments, ["psp", "paypal", "ipn"] | ["psp", _, "notify"]);
+    // Sips' manual response is the bank's form, auto-posted by the
+    // buyer's browser from the bank's site: its seal, not its origin,
+    // proves it.
+    let notification = matches!(
+        segments,
+        ["psp", "paypal", "ipn"] | ["psp", _, "notify"] | ["psp", "sips", "return"]
+    );
     if !safe && !notification {
         let mut ours = vec![ctx.url.origin().ascii_serialization()];
         if let Some(base) = ctx.app.config.base_url.as_deref() {

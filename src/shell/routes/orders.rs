@@ -151,6 +151,11 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
     };
     let role = Role::parse(&order.role);
     let is_buyer = role == Role::Buyer;
+    // A checkout resumed where the provider allows it (PayPal's token).
+    let continue_url = match (ProviderId::parse(&order.psp), order.psp_token.as_deref()) {
+        (Some(provider), Some(token)) => checkout_url(ctx, provider, token),
+        (None, _) | (_, None) => None,
+    };
     let page = OrderPage {
         layout: ctx.layout()?,
         o: order_line(ctx, &order),
@@ -161,12 +166,8 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
             .filter(|_| order.code == OrderStatus::Processed),
         explanation,
         psp_error,
-        can_continue: is_buyer && awaiting && fresh && order.psp_token.is_some(),
-        continue_url: order
-            .psp_token
-            .as_deref()
-            .map(|tk| checkout_url(ctx, ProviderId::Paypal, tk))
-            .unwrap_or_default(),
+        can_continue: is_buyer && awaiting && fresh && continue_url.is_some(),
+        continue_url: continue_url.unwrap_or_default(),
         can_cancel: is_buyer && awaiting,
         traces: traces
             .iter()

@@ -10,10 +10,10 @@ use worker::{Request, Response};
 
 use crate::core::flow::purchase::{self as flow, PurchaseInput, Returned, Start};
 use crate::core::psp::{self, ProviderId};
-use crate::core::purchase::{self, BuyField, BuyProblem, Buyer, Limits};
+use crate::core::purchase::{BuyField, BuyProblem, Buyer, Limits};
 use crate::core::rules::Outcome;
 use crate::shell::effects::site;
-use crate::shell::pages::{money, BuyPage, BuyPreview, Errors};
+use crate::shell::pages::{money, BuyPage, BuyPreview, CheckoutFormPage, Errors, PayChoice};
 use crate::shell::web::{html, json_response, read_form, see_other, url_encode, Ctx, WebError};
 
 /// How long a PayPal token lives (PayPal's rule): "continue to PayPal"
@@ -25,8 +25,9 @@ fn limits(ctx: &Ctx) -> Limits {
     flow::limits(&site(ctx, &base))
 }
 
-/// Where buyers are sent to approve a payment again.
-pub(super) fn checkout_url(ctx: &Ctx, provider: ProviderId, reference: &str) -> String {
+/// Where buyers are sent to approve a payment again (`None`: a provider
+/// whose checkout cannot be resumed).
+pub(super) fn checkout_url(ctx: &Ctx, provider: ProviderId, reference: &str) -> Option<String> {
     let base = ctx.base_url();
     psp::checkout_url(&site(ctx, &base), provider, reference)
 }
@@ -37,6 +38,8 @@ struct BuyForm {
     isin: String,
     amount: String,
     profit_rate: Option<String>,
+    /// `psp` as posted (the button pressed); empty: the default.
+    psp: String,
 }
 
 fn buy_page(
@@ -82,7 +85,7 @@ async fn buyer(ctx: &Ctx) -> Result<Buyer, WebError> {
     Ok(Buyer {
         client_id: me.client_id,
         psp_environment: me.psp_environment,
-        api_username: me.api_username,
+        api_username: Some(me.api_username),
     })
 }
 
@@ -91,10 +94,30 @@ fn input(form: &BuyForm) -> PurchaseInput<'_> {
         isin: &form.isin,
         amount: &form.amount,
         profit_rate: form.profit_rate.as_deref(),
+        provider: Some(form.psp.as_str()),
     }
 }
 
-fn preview(ctx: &Ctx, plan: &purchase::PlannedPurchase) -> BuyPreview {
+/// The pay buttons: the provider checked first, then the others the
+/// holder accepts, in `PSPS` order.
+fn choices(ctx: &Ctx, checked: &flow::Checked) -> Vec<PayChoice> {
+    let t = ctx.lang.texts();
+    let accepted = checked.title.accepted(&ctx.app.config.providers.enabled);
+    std::iter::once(checked.provider)
+        .chain(accepted.into_iter().filter(|p| *p != checked.provider))
+        .map(|p| PayChoice {
+            psp: p.as_str(),
+            label: match p {
+                ProviderId::Paypal => t.buy_confirm_submit.to_string(),
+                ProviderId::Sips => format!("{} (Sips)", t.buy_pay_card),
+                ProviderId::Monetico => format!("{} (Monetico)", t.buy_pay_card),
+            },
+        })
+        .collect()
+}
+
+fn preview(ctx: &Ctx, checked: &flow::Checked) -> BuyPreview {
+    let plan = &checked.plan;
     let currency = ctx.app.config.currency.as_str();
     let lang = ctx.lang;
     let (split, seller_value) = match plan.outcome {
@@ -107,6 +130,7 @@ fn preview(ctx: &Ctx, plan: &purchase::PlannedPurchase) -> BuyPreview {
         split,
         new_value: money(plan.outcome.new_value().cents(), currency, lang),
         seller_value,
+        choices: choices(ctx, checked),
     }
 }
 
@@ -119,6 +143,7 @@ pub async fn buy_get(ctx: &Ctx) -> Result<Response, WebError> {
         isin: ctx.param("isin").unwrap_or_default(),
         amount: ctx.param("amount").unwrap_or_default(),
         profit_rate: ctx.param("profit_rate"),
+        psp: ctx.param("psp").unwrap_or_default(),
     };
     // The preview needs both an amount and a rate; the form has no
     // pre-selected rate.
@@ -128,8 +153,8 @@ pub async fn buy_get(ctx: &Ctx) -> Result<Response, WebError> {
     let buyer = buyer(ctx).await?;
     let base = ctx.base_url();
     match flow::check(ctx, &site(ctx, &base), &buyer, &input(&form)).await? {
-        Ok((_, plan)) => {
-            let p = preview(ctx, &plan);
+        Ok(checked) => {
+            let p = preview(ctx, &checked);
             buy_page(ctx, 200, &form, Errors::default(), Some(p))
         }
         Err(problem) => problem_page(ctx, &form, problem),
@@ -145,6 +170,7 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
         profit_rate: posted
             .has("profit_rate")
             .then(|| posted.get("profit_rate").to_string()),
+        psp: posted.get("psp").to_string(),
     };
     // The rate limit's batch also carries the session lookup (one round
     // trip for both); the limit is per session, or per address without one.
@@ -168,6 +194,7 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
     };
     let (status, error, message) = match started {
         Start::Redirect { url, .. } => return see_other(&url),
+        Start::Form { order_id, form } => return checkout_page(ctx, order_id, form),
         Start::Problem(problem) => return problem_page(ctx, &form, problem),
         Start::AccountRefused { code, message } => (
             422,
@@ -195,6 +222,33 @@ pub async fn buy_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
         Errors::default().with_form_message(message),
         None,
     )
+}
+
+/// The card provider's sealed form, posted by the buyer's browser (JSON:
+/// the order, the form's action and fields, for a client that posts it).
+fn checkout_page(
+    ctx: &Ctx,
+    order_id: String,
+    form: psp::CheckoutForm,
+) -> Result<Response, WebError> {
+    if ctx.wants_json {
+        let fields: serde_json::Map<String, serde_json::Value> = form
+            .fields
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        return json_response(
+            200,
+            &json!({ "order_id": order_id, "action": form.action, "fields": fields }),
+        );
+    }
+    let page = CheckoutFormPage {
+        layout: ctx.layout()?,
+        order_id,
+        action: form.action,
+        fields: form.fields,
+    };
+    html(200, page.render()?)
 }
 
 // ---------------------------------------------------------------- return

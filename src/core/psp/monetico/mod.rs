@@ -13,6 +13,7 @@
 //! - `emulator`: the built-in emulated bank (its rules and `serve`).
 
 pub mod account;
+pub mod adapter;
 pub mod amount;
 pub mod capture;
 pub mod codes;

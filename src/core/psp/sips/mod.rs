@@ -13,6 +13,8 @@
 //!   joining `Data`. `response`: a payment response, seal first.
 //! - `codes`: `responseCode` and what it means. `office`: Office calls.
 
+pub mod account;
+pub mod adapter;
 pub mod codes;
 pub mod data;
 mod fields;

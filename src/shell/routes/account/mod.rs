@@ -20,7 +20,7 @@ use serde_json::json;
 use worker::Response;
 
 use crate::core::account::{ApiCredentials, Problem};
-use crate::core::psp::{self, AccountCheck, ProviderId};
+use crate::core::psp::{self, AccountCheck};
 use crate::core::sql::traces;
 use crate::shell::web::{json_response, Ctx, WebError};
 
@@ -58,7 +58,9 @@ enum CredentialCheck {
 
 /// Asks the provider (PayPal: GetBalance) whether these credentials work.
 async fn verify_with_paypal(ctx: &Ctx, credentials: &ApiCredentials, at: &str) -> CredentialCheck {
-    let called = psp::check_account(ctx, ProviderId::Paypal, credentials).await;
+    let base = ctx.base_url();
+    let account = psp::TypedAccount::Paypal(credentials.clone());
+    let called = psp::check_account(ctx, &crate::shell::effects::site(ctx, &base), &account).await;
     match called.outcome {
         AccountCheck::Accepted => match called.traces.into_iter().next() {
             Some(mut trace) => {
