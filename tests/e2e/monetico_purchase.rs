@@ -4,10 +4,13 @@
 //! the emulated bank's page, the notification delivered in process, the
 //! capture raising the merchant's settlement balance. The buyer never
 //! follows the bank's redirect: the notification alone completes the
-//! purchase. Needs the registration of card accounts (`providers.md` §2).
+//! purchase; once in headless Chromium, in French. Needs the registration
+//! of card accounts (`providers.md` §2).
+
+use std::process::Command;
 
 use crate::flows::{csrf, mails_to, register, Member, PASSWORD};
-use crate::harness::{unique_email, Client, Resp, Server};
+use crate::harness::{root, unique_email, Client, Resp, Server};
 use crate::purchase::{local, titles};
 use crate::reconciler::{advance, own_server, run_cron};
 
@@ -38,6 +41,10 @@ pub fn tests() -> Vec<Test> {
         (
             "monetico_purchase::a_lost_capture_answer_is_resolved_by_the_cron_repeating_the_capture",
             a_lost_capture_answer_is_resolved_by_the_cron_repeating_the_capture,
+        ),
+        (
+            "monetico_purchase::a_card_purchase_in_french_in_chromium",
+            a_card_purchase_in_french_in_chromium,
         ),
     ]
 }
@@ -353,4 +360,35 @@ fn a_lost_capture_answer_is_resolved_by_the_cron_repeating_the_capture(_world: &
     let paid = order(&buyer, &id);
     assert_eq!(paid["code"], 2, "{paid}");
     assert_eq!(balance_cents(&server, &bank), 100, "captured once");
+}
+
+fn a_card_purchase_in_french_in_chromium(world: &World) {
+    let server = &world.server;
+    let (seller, bank) = monetico_seller(server, "mon-seller-b");
+    let buyer = register(server, "mon-buyer-b", "10.00");
+    let isin = held(&seller.client)[0].clone();
+    let screenshot = root().join("test-artifacts/monetico-purchase-fr.png");
+    let _ = std::fs::remove_file(&screenshot);
+    let input = serde_json::json!({
+        "base": server.base_url,
+        "email": buyer.email,
+        "password": PASSWORD,
+        "isin": isin,
+        "screenshot": screenshot,
+    });
+    let output = Command::new("node")
+        .arg(root().join("tests/browser/monetico_purchase.mjs"))
+        .arg(input.to_string())
+        .current_dir(root())
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "browser test failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(screenshot.exists(), "screenshot kept");
+    assert_eq!(balance_cents(server, &bank), 100, "captured once, whole");
+    assert!(titles(&buyer).iter().any(|(i, _)| *i == isin));
 }
