@@ -43,6 +43,10 @@ pub fn tests() -> Vec<Test> {
             a_lost_capture_answer_is_resolved_by_the_cron_repeating_the_capture,
         ),
         (
+            "monetico_purchase::an_order_whose_notification_never_came_fails_after_the_ttl_with_nothing_captured",
+            an_order_whose_notification_never_came_fails_after_the_ttl_with_nothing_captured,
+        ),
+        (
             "monetico_purchase::a_card_purchase_in_french_in_chromium",
             a_card_purchase_in_french_in_chromium,
         ),
@@ -391,4 +395,33 @@ fn a_card_purchase_in_french_in_chromium(world: &World) {
     assert!(screenshot.exists(), "screenshot kept");
     assert_eq!(balance_cents(server, &bank), 100, "captured once, whole");
     assert!(titles(&buyer).iter().any(|(i, _)| *i == isin));
+}
+
+fn an_order_whose_notification_never_came_fails_after_the_ttl_with_nothing_captured(
+    _world: &World,
+) {
+    let server = own_server("monetico-ttl");
+    let (seller, bank) = monetico_seller(&server, "mon-seller-t");
+    let buyer = register(&server, "mon-buyer-t", "10.00");
+    let isin = held(&seller.client)[0].clone();
+    let (id, action, fields) = buy_by_card(&buyer, &isin);
+    let set = server.client().post_form(
+        "/_emulator/monetico/faults",
+        &[
+            ("method", "notification"),
+            ("drop", "1"),
+            ("tpe", &bank.tpe),
+        ],
+    );
+    assert_eq!(set.status, 201, "{}", set.body);
+    let card = card_page(&buyer.client, &action, &fields);
+    assert_eq!(decide(&buyer.client, &card, "pay").status, 303);
+    assert_eq!(order(&buyer, &id)["code"], 0, "nothing learned yet");
+    // PENDING_TTL_HOURS (24) later, the cron gives up: nothing was captured.
+    advance(&server, 25 * 3_600);
+    run_cron(&server);
+    let expired = order(&buyer, &id);
+    assert_eq!(expired["code"], -2, "{expired}");
+    assert_eq!(balance_cents(&server, &bank), 0, "no money moved");
+    assert!(held(&seller.client).contains(&isin));
 }
