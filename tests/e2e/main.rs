@@ -14,6 +14,8 @@ mod hardening;
 mod hardening_accounts;
 mod harness;
 mod ipn_listener;
+mod monetico_emulator;
+mod monetico_purchase;
 mod notifications;
 mod partial_refunds;
 mod privacy;
@@ -63,6 +65,8 @@ fn all_tests() -> Vec<Test> {
     tests.extend(card_accounts::tests());
     tests.extend(sips_emulator::tests());
     tests.extend(sips_purchase::tests());
+    tests.extend(monetico_emulator::tests());
+    tests.extend(monetico_purchase::tests());
     tests
 }
 
