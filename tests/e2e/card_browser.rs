@@ -58,5 +58,8 @@ fn a_sips_card_purchase_in_french_in_chromium(world: &World) {
         seller.merchant_email.replace('@', "%40")
     ));
     assert_eq!(merchant.json()["balance"], "1.00", "captured once, whole");
-    assert!(titles(&buyer).iter().any(|(i, _)| *i == isin), "the title passed");
+    assert!(
+        titles(&buyer).iter().any(|(i, _)| *i == isin),
+        "the title passed"
+    );
 }

@@ -56,9 +56,15 @@ pub struct CardMember {
 /// Registers on `server` with a new merchant of the Sips emulator
 /// (`psp=sips` on the register form, the account checked with Office).
 pub fn register_with_sips(server: &Server, prefix: &str) -> CardMember {
+    register_with_sips_at(server, server, prefix)
+}
+
+/// Registers on `server` with a new merchant of the Sips emulator of
+/// `bank` (another deployment's, for a sandbox deployment).
+pub fn register_with_sips_at(server: &Server, bank: &Server, prefix: &str) -> CardMember {
     let email = unique_email(prefix);
     let merchant_email = format!("sips-{email}");
-    let r = server.client().post_form_with(
+    let r = bank.client().post_form_with(
         "/_emulator/sips/accounts",
         &[("email", merchant_email.as_str())],
         &[("Accept", "application/json")],
@@ -122,7 +128,7 @@ fn titles(m: &CardMember) -> Vec<String> {
 }
 
 /// `POST /buy` with `psp=sips` (JSON): the order id and the sealed form.
-fn start(
+pub fn start(
     buyer: &CardMember,
     isin: &str,
     amount: &str,
@@ -178,7 +184,12 @@ fn input(page: &str, name: &str) -> String {
 
 /// Posts the form to the emulator and decides on the card page; the page
 /// that posts the manual response back.
-fn pay_at_bank(client: &Client, action: &str, fields: &[(String, String)], choice: &str) -> Resp {
+pub fn pay_at_bank(
+    client: &Client,
+    action: &str,
+    fields: &[(String, String)],
+    choice: &str,
+) -> Resp {
     let borrowed: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -199,7 +210,7 @@ fn pay_at_bank(client: &Client, action: &str, fields: &[(String, String)], choic
 }
 
 /// The browser posts the manual response back; the order's JSON.
-fn come_back(client: &Client, back: &Resp) -> Value {
+pub fn come_back(client: &Client, back: &Resp) -> Value {
     let fields: Vec<(String, String)> = ["Data", "Encode", "InterfaceVersion", "Seal"]
         .iter()
         .map(|n| ((*n).to_owned(), input(&back.body, n)))
