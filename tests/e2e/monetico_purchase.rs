@@ -271,6 +271,21 @@ fn a_forged_notification_is_answered_cdr_1_and_changes_nothing(world: &World) {
     let unchanged = order(&buyer, &id);
     assert_eq!(unchanged["code"], 0, "{unchanged}");
     assert_eq!(balance_cents(server, &bank), 0);
+    // A MAC that fails with the seller's key: his account is marked
+    // refused (his titles cannot be bought until he replaces it) and he is
+    // told, once.
+    let account = seller.client.get_json("/account").json();
+    assert_eq!(account["psp_accounts"][0]["psp"], "monetico", "{account}");
+    assert_eq!(account["psp_accounts"][0]["status"], "refused", "{account}");
+    let told = mails_to(server, &seller.email);
+    assert_eq!(told.len(), 1, "{told:?}");
+    let r = server.client().post_raw(
+        "/psp/monetico/notify",
+        "application/x-www-form-urlencoded",
+        forged.as_bytes(),
+    );
+    assert_eq!(r.body, "version=2\ncdr=1\n");
+    assert_eq!(mails_to(server, &seller.email).len(), 1, "told once");
 }
 
 fn a_duplicated_and_a_late_notification_change_nothing_twice(world: &World) {
