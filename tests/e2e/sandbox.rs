@@ -52,7 +52,7 @@ fn a_sandbox_deployment_pays_by_card_through_sips_endpoints_over_http(world: &Wo
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let (_, action, fields) = sips::start(&bob, &isin, "1.00", "100");
+    let (_, _, action, fields) = sips::start(&bob, &isin, "1.00", "100");
     let absolute = fields
         .iter()
         .find(|(k, _)| k == "Data")
