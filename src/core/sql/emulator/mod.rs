@@ -16,3 +16,4 @@ pub use self::clock::*;
 pub use self::faults::*;
 pub use self::ipn::*;
 pub use self::transactions::*;
+pub mod sips;
