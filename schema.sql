@@ -523,6 +523,7 @@ CREATE TABLE emulator_sips_faults (
     duplicate INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL
 ) STRICT;
+
 -- The built-in CM-CIC Monetico emulator (issue 17; emulator mode only;
 -- never in the same batch as the platform's tables): its merchants (TPE,
 -- société, clé de sécurité, settlement balance), the payments posted to its

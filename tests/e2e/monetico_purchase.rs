@@ -378,10 +378,11 @@ fn a_card_purchase_in_french_in_chromium(world: &World) {
         "email": buyer.email,
         "password": PASSWORD,
         "isin": isin,
+        "provider": "monetico",
         "screenshot": screenshot,
     });
     let output = Command::new("node")
-        .arg(root().join("tests/browser/monetico_purchase.mjs"))
+        .arg(root().join("tests/browser/card_purchase.mjs"))
         .arg(input.to_string())
         .current_dir(root())
         .output()
