@@ -5,9 +5,9 @@
 //! build before the move (27d6f96) and this test holds them.
 
 use crate::flows::register;
-use crate::sips_purchase::{come_back_raw, pay_at_bank, register_with_sips, start};
 use crate::harness::Resp;
 use crate::purchase::{approve, local, post_buy, titles};
+use crate::sips_purchase::{come_back_raw, pay_at_bank, register_with_sips, start};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
@@ -109,7 +109,10 @@ fn a_card_purchase_costs_one_batch_per_step_and_one_capture(world: &World) {
     let (id, started, action, fields) = start(&buyer, &isin, "1.00", "100");
     costs.push(("POST /buy (sips)", cost(&started)));
     let back = pay_at_bank(&buyer.client, &action, &fields, "pay");
-    costs.push(("POST /_emulator/sips/card (automatic response)", cost(&back)));
+    costs.push((
+        "POST /_emulator/sips/card (automatic response)",
+        cost(&back),
+    ));
     let manual = come_back_raw(&buyer.client, &back);
     assert_eq!(manual.status, 303, "{}", manual.body);
     costs.push(("POST /psp/sips/return", cost(&manual)));
