@@ -42,6 +42,10 @@ pub fn tests() -> Vec<Test> {
             "sips_purchase::a_lost_validate_answer_is_resolved_by_the_cron",
             a_lost_validate_answer_is_resolved_by_the_cron,
         ),
+        (
+            "sips_purchase::a_sandbox_deployment_pays_by_card_through_sips_urls_over_http",
+            a_sandbox_deployment_pays_by_card_through_sips_urls_over_http,
+        ),
     ]
 }
 
@@ -60,9 +64,20 @@ pub struct CardMember {
 /// `/account` would write it (sealed under the deployment's generated
 /// `CREDENTIALS_KEY`), so that the card flows can be tested already.
 pub fn register_with_sips(server: &Server, prefix: &str) -> CardMember {
+    register_with_sips_on(server, server, prefix, None)
+}
+
+/// [`register_with_sips`] on `server` with a merchant of the emulator on
+/// `emulator`; `credentials_key`: the deployment's when configured.
+pub fn register_with_sips_on(
+    server: &Server,
+    emulator: &Server,
+    prefix: &str,
+    credentials_key: Option<&str>,
+) -> CardMember {
     let email = unique_email(prefix);
     let merchant_email = format!("sips-{email}");
-    let r = server.client().post_form_with(
+    let r = emulator.client().post_form_with(
         "/_emulator/sips/accounts",
         &[("email", merchant_email.as_str())],
         &[("Accept", "application/json")],
@@ -87,10 +102,10 @@ pub fn register_with_sips(server: &Server, prefix: &str) -> CardMember {
         ],
     );
     if r.status != 303 {
-        let paypal = paypal_account(server, &format!("pp-{email}"), "100.00");
+        let paypal = paypal_account(emulator, &format!("pp-{email}"), "100.00");
         let r = post_register(&client, &email, PASSWORD, &paypal);
         assert_eq!(r.status, 303, "register: {}", r.body);
-        add_sips_account(server, &email, &merchant_id, &secret_key);
+        add_sips_account(server, &email, (&merchant_id, &secret_key), credentials_key);
     }
     CardMember {
         client,
@@ -102,7 +117,12 @@ pub fn register_with_sips(server: &Server, prefix: &str) -> CardMember {
 
 /// Writes a current Sips receiving account for client `email` into the
 /// local D1, sealed as the platform seals it.
-fn add_sips_account(server: &Server, email: &str, merchant_id: &str, secret_key: &str) {
+fn add_sips_account(
+    server: &Server,
+    email: &str,
+    (merchant_id, secret_key): (&str, &str),
+    credentials_key: Option<&str>,
+) {
     use paybook::core::sealing::{Binding, Keyring, SealingKey};
     let path = server.sqlite_path().expect("the local D1 file");
     let db = rusqlite::Connection::open(path).expect("the local D1, writable");
@@ -113,13 +133,16 @@ fn add_sips_account(server: &Server, email: &str, merchant_id: &str, secret_key:
             r.get(0)
         })
         .expect("the client");
-    let key: String = db
-        .query_row(
-            "SELECT value FROM settings WHERE key = 'credentials_key'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("the generated credentials key");
+    let key: String = match credentials_key {
+        Some(key) => key.to_owned(),
+        None => db
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'credentials_key'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("the generated credentials key"),
+    };
     let keyring = Keyring {
         current: SealingKey::new(&key).expect("a sealing key"),
         previous: None,
@@ -142,8 +165,8 @@ fn add_sips_account(server: &Server, email: &str, merchant_id: &str, secret_key:
 }
 
 /// The merchant's settlement balance at the emulated Sips, in cents.
-fn balance_cents(server: &Server, member: &CardMember) -> i64 {
-    let r = server.client().get_json(&format!(
+fn balance_cents(emulator: &Server, member: &CardMember) -> i64 {
+    let r = emulator.client().get_json(&format!(
         "/_emulator/sips/accounts?email={}",
         member.merchant_email.replace('@', "%40")
     ));
@@ -495,4 +518,61 @@ fn a_lost_validate_answer_is_resolved_by_the_cron(_world: &World) {
     let order = buyer.client.get_json(&format!("/orders/{order_id}")).json();
     assert_eq!(order["code"], 2, "resolved by getTransactionData: {order}");
     assert_eq!(balance_cents(&server, &seller), 100, "captured once");
+}
+
+/// A deployment in sandbox mode whose `SIPS_*` URLs point at another
+/// deployment's emulator: the form is posted to `SIPS_PAYPAGE_URL`, the
+/// automatic response reaches the deployment over HTTP, and Office is
+/// called over HTTP at `SIPS_OFFICE_URL`.
+fn a_sandbox_deployment_pays_by_card_through_sips_urls_over_http(world: &World) {
+    let bank = &world.server.base_url;
+    let mail = crate::sandbox::mail_api();
+    let state = crate::harness::fresh_state_dir("sandbox-sips").expect("state");
+    crate::harness::apply_migrations(&state).expect("migrations");
+    let key = "sandbox-credentials-key-0123456789";
+    let (nvp, checkout, verify, paypage, office) = (
+        format!("{bank}/_emulator/paypal/nvp"),
+        format!("{bank}/_emulator/paypal/checkout"),
+        format!("{bank}/_emulator/paypal/ipn-verify"),
+        format!("{bank}/_emulator/sips/paymentInit"),
+        format!("{bank}/_emulator/sips/office"),
+    );
+    let sandbox = Server::start(
+        state,
+        &[
+            ("PSP_MODE", "sandbox"),
+            ("SESSION_SECRET", "sandbox-session-secret-0123456789abcdef"),
+            ("CREDENTIALS_KEY", key),
+            ("PASSWORD_PEPPER", "sandbox-password-pepper-0123456789"),
+            ("PAYPAL_NVP_URL", &nvp),
+            ("PAYPAL_CHECKOUT_URL", &checkout),
+            ("PAYPAL_IPN_VERIFY_URL", &verify),
+            ("SIPS_PAYPAGE_URL", &paypage),
+            ("SIPS_OFFICE_URL", &office),
+            ("MAIL_API_URL", &mail.url),
+            ("MAIL_FROM", "paybook@example.org"),
+            ("MAIL_API_KEY", "mail-api-key"),
+        ],
+    )
+    .expect("sandbox server");
+    let seller = register_with_sips_on(&sandbox, &world.server, "sbx-card-seller", Some(key));
+    let buyer = register_with_sips_on(&sandbox, &world.server, "sbx-card-buyer", Some(key));
+    let isin = titles(&seller)[0].clone();
+    let (order_id, action, fields) = start(&buyer, &isin, "1.00", "100");
+    assert_eq!(action, "/_emulator/sips/paymentInit");
+    let bank_browser = world.server.client();
+    let back = pay_at_bank(&bank_browser, &action, &fields, "pay");
+    assert!(back
+        .body
+        .contains(&format!("{}/psp/sips/return", sandbox.base_url)));
+    let order = buyer.client.get_json(&format!("/orders/{order_id}")).json();
+    assert_eq!(
+        order["code"], 2,
+        "paid on the automatic response over HTTP: {order}"
+    );
+    assert_eq!(
+        balance_cents(&world.server, &seller),
+        100,
+        "validated over HTTP"
+    );
 }
