@@ -6,6 +6,8 @@
 mod accounts;
 mod browse;
 mod browser;
+mod card_accounts;
+mod card_browser;
 mod emulator;
 mod flows;
 mod foundation;
@@ -13,6 +15,8 @@ mod hardening;
 mod hardening_accounts;
 mod harness;
 mod ipn_listener;
+mod monetico_emulator;
+mod monetico_purchase;
 mod notifications;
 mod partial_refunds;
 mod privacy;
@@ -59,8 +63,12 @@ fn all_tests() -> Vec<Test> {
     tests.extend(hardening::tests());
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
+    tests.extend(card_accounts::tests());
     tests.extend(sips_emulator::tests());
     tests.extend(sips_purchase::tests());
+    tests.extend(card_browser::tests());
+    tests.extend(monetico_emulator::tests());
+    tests.extend(monetico_purchase::tests());
     tests
 }
 

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::flows::{csrf, mails_to, paypal_account, post_register, PASSWORD};
+use crate::flows::{csrf, mails_to, PASSWORD};
 use crate::harness::{unique_email, Client, Resp, Server};
 use crate::{Test, World};
 
@@ -58,26 +58,17 @@ pub struct CardMember {
 }
 
 /// Registers on `server` with a new merchant of the Sips emulator
-/// (`psp=sips` on the register form). Until the registration of card
-/// accounts is merged, the form refuses it: the client then registers
-/// with PayPal and the Sips account is written into the local D1 as
-/// `/account` would write it (sealed under the deployment's generated
-/// `CREDENTIALS_KEY`), so that the card flows can be tested already.
+/// (`psp=sips` on the register form, the account checked with Office).
 pub fn register_with_sips(server: &Server, prefix: &str) -> CardMember {
-    register_with_sips_on(server, server, prefix, None)
+    register_with_sips_at(server, server, prefix)
 }
 
-/// [`register_with_sips`] on `server` with a merchant of the emulator on
-/// `emulator`; `credentials_key`: the deployment's when configured.
-pub fn register_with_sips_on(
-    server: &Server,
-    emulator: &Server,
-    prefix: &str,
-    credentials_key: Option<&str>,
-) -> CardMember {
+/// Registers on `server` with a new merchant of the Sips emulator of
+/// `bank` (another deployment's, for a sandbox deployment).
+pub fn register_with_sips_at(server: &Server, bank: &Server, prefix: &str) -> CardMember {
     let email = unique_email(prefix);
     let merchant_email = format!("sips-{email}");
-    let r = emulator.client().post_form_with(
+    let r = bank.client().post_form_with(
         "/_emulator/sips/accounts",
         &[("email", merchant_email.as_str())],
         &[("Accept", "application/json")],
@@ -101,12 +92,7 @@ pub fn register_with_sips_on(
             ("accept_terms", "on"),
         ],
     );
-    if r.status != 303 {
-        let paypal = paypal_account(emulator, &format!("pp-{email}"), "100.00");
-        let r = post_register(&client, &email, PASSWORD, &paypal);
-        assert_eq!(r.status, 303, "register: {}", r.body);
-        add_sips_account(server, &email, (&merchant_id, &secret_key), credentials_key);
-    }
+    assert_eq!(r.status, 303, "register with Sips: {}", r.body);
     CardMember {
         client,
         email,
@@ -115,58 +101,9 @@ pub fn register_with_sips_on(
     }
 }
 
-/// Writes a current Sips receiving account for client `email` into the
-/// local D1, sealed as the platform seals it.
-fn add_sips_account(
-    server: &Server,
-    email: &str,
-    (merchant_id, secret_key): (&str, &str),
-    credentials_key: Option<&str>,
-) {
-    use paybook::core::sealing::{Binding, Keyring, SealingKey};
-    let path = server.sqlite_path().expect("the local D1 file");
-    let db = rusqlite::Connection::open(path).expect("the local D1, writable");
-    db.busy_timeout(std::time::Duration::from_secs(10))
-        .expect("busy timeout");
-    let client_id: i64 = db
-        .query_row("SELECT id FROM clients WHERE email = ?1", [email], |r| {
-            r.get(0)
-        })
-        .expect("the client");
-    let key: String = match credentials_key {
-        Some(key) => key.to_owned(),
-        None => db
-            .query_row(
-                "SELECT value FROM settings WHERE key = 'credentials_key'",
-                [],
-                |r| r.get(0),
-            )
-            .expect("the generated credentials key"),
-    };
-    let keyring = Keyring {
-        current: SealingKey::new(&key).expect("a sealing key"),
-        previous: None,
-    };
-    let binding = Binding {
-        client_id,
-        version: 1,
-        api_username: merchant_id,
-    };
-    let secret = serde_json::json!({ "secret_key": secret_key, "key_version": 1 }).to_string();
-    let sealed = keyring
-        .seal(binding, [9; 12], secret.as_bytes())
-        .expect("sealed");
-    db.execute(
-        "INSERT INTO psp_accounts (client_id, provider, version, public_ref, sealed_secret, \
-         created_at) VALUES (?1, 'sips', 1, ?2, ?3, '2026-01-01T00:00:00Z')",
-        rusqlite::params![client_id, merchant_id, sealed],
-    )
-    .expect("a Sips account");
-}
-
 /// The merchant's settlement balance at the emulated Sips, in cents.
-fn balance_cents(emulator: &Server, member: &CardMember) -> i64 {
-    let r = emulator.client().get_json(&format!(
+fn balance_cents(server: &Server, member: &CardMember) -> i64 {
+    let r = server.client().get_json(&format!(
         "/_emulator/sips/accounts?email={}",
         member.merchant_email.replace('@', "%40")
     ));
@@ -195,7 +132,7 @@ fn titles(m: &CardMember) -> Vec<String> {
 }
 
 /// `POST /buy` with `psp=sips` (JSON): the order id and the sealed form.
-fn start(
+pub fn start(
     buyer: &CardMember,
     isin: &str,
     amount: &str,
@@ -251,7 +188,12 @@ fn input(page: &str, name: &str) -> String {
 
 /// Posts the form to the emulator and decides on the card page; the page
 /// that posts the manual response back.
-fn pay_at_bank(client: &Client, action: &str, fields: &[(String, String)], choice: &str) -> Resp {
+pub fn pay_at_bank(
+    client: &Client,
+    action: &str,
+    fields: &[(String, String)],
+    choice: &str,
+) -> Resp {
     let borrowed: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -272,7 +214,7 @@ fn pay_at_bank(client: &Client, action: &str, fields: &[(String, String)], choic
 }
 
 /// The browser posts the manual response back; the order's JSON.
-fn come_back(client: &Client, back: &Resp) -> Value {
+pub fn come_back(client: &Client, back: &Resp) -> Value {
     let fields: Vec<(String, String)> = ["Data", "Encode", "InterfaceVersion", "Seal"]
         .iter()
         .map(|n| ((*n).to_owned(), input(&back.body, n)))
@@ -555,8 +497,8 @@ fn a_sandbox_deployment_pays_by_card_through_sips_urls_over_http(world: &World) 
         ],
     )
     .expect("sandbox server");
-    let seller = register_with_sips_on(&sandbox, &world.server, "sbx-card-seller", Some(key));
-    let buyer = register_with_sips_on(&sandbox, &world.server, "sbx-card-buyer", Some(key));
+    let seller = register_with_sips_at(&sandbox, &world.server, "sbx-card-seller");
+    let buyer = register_with_sips_at(&sandbox, &world.server, "sbx-card-buyer");
     let isin = titles(&seller)[0].clone();
     let (order_id, action, fields) = start(&buyer, &isin, "1.00", "100");
     assert_eq!(action, "/_emulator/sips/paymentInit");
