@@ -503,7 +503,7 @@ fn a_sandbox_deployment_pays_by_card_through_sips_urls_over_http(world: &World) 
     let seller = register_with_sips_at(&sandbox, &world.server, "sbx-card-seller");
     let buyer = register_with_sips_at(&sandbox, &world.server, "sbx-card-buyer");
     let isin = titles(&seller)[0].clone();
-    let (order_id, action, fields) = start(&buyer, &isin, "1.00", "100");
+    let (order_id, _, action, fields) = start(&buyer, &isin, "1.00", "100");
     assert_eq!(action, "/_emulator/sips/paymentInit");
     let bank_browser = world.server.client();
     let back = pay_at_bank(&bank_browser, &action, &fields, "pay");
