@@ -9,6 +9,7 @@
 //! each function below.
 
 pub mod card;
+pub mod card_number;
 pub mod monetico;
 pub mod notice;
 pub mod paypal;

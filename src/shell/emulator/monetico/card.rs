@@ -11,9 +11,8 @@ use worker::{Request, Response};
 
 use super::Platform;
 use crate::core::money::{format_cents, Currency};
-use crate::core::psp::monetico::emulator::card::{
-    card_digits, card_texts, page_lang, valid_card_number, CardAction, CardTexts,
-};
+use crate::core::psp::card_number;
+use crate::core::psp::monetico::emulator::card::{card_texts, page_lang, CardAction, CardTexts};
 use crate::core::psp::monetico::emulator::serve::{self, Buyer, Decided, Posted};
 use crate::core::sql::emulator::monetico::{Merchant, Payment};
 use crate::shell::emulator::EmulatorFx;
@@ -133,12 +132,12 @@ pub async fn card_post(ctx: &Ctx, req: &mut Request, token: &str) -> Result<Resp
     let Some(action) = CardAction::parse(form.get("action")) else {
         return Err(WebError::BadRequest);
     };
-    let card = match action {
-        CardAction::Pay if !valid_card_number(typed) => {
+    let card = match (action, card_number::digits(typed)) {
+        (CardAction::Pay, None) => {
             return card_page(ctx, (&payment, &merchant), |t| t.bad_card, 422);
         }
-        CardAction::Pay | CardAction::Refuse => card_digits(typed),
-        CardAction::Cancel => String::new(),
+        (CardAction::Pay | CardAction::Refuse, Some(digits)) => digits,
+        (CardAction::Refuse | CardAction::Cancel, _) => String::new(),
     };
     let buyer = Buyer {
         card: &card,

@@ -8,36 +8,6 @@ use crate::core::psp::monetico::codes::{ReturnCode, Verdict};
 
 use super::State;
 
-/// Whether `number` is a card number: 12 to 19 digits (spaces allowed
-/// between groups) whose Luhn sum is right.
-pub fn valid_card_number(number: &str) -> bool {
-    let digits: Vec<u32> = number
-        .chars()
-        .filter(|c| *c != ' ')
-        .map(|c| c.to_digit(10))
-        .collect::<Option<Vec<u32>>>()
-        .unwrap_or_default();
-    if !(12..=19).contains(&digits.len()) {
-        return false;
-    }
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| match (i % 2 == 1, d * 2) {
-            (true, doubled) if doubled > 9 => doubled - 9,
-            (true, doubled) => doubled,
-            (false, _) => *d,
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
-/// The card number's digits only.
-pub fn card_digits(number: &str) -> String {
-    number.chars().filter(char::is_ascii_digit).collect()
-}
-
 /// The `brand` a notification gives a card: by its first digits as the
 /// networks allot them (`na` when there is no card).
 pub fn brand(digits: &str) -> &'static str {
@@ -234,22 +204,6 @@ pub fn account_texts(lang: Lang) -> &'static AccountTexts {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn luhn_valid_numbers_of_12_to_19_digits_are_cards() {
-        assert!(valid_card_number("4000000000000002"));
-        assert!(valid_card_number("4000 0000 0000 0002"));
-        assert!(valid_card_number("5555555555554444"));
-        assert!(valid_card_number("378282246310005"));
-        assert!(!valid_card_number("4000000000000001"));
-        assert!(!valid_card_number("42"));
-        assert!(!valid_card_number("00000000000"));
-        assert!(valid_card_number("000000000000"));
-        assert!(!valid_card_number(&"0".repeat(20)));
-        assert!(!valid_card_number("4000-0000-0000-0002"));
-        assert!(!valid_card_number(""));
-        assert!(!valid_card_number("٤000000000000002"));
-    }
 
     #[test]
     fn brands_follow_the_first_digits() {
