@@ -13,6 +13,7 @@ mod hardening;
 mod hardening_accounts;
 mod harness;
 mod ipn_listener;
+mod monetico_emulator;
 mod notifications;
 mod partial_refunds;
 mod privacy;
@@ -57,6 +58,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(hardening::tests());
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
+    tests.extend(monetico_emulator::tests());
     tests
 }
 

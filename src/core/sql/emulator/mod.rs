@@ -7,6 +7,7 @@ mod checkouts;
 mod clock;
 mod faults;
 mod ipn;
+pub mod monetico;
 mod transactions;
 
 pub use self::accounts::*;
