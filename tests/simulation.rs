@@ -94,8 +94,12 @@
 mod actors;
 #[path = "simulation/bugs.rs"]
 mod bugs;
+#[path = "simulation/cards.rs"]
+mod cards;
 #[path = "simulation/checks.rs"]
 mod checks;
+#[path = "simulation/checks_cards.rs"]
+mod checks_cards;
 #[path = "simulation/checks_titles.rs"]
 mod checks_titles;
 #[path = "simulation/db.rs"]
@@ -106,6 +110,8 @@ mod exec;
 mod fx;
 #[path = "simulation/history.rs"]
 mod history;
+#[path = "simulation/history_cards.rs"]
+mod history_cards;
 #[path = "simulation/ledger.rs"]
 mod ledger;
 #[path = "simulation/paypal.rs"]
@@ -116,6 +122,8 @@ mod rng;
 mod scenarios;
 #[path = "simulation/world.rs"]
 mod world;
+#[path = "simulation/world_cards.rs"]
+mod world_cards;
 #[path = "simulation/world_paypal.rs"]
 mod world_paypal;
 
@@ -258,6 +266,33 @@ fn simulate(strict: bool) {
     eprintln!(
         "simulation: {} IPN postbacks lost (answered 503, sent again; half the IPNs in windows-1252)",
         s.stats.postbacks_lost,
+    );
+    let c = &s.stats.cards;
+    eprintln!(
+        "simulation: cards: {} Sips and {} Monetico orders ({} starts refused or unanswered); card pages: {} paid, \
+         {} refused, {} canceled, {} walked away; {} bank calls ({} failed before the bank, {} answers lost), {} captures; \
+         {} bank messages delivered ({} again after an acknowledgement, {} never delivered), {} Sips manual responses, \
+         {} forged; card orders: {} processed, {} failed, {} canceled, {} released (authorized, never captured)",
+        c.orders_sips,
+        c.orders_monetico,
+        c.starts_failed,
+        c.pages_paid,
+        c.pages_refused,
+        c.pages_canceled,
+        c.pages_abandoned,
+        c.calls,
+        c.failed_calls,
+        c.lost_answers,
+        c.captures,
+        c.messages_delivered,
+        c.messages_again,
+        c.messages_lost,
+        c.manual_responses,
+        c.forged,
+        c.processed,
+        c.failed,
+        c.canceled,
+        c.released,
     );
     eprintln!(
         "simulation: {} SQL statements run on SQLite by this test process",

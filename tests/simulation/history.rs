@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 use super::actors::DEPLOYMENT;
 use super::checks::Payment;
 use super::exec::Park;
+use super::cards::CardRates;
 use super::paypal::Rates;
 use super::rng::{Rng, UPPER_ALNUM};
 use super::world::{at, World, TTL_SECONDS};
@@ -90,10 +91,25 @@ impl World {
                 }
             })
             .collect();
+        // The card world: each client may have a Sips merchant and a
+        // Monetico TPE; the banks' faults.
+        let card_rates = CardRates {
+            fail_before: [0, 0, 50, 150][rng.below(4)],
+            lose_answer: [0, 100, 250, 400][rng.below(4)],
+            lose_message: [0, 100, 250, 500][rng.below(4)],
+            manual: [0, 300, 700, 1000][rng.below(4)],
+        };
+        let card_accounts: Vec<(bool, bool)> = (0..n)
+            .map(|_| (rng.chance(500), rng.chance(500)))
+            .collect();
         let mut w = World::with_log(seed, rates, &values, &balances, sellers, verbose);
+        w.card.cards.rates.set(card_rates);
+        for (i, (with_sips, with_monetico)) in card_accounts.into_iter().enumerate() {
+            w.add_card_accounts(i, with_sips, with_monetico);
+        }
         w.say("sim", || {
             format!(
-                "seed {seed}: {sellers} sellers, {buyers} buyers, {steps} steps, faults {rates:?}"
+                "seed {seed}: {sellers} sellers, {buyers} buyers, {steps} steps, faults {rates:?}, cards {card_rates:?}"
             )
         });
         for _ in 0..steps {
@@ -113,6 +129,7 @@ impl World {
         stats.funding_refusals = funding;
         stats.pending_payments = pending;
         stats.postbacks_lost = postbacks;
+        stats.cards = w.card.cards.stats.borrow().clone();
         drop(stats);
         w
     }
@@ -142,8 +159,10 @@ impl World {
             }
         }
         let rates = self.pp.rates.replace(Rates::default());
+        let card_rates = self.card.cards.rates.replace(CardRates::default());
         self.pp.script.borrow_mut().clear();
         self.deliver_all_ipns();
+        self.deliver_all_card_messages();
         self.cron_every_five_minutes(4, false);
         let payments = self.payments();
         let pending: Vec<usize> = (0..payments.len())
@@ -159,6 +178,7 @@ impl World {
         // their notifications delivered in any order, some twice, handlers
         // crashing, PayPal's faults back on; then all settles again.
         self.pp.rates.set(rates);
+        self.card.cards.rates.set(card_rates);
         let later = self.rng().range(0, 12);
         for _ in 0..later {
             self.random_event(true);
@@ -167,8 +187,10 @@ impl World {
             self.poll(id);
         }
         self.pp.rates.set(Rates::default());
+        self.card.cards.rates.set(CardRates::default());
         self.pp.script.borrow_mut().clear();
         self.deliver_all_ipns();
+        self.deliver_all_card_messages();
         self.cron_every_five_minutes(4, false);
         self.advance(TTL_SECONDS + 3_600);
         self.cron_every_five_minutes(6, true);
@@ -266,6 +288,7 @@ impl World {
             some(&refundable, 1 + 3 * (1 - now_only)),         // 15 a partial refund
             some(&partly, 2), // 16 the rest of a partly refunded payment is refunded
             if payments.is_empty() { 0 } else { 8 }, // 17 a genuine message names another order
+            if self.has_cards() { 14 } else { 0 },   // 18 a card event (`history_cards.rs`)
         ];
         let choice = self.rng().weighted(&weights);
         let pick = |w: &World, v: &[usize]| v[w.rng().below(v.len())];
@@ -405,6 +428,7 @@ impl World {
                     self.stats().misaddressed += 1;
                 }
             }
+            Some(18) => self.random_card_event(later),
             _ => {}
         }
     }
