@@ -16,10 +16,10 @@
 //! days gets disabled by PayPal; its bytes stay recorded for an operator.
 
 use crate::core::notify;
-use crate::core::psp::ProviderId;
 use crate::core::psp::notice::Notice;
 use crate::core::psp::paypal::charset::ascii_body;
 use crate::core::psp::paypal::ipn::{NotificationError, Verdict};
+use crate::core::psp::ProviderId;
 use crate::core::sql::{Batch, Param, Stmt};
 
 /// A message recorded, not verified yet.

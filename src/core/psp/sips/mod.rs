@@ -15,6 +15,7 @@
 
 pub mod account;
 pub mod adapter;
+mod call;
 pub mod codes;
 pub mod data;
 pub mod emulator;

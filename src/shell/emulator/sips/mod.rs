@@ -5,7 +5,7 @@
 //! [`office_answer`] in-process for the platform's effects), merchants
 //! (`accounts`), one-shot faults, and the automatic responses' queue
 //! (`responses`: delivered in-process to the platform's listener at once,
-//! and again by [`deliver_responses`] from the cron and
+//! and again by [`deliver_sips_messages`] from the cron and
 //! `POST /_emulator/sips/responses/deliver`). The work is
 //! `core::psp::sips::emulator::serve`, run on `EmulatorFx`; this module
 //! parses HTTP and renders.
@@ -22,7 +22,7 @@ use crate::core::psp::sips::emulator::{self as rules, serve};
 use crate::core::sql::emulator::sips::Fault;
 use crate::shell::web::{json_response, read_form, Ctx, WebError};
 
-pub use responses::deliver_responses;
+pub use responses::deliver_sips_messages;
 
 /// Routes `/_emulator/sips/...`.
 pub async fn route(

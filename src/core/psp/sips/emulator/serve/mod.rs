@@ -39,6 +39,6 @@ const DIGITS: &[u8] = b"0123456789";
 const KEY_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 #[cfg(test)]
-mod test_fx;
+pub(in crate::core::psp::sips) mod test_fx;
 #[cfg(test)]
 mod tests;

@@ -18,14 +18,14 @@ use crate::core::flow::{
 use crate::core::sql::{Batch, Param, Row, StmtResult};
 use crate::core::time::UtcTime;
 
-pub(super) struct SqliteFx {
+pub(in crate::core::psp::sips) struct SqliteFx {
     conn: Connection,
-    pub(super) now: Cell<i64>,
+    pub(in crate::core::psp::sips) now: Cell<i64>,
     drawn: Cell<u8>,
 }
 
 impl SqliteFx {
-    pub(super) fn new() -> SqliteFx {
+    pub(in crate::core::psp::sips) fn new() -> SqliteFx {
         let conn = Connection::open_in_memory().expect("in-memory SQLite");
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
         let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -113,7 +113,7 @@ impl Effects for SqliteFx {
 }
 
 /// Polls a future that never waits (SQLite answers at once) to its end.
-pub(super) fn block_on<F: Future>(future: F) -> F::Output {
+pub(in crate::core::psp::sips) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
     loop {
