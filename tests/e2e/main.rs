@@ -14,6 +14,7 @@ mod hardening_accounts;
 mod harness;
 mod ipn_listener;
 mod monetico_emulator;
+mod monetico_purchase;
 mod notifications;
 mod partial_refunds;
 mod privacy;
@@ -59,6 +60,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
     tests.extend(monetico_emulator::tests());
+    tests.extend(monetico_purchase::tests());
     tests
 }
 

@@ -3,7 +3,7 @@
 //! `capture_paiement.cgi` and `recredit_paiement.cgi` (also in process:
 //! [`api_answer`]), its merchants (`accounts`), its faults and its
 //! notifications, delivered in process to the platform ([`Platform`]) at
-//! once and again by [`deliver_notifications`] (the cron) until
+//! once and again by [`deliver_monetico_messages`] (the cron) until
 //! acknowledged. The work is `core::psp::monetico::emulator::serve`, run
 //! on the emulator's own tables; this module parses HTTP and renders.
 
@@ -13,10 +13,12 @@ use askama::Template;
 use serde_json::json;
 use worker::{Method, Request, Response};
 
+use crate::core::flow::Site;
 use crate::core::money::plain_cents;
 use crate::core::psp::monetico::emulator::card::{account_texts, AccountTexts};
 use crate::core::psp::monetico::emulator::fault::parse_fault;
 use crate::core::psp::monetico::emulator::serve::{self, NotificationReceiver};
+use crate::core::psp::{self, ProviderId};
 use crate::core::sql::emulator::monetico::{Fault, Merchant};
 use crate::shell::emulator::EmulatorFx;
 use crate::shell::pages::Layout;
@@ -49,7 +51,7 @@ pub async fn route(
         (Method::Delete, ["faults"], _) => faults_delete(ctx).await,
         (Method::Get, ["notifications"], _) => notifications_get(ctx).await,
         (Method::Post, ["notifications", "deliver"], _) => {
-            let delivered = deliver_notifications(ctx).await?;
+            let delivered = deliver_monetico_messages(ctx).await?;
             json_response(200, &json!({ "delivered": delivered }))
         }
         _ => Err(WebError::NotFound),
@@ -78,14 +80,26 @@ async fn api_route(ctx: &Ctx, req: &mut Request, script: &str) -> Result<Respons
 }
 
 /// The platform's notification URL (`/psp/monetico/notify`), reached in
-/// process: a deployed Worker cannot fetch itself.
+/// process: a deployed Worker cannot fetch itself. The platform runs on
+/// its own tables (`ctx`), the emulator on `EmulatorFx`.
 pub struct Platform<'a>(pub &'a Ctx);
 
 impl NotificationReceiver for Platform<'_> {
-    async fn receive(&self, _body: &[u8]) -> (u16, String) {
-        // Until the platform's card notification flow exists, nothing
-        // acknowledges: the notification stays queued.
-        (503, String::new())
+    async fn receive(&self, body: &[u8]) -> (u16, String) {
+        let ctx = self.0;
+        let base_url = ctx.base_url();
+        // As `shell::effects::site` builds it (not imported: the effects
+        // call this module, and the shell's modules import no cycle).
+        let site = Site {
+            config: &ctx.app.config,
+            keyring: &ctx.app.keyring,
+            deployment_id: &ctx.app.deployment_id,
+            base_url: &base_url,
+        };
+        let (answer, log) = psp::receive_notification(ctx, &site, ProviderId::Monetico, body).await;
+        worker::console_log!("monetico emulator: notification: {log}");
+        let reply = psp::reply(ProviderId::Monetico, answer);
+        (reply.status, reply.body)
     }
 }
 
@@ -93,7 +107,7 @@ impl NotificationReceiver for Platform<'_> {
 /// platform, in process (the cron calls it on every run; `POST
 /// /_emulator/monetico/notifications/deliver` at once). Returns how many
 /// were acknowledged now.
-pub async fn deliver_notifications(ctx: &Ctx) -> Result<usize, WebError> {
+pub async fn deliver_monetico_messages(ctx: &Ctx) -> Result<usize, WebError> {
     Ok(serve::deliver_queued(&EmulatorFx(ctx), 50, &Platform(ctx)).await?)
 }
 

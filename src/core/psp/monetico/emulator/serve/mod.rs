@@ -71,4 +71,4 @@ mod tests;
 /// The PayPal emulator's SQLite effects (the real migrations, a clock
 /// that moves only when told), shared rather than copied.
 #[cfg(test)]
-use crate::core::psp::paypal::emulator::serve::tests as sqlite;
+pub(crate) use crate::core::psp::paypal::emulator::serve::tests as sqlite;
