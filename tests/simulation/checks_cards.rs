@@ -171,7 +171,10 @@ fn check_captures(bank: &Bank<'_>, orders: &[CardOrderRow], found: &mut Vec<Foun
         });
         if !ok {
             let state = order(&p.reference).map_or("no order".into(), |o| {
-                format!("order is {}/{}, {} cents", o.code, o.substate, o.amount_cents)
+                format!(
+                    "order is {}/{}, {} cents",
+                    o.code, o.substate, o.amount_cents
+                )
             });
             found.push((
                 "(1) every card capture is one processed order's, in full",

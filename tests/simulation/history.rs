@@ -15,9 +15,9 @@ use paybook::core::time::UtcTime;
 use std::collections::BTreeSet;
 
 use super::actors::DEPLOYMENT;
+use super::cards::CardRates;
 use super::checks::Payment;
 use super::exec::Park;
-use super::cards::CardRates;
 use super::paypal::Rates;
 use super::rng::{Rng, UPPER_ALNUM};
 use super::world::{at, World, TTL_SECONDS};
@@ -99,9 +99,8 @@ impl World {
             lose_message: [0, 100, 250, 500][rng.below(4)],
             manual: [0, 300, 700, 1000][rng.below(4)],
         };
-        let card_accounts: Vec<(bool, bool)> = (0..n)
-            .map(|_| (rng.chance(500), rng.chance(500)))
-            .collect();
+        let card_accounts: Vec<(bool, bool)> =
+            (0..n).map(|_| (rng.chance(500), rng.chance(500))).collect();
         let mut w = World::with_log(seed, rates, &values, &balances, sellers, verbose);
         w.card.cards.rates.set(card_rates);
         for (i, (with_sips, with_monetico)) in card_accounts.into_iter().enumerate() {
@@ -114,6 +113,8 @@ impl World {
         });
         for _ in 0..steps {
             w.random_event(false);
+            // The card world's events come on top of the PayPal world's.
+            w.maybe_card_event(false);
         }
         w.quiesce();
         w.check_final();
@@ -182,6 +183,7 @@ impl World {
         let later = self.rng().range(0, 12);
         for _ in 0..later {
             self.random_event(true);
+            self.maybe_card_event(true);
         }
         while let Some(id) = self.random_actor() {
             self.poll(id);
@@ -288,7 +290,6 @@ impl World {
             some(&refundable, 1 + 3 * (1 - now_only)),         // 15 a partial refund
             some(&partly, 2), // 16 the rest of a partly refunded payment is refunded
             if payments.is_empty() { 0 } else { 8 }, // 17 a genuine message names another order
-            if self.has_cards() { 14 } else { 0 },   // 18 a card event (`history_cards.rs`)
         ];
         let choice = self.rng().weighted(&weights);
         let pick = |w: &World, v: &[usize]| v[w.rng().below(v.len())];
@@ -428,7 +429,6 @@ impl World {
                     self.stats().misaddressed += 1;
                 }
             }
-            Some(18) => self.random_card_event(later),
             _ => {}
         }
     }

@@ -78,6 +78,13 @@ impl World {
         }
     }
 
+    /// Half the time, when the history has card accounts, one card event.
+    pub fn maybe_card_event(&mut self, later: bool) {
+        if self.has_cards() && self.rng().chance(500) {
+            self.random_card_event(later);
+        }
+    }
+
     /// One card event (`later`: the weeks after, deliveries only).
     pub fn random_card_event(&mut self, later: bool) {
         let q = self.card_queue();
@@ -93,12 +100,13 @@ impl World {
         let now = u32::from(!later);
         let some = |n: usize, w: u32| if n == 0 { 0 } else { w };
         let weights = [
-            4 * now,                           // 0 a card buyer orders
-            some(undecided.len(), 5 * now),    // 1 the card page
-            some(q.unacked.len(), 6),          // 2 the bank delivers a message
-            some(q.sent.len(), 1),             // 3 the bank delivers one again
-            some(manual.len(), 2 * now),       // 4 the browser posts the manual response
-            some(manual.len(), now),           // 5 a forged Sips response
+            3 * now, // 0 a card buyer orders
+            some(undecided.len(), 8 * now), // 1 the card page
+            some(q.unacked.len(), 6),       // 2 the bank delivers a message
+            some(q.sent.len(), 1),          // 3 the bank delivers one again
+            some(manual.len(), 2 * now),    // 4 the browser posts the manual response
+            some(manual.len(), now),        // 5 a forged Sips response
+            if self.actors.is_empty() { 0 } else { 8 }, // 6 step an actor
         ];
         let choice = self.rng().weighted(&weights);
         let pick = |w: &World, v: &[usize]| v[w.rng().below(v.len())];
@@ -136,12 +144,23 @@ impl World {
                 let i = pick(self, &manual);
                 self.start_forged_sips(i);
             }
+            Some(6) => {
+                let ids = self.actors.ids();
+                let id = ids[self.rng().below(ids.len())];
+                self.step(id);
+            }
             _ => {}
         }
     }
 
     fn start_forged_sips(&mut self, i: usize) {
-        let Some(body) = self.card.orders.borrow().get(i).and_then(|o| o.manual.clone()) else {
+        let Some(body) = self
+            .card
+            .orders
+            .borrow()
+            .get(i)
+            .and_then(|o| o.manual.clone())
+        else {
             return;
         };
         // The same Data, another seal: someone who read the response and
@@ -149,7 +168,10 @@ impl World {
         let forged = match body.find("Seal=") {
             Some(at) => {
                 let (head, tail) = body.split_at(at + 5);
-                let flipped = tail.chars().next().map_or('0', |c| if c == '0' { '1' } else { '0' });
+                let flipped = tail
+                    .chars()
+                    .next()
+                    .map_or('0', |c| if c == '0' { '1' } else { '0' });
                 format!("{head}{flipped}{}", tail.get(1..).unwrap_or(""))
             }
             None => format!("{body}&Seal=00"),
@@ -189,7 +211,11 @@ impl World {
             return;
         }
         let t = pool[self.rng().below(pool.len())];
-        let isin = t.get("isin").and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let isin = t
+            .get("isin")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
         let value = t.get("value_cents").and_then(|v| v.as_i64()).unwrap_or(100);
         let kind = self.rng().below(3);
         let cents = match kind {
@@ -201,7 +227,10 @@ impl World {
         let rate = self.rng().range(0, 100) as u8;
         let id = self.start_card_buy(buyer, &isin, cents, rate, provider);
         self.say(&format!("buyer{}", buyer + 1), || {
-            format!("starts card-buy#{id} ({}): {isin} for {cents} cents, r={rate}", provider.as_str())
+            format!(
+                "starts card-buy#{id} ({}): {isin} for {cents} cents, r={rate}",
+                provider.as_str()
+            )
         });
     }
 
@@ -209,9 +238,12 @@ impl World {
     /// those released (authorized at the bank, never captured).
     pub fn count_card_outcomes(&self) {
         let count = |q: &'static str| self.sim.db.read_i64(q, vec![]) as u64;
-        let processed = count("SELECT count(*) FROM orders WHERE psp IN ('sips', 'monetico') AND code = 2");
-        let failed = count("SELECT count(*) FROM orders WHERE psp IN ('sips', 'monetico') AND code = -2");
-        let canceled = count("SELECT count(*) FROM orders WHERE psp IN ('sips', 'monetico') AND code = -1");
+        let processed =
+            count("SELECT count(*) FROM orders WHERE psp IN ('sips', 'monetico') AND code = 2");
+        let failed =
+            count("SELECT count(*) FROM orders WHERE psp IN ('sips', 'monetico') AND code = -2");
+        let canceled =
+            count("SELECT count(*) FROM orders WHERE psp IN ('sips', 'monetico') AND code = -1");
         let released = count(
             "SELECT (SELECT count(*) FROM emulator_sips_transactions t JOIN orders o ON o.id = t.transaction_reference \
              WHERE t.authorisation_id IS NOT NULL AND t.captured_cents = 0 AND o.code IN (-1, -2)) \

@@ -203,7 +203,14 @@ impl World {
     }
 
     /// The `psp_accounts` row of a card account, its secret sealed.
-    fn account_row(&self, client_id: i64, provider: &str, public_ref: &str, secret: &str, now: &str) -> Stmt {
+    fn account_row(
+        &self,
+        client_id: i64,
+        provider: &str,
+        public_ref: &str,
+        secret: &str,
+        now: &str,
+    ) -> Stmt {
         let mut nonce = [0u8; 12];
         paybook::core::flow::Effects::fill_random(&*self.sim, &mut nonce).expect("seeded bytes");
         let binding = Binding {
@@ -229,14 +236,29 @@ impl World {
         )
     }
 
-    pub fn start_card_buy(&mut self, buyer: usize, isin: &str, cents: i64, rate: u8, provider: ProviderId) -> ActorId {
+    pub fn start_card_buy(
+        &mut self,
+        buyer: usize,
+        isin: &str,
+        cents: i64,
+        rate: u8,
+        provider: ProviderId,
+    ) -> ActorId {
         let c = &self.clients[buyer];
         let who = Buyer {
             client_id: c.id,
             psp_environment: "emulator".into(),
             api_username: Some(c.api_username.clone()),
         };
-        let actor = card_buy(&self.sim, &self.dep, &self.card, who, isin.to_owned(), (cents, rate), provider);
+        let actor = card_buy(
+            &self.sim,
+            &self.dep,
+            &self.card,
+            who,
+            isin.to_owned(),
+            (cents, rate),
+            provider,
+        );
         self.spawn_other("card-buy", actor)
     }
 
@@ -256,13 +278,25 @@ impl World {
     pub fn start_manual_response(&mut self, i: usize) -> Option<ActorId> {
         let body = self.card.orders.borrow().get(i)?.manual.clone()?;
         self.card.cards.stats.borrow_mut().manual_responses += 1;
-        let actor = card_message(&self.sim, &self.dep, ProviderId::Sips, body.into_bytes(), None);
+        let actor = card_message(
+            &self.sim,
+            &self.dep,
+            ProviderId::Sips,
+            body.into_bytes(),
+            None,
+        );
         Some(self.spawn_other("manual", actor))
     }
 
     /// Someone who is not the bank posts `body` as a Sips response.
     pub fn start_forged_card_message(&mut self, body: String) -> ActorId {
-        let actor = card_message(&self.sim, &self.dep, ProviderId::Sips, body.into_bytes(), None);
+        let actor = card_message(
+            &self.sim,
+            &self.dep,
+            ProviderId::Sips,
+            body.into_bytes(),
+            None,
+        );
         self.spawn_other("forger", actor)
     }
 
@@ -284,12 +318,16 @@ impl World {
                 _ => stats.pages_abandoned += 1,
             }
         }
-        self.sim.provider_epoch.set(self.sim.provider_epoch.get() + 1);
+        self.sim
+            .provider_epoch
+            .set(self.sim.provider_epoch.get() + 1);
         let said = match provider {
             ProviderId::Sips => self.sips_page(i, &form, choice),
             ProviderId::Monetico | ProviderId::Paypal => self.monetico_page(&form, choice),
         };
-        self.say("card page", || format!("{} order {id}: {said}", provider.as_str()));
+        self.say("card page", || {
+            format!("{} order {id}: {said}", provider.as_str())
+        });
         self.after_step();
     }
 
@@ -314,7 +352,12 @@ impl World {
             _ => return "the buyer walks away".into(),
         };
         let verb = format!("{action:?}");
-        match at_once(sips::submit_card(&fx, &page.card_token, &verb.to_lowercase(), CARD)) {
+        match at_once(sips::submit_card(
+            &fx,
+            &page.card_token,
+            &verb.to_lowercase(),
+            CARD,
+        )) {
             Ok(sips::CardOutcome::Decided { data, seal, .. }) => {
                 let body = response_body(&data, &seal);
                 if let Some(o) = self.card.orders.borrow_mut().get_mut(i) {
@@ -344,7 +387,14 @@ impl World {
             ip: "192.0.2.7",
         };
         match at_once(monetico::decide(&fx, &payment.token, action, buyer)) {
-            Ok(d) => format!("{action:?}: {}", if matches!(d, monetico::Decided::Done { .. }) { "decided" } else { "gone" }),
+            Ok(d) => format!(
+                "{action:?}: {}",
+                if matches!(d, monetico::Decided::Done { .. }) {
+                    "decided"
+                } else {
+                    "gone"
+                }
+            ),
             Err(e) => format!("{action:?}: {e:?}"),
         }
     }
