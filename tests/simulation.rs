@@ -29,6 +29,19 @@
 //! delivered; the history ends with the months of the cron's scheduled
 //! re-reads (`core::recheck`), which must find those reversals all the same.
 
+//! The card banks (issues 16 and 17) are their emulators' own rules too
+//! (`core::psp::{sips,monetico}::emulator::serve`, `simulation/cards.rs`),
+//! beside PayPal: sellers may hold a Sips merchant and a Monetico TPE
+//! (their accounts sealed in `psp_accounts`), card buyers run the whole
+//! `purchase::start` with `psp=sips|monetico`, decide at the bank's card
+//! page (pay, refused, cancel, walk away), and the bank's messages reach
+//! the platform through `core::psp::receive_notification` in any order,
+//! again after an acknowledgement, some never (then only the cron finds
+//! out), with Sips' manual response posted by the browser before, after or
+//! instead of the automatic one, and forged responses; Office and
+//! `capture_paiement.cgi` calls fail before the bank or lose their answer
+//! (`simulation/world_cards.rs`, `history_cards.rs`).
+
 //! What it checks (`simulation/ledger.rs` as the effects happen,
 //! `simulation/checks.rs` and `checks_titles.rs` after every step and once
 //! quiescent; PayPal's side read from the emulator's tables):
@@ -58,6 +71,18 @@
 //!    order waits in review; one failed unrecorded is counted); genuine
 //!    messages that name another order's invoice change nothing (the
 //!    invariants above catch any change they make);
+//!
+//! 9. cards (`simulation/cards.rs` as each capture happens,
+//!    `checks_cards.rs` once quiescent): no capture (Sips Office
+//!    `validate`, Monetico `capture_paiement.cgi` for a non-zero amount)
+//!    for an order not holding its title's claim when the call reaches the
+//!    bank; money captured equals processed orders, per merchant (every
+//!    settlement balance is the sum of the processed orders its seller
+//!    sold through that bank); every capture is one processed order's, in
+//!    full, and every processed card order was captured (an authorization
+//!    never captured moved no money); every message the bank sent and did
+//!    not lose is acknowledged, and none is taken for forged; and (6)
+//!    holds for card orders too;
 //!
 //! and besides: after every step, claims and orders agree (a confirming or
 //! psp_pending order holds its title's claim; a claim belongs to an open
@@ -120,6 +145,8 @@ mod paypal;
 mod rng;
 #[path = "simulation/scenarios.rs"]
 mod scenarios;
+#[path = "simulation/scenarios_cards.rs"]
+mod scenarios_cards;
 #[path = "simulation/world.rs"]
 mod world;
 #[path = "simulation/world_cards.rs"]
