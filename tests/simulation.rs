@@ -232,6 +232,36 @@ fn run_histories(count: u64, strict: bool) -> Summary {
     total
 }
 
+/// The card world's counters (`simulation/cards.rs`).
+fn print_cards(c: &cards::CardStats) {
+    eprintln!(
+        "simulation: cards: {} Sips and {} Monetico orders ({} starts refused or unanswered); card pages: {} paid, \
+         {} refused, {} canceled, {} walked away; {} bank calls ({} failed before the bank, {} answers lost), {} captures; \
+         {} bank messages delivered ({} again after an acknowledgement, {} never delivered), {} Sips manual responses, \
+         {} forged; card orders: {} processed, {} failed, {} canceled, {} released (authorized, never captured)",
+        c.orders_sips,
+        c.orders_monetico,
+        c.starts_failed,
+        c.pages_paid,
+        c.pages_refused,
+        c.pages_canceled,
+        c.pages_abandoned,
+        c.calls,
+        c.failed_calls,
+        c.lost_answers,
+        c.captures,
+        c.messages_delivered,
+        c.messages_again,
+        c.messages_lost,
+        c.manual_responses,
+        c.forged,
+        c.processed,
+        c.failed,
+        c.canceled,
+        c.released,
+    );
+}
+
 fn simulate(strict: bool) {
     let strict = strict || env_u64("SIM_STRICT") == Some(1);
     if let Some(seed) = env_u64("SIM_SEED") {
@@ -294,33 +324,7 @@ fn simulate(strict: bool) {
         "simulation: {} IPN postbacks lost (answered 503, sent again; half the IPNs in windows-1252)",
         s.stats.postbacks_lost,
     );
-    let c = &s.stats.cards;
-    eprintln!(
-        "simulation: cards: {} Sips and {} Monetico orders ({} starts refused or unanswered); card pages: {} paid, \
-         {} refused, {} canceled, {} walked away; {} bank calls ({} failed before the bank, {} answers lost), {} captures; \
-         {} bank messages delivered ({} again after an acknowledgement, {} never delivered), {} Sips manual responses, \
-         {} forged; card orders: {} processed, {} failed, {} canceled, {} released (authorized, never captured)",
-        c.orders_sips,
-        c.orders_monetico,
-        c.starts_failed,
-        c.pages_paid,
-        c.pages_refused,
-        c.pages_canceled,
-        c.pages_abandoned,
-        c.calls,
-        c.failed_calls,
-        c.lost_answers,
-        c.captures,
-        c.messages_delivered,
-        c.messages_again,
-        c.messages_lost,
-        c.manual_responses,
-        c.forged,
-        c.processed,
-        c.failed,
-        c.canceled,
-        c.released,
-    );
+    print_cards(&s.stats.cards);
     eprintln!(
         "simulation: {} SQL statements run on SQLite by this test process",
         db::EXECUTED.load(std::sync::atomic::Ordering::Relaxed)

@@ -100,12 +100,12 @@ impl World {
         let now = u32::from(!later);
         let some = |n: usize, w: u32| if n == 0 { 0 } else { w };
         let weights = [
-            3 * now, // 0 a card buyer orders
-            some(undecided.len(), 8 * now), // 1 the card page
-            some(q.unacked.len(), 6),       // 2 the bank delivers a message
-            some(q.sent.len(), 1),          // 3 the bank delivers one again
-            some(manual.len(), 2 * now),    // 4 the browser posts the manual response
-            some(manual.len(), now),        // 5 a forged Sips response
+            3 * now,                                    // 0 a card buyer orders
+            some(undecided.len(), 8 * now),             // 1 the card page
+            some(q.unacked.len(), 6),                   // 2 the bank delivers a message
+            some(q.sent.len(), 1),                      // 3 the bank delivers one again
+            some(manual.len(), 2 * now),                // 4 the browser posts the manual response
+            some(manual.len(), now),                    // 5 a forged Sips response
             if self.actors.is_empty() { 0 } else { 8 }, // 6 step an actor
         ];
         let choice = self.rng().weighted(&weights);

@@ -22,7 +22,11 @@ fn card_order(w: &mut World, provider: ProviderId, cents: i64) -> usize {
     let before = w.card.orders.borrow().len();
     let t = w.start_card_buy(1, &isin, cents, 100, provider);
     w.finish(t);
-    assert_eq!(w.card.orders.borrow().len(), before + 1, "the order was created");
+    assert_eq!(
+        w.card.orders.borrow().len(),
+        before + 1,
+        "the order was created"
+    );
     before
 }
 
@@ -35,7 +39,10 @@ fn card_state(w: &World, i: usize) -> (i64, String) {
     let r = rows.first().expect("the order exists");
     (
         r.get("code").and_then(|v| v.as_i64()).unwrap_or(-99),
-        r.get("substate").and_then(|v| v.as_str()).unwrap_or("").to_owned(),
+        r.get("substate")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned(),
     )
 }
 
