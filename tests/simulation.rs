@@ -99,7 +99,9 @@
 //! count and the time are printed with `--nocapture`). A failing history
 //! prints its seed and its step log; `SIM_SEED=<n> cargo test --test
 //! simulation -- --nocapture` replays exactly that one, `SIM_HISTORIES=<n>`
-//! changes the count, `SIM_STRICT=1` fails on known bugs too.
+//! changes the count, `SIM_STRICT=1` fails on known bugs too, `SIM_CARDS=0`
+//! gives no client a card account (the PayPal world's histories exactly as
+//! before the card world).
 //!
 //! Bugs found in `src/core` are named in `ledger::KnownBug`. A violation is
 //! attributed to one only where it arises (the decision that fails a paid
@@ -236,7 +238,7 @@ fn run_histories(count: u64, strict: bool) -> Summary {
 fn print_cards(c: &cards::CardStats) {
     eprintln!(
         "simulation: cards: {} Sips and {} Monetico orders ({} starts refused or unanswered); card pages: {} paid, \
-         {} refused, {} canceled, {} walked away; {} bank calls ({} failed before the bank, {} answers lost), {} captures; \
+         {} refused, {} canceled, {} walked away; {} bank calls ({} failed before the bank, {} answers lost, {} of them after a capture), {} captures; \
          {} bank messages delivered ({} again after an acknowledgement, {} never delivered), {} Sips manual responses, \
          {} forged; card orders: {} processed, {} failed, {} canceled, {} released (authorized, never captured)",
         c.orders_sips,
@@ -249,6 +251,7 @@ fn print_cards(c: &cards::CardStats) {
         c.calls,
         c.failed_calls,
         c.lost_answers,
+        c.lost_captures,
         c.captures,
         c.messages_delivered,
         c.messages_again,

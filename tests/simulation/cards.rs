@@ -51,6 +51,8 @@ pub struct CardStats {
     pub calls: u64,
     pub captures: u64,
     pub lost_answers: u64,
+    /// Answers lost after the bank captured: only the cron finds out.
+    pub lost_captures: u64,
     pub failed_calls: u64,
     pub messages_delivered: u64,
     pub messages_again: u64,
@@ -78,6 +80,7 @@ impl CardStats {
             (&mut self.calls, o.calls),
             (&mut self.captures, o.captures),
             (&mut self.lost_answers, o.lost_answers),
+            (&mut self.lost_captures, o.lost_captures),
             (&mut self.failed_calls, o.failed_calls),
             (&mut self.messages_delivered, o.messages_delivered),
             (&mut self.messages_again, o.messages_again),
@@ -177,6 +180,12 @@ impl Cards {
         let (status, text) = Self::answer(sim, &request.endpoint, &request.body);
         sim.said(|| format!("{:?}: {status} {}", request.endpoint, one_line(&text)));
         let after = captured(sim, &request.endpoint);
+        let captured_now = after
+            .iter()
+            .any(|(r, c)| *c > before.get(r).copied().unwrap_or(0));
+        if lose && captured_now {
+            self.stats.borrow_mut().lost_captures += 1;
+        }
         for (reference, cents) in &after {
             let was = before.get(reference).copied().unwrap_or(0);
             if *cents <= was {

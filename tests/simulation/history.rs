@@ -99,8 +99,10 @@ impl World {
             lose_message: [0, 100, 250, 500][rng.below(4)],
             manual: [0, 300, 700, 1000][rng.below(4)],
         };
-        let card_accounts: Vec<(bool, bool)> =
-            (0..n).map(|_| (rng.chance(500), rng.chance(500))).collect();
+        let cards_on = std::env::var("SIM_CARDS").map_or(true, |v| v.trim() != "0");
+        let card_accounts: Vec<(bool, bool)> = (0..n)
+            .map(|_| (rng.chance(500) && cards_on, rng.chance(500) && cards_on))
+            .collect();
         let mut w = World::with_log(seed, rates, &values, &balances, sellers, verbose);
         w.card.cards.rates.set(card_rates);
         for (i, (with_sips, with_monetico)) in card_accounts.into_iter().enumerate() {

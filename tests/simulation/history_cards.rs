@@ -3,12 +3,20 @@
 //! decides at the bank's card page, the bank delivers one of its messages
 //! (in any order, again after an acknowledgement, some never), the
 //! buyer's browser posts Sips' manual response (before, after or without
-//! the automatic one), a forger posts a Sips response with a bad seal; and
+//! the automatic one), a forger posts a bank's message with a bad seal or
+//! MAC; and
 //! the bank's queue as the world reads it.
 
 use paybook::core::psp::ProviderId;
 
 use super::world::World;
+
+fn bank_name(provider: ProviderId) -> &'static str {
+    match provider {
+        ProviderId::Sips => "sips",
+        ProviderId::Monetico | ProviderId::Paypal => "monetico",
+    }
+}
 
 /// The banks' messages: every one sent (not lost), and those still to
 /// deliver (never acknowledged).
@@ -105,7 +113,7 @@ impl World {
             some(q.unacked.len(), 6),                   // 2 the bank delivers a message
             some(q.sent.len(), 1),                      // 3 the bank delivers one again
             some(manual.len(), 2 * now),                // 4 the browser posts the manual response
-            some(manual.len(), now),                    // 5 a forged Sips response
+            some(q.sent.len(), now),                    // 5 a forged message
             if self.actors.is_empty() { 0 } else { 8 }, // 6 step an actor
         ];
         let choice = self.rng().weighted(&weights);
@@ -141,8 +149,8 @@ impl World {
                 self.start_manual_response(i);
             }
             Some(5) => {
-                let i = pick(self, &manual);
-                self.start_forged_sips(i);
+                let (provider, id) = q.sent[self.rng().below(q.sent.len())];
+                self.start_forged_card(provider, id);
             }
             Some(6) => {
                 let ids = self.actors.ids();
@@ -153,31 +161,31 @@ impl World {
         }
     }
 
-    fn start_forged_sips(&mut self, i: usize) {
-        let Some(body) = self
-            .card
-            .orders
-            .borrow()
-            .get(i)
-            .and_then(|o| o.manual.clone())
-        else {
+    /// A message the bank sent, its seal or MAC altered: someone who read
+    /// it tries it again and cannot seal it (Sips: recorded as forged;
+    /// Monetico: the seller's key is taken for refused, as the spec says
+    /// of a first MAC failure).
+    fn start_forged_card(&mut self, provider: ProviderId, id: i64) {
+        let Some((_, body, _)) = super::cards::message(&self.sim, bank_name(provider), id) else {
             return;
         };
-        // The same Data, another seal: someone who read the response and
-        // tries it again with another outcome cannot seal it.
-        let forged = match body.find("Seal=") {
+        let name = match provider {
+            ProviderId::Sips => "Seal=",
+            ProviderId::Monetico | ProviderId::Paypal => "MAC=",
+        };
+        let forged = match body.find(name) {
             Some(at) => {
-                let (head, tail) = body.split_at(at + 5);
+                let (head, tail) = body.split_at(at + name.len());
                 let flipped = tail
                     .chars()
                     .next()
                     .map_or('0', |c| if c == '0' { '1' } else { '0' });
                 format!("{head}{flipped}{}", tail.get(1..).unwrap_or(""))
             }
-            None => format!("{body}&Seal=00"),
+            None => format!("{body}&{name}00"),
         };
         self.card.cards.stats.borrow_mut().forged += 1;
-        self.start_forged_card_message(forged);
+        self.start_forged_card_message(provider, forged);
     }
 
     fn random_card_buy(&mut self) {

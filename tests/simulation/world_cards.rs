@@ -288,15 +288,9 @@ impl World {
         Some(self.spawn_other("manual", actor))
     }
 
-    /// Someone who is not the bank posts `body` as a Sips response.
-    pub fn start_forged_card_message(&mut self, body: String) -> ActorId {
-        let actor = card_message(
-            &self.sim,
-            &self.dep,
-            ProviderId::Sips,
-            body.into_bytes(),
-            None,
-        );
+    /// Someone who is not the bank posts `body` as the bank's message.
+    pub fn start_forged_card_message(&mut self, provider: ProviderId, body: String) -> ActorId {
+        let actor = card_message(&self.sim, &self.dep, provider, body.into_bytes(), None);
         self.spawn_other("forger", actor)
     }
 
