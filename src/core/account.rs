@@ -4,6 +4,8 @@
 //! language next to the field and keep what was typed (passwords excepted).
 
 use super::i18n::Lang;
+use super::psp::{ProviderId, TypedAccount};
+use super::receiving::{AccountInput, ReceivingProblem};
 
 /// A client's e-mail address: trimmed, lower-cased, at most 254 characters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,6 +126,14 @@ pub enum Field {
     ProfitRate,
     /// The form as a whole (e.g. a PSP refusal).
     Form,
+    /// The receiving account's provider and its fields (`core::receiving`).
+    Psp,
+    SipsMerchantId,
+    SipsSecretKey,
+    SipsKeyVersion,
+    MoneticoTpe,
+    MoneticoSociete,
+    MoneticoKey,
 }
 
 impl Field {
@@ -142,6 +152,13 @@ impl Field {
             Field::Amount => "amount",
             Field::ProfitRate => "profit_rate",
             Field::Form => "form",
+            Field::Psp => "psp",
+            Field::SipsMerchantId => "sips_merchant_id",
+            Field::SipsSecretKey => "sips_secret_key",
+            Field::SipsKeyVersion => "sips_key_version",
+            Field::MoneticoTpe => "monetico_tpe",
+            Field::MoneticoSociete => "monetico_societe",
+            Field::MoneticoKey => "monetico_key",
         }
     }
 }
@@ -162,11 +179,14 @@ pub enum Problem {
     ResetLinkInvalid,
     PspRefusedCredentials,
     PspUnavailable,
+    /// A receiving account's own problems (`core::receiving`).
+    Receiving(ReceivingProblem),
 }
 
 impl Problem {
     pub fn message(self, lang: Lang) -> &'static str {
         match (self, lang) {
+            (Problem::Receiving(problem), lang) => problem.message(lang),
             (Problem::Required, Lang::En) => "This field is required.",
             (Problem::Required, Lang::Fr) => "Ce champ est obligatoire.",
             (Problem::TooLong, Lang::En) => "This is too long.",
@@ -235,9 +255,8 @@ impl FormErrors {
 pub struct RegisterInput {
     pub email: String,
     pub password: String,
-    pub api_username: String,
-    pub api_password: String,
-    pub api_signature: String,
+    /// The receiving account (`psp` and that provider's fields).
+    pub account: AccountInput,
     pub accept_terms: bool,
 }
 
@@ -246,29 +265,25 @@ pub struct RegisterInput {
 pub struct Registration {
     pub email: Email,
     pub password: Password,
-    pub credentials: ApiCredentials,
+    pub account: TypedAccount,
 }
 
 impl RegisterInput {
-    pub fn parse(&self) -> Result<Registration, FormErrors> {
+    /// `enabled`: the providers this deployment offers (`PSPS`).
+    pub fn parse(&self, enabled: &[ProviderId]) -> Result<Registration, FormErrors> {
         let mut errors = FormErrors::default();
         let email = errors.check(Field::Email, Email::parse(&self.email));
         let password = errors.check(Field::Password, Password::parse(&self.password));
-        let credentials = parse_credentials(
-            &mut errors,
-            &self.api_username,
-            &self.api_password,
-            &self.api_signature,
-        );
+        let account = self.account.parse(enabled, &mut errors);
         if !self.accept_terms {
             errors.add(Field::AcceptTerms, Problem::TermsNotAccepted);
         }
-        match (email, password, credentials) {
-            (Some(email), Some(password), Some(credentials)) if errors.is_empty() => {
+        match (email, password, account) {
+            (Some(email), Some(password), Some(account)) if errors.is_empty() => {
                 Ok(Registration {
                     email,
                     password,
-                    credentials,
+                    account,
                 })
             }
             _ => Err(errors),
@@ -353,7 +368,7 @@ mod tests {
             password: "short".into(),
             ..Default::default()
         };
-        let errors = input.parse().expect_err("refused");
+        let errors = input.parse(&ProviderId::ALL).expect_err("refused");
         assert_eq!(errors.get(Field::Email), Some(Problem::EmailInvalid));
         assert_eq!(errors.get(Field::Password), Some(Problem::PasswordTooShort));
         assert_eq!(errors.get(Field::ApiUsername), Some(Problem::Required));
@@ -370,14 +385,17 @@ mod tests {
         let input = RegisterInput {
             email: "Bob@example.org".into(),
             password: "correct horse".into(),
-            api_username: " bob_api1.example.org ".into(),
-            api_password: "PW".into(),
-            api_signature: "SIG".into(),
+            account: AccountInput {
+                api_username: " bob_api1.example.org ".into(),
+                api_password: "PW".into(),
+                api_signature: "SIG".into(),
+                ..Default::default()
+            },
             accept_terms: true,
         };
-        let r = input.parse().expect("valid");
+        let r = input.parse(&ProviderId::ALL).expect("valid");
         assert_eq!(r.email.as_str(), "bob@example.org");
-        assert_eq!(r.credentials.username, "bob_api1.example.org");
+        assert_eq!(r.account.public_ref(), "bob_api1.example.org");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod password;
 pub mod privacy;
 pub mod psp;
 pub mod purchase;
+pub mod receiving;
 pub mod recheck;
 pub mod reconcile;
 pub mod resealing;

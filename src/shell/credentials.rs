@@ -1,32 +1,31 @@
-//! Sealing the sellers' PSP credentials for storage (AES-GCM under the
-//! credentials keyring, bound to client, version and API username: see
-//! `crate::core::sealing`) and the cron's re-sealing of values made under an
-//! older key or format (the value is opaque to it). Opening them for a call
-//! is the provider module's (`core::psp::paypal::adapter::unseal`).
-
-use serde_json::json;
+//! Sealing the sellers' receiving accounts for storage (AES-GCM under the
+//! credentials keyring, bound to client, version and the account's public
+//! name: see `crate::core::sealing`) and the cron's re-sealing of values
+//! made under an older key or format, every provider's alike (the value is
+//! opaque to it). Opening them for a call is the provider module's.
 
 use super::app::random_bytes;
 use super::web::{Ctx, WebError};
-use crate::core::account::ApiCredentials;
+use crate::core::psp::TypedAccount;
 use crate::core::resealing;
 use crate::core::sealing::Binding;
 use crate::core::sql;
 
-/// The API password and signature sealed for the credentials row
-/// (`client_id`, `version`) with this API username.
+/// The account's secret part (`TypedAccount::secret_json`: PayPal's API
+/// password and signature, Sips' secret key and its version, Monetico's
+/// société and derived key) sealed for the row (`client_id`, `version`)
+/// with the account's public name.
 pub fn seal(
     ctx: &Ctx,
     client_id: i64,
     version: i64,
-    credentials: &ApiCredentials,
+    account: &TypedAccount,
 ) -> Result<String, WebError> {
-    let secret =
-        json!({ "password": credentials.password, "signature": credentials.signature }).to_string();
+    let secret = account.secret_json();
     let binding = Binding {
         client_id,
         version,
-        api_username: &credentials.username,
+        api_username: account.public_ref(),
     };
     ctx.app
         .keyring

@@ -8,6 +8,8 @@ use crate::core::account::{Email, FormErrors};
 use crate::core::browse::TradeRow;
 use crate::core::i18n::{Lang, Texts};
 use crate::core::money::format_cents;
+use crate::core::psp::ProviderId;
+use crate::core::receiving::{self, AccountInput};
 use crate::core::time::UtcTime;
 
 /// What every page's frame (menu, banner, footer) needs.
@@ -133,6 +135,8 @@ pub struct ClaimsPage {
     pub isin_balance: String,
     pub psp_balance: Option<String>,
     pub psp_error: String,
+    /// He has a PayPal account (card providers have no balance to show).
+    pub psp_balance_offered: bool,
     pub titles: Vec<MarketLine>,
 }
 
@@ -178,7 +182,7 @@ pub struct ErrorPage {
 }
 
 /// A form's problems as the page shows them: field name → message.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Errors(Vec<(&'static str, String)>);
 
 impl Errors {
@@ -220,7 +224,7 @@ pub struct RegisterPage {
     pub layout: Layout,
     pub errors: Errors,
     pub email: String,
-    pub api_username: String,
+    pub receiving: ReceivingForm,
     pub accept_terms: bool,
     pub next: String,
     /// `?next=...` (encoded) or empty.
@@ -241,13 +245,88 @@ pub struct LoginPage {
 pub struct AccountPage {
     pub layout: Layout,
     pub email: String,
-    pub api_username: String,
+    /// His PayPal account was refused (the alert).
     pub credentials_refused: bool,
-    /// Which form the errors belong to: "password", "credentials" or "".
+    /// Which form the errors belong to: "password", "psp_account",
+    /// "psp_account_remove" or "".
     pub action: &'static str,
     pub errors: Errors,
-    pub new_api_username: String,
+    /// His current receiving accounts.
+    pub accounts: Vec<AccountLine>,
+    /// The add-or-replace form (its errors when `action` is "psp_account").
+    pub receiving: ReceivingForm,
     pub notice: &'static str,
+}
+
+/// A current receiving account, as the account page lists it.
+pub struct AccountLine {
+    pub psp: &'static str,
+    pub name: &'static str,
+    pub public_ref: String,
+    pub refused: bool,
+}
+
+/// A provider offered on a receiving-account form.
+pub struct ProviderChoice {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub checked: bool,
+}
+
+/// The receiving-account fields of a form (`receiving_fields.html`): the
+/// providers offered (one chosen), each one's fields under its heading,
+/// and what was typed (secrets never).
+pub struct ReceivingForm {
+    pub t: &'static crate::core::i18n::ReceivingTexts,
+    pub emulator: bool,
+    pub choices: Vec<ProviderChoice>,
+    pub paypal: bool,
+    pub sips: bool,
+    pub monetico: bool,
+    pub errors: Errors,
+    pub api_username: String,
+    pub sips_merchant_id: String,
+    pub sips_key_version: String,
+    pub monetico_tpe: String,
+    pub monetico_societe: String,
+}
+
+impl ReceivingForm {
+    /// The form offering `enabled` (in that order), with the values
+    /// `typed` gives (a form's value by name) and their problems.
+    pub fn new(
+        layout: &Layout,
+        enabled: &[ProviderId],
+        typed: &dyn Fn(&str) -> String,
+        errors: Errors,
+    ) -> ReceivingForm {
+        let input = AccountInput {
+            psp: typed("psp"),
+            ..AccountInput::default()
+        };
+        let chosen = input.provider(enabled).ok().or(enabled.first().copied());
+        ReceivingForm {
+            t: layout.lang.receiving(),
+            emulator: layout.emulator,
+            choices: enabled
+                .iter()
+                .map(|p| ProviderChoice {
+                    id: p.as_str(),
+                    name: receiving::display_name(*p),
+                    checked: Some(*p) == chosen,
+                })
+                .collect(),
+            paypal: enabled.contains(&ProviderId::Paypal),
+            sips: enabled.contains(&ProviderId::Sips),
+            monetico: enabled.contains(&ProviderId::Monetico),
+            errors,
+            api_username: typed("api_username"),
+            sips_merchant_id: typed("sips_merchant_id"),
+            sips_key_version: typed("sips_key_version"),
+            monetico_tpe: typed("monetico_tpe"),
+            monetico_societe: typed("monetico_societe"),
+        }
+    }
 }
 
 #[derive(Template)]

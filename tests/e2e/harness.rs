@@ -422,3 +422,101 @@ pub fn unique_email(prefix: &str) -> String {
     let n = N.fetch_add(1, Ordering::SeqCst);
     format!("{prefix}-{}-{n}@example.org", std::process::id())
 }
+
+/// A merchant account of a card provider's emulator (spec `providers.md`
+/// §5), as its JSON gives it, registered on PayBook by a seller.
+// For the card purchase tests (issues 16 and 17): used once they are merged.
+#[allow(dead_code)]
+#[derive(Clone, Debug)]
+pub struct CardSeller {
+    /// The seller's PayBook e-mail (also the merchant's).
+    pub email: String,
+    /// The merchant's public name: Sips' merchant id, Monetico's TPE.
+    pub public_ref: String,
+    /// The emulator's answer (credentials and `balance`).
+    pub merchant: serde_json::Value,
+}
+
+/// Creates a Sips merchant for `email` at the emulator, then registers
+/// (signed in on `client`) with `psp=sips` and its credentials.
+// For the card purchase tests (issues 16 and 17): used once they are merged.
+#[allow(dead_code)]
+pub fn register_sips_seller(client: &Client, email: &str) -> CardSeller {
+    let merchant = card_merchant(client, "sips", email);
+    let s = |k: &str| json_text(&merchant, k);
+    let public_ref = s("sips_merchant_id");
+    let fields = [
+        ("sips_merchant_id", public_ref.clone()),
+        ("sips_secret_key", s("sips_secret_key")),
+        ("sips_key_version", s("sips_key_version")),
+    ];
+    register_card_seller(client, email, "sips", &fields);
+    CardSeller {
+        email: email.to_string(),
+        public_ref,
+        merchant,
+    }
+}
+
+/// Creates a Monetico merchant (TPE) for `email` at the emulator, then
+/// registers (signed in on `client`) with `psp=monetico` and its
+/// credentials.
+// For the card purchase tests (issues 16 and 17): used once they are merged.
+#[allow(dead_code)]
+pub fn register_monetico_seller(client: &Client, email: &str) -> CardSeller {
+    let merchant = card_merchant(client, "monetico", email);
+    let s = |k: &str| json_text(&merchant, k);
+    let public_ref = s("monetico_tpe");
+    let fields = [
+        ("monetico_tpe", public_ref.clone()),
+        ("monetico_societe", s("monetico_societe")),
+        ("monetico_key", s("monetico_key")),
+    ];
+    register_card_seller(client, email, "monetico", &fields);
+    CardSeller {
+        email: email.to_string(),
+        public_ref,
+        merchant,
+    }
+}
+
+/// `POST /_emulator/{provider}/accounts` (JSON): the merchant for `email`.
+fn card_merchant(client: &Client, provider: &str, email: &str) -> serde_json::Value {
+    let r = client.post_form_with(
+        &format!("/_emulator/{provider}/accounts"),
+        &[("email", email)],
+        &[("Accept", "application/json")],
+    );
+    assert!(
+        r.status == 201 || r.status == 200,
+        "{provider} emulator account: {} {}",
+        r.status,
+        r.body
+    );
+    r.json()
+}
+
+/// A JSON field as text (a number, such as `sips_key_version`, too).
+fn json_text(value: &serde_json::Value, key: &str) -> String {
+    match &value[key] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Registers `email` with a receiving account at `provider`.
+fn register_card_seller(client: &Client, email: &str, provider: &str, fields: &[(&str, String)]) {
+    let token = crate::flows::csrf(client, "/register");
+    let mut form = vec![
+        ("csrf_token", token),
+        ("email", email.to_string()),
+        ("password", crate::flows::PASSWORD.to_string()),
+        ("psp", provider.to_string()),
+        ("accept_terms", "on".to_string()),
+    ];
+    form.extend(fields.iter().map(|(k, v)| (*k, v.clone())));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = client.post_form("/register", &pairs);
+    assert_eq!(r.status, 303, "register with {provider}: {}", r.body);
+}

@@ -6,6 +6,7 @@
 mod accounts;
 mod browse;
 mod browser;
+mod card_accounts;
 mod emulator;
 mod flows;
 mod foundation;
@@ -25,6 +26,8 @@ mod reconciler;
 mod refusals;
 mod round_trips;
 mod sandbox;
+mod sips_emulator;
+mod sips_purchase;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -59,6 +62,9 @@ fn all_tests() -> Vec<Test> {
     tests.extend(hardening::tests());
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
+    tests.extend(card_accounts::tests());
+    tests.extend(sips_emulator::tests());
+    tests.extend(sips_purchase::tests());
     tests.extend(monetico_emulator::tests());
     tests.extend(monetico_purchase::tests());
     tests

@@ -4,11 +4,15 @@
 //! the emulated bank's page, the notification delivered in process, the
 //! capture raising the merchant's settlement balance. The buyer never
 //! follows the bank's redirect: the notification alone completes the
-//! purchase. Needs the registration of card accounts (`providers.md` §2).
+//! purchase; once in headless Chromium, in French. Needs the registration
+//! of card accounts (`providers.md` §2).
+
+use std::process::Command;
 
 use crate::flows::{csrf, mails_to, register, Member, PASSWORD};
-use crate::harness::{unique_email, Client, Resp, Server};
+use crate::harness::{root, unique_email, Client, Resp, Server};
 use crate::purchase::{local, titles};
+use crate::reconciler::{advance, own_server, run_cron};
 
 use crate::{Test, World};
 
@@ -29,6 +33,22 @@ pub fn tests() -> Vec<Test> {
         (
             "monetico_purchase::a_duplicated_and_a_late_notification_change_nothing_twice",
             a_duplicated_and_a_late_notification_change_nothing_twice,
+        ),
+        (
+            "monetico_purchase::a_title_sold_meanwhile_releases_the_authorization_and_moves_nothing",
+            a_title_sold_meanwhile_releases_the_authorization_and_moves_nothing,
+        ),
+        (
+            "monetico_purchase::a_lost_capture_answer_is_resolved_by_the_cron_repeating_the_capture",
+            a_lost_capture_answer_is_resolved_by_the_cron_repeating_the_capture,
+        ),
+        (
+            "monetico_purchase::an_order_whose_notification_never_came_fails_after_the_ttl_with_nothing_captured",
+            an_order_whose_notification_never_came_fails_after_the_ttl_with_nothing_captured,
+        ),
+        (
+            "monetico_purchase::a_card_purchase_in_french_in_chromium",
+            a_card_purchase_in_french_in_chromium,
         ),
     ]
 }
@@ -292,4 +312,116 @@ fn a_duplicated_and_a_late_notification_change_nothing_twice(world: &World) {
     );
     assert_eq!(order(&buyer, &id)["code"], 2);
     assert_eq!(balance_cents(server, &bank), 100, "captured once");
+}
+
+fn a_title_sold_meanwhile_releases_the_authorization_and_moves_nothing(world: &World) {
+    let server = &world.server;
+    let (seller, bank) = monetico_seller(server, "mon-seller-s");
+    let first = register(server, "mon-buyer-s1", "10.00");
+    let second = register(server, "mon-buyer-s2", "10.00");
+    let isin = held(&seller.client)[0].clone();
+    let (late_id, late_action, late_fields) = buy_by_card(&first, &isin);
+    let (id, action, fields) = buy_by_card(&second, &isin);
+    let late_card = card_page(&first.client, &late_action, &late_fields);
+    let card = card_page(&second.client, &action, &fields);
+    assert_eq!(decide(&second.client, &card, "pay").status, 303);
+    assert_eq!(order(&second, &id)["code"], 2);
+    // The first buyer's card is authorized after the title was sold: the
+    // claim fails, the authorization is released, nothing is captured.
+    assert_eq!(decide(&first.client, &late_card, "pay").status, 303);
+    let failed = order(&first, &late_id);
+    assert_eq!(failed["code"], -2, "{failed}");
+    assert_eq!(
+        balance_cents(server, &bank),
+        100,
+        "only the sale was captured"
+    );
+    let methods: Vec<&str> = failed["trace"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|c| c["method"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(methods.contains(&"release"), "{methods:?}");
+}
+
+fn a_lost_capture_answer_is_resolved_by_the_cron_repeating_the_capture(_world: &World) {
+    let server = own_server("monetico-cron");
+    let (seller, bank) = monetico_seller(&server, "mon-seller-c");
+    let buyer = register(&server, "mon-buyer-c", "10.00");
+    let isin = held(&seller.client)[0].clone();
+    let (id, action, fields) = buy_by_card(&buyer, &isin);
+    let set = server.client().post_form(
+        "/_emulator/monetico/faults",
+        &[("method", "capture"), ("drop", "1"), ("tpe", &bank.tpe)],
+    );
+    assert_eq!(set.status, 201, "{}", set.body);
+    let card = card_page(&buyer.client, &action, &fields);
+    assert_eq!(decide(&buyer.client, &card, "pay").status, 303);
+    let unknown = order(&buyer, &id);
+    assert_eq!(unknown["substate"], "confirming", "{unknown}");
+    assert_eq!(balance_cents(&server, &bank), 100, "the bank captured");
+    advance(&server, 120);
+    run_cron(&server);
+    let paid = order(&buyer, &id);
+    assert_eq!(paid["code"], 2, "{paid}");
+    assert_eq!(balance_cents(&server, &bank), 100, "captured once");
+}
+
+fn a_card_purchase_in_french_in_chromium(world: &World) {
+    let server = &world.server;
+    let (seller, bank) = monetico_seller(server, "mon-seller-b");
+    let buyer = register(server, "mon-buyer-b", "10.00");
+    let isin = held(&seller.client)[0].clone();
+    let screenshot = root().join("test-artifacts/monetico-purchase-fr.png");
+    let _ = std::fs::remove_file(&screenshot);
+    let input = serde_json::json!({
+        "base": server.base_url,
+        "email": buyer.email,
+        "password": PASSWORD,
+        "isin": isin,
+        "screenshot": screenshot,
+    });
+    let output = Command::new("node")
+        .arg(root().join("tests/browser/monetico_purchase.mjs"))
+        .arg(input.to_string())
+        .current_dir(root())
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "browser test failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(screenshot.exists(), "screenshot kept");
+    assert_eq!(balance_cents(server, &bank), 100, "captured once, whole");
+    assert!(titles(&buyer).iter().any(|(i, _)| *i == isin));
+}
+
+fn an_order_whose_notification_never_came_fails_after_the_ttl_with_nothing_captured(
+    _world: &World,
+) {
+    let server = own_server("monetico-ttl");
+    let (seller, bank) = monetico_seller(&server, "mon-seller-t");
+    let buyer = register(&server, "mon-buyer-t", "10.00");
+    let isin = held(&seller.client)[0].clone();
+    let (id, action, fields) = buy_by_card(&buyer, &isin);
+    let set = server.client().post_form(
+        "/_emulator/monetico/faults",
+        &[
+            ("method", "notification"),
+            ("drop", "1"),
+            ("tpe", &bank.tpe),
+        ],
+    );
+    assert_eq!(set.status, 201, "{}", set.body);
+    let card = card_page(&buyer.client, &action, &fields);
+    assert_eq!(decide(&buyer.client, &card, "pay").status, 303);
+    assert_eq!(order(&buyer, &id)["code"], 0, "nothing learned yet");
+    // PENDING_TTL_HOURS (24) later, the cron gives up: nothing was captured.
+    advance(&server, 25 * 3_600);
+    run_cron(&server);
+    let expired = order(&buyer, &id);
+    assert_eq!(expired["code"], -2, "{expired}");
+    assert_eq!(balance_cents(&server, &bank), 0, "no money moved");
+    assert!(held(&seller.client).contains(&isin));
 }

@@ -170,6 +170,7 @@ impl World {
                 password_hash: "pbkdf2-sha256$1$c2FsdA==$aGFzaA==",
                 language: if i % 2 == 0 { "en" } else { "fr" },
                 psp_environment: "emulator",
+                provider: "paypal",
                 api_username: &account.api_username,
                 sealed_secret: &sealed,
                 now: &now,

@@ -6,9 +6,11 @@ use super::accept;
 
 mod en;
 mod fr;
+mod receiving;
 
 pub use en::EN;
 pub use fr::FR;
+pub use receiving::ReceivingTexts;
 
 /// A language PayBook speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

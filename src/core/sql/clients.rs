@@ -1,42 +1,48 @@
-//! Clients, their credentials (their PayPal receiving account in
-//! `psp_accounts`: `public_ref` is the API username) and their initiation
-//! title.
+//! Clients and their receiving accounts (`psp_accounts`, one current row
+//! per provider; `public_ref` is the account's public name: PayPal's API
+//! username, Sips' merchant id, Monetico's TPE).
 
 use super::{Param, Stmt};
 
 #[derive(serde::Deserialize)]
 pub struct Conflicts {
     pub email_taken: i64,
-    pub api_username_taken: i64,
+    /// Another client's current account at `provider` has this public name.
+    pub public_ref_taken: i64,
 }
 
-/// Whether the e-mail or the API username is already used (by another
-/// client than `except_client_id`).
-pub fn conflicts(email: &str, api_username: &str, except_client_id: i64) -> Stmt {
+/// Whether the e-mail, or the public name of an account at `provider`
+/// (PayPal: the API username; Sips: the merchant id; Monetico: the TPE),
+/// is already used by another client than `except_client_id`.
+pub fn conflicts(email: &str, provider: &str, public_ref: &str, except_client_id: i64) -> Stmt {
     Stmt::new(
         "SELECT EXISTS (SELECT 1 FROM clients WHERE email = ?1 AND id != ?3) AS email_taken, \
-         EXISTS (SELECT 1 FROM psp_accounts WHERE provider = 'paypal' AND public_ref = ?2 \
-         AND replaced_at IS NULL AND client_id != ?3) AS api_username_taken",
+         EXISTS (SELECT 1 FROM psp_accounts WHERE provider = ?4 AND public_ref = ?2 \
+         AND replaced_at IS NULL AND client_id != ?3) AS public_ref_taken",
         vec![
             Param::from(email),
-            Param::from(api_username),
+            Param::from(public_ref),
             Param::Int(except_client_id),
+            Param::from(provider),
         ],
     )
 }
 
-/// What registration stores about a new client.
+/// What registration stores about a new client: the client and version 1
+/// of his receiving account at `provider`.
 pub struct NewClient<'a> {
     pub email: &'a str,
     pub password_hash: &'a str,
     pub language: &'a str,
     pub psp_environment: &'a str,
+    pub provider: &'a str,
+    /// The account's public name (PayPal: the API username).
     pub api_username: &'a str,
     pub sealed_secret: &'a str,
     pub now: &'a str,
 }
 
-/// The client and version 1 of its credentials.
+/// The client and version 1 of its receiving account.
 pub fn insert(c: &NewClient) -> Vec<Stmt> {
     vec![
         Stmt::new(
@@ -52,12 +58,13 @@ pub fn insert(c: &NewClient) -> Vec<Stmt> {
         ),
         Stmt::new(
             "INSERT INTO psp_accounts (client_id, provider, version, public_ref, sealed_secret, created_at) \
-             SELECT id, 'paypal', 1, ?2, ?3, ?4 FROM clients WHERE email = ?1",
+             SELECT id, ?5, 1, ?2, ?3, ?4 FROM clients WHERE email = ?1",
             vec![
                 Param::from(c.email),
                 Param::from(c.api_username),
                 Param::from(c.sealed_secret),
                 Param::from(c.now),
+                Param::from(c.provider),
             ],
         ),
     ]
@@ -103,32 +110,92 @@ pub fn set_language(client_id: i64, language: &str) -> Stmt {
     )
 }
 
-/// A new version of the client's credentials (status 'ok'); older
-/// versions stay, replaced, for the open orders made with them.
-pub fn replace_credentials(
+/// A client's current receiving account, as his page lists it.
+#[derive(serde::Deserialize, Clone, Debug)]
+pub struct AccountRow {
+    pub provider: String,
+    pub version: i64,
+    pub public_ref: String,
+    pub status: String,
+}
+
+/// The client's current receiving accounts (one per provider at most).
+pub fn accounts(client_id: i64) -> Stmt {
+    Stmt::new(
+        "SELECT provider, version, public_ref, status FROM psp_accounts \
+         WHERE client_id = ?1 AND replaced_at IS NULL ORDER BY provider",
+        vec![Param::Int(client_id)],
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextVersion {
+    pub next_version: i64,
+}
+
+/// The version a new account at `provider` gets: after every earlier one,
+/// removed ones included (they stay, for the orders made with them).
+pub fn next_account_version(client_id: i64, provider: &str) -> Stmt {
+    Stmt::new(
+        "SELECT COALESCE(MAX(version), 0) + 1 AS next_version FROM psp_accounts \
+         WHERE client_id = ?1 AND provider = ?2",
+        vec![Param::Int(client_id), Param::from(provider)],
+    )
+}
+
+/// A new account at `provider` (status 'ok'), replacing the current one if
+/// any; older versions stay, replaced, for the open orders made with them.
+/// The version is the one its secret was sealed for: if a concurrent change
+/// took it, the primary key refuses the batch (nothing is stored under
+/// another number).
+pub fn add_account(
     client_id: i64,
-    api_username: &str,
+    provider: &str,
+    version: i64,
+    public_ref: &str,
     sealed_secret: &str,
     now: &str,
 ) -> Vec<Stmt> {
     vec![
         Stmt::new(
-            "UPDATE psp_accounts SET replaced_at = ?2 \
-             WHERE client_id = ?1 AND provider = 'paypal' AND replaced_at IS NULL",
-            vec![Param::Int(client_id), Param::from(now)],
+            "UPDATE psp_accounts SET replaced_at = ?3 \
+             WHERE client_id = ?1 AND provider = ?2 AND replaced_at IS NULL",
+            vec![
+                Param::Int(client_id),
+                Param::from(provider),
+                Param::from(now),
+            ],
         ),
         Stmt::new(
             "INSERT INTO psp_accounts (client_id, provider, version, public_ref, sealed_secret, created_at) \
-             SELECT ?1, 'paypal', MAX(version) + 1, ?2, ?3, ?4 FROM psp_accounts \
-             WHERE client_id = ?1 AND provider = 'paypal'",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             vec![
                 Param::Int(client_id),
-                Param::from(api_username),
+                Param::from(provider),
+                Param::Int(version),
+                Param::from(public_ref),
                 Param::from(sealed_secret),
                 Param::from(now),
             ],
         ),
     ]
+}
+
+/// Ends the client's current account at `provider`, only while he holds
+/// another current one (a client keeps at least one): followed by a
+/// guard, the batch fails when it matched no row.
+pub fn remove_account(client_id: i64, provider: &str, now: &str) -> Stmt {
+    Stmt::new(
+        "UPDATE psp_accounts SET replaced_at = ?3 \
+         WHERE client_id = ?1 AND provider = ?2 AND replaced_at IS NULL \
+         AND (SELECT COUNT(*) FROM psp_accounts o WHERE o.client_id = ?1 \
+              AND o.replaced_at IS NULL) > 1",
+        vec![
+            Param::Int(client_id),
+            Param::from(provider),
+            Param::from(now),
+        ],
+    )
 }
 
 /// The id a new client would get: the sealed credentials are bound to
@@ -163,26 +230,16 @@ pub fn insert_with_id(id: i64, c: &NewClient) -> Vec<Stmt> {
         ),
         Stmt::new(
             "INSERT INTO psp_accounts (client_id, provider, version, public_ref, sealed_secret, created_at) \
-             VALUES (?1, 'paypal', 1, ?2, ?3, ?4)",
+             VALUES (?1, ?5, 1, ?2, ?3, ?4)",
             vec![
                 Param::Int(id),
                 Param::from(c.api_username),
                 Param::from(c.sealed_secret),
                 Param::from(c.now),
+                Param::from(c.provider),
             ],
         ),
     ]
-}
-
-/// Matches (changes one row) only while the client's credentials are
-/// at `version`: followed by a guard, it keeps a new version sealed for
-/// `version + 1` from being stored under another number.
-pub fn expect_credentials_version(client_id: i64, version: i64) -> Stmt {
-    Stmt::new(
-        "UPDATE psp_accounts SET status = status WHERE client_id = ?1 AND provider = 'paypal' \
-         AND replaced_at IS NULL AND version = ?2",
-        vec![Param::Int(client_id), Param::Int(version)],
-    )
 }
 
 /// Replaces a password hash made with older parameters, only if it is

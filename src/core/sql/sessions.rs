@@ -17,9 +17,11 @@ pub struct SessionRow {
     pub email: String,
     pub language: String,
     pub psp_environment: String,
-    pub api_username: String,
-    pub credentials_version: i64,
-    pub credentials_status: String,
+    /// The client's current PayPal account, when he has one (a seller may
+    /// be paid by card providers only).
+    pub api_username: Option<String>,
+    pub credentials_version: Option<i64>,
+    pub credentials_status: Option<String>,
 }
 
 /// The live session's client: used within 30 days (`idle_cutoff`) and
@@ -30,7 +32,7 @@ pub fn lookup(token_hash: &str, idle_cutoff: &str, created_cutoff: &str) -> Stmt
          a.public_ref AS api_username, a.version AS credentials_version, \
          a.status AS credentials_status \
          FROM sessions s JOIN clients c ON c.id = s.client_id \
-         JOIN psp_accounts a ON a.client_id = c.id AND a.provider = 'paypal' \
+         LEFT JOIN psp_accounts a ON a.client_id = c.id AND a.provider = 'paypal' \
          AND a.replaced_at IS NULL \
          WHERE s.token_hash = ?1 AND s.last_seen_at >= ?2 AND s.created_at >= ?3",
         vec![

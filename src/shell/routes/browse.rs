@@ -213,7 +213,13 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
     let currency = ctx.app.config.currency.as_str();
     let isin_balance_cents = browse::isin_balance_cents(&titles, currency);
 
-    let (psp_balance, psp_error) = psp_balance(ctx, credentials).await;
+    // Only a PayPal account has a balance to show (card providers settle
+    // to the seller's bank account).
+    let psp_balance_offered = credentials.is_some();
+    let (psp_balance, psp_error) = match credentials {
+        Some(row) => psp_balance(ctx, row).await,
+        None => (None, None),
+    };
     if ctx.wants_json {
         return json_response(
             200,
@@ -242,6 +248,7 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
         psp_error: psp_error
             .map(|(code, message)| format!("{code}: {message}"))
             .unwrap_or_default(),
+        psp_balance_offered,
         titles: titles
             .iter()
             .map(|t| MarketLine {
@@ -258,22 +265,15 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
 /// (code, message).
 async fn psp_balance(
     ctx: &Ctx,
-    credentials: Option<CredentialRow>,
+    credentials: CredentialRow,
 ) -> (Option<(Amount, String)>, Option<(String, String)>) {
     match credentials {
-        None => (
-            None,
-            Some((
-                "no_credentials".to_string(),
-                "no stored credentials".to_string(),
-            )),
-        ),
-        Some(CredentialRow {
+        CredentialRow {
             cached_amount_cents: Some(cents),
             cached_currency: Some(currency),
             ..
-        }) => (Amount::from_cents(cents).map(|a| (a, currency)), None),
-        Some(row) => {
+        } => (Amount::from_cents(cents).map(|a| (a, currency)), None),
+        row => {
             let base = ctx.base_url();
             let account = SealedAccount {
                 client_id: row.client_id,

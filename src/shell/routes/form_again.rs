@@ -15,11 +15,11 @@
 use askama::Template;
 use worker::{Method, Request, Response};
 
+use super::account::{account_page_body, register_page_view};
 use crate::shell::pages::{
-    AccountPage, BuyPage, Errors, Layout, LoginPage, PasswordResetNewPage, PasswordResetPage,
-    RegisterPage,
+    BuyPage, Errors, Layout, LoginPage, PasswordResetNewPage, PasswordResetPage,
 };
-use crate::shell::web::{html, read_form, url_encode, Ctx, Form, WebError};
+use crate::shell::web::{html, read_form, Ctx, Form, WebError};
 
 /// The form pages a POST can come back to.
 pub enum FormPage {
@@ -114,7 +114,7 @@ async fn render(
             next: typed("next"),
         }
         .render()?,
-        FormPage::Register => register_page(layout, errors, form)?,
+        FormPage::Register => register_page(ctx, layout, errors, form)?,
         FormPage::Account => match account_page(ctx, layout, errors, form).await? {
             Some(body) => body,
             None => return Ok(None),
@@ -152,22 +152,23 @@ fn typed_in(form: Option<&Form>, name: &str) -> String {
 }
 
 /// The registration form again, with what was typed.
-fn register_page(layout: Layout, errors: Errors, form: Option<&Form>) -> Result<String, WebError> {
+fn register_page(
+    ctx: &Ctx,
+    layout: Layout,
+    errors: Errors,
+    form: Option<&Form>,
+) -> Result<String, WebError> {
     let typed = |name: &str| typed_in(form, name);
-    let next = typed("next");
-    let page = RegisterPage {
+    let accept = matches!(typed("accept_terms").as_str(), "on" | "1" | "true" | "yes");
+    let page = register_page_view(
+        ctx,
         layout,
         errors,
-        email: typed("email"),
-        api_username: typed("api_username"),
-        accept_terms: matches!(typed("accept_terms").as_str(), "on" | "1" | "true" | "yes"),
-        next_query: if next.is_empty() {
-            String::new()
-        } else {
-            format!("?next={}", url_encode(&next))
-        },
-        next,
-    };
+        &typed,
+        typed("email"),
+        accept,
+        &typed("next"),
+    );
     Ok(page.render()?)
 }
 
@@ -179,28 +180,17 @@ async fn account_page(
     errors: Errors,
     form: Option<&Form>,
 ) -> Result<Option<String>, WebError> {
-    let typed = |name: &str| typed_in(form, name);
-    let action = match typed("action").as_str() {
+    let action = match typed_in(form, "action").as_str() {
         "password" => "password",
-        "credentials" => "credentials",
+        "psp_account" | "credentials" => "psp_account",
+        "psp_account_remove" => "psp_account_remove",
         _ => return Ok(None),
     };
-    let Ok(me) = ctx.require_session().await else {
+    if ctx.require_session().await.is_err() {
         return Ok(None);
-    };
-    let page = AccountPage {
-        layout,
-        email: me.email.clone(),
-        api_username: me.api_username.clone(),
-        credentials_refused: me.credentials_status == "refused",
-        action,
-        errors,
-        new_api_username: if action == "credentials" {
-            typed("api_username")
-        } else {
-            String::new()
-        },
-        notice: "",
-    };
-    Ok(Some(page.render()?))
+    }
+    let typed = if action == "psp_account" { form } else { None };
+    Ok(Some(
+        account_page_body(ctx, layout, action, errors, typed, "").await?,
+    ))
 }

@@ -85,7 +85,7 @@ async fn buyer(ctx: &Ctx) -> Result<Buyer, WebError> {
     Ok(Buyer {
         client_id: me.client_id,
         psp_environment: me.psp_environment,
-        api_username: Some(me.api_username),
+        api_username: me.api_username,
     })
 }
 

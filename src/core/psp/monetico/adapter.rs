@@ -361,9 +361,26 @@ pub async fn read<E: Effects>(
     order: &OrderState,
 ) -> Result<Called<Inquiry>, FlowError> {
     if !order.holds_claim() {
+        // No call is made; the trace says why the answer is "not paid"
+        // (the reconciler writes its decision with the read's trace).
+        let trace = Trace {
+            psp: PSP,
+            method: "read",
+            ack: None,
+            error_codes: None,
+            correlation_id: None,
+            at: fx.now().to_string(),
+            request: "{}".into(),
+            response: Some(
+                serde_json::json!({ "no_call": "Monetico has no read call; an order without its claim is never captured" })
+                    .to_string(),
+            ),
+            request_wire: None,
+            response_wire: None,
+        };
         return Ok(Called {
             outcome: Inquiry::NotPaidYet,
-            traces: Vec::new(),
+            traces: vec![trace],
         });
     }
     let called = capture(fx, site, account, order).await?;
@@ -476,6 +493,7 @@ const SHARED: &[&str] = &[
     "lib",
     "code-retour",
     "no_answer",
+    "no_call",
 ];
 
 /// The merchant's own identifiers at the bank and its authorization

@@ -247,7 +247,9 @@ fn an_order_without_its_claim_is_never_captured_by_the_read() {
     ))
     .expect("read");
     assert_eq!(read.outcome, Inquiry::NotPaidYet);
-    assert!(read.traces.is_empty());
+    let traces: Vec<&str> = read.traces.iter().map(|t| t.method).collect();
+    assert_eq!(traces, ["read"], "no call, but a trace for the decision");
+    assert!(read.traces.iter().all(|t| t.request_wire.is_none()));
     assert_eq!(world.balance(), 0);
 }
 

@@ -101,7 +101,11 @@ pub async fn paiement(ctx: &Ctx, req: &mut Request) -> Result<Response, WebError
         }
         Posted::Refused(error) => {
             let texts = card_texts(ctx.lang);
-            error_page(ctx, 400, format!("{} {error}", texts.refused_form))
+            error_page(
+                ctx,
+                400,
+                format!("{} {}", texts.refused_form, error.describe(ctx.lang)),
+            )
         }
     }
 }

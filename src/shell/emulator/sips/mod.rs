@@ -36,7 +36,6 @@ pub async fn route(
             paypage::payment_init(ctx, req).await
         }
         (Method::Post, ["_emulator", "sips", "card"]) => paypage::card_post(ctx, req).await,
-        (Method::Get, ["_emulator", "sips", "autopost.js"]) => paypage::autopost_script(),
         (Method::Get, ["_emulator", "sips", "accounts"]) => accounts::accounts_get(ctx).await,
         (Method::Post, ["_emulator", "sips", "accounts"]) => {
             accounts::accounts_post(ctx, req).await

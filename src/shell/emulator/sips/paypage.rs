@@ -6,8 +6,8 @@
 //! `action=pay|refuse|cancel`) decides the payment, delivers the automatic
 //! response in-process, and answers a page whose form posts the manual
 //! response (`Data`, `Encode`, `InterfaceVersion`, `Seal`) to
-//! `normalReturnUrl`: one button, submitted by `/_emulator/sips/autopost.js`
-//! where the CSP lets scripts from this origin run. `normalReturnUrl` is
+//! `normalReturnUrl`: one button, submitted by the site's
+//! `/static/autosubmit.js` when scripts run. `normalReturnUrl` is
 //! followed to this deployment only (400 otherwise: no open redirect).
 
 use askama::Template;
@@ -26,10 +26,6 @@ use crate::core::sql::emulator::sips::{Merchant, Transaction};
 use crate::shell::pages::Layout;
 use crate::shell::security;
 use crate::shell::web::{html, json_response, read_form, Ctx, WebError};
-
-/// Submits every `form[data-autopost]` of the page (the return page's).
-const AUTOPOST_JS: &str =
-    "document.querySelectorAll('form[data-autopost]').forEach(function (f) { f.submit(); });\n";
 
 #[derive(Template)]
 #[template(path = "emulator_sips_card.html")]
@@ -221,13 +217,4 @@ fn return_page(ctx: &Ctx, t: &Transaction, data: &str, seal: &str) -> Result<Res
     }
     .render()?;
     html(200, body)
-}
-
-/// `GET /_emulator/sips/autopost.js`.
-pub(super) fn autopost_script() -> Result<Response, WebError> {
-    let mut response = Response::ok(AUTOPOST_JS)?;
-    let headers = response.headers_mut();
-    headers.set("Content-Type", "text/javascript; charset=utf-8")?;
-    headers.set("Cache-Control", "public, max-age=3600")?;
-    Ok(response)
 }

@@ -1,17 +1,21 @@
-//! Accounts: register (credentials checked with PayPal's GetBalance at once,
-//! sealed with AES-GCM, initiation title issued), log in and out, the account
-//! page (password, credentials), password reset by e-mail, and the terms.
+//! Accounts: register (a receiving account at one of the enabled providers,
+//! checked where the provider allows it, sealed with AES-GCM, initiation
+//! title issued), log in and out, the account page (password, receiving
+//! accounts), password reset by e-mail, and the terms.
 //! Password hashing is `shell::passwords`, sealing `shell::credentials`,
 //! rate limits `shell::ratelimit`.
 
 mod login;
+mod page;
+mod receiving_accounts;
 mod register;
 mod reset;
 mod settings;
 mod terms;
 
 pub use login::{login_get, login_post, logout_post};
-pub use register::{register_get, register_post};
+pub use page::account_page_body;
+pub use register::{page as register_page_view, register_get, register_post};
 pub use reset::{reset_get, reset_post, reset_token_get, reset_token_post};
 pub use settings::{account_get, account_post};
 pub use terms::terms;
@@ -19,8 +23,9 @@ pub use terms::terms;
 use serde_json::json;
 use worker::Response;
 
-use crate::core::account::{ApiCredentials, Problem};
+use crate::core::account::Problem;
 use crate::core::psp::{self, AccountCheck};
+use crate::core::receiving;
 use crate::core::sql::traces;
 use crate::shell::web::{json_response, Ctx, WebError};
 
@@ -47,39 +52,56 @@ fn refusal_message(ctx: &Ctx, problem: Problem, code: &str, message: &str) -> St
     format!("{ours} ({} {code}: {message})", ctx.lang.texts().psp_code)
 }
 
-/// What the credential check concluded.
+/// What the check of a receiving account concluded.
 enum CredentialCheck {
-    Accepted(traces::Trace),
-    /// PayPal said no (e.g. 10002): a 422 with PayPal's words.
+    /// Accepted, with the traces of the provider calls it made (none for a
+    /// provider checked for format only: Monetico).
+    Accepted(Vec<traces::Trace>),
+    /// The provider said no (e.g. PayPal 10002): a 422 with its words.
     Refused(String),
     /// No answer: nothing is saved, the user may retry.
     Unreachable(String),
 }
 
-/// Asks the provider (PayPal: GetBalance) whether these credentials work.
-async fn verify_with_paypal(ctx: &Ctx, credentials: &ApiCredentials, at: &str) -> CredentialCheck {
+/// Asks the account's provider (PayPal: GetBalance; Sips: an Office
+/// call; Monetico: the format only) whether it works.
+async fn verify_account(ctx: &Ctx, account: &psp::TypedAccount, at: &str) -> CredentialCheck {
     let base = ctx.base_url();
-    let account = psp::TypedAccount::Paypal(credentials.clone());
-    let called = psp::check_account(ctx, &crate::shell::effects::site(ctx, &base), &account).await;
+    let provider = account.provider();
+    let called = psp::check_account(ctx, &crate::shell::effects::site(ctx, &base), account).await;
+    let unreachable = || unreachable_message(ctx, provider);
     match called.outcome {
-        AccountCheck::Accepted => match called.traces.into_iter().next() {
-            Some(mut trace) => {
+        AccountCheck::Accepted => {
+            let mut traces = called.traces;
+            // A provider that is asked leaves a trace of its answer;
+            // Monetico is checked for format only.
+            let asked = match provider {
+                psp::ProviderId::Paypal | psp::ProviderId::Sips => true,
+                psp::ProviderId::Monetico => false,
+            };
+            if traces.is_empty() && asked {
+                return CredentialCheck::Unreachable(unreachable());
+            }
+            for trace in &mut traces {
                 trace.at = at.to_string();
-                CredentialCheck::Accepted(trace)
             }
-            None => {
-                CredentialCheck::Unreachable(Problem::PspUnavailable.message(ctx.lang).to_string())
-            }
-        },
+            CredentialCheck::Accepted(traces)
+        }
         AccountCheck::Refused { code, message } => CredentialCheck::Refused(refusal_message(
             ctx,
-            Problem::PspRefusedCredentials,
+            receiving::refused(provider),
             &code,
             &message,
         )),
         AccountCheck::Unknown(no_answer) => {
             worker::console_warn!("account check: no answer: {}", no_answer.describe());
-            CredentialCheck::Unreachable(Problem::PspUnavailable.message(ctx.lang).to_string())
+            CredentialCheck::Unreachable(unreachable())
         }
     }
+}
+
+fn unreachable_message(ctx: &Ctx, provider: psp::ProviderId) -> String {
+    receiving::unreachable(provider)
+        .message(ctx.lang)
+        .to_string()
 }

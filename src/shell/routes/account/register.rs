@@ -1,20 +1,22 @@
-//! Registration: the form, and the account it opens once PayPal accepts
-//! the API credentials (GetBalance) and the terms are accepted.
+//! Registration: the form, and the account it opens once the receiving
+//! account's provider accepts it (PayPal: GetBalance; Sips: Office;
+//! Monetico: its format) and the terms are accepted.
 
 use askama::Template;
 use worker::{Request, Response};
 
 use crate::core::account::{safe_next, Field, FormErrors, Problem, RegisterInput, Registration};
 use crate::core::isin::Isin;
+use crate::core::receiving::{self, AccountInput};
 use crate::core::sql::{self, clients, sessions, titles, traces, Batch};
 use crate::shell::app::random_bytes;
 use crate::shell::credentials;
 use crate::shell::db::DbError;
-use crate::shell::pages::{Errors, RegisterPage};
+use crate::shell::pages::{Errors, Layout, ReceivingForm, RegisterPage};
 use crate::shell::passwords::{self};
 use crate::shell::web::{html, read_form, see_other, url_encode, Ctx, WebError};
 
-use super::{csrf_json, rate_limit, verify_with_paypal, CredentialCheck, REGISTER_ATTEMPTS};
+use super::{csrf_json, rate_limit, verify_account, CredentialCheck, REGISTER_ATTEMPTS};
 
 fn register_page(
     ctx: &Ctx,
@@ -23,21 +25,59 @@ fn register_page(
     errors: Errors,
     next: &str,
 ) -> Result<Response, WebError> {
+    let a = &input.account;
+    // What was typed, secrets excepted (they are never sent back).
+    let typed = |name: &str| match name {
+        "psp" => a.psp.clone(),
+        "api_username" => a.api_username.clone(),
+        "sips_merchant_id" => a.sips_merchant_id.clone(),
+        "sips_key_version" => a.sips_key_version.clone(),
+        "monetico_tpe" => a.monetico_tpe.clone(),
+        "monetico_societe" => a.monetico_societe.clone(),
+        _ => String::new(),
+    };
+    let page = page(
+        ctx,
+        ctx.layout()?,
+        errors,
+        &typed,
+        input.email.clone(),
+        input.accept_terms,
+        next,
+    );
+    html(status, page.render()?)
+}
+
+/// The registration page with what `typed` gives (a form's value by name).
+pub fn page(
+    ctx: &Ctx,
+    layout: Layout,
+    errors: Errors,
+    typed: &dyn Fn(&str) -> String,
+    email: String,
+    accept_terms: bool,
+    next: &str,
+) -> RegisterPage {
     let next_query = if next.is_empty() {
         String::new()
     } else {
         format!("?next={}", url_encode(next))
     };
-    let page = RegisterPage {
-        layout: ctx.layout()?,
+    let receiving = ReceivingForm::new(
+        &layout,
+        &ctx.app.config.providers.enabled,
+        typed,
+        errors.clone(),
+    );
+    RegisterPage {
+        layout,
         errors,
-        email: input.email.clone(),
-        api_username: input.api_username.clone(),
-        accept_terms: input.accept_terms,
+        email,
+        receiving,
+        accept_terms,
         next: next.to_string(),
         next_query,
-    };
-    html(status, page.render()?)
+    }
 }
 
 pub async fn register_get(ctx: &Ctx) -> Result<Response, WebError> {
@@ -65,22 +105,21 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
     let input = RegisterInput {
         email: form.get("email").to_string(),
         password: form.get("password").to_string(),
-        api_username: form.get("api_username").to_string(),
-        api_password: form.get("api_password").to_string(),
-        api_signature: form.get("api_signature").to_string(),
+        account: AccountInput::read(|name| form.get(name).to_string()),
         accept_terms: matches!(form.get("accept_terms"), "on" | "1" | "true" | "yes"),
     };
-    let registration = match input.parse() {
+    let registration = match input.parse(&ctx.app.config.providers.enabled) {
         Ok(r) => r,
         Err(errors) => {
             return register_page(ctx, 422, &input, Errors::new(&errors, ctx.lang), &next)
         }
     };
-    // PayPal first: whether an e-mail or API username is taken is told only
-    // to someone holding working credentials (no enumeration).
+    // The provider first: whether an e-mail or account is taken is told
+    // only to someone holding a working account (no enumeration; Monetico
+    // can only be checked for format).
     let now = ctx.now().to_string();
-    let trace = match verify_with_paypal(ctx, &registration.credentials, &now).await {
-        CredentialCheck::Accepted(trace) => trace,
+    let trace = match verify_account(ctx, &registration.account, &now).await {
+        CredentialCheck::Accepted(traces) => traces,
         CredentialCheck::Refused(message) => {
             let errors = Errors::default().with_form_message(message);
             return register_page(ctx, 422, &input, errors, &next);
@@ -116,12 +155,12 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
     ))
 }
 
-/// What a registration writes, once PayPal accepted its credentials.
+/// What a registration writes, once the provider accepted its account.
 struct NewAccount<'a> {
     registration: &'a Registration,
     password_hash: String,
     session_hash: String,
-    trace: traces::Trace,
+    trace: Vec<traces::Trace>,
     now: String,
 }
 
@@ -131,7 +170,7 @@ impl NewAccount<'_> {
     fn batch(&self, ctx: &Ctx, client_id: i64) -> Result<Batch, WebError> {
         let r = self.registration;
         let (email, now) = (r.email.as_str(), self.now.as_str());
-        let sealed = credentials::seal(ctx, client_id, 1, &r.credentials)?;
+        let sealed = credentials::seal(ctx, client_id, 1, &r.account)?;
         let mut batch: Batch = clients::insert_with_id(
             client_id,
             &clients::NewClient {
@@ -139,7 +178,8 @@ impl NewAccount<'_> {
                 password_hash: &self.password_hash,
                 language: ctx.lang.code(),
                 psp_environment: ctx.app.config.psp_mode.as_str(),
-                api_username: &r.credentials.username,
+                provider: r.account.provider().as_str(),
+                api_username: r.account.public_ref(),
                 sealed_secret: &sealed,
                 now,
             },
@@ -156,14 +196,16 @@ impl NewAccount<'_> {
                 now,
             ));
         }
-        batch.push(traces::insert_for_email(email, &self.trace));
+        for trace in &self.trace {
+            batch.push(traces::insert_for_email(email, trace));
+        }
         batch.push(sessions::create_for_email(&self.session_hash, email, now));
         Ok(batch)
     }
 }
 
-/// Whether the e-mail or the API username is taken already, and the id
-/// the new client would get.
+/// Whether the e-mail or the account's public name is taken already, and
+/// the id the new client would get.
 async fn conflicts_and_next_id(
     ctx: &Ctx,
     registration: &Registration,
@@ -172,7 +214,8 @@ async fn conflicts_and_next_id(
         .run(&vec![
             clients::conflicts(
                 registration.email.as_str(),
-                &registration.credentials.username,
+                registration.account.provider().as_str(),
+                registration.account.public_ref(),
                 0,
             ),
             clients::next_id(),
@@ -186,8 +229,12 @@ async fn conflicts_and_next_id(
         if conflicts.email_taken != 0 {
             errors.add(Field::Email, Problem::EmailTaken);
         }
-        if conflicts.api_username_taken != 0 {
-            errors.add(Field::ApiUsername, Problem::ApiUsernameTaken);
+        if conflicts.public_ref_taken != 0 {
+            let provider = registration.account.provider();
+            errors.add(
+                receiving::public_field(provider),
+                receiving::taken(provider),
+            );
         }
     }
     let client_id = results

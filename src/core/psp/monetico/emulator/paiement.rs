@@ -12,6 +12,7 @@ use base64::Engine;
 use sha1::{Digest, Sha1};
 
 use super::card::{brand, CardDecision};
+use crate::core::i18n::Lang;
 use crate::core::psp::monetico::amount::WireAmount;
 use crate::core::psp::monetico::form::valid_reference;
 use crate::core::psp::monetico::key::UsableKey;
@@ -50,19 +51,37 @@ pub enum PaiementError {
     ReusedReference,
 }
 
-impl fmt::Display for PaiementError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PaiementError::NotForm => f.write_str("not a sealed form (no MAC)"),
-            PaiementError::UnknownTpe => f.write_str("unknown TPE"),
-            PaiementError::BadMac => {
-                f.write_str("the MAC does not match (commande non authentifiée)")
+impl PaiementError {
+    /// Why, in the buyer's language (the error page).
+    pub fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (PaiementError::NotForm, Lang::En) => "not a sealed form (no MAC)".into(),
+            (PaiementError::NotForm, Lang::Fr) => {
+                "ce n'est pas un formulaire scellé (pas de MAC)".into()
             }
-            PaiementError::Field(name) => write!(f, "field {name} missing or malformed"),
-            PaiementError::ReusedReference => {
-                f.write_str("this reference was already used at this TPE")
+            (PaiementError::UnknownTpe, Lang::En) => "unknown TPE".into(),
+            (PaiementError::UnknownTpe, Lang::Fr) => "TPE inconnu".into(),
+            (PaiementError::BadMac, Lang::En) => {
+                "the MAC does not match (commande non authentifiée)".into()
+            }
+            (PaiementError::BadMac, Lang::Fr) => {
+                "le MAC ne correspond pas (commande non authentifiée)".into()
+            }
+            (PaiementError::Field(name), Lang::En) => format!("field {name} missing or malformed"),
+            (PaiementError::Field(name), Lang::Fr) => format!("champ {name} absent ou mal formé"),
+            (PaiementError::ReusedReference, Lang::En) => {
+                "this reference was already used at this TPE".into()
+            }
+            (PaiementError::ReusedReference, Lang::Fr) => {
+                "cette référence a déjà été utilisée pour ce TPE".into()
             }
         }
+    }
+}
+
+impl fmt::Display for PaiementError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(Lang::En))
     }
 }
 

@@ -177,3 +177,16 @@ fn only_version_2_cdr_0_with_a_200_acknowledges() {
     assert!(!acknowledged(200, ""));
     assert!(!acknowledged(200, "cdr=0\nversion=2\n"));
 }
+
+#[test]
+fn the_error_page_says_why_in_the_buyers_language() {
+    assert_eq!(
+        PaiementError::ReusedReference.describe(Lang::Fr),
+        "cette référence a déjà été utilisée pour ce TPE"
+    );
+    assert_eq!(
+        PaiementError::Field("montant").describe(Lang::En),
+        "field montant missing or malformed"
+    );
+    assert_eq!(PaiementError::UnknownTpe.to_string(), "unknown TPE");
+}
