@@ -101,7 +101,7 @@
 //! simulation -- --nocapture` replays exactly that one, `SIM_HISTORIES=<n>`
 //! changes the count, `SIM_STRICT=1` fails on known bugs too, `SIM_CARDS=0`
 //! gives no client a card account (the PayPal world's histories exactly as
-//! before the card world).
+//! before the card world; so are the half of the seeds drawn without).
 //!
 //! Bugs found in `src/core` are named in `ledger::KnownBug`. A violation is
 //! attributed to one only where it arises (the decision that fails a paid

@@ -22,7 +22,7 @@ use paybook::core::psp::sips::emulator::{response_body, CardAction as SipsAction
 use paybook::core::psp::{self, CheckoutForm, ProviderId};
 use paybook::core::purchase::Buyer;
 use paybook::core::sealing::Binding;
-use paybook::core::sql::{self, Param, Stmt};
+use paybook::core::sql::{self, Stmt};
 
 use super::actors::{Deployment, Outcome};
 use super::cards::{self, Cards};
@@ -180,7 +180,7 @@ impl World {
                 key_version: u32::try_from(m.key_version).unwrap_or(1),
             };
             let secret = psp::sips::account::secret_json(&account);
-            batch.push(self.account_row(client_id, "sips", &m.merchant_id, &secret, &now));
+            batch.extend(self.account_rows(client_id, "sips", &m.merchant_id, &secret, &now));
             self.card.sips_of.insert(client_id, m.merchant_id);
         }
         if with_monetico {
@@ -193,7 +193,7 @@ impl World {
                 key,
             };
             let secret = psp::monetico::adapter::secret_json(&account);
-            batch.push(self.account_row(client_id, "monetico", &m.tpe, &secret, &now));
+            batch.extend(self.account_rows(client_id, "monetico", &m.tpe, &secret, &now));
             self.card.monetico_of.insert(client_id, m.tpe);
         }
         if !batch.is_empty() {
@@ -203,14 +203,14 @@ impl World {
     }
 
     /// The `psp_accounts` row of a card account, its secret sealed.
-    fn account_row(
+    fn account_rows(
         &self,
         client_id: i64,
         provider: &str,
         public_ref: &str,
         secret: &str,
         now: &str,
-    ) -> Stmt {
+    ) -> Vec<Stmt> {
         let mut nonce = [0u8; 12];
         paybook::core::flow::Effects::fill_random(&*self.sim, &mut nonce).expect("seeded bytes");
         let binding = Binding {
@@ -223,17 +223,8 @@ impl World {
             .keyring
             .seal(binding, nonce, secret.as_bytes())
             .expect("sealed");
-        Stmt::new(
-            "INSERT INTO psp_accounts (client_id, provider, version, public_ref, sealed_secret, created_at) \
-             VALUES (?1, ?2, 1, ?3, ?4, ?5)",
-            vec![
-                Param::Int(client_id),
-                Param::from(provider),
-                Param::from(public_ref),
-                Param::from(sealed.as_str()),
-                Param::from(now),
-            ],
-        )
+        // As /account adds one (`sql::clients::add_account`), version 1.
+        sql::clients::add_account(client_id, provider, 1, public_ref, &sealed, now)
     }
 
     pub fn start_card_buy(
