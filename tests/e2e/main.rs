@@ -7,6 +7,7 @@ mod accounts;
 mod browse;
 mod browser;
 mod card_accounts;
+mod card_browser;
 mod emulator;
 mod flows;
 mod foundation;
@@ -65,6 +66,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(card_accounts::tests());
     tests.extend(sips_emulator::tests());
     tests.extend(sips_purchase::tests());
+    tests.extend(card_browser::tests());
     tests.extend(monetico_emulator::tests());
     tests.extend(monetico_purchase::tests());
     tests

@@ -7,10 +7,8 @@
 //! purchase; once in headless Chromium, in French. Needs the registration
 //! of card accounts (`providers.md` §2).
 
-use std::process::Command;
-
 use crate::flows::{csrf, mails_to, register, Member, PASSWORD};
-use crate::harness::{root, unique_email, Client, Resp, Server};
+use crate::harness::{unique_email, Client, Resp, Server};
 use crate::purchase::{local, titles};
 use crate::reconciler::{advance, own_server, run_cron};
 
@@ -271,6 +269,21 @@ fn a_forged_notification_is_answered_cdr_1_and_changes_nothing(world: &World) {
     let unchanged = order(&buyer, &id);
     assert_eq!(unchanged["code"], 0, "{unchanged}");
     assert_eq!(balance_cents(server, &bank), 0);
+    // A MAC that fails with the seller's key: his account is marked
+    // refused (his titles cannot be bought until he replaces it) and he is
+    // told, once.
+    let account = seller.client.get_json("/account").json();
+    assert_eq!(account["psp_accounts"][0]["psp"], "monetico", "{account}");
+    assert_eq!(account["psp_accounts"][0]["status"], "refused", "{account}");
+    let told = mails_to(server, &seller.email);
+    assert_eq!(told.len(), 1, "{told:?}");
+    let r = server.client().post_raw(
+        "/psp/monetico/notify",
+        "application/x-www-form-urlencoded",
+        forged.as_bytes(),
+    );
+    assert_eq!(r.body, "version=2\ncdr=1\n");
+    assert_eq!(mails_to(server, &seller.email).len(), 1, "told once");
 }
 
 fn a_duplicated_and_a_late_notification_change_nothing_twice(world: &World) {
@@ -371,28 +384,7 @@ fn a_card_purchase_in_french_in_chromium(world: &World) {
     let (seller, bank) = monetico_seller(server, "mon-seller-b");
     let buyer = register(server, "mon-buyer-b", "10.00");
     let isin = held(&seller.client)[0].clone();
-    let screenshot = root().join("test-artifacts/monetico-purchase-fr.png");
-    let _ = std::fs::remove_file(&screenshot);
-    let input = serde_json::json!({
-        "base": server.base_url,
-        "email": buyer.email,
-        "password": PASSWORD,
-        "isin": isin,
-        "screenshot": screenshot,
-    });
-    let output = Command::new("node")
-        .arg(root().join("tests/browser/monetico_purchase.mjs"))
-        .arg(input.to_string())
-        .current_dir(root())
-        .output()
-        .expect("node runs");
-    assert!(
-        output.status.success(),
-        "browser test failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(screenshot.exists(), "screenshot kept");
+    crate::card_browser::buy_in_chromium(server, &buyer.email, &isin, "monetico");
     assert_eq!(balance_cents(server, &bank), 100, "captured once, whole");
     assert!(titles(&buyer).iter().any(|(i, _)| *i == isin));
 }

@@ -186,7 +186,7 @@ fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(_world
     ));
     assert!(page
         .body
-        .contains("Your payment is being confirmed with PayPal."));
+        .contains("Your payment is being confirmed with the payment provider."));
     assert_eq!(psp_cents(&server, &bob), 900, "PayPal did the work");
     // A refresh while the first call may still be in flight sends nothing.
     bob.client.get(&local(&back));
@@ -313,7 +313,7 @@ fn a_pending_payment_keeps_the_title_claimed_and_moves_nothing(world: &World) {
         "/orders/{}?lang=fr",
         order["id"].as_str().unwrap_or("")
     ));
-    assert!(page.body.contains("statut Pending"));
+    assert!(page.body.contains("pas encore statué sur le paiement (en attente)"));
     // A refresh does not pay again.
     bob.client.get(&local(&back));
     assert_eq!(order_of(&bob)["substate"], "psp_pending");

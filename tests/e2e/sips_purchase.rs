@@ -56,9 +56,15 @@ pub struct CardMember {
 /// Registers on `server` with a new merchant of the Sips emulator
 /// (`psp=sips` on the register form, the account checked with Office).
 pub fn register_with_sips(server: &Server, prefix: &str) -> CardMember {
+    register_with_sips_at(server, server, prefix)
+}
+
+/// Registers on `server` with a new merchant of the Sips emulator of
+/// `bank` (another deployment's, for a sandbox deployment).
+pub fn register_with_sips_at(server: &Server, bank: &Server, prefix: &str) -> CardMember {
     let email = unique_email(prefix);
     let merchant_email = format!("sips-{email}");
-    let r = server.client().post_form_with(
+    let r = bank.client().post_form_with(
         "/_emulator/sips/accounts",
         &[("email", merchant_email.as_str())],
         &[("Accept", "application/json")],
@@ -122,12 +128,12 @@ fn titles(m: &CardMember) -> Vec<String> {
 }
 
 /// `POST /buy` with `psp=sips` (JSON): the order id and the sealed form.
-fn start(
+pub fn start(
     buyer: &CardMember,
     isin: &str,
     amount: &str,
     rate: &str,
-) -> (String, String, Vec<(String, String)>) {
+) -> (String, Resp, String, Vec<(String, String)>) {
     let token = csrf(&buyer.client, "/buy");
     let r = buyer.client.post_form_with(
         "/buy",
@@ -150,11 +156,9 @@ fn start(
                 .collect()
         })
         .unwrap_or_default();
-    (
-        j["order_id"].as_str().unwrap_or("").to_owned(),
-        crate::purchase::local(j["action"].as_str().unwrap_or("")),
-        fields,
-    )
+    let id = j["order_id"].as_str().unwrap_or("").to_owned();
+    let action = crate::purchase::local(j["action"].as_str().unwrap_or(""));
+    (id, r, action, fields)
 }
 
 fn unescape(html: &str) -> String {
@@ -178,7 +182,12 @@ fn input(page: &str, name: &str) -> String {
 
 /// Posts the form to the emulator and decides on the card page; the page
 /// that posts the manual response back.
-fn pay_at_bank(client: &Client, action: &str, fields: &[(String, String)], choice: &str) -> Resp {
+pub fn pay_at_bank(
+    client: &Client,
+    action: &str,
+    fields: &[(String, String)],
+    choice: &str,
+) -> Resp {
     let borrowed: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -198,8 +207,8 @@ fn pay_at_bank(client: &Client, action: &str, fields: &[(String, String)], choic
     back
 }
 
-/// The browser posts the manual response back; the order's JSON.
-fn come_back(client: &Client, back: &Resp) -> Value {
+/// The browser posts the manual response back; the answer.
+pub fn come_back_raw(client: &Client, back: &Resp) -> Resp {
     let fields: Vec<(String, String)> = ["Data", "Encode", "InterfaceVersion", "Seal"]
         .iter()
         .map(|n| ((*n).to_owned(), input(&back.body, n)))
@@ -208,7 +217,12 @@ fn come_back(client: &Client, back: &Resp) -> Value {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let r = client.post_form("/psp/sips/return", &borrowed);
+    client.post_form("/psp/sips/return", &borrowed)
+}
+
+/// The browser posts the manual response back; the order's JSON.
+pub fn come_back(client: &Client, back: &Resp) -> Value {
+    let r = come_back_raw(client, back);
     assert_eq!(r.status, 303, "return: {}", r.body);
     let order_path = r.header("location").unwrap_or_default().to_owned();
     assert!(order_path.starts_with("/orders/"), "{order_path}");
@@ -223,7 +237,7 @@ fn buy(
     rate: &str,
     choice: &str,
 ) -> Value {
-    let (_, action, fields) = start(buyer, isin, amount, rate);
+    let (_, _, action, fields) = start(buyer, isin, amount, rate);
     let back = pay_at_bank(&buyer.client, &action, &fields, choice);
     let order = come_back(&buyer.client, &back);
     assert_eq!(order["psp"], "sips", "{order}");
@@ -358,7 +372,7 @@ fn a_title_sold_while_the_buyer_is_on_the_card_page_releases_the_authorization(w
     let early = register_with_sips(server, "card-race-early");
     let isin = titles(&seller)[0].clone();
     let before = balance_cents(server, &seller);
-    let (late_order, action, fields) = start(&late, &isin, "1.00", "100");
+    let (late_order, _, action, fields) = start(&late, &isin, "1.00", "100");
     let late_token = card_page(&late.client, &action, &fields);
     let sold = buy(world, &early, &isin, "1.00", "100", "pay");
     assert_eq!(sold["code"], 2, "{sold}");
@@ -388,7 +402,7 @@ fn a_forged_response_is_recorded_and_changes_nothing(world: &World) {
     let buyer = register_with_sips(server, "card-forged-buyer");
     let isin = titles(&seller)[0].clone();
     fault(server, "drop", &seller.merchant_id);
-    let (order_id, action, fields) = start(&buyer, &isin, "1.00", "100");
+    let (order_id, _, action, fields) = start(&buyer, &isin, "1.00", "100");
     let token = card_page(&buyer.client, &action, &fields);
     let back = decide(&buyer.client, &token, "pay");
     let (data, seal) = (input(&back.body, "Data"), input(&back.body, "Seal"));
@@ -429,7 +443,7 @@ fn a_lost_validate_answer_is_resolved_by_the_cron(_world: &World) {
         ],
     );
     assert_eq!(r.status, 201, "{}", r.body);
-    let (order_id, action, fields) = start(&buyer, &isin, "1.00", "100");
+    let (order_id, _, action, fields) = start(&buyer, &isin, "1.00", "100");
     let back = pay_at_bank(&buyer.client, &action, &fields, "pay");
     come_back(&buyer.client, &back);
     let order = buyer.client.get_json(&format!("/orders/{order_id}")).json();

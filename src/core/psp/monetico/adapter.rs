@@ -26,7 +26,6 @@ use crate::core::flow::effects::{Endpoint, Patience, WireRequest};
 use crate::core::flow::{Effects, FlowError, NoAnswer, Site};
 use crate::core::i18n::Lang;
 use crate::core::money::Currency;
-use crate::core::privacy::Role;
 use crate::core::psp::notice::Answer;
 use crate::core::psp::{
     AccountCheck, Called, Capabilities, CardOutcome, CardVerdict, CheckoutForm, NotificationTrust,
@@ -476,46 +475,7 @@ pub fn reply(answer: Answer) -> Reply {
     }
 }
 
-/// What both parties may see of a Monetico trace: the call, its outcome
-/// and the amounts.
-const SHARED: &[&str] = &[
-    "version",
-    "date",
-    "date_commande",
-    "montant",
-    "montant_a_capturer",
-    "montant_deja_capture",
-    "montant_restant",
-    "montant_recredit",
-    "reference",
-    "lgue",
-    "cdr",
-    "lib",
-    "code-retour",
-    "no_answer",
-    "no_call",
-];
-
-/// The merchant's own identifiers at the bank and its authorization
-/// numbers: the seller's business.
-const SELLER_ONLY: &[&str] = &["TPE", "societe", "aut", "num_autorisation", "numauto"];
-
-/// The fields of a Monetico trace `role` may see (an allow-list: the MAC,
-/// the buyer's e-mail, the return URLs and the card's details never).
-pub fn visible_fields(role: Role, fields: &Value) -> Value {
-    let Some(object) = fields.as_object() else {
-        return Value::Object(Map::new());
-    };
-    let shown = object
-        .iter()
-        .filter(|(name, _)| {
-            SHARED.contains(&name.as_str())
-                || (role == Role::Seller && SELLER_ONLY.contains(&name.as_str()))
-        })
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    Value::Object(shown)
-}
+pub use super::privacy::visible_fields;
 
 #[cfg(test)]
 #[path = "adapter_tests.rs"]

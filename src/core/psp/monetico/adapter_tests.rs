@@ -354,25 +354,3 @@ fn the_reply_is_version_2_cdr_0_or_1_in_text_or_a_503() {
     assert_eq!((bad.status, bad.body.as_str()), (200, "version=2\ncdr=1\n"));
     assert_eq!(reply(Answer::SendAgain).status, 503);
 }
-
-#[test]
-fn the_buyer_sees_the_outcome_and_amounts_but_never_the_mac_mail_or_merchant_ids() {
-    let fields = serde_json::json!({
-        "TPE": "1234567", "societe": "s", "MAC": "AB", "mail": "b@example.org",
-        "montant": "12.30EUR", "cdr": "1", "lib": "paiement accepte", "aut": "123456",
-        "url_retour_ok": "http://x", "reference": "ord1",
-    });
-    let buyer = visible_fields(Role::Buyer, &fields);
-    assert_eq!(
-        buyer,
-        serde_json::json!({ "montant": "12.30EUR", "cdr": "1", "lib": "paiement accepte", "reference": "ord1" })
-    );
-    let seller = visible_fields(Role::Seller, &fields);
-    assert_eq!(seller["TPE"], "1234567");
-    assert_eq!(seller["aut"], "123456");
-    assert!(seller.get("MAC").is_none() && seller.get("mail").is_none());
-    assert_eq!(
-        visible_fields(Role::Buyer, &serde_json::json!("x")),
-        serde_json::json!({})
-    );
-}

@@ -259,13 +259,15 @@ pub fn insert_notification(
     )
 }
 
-/// The oldest notifications not acknowledged yet, at most `limit`.
-pub fn queued_notifications(limit: i64) -> Stmt {
+/// The notifications not acknowledged yet and tried fewer than
+/// `max_attempts` times, the least tried first (so that messages the
+/// platform keeps refusing never hold back newer ones), at most `limit`.
+pub fn queued_notifications(max_attempts: i64, limit: i64) -> Stmt {
     Stmt::new(
         "SELECT id, tpe, reference, body, created_at, status, attempts, last_http_status, \
-         last_answer, duplicate FROM emulator_monetico_notifications WHERE status = 'queued' \
-         ORDER BY id LIMIT ?1",
-        vec![Param::Int(limit)],
+         last_answer, duplicate FROM emulator_monetico_notifications \
+         WHERE status = 'queued' AND attempts < ?1 ORDER BY attempts, id LIMIT ?2",
+        vec![Param::Int(max_attempts), Param::Int(limit)],
     )
 }
 

@@ -27,6 +27,11 @@ pub trait NotificationReceiver {
     async fn receive(&self, body: &[u8]) -> (u16, String);
 }
 
+/// How many times a notification is sent before the emulator gives up
+/// (Monetico's own retry policy is not documented: the emulator's
+/// convention, listed in `docs/monetico-emulator.md`).
+pub const MAX_ATTEMPTS: i64 = 20;
+
 /// The longest answer kept for the listing.
 const KEPT_ANSWER_CHARS: usize = 200;
 
@@ -62,8 +67,9 @@ pub async fn deliver<E: Effects, R: NotificationReceiver>(
     Ok(ok)
 }
 
-/// Delivers the oldest notifications not acknowledged yet (at most
-/// `limit`); returns how many were acknowledged now. The cron calls it on
+/// Delivers the notifications not acknowledged yet (at most `limit`, the
+/// least tried first; given up after [`MAX_ATTEMPTS`]); returns how many
+/// were acknowledged now. The cron calls it on
 /// every run, `POST /_emulator/monetico/notifications/deliver` at once.
 pub async fn deliver_queued<E: Effects, R: NotificationReceiver>(
     fx: &E,
@@ -77,12 +83,15 @@ pub async fn deliver_queued<E: Effects, R: NotificationReceiver>(
     Ok(delivered)
 }
 
-/// The oldest notifications not acknowledged yet, at most `limit`.
+/// The notifications not acknowledged yet and not given up, the least
+/// tried first, at most `limit`.
 pub async fn queued_notifications<E: Effects>(
     fx: &E,
     limit: i64,
 ) -> Result<Vec<QueuedNotification>, FlowError> {
-    let results = fx.run(&vec![sql::queued_notifications(limit)]).await?;
+    let results = fx
+        .run(&vec![sql::queued_notifications(MAX_ATTEMPTS, limit)])
+        .await?;
     let rows: Vec<Notification> = rows_at(&results, 0)?;
     Ok(rows
         .into_iter()

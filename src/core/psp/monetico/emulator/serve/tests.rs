@@ -434,3 +434,27 @@ fn another_script_is_not_found_and_an_unsealed_call_is_refused_as_invalid() {
     assert_eq!(status, 200);
     assert!(body.contains("cdr=-1"), "{body}");
 }
+
+#[test]
+fn a_notification_the_platform_keeps_refusing_is_given_up_and_holds_back_no_other() {
+    let fx = SqliteFx::new();
+    let m = merchant(&fx);
+    buy(&fx, &m, "ORD1", CardAction::Pay);
+    let refusing = Platform::answering(&[(200, "version=2\ncdr=1\n"); 100]);
+    for _ in 0..3 {
+        assert_eq!(block_on(deliver_queued(&fx, 1, &refusing)), Ok(0));
+    }
+    // A newer one is tried before the one refused three times.
+    buy(&fx, &m, "ORD2", CardAction::Pay);
+    let next = block_on(queued_notifications(&fx, 1)).expect("queued");
+    assert_eq!(next.first().map(|n| n.reference.as_str()), Some("ORD2"));
+    for _ in 0..30 {
+        block_on(deliver_queued(&fx, 10, &refusing)).expect("delivered");
+    }
+    assert_eq!(block_on(queued_notifications(&fx, 10)), Ok(vec![]));
+    let listed = block_on(notifications(&fx, Some((&m.tpe, "ORD1")), 1)).expect("listed");
+    assert_eq!(
+        listed.first().map(|n| n.attempts),
+        Some(notify::MAX_ATTEMPTS)
+    );
+}
