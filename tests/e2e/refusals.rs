@@ -313,7 +313,9 @@ fn a_pending_payment_keeps_the_title_claimed_and_moves_nothing(world: &World) {
         "/orders/{}?lang=fr",
         order["id"].as_str().unwrap_or("")
     ));
-    assert!(page.body.contains("pas encore statué sur le paiement (en attente)"));
+    assert!(page
+        .body
+        .contains("pas encore statué sur le paiement (en attente)"));
     // A refresh does not pay again.
     bob.client.get(&local(&back));
     assert_eq!(order_of(&bob)["substate"], "psp_pending");

@@ -42,6 +42,10 @@ pub fn tests() -> Vec<Test> {
             "sips_purchase::a_lost_validate_answer_is_resolved_by_the_cron",
             a_lost_validate_answer_is_resolved_by_the_cron,
         ),
+        (
+            "sips_purchase::a_sandbox_deployment_pays_by_card_through_sips_urls_over_http",
+            a_sandbox_deployment_pays_by_card_through_sips_urls_over_http,
+        ),
     ]
 }
 
@@ -459,4 +463,61 @@ fn a_lost_validate_answer_is_resolved_by_the_cron(_world: &World) {
     let order = buyer.client.get_json(&format!("/orders/{order_id}")).json();
     assert_eq!(order["code"], 2, "resolved by getTransactionData: {order}");
     assert_eq!(balance_cents(&server, &seller), 100, "captured once");
+}
+
+/// A deployment in sandbox mode whose `SIPS_*` URLs point at another
+/// deployment's emulator: the form is posted to `SIPS_PAYPAGE_URL`, the
+/// automatic response reaches the deployment over HTTP, and Office is
+/// called over HTTP at `SIPS_OFFICE_URL`.
+fn a_sandbox_deployment_pays_by_card_through_sips_urls_over_http(world: &World) {
+    let bank = &world.server.base_url;
+    let mail = crate::sandbox::mail_api();
+    let state = crate::harness::fresh_state_dir("sandbox-sips").expect("state");
+    crate::harness::apply_migrations(&state).expect("migrations");
+    let key = "sandbox-credentials-key-0123456789";
+    let (nvp, checkout, verify, paypage, office) = (
+        format!("{bank}/_emulator/paypal/nvp"),
+        format!("{bank}/_emulator/paypal/checkout"),
+        format!("{bank}/_emulator/paypal/ipn-verify"),
+        format!("{bank}/_emulator/sips/paymentInit"),
+        format!("{bank}/_emulator/sips/office"),
+    );
+    let sandbox = Server::start(
+        state,
+        &[
+            ("PSP_MODE", "sandbox"),
+            ("SESSION_SECRET", "sandbox-session-secret-0123456789abcdef"),
+            ("CREDENTIALS_KEY", key),
+            ("PASSWORD_PEPPER", "sandbox-password-pepper-0123456789"),
+            ("PAYPAL_NVP_URL", &nvp),
+            ("PAYPAL_CHECKOUT_URL", &checkout),
+            ("PAYPAL_IPN_VERIFY_URL", &verify),
+            ("SIPS_PAYPAGE_URL", &paypage),
+            ("SIPS_OFFICE_URL", &office),
+            ("MAIL_API_URL", &mail.url),
+            ("MAIL_FROM", "paybook@example.org"),
+            ("MAIL_API_KEY", "mail-api-key"),
+        ],
+    )
+    .expect("sandbox server");
+    let seller = register_with_sips_at(&sandbox, &world.server, "sbx-card-seller");
+    let buyer = register_with_sips_at(&sandbox, &world.server, "sbx-card-buyer");
+    let isin = titles(&seller)[0].clone();
+    let (order_id, _, action, fields) = start(&buyer, &isin, "1.00", "100");
+    assert_eq!(action, "/_emulator/sips/paymentInit");
+    let bank_browser = world.server.client();
+    let back = pay_at_bank(&bank_browser, &action, &fields, "pay");
+    assert!(back
+        .body
+        .contains(&format!("{}/psp/sips/return", sandbox.base_url)));
+    let order = buyer.client.get_json(&format!("/orders/{order_id}")).json();
+    assert_eq!(
+        order["code"], 2,
+        "paid on the automatic response over HTTP: {order}"
+    );
+    assert_eq!(
+        balance_cents(&world.server, &seller),
+        100,
+        "validated over HTTP"
+    );
 }

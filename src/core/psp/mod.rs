@@ -188,7 +188,7 @@ pub async fn start<E: Effects>(
 ) -> Result<Called<StartOutcome>, FlowError> {
     match provider {
         ProviderId::Paypal => paypal::adapter::start(fx, site, account, request).await,
-        ProviderId::Sips => sips::adapter::start(site, account, request),
+        ProviderId::Sips => sips::adapter::start(fx, site, account, request),
         ProviderId::Monetico => monetico::adapter::start(fx, site, account, request),
     }
 }

@@ -81,7 +81,8 @@ fn opened(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Key, FlowError>
 
 /// The sealed Paypage form for a new order (no call: Sips is told of the
 /// payment by the buyer's browser). Its trace is the form as sent.
-pub fn start(
+pub fn start<E: Effects>(
+    fx: &E,
     site: &Site<'_>,
     account: SealedAccount<'_>,
     request: &StartRequest<'_>,
@@ -131,7 +132,7 @@ pub fn start(
         ack: None,
         error_codes: None,
         correlation_id: None,
-        at: String::new(),
+        at: fx.now().to_string(),
         request: serde_json::Value::Object(request_json).to_string(),
         response: None,
         request_wire: Some(wire.into_bytes()),

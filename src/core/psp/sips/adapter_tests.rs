@@ -140,7 +140,7 @@ impl World {
             item: "ZZ0000000001",
             lang: Lang::Fr,
         };
-        let called = start(&self.site(), self.account(), &request).unwrap();
+        let called = start(&self.bank, &self.site(), self.account(), &request).unwrap();
         let StartOutcome::Form { form, .. } = called.outcome else {
             panic!("a form");
         };
@@ -197,7 +197,7 @@ fn the_form_asks_to_authorize_only_and_the_emulated_sips_accepts_it() {
         item: "ZZ0000000001",
         lang: Lang::En,
     };
-    let called = start(&w.site(), w.account(), &request).unwrap();
+    let called = start(&w.bank, &w.site(), w.account(), &request).unwrap();
     let StartOutcome::Form { reference, form } = called.outcome else {
         panic!("a form");
     };
@@ -219,6 +219,7 @@ fn the_form_asks_to_authorize_only_and_the_emulated_sips_accepts_it() {
         assert!(data.contains(pair), "{pair} in {data}");
     }
     let trace = &called.traces[0];
+    assert_eq!(trace.at, "2026-01-01T00:00:00Z", "the trace has its time");
     assert!(
         !trace.request.contains(&w.merchant.secret_key),
         "no key in the trace"

@@ -1,6 +1,7 @@
 //! The emulator's automatic responses over HTTP and their delivery to
 //! this deployment's listener, in-process (a deployed Worker cannot fetch
-//! itself): at once after the card page's decision, and again, until
+//! itself; another deployment on this machine over HTTP): at once after
+//! the card page's decision, and again, until
 //! acknowledged with a 200, by [`deliver_sips_messages`] (the cron, and
 //! `POST /_emulator/sips/responses/deliver`). `GET /_emulator/sips/responses
 //! [?transaction_reference=]` lists them, newest first.
@@ -9,9 +10,11 @@ use serde_json::json;
 use worker::Response;
 
 use super::super::EmulatorFx;
+use crate::core::flow::Patience;
 use crate::core::psp::sips::emulator::serve::{self, QueuedResponse, ResponseSink};
 use crate::core::psp::{self, ProviderId};
 use crate::shell::effects::site;
+use crate::shell::security;
 use crate::shell::web::{json_response, Ctx, WebError};
 
 /// The platform's listener for Sips' automatic responses, called
@@ -19,9 +22,33 @@ use crate::shell::web::{json_response, Ctx, WebError};
 pub(super) struct Platform<'a>(pub(super) &'a Ctx);
 
 impl ResponseSink for Platform<'_> {
-    async fn post(&self, _url: &str, body: &str) -> u16 {
-        receive(self.0, body.as_bytes()).await
+    /// The listener is called in-process (a deployed Worker cannot fetch
+    /// itself), except that of another deployment on this machine (a
+    /// sandbox-mode PayBook using this emulator, as in the tests), posted
+    /// to over HTTP.
+    async fn post(&self, url: &str, body: &str) -> u16 {
+        let ctx = self.0;
+        if another_local_deployment(ctx, url) {
+            let timeout = std::time::Duration::from_secs(Patience::Postback.seconds());
+            return match crate::shell::transport::post(url, body.as_bytes(), timeout).await {
+                Ok((status, _)) => status,
+                Err(_) => 0,
+            };
+        }
+        receive(ctx, body.as_bytes()).await
     }
+}
+
+/// Whether `url` is on this machine but not this deployment (a request on
+/// a local host only: a deployed emulator never posts anywhere).
+fn another_local_deployment(ctx: &Ctx, url: &str) -> bool {
+    let Ok(target) = worker::Url::parse(url) else {
+        return false;
+    };
+    security::is_local_url(&ctx.url)
+        && security::is_local_url(&target)
+        && target.origin() != ctx.url.origin()
+        && !url.starts_with(&format!("{}/", ctx.base_url()))
 }
 
 /// The platform's listener (`/psp/sips/notify`) in-process: the card
