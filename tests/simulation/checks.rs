@@ -31,6 +31,8 @@ pub struct Client {
 #[derive(Deserialize)]
 pub struct OrderRow {
     pub id: String,
+    /// `paypal`, `sips` or `monetico`: only PayPal's are PayPal payments.
+    pub psp: String,
     pub code: i64,
     pub substate: String,
     pub title_id: i64,
@@ -147,7 +149,7 @@ pub fn all<T: serde::de::DeserializeOwned>(sim: &Sim, query: &'static str) -> Ve
 impl Facts {
     pub fn read(sim: &Sim) -> Facts {
         Facts {
-            orders: all(sim, "SELECT id, code, substate, title_id, buyer_id, seller_id, amount_cents, profit_rate, \
+            orders: all(sim, "SELECT id, psp, code, substate, title_id, buyer_id, seller_id, amount_cents, profit_rate, \
                  title_value_cents, new_value_cents, new_isin, psp_token, psp_transaction_id, created_at FROM orders \
                  ORDER BY created_at, id"),
             trades: all(sim, "SELECT order_id, title_id, isin, amount_cents, profit_rate, buyer_id, seller_id, new_title_id, \
@@ -259,7 +261,7 @@ pub fn check_step(sim: &Sim, ledger: &Ledger, processed_seen: &mut i64) {
     // A reversal whose IPN has not arrived yet is allowed here; the final
     // check is strict.
     let rows = sim.db.read(
-        "SELECT o.id, o.psp_transaction_id AS txn FROM orders o WHERE o.code = 2 AND NOT EXISTS \
+        "SELECT o.id, o.psp_transaction_id AS txn FROM orders o WHERE o.code = 2 AND o.psp = 'paypal' AND NOT EXISTS \
          (SELECT 1 FROM emulator_transactions p WHERE p.id = o.psp_transaction_id AND p.token = o.psp_token \
           AND p.amount_cents = o.amount_cents AND p.status IN \
           ('Completed', 'Partially-Refunded', 'Canceled-Reversal', 'Reversed', 'Refunded'))",
@@ -389,7 +391,7 @@ pub fn check_payments(
     for o in f
         .orders
         .iter()
-        .filter(|o| o.code == 2 && !unproven.contains(&o.id))
+        .filter(|o| o.code == 2 && o.psp == "paypal" && !unproven.contains(&o.id))
     {
         let ok = f.payments.iter().any(|p| {
             Some(p.id.as_str()) == o.psp_transaction_id.as_deref()
@@ -490,7 +492,7 @@ pub fn check_money(
     let recorded: i64 = f
         .orders
         .iter()
-        .filter(|o| o.code == 2 && !tainted(&o.id))
+        .filter(|o| o.code == 2 && o.psp == "paypal" && !tainted(&o.id))
         .map(|o| o.amount_cents)
         .sum();
     if moved != recorded {
@@ -541,13 +543,13 @@ pub fn check_money(
         let sold: i64 = f
             .orders
             .iter()
-            .filter(|o| o.code == 2 && o.seller_id == c.id && !tainted(&o.id))
+            .filter(|o| o.code == 2 && o.psp == "paypal" && o.seller_id == c.id && !tainted(&o.id))
             .map(|o| o.amount_cents)
             .sum();
         let bought: i64 = f
             .orders
             .iter()
-            .filter(|o| o.code == 2 && o.buyer_id == c.id && !tainted(&o.id))
+            .filter(|o| o.code == 2 && o.psp == "paypal" && o.buyer_id == c.id && !tainted(&o.id))
             .map(|o| o.amount_cents)
             .sum();
         if received != sold || paid != bought {

@@ -237,7 +237,7 @@ pub fn check_quiet(f: &Facts, review: &BTreeSet<String>, ttl_before: &str, found
 pub fn check_notifications(sim: &Sim, f: &Facts, lost: &BTreeSet<i64>, found: &mut Vec<Found>) {
     let sent: BTreeSet<&[u8]> = f.messages.iter().map(|m| m.body.as_bytes()).collect();
     for r in sim.db.read(
-        "SELECT id, hex(body) AS body_hex, state FROM psp_ipn_receipts",
+        "SELECT id, hex(body) AS body_hex, state FROM psp_ipn_receipts WHERE provider = 'paypal'",
         vec![],
     ) {
         let state = r.get("state").and_then(|v| v.as_str()).unwrap_or("");

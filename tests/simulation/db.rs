@@ -126,6 +126,15 @@ impl Db {
             "emulator_transactions",
             "emulator_checkouts",
             "emulator_accounts",
+            // The card banks' (Sips, Monetico) own tables, children first.
+            "emulator_sips_faults",
+            "emulator_sips_responses",
+            "emulator_sips_transactions",
+            "emulator_sips_merchants",
+            "emulator_monetico_faults",
+            "emulator_monetico_notifications",
+            "emulator_monetico_payments",
+            "emulator_monetico_merchants",
             "psp_ipn_receipts",
             // Written by the outbox's delivered-on-write trigger.
             "emulator_mail",

@@ -15,6 +15,7 @@ use paybook::core::time::UtcTime;
 use std::collections::BTreeSet;
 
 use super::actors::DEPLOYMENT;
+use super::cards::CardRates;
 use super::checks::Payment;
 use super::exec::Park;
 use super::paypal::Rates;
@@ -90,14 +91,35 @@ impl World {
                 }
             })
             .collect();
+        // The card world: each client may have a Sips merchant and a
+        // Monetico TPE; the banks' faults.
+        let card_rates = CardRates {
+            fail_before: [0, 0, 50, 150][rng.below(4)],
+            lose_answer: [0, 100, 250, 400][rng.below(4)],
+            lose_message: [0, 100, 250, 500][rng.below(4)],
+            manual: [0, 300, 700, 1000][rng.below(4)],
+        };
+        // Half the histories have card accounts (the others are the PayPal
+        // world's exactly as before the card world), none with SIM_CARDS=0.
+        let cards_on =
+            rng.chance(500) && std::env::var("SIM_CARDS").map_or(true, |v| v.trim() != "0");
+        let card_accounts: Vec<(bool, bool)> = (0..n)
+            .map(|_| (rng.chance(500) && cards_on, rng.chance(500) && cards_on))
+            .collect();
         let mut w = World::with_log(seed, rates, &values, &balances, sellers, verbose);
+        w.card.cards.rates.set(card_rates);
+        for (i, (with_sips, with_monetico)) in card_accounts.into_iter().enumerate() {
+            w.add_card_accounts(i, with_sips, with_monetico);
+        }
         w.say("sim", || {
             format!(
-                "seed {seed}: {sellers} sellers, {buyers} buyers, {steps} steps, faults {rates:?}"
+                "seed {seed}: {sellers} sellers, {buyers} buyers, {steps} steps, faults {rates:?}, cards {card_rates:?}"
             )
         });
         for _ in 0..steps {
             w.random_event(false);
+            // The card world's events come on top of the PayPal world's.
+            w.maybe_card_event(false);
         }
         w.quiesce();
         w.check_final();
@@ -113,6 +135,7 @@ impl World {
         stats.funding_refusals = funding;
         stats.pending_payments = pending;
         stats.postbacks_lost = postbacks;
+        stats.cards = w.card.cards.stats.borrow().clone();
         drop(stats);
         w
     }
@@ -142,8 +165,10 @@ impl World {
             }
         }
         let rates = self.pp.rates.replace(Rates::default());
+        let card_rates = self.card.cards.rates.replace(CardRates::default());
         self.pp.script.borrow_mut().clear();
         self.deliver_all_ipns();
+        self.deliver_all_card_messages();
         self.cron_every_five_minutes(4, false);
         let payments = self.payments();
         let pending: Vec<usize> = (0..payments.len())
@@ -159,16 +184,20 @@ impl World {
         // their notifications delivered in any order, some twice, handlers
         // crashing, PayPal's faults back on; then all settles again.
         self.pp.rates.set(rates);
+        self.card.cards.rates.set(card_rates);
         let later = self.rng().range(0, 12);
         for _ in 0..later {
             self.random_event(true);
+            self.maybe_card_event(true);
         }
         while let Some(id) = self.random_actor() {
             self.poll(id);
         }
         self.pp.rates.set(Rates::default());
+        self.card.cards.rates.set(CardRates::default());
         self.pp.script.borrow_mut().clear();
         self.deliver_all_ipns();
+        self.deliver_all_card_messages();
         self.cron_every_five_minutes(4, false);
         self.advance(TTL_SECONDS + 3_600);
         self.cron_every_five_minutes(6, true);

@@ -87,6 +87,7 @@ pub struct Stats {
     pub ipns_lost: u64,
     pub rechecks: u64,
     pub reversals_unproven: u64,
+    pub cards: super::cards::CardStats,
 }
 
 impl Stats {
@@ -131,6 +132,7 @@ impl Stats {
         for (mine, theirs) in pairs {
             *mine += theirs;
         }
+        self.cards.add(&o.cards);
     }
 }
 

@@ -25,6 +25,7 @@ use paybook::core::sql::{self, Param};
 use paybook::core::time::UtcTime;
 
 use super::actors::{self, Deployment, Outcome};
+use super::cards::{Both, CardRates, Cards};
 use super::checks::{self, check_step, Client, Facts};
 use super::checks_titles;
 use super::db::Db;
@@ -33,6 +34,7 @@ use super::fx::{at_once, ProviderFx, Sim, START};
 use super::ledger::{Ledger, Violation};
 use super::paypal::{PayPal, Rates};
 use super::rng::Rng;
+use super::world_cards::CardSide;
 
 /// `PENDING_TTL_HOURS` (24).
 pub const TTL_SECONDS: i64 = 24 * 3_600;
@@ -59,7 +61,9 @@ pub struct World {
     pub sim: Rc<Sim>,
     pub pp: Rc<PayPal>,
     pub ledger: Rc<Ledger>,
-    dep: Rc<Deployment>,
+    pub(super) dep: Rc<Deployment>,
+    /// The card banks and the card orders (`world_cards.rs`).
+    pub card: CardSide,
     pub clients: Vec<Client>,
     pub orders: Vec<KnownOrder>,
     pub(super) actors: Actors<Outcome>,
@@ -98,7 +102,12 @@ impl World {
     ) -> World {
         let pp = Rc::new(PayPal::new(rates));
         let ledger = Rc::new(Ledger::default());
-        let sim = Rc::new(Sim::new(seed, Db::pooled(), Box::new(pp.clone()), verbose));
+        let cards = Rc::new(Cards::new(CardRates::default(), ledger.clone()));
+        let both = Both {
+            paypal: pp.clone(),
+            cards: cards.clone(),
+        };
+        let sim = Rc::new(Sim::new(seed, Db::pooled(), Box::new(both), verbose));
         *sim.watch.borrow_mut() = Some(Box::new(ledger.clone()));
         let mut w = World {
             seed,
@@ -106,6 +115,7 @@ impl World {
             pp,
             ledger,
             dep: Rc::new(Deployment::new()),
+            card: CardSide::new(cards),
             clients: Vec::new(),
             orders: Vec::new(),
             actors: Actors::default(),
@@ -221,6 +231,12 @@ impl World {
         // The first poll runs the flow to its first effect: nothing happens.
         self.poll(id);
         id
+    }
+
+    /// Spawns an actor whose outcome the world does not book (the card
+    /// world keeps its own).
+    pub(super) fn spawn_other(&mut self, kind: &str, actor: Actor<Outcome>) -> ActorId {
+        self.spawn(kind, Role::Other, actor)
     }
 
     /// Polls actor `id` once: where it waits now, `None` once it ended.
@@ -433,6 +449,8 @@ impl World {
         checks::check_money(&f, &self.clients, &tainted, &mut found);
         checks_titles::check_quiet(&f, &review, &at(self.now() - TTL_SECONDS), &mut found);
         checks_titles::check_notifications(&self.sim, &f, &lost, &mut found);
+        self.check_cards(&mut found);
+        self.count_card_outcomes();
         let outcomes = |list: &'static str| self.count(list) as u64;
         let chargebacks = outcomes(
             "SELECT count(*) FROM psp_notifications WHERE outcome IN ('chargeback_undone', 'chargeback_disputed')",

@@ -38,10 +38,11 @@ pub async fn settle<E: Effects>(
     let (inquiry, mut trace_rows) = inquire(fx, site, order).await?;
     let now = fx.now().to_string();
     // The last call's trace goes into the decision's batch; earlier ones
-    // are written with it. A read makes at least one call.
-    let Some(last) = trace_rows.pop() else {
-        return Ok(false);
-    };
+    // are written with it. A read without a call (Monetico, an order not
+    // holding its claim) is decided all the same, on the order's mark.
+    let last = trace_rows
+        .pop()
+        .unwrap_or_else(|| reconcile::checked(&order.id, &now));
     let pending_max_passed =
         reconcile::pending_max_passed(&order.created_at, &now, site.config.pending_max_days);
     match reconcile::resolve_due(

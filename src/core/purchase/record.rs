@@ -274,8 +274,9 @@ fn insert_trade(
             Param::Int(outcome.new_value().cents()),
             Param::from(seller_value_cents),
             Param::Int(order.title_value_cents),
-            // The payment's first scheduled re-read (core::recheck).
-            Param::from(crate::core::recheck::first_at(now).as_str()),
+            // The payment's first scheduled re-read (core::recheck); none
+            // where the provider has no read call (Monetico).
+            Param::from((order.provider().capabilities().read_call).then(|| crate::core::recheck::first_at(now))),
         ],
     )
 }
