@@ -45,6 +45,10 @@ pub fn tests() -> Vec<Test> {
             a_403_shows_the_forms_again_with_the_chosen_provider_and_no_secret,
         ),
         (
+            "card_accounts::only_the_enabled_providers_are_offered_the_first_by_default",
+            only_the_enabled_providers_are_offered_the_first_by_default,
+        ),
+        (
             "card_accounts::a_card_account_is_sealed_for_its_row_and_resealed_after_a_key_rotation",
             a_card_account_is_sealed_for_its_row_and_resealed_after_a_key_rotation,
         ),
@@ -546,4 +550,58 @@ fn a_403_shows_the_forms_again_with_the_chosen_provider_and_no_secret(world: &Wo
     assert!(r.body.contains("id=\"psp-account-form\""));
     assert!(r.body.contains(&format!("value=\"{}\"", account.tpe)));
     assert!(!r.body.contains(&account.key));
+}
+
+fn only_the_enabled_providers_are_offered_the_first_by_default(_world: &World) {
+    let state = fresh_state_dir("psps-monetico").expect("state");
+    apply_migrations(&state).expect("migrations");
+    let server = Server::start(state, &[("PSPS", "monetico")]).expect("server");
+    let client = server.client();
+    let page = client.get("/register");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"fields-monetico\""));
+    assert!(
+        page.body.contains("value=\"monetico\" checked"),
+        "the only one"
+    );
+    for absent in ["fields-paypal", "fields-sips", "psp-paypal", "psp-sips"] {
+        assert!(!page.body.contains(absent), "{absent} not offered");
+    }
+    // PayPal's fields are no choice here.
+    let token = csrf(&client, "/register");
+    let email = unique_email("psps");
+    let r = client.post_form(
+        "/register",
+        &[
+            ("csrf_token", &token),
+            ("email", &email),
+            ("password", PASSWORD),
+            ("psp", "paypal"),
+            ("api_username", "someone_api1.example.org"),
+            ("api_password", "x"),
+            ("api_signature", "y"),
+            ("accept_terms", "on"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("id=\"psp-error\""));
+    // Without `psp`, the first enabled provider's fields are read.
+    let account = monetico("psps");
+    let r = client.post_form(
+        "/register",
+        &[
+            ("csrf_token", &token),
+            ("email", &email),
+            ("password", PASSWORD),
+            ("monetico_tpe", &account.tpe),
+            ("monetico_societe", &account.societe),
+            ("monetico_key", &account.key),
+            ("accept_terms", "on"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        psp_accounts(&client),
+        vec![("monetico".into(), account.tpe.clone(), "ok".into())]
+    );
 }
