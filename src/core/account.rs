@@ -279,13 +279,11 @@ impl RegisterInput {
             errors.add(Field::AcceptTerms, Problem::TermsNotAccepted);
         }
         match (email, password, account) {
-            (Some(email), Some(password), Some(account)) if errors.is_empty() => {
-                Ok(Registration {
-                    email,
-                    password,
-                    account,
-                })
-            }
+            (Some(email), Some(password), Some(account)) if errors.is_empty() => Ok(Registration {
+                email,
+                password,
+                account,
+            }),
             _ => Err(errors),
         }
     }

@@ -44,7 +44,11 @@ pub(super) async fn accounts_of(
         None => Vec::new(),
     };
     // In the providers' own order (`PSPS`' default), as buyers see them.
-    rows.sort_by_key(|row| ProviderId::ALL.iter().position(|p| p.as_str() == row.provider));
+    rows.sort_by_key(|row| {
+        ProviderId::ALL
+            .iter()
+            .position(|p| p.as_str() == row.provider)
+    });
     Ok(rows)
 }
 
