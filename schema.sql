@@ -434,3 +434,184 @@ CREATE INDEX psp_traces_unpurged ON psp_traces (at)
     WHERE response IS NOT NULL OR request <> '';
 CREATE INDEX psp_notifications_unpurged ON psp_notifications (received_at)
     WHERE body <> '' AND outcome <> 'received';
+
+-- The built-in Worldline Sips emulator's own tables (issue 16,
+-- providers.md §5), never batched with the platform's.
+
+-- Merchants: a Sips merchant id (15 digits), its secret key and key
+-- version, an e-mail to find it again, and the settlement balance that
+-- Office `validate` raises and `refund` lowers (integer cents).
+CREATE TABLE emulator_sips_merchants (
+    merchant_id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    secret_key TEXT NOT NULL,
+    key_version INTEGER NOT NULL,
+    balance_cents INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+) STRICT;
+
+-- Transactions, keyed as Sips keys them: (merchant, transactionReference).
+-- `status` is Sips' (TO_VALIDATE, CAPTURED, CANCELLED, REFUSED, EXPIRED,
+-- CREDITED, PENDING) or INITIALIZED while the buyer is on the card page.
+-- `amount_cents` is what is still authorized (a partial cancel lowers it),
+-- `origin_cents` what was asked. The response sent (Data and its seal) is
+-- kept so that the card page answers a second submit with the same one.
+CREATE TABLE emulator_sips_transactions (
+    merchant_id TEXT NOT NULL REFERENCES emulator_sips_merchants (merchant_id),
+    transaction_reference TEXT NOT NULL,
+    card_token TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    origin_cents INTEGER NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    captured_cents INTEGER NOT NULL DEFAULT 0,
+    refunded_cents INTEGER NOT NULL DEFAULT 0,
+    currency_code TEXT NOT NULL,
+    capture_mode TEXT NOT NULL,
+    capture_day INTEGER NOT NULL,
+    seal_algorithm TEXT NOT NULL,
+    request_seal TEXT NOT NULL,
+    normal_return_url TEXT NOT NULL,
+    automatic_response_url TEXT,
+    customer_language TEXT,
+    response_code TEXT,
+    authorisation_id TEXT,
+    masked_pan TEXT,
+    response_data TEXT,
+    response_seal TEXT,
+    created_at TEXT NOT NULL,
+    authorized_at TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (merchant_id, transaction_reference)
+) STRICT;
+
+-- Automatic responses (server to server): the form body to POST to
+-- `automaticResponseUrl`, queued until acknowledged with a 200, or lost
+-- by a `drop` fault. A `delay` fault keeps one from the immediate
+-- delivery; the next delivery run (cron, `/responses/deliver`) sends it.
+CREATE TABLE emulator_sips_responses (
+    id INTEGER PRIMARY KEY,
+    merchant_id TEXT NOT NULL,
+    transaction_reference TEXT NOT NULL,
+    response_code TEXT NOT NULL,
+    url TEXT,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'delayed', 'delivered', 'dropped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_http_status INTEGER,
+    created_at TEXT NOT NULL,
+    delivered_at TEXT
+) STRICT;
+CREATE INDEX emulator_sips_responses_queued ON emulator_sips_responses (id)
+    WHERE status IN ('queued', 'delayed');
+CREATE INDEX emulator_sips_responses_by_reference
+    ON emulator_sips_responses (merchant_id, transaction_reference);
+
+-- One-shot faults on the next matching call (`method`: paymentInit,
+-- validate, cancel, refund, getTransactionData, response), optionally of
+-- one merchant or reference: a response code instead of the normal
+-- answer, a lost answer (`drop_answer`), or, for automatic responses,
+-- `delay` or `duplicate`.
+CREATE TABLE emulator_sips_faults (
+    id INTEGER PRIMARY KEY,
+    method TEXT NOT NULL,
+    merchant_id TEXT,
+    transaction_reference TEXT,
+    response_code TEXT,
+    drop_answer INTEGER NOT NULL DEFAULT 0,
+    delay INTEGER NOT NULL DEFAULT 0,
+    duplicate INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+) STRICT;
+
+-- The built-in CM-CIC Monetico emulator (issue 17; emulator mode only;
+-- never in the same batch as the platform's tables): its merchants (TPE,
+-- société, clé de sécurité, settlement balance), the payments posted to its
+-- paiement.cgi keyed by (TPE, reference), the CGI2 notifications it sends
+-- until they are acknowledged with cdr=0, and its one-shot faults.
+CREATE TABLE emulator_monetico_merchants (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    tpe TEXT NOT NULL UNIQUE CHECK (length(tpe) = 7),
+    societe TEXT NOT NULL,
+    -- The 40-character clé de sécurité as the bank hands it out (the MACs
+    -- are keyed with the bytes it derives to).
+    cle TEXT NOT NULL CHECK (length(cle) = 40),
+    -- What captures settled minus what recredits took back; never negative.
+    balance_cents INTEGER NOT NULL DEFAULT 0 CHECK (balance_cents >= 0),
+    currency TEXT NOT NULL,
+    created_at TEXT NOT NULL
+) STRICT;
+
+-- A payment from the moment paiement.cgi accepted its form: 'pending' on
+-- the card page, then 'authorized' (deferred capture) or 'refused'; an
+-- authorization is 'captured' (whole amount) or 'released' (capture of
+-- 0EUR); a captured payment is 'recredited' once part of it was refunded.
+CREATE TABLE emulator_monetico_payments (
+    tpe TEXT NOT NULL REFERENCES emulator_monetico_merchants (tpe),
+    reference TEXT NOT NULL,
+    -- The card page's address (random), so that only the browser that
+    -- posted the form decides.
+    token TEXT NOT NULL UNIQUE,
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    currency TEXT NOT NULL,
+    texte_libre TEXT NOT NULL,
+    lgue TEXT NOT NULL,
+    mail TEXT NOT NULL,
+    url_ok TEXT NOT NULL,
+    url_err TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'authorized', 'refused', 'captured', 'released', 'recredited')),
+    code_retour TEXT,
+    numauto TEXT,
+    motifrefus TEXT,
+    captured_cents INTEGER NOT NULL DEFAULT 0 CHECK (captured_cents >= 0),
+    recredited_cents INTEGER NOT NULL DEFAULT 0
+        CHECK (recredited_cents >= 0 AND recredited_cents <= captured_cents),
+    created_at TEXT NOT NULL,
+    decided_at TEXT,
+    captured_at TEXT,
+    PRIMARY KEY (tpe, reference)
+) STRICT;
+
+-- Every CGI2 notification the emulator sent (exact bytes), delivered again
+-- until the platform acknowledges it with `version=2` / `cdr=0`.
+CREATE TABLE emulator_monetico_notifications (
+    id INTEGER PRIMARY KEY,
+    tpe TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'delivered')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_http_status INTEGER,
+    last_answer TEXT,
+    -- 1: delivered twice, as a `duplicate=1` fault asked.
+    duplicate INTEGER NOT NULL DEFAULT 0 CHECK (duplicate IN (0, 1)),
+    delivered_at TEXT
+) STRICT;
+CREATE INDEX emulator_monetico_notifications_queued
+    ON emulator_monetico_notifications (status, id);
+CREATE INDEX emulator_monetico_notifications_by_payment
+    ON emulator_monetico_notifications (tpe, reference);
+
+-- One-shot: the first matching call consumes the fault. `method` is
+-- paiement (the card page's decision), capture, recredit or notification;
+-- `cdr` the answer's cdr (capture, recredit) or the code-retour
+-- (paiement); `drop_answer` loses the answer (capture, recredit), the
+-- buyer's return (paiement) or the notification; `delay` keeps a
+-- notification queued for the next delivery run; `duplicate` delivers it
+-- twice.
+CREATE TABLE emulator_monetico_faults (
+    id INTEGER PRIMARY KEY,
+    method TEXT NOT NULL CHECK (method IN ('paiement', 'capture', 'recredit', 'notification')),
+    tpe TEXT,
+    reference TEXT,
+    cdr TEXT,
+    drop_answer INTEGER NOT NULL DEFAULT 0 CHECK (drop_answer IN (0, 1)),
+    delay INTEGER NOT NULL DEFAULT 0 CHECK (delay IN (0, 1)),
+    duplicate INTEGER NOT NULL DEFAULT 0 CHECK (duplicate IN (0, 1)),
+    created_at TEXT NOT NULL,
+    CHECK ((cdr IS NOT NULL) + drop_answer + delay + duplicate = 1)
+) STRICT;
+CREATE INDEX emulator_monetico_faults_by_method ON emulator_monetico_faults (method, id);

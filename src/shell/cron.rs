@@ -39,9 +39,16 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     };
     cron::work(&ctx, &site, &lease).await?;
     if ctx.app.config.psp_mode == PspMode::Emulator {
-        // The emulator's PayPal notifies asynchronously, like PayPal.
+        // The emulators notify asynchronously, like the providers, and
+        // again until acknowledged.
         if let Err(e) = super::ipn_delivery::deliver_emulator_ipns(&ctx).await {
             worker::console_error!("cron: emulator IPN delivery: {e:?}");
+        }
+        if let Err(e) = super::emulator::sips::deliver_sips_messages(&ctx).await {
+            worker::console_error!("cron: emulator Sips responses: {e:?}");
+        }
+        if let Err(e) = super::emulator::monetico::deliver_monetico_messages(&ctx).await {
+            worker::console_error!("cron: emulator Monetico notifications: {e:?}");
         }
     }
     mail::send_due(&ctx).await;

@@ -299,7 +299,7 @@ fn approved(world: &World, prefix: &str, payer_balance: &str, amount: &str) -> A
 }
 
 /// A DELETE (the harness's client has no such method).
-fn delete(server: &Server, path: &str) -> Resp {
+pub(crate) fn delete(server: &Server, path: &str) -> Resp {
     let url = format!("{}{path}", server.base_url);
     let response = match ureq::delete(&url).set("Accept", "application/json").call() {
         Ok(response) => response,

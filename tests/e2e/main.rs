@@ -7,6 +7,7 @@ mod accounts;
 mod browse;
 mod browser;
 mod card_accounts;
+mod card_browser;
 mod emulator;
 mod flows;
 mod foundation;
@@ -14,6 +15,8 @@ mod hardening;
 mod hardening_accounts;
 mod harness;
 mod ipn_listener;
+mod monetico_emulator;
+mod monetico_purchase;
 mod notifications;
 mod partial_refunds;
 mod privacy;
@@ -24,6 +27,8 @@ mod reconciler;
 mod refusals;
 mod round_trips;
 mod sandbox;
+mod sips_emulator;
+mod sips_purchase;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -59,6 +64,11 @@ fn all_tests() -> Vec<Test> {
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
     tests.extend(card_accounts::tests());
+    tests.extend(sips_emulator::tests());
+    tests.extend(sips_purchase::tests());
+    tests.extend(card_browser::tests());
+    tests.extend(monetico_emulator::tests());
+    tests.extend(monetico_purchase::tests());
     tests
 }
 

@@ -60,7 +60,7 @@ pub fn advance(server: &Server, seconds: i64) {
     assert_eq!(r.status, 200, "clock: {}", r.body);
 }
 
-fn run_cron(server: &Server) {
+pub(crate) fn run_cron(server: &Server) {
     let r = server.client().get("/__scheduled?cron=*/5+*+*+*+*");
     assert_eq!(r.status, 200);
 }

@@ -186,7 +186,7 @@ fn a_lost_answer_stays_confirming_and_a_refresh_records_it_once_via_11607(_world
     ));
     assert!(page
         .body
-        .contains("Your payment is being confirmed with PayPal."));
+        .contains("Your payment is being confirmed with the payment provider."));
     assert_eq!(psp_cents(&server, &bob), 900, "PayPal did the work");
     // A refresh while the first call may still be in flight sends nothing.
     bob.client.get(&local(&back));

@@ -7,13 +7,20 @@
 use crate::flows::register;
 use crate::harness::Resp;
 use crate::purchase::{approve, local, post_buy, titles};
+use crate::sips_purchase::{come_back_raw, pay_at_bank, register_with_sips, start};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
-    vec![(
-        "round_trips::each_purchase_step_costs_the_round_trips_and_calls_it_did",
-        each_purchase_step_costs_the_round_trips_and_calls_it_did,
-    )]
+    vec![
+        (
+            "round_trips::each_purchase_step_costs_the_round_trips_and_calls_it_did",
+            each_purchase_step_costs_the_round_trips_and_calls_it_did,
+        ),
+        (
+            "round_trips::a_card_purchase_costs_one_batch_per_step_and_one_capture",
+            a_card_purchase_costs_one_batch_per_step_and_one_capture,
+        ),
+    ]
 }
 
 /// (D1 round trips, PSP calls) of one answer.
@@ -82,6 +89,45 @@ fn each_purchase_step_costs_the_round_trips_and_calls_it_did(world: &World) {
         ("GET /orders/{id}", (1, 0)),
         // The order, the cancel.
         ("GET /psp/paypal/cancel", (2, 0)),
+    ];
+    assert_eq!(costs, expected, "(D1 round trips, PSP calls) per step");
+}
+
+/// A purchase by card through Sips: the start writes the order without a
+/// provider call; the bank's automatic response (delivered in-process while
+/// the card page answers, so its platform round trips show on that answer)
+/// records the message, reads the order, claims, captures once, records,
+/// and ends the message; the manual response after it changes nothing.
+fn a_card_purchase_costs_one_batch_per_step_and_one_capture(world: &World) {
+    let seller = register_with_sips(&world.server, "cost-sips-a");
+    let buyer = register_with_sips(&world.server, "cost-sips-b");
+    let isin = seller.client.get_json("/claims").json()["titles"][0]["isin"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut costs = Vec::new();
+    let (id, started, action, fields) = start(&buyer, &isin, "1.00", "100");
+    costs.push(("POST /buy (sips)", cost(&started)));
+    let back = pay_at_bank(&buyer.client, &action, &fields, "pay");
+    costs.push((
+        "POST /_emulator/sips/card (automatic response)",
+        cost(&back),
+    ));
+    let manual = come_back_raw(&buyer.client, &back);
+    assert_eq!(manual.status, 303, "{}", manual.body);
+    costs.push(("POST /psp/sips/return", cost(&manual)));
+    assert_eq!(
+        buyer.client.get_json(&format!("/orders/{id}")).json()["code"],
+        2
+    );
+    let expected = [
+        // Rate limit with the session, the title, the order.
+        ("POST /buy (sips)", (3, 0)),
+        // Recorded, the order, the claim, the record, the message ended;
+        // one Office validate.
+        ("POST /_emulator/sips/card (automatic response)", (5, 1)),
+        // Recorded, the order (processed: nothing to do), ended.
+        ("POST /psp/sips/return", (3, 0)),
     ];
     assert_eq!(costs, expected, "(D1 round trips, PSP calls) per step");
 }

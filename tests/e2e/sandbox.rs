@@ -11,10 +11,68 @@ use std::sync::{Arc, Mutex};
 use crate::flows::{csrf, register_with_paypal, PASSWORD};
 use crate::harness::{apply_migrations, fresh_state_dir, Server};
 use crate::purchase::{approve, local, post_buy, titles};
+use crate::sips_purchase::{self as sips, register_with_sips_at};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
-    vec![("sandbox::a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail_api", a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail_api)]
+    vec![
+        ("sandbox::a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail_api", a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail_api),
+        ("sandbox::a_sandbox_deployment_pays_by_card_through_sips_endpoints_over_http", a_sandbox_deployment_pays_by_card_through_sips_endpoints_over_http),
+    ]
+}
+
+/// Sandbox mode against any Sips-compatible endpoints (`SIPS_PAYPAGE_URL`,
+/// `SIPS_OFFICE_URL`): here another deployment's emulator, so that the
+/// account check, the checkout form's action and Office `validate` go over
+/// real HTTP; the test is the buyer's browser (paymentInit, the card page,
+/// the manual response posted back).
+fn a_sandbox_deployment_pays_by_card_through_sips_endpoints_over_http(world: &World) {
+    let bank = &world.server;
+    let state = fresh_state_dir("sandbox-sips").expect("state");
+    apply_migrations(&state).expect("migrations");
+    let paypage = format!("{}/_emulator/sips/paymentInit", bank.base_url);
+    let office = format!("{}/_emulator/sips/office/", bank.base_url);
+    let sandbox = Server::start(
+        state,
+        &[
+            ("PSP_MODE", "sandbox"),
+            ("PSPS", "sips"),
+            ("SESSION_SECRET", "sandbox-session-secret-0123456789abcdef"),
+            ("CREDENTIALS_KEY", "sandbox-credentials-key-0123456789"),
+            ("PASSWORD_PEPPER", "sandbox-password-pepper-0123456789"),
+            ("SIPS_PAYPAGE_URL", &paypage),
+            ("SIPS_OFFICE_URL", &office),
+        ],
+    )
+    .expect("sandbox server");
+    // Both register with a Sips merchant; Office checks each key over HTTP.
+    let alice = register_with_sips_at(&sandbox, bank, "sbx-sips-alice");
+    let bob = register_with_sips_at(&sandbox, bank, "sbx-sips-bob");
+    let isin = alice.client.get_json("/claims").json()["titles"][0]["isin"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (_, _, action, fields) = sips::start(&bob, &isin, "1.00", "100");
+    let absolute = fields
+        .iter()
+        .find(|(k, _)| k == "Data")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    assert!(
+        absolute.contains(&format!(
+            "normalReturnUrl={}/psp/sips/return",
+            sandbox.base_url
+        )),
+        "the bank sends the buyer back to the deployment: {absolute}"
+    );
+    let back = sips::pay_at_bank(&bank.client(), &action, &fields, "pay");
+    let order = sips::come_back(&bob.client, &back);
+    assert_eq!(order["code"], 2, "validated with Office over HTTP: {order}");
+    let merchant = bank.client().get_json(&format!(
+        "/_emulator/sips/accounts?email={}",
+        alice.merchant_email.replace('@', "%40")
+    ));
+    assert_eq!(merchant.json()["balance"], "1.00", "captured once");
 }
 
 /// A mail API double: answers 200 to every POST and keeps what it got.

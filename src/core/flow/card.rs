@@ -11,7 +11,7 @@
 //! state.
 
 use super::effects::{run_guarded, Effects, FlowError};
-use super::purchase::{returned, Returned};
+use super::purchase::{authorized, Returned};
 use super::{row_at, rows_at, Site};
 use crate::core::psp::notice::Answer;
 use crate::core::psp::{self, CardOutcome, CardVerdict, ProviderId};
@@ -205,8 +205,7 @@ async fn act<E: Effects>(
     let now = fx.now().to_string();
     let changed = match outcome {
         CardOutcome::Authorized { authorization_id } => {
-            let reference = order.psp_token.as_deref().unwrap_or("");
-            let shown = returned(fx, site, order.provider(), reference, authorization_id).await?;
+            let shown = authorized(fx, site, order.clone(), authorization_id).await?;
             return Ok(match shown {
                 Returned::NotFound => "order not found".into(),
                 Returned::Show { .. } | Returned::ChooseFunding { .. } => "authorized".into(),

@@ -259,6 +259,17 @@ pub async fn returned<E: Effects>(
     let Some(order) = row_at::<OrderState>(&results, 0)? else {
         return Ok(Returned::NotFound);
     };
+    authorized(fx, site, order, payer_id).await
+}
+
+/// [`returned`] for an order already read (a card provider's verified
+/// message names it): claim, capture and record, or release.
+pub async fn authorized<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    order: OrderState,
+    payer_id: &str,
+) -> Result<Returned, FlowError> {
     let show = Returned::Show {
         order_id: order.id.clone(),
     };

@@ -194,6 +194,10 @@ async fn emulator_route(
         }
         (Method::Get, ["_emulator", "clock"]) => emulator::clock_get(ctx).await,
         (Method::Post, ["_emulator", "clock"]) => emulator::clock_post(ctx, req).await,
+        (_, ["_emulator", "sips", ..]) => emulator::sips::route(ctx, req, method, segments).await,
+        (_, ["_emulator", "monetico", ..]) => {
+            emulator::monetico::route(ctx, req, method, segments).await
+        }
         _ => Err(WebError::NotFound),
     }
 }

@@ -10,17 +10,22 @@
 //! - `form`: the `paiement.cgi` form; `notification` and `codes`: the CGI2
 //!   notification, its `code-retour` and its acknowledgement; `capture`:
 //!   capture, release and recredit calls and their answers.
+//! - `adapter`: Monetico behind the provider seam; `privacy`: what each
+//!   party sees of its traces.
+//! - `emulator`: the built-in emulated bank (its rules and `serve`).
 
 pub mod account;
 pub mod adapter;
 pub mod amount;
 pub mod capture;
 pub mod codes;
+pub mod emulator;
 pub mod form;
 pub mod key;
 pub mod mac;
 pub mod notification;
 pub mod paris;
+pub mod privacy;
 
 #[cfg(test)]
 mod test_vectors;

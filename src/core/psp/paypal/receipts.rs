@@ -15,13 +15,12 @@
 //! bytes, which would be just as unreadable, and a listener failing for
 //! days gets disabled by PayPal; its bytes stay recorded for an operator.
 
-use serde::Deserialize;
-
 use crate::core::notify;
 use crate::core::psp::notice::Notice;
 use crate::core::psp::paypal::charset::ascii_body;
 use crate::core::psp::paypal::ipn::{NotificationError, Verdict};
-use crate::core::sql::{self, Batch, Param, Stmt};
+use crate::core::psp::ProviderId;
+use crate::core::sql::{Batch, Param, Stmt};
 
 /// A message recorded, not verified yet.
 pub const RECEIVED: &str = "received";
@@ -34,34 +33,13 @@ pub const UNREADABLE: &str = "unreadable";
 
 pub use crate::core::psp::notice::Answer;
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    let digits = text.as_bytes();
-    if !digits.len().is_multiple_of(2) {
-        return None;
-    }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let pair = std::str::from_utf8(pair).ok()?;
-            u8::from_str_radix(pair, 16).ok()
-        })
-        .collect()
-}
+/// The receipts' table is every provider's: PayPal's messages are
+/// recorded, listed and read back as the card providers' are.
+pub use crate::core::sql::receipts::{Due, Recorded};
 
 /// Records the bytes as received (before anything else); returns its id.
-/// They travel as hex text (D1's binding has no byte type that works in
-/// every runtime) and are stored as a BLOB.
 pub fn record(body: &[u8], now: &str) -> Stmt {
-    Stmt::new(
-        "INSERT INTO psp_ipn_receipts (provider, received_at, body, state, updated_at) \
-         VALUES ('paypal', ?1, unhex(?2), 'received', ?1) RETURNING id",
-        vec![Param::from(now), Param::from(sql::hex(body))],
-    )
-}
-
-#[derive(Deserialize)]
-pub struct Recorded {
-    pub id: i64,
+    crate::core::sql::receipts::record(ProviderId::Paypal, body, now)
 }
 
 /// Moves a message out of `received` (once: a second handler's write
@@ -120,43 +98,25 @@ pub fn after_postback(
 /// Messages still `received` (not verified) between `not_before` and
 /// `received_before`, oldest first, for the cron to verify again.
 pub fn due(received_before: &str, not_before: &str, limit: i64) -> Stmt {
-    Stmt::new(
-        // 'received' spelled out so that SQLite can use the partial index.
-        "SELECT id, hex(body) AS body_hex FROM psp_ipn_receipts WHERE state = 'received' \
-         AND provider = 'paypal' AND received_at <= ?1 AND received_at >= ?2 \
-         ORDER BY received_at, id LIMIT ?3",
-        vec![
-            Param::from(received_before),
-            Param::from(not_before),
-            Param::Int(limit),
-        ],
-    )
-}
-
-#[derive(Deserialize, Clone, Debug)]
-pub struct Due {
-    pub id: i64,
-    pub body_hex: String,
-}
-
-impl Due {
-    /// The bytes as received; `None` if the stored hex is damaged.
-    pub fn bytes(&self) -> Option<Vec<u8>> {
-        unhex(&self.body_hex)
-    }
+    crate::core::sql::receipts::due(ProviderId::Paypal, received_before, not_before, limit)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::psp::paypal::ipn;
+    use crate::core::sql;
 
     #[test]
     fn bytes_travel_as_hex_both_ways() {
         let raw = b"first_name=Ren\xe9&x=%E9";
-        assert_eq!(unhex(&sql::hex(raw)).as_deref(), Some(&raw[..]));
-        assert_eq!(unhex("4"), None);
-        assert_eq!(unhex("zz"), None);
+        let due = |body_hex: &str| Due {
+            id: 1,
+            body_hex: body_hex.into(),
+        };
+        assert_eq!(due(&sql::hex(raw)).bytes().as_deref(), Some(&raw[..]));
+        assert_eq!(due("4").bytes(), None);
+        assert_eq!(due("zz").bytes(), None);
     }
 
     #[test]

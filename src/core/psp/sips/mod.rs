@@ -15,8 +15,10 @@
 
 pub mod account;
 pub mod adapter;
+mod call;
 pub mod codes;
 pub mod data;
+pub mod emulator;
 mod fields;
 pub mod init;
 pub mod office;

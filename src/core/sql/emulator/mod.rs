@@ -7,6 +7,7 @@ mod checkouts;
 mod clock;
 mod faults;
 mod ipn;
+pub mod monetico;
 mod transactions;
 
 pub use self::accounts::*;
@@ -15,3 +16,4 @@ pub use self::clock::*;
 pub use self::faults::*;
 pub use self::ipn::*;
 pub use self::transactions::*;
+pub mod sips;

@@ -72,4 +72,4 @@ const SIGNATURE_CHARS: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.";
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

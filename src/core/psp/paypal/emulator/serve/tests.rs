@@ -19,14 +19,14 @@ use crate::core::psp::paypal::nvp::{self, Method, NvpResponse, PaymentStatus, Pe
 use crate::core::sql::{emulator, Batch, Param, Row, StmtResult};
 use crate::core::time::UtcTime;
 
-struct SqliteFx {
+pub(crate) struct SqliteFx {
     conn: Connection,
-    now: Cell<i64>,
+    pub(crate) now: Cell<i64>,
     drawn: Cell<u8>,
 }
 
 impl SqliteFx {
-    fn new() -> SqliteFx {
+    pub(crate) fn new() -> SqliteFx {
         let conn = Connection::open_in_memory().expect("in-memory SQLite");
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
         let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -115,7 +115,7 @@ impl Effects for SqliteFx {
 }
 
 /// Polls a future that never waits (SQLite answers at once) to its end.
-fn block_on<F: Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
     loop {
