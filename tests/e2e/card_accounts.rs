@@ -10,7 +10,10 @@ use paybook::core::crypto;
 use paybook::core::sealing::{Binding, Keyring, SealingKey};
 
 use crate::flows::{csrf, login, register, Member, PASSWORD};
-use crate::harness::{apply_migrations, fresh_state_dir, unique_email, Client, Resp, Server};
+use crate::harness::{
+    apply_migrations, fresh_state_dir, register_monetico_seller, register_sips_seller,
+    unique_email, Client, Resp, Server,
+};
 use crate::purchase::titles;
 use crate::{Test, World};
 
@@ -47,6 +50,10 @@ pub fn tests() -> Vec<Test> {
         (
             "card_accounts::only_the_enabled_providers_are_offered_the_first_by_default",
             only_the_enabled_providers_are_offered_the_first_by_default,
+        ),
+        (
+            "card_accounts::sellers_register_with_the_card_emulators_merchants",
+            sellers_register_with_the_card_emulators_merchants,
         ),
         (
             "card_accounts::a_card_account_is_sealed_for_its_row_and_resealed_after_a_key_rotation",
@@ -604,4 +611,56 @@ fn only_the_enabled_providers_are_offered_the_first_by_default(_world: &World) {
         psp_accounts(&client),
         vec![("monetico".into(), account.tpe.clone(), "ok".into())]
     );
+}
+
+fn sellers_register_with_the_card_emulators_merchants(world: &World) {
+    let sips_client = world.server.client();
+    let sips = register_sips_seller(&sips_client, &unique_email("sips-seller"));
+    assert_eq!(sips.public_ref.len(), 15, "{:?}", sips.merchant);
+    assert_eq!(
+        psp_accounts(&sips_client),
+        vec![("sips".into(), sips.public_ref.clone(), "ok".into())]
+    );
+    // The Office check left its trace with the new client.
+    let traced: i64 = world
+        .server
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM psp_traces t JOIN clients c ON c.id = t.client_id \
+             WHERE c.email = ?1 AND t.provider = 'sips'",
+            [&sips.email],
+            |r| r.get(0),
+        )
+        .unwrap_or(-1);
+    assert!(traced >= 1, "Office trace: {traced}");
+    let monetico_client = world.server.client();
+    let monetico = register_monetico_seller(&monetico_client, &unique_email("mon-seller"));
+    assert_eq!(
+        psp_accounts(&monetico_client),
+        vec![("monetico".into(), monetico.public_ref.clone(), "ok".into())]
+    );
+    // The same merchant id again, for another seller: taken.
+    let other = world.server.client();
+    let token = csrf(&other, "/register");
+    let s = |k: &str| match &sips.merchant[k] {
+        serde_json::Value::String(v) => v.clone(),
+        v => v.to_string(),
+    };
+    let r = other.post_form(
+        "/register",
+        &[
+            ("csrf_token", &token),
+            ("email", &unique_email("sips-dup")),
+            ("password", PASSWORD),
+            ("psp", "sips"),
+            ("sips_merchant_id", &s("sips_merchant_id")),
+            ("sips_secret_key", &s("sips_secret_key")),
+            ("sips_key_version", &s("sips_key_version")),
+            ("accept_terms", "on"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r
+        .body
+        .contains("This Sips merchant id is already used by another account."));
 }
