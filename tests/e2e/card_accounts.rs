@@ -7,9 +7,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use paybook::core::crypto;
+use paybook::core::sealing::{Binding, Keyring, SealingKey};
 
 use crate::flows::{csrf, login, register, Member, PASSWORD};
-use crate::harness::{unique_email, Client, Resp};
+use crate::harness::{
+    apply_migrations, fresh_state_dir, register_monetico_seller, register_sips_seller,
+    unique_email, Client, Resp, Server,
+};
 use crate::purchase::titles;
 use crate::{Test, World};
 
@@ -38,6 +42,22 @@ pub fn tests() -> Vec<Test> {
         (
             "card_accounts::a_monetico_only_seller_is_offered_with_a_card_button_on_buy",
             a_monetico_only_seller_is_offered_with_a_card_button_on_buy,
+        ),
+        (
+            "card_accounts::a_403_shows_the_forms_again_with_the_chosen_provider_and_no_secret",
+            a_403_shows_the_forms_again_with_the_chosen_provider_and_no_secret,
+        ),
+        (
+            "card_accounts::only_the_enabled_providers_are_offered_the_first_by_default",
+            only_the_enabled_providers_are_offered_the_first_by_default,
+        ),
+        (
+            "card_accounts::sellers_register_with_the_card_emulators_merchants",
+            sellers_register_with_the_card_emulators_merchants,
+        ),
+        (
+            "card_accounts::a_card_account_is_sealed_for_its_row_and_resealed_after_a_key_rotation",
+            a_card_account_is_sealed_for_its_row_and_resealed_after_a_key_rotation,
         ),
     ]
 }
@@ -431,4 +451,216 @@ fn a_monetico_only_seller_is_offered_with_a_card_button_on_buy(world: &World) {
     assert!(preview
         .body
         .contains("name=\"psp\" value=\"monetico\" id=\"pay-monetico\">Pay by card (Monetico)"));
+}
+
+/// The seller's current Monetico row: (client id, version, TPE, sealed).
+fn sealed_monetico(server: &Server, email: &str) -> (i64, i64, String, String) {
+    server
+        .db()
+        .query_row(
+            "SELECT a.client_id, a.version, a.public_ref, a.sealed_secret FROM psp_accounts a \
+             JOIN clients c ON c.id = a.client_id \
+             WHERE c.email = ?1 AND a.provider = 'monetico' AND a.replaced_at IS NULL",
+            [email],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("Monetico account")
+}
+
+/// The sealed JSON opened with `key` alone, for its own row only.
+fn opened(key: &str, row: &(i64, i64, String, String)) -> serde_json::Value {
+    let keyring = Keyring {
+        current: SealingKey::new(key).expect("key"),
+        previous: None,
+    };
+    let binding = |version| Binding {
+        client_id: row.0,
+        version,
+        api_username: &row.2,
+    };
+    assert!(
+        keyring.open(binding(row.1 + 1), &row.3).is_err(),
+        "bound to its version"
+    );
+    let plain = keyring.open(binding(row.1), &row.3).expect("opens");
+    serde_json::from_slice(&plain).expect("JSON")
+}
+
+fn a_card_account_is_sealed_for_its_row_and_resealed_after_a_key_rotation(_world: &World) {
+    let state = fresh_state_dir("card-rotation").expect("state");
+    apply_migrations(&state).expect("migrations");
+    let server = Server::start(state.clone(), &[]).expect("server");
+    let email = unique_email("mon-rot");
+    let account = monetico("rot");
+    assert_eq!(
+        register_monetico(&server.client(), &email, &account).status,
+        303
+    );
+    let old_key: String = server
+        .db()
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'credentials_key'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("emulator-mode key");
+    let row = sealed_monetico(&server, &email);
+    let secret = opened(&old_key, &row);
+    assert_eq!(secret["societe"], account.societe.as_str());
+    assert_eq!(
+        secret["key"],
+        account.key.to_lowercase().as_str(),
+        "the derived key"
+    );
+    drop(server);
+    // The operator rotates the key; the cron re-seals card accounts too.
+    let new_key = "rotated card credentials key 0123456789abcdef".to_string();
+    let server = Server::start(
+        state,
+        &[
+            ("CREDENTIALS_KEY", &new_key),
+            ("CREDENTIALS_KEY_PREVIOUS", &old_key),
+        ],
+    )
+    .expect("rotated");
+    let r = server.client().get("/__scheduled?cron=*/5+*+*+*+*");
+    assert_eq!(r.status, 200, "cron: {}", r.body);
+    let resealed = sealed_monetico(&server, &email);
+    assert_ne!(resealed.3, row.3, "re-sealed");
+    assert_eq!(opened(&new_key, &resealed), secret);
+}
+
+fn a_403_shows_the_forms_again_with_the_chosen_provider_and_no_secret(world: &World) {
+    let account = monetico("again");
+    let client = world.server.client();
+    let _ = csrf(&client, "/register");
+    let typed = [
+        ("csrf_token", "not-the-token"),
+        ("email", "again@example.org"),
+        ("psp", "monetico"),
+        ("monetico_tpe", account.tpe.as_str()),
+        ("monetico_societe", account.societe.as_str()),
+        ("monetico_key", account.key.as_str()),
+    ];
+    let r = client.post_form("/register", &typed);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("value=\"monetico\" checked"), "{}", r.body);
+    assert!(r.body.contains(&format!("value=\"{}\"", account.tpe)));
+    assert!(r.body.contains(&format!("value=\"{}\"", account.societe)));
+    assert!(!r.body.contains(&account.key), "the key is never sent back");
+    let member = register(&world.server, "again", "10.00");
+    let mut fields = vec![("action", "psp_account")];
+    fields.extend_from_slice(&typed[2..]);
+    fields.push(("csrf_token", "not-the-token"));
+    let r = member.client.post_form("/account", &fields);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("id=\"psp-account-form\""));
+    assert!(r.body.contains(&format!("value=\"{}\"", account.tpe)));
+    assert!(!r.body.contains(&account.key));
+}
+
+fn only_the_enabled_providers_are_offered_the_first_by_default(_world: &World) {
+    let state = fresh_state_dir("psps-monetico").expect("state");
+    apply_migrations(&state).expect("migrations");
+    let server = Server::start(state, &[("PSPS", "monetico")]).expect("server");
+    let client = server.client();
+    let page = client.get("/register");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"fields-monetico\""));
+    assert!(
+        page.body.contains("value=\"monetico\" checked"),
+        "the only one"
+    );
+    for absent in ["fields-paypal", "fields-sips", "psp-paypal", "psp-sips"] {
+        assert!(!page.body.contains(absent), "{absent} not offered");
+    }
+    // PayPal's fields are no choice here.
+    let token = csrf(&client, "/register");
+    let email = unique_email("psps");
+    let r = client.post_form(
+        "/register",
+        &[
+            ("csrf_token", &token),
+            ("email", &email),
+            ("password", PASSWORD),
+            ("psp", "paypal"),
+            ("api_username", "someone_api1.example.org"),
+            ("api_password", "x"),
+            ("api_signature", "y"),
+            ("accept_terms", "on"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("id=\"psp-error\""));
+    // Without `psp`, the first enabled provider's fields are read.
+    let account = monetico("psps");
+    let r = client.post_form(
+        "/register",
+        &[
+            ("csrf_token", &token),
+            ("email", &email),
+            ("password", PASSWORD),
+            ("monetico_tpe", &account.tpe),
+            ("monetico_societe", &account.societe),
+            ("monetico_key", &account.key),
+            ("accept_terms", "on"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        psp_accounts(&client),
+        vec![("monetico".into(), account.tpe.clone(), "ok".into())]
+    );
+}
+
+fn sellers_register_with_the_card_emulators_merchants(world: &World) {
+    let sips_client = world.server.client();
+    let sips = register_sips_seller(&sips_client, &unique_email("sips-seller"));
+    assert_eq!(sips.public_ref.len(), 15, "{:?}", sips.merchant);
+    assert_eq!(
+        psp_accounts(&sips_client),
+        vec![("sips".into(), sips.public_ref.clone(), "ok".into())]
+    );
+    // The Office check left its trace with the new client.
+    let traced: i64 = world
+        .server
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM psp_traces t JOIN clients c ON c.id = t.client_id \
+             WHERE c.email = ?1 AND t.provider = 'sips'",
+            [&sips.email],
+            |r| r.get(0),
+        )
+        .unwrap_or(-1);
+    assert!(traced >= 1, "Office trace: {traced}");
+    let monetico_client = world.server.client();
+    let monetico = register_monetico_seller(&monetico_client, &unique_email("mon-seller"));
+    assert_eq!(
+        psp_accounts(&monetico_client),
+        vec![("monetico".into(), monetico.public_ref.clone(), "ok".into())]
+    );
+    // The same merchant id again, for another seller: taken.
+    let other = world.server.client();
+    let token = csrf(&other, "/register");
+    let s = |k: &str| match &sips.merchant[k] {
+        serde_json::Value::String(v) => v.clone(),
+        v => v.to_string(),
+    };
+    let r = other.post_form(
+        "/register",
+        &[
+            ("csrf_token", &token),
+            ("email", &unique_email("sips-dup")),
+            ("password", PASSWORD),
+            ("psp", "sips"),
+            ("sips_merchant_id", &s("sips_merchant_id")),
+            ("sips_secret_key", &s("sips_secret_key")),
+            ("sips_key_version", &s("sips_key_version")),
+            ("accept_terms", "on"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r
+        .body
+        .contains("This Sips merchant id is already used by another account."));
 }

@@ -425,8 +425,6 @@ pub fn unique_email(prefix: &str) -> String {
 
 /// A merchant account of a card provider's emulator (spec `providers.md`
 /// §5), as its JSON gives it, registered on PayBook by a seller.
-// For the card purchase tests (issues 16 and 17): used once they are merged.
-#[allow(dead_code)]
 #[derive(Clone, Debug)]
 pub struct CardSeller {
     /// The seller's PayBook e-mail (also the merchant's).
@@ -439,8 +437,6 @@ pub struct CardSeller {
 
 /// Creates a Sips merchant for `email` at the emulator, then registers
 /// (signed in on `client`) with `psp=sips` and its credentials.
-// For the card purchase tests (issues 16 and 17): used once they are merged.
-#[allow(dead_code)]
 pub fn register_sips_seller(client: &Client, email: &str) -> CardSeller {
     let merchant = card_merchant(client, "sips", email);
     let s = |k: &str| json_text(&merchant, k);
@@ -461,8 +457,6 @@ pub fn register_sips_seller(client: &Client, email: &str) -> CardSeller {
 /// Creates a Monetico merchant (TPE) for `email` at the emulator, then
 /// registers (signed in on `client`) with `psp=monetico` and its
 /// credentials.
-// For the card purchase tests (issues 16 and 17): used once they are merged.
-#[allow(dead_code)]
 pub fn register_monetico_seller(client: &Client, email: &str) -> CardSeller {
     let merchant = card_merchant(client, "monetico", email);
     let s = |k: &str| json_text(&merchant, k);

@@ -34,6 +34,9 @@ pub struct ReceivingTexts {
     pub remove_field: &'static str,
     pub remove_submit: &'static str,
     pub remove_done: &'static str,
+    /// Before a card provider's refusal code ("Sips error 34"), with
+    /// `{provider}` standing for its name.
+    pub error_label: &'static str,
 }
 
 pub const EN: ReceivingTexts = ReceivingTexts {
@@ -64,6 +67,7 @@ pub const EN: ReceivingTexts = ReceivingTexts {
     remove_field: "Provider",
     remove_submit: "Remove the account",
     remove_done: "The receiving account was removed.",
+    error_label: "{provider} error",
 };
 
 pub const FR: ReceivingTexts = ReceivingTexts {
@@ -94,6 +98,7 @@ pub const FR: ReceivingTexts = ReceivingTexts {
     remove_field: "Prestataire",
     remove_submit: "Retirer le compte",
     remove_done: "Le compte de réception a été retiré.",
+    error_label: "Erreur {provider}",
 };
 
 impl Lang {

@@ -23,7 +23,6 @@ pub use terms::terms;
 use serde_json::json;
 use worker::Response;
 
-use crate::core::account::Problem;
 use crate::core::psp::{self, AccountCheck};
 use crate::core::receiving;
 use crate::core::sql::traces;
@@ -43,13 +42,21 @@ fn csrf_json(ctx: &Ctx) -> Result<Response, WebError> {
 }
 
 /// Our words for a refusal, followed by the provider's code and message
-/// verbatim.
-fn refusal_message(ctx: &Ctx, problem: Problem, code: &str, message: &str) -> String {
-    let ours = problem.message(ctx.lang);
+/// verbatim ("PayPal error 10002: ...", "Sips error 34: ...").
+fn refusal_message(ctx: &Ctx, provider: psp::ProviderId, code: &str, message: &str) -> String {
+    let ours = receiving::refused(provider).message(ctx.lang);
     if code.is_empty() && message.is_empty() {
         return ours.to_string();
     }
-    format!("{ours} ({} {code}: {message})", ctx.lang.texts().psp_code)
+    let label = match provider {
+        psp::ProviderId::Paypal => ctx.lang.texts().psp_code.to_string(),
+        psp::ProviderId::Sips | psp::ProviderId::Monetico => ctx
+            .lang
+            .receiving()
+            .error_label
+            .replace("{provider}", receiving::display_name(provider)),
+    };
+    format!("{ours} ({label} {code}: {message})")
 }
 
 /// What the check of a receiving account concluded.
@@ -69,33 +76,22 @@ async fn verify_account(ctx: &Ctx, account: &psp::TypedAccount, at: &str) -> Cre
     let base = ctx.base_url();
     let provider = account.provider();
     let called = psp::check_account(ctx, &crate::shell::effects::site(ctx, &base), account).await;
-    let unreachable = || unreachable_message(ctx, provider);
     match called.outcome {
         AccountCheck::Accepted => {
+            // The traces of the calls made (none for Monetico, checked for
+            // format only), stored with the new account.
             let mut traces = called.traces;
-            // A provider that is asked leaves a trace of its answer;
-            // Monetico is checked for format only.
-            let asked = match provider {
-                psp::ProviderId::Paypal | psp::ProviderId::Sips => true,
-                psp::ProviderId::Monetico => false,
-            };
-            if traces.is_empty() && asked {
-                return CredentialCheck::Unreachable(unreachable());
-            }
             for trace in &mut traces {
                 trace.at = at.to_string();
             }
             CredentialCheck::Accepted(traces)
         }
-        AccountCheck::Refused { code, message } => CredentialCheck::Refused(refusal_message(
-            ctx,
-            receiving::refused(provider),
-            &code,
-            &message,
-        )),
+        AccountCheck::Refused { code, message } => {
+            CredentialCheck::Refused(refusal_message(ctx, provider, &code, &message))
+        }
         AccountCheck::Unknown(no_answer) => {
             worker::console_warn!("account check: no answer: {}", no_answer.describe());
-            CredentialCheck::Unreachable(unreachable())
+            CredentialCheck::Unreachable(unreachable_message(ctx, provider))
         }
     }
 }
