@@ -38,7 +38,8 @@ fn random_text<const N: usize, E: Effects>(
 const DIGITS: &[u8] = b"0123456789";
 const KEY_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/// The SQLite effects the emulators' unit tests run on (PayPal's).
 #[cfg(test)]
-pub(in crate::core::psp::sips) mod test_fx;
+pub(in crate::core::psp::sips) use crate::core::psp::paypal::emulator::serve::tests as test_fx;
 #[cfg(test)]
 mod tests;
