@@ -21,6 +21,10 @@ pub fn tests() -> Vec<Test> {
             a_card_payment_completes_the_purchase_without_the_buyer_returning,
         ),
         (
+            "monetico_purchase::card_purchases_less_and_higher_move_the_merchants_balance",
+            card_purchases_less_and_higher_move_the_merchants_balance,
+        ),
+        (
             "monetico_purchase::a_refused_card_fails_the_order_and_moves_nothing",
             a_refused_card_fails_the_order_and_moves_nothing,
         ),
@@ -132,14 +136,24 @@ fn balance_cents(server: &Server, bank: &Merchant) -> i64 {
 
 /// `POST /buy` by card through Monetico: the order and its sealed form.
 fn buy_by_card(buyer: &Member, isin: &str) -> (String, String, Vec<(String, String)>) {
-    let token = csrf(&buyer.client, "/buy");
-    let r = buyer.client.post_form_with(
+    buy_by_card_for(&buyer.client, isin, "1.00", "100")
+}
+
+/// [`buy_by_card`] by any signed-in client, for `amount` at `rate`.
+fn buy_by_card_for(
+    client: &Client,
+    isin: &str,
+    amount: &str,
+    rate: &str,
+) -> (String, String, Vec<(String, String)>) {
+    let token = csrf(client, "/buy");
+    let r = client.post_form_with(
         "/buy",
         &[
             ("csrf_token", &token),
             ("isin", isin),
-            ("amount", "1.00"),
-            ("profit_rate", "100"),
+            ("amount", amount),
+            ("profit_rate", rate),
             ("psp", "monetico"),
         ],
         &[JSON],
@@ -227,6 +241,50 @@ fn a_card_payment_completes_the_purchase_without_the_buyer_returning(world: &Wor
         .get(&local(back.header("location").unwrap_or("/")));
     assert_eq!(shown.status, 303);
     assert_eq!(balance_cents(server, &bank), 100);
+}
+
+/// The guide's other two cases, between two Monetico sellers: Bob pays
+/// less than the declared value (the title is split), then more (it
+/// passes to him); each time the seller's bank balance grows by X.
+fn card_purchases_less_and_higher_move_the_merchants_balance(world: &World) {
+    let server = &world.server;
+    let (alice, alice_bank) = monetico_seller(server, "mon-cases-a");
+    let (bob, bob_bank) = monetico_seller(server, "mon-cases-b");
+    let pay = |buyer: &Seller, isin: &str, amount: &str, rate: &str| {
+        let (id, action, fields) = buy_by_card_for(&buyer.client, isin, amount, rate);
+        let card = card_page(&buyer.client, &action, &fields);
+        assert_eq!(decide(&buyer.client, &card, "pay").status, 303);
+        let r = buyer.client.get_json(&format!("/orders/{id}"));
+        let j = r.json();
+        j.get("order").cloned().unwrap_or(j)
+    };
+    // Equal first, so that Bob holds a title worth 2.00 (1.00 + 1.00 × 100 %).
+    let alice_title = held(&alice.client)[0].clone();
+    let equal = pay(&bob, &alice_title, "1.00", "100");
+    assert_eq!(equal["code"], 2, "{equal}");
+    assert_eq!(balance_cents(server, &alice_bank), 100);
+    // Less: Alice pays 1,50 for that title worth 2.00 at rate 50: Bob keeps
+    // it at 0.50 and Alice gets a new title.
+    let less = pay(&alice, &alice_title, "1,50", "50");
+    assert_eq!(less["code"], 2, "{less}");
+    assert_eq!(balance_cents(server, &bob_bank), 150, "grew by X");
+    assert!(
+        held(&bob.client).contains(&alice_title),
+        "Bob keeps the split title"
+    );
+    assert!(
+        held(&alice.client).iter().any(|i| *i != alice_title),
+        "Alice gets a new title"
+    );
+    // Higher: Alice pays 2.00 for Bob's own title worth 1.00: it passes.
+    let bob_title = held(&bob.client)
+        .into_iter()
+        .find(|i| *i != alice_title)
+        .expect("Bob's own title");
+    let higher = pay(&alice, &bob_title, "2", "10");
+    assert_eq!(higher["code"], 2, "{higher}");
+    assert_eq!(balance_cents(server, &bob_bank), 350, "grew by X again");
+    assert!(held(&alice.client).contains(&bob_title));
 }
 
 fn a_refused_card_fails_the_order_and_moves_nothing(world: &World) {
