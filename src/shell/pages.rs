@@ -248,6 +248,8 @@ pub struct AccountPage {
     pub errors: Errors,
     pub new_api_username: String,
     pub notice: &'static str,
+    /// The "Automation" section (API keys, issue 18).
+    pub automation: Automation,
 }
 
 #[derive(Template)]
@@ -387,4 +389,17 @@ pub struct OrderPage {
     pub continue_url: String,
     pub can_cancel: bool,
     pub traces: Vec<TraceLine>,
+    /// The spend's description (the automation API's), to both parties.
+    pub description: Option<String>,
+}
+
+/// The account page's "Automation" section: the live API keys, and a key
+/// just created (its secret, shown this once).
+#[derive(Default)]
+pub struct Automation {
+    pub keys: Vec<crate::core::api::sql::KeyRow>,
+    pub new_key: String,
+    pub error: &'static str,
+    /// Whether `keys` was read (a page that did not read it lists none).
+    pub loaded: bool,
 }

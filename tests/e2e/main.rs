@@ -4,6 +4,7 @@
 //! to see the worker misconfigured or its database behind.
 
 mod accounts;
+mod api;
 mod browse;
 mod browser;
 mod emulator;
@@ -57,6 +58,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(hardening::tests());
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
+    tests.extend(api::tests());
     tests
 }
 

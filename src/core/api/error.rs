@@ -87,126 +87,14 @@ impl ErrorKind {
         ErrorKind::RateLimited,
     ];
 
-    /// (number, HTTP status, name, message).
+    /// (number, HTTP status, name, message), from [`TABLE`].
     fn facts(self) -> (u16, u16, &'static str, &'static str) {
-        match self {
-            ErrorKind::Malformed => (1000, 400, "malformed_body", "the body cannot be read"),
-            ErrorKind::AmountMalformed => (
-                1001,
-                422,
-                "amount_malformed",
-                "amount must be digits, optionally a dot and digits",
-            ),
-            ErrorKind::AmountTooPrecise => (
-                1002,
-                422,
-                "amount_too_precise",
-                "amount has more decimals than the currency",
-            ),
-            ErrorKind::FieldInvalid => {
-                (1003, 422, "field_invalid", "a field is missing or invalid")
-            }
-            ErrorKind::VersionUnknown => (
-                1004,
-                400,
-                "primitive_version_unknown",
-                "unknown primitive version",
-            ),
-            ErrorKind::UnsupportedMediaType => (
-                1005,
-                415,
-                "unsupported_media_type",
-                "send application/json or application/xml",
-            ),
-            ErrorKind::TooLarge => (1006, 413, "body_too_large", "the body is too large"),
-            ErrorKind::NotFound => (1007, 404, "not_found", "no such resource"),
-            ErrorKind::NoRoute => (1008, 404, "no_route", "no such route or method"),
-            ErrorKind::KeyInvalid => (
-                2001,
-                401,
-                "key_invalid",
-                "missing, unknown or revoked API key",
-            ),
-            ErrorKind::PayerNotYou => (
-                2003,
-                403,
-                "payer_not_key_owner",
-                "payer is not the key's client",
-            ),
-            ErrorKind::TitleUnavailable => (
-                3001,
-                409,
-                "title_unavailable",
-                "the title cannot be bought now",
-            ),
-            ErrorKind::AmountOutOfBounds => (
-                3002,
-                422,
-                "amount_out_of_bounds",
-                "amount outside the allowed bounds",
-            ),
-            ErrorKind::CurrencyRefused => (
-                3003,
-                422,
-                "currency_refused",
-                "currency is not the deployment's",
-            ),
-            ErrorKind::PayeeChanged => (
-                3004,
-                409,
-                "payee_changed",
-                "the title's holder is not payee",
-            ),
-            ErrorKind::ProviderNotAccepted => (
-                3005,
-                422,
-                "provider_not_accepted",
-                "the holder has no account at this provider",
-            ),
-            ErrorKind::ActionInFuture => (
-                3006,
-                422,
-                "action_at_in_future",
-                "spends are executed at once",
-            ),
-            ErrorKind::ProviderRefused => (
-                3007,
-                422,
-                "provider_refused",
-                "the provider refused the checkout",
-            ),
-            ErrorKind::NotCancelable => (
-                3008,
-                409,
-                "not_cancelable",
-                "the order no longer awaits the buyer",
-            ),
-            ErrorKind::SpendIdReused => (
-                4001,
-                409,
-                "spend_id_reused_with_different_request",
-                "spend_id was used with other fields",
-            ),
-            ErrorKind::SpendInProgress => (
-                4002,
-                409,
-                "spend_in_progress",
-                "this spend is under way: retry",
-            ),
-            ErrorKind::ProviderUnreachable => (
-                5001,
-                503,
-                "provider_unreachable",
-                "the provider did not answer: retry",
-            ),
-            ErrorKind::Unavailable => (
-                5002,
-                503,
-                "unavailable",
-                "the platform cannot serve now: retry",
-            ),
-            ErrorKind::RateLimited => (5003, 429, "rate_limited", "too many requests: retry later"),
-        }
+        TABLE
+            .iter()
+            .find(|row| row.0 == self)
+            .map_or((5002, 503, "unavailable", "retry"), |row| {
+                (row.1, row.2, row.3, row.4)
+            })
     }
 
     pub fn number(self) -> u16 {
@@ -232,6 +120,35 @@ impl ErrorKind {
         }
     }
 }
+
+/// Every error: number, HTTP status, name, message.
+#[rustfmt::skip]
+const TABLE: [(ErrorKind, u16, u16, &str, &str); 24] = [
+    (ErrorKind::Malformed, 1000, 400, "malformed_body", "the body cannot be read"),
+    (ErrorKind::AmountMalformed, 1001, 422, "amount_malformed", "amount must be digits, optionally a dot and digits"),
+    (ErrorKind::AmountTooPrecise, 1002, 422, "amount_too_precise", "amount has more decimals than the currency"),
+    (ErrorKind::FieldInvalid, 1003, 422, "field_invalid", "a field is missing or invalid"),
+    (ErrorKind::VersionUnknown, 1004, 400, "primitive_version_unknown", "unknown primitive version"),
+    (ErrorKind::UnsupportedMediaType, 1005, 415, "unsupported_media_type", "send application/json or application/xml"),
+    (ErrorKind::TooLarge, 1006, 413, "body_too_large", "the body is too large"),
+    (ErrorKind::NotFound, 1007, 404, "not_found", "no such resource"),
+    (ErrorKind::NoRoute, 1008, 404, "no_route", "no such route or method"),
+    (ErrorKind::KeyInvalid, 2001, 401, "key_invalid", "missing, unknown or revoked API key"),
+    (ErrorKind::PayerNotYou, 2003, 403, "payer_not_key_owner", "payer is not the key's client"),
+    (ErrorKind::TitleUnavailable, 3001, 409, "title_unavailable", "the title cannot be bought now"),
+    (ErrorKind::AmountOutOfBounds, 3002, 422, "amount_out_of_bounds", "amount outside the allowed bounds"),
+    (ErrorKind::CurrencyRefused, 3003, 422, "currency_refused", "currency is not the deployment's"),
+    (ErrorKind::PayeeChanged, 3004, 409, "payee_changed", "the title's holder is not payee"),
+    (ErrorKind::ProviderNotAccepted, 3005, 422, "provider_not_accepted", "the holder has no account at this provider"),
+    (ErrorKind::ActionInFuture, 3006, 422, "action_at_in_future", "spends are executed at once"),
+    (ErrorKind::ProviderRefused, 3007, 422, "provider_refused", "the provider refused the checkout"),
+    (ErrorKind::NotCancelable, 3008, 409, "not_cancelable", "the order no longer awaits the buyer"),
+    (ErrorKind::SpendIdReused, 4001, 409, "spend_id_reused_with_different_request", "spend_id was used with other fields"),
+    (ErrorKind::SpendInProgress, 4002, 409, "spend_in_progress", "this spend is under way: retry"),
+    (ErrorKind::ProviderUnreachable, 5001, 503, "provider_unreachable", "the provider did not answer: retry"),
+    (ErrorKind::Unavailable, 5002, 503, "unavailable", "the platform cannot serve now: retry"),
+    (ErrorKind::RateLimited, 5003, 429, "rate_limited", "too many requests: retry later"),
+];
 
 /// One error answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -300,6 +217,13 @@ mod tests {
                 _ => &[429, 503],
             };
             assert!(allowed.contains(&kind.status()), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn every_error_is_in_the_table() {
+        for kind in ErrorKind::ALL {
+            assert!(TABLE.iter().any(|row| row.0 == kind), "{kind:?}");
         }
     }
 

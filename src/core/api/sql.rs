@@ -222,12 +222,6 @@ macro_rules! client_order_rows {
     };
 }
 
-/// The description of an order row (read beside `orders::OrderRow`).
-#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Described {
-    pub description: Option<String>,
-}
-
 /// The client's orders, newest first.
 pub fn orders_of(client_id: i64, page: Page) -> Stmt {
     Stmt::new(
@@ -255,4 +249,39 @@ pub fn titles_of(client_id: i64) -> Stmt {
          FROM titles WHERE status = 'active' AND holder_id = ?1 ORDER BY id DESC",
         vec![Param::Int(client_id)],
     )
+}
+
+/// The client's current PayPal credentials with a believable cached
+/// balance (as `browse::current_credentials` reads the session's).
+pub fn credentials_of(client_id: i64, read_after: &str) -> Stmt {
+    Stmt::new(
+        "SELECT c.id AS client_id, a.version AS credentials_version, a.public_ref AS api_username, \
+         a.sealed_secret, pb.amount_cents AS cached_amount_cents, pb.currency AS cached_currency \
+         FROM psp_accounts a \
+         JOIN clients c ON c.id = a.client_id AND a.provider = 'paypal' AND a.replaced_at IS NULL \
+         LEFT JOIN psp_balances pb ON pb.client_id = c.id AND pb.credentials_version = a.version \
+           AND pb.read_at > ?2 \
+           AND pb.read_at > COALESCE((SELECT MAX(updated_at) FROM orders WHERE buyer_id = c.id), '') \
+           AND pb.read_at > COALESCE((SELECT MAX(updated_at) FROM orders WHERE seller_id = c.id), '') \
+         WHERE c.id = ?1",
+        vec![Param::Int(client_id), Param::from(read_after)],
+    )
+}
+
+/// The order of a spend (none while it is being made).
+pub fn order_of_spend(client_id: i64, spend_id: &str) -> Stmt {
+    Stmt::new(
+        client_order_rows!(
+            "WHERE o.id = (SELECT s.order_id FROM api_spends s WHERE s.client_id = ?1 AND s.spend_id = ?2)"
+        ),
+        vec![Param::Int(client_id), Param::from(spend_id)],
+    )
+}
+
+/// `API_RATE_PER_MINUTE`: a positive integer, 120 when unset or invalid.
+pub fn rate_per_minute(setting: Option<&str>) -> i64 {
+    setting
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(120)
 }

@@ -201,6 +201,7 @@ async fn account_page(
             String::new()
         },
         notice: "",
+        automation: Default::default(),
     };
     Ok(Some(page.render()?))
 }

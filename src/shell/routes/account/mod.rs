@@ -4,6 +4,7 @@
 //! Password hashing is `shell::passwords`, sealing `shell::credentials`,
 //! rate limits `shell::ratelimit`.
 
+mod api_keys;
 mod login;
 mod register;
 mod reset;

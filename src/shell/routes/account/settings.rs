@@ -24,6 +24,8 @@ struct AccountView<'a> {
 }
 
 async fn account_page(ctx: &Ctx, status: u16, view: AccountView<'_>) -> Result<Response, WebError> {
+    // The keys' read carries the session lookup: one round trip.
+    let automation = super::api_keys::section(ctx).await?;
     let me = ctx.require_session().await?;
     let page = AccountPage {
         layout: ctx.layout()?,
@@ -34,13 +36,15 @@ async fn account_page(ctx: &Ctx, status: u16, view: AccountView<'_>) -> Result<R
         errors: view.errors,
         new_api_username: view.new_api_username.to_string(),
         notice: view.notice,
+        automation,
     };
     html(status, page.render()?)
 }
 
 pub async fn account_get(ctx: &Ctx) -> Result<Response, WebError> {
-    let me = ctx.require_session().await?;
     if ctx.wants_json {
+        let api_keys = super::api_keys::list(ctx).await?;
+        let me = ctx.require_session().await?;
         return json_response(
             200,
             &json!({
@@ -49,6 +53,7 @@ pub async fn account_get(ctx: &Ctx) -> Result<Response, WebError> {
                 "credentials_status": me.credentials_status,
                 "language": me.language,
                 "psp_environment": me.psp_environment,
+                "api_keys": api_keys,
             }),
         );
     }
@@ -68,6 +73,8 @@ pub async fn account_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebE
     match form.get("action") {
         "password" => change_password(ctx, &form, me.client_id).await,
         "credentials" => change_credentials(ctx, &form, me.client_id).await,
+        "api_key_create" => super::api_keys::create(ctx, &form).await,
+        "api_key_revoke" => super::api_keys::revoke(ctx, &form).await,
         _ => {
             let view = AccountView {
                 action: "",
@@ -257,6 +264,8 @@ fn credentials_changed(ctx: &Ctx, me: &SessionRow, username: &str) -> Result<Res
         errors: view.errors,
         new_api_username: String::new(),
         notice: view.notice,
+        // Not read again here: the section shows its form only.
+        automation: Default::default(),
     };
     html(200, page.render()?)
 }
