@@ -5,6 +5,7 @@
 
 mod accounts;
 mod api;
+mod api_contract;
 mod browse;
 mod browser;
 mod emulator;
@@ -59,6 +60,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(round_trips::tests());
     tests.extend(providers::tests());
     tests.extend(api::tests());
+    tests.extend(api_contract::tests());
     tests
 }
 
