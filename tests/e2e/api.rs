@@ -149,10 +149,17 @@ fn order_count(p: &Pair) -> usize {
     r.json()["orders"].as_array().map_or(0, Vec::len)
 }
 
-fn psp_calls(r: &Resp) -> Option<i64> {
-    let timing = r.header("server-timing")?;
-    let part = timing.split(',').find(|p| p.trim().starts_with("psp;"))?;
+/// A count of `Server-Timing` (`d1`: D1 round trips, `psp`: PSP calls).
+fn timing(r: &Resp, name: &str) -> Option<i64> {
+    let header = r.header("server-timing")?;
+    let part = header
+        .split(',')
+        .find(|p| p.trim().starts_with(&format!("{name};")))?;
     part.split("dur=").nth(1)?.trim().parse().ok()
+}
+
+fn psp_calls(r: &Resp) -> Option<i64> {
+    timing(r, "psp")
 }
 
 fn a_spend_is_approved_at_paypal_and_processed_and_replayed_once(world: &World) {
@@ -173,12 +180,17 @@ fn a_spend_is_approved_at_paypal_and_processed_and_replayed_once(world: &World) 
         .unwrap_or_default()
         .to_string();
     assert!(url.contains("token=EC-"), "{url}");
+    // POST /buy's three round trips (session and rate limit, the title,
+    // the order) and one for the spend_id's answer; one PSP call.
+    let cost = (timing(&r, "d1"), psp_calls(&r));
+    assert_eq!(cost, (Some(4), Some(1)), "{:?}", r.header("server-timing"));
 
     // The same spend again: the stored answer, flagged, nothing new.
     let again = spend(&p.bob.client, &p.key, &body);
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.json(), first);
+    assert_eq!((timing(&again, "d1"), psp_calls(&again)), (Some(1), Some(0)));
     assert_eq!(order_count(&p), 1);
 
     let back = approve(&p.bob.client, &url, &p.bob);

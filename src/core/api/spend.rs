@@ -96,8 +96,9 @@ pub struct SpendRequest {
 
 /// What the request is checked against.
 pub struct SpendContext<'a> {
-    /// The key's client's e-mail.
-    pub payer_email: &'a str,
+    /// The key's client's e-mail; `None`: the caller checks `payer`
+    /// later ([`check_payer`]), once its key is read.
+    pub payer_email: Option<&'a str>,
     pub currency: &'a str,
     pub decimals: u32,
     pub now: UtcTime,
@@ -176,8 +177,9 @@ pub fn parse_spend(fields: &Fields, cx: &SpendContext<'_>) -> Result<SpendReques
             UtcTime::parse(t).ok_or_else(|| ApiError::on(ErrorKind::FieldInvalid, "action_at"))?,
         ),
     };
-    if !payer.trim().eq_ignore_ascii_case(cx.payer_email) {
-        return Err(ApiError::on(ErrorKind::PayerNotYou, "payer"));
+    let payer = payer.trim().to_ascii_lowercase();
+    if let Some(email) = cx.payer_email {
+        check_payer(&payer, email)?;
     }
     if currency != cx.currency {
         return Err(ApiError::on(ErrorKind::CurrencyRefused, "currency"));
@@ -187,7 +189,7 @@ pub fn parse_spend(fields: &Fields, cx: &SpendContext<'_>) -> Result<SpendReques
     }
     Ok(SpendRequest {
         spend_id,
-        payer: cx.payer_email.to_string(),
+        payer,
         payee: payee.map(|p| p.trim().to_ascii_lowercase()),
         isin: isin.as_str().to_string(),
         amount,
@@ -200,12 +202,22 @@ pub fn parse_spend(fields: &Fields, cx: &SpendContext<'_>) -> Result<SpendReques
     })
 }
 
+/// A spend is made in its payer's context: `payer` must be the key's
+/// client (2003).
+pub fn check_payer(payer: &str, key_email: &str) -> Result<(), ApiError> {
+    if payer.eq_ignore_ascii_case(key_email) {
+        Ok(())
+    } else {
+        Err(ApiError::on(ErrorKind::PayerNotYou, "payer"))
+    }
+}
+
 impl SpendRequest {
     /// The fields that make two spends the same spend (api.md
     /// idempotency), as stored with the `spend_id`.
     pub fn fingerprint(&self) -> Value {
         json!({
-            "payer": self.payer.to_ascii_lowercase(),
+            "payer": self.payer,
             "payee": self.payee,
             "isin": self.isin,
             "amount": self.amount_text,
@@ -276,7 +288,7 @@ mod tests {
 
     fn cx() -> SpendContext<'static> {
         SpendContext {
-            payer_email: "alice@example.com",
+            payer_email: Some("alice@example.com"),
             currency: "EUR",
             decimals: 2,
             now: UtcTime::parse("2026-12-01T10:00:00Z").unwrap_or(UtcTime::from_unix_seconds(0)),

@@ -99,17 +99,50 @@ pub fn key_client(key_hash: &str) -> Stmt {
     )
 }
 
-/// Takes `spend_id` for this spend unless it is taken (then no change).
-pub fn reserve_spend(client_id: i64, spend_id: &str, fields: &str, now: &str) -> Stmt {
+/// Takes `spend_id` for the live key `key_hash` whose client is `payer`
+/// and which is within its rate limit (`hits` of `bucket` in `window` at
+/// most `limit`, counted earlier in the same batch); no change otherwise.
+/// With [`stored_spend_of_key`] and the key's own reads, one round trip
+/// authenticates the spend and decides its idempotency.
+pub struct KeyedSpend<'a> {
+    pub key_hash: &'a str,
+    pub payer: &'a str,
+    pub bucket: &'a str,
+    pub window: &'a str,
+    pub limit: i64,
+    pub spend_id: &'a str,
+    pub fields: &'a str,
+    pub now: &'a str,
+}
+
+pub fn reserve_spend_of_key(s: &KeyedSpend<'_>) -> Stmt {
     Stmt::new(
         "INSERT INTO api_spends (client_id, spend_id, fields, state, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, 'started', ?4, ?4) ON CONFLICT (client_id, spend_id) DO NOTHING",
+         SELECT k.client_id, ?2, ?3, 'started', ?4, ?4 FROM api_keys k \
+         JOIN clients c ON c.id = k.client_id \
+         WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND lower(c.email) = ?5 \
+         AND (SELECT r.hits FROM rate_limits r WHERE r.bucket = ?6 AND r.window_start = ?7) <= ?8 \
+         ON CONFLICT (client_id, spend_id) DO NOTHING",
         vec![
-            Param::Int(client_id),
-            Param::from(spend_id),
-            Param::from(fields),
-            Param::from(now),
+            Param::from(s.key_hash),
+            Param::from(s.spend_id),
+            Param::from(s.fields),
+            Param::from(s.now),
+            Param::from(s.payer),
+            Param::from(s.bucket),
+            Param::from(s.window),
+            Param::Int(s.limit),
         ],
+    )
+}
+
+/// The spend stored under `spend_id` for the live key's client.
+pub fn stored_spend_of_key(key_hash: &str, spend_id: &str) -> Stmt {
+    Stmt::new(
+        "SELECT s.state, s.fields, s.order_id, s.answer FROM api_spends s \
+         JOIN api_keys k ON k.client_id = s.client_id \
+         WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND s.spend_id = ?2",
+        vec![Param::from(key_hash), Param::from(spend_id)],
     )
 }
 

@@ -12,7 +12,7 @@ use worker::{Method, Request, Response};
 use crate::core::api::error::{ApiError, ErrorKind};
 use crate::core::api::sql::{self as api_sql, KeyClient};
 use crate::core::api::{self, keys, Format};
-use crate::core::sql::rate_limits;
+use crate::core::sql::{rate_limits, StmtResult};
 use crate::core::time::UtcTime;
 use crate::shell::web::{row_at, Ctx, WebError};
 
@@ -105,53 +105,93 @@ pub async fn route(
             .set("Content-Type", "application/json")?;
         return Ok(response);
     }
-    let result = match authenticate(ctx, req).await {
-        Ok(who) => primitive(ctx, req, method, segments, &who, format).await,
-        Err(e) => Err(e),
+    let result = match (Key::of(ctx, req), method, segments) {
+        (Err(e), _, _) => Err(e),
+        // The spend authenticates in its first batch (one round trip less).
+        (Ok(key), Method::Post, ["api", "v1", "spends"]) => {
+            spend::post(ctx, req, &key, format).await
+        }
+        (Ok(key), _, _) => match authenticate(ctx, &key).await {
+            Ok(who) => primitive(ctx, method, segments, &who, format).await,
+            Err(e) => Err(e),
+        },
     };
     respond(ctx, format, result)
 }
 
-/// The key's client, with one hit on its rate limit: one round trip.
-async fn authenticate(ctx: &Ctx, req: &Request) -> Result<KeyClient, ApiError> {
-    let header = req.headers().get("Authorization").map_err(WebError::from)?;
-    let Some(secret) = keys::from_authorization(header.as_deref()) else {
-        return Err(ApiError::new(ErrorKind::KeyInvalid));
-    };
-    let hash = keys::hash(secret);
-    let now = ctx.now();
-    let window = UtcTime::from_unix_seconds(now.unix_seconds() - now.unix_seconds().rem_euclid(60));
-    let results = ctx
-        .run(&vec![
-            rate_limits::hit(&format!("api:{hash}"), &window.to_string()),
-            api_sql::touch_key(&hash, &now.to_string(), &now.plus_seconds(-60).to_string()),
-            api_sql::key_client(&hash),
-        ])
-        .await?;
-    let Some(who) = row_at::<KeyClient>(&results, 2)? else {
-        return Err(ApiError::new(ErrorKind::KeyInvalid));
-    };
-    #[derive(serde::Deserialize)]
-    struct Hits {
-        hits: i64,
-    }
-    let hits = row_at::<Hits>(&results, 0)?.map_or(0, |h| h.hits);
-    let limit = api_sql::rate_per_minute(
-        ctx.env
+/// A request's key as read from `Authorization`, and its rate-limit
+/// window: what the first batch of a request needs to authenticate it.
+pub(super) struct Key {
+    pub hash: String,
+    pub bucket: String,
+    pub window: String,
+    pub limit: i64,
+}
+
+impl Key {
+    /// The key of `Authorization: Bearer` (401 without one).
+    fn of(ctx: &Ctx, req: &Request) -> Result<Key, ApiError> {
+        let header = req.headers().get("Authorization").map_err(WebError::from)?;
+        let Some(secret) = keys::from_authorization(header.as_deref()) else {
+            return Err(ApiError::new(ErrorKind::KeyInvalid));
+        };
+        let hash = keys::hash(secret);
+        let now = ctx.now().unix_seconds();
+        let window = UtcTime::from_unix_seconds(now - now.rem_euclid(60)).to_string();
+        let setting = ctx
+            .env
             .var("API_RATE_PER_MINUTE")
             .ok()
-            .map(|v| v.to_string())
-            .as_deref(),
-    );
-    if hits > limit {
-        return Err(ApiError::new(ErrorKind::RateLimited));
+            .map(|v| v.to_string());
+        Ok(Key {
+            bucket: format!("api:{hash}"),
+            hash,
+            window,
+            limit: api_sql::rate_per_minute(setting.as_deref()),
+        })
     }
-    Ok(who)
+
+    /// Three statements to put first in the request's first batch: one
+    /// hit on the key's rate limit, the key marked used, its client.
+    pub fn statements(&self, ctx: &Ctx) -> Vec<crate::core::sql::Stmt> {
+        let now = ctx.now();
+        vec![
+            rate_limits::hit(&self.bucket, &self.window),
+            api_sql::touch_key(
+                &self.hash,
+                &now.to_string(),
+                &now.plus_seconds(-60).to_string(),
+            ),
+            api_sql::key_client(&self.hash),
+        ]
+    }
+
+    /// The key's client from those statements' results: 401 for a key
+    /// unknown or revoked, 429 past the limit.
+    pub fn client(&self, results: &[StmtResult]) -> Result<KeyClient, ApiError> {
+        let Some(who) = row_at::<KeyClient>(results, 2)? else {
+            return Err(ApiError::new(ErrorKind::KeyInvalid));
+        };
+        #[derive(serde::Deserialize)]
+        struct Hits {
+            hits: i64,
+        }
+        let hits = row_at::<Hits>(results, 0)?.map_or(0, |h| h.hits);
+        if hits > self.limit {
+            return Err(ApiError::new(ErrorKind::RateLimited));
+        }
+        Ok(who)
+    }
+}
+
+/// The key's client, with one hit on its rate limit: one round trip.
+async fn authenticate(ctx: &Ctx, key: &Key) -> Result<KeyClient, ApiError> {
+    let results = ctx.run(&key.statements(ctx)).await?;
+    key.client(&results)
 }
 
 async fn primitive(
     ctx: &Ctx,
-    req: &mut Request,
     method: &Method,
     segments: &[&str],
     who: &KeyClient,
@@ -163,7 +203,6 @@ async fn primitive(
         }
     }
     match (method, segments) {
-        (Method::Post, ["api", "v1", "spends"]) => spend::post(ctx, req, who, format).await,
         (Method::Get, ["api", "v1", "spends", id]) => spend::get(ctx, who, id, format).await,
         (Method::Get, ["api", "v1", "orders"]) => reads::orders(ctx, who, format).await,
         (Method::Get, ["api", "v1", "orders", id]) => reads::order(ctx, who, id, format).await,

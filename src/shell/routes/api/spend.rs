@@ -9,8 +9,8 @@ use worker::Request;
 
 use crate::core::api::error::{ApiError, ErrorKind};
 use crate::core::api::idempotency::{decide, Decision, StoredSpend};
-use crate::core::api::spend::{parse_spend, SpendAmount, SpendContext, SpendRequest};
-use crate::core::api::sql::{self as api_sql, KeyClient, TestOrder};
+use crate::core::api::spend::{check_payer, parse_spend, SpendAmount, SpendContext, SpendRequest};
+use crate::core::api::sql::{self as api_sql, KeyClient, KeyedSpend, TestOrder};
 use crate::core::api::{self, Format};
 use crate::core::flow::effects::random_bytes;
 use crate::core::flow::purchase::{self as flow, PurchaseInput, Start};
@@ -24,7 +24,7 @@ use crate::shell::effects::site;
 use crate::shell::web::{row_at, Ctx, WebError};
 
 use super::reads::{api_order, approval_url};
-use super::Answer;
+use super::{authenticate, Answer, Key};
 
 fn refused(ctx: &Ctx, problem: BuyProblem) -> ApiError {
     let base = ctx.base_url();
@@ -64,10 +64,10 @@ fn chosen(ctx: &Ctx, request: &SpendRequest) -> Result<Option<ProviderId>, ApiEr
 }
 
 /// The body read and checked into a spend, with the provider asked for.
+/// (`payer` is checked against the key once the key is read.)
 async fn read_request(
     ctx: &Ctx,
     req: &mut Request,
-    who: &KeyClient,
 ) -> Result<(SpendRequest, Option<ProviderId>), ApiError> {
     let content_type = req.headers().get("Content-Type").map_err(WebError::from)?;
     let body = read_capped(req).await?;
@@ -77,7 +77,7 @@ async fn read_request(
     let fields = api::read_fields(&body, body_format, "spend")?;
     let config = &ctx.app.config;
     let cx = SpendContext {
-        payer_email: &who.email,
+        payer_email: None,
         currency: config.currency.as_str(),
         decimals: 2,
         now: ctx.now(),
@@ -109,8 +109,9 @@ async fn idempotent(
     let Some(id) = &request.spend_id else {
         return Ok(None);
     };
-    let inserted = results.get(1).is_some_and(|r| r.changes == 1);
-    let stored = row_at::<StoredSpend>(results, 2)?;
+    // After the key's three statements and the title.
+    let inserted = results.get(4).is_some_and(|r| r.changes == 1);
+    let stored = row_at::<StoredSpend>(results, 5)?;
     let zero = request.amount == SpendAmount::Zero;
     match decide(inserted, stored.as_ref(), &request.fingerprint(), zero) {
         Decision::FirstUse => Ok(None),
@@ -137,23 +138,41 @@ async fn idempotent(
 pub(super) async fn post(
     ctx: &Ctx,
     req: &mut Request,
-    who: &KeyClient,
+    key: &Key,
     format: Format,
 ) -> Result<Answer, ApiError> {
-    let (request, chosen) = read_request(ctx, req, who).await?;
-    // One round trip: the title as it stands, and the spend_id taken or
-    // found taken (the insert is guarded by the key: concurrent twins
-    // change one row between them).
+    let (request, chosen) = match read_request(ctx, req).await {
+        Ok(read) => read,
+        // An unknown key hears 401 whatever it sent.
+        Err(error) => return Err(authenticate(ctx, key).await.err().unwrap_or(error)),
+    };
+    // One round trip: the key (its client, its rate limit), the title as
+    // it stands, and the spend_id taken or found taken. The insert is
+    // guarded by the key's primary key (concurrent twins change one row
+    // between them), and takes the id only for a live key within its
+    // limit whose client is `payer`.
     let enabled = &ctx.app.config.providers.enabled;
-    let mut batch = vec![title_for_sale(&request.isin, chosen, enabled)];
+    let mut batch = key.statements(ctx);
+    batch.push(title_for_sale(&request.isin, chosen, enabled));
     if let Some(id) = &request.spend_id {
         let now = ctx.now().to_string();
         let fields = request.fingerprint().to_string();
-        batch.push(api_sql::reserve_spend(who.client_id, id, &fields, &now));
-        batch.push(api_sql::stored_spend(who.client_id, id));
+        batch.push(api_sql::reserve_spend_of_key(&KeyedSpend {
+            key_hash: &key.hash,
+            payer: &request.payer,
+            bucket: &key.bucket,
+            window: &key.window,
+            limit: key.limit,
+            spend_id: id,
+            fields: &fields,
+            now: &now,
+        }));
+        batch.push(api_sql::stored_spend_of_key(&key.hash, id));
     }
     let results = ctx.run(&batch).await?;
-    let title = row_at::<TitleForSale>(&results, 0)?;
+    let who = &key.client(&results)?;
+    check_payer(&request.payer, &who.email)?;
+    let title = row_at::<TitleForSale>(&results, 3)?;
     if let Some(answer) = idempotent(ctx, who, &request, &results, format).await? {
         return Ok(answer);
     }
