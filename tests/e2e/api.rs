@@ -190,7 +190,10 @@ fn a_spend_is_approved_at_paypal_and_processed_and_replayed_once(world: &World) 
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.json(), first);
-    assert_eq!((timing(&again, "d1"), psp_calls(&again)), (Some(1), Some(0)));
+    assert_eq!(
+        (timing(&again, "d1"), psp_calls(&again)),
+        (Some(1), Some(0))
+    );
     assert_eq!(order_count(&p), 1);
 
     let back = approve(&p.bob.client, &url, &p.bob);
