@@ -117,7 +117,8 @@ CREATE TABLE orders (
     -- The title as it was when the order was made: holder is seller_id.
     title_version INTEGER NOT NULL,
     title_value_cents INTEGER NOT NULL,
-    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    -- Zero only for a test order (code 1, the API's zero spend).
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0 OR code = 1),
     currency TEXT NOT NULL,
     profit_rate INTEGER NOT NULL CHECK (profit_rate BETWEEN 0 AND 100),
     new_value_cents INTEGER NOT NULL CHECK (new_value_cents >= 0),
@@ -150,7 +151,9 @@ CREATE TABLE orders (
     payment_lease_until TEXT,
     -- When the reconciler last asked PayPal about the order, so that orders
     -- waiting long (a Pending payment) do not starve the others.
-    checked_at TEXT
+    checked_at TEXT,
+    -- The spend's free text (the API's `description`), shown to both parties.
+    description TEXT CHECK (description IS NULL OR length(description) <= 1000)
 ) STRICT;
 CREATE INDEX orders_by_buyer ON orders (buyer_id, created_at);
 CREATE INDEX orders_by_seller ON orders (seller_id, created_at);
@@ -615,3 +618,33 @@ CREATE TABLE emulator_monetico_faults (
     CHECK ((cdr IS NOT NULL) + drop_answer + delay + duplicate = 1)
 ) STRICT;
 CREATE INDEX emulator_monetico_faults_by_method ON emulator_monetico_faults (method, id);
+
+-- The automation API (issue 18).
+-- API keys: only the SHA-256 of the secret is kept, with a short prefix to
+-- recognise it in lists; at most 10 live per client (checked on insert).
+CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    client_id INTEGER NOT NULL REFERENCES clients (id),
+    key_hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+) STRICT;
+CREATE INDEX api_keys_by_client ON api_keys (client_id, revoked_at);
+
+-- Spends by their caller's spend_id: the first use takes the id (INSERT ...
+-- ON CONFLICT DO NOTHING), stores the request's fields (the fingerprint a
+-- repetition is compared with), then its order and first answer.
+CREATE TABLE api_spends (
+    client_id INTEGER NOT NULL REFERENCES clients (id),
+    spend_id TEXT NOT NULL CHECK (length(spend_id) BETWEEN 1 AND 64),
+    fields TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('started', 'done')),
+    order_id TEXT REFERENCES orders (id),
+    answer TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (client_id, spend_id)
+) STRICT;

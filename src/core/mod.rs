@@ -6,6 +6,7 @@
 
 pub mod accept;
 pub mod account;
+pub mod api;
 pub mod browse;
 pub mod chargeback;
 pub mod config;

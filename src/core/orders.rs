@@ -33,6 +33,9 @@ pub struct OrderRow {
     pub psp_error_code: Option<String>,
     pub psp_error_message: Option<String>,
     pub new_isin: Option<String>,
+    /// The spend's free text (the automation API's `description`).
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 macro_rules! order_rows {
@@ -40,7 +43,8 @@ macro_rules! order_rows {
         concat!(
             "SELECT o.id, CASE WHEN o.buyer_id = me.id THEN 'buyer' ELSE 'seller' END AS role, ",
             "o.isin, o.amount_cents, o.currency, o.profit_rate, o.code, o.substate, o.created_at, o.psp, ",
-            "o.psp_transaction_id, o.psp_token, o.failure_reason, o.psp_error_code, o.psp_error_message, o.new_isin ",
+            "o.psp_transaction_id, o.psp_token, o.failure_reason, o.psp_error_code, o.psp_error_message, o.new_isin, ",
+            "o.description ",
             "FROM orders o JOIN (SELECT client_id AS id FROM sessions WHERE token_hash = ?1) me ",
             "ON o.buyer_id = me.id OR o.seller_id = me.id ",
             $tail
@@ -106,6 +110,7 @@ pub fn order_json(o: &OrderRow) -> Value {
         "created_at": o.created_at,
         "psp": o.psp,
         "psp_transaction_id": o.psp_transaction_id,
+        "description": o.description,
     })
 }
 
@@ -185,6 +190,7 @@ mod tests {
             psp_error_code: Some("10417".into()),
             psp_error_message: Some("Transaction cannot complete.".into()),
             new_isin: None,
+            description: None,
         };
         let j = order_json(&o);
         assert_eq!(j["status"], "failed");

@@ -256,6 +256,8 @@ pub struct AccountPage {
     /// The add-or-replace form (its errors when `action` is "psp_account").
     pub receiving: ReceivingForm,
     pub notice: &'static str,
+    /// The "Automation" section (API keys, issue 18).
+    pub automation: Automation,
 }
 
 /// A current receiving account, as the account page lists it.
@@ -466,4 +468,17 @@ pub struct OrderPage {
     pub continue_url: String,
     pub can_cancel: bool,
     pub traces: Vec<TraceLine>,
+    /// The spend's description (the automation API's), to both parties.
+    pub description: Option<String>,
+}
+
+/// The account page's "Automation" section: the live API keys, and a key
+/// just created (its secret, shown this once).
+#[derive(Default)]
+pub struct Automation {
+    pub keys: Vec<crate::core::api::sql::KeyRow>,
+    pub new_key: String,
+    pub error: &'static str,
+    /// Whether `keys` was read (a page that did not read it lists none).
+    pub loaded: bool,
 }

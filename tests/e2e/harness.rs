@@ -398,6 +398,29 @@ impl Client {
         .unwrap_or_else(|| panic!("POST {path}: no answer"))
     }
 
+    /// Any method with headers and an optional raw body (the API's calls).
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Resp {
+        let go = || {
+            let req = self.request(method, path, headers);
+            self.read(match body {
+                Some(bytes) => req.send_bytes(bytes),
+                None => req.call(),
+            })
+        };
+        if method == "POST" {
+            self.posted(go)
+        } else {
+            go()
+        }
+        .unwrap_or_else(|| panic!("{method} {path}: no answer"))
+    }
+
     /// Sends a POST, once more when `wrangler dev` itself answered that the
     /// local runtime restarted under it (its own 503, which it retries for
     /// GET and HEAD but not for POST: "Please try sending the request

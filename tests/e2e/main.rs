@@ -4,6 +4,8 @@
 //! to see the worker misconfigured or its database behind.
 
 mod accounts;
+mod api;
+mod api_contract;
 mod browse;
 mod browser;
 mod card_accounts;
@@ -69,6 +71,8 @@ fn all_tests() -> Vec<Test> {
     tests.extend(card_browser::tests());
     tests.extend(monetico_emulator::tests());
     tests.extend(monetico_purchase::tests());
+    tests.extend(api::tests());
+    tests.extend(api_contract::tests());
     tests
 }
 

@@ -313,6 +313,19 @@ pub struct Texts {
     pub emulator_mail_title: &'static str,
     pub emulator_mail_to: &'static str,
     pub form_too_large_retype: &'static str,
+    // The account page's Automation section (API keys, issue 18).
+    pub account_automation_title: &'static str,
+    pub account_automation_note: &'static str,
+    pub account_api_key_name: &'static str,
+    pub account_api_key_create: &'static str,
+    pub account_api_key_revoke: &'static str,
+    pub account_api_key_new: &'static str,
+    pub account_api_key_none: &'static str,
+    pub account_api_key_created: &'static str,
+    pub account_api_key_last_used: &'static str,
+    pub account_api_key_name_invalid: &'static str,
+    pub account_api_key_limit: &'static str,
+    pub order_description: &'static str,
 }
 
 #[cfg(test)]

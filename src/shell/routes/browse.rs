@@ -263,7 +263,7 @@ pub async fn claims(ctx: &Ctx) -> Result<Response, WebError> {
 /// The seller's balance at the provider: kept for a minute, else asked
 /// (GetBalance with his stored credentials); or why it cannot be shown, as
 /// (code, message).
-async fn psp_balance(
+pub(super) async fn psp_balance(
     ctx: &Ctx,
     credentials: CredentialRow,
 ) -> (Option<(Amount, String)>, Option<(String, String)>) {

@@ -5,6 +5,7 @@
 //! and the hidden emulator before any route runs.
 
 mod account;
+mod api;
 mod browse;
 mod form_again;
 mod health;
@@ -148,6 +149,7 @@ async fn route(
             account::reset_token_post(ctx, req, token).await
         }
         (Method::Get, ["terms"]) => account::terms(ctx),
+        (_, ["api", "v1", ..]) => api::route(ctx, req, method, segments).await,
         // The emulators exist in emulator mode only.
         (_, ["_emulator", ..]) if emulator => emulator_route(ctx, req, method, segments).await,
         _ => Err(WebError::NotFound),
@@ -223,7 +225,9 @@ fn guard(
         segments,
         ["psp", "paypal", "ipn"] | ["psp", _, "notify"] | ["psp", "sips", "return"]
     );
-    if !safe && !notification {
+    // An API call with a Bearer key: the key, not a cookie, authenticates it.
+    let bearer = api::bearer_api_call(segments, headers.get("Authorization")?.as_deref());
+    if !safe && !notification && !bearer {
         let mut ours = vec![ctx.url.origin().ascii_serialization()];
         if let Some(base) = ctx.app.config.base_url.as_deref() {
             ours.push(base.to_string());

@@ -169,6 +169,7 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         can_continue: is_buyer && awaiting && fresh && continue_url.is_some(),
         continue_url: continue_url.unwrap_or_default(),
         can_cancel: is_buyer && awaiting,
+        description: order.description.clone(),
         traces: traces
             .iter()
             .map(|tr| TraceLine {

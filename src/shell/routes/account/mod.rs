@@ -5,6 +5,7 @@
 //! Password hashing is `shell::passwords`, sealing `shell::credentials`,
 //! rate limits `shell::ratelimit`.
 
+mod api_keys;
 mod login;
 mod page;
 mod receiving_accounts;

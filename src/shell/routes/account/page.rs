@@ -6,12 +6,13 @@ use askama::Template;
 use worker::Response;
 
 use crate::core::account::{Field, FormErrors, Problem};
+use crate::core::api::sql::{self as api_sql, KeyRow};
 use crate::core::psp::ProviderId;
 use crate::core::receiving;
 use crate::core::sql::{self, clients};
-use crate::shell::pages::{AccountLine, AccountPage, Errors, Layout, ReceivingForm};
+use crate::shell::pages::{AccountLine, AccountPage, Automation, Errors, Layout, ReceivingForm};
 use crate::shell::passwords::{self};
-use crate::shell::web::{html, Ctx, Form, WebError};
+use crate::shell::web::{html, rows_at, Ctx, Form, WebError};
 
 /// What the page shows besides the session's data: which form was sent,
 /// its problems and what was typed in it (secrets never), a notice.
@@ -52,6 +53,28 @@ pub(super) async fn accounts_of(
     Ok(rows)
 }
 
+pub(super) fn session_hash(ctx: &Ctx) -> Result<String, WebError> {
+    ctx.session_token_hash()
+        .ok_or_else(|| WebError::LoginRequired("/account".into()))
+}
+
+/// The client's live keys (the read carries the session lookup when it
+/// is the request's first).
+pub(super) async fn keys(ctx: &Ctx) -> Result<Vec<KeyRow>, WebError> {
+    let hash = session_hash(ctx)?;
+    let results = ctx.run(&vec![api_sql::keys_of_session(&hash)]).await?;
+    rows_at(&results, 0)
+}
+
+/// The section as the page shows it.
+pub(super) async fn section(ctx: &Ctx) -> Result<Automation, WebError> {
+    Ok(Automation {
+        keys: keys(ctx).await?,
+        loaded: true,
+        ..Automation::default()
+    })
+}
+
 /// The account page's HTML with `layout` (also the form shown again
 /// after a refused POST, `form_again`).
 pub async fn account_page_body(
@@ -61,6 +84,18 @@ pub async fn account_page_body(
     errors: Errors,
     typed: Option<&Form>,
     notice: &'static str,
+) -> Result<String, WebError> {
+    let automation = section(ctx).await?;
+    account_page_body_with(ctx, layout, (action, errors, typed, notice), automation).await
+}
+
+/// [`account_page_body`] with the "Automation" section as given (a key
+/// just created, or why not).
+pub(super) async fn account_page_body_with(
+    ctx: &Ctx,
+    layout: Layout,
+    (action, errors, typed, notice): (&'static str, Errors, Option<&Form>, &'static str),
+    automation: Automation,
 ) -> Result<String, WebError> {
     let me = ctx.require_session().await?;
     let rows = accounts_of(ctx, me.client_id).await?;
@@ -99,6 +134,7 @@ pub async fn account_page_body(
         accounts,
         receiving,
         notice,
+        automation,
     };
     Ok(page.render()?)
 }

@@ -19,6 +19,7 @@ pub async fn account_get(ctx: &Ctx) -> Result<Response, WebError> {
     let me = ctx.require_session().await?;
     if ctx.wants_json {
         let accounts = accounts_of(ctx, me.client_id).await?;
+        let api_keys = super::api_keys::list(ctx).await?;
         return json_response(
             200,
             &json!({
@@ -32,6 +33,7 @@ pub async fn account_get(ctx: &Ctx) -> Result<Response, WebError> {
                     "public_ref": a.public_ref,
                     "status": a.status,
                 })).collect::<Vec<_>>(),
+                "api_keys": api_keys,
             }),
         );
     }
@@ -51,6 +53,8 @@ pub async fn account_post(ctx: &Ctx, req: &mut Request) -> Result<Response, WebE
         "psp_account" => add_account(ctx, &form, &me, None).await,
         "credentials" => add_account(ctx, &form, &me, Some(ProviderId::Paypal)).await,
         "psp_account_remove" => remove_account(ctx, &form, &me).await,
+        "api_key_create" => super::api_keys::create(ctx, &form).await,
+        "api_key_revoke" => super::api_keys::revoke(ctx, &form).await,
         _ => account_page(ctx, 422, AccountView::plain("")).await,
     }
 }
