@@ -117,7 +117,8 @@ class User:
             "accept_terms": "on",
         })
         self.expect(reply, (303,), "POST /register")
-        if "session" not in self.cookies:
+        # `__Host-session` (the `__Host-` prefix since the cookie hardening).
+        if not any(name.endswith("session") for name in self.cookies):
             raise Failure("POST /register set no session cookie")
 
     def cookie_header(self):

@@ -160,11 +160,43 @@ def ratio_text(value):
     return "–" if value is None else f"{value:.2f}"
 
 
+def add_spends(add, s):
+    """The automation API's section: spends per second and what a spend
+    and a replay cost (budget: POST /buy's round trips plus one)."""
+    if not s:
+        add("Not measured in this run (see the command's output).")
+        return
+    add(f"{s['clients']} API keys at once (each its own buyer, made on `/account`), "
+        "each sending spends of 1.00 for one seller's title (`POST /api/v1/spends`, JSON, a "
+        "fresh `spend_id` each: an order and SetExpressCheckout at the emulator), then "
+        "repeating its first one (a replay).")
+    add("")
+    add("| what | value |")
+    add("| --- | ---: |")
+    add(f"| spends created | {s['spends']} of {s['attempted']} |")
+    add(f"| spends per second | {fmt(s['spends_per_second'], 2)} |")
+    add(f"| spend p50 | {fmt(s['spend_p50_ms'])} ms |")
+    add(f"| spend p99 | {fmt(s['spend_p99_ms'])} ms |")
+    add(f"| replay p50 | {fmt(s['replay_p50_ms'])} ms |")
+    add(f"| errors | {s['error_count']} |")
+    add("")
+    add("| request | D1 round trips | PSP calls |")
+    add("| --- | ---: | ---: |")
+    for step in ("spend", "replay"):
+        st = s["server_timing"].get(step, {})
+
+        def cell(k):
+            v = st.get(k)
+            return "–" if not v else f"{v['median']:g} (max {v['max']})"
+        add(f"| {step} | {cell('d1')} | {cell('psp')} |")
+
+
 def render(results_dir, output):
     env = read_env(os.path.join(results_dir, "run.env"))
     root = env.get("ROOT", os.getcwd())
     seed = read_json(os.path.join(results_dir, "seed.json"), {})
     purchases = read_json(os.path.join(results_dir, "purchases.json"), None)
+    spends = read_json(os.path.join(results_dir, "spends.json"), None)
     m = machine()
     sha, branch = (env["COMMIT"], env.get("BRANCH", "?")) if env.get("COMMIT") else commit(root)
 
@@ -391,6 +423,11 @@ def render(results_dir, output):
         add("Not measured in this run (see the command's output).")
     add("")
 
+    add("## API spends")
+    add("")
+    add_spends(add, spends)
+    add("")
+
     # ------------------------------------------------------------ budgets
     add("## Budgets")
     add("")
@@ -431,6 +468,15 @@ def render(results_dir, output):
             missed.append(("return", None, d1max, pspmax))
     else:
         add("| return: ≤ 1 D1 read + 2 D1 batches + 1 PSP call | not measured | not measured |")
+    if spends and spends["server_timing"].get("spend"):
+        d1max = spends["server_timing"]["spend"].get("d1", {}).get("max")
+        ok = d1max is not None and d1max <= 4
+        add(f"| API spend: `POST /buy`'s 3 D1 round trips plus one idempotency read at most | "
+            f"D1 max {d1max} | {'met' if ok else '**missed**'} |")
+        if not ok:
+            missed.append(("spend", None, d1max, None))
+    else:
+        add("| API spend: `POST /buy`'s round trips plus one | not measured | not measured |")
     for route in READ_ROUTES:
         w = paybook[route][0]
         if not w or not w["rps"] or not base_rps:
@@ -472,6 +518,10 @@ def render(results_dir, output):
                 add(f"- The return makes up to {a} D1 round trips and {b} PSP calls. What would "
                     "meet it: one read of the order, one claim batch, one record batch, one "
                     "DoExpressCheckoutPayment; anything else moved into those batches.")
+            elif kind == "spend":
+                add(f"- An API spend makes up to {a} D1 round trips. What would meet it: the "
+                    "key, its rate limit, the title and the `spend_id` in one batch, the order "
+                    "and the stored answer in the next.")
             elif kind == "wasm":
                 add(f"- The wasm is {a / MIB:.2f} MiB raw ({b / MIB:.2f} MiB gzip), "
                     f"{(a - MIB) / 1024:.0f} KB over 1 MiB, although the release profile and "
@@ -528,6 +578,9 @@ def render(results_dir, output):
         print(f"purchases: {p['purchases']}/{p['attempted']} in {p['wall_seconds']} s = "
               f"{fmt(p['purchases_per_second'], 2)}/s; return p50 {fmt(p['return_p50_ms'])} ms, "
               f"p99 {fmt(p['return_p99_ms'])} ms")
+    if spends:
+        print(f"API spends: {spends['spends']}/{spends['attempted']} in {spends['wall_seconds']} s "
+              f"= {fmt(spends['spends_per_second'], 2)}/s; p50 {fmt(spends['spend_p50_ms'])} ms")
     print("")
     verdicts = [l for l in lines if l.startswith("| ") and ("| met" in l or "**missed**" in l)]
     for l in verdicts:
