@@ -31,8 +31,19 @@ fn a_purchase_in_french_through_the_emulator_checkout_in_chromium(world: &World)
         "isin": isin,
         "screenshot": screenshot,
     });
+    run_script("purchase.mjs", &input);
+    assert!(screenshot.exists(), "screenshot kept");
+    // What the browser did, seen from the server.
+    assert_eq!(psp_cents(&world.server, &bob), 1_900);
+    assert_eq!(psp_cents(&world.server, &alice), 2_100);
+    assert_eq!(isin_cents(&bob), 100 + 150);
+}
+
+/// Runs `tests/browser/{script}` with `input` (its JSON argument) under
+/// node, and fails with its output unless it succeeds.
+pub fn run_script(script: &str, input: &serde_json::Value) {
     let output = Command::new("node")
-        .arg(root().join("tests/browser/purchase.mjs"))
+        .arg(root().join("tests/browser").join(script))
         .arg(input.to_string())
         .current_dir(root())
         .output()
@@ -43,9 +54,4 @@ fn a_purchase_in_french_through_the_emulator_checkout_in_chromium(world: &World)
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(screenshot.exists(), "screenshot kept");
-    // What the browser did, seen from the server.
-    assert_eq!(psp_cents(&world.server, &bob), 1_900);
-    assert_eq!(psp_cents(&world.server, &alice), 2_100);
-    assert_eq!(isin_cents(&bob), 100 + 150);
 }

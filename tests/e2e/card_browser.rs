@@ -6,8 +6,6 @@
 //! screenshot is kept in `test-artifacts/sips-purchase-fr.png`. The
 //! driver, [`buy_in_chromium`], serves Monetico's browser test too.
 
-use std::process::Command;
-
 use crate::flows::{register, PASSWORD};
 use crate::harness::{root, Server};
 use crate::purchase::titles;
@@ -57,17 +55,6 @@ pub fn buy_in_chromium(server: &Server, email: &str, isin: &str, provider: &str)
         "provider": provider,
         "screenshot": screenshot,
     });
-    let output = Command::new("node")
-        .arg(root().join("tests/browser/card_purchase.mjs"))
-        .arg(input.to_string())
-        .current_dir(root())
-        .output()
-        .expect("node runs");
-    assert!(
-        output.status.success(),
-        "browser test failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    crate::browser::run_script("card_purchase.mjs", &input);
     assert!(screenshot.exists(), "screenshot kept");
 }
