@@ -133,9 +133,25 @@ pub fn resolve(
             Substate::AwaitingBuyer,
             Inquiry::Payment(PaymentAnswer::Failed { .. }) | Inquiry::Expired | Inquiry::NotPaidYet,
         ) if ttl_passed => Resolution::Write(fail_unpaid(order, trace, now)),
+        // A card provider moves money only when PayBook captures, and
+        // PayBook captures only an order holding its claim: an unclaimed
+        // card order past the TTL has moved nothing whatever the bank says
+        // or fails to say (a Sips `60` it never settles), so it fails; a
+        // late authorization of it is then released (`flow::purchase`).
+        (Substate::AwaitingBuyer, Inquiry::Unknown | Inquiry::Mismatch(_))
+            if ttl_passed && capture_moves_money(order) =>
+        {
+            Resolution::Write(fail_unpaid(order, trace, now))
+        }
         (Substate::AwaitingBuyer, _) => Resolution::Wait,
         (Substate::NeedsReview | Substate::Done, _) => Resolution::Wait,
     }
+}
+
+/// Whether only PayBook's own capture moves the order's money (the card
+/// providers' authorizations), so that an unclaimed order has moved none.
+fn capture_moves_money(order: &OrderState) -> bool {
+    order.provider().capabilities().notification == crate::core::psp::NotificationTrust::Sealed
 }
 
 /// The cron's decision for a due order: [`resolve`], and, when that says
@@ -357,6 +373,40 @@ mod tests {
             "code": 0, "substate": "psp_pending", "psp_transaction_id": "T1",
             "title_claim_order_id": "o1",
         }))
+    }
+
+    #[test]
+    fn an_unclaimed_card_order_past_the_ttl_fails_even_when_the_bank_says_nothing_usable() {
+        let mail = MailSetting {
+            delivered_on_write: true,
+            operator_email: None,
+        };
+        let trace = || Stmt::new("SELECT 'trace'", vec![]);
+        for substate in ["awaiting_buyer", "psp_pending"] {
+            let card = order_state(serde_json::json!({
+                "psp": "sips", "substate": substate, "psp_payer_id": null,
+                "title_claim_order_id": null,
+            }));
+            let Resolution::Write(batch) =
+                resolve(&card, &Inquiry::Unknown, true, trace(), &mail, "t")
+            else {
+                panic!("{substate}: failed after the TTL")
+            };
+            assert!(batch[0].sql.contains("unpaid_after_ttl"), "{substate}");
+            assert_eq!(
+                resolve(&card, &Inquiry::Unknown, false, trace(), &mail, "t"),
+                Resolution::Wait,
+                "{substate}: not before the TTL"
+            );
+        }
+        // PayPal's approval is not PayBook's to capture alone: it waits.
+        let paypal = order_state(serde_json::json!({
+            "substate": "awaiting_buyer", "title_claim_order_id": null,
+        }));
+        assert_eq!(
+            resolve(&paypal, &Inquiry::Unknown, true, trace(), &mail, "t"),
+            Resolution::Wait
+        );
     }
 
     fn still_pending() -> Inquiry {
