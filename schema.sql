@@ -648,3 +648,61 @@ CREATE TABLE api_spends (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (client_id, spend_id)
 ) STRICT;
+
+-- The ledger (backoffice.md §4, migration 0015).
+CREATE TABLE ledger (
+    n INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('trade', 'undo', 'reapply', 'clear_dispute')),
+    order_id TEXT,
+    isin TEXT NOT NULL,
+    amount_cents INTEGER,
+    currency TEXT,
+    buyer_id INTEGER,
+    seller_id INTEGER,
+    new_isin TEXT,
+    new_value_cents INTEGER,
+    seller_value_cents INTEGER,
+    hash TEXT NOT NULL
+) STRICT;
+
+-- An append must follow the head: a batch built on a head that moved
+-- aborts, and its caller rebuilds it (flow::ledger::run_appending).
+CREATE TRIGGER ledger_follows_head BEFORE INSERT ON ledger
+WHEN NEW.n IS NOT (SELECT COALESCE(MAX(n), 0) + 1 FROM ledger)
+BEGIN
+    SELECT RAISE(ABORT, 'ledger head moved');
+END;
+CREATE TRIGGER ledger_never_updated BEFORE UPDATE ON ledger
+BEGIN
+    SELECT RAISE(ABORT, 'ledger is append-only');
+END;
+CREATE TRIGGER ledger_never_deleted BEFORE DELETE ON ledger
+BEGIN
+    SELECT RAISE(ABORT, 'ledger is append-only');
+END;
+
+-- The operator's audit log (backoffice.md §1, migration 0016).
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    operator_email TEXT NOT NULL,
+    -- `recheck`, `resolve`, `keep_trade`, `undo_trade`, `clear_dispute`,
+    -- `outbox_retry`, ...
+    action TEXT NOT NULL,
+    -- What it acted on: `order:<id>`, `title:<isin>`, `outbox:<id>`.
+    target TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    -- JSON objects: the state before and after, and what the provider said.
+    before_json TEXT NOT NULL,
+    after_json TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_by_target ON audit_log (target, id);
+CREATE TRIGGER audit_log_never_updated BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit log is append-only');
+END;
+CREATE TRIGGER audit_log_never_deleted BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit log is append-only');
+END;

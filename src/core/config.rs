@@ -69,6 +69,10 @@ pub struct Config {
     /// Raw PSP notifications and trace fields older than this are blanked
     /// by the cron (`core::retention`).
     pub retention_days: i64,
+    /// `ADMIN_EMAILS`: the operators (backoffice.md §1), lower-cased.
+    pub admin_emails: Vec<String>,
+    /// `REFUND_DAYS`: how long after a trade its seller may refund it.
+    pub refund_days: i64,
     /// `PSPS`, `CAPTURE_DAYS` and the card providers' endpoints.
     pub providers: crate::core::psp::settings::ProviderSettings,
 }
@@ -214,6 +218,13 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
 }
 
 impl Config {
+    /// Whether the client with this e-mail is an operator.
+    pub fn is_operator(&self, email: &str) -> bool {
+        self.admin_emails
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(email.trim()))
+    }
+
     /// Reads every setting through `var`; returns the names of the settings
     /// that are present but malformed.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, Vec<&'static str>> {
@@ -234,6 +245,16 @@ impl Config {
                 && (*n >= PBKDF2_ITERATIONS_MAX || psp_mode == PspMode::Emulator)
         });
         let retention_days = vars.number("RETENTION_DAYS", 400, |d| (1..=36_500).contains(d));
+        let refund_days = vars.number("REFUND_DAYS", 60, |d| (1..=3_650).contains(d));
+        let admin_emails = vars
+            .text("ADMIN_EMAILS")
+            .map(|list| {
+                list.split(',')
+                    .map(|e| e.trim().to_ascii_lowercase())
+                    .filter(|e| !e.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         let (providers, bad) =
             crate::core::psp::settings::ProviderSettings::read(psp_mode, |n| vars.text(n));
         vars.bad.extend(bad);
@@ -264,6 +285,8 @@ impl Config {
             mail_api_url: vars.text("MAIL_API_URL"),
             mail_from: vars.text("MAIL_FROM"),
             retention_days,
+            admin_emails,
+            refund_days,
             providers,
         };
         if vars.bad.is_empty() {

@@ -7,6 +7,7 @@
 pub mod accept;
 pub mod account;
 pub mod api;
+pub mod audit;
 pub mod browse;
 pub mod chargeback;
 pub mod config;
@@ -16,6 +17,7 @@ pub(crate) mod fixtures;
 pub mod flow;
 pub mod i18n;
 pub mod isin;
+pub mod ledger;
 pub mod mail;
 pub mod money;
 pub mod notify;

@@ -16,6 +16,7 @@ pub use effects::{
 pub use site::Site;
 
 pub mod card;
+pub mod ledger;
 pub mod notify;
 pub mod purchase;
 pub mod recheck;

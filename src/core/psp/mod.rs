@@ -163,6 +163,20 @@ pub enum BalanceOutcome {
     Unknown(NoAnswer),
 }
 
+/// The provider's answer to a seller's full refund of a captured payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// The whole payment went back to the buyer; `reference` is the
+    /// provider's id of the refund (PayPal's REFUNDTRANSACTIONID).
+    Refunded { reference: String },
+    /// The provider refused: nothing moved (the payment cannot be refunded,
+    /// the window closed, the account cannot refund).
+    Refused { code: String, message: String },
+    /// The answer was lost: the refund may or may not have happened. The
+    /// cron asks again with [`refund`], which never refunds twice.
+    Unknown(NoAnswer),
+}
+
 /// A provider call's trace and what it means.
 pub struct Called<T> {
     pub outcome: T,
@@ -235,6 +249,25 @@ pub async fn release<E: Effects>(
         }),
         ProviderId::Sips => sips::adapter::release(fx, site, account, order).await,
         ProviderId::Monetico => monetico::adapter::release(fx, site, account, order).await,
+    }
+}
+
+/// Refunds the whole captured payment of a processed order, with the
+/// seller's account. Safe to repeat for the same order: each provider
+/// module makes a second call for an order either answer the first
+/// refund's outcome or find it already refunded, never refund twice
+/// (PayPal: the same MSGSUBID; Sips: the transaction read first;
+/// Monetico: the recredit's own reference).
+pub async fn refund<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    order: &OrderState,
+) -> Result<Called<RefundOutcome>, FlowError> {
+    let account = seller_account(order);
+    match order.provider() {
+        ProviderId::Paypal => paypal::refund::refund(fx, site, account, order).await,
+        ProviderId::Sips => sips::refund::refund(fx, site, account, order).await,
+        ProviderId::Monetico => monetico::refund::refund(fx, site, account, order).await,
     }
 }
 

@@ -5,6 +5,7 @@
 //! and the hidden emulator before any route runs.
 
 mod account;
+mod admin;
 mod api;
 mod browse;
 mod form_again;
@@ -150,6 +151,7 @@ async fn route(
         }
         (Method::Get, ["terms"]) => account::terms(ctx),
         (_, ["api", "v1", ..]) => api::route(ctx, req, method, segments).await,
+        (_, ["admin", ..]) => admin::route(ctx, req, method, segments).await,
         // The emulators exist in emulator mode only.
         (_, ["_emulator", ..]) if emulator => emulator_route(ctx, req, method, segments).await,
         _ => Err(WebError::NotFound),

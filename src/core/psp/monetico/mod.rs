@@ -26,6 +26,7 @@ pub mod mac;
 pub mod notification;
 pub mod paris;
 pub mod privacy;
+pub mod refund;
 
 #[cfg(test)]
 mod test_vectors;

@@ -12,6 +12,7 @@ pub mod listener;
 pub mod nvp;
 pub mod privacy;
 pub mod receipts;
+pub mod refund;
 
 pub use nvp::{
     balance, checkout_details, decode, decode_request, encode_like_paypal, payment_info,

@@ -22,6 +22,7 @@ pub mod emulator;
 mod fields;
 pub mod init;
 pub mod office;
+pub mod refund;
 pub mod response;
 pub mod seal;
 

@@ -1,0 +1,25 @@
+-- The operator's back office (backoffice.md §1, §2): the append-only audit
+-- log of every operator action.
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    operator_email TEXT NOT NULL,
+    -- `recheck`, `resolve`, `keep_trade`, `undo_trade`, `clear_dispute`,
+    -- `outbox_retry`, ...
+    action TEXT NOT NULL,
+    -- What it acted on: `order:<id>`, `title:<isin>`, `outbox:<id>`.
+    target TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    -- JSON objects: the state before and after, and what the provider said.
+    before_json TEXT NOT NULL,
+    after_json TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_by_target ON audit_log (target, id);
+CREATE TRIGGER audit_log_never_updated BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit log is append-only');
+END;
+CREATE TRIGGER audit_log_never_deleted BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit log is append-only');
+END;

@@ -1,0 +1,229 @@
+//! The ledger (backoffice.md §4): every change to the public history — a
+//! trade recorded, undone, re-applied, a dispute cleared — as an entry
+//! hash-chained to the one before it, so that rewriting any past entry
+//! changes every hash after it. This module owns the canonical form, the
+//! hash, the pseudonyms, and the statement that appends an entry; the
+//! append runs in the same batch as the change it records
+//! (`flow::ledger::run_appending`).
+//!
+//! Appending needs the previous entry's hash, which SQL cannot compute: the
+//! batch carries `n` and the hash computed here from the head read before
+//! it. The table's trigger aborts the batch ([`HEAD_MOVED`]) when another
+//! entry was appended meanwhile, and the caller reads the head again and
+//! rebuilds the batch; so the chain never forks and the change it records
+//! is never applied without its entry.
+
+use crate::core::crypto::sha256_hex;
+use crate::core::money::plain_cents;
+use crate::core::sql::{Param, Stmt};
+
+/// The trigger's message when an append does not follow the head.
+pub const HEAD_MOVED: &str = "ledger head moved";
+
+/// `hash_0`: the hash before the first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The version tag that starts every canonical line.
+const TAG: &str = "paybook-ledger-1";
+
+/// The last entry: `n = 0` and [`GENESIS_HASH`] for an empty ledger.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Head {
+    pub n: i64,
+    pub hash: String,
+}
+
+impl Head {
+    pub fn genesis() -> Head {
+        Head {
+            n: 0,
+            hash: GENESIS_HASH.into(),
+        }
+    }
+}
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Trade,
+    /// A trade undone: a chargeback or a refund (`trades.status`
+    /// becomes `chargeback`, whether the titles were restored or flagged).
+    Undo,
+    /// A canceled reversal: the trade stands again.
+    Reapply,
+    /// An operator cleared a title's dispute.
+    ClearDispute,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Trade => "trade",
+            Kind::Undo => "undo",
+            Kind::Reapply => "reapply",
+            Kind::ClearDispute => "clear_dispute",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        [Kind::Trade, Kind::Undo, Kind::Reapply, Kind::ClearDispute]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// One entry's fields, as stored (clients by id; their pseudonyms are
+/// computed for the canonical form and for display). `None` is an empty
+/// field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    pub at: String,
+    pub kind: Kind,
+    pub order_id: Option<String>,
+    pub isin: String,
+    pub amount_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub buyer_id: Option<i64>,
+    pub seller_id: Option<i64>,
+    pub new_isin: Option<String>,
+    pub new_value_cents: Option<i64>,
+    pub seller_value_cents: Option<i64>,
+}
+
+/// A client's pseudonym: stable for a deployment, never his e-mail.
+pub fn pseudonym(deployment_id: &str, client_id: i64) -> String {
+    sha256_hex(format!("{deployment_id}:{client_id}").as_bytes())
+}
+
+/// Entry `n`'s canonical line (backoffice.md §4).
+pub fn canonical(n: i64, entry: &Entry, deployment_id: &str) -> String {
+    let cents = |c: Option<i64>| c.map(plain_cents).unwrap_or_default();
+    let who = |id: Option<i64>| {
+        id.map(|id| pseudonym(deployment_id, id))
+            .unwrap_or_default()
+    };
+    [
+        TAG.to_string(),
+        n.to_string(),
+        entry.at.clone(),
+        entry.kind.as_str().to_string(),
+        entry.order_id.clone().unwrap_or_default(),
+        entry.isin.clone(),
+        cents(entry.amount_cents),
+        entry.currency.clone().unwrap_or_default(),
+        who(entry.buyer_id),
+        who(entry.seller_id),
+        entry.new_isin.clone().unwrap_or_default(),
+        cents(entry.new_value_cents),
+        cents(entry.seller_value_cents),
+    ]
+    .join("|")
+}
+
+/// `hash_n` from `hash_(n-1)` and entry `n`'s canonical line.
+pub fn chain(previous_hash: &str, canonical: &str) -> String {
+    sha256_hex(format!("{previous_hash}\n{canonical}").as_bytes())
+}
+
+/// Reads the head (no row: an empty ledger, [`Head::genesis`]).
+pub fn head() -> Stmt {
+    Stmt::new(
+        "SELECT n, hash FROM ledger ORDER BY n DESC LIMIT 1",
+        Vec::new(),
+    )
+}
+
+/// The statement appending `entry` after `head`, and the new head.
+pub fn append(head: &Head, entry: &Entry, deployment_id: &str) -> (Stmt, Head) {
+    let n = head.n + 1;
+    let hash = chain(&head.hash, &canonical(n, entry, deployment_id));
+    let stmt = Stmt::new(
+        "INSERT INTO ledger (n, at, kind, order_id, isin, amount_cents, currency, buyer_id, seller_id, \
+         new_isin, new_value_cents, seller_value_cents, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        vec![
+            Param::Int(n),
+            Param::from(entry.at.as_str()),
+            Param::from(entry.kind.as_str()),
+            Param::from(entry.order_id.as_deref()),
+            Param::from(entry.isin.as_str()),
+            Param::from(entry.amount_cents),
+            Param::from(entry.currency.as_deref()),
+            Param::from(entry.buyer_id),
+            Param::from(entry.seller_id),
+            Param::from(entry.new_isin.as_deref()),
+            Param::from(entry.new_value_cents),
+            Param::from(entry.seller_value_cents),
+            Param::from(hash.as_str()),
+        ],
+    );
+    (stmt, Head { n, hash })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trade() -> Entry {
+        Entry {
+            at: "2026-12-02T08:00:00Z".into(),
+            kind: Kind::Trade,
+            order_id: Some("o1".into()),
+            isin: "ZZ0000000001".into(),
+            amount_cents: Some(1230),
+            currency: Some("EUR".into()),
+            buyer_id: Some(2),
+            seller_id: Some(1),
+            new_isin: Some("ZZ0000000001".into()),
+            new_value_cents: Some(1353),
+            seller_value_cents: None,
+        }
+    }
+
+    #[test]
+    fn the_canonical_line_joins_the_specified_fields_with_pipes_and_leaves_empty_ones_empty() {
+        let line = canonical(1, &trade(), "dep");
+        let fields: Vec<&str> = line.split('|').collect();
+        assert_eq!(fields.len(), 13);
+        assert_eq!(
+            &fields[..8],
+            [
+                "paybook-ledger-1",
+                "1",
+                "2026-12-02T08:00:00Z",
+                "trade",
+                "o1",
+                "ZZ0000000001",
+                "12.30",
+                "EUR"
+            ]
+        );
+        assert_eq!(fields[8], sha256_hex(b"dep:2"), "the buyer's pseudonym");
+        assert_eq!(fields[9], sha256_hex(b"dep:1"), "the seller's pseudonym");
+        assert_eq!(&fields[10..], ["ZZ0000000001", "13.53", ""]);
+    }
+
+    #[test]
+    fn each_hash_covers_the_previous_hash_and_the_canonical_line() {
+        let first = chain(GENESIS_HASH, "a");
+        assert_eq!(first, sha256_hex(format!("{GENESIS_HASH}\na").as_bytes()));
+        assert_ne!(
+            chain(&first, "b"),
+            chain(GENESIS_HASH, "b"),
+            "the chain depends on what came before"
+        );
+    }
+
+    #[test]
+    fn appending_numbers_the_entry_after_the_head_and_returns_the_new_head() {
+        let (stmt, head) = append(&Head::genesis(), &trade(), "dep");
+        assert_eq!(head.n, 1);
+        assert_eq!(
+            head.hash,
+            chain(GENESIS_HASH, &canonical(1, &trade(), "dep"))
+        );
+        assert_eq!(stmt.params[0], Param::Int(1));
+        assert_eq!(stmt.params[12], Param::from(head.hash.as_str()));
+    }
+}

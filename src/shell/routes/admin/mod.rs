@@ -1,0 +1,39 @@
+//! The operator's back office (`/admin`, backoffice.md §2): only a
+//! signed-in client whose e-mail is in `ADMIN_EMAILS` sees it; anyone else
+//! gets 404, so that the back office is not advertised.
+
+use worker::{Method, Request, Response};
+
+use crate::shell::web::{Ctx, WebError};
+
+/// The signed-in operator.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub client_id: i64,
+    pub email: String,
+}
+
+/// The operator of this request, or 404 for anyone else (signed out
+/// included: no login page, which would say the route exists).
+pub async fn operator(ctx: &Ctx) -> Result<Operator, WebError> {
+    match ctx.session().await? {
+        Some(s) if ctx.app.config.is_operator(&s.email) => Ok(Operator {
+            client_id: s.client_id,
+            email: s.email,
+        }),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+/// `/admin` and below.
+pub async fn route(
+    ctx: &Ctx,
+    _req: &mut Request,
+    method: &Method,
+    segments: &[&str],
+) -> Result<Response, WebError> {
+    let _operator = operator(ctx).await?;
+    match (method, segments) {
+        _ => Err(WebError::NotFound),
+    }
+}
