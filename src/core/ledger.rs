@@ -42,6 +42,14 @@ impl Head {
     }
 }
 
+/// Where a batch's entry goes: after `head`, with the deployment's
+/// pseudonyms.
+#[derive(Debug, Clone, Copy)]
+pub struct Chain<'a> {
+    pub head: &'a Head,
+    pub deployment_id: &'a str,
+}
+
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
