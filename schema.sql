@@ -706,3 +706,7 @@ CREATE TRIGGER audit_log_never_deleted BEFORE DELETE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'audit log is append-only');
 END;
+-- The back office's payments list (newest first) and day export (orders
+-- changed that day) read orders by time.
+CREATE INDEX orders_by_created ON orders (created_at);
+CREATE INDEX orders_by_updated ON orders (updated_at);

@@ -237,9 +237,7 @@ pub fn xml_text(text: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\r' => out.push_str("&#13;"),
             '\n' | '\t' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
-                out.push('\u{FFFD}')
-            }
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

@@ -49,7 +49,10 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
             (false, c) => field.push(c),
         }
     }
-    assert!(field.is_empty() && record.is_empty(), "the last record ends with CRLF");
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "the last record ends with CRLF"
+    );
     records
 }
 
@@ -77,9 +80,11 @@ fn parse_xml(text: &str) -> Vec<Vec<(String, String)>> {
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref().expect("reference") {
                     Some(c) => c.to_string(),
-                    None => quick_xml::escape::resolve_predefined_entity(&r.decode().expect("name"))
-                        .expect("predefined")
-                        .to_string(),
+                    None => {
+                        quick_xml::escape::resolve_predefined_entity(&r.decode().expect("name"))
+                            .expect("predefined")
+                            .to_string()
+                    }
                 };
                 if let Some((_, v)) = &mut value {
                     v.push_str(&resolved);
@@ -104,15 +109,25 @@ fn day() -> Day {
 
 #[test]
 fn csv_quotes_commas_quotes_and_line_breaks_and_keeps_accents() {
-    let rows = vec![row("o1", Some("Facture n°42, \"café\"\r\nsuite"), OrderStatus::Processed)];
+    let rows = vec![row(
+        "o1",
+        Some("Facture n°42, \"café\"\r\nsuite"),
+        OrderStatus::Processed,
+    )];
     let text = csv(&rows);
     assert!(text.starts_with("order,created_at,updated_at,isin,buyer,seller,psp,amount,"));
     assert!(
         text.contains(",\"o'neil,\"\"é\"\"@example.org\","),
         "quoted, inner quotes doubled: {text}"
     );
-    assert!(text.contains("\"Facture n°42, \"\"café\"\"\r\nsuite\"\r\n"), "{text}");
-    assert!(text.contains(",12.30,EUR,2,processed,done,9AB12345CD,"), "{text}");
+    assert!(
+        text.contains("\"Facture n°42, \"\"café\"\"\r\nsuite\"\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(",12.30,EUR,2,processed,done,9AB12345CD,"),
+        "{text}"
+    );
     let records = parse_csv(&text);
     assert_eq!(records.len(), 2);
     assert_eq!(records[0], COLUMNS.map(str::to_string).to_vec());
@@ -124,14 +139,19 @@ fn a_field_without_specials_is_not_quoted() {
     let text = csv(&[row("o2", None, OrderStatus::Failed)]);
     let line = text.lines().nth(1).expect("a record");
     assert!(line.starts_with("o2,2026-12-02T08:00:00Z,"), "{line}");
-    assert!(line.ends_with(",-2,failed,done,9AB12345CD,"), "empty description: {line}");
+    assert!(
+        line.ends_with(",-2,failed,done,9AB12345CD,"),
+        "empty description: {line}"
+    );
 }
 
 #[test]
 fn xml_escapes_markup_and_keeps_carriage_returns() {
     let rows = vec![row("o1", Some("<b>&'x'\r\n\u{1}"), OrderStatus::Chargeback)];
     let text = xml(day(), &rows);
-    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<payments date=\"2026-12-02\" count=\"1\">"));
+    assert!(text.starts_with(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<payments date=\"2026-12-02\" count=\"1\">"
+    ));
     assert!(
         text.contains("<description>&lt;b&gt;&amp;&apos;x&apos;&#13;\n\u{FFFD}</description>"),
         "{text}"
@@ -139,14 +159,21 @@ fn xml_escapes_markup_and_keeps_carriage_returns() {
     assert!(text.contains("<total currency=\"EUR\" count=\"1\" amount=\"12.30\"/>"));
     let read = parse_xml(&text);
     assert_eq!(read.len(), 1);
-    let description = read[0].iter().find(|(k, _)| k == "description").map(|(_, v)| v.clone());
+    let description = read[0]
+        .iter()
+        .find(|(k, _)| k == "description")
+        .map(|(_, v)| v.clone());
     assert_eq!(description.as_deref(), Some("<b>&'x'\r\n\u{FFFD}"));
 }
 
 #[test]
 fn the_three_formats_carry_the_same_rows() {
     let rows = vec![
-        row("o1", Some("Facture n°42, \"urgent\" — été"), OrderStatus::Processed),
+        row(
+            "o1",
+            Some("Facture n°42, \"urgent\" — été"),
+            OrderStatus::Processed,
+        ),
         row("o2", None, OrderStatus::Chargeback),
         row("o3", Some("a\nb"), OrderStatus::Failed),
     ];
@@ -157,7 +184,10 @@ fn the_three_formats_carry_the_same_rows() {
     let from_xml: Vec<Vec<String>> = parse_xml(&Format::Xml.write(day(), &rows))
         .into_iter()
         .map(|p| {
-            assert_eq!(p.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), COLUMNS.to_vec());
+            assert_eq!(
+                p.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+                COLUMNS.to_vec()
+            );
             p.into_iter().map(|(_, v)| v).collect()
         })
         .collect();
@@ -167,7 +197,12 @@ fn the_three_formats_carry_the_same_rows() {
         .as_array()
         .expect("payments")
         .iter()
-        .map(|p| COLUMNS.iter().map(|c| p[*c].as_str().expect("text").to_string()).collect())
+        .map(|p| {
+            COLUMNS
+                .iter()
+                .map(|c| p[*c].as_str().expect("text").to_string())
+                .collect()
+        })
         .collect();
     let expected: Vec<Vec<String>> = rows.iter().map(|r| r.fields().to_vec()).collect();
     assert_eq!(from_csv, expected);
@@ -186,12 +221,24 @@ fn totals_are_per_currency_in_cents() {
     let mut usd = row("o4", None, OrderStatus::Processed);
     usd.currency = "USD".into();
     usd.amount_cents = 5;
-    let t = totals(&[row("o1", None, OrderStatus::Processed), usd, row("o2", None, OrderStatus::Failed)]);
+    let t = totals(&[
+        row("o1", None, OrderStatus::Processed),
+        usd,
+        row("o2", None, OrderStatus::Failed),
+    ]);
     assert_eq!(
         t,
         vec![
-            Total { currency: "EUR".into(), count: 2, amount_cents: 2_460 },
-            Total { currency: "USD".into(), count: 1, amount_cents: 5 },
+            Total {
+                currency: "EUR".into(),
+                count: 2,
+                amount_cents: 2_460
+            },
+            Total {
+                currency: "USD".into(),
+                count: 1,
+                amount_cents: 5
+            },
         ]
     );
 }
@@ -201,5 +248,8 @@ fn formats_and_file_names() {
     assert_eq!(Format::parse("csv"), Some(Format::Csv));
     assert_eq!(Format::parse("XLS"), None);
     assert_eq!(Format::Csv.content_type(), "text/csv; charset=utf-8");
-    assert_eq!(Format::Xml.file_name(day()), "paybook-payments-2026-12-02.xml");
+    assert_eq!(
+        Format::Xml.file_name(day()),
+        "paybook-payments-2026-12-02.xml"
+    );
 }

@@ -184,9 +184,16 @@ mod tests {
 
     #[test]
     fn a_retry_is_guarded_on_what_was_seen_and_audited_in_the_same_batch() {
-        let b = retry(&failed(), "op@example.org", "API back", "2026-12-02T09:00:00Z");
+        let b = retry(
+            &failed(),
+            "op@example.org",
+            "API back",
+            "2026-12-02T09:00:00Z",
+        );
         assert_eq!(b.len(), 3);
-        assert!(b[0].sql.contains("status = ?3 AND attempts = ?4 AND next_attempt_at = ?5"));
+        assert!(b[0]
+            .sql
+            .contains("status = ?3 AND attempts = ?4 AND next_attempt_at = ?5"));
         assert_eq!(b[0].params[2], Param::from("failed"));
         assert_eq!(b[0].params[3], Param::Int(10));
         assert_eq!(b[1].sql, guard_one_row_changed().sql);

@@ -8,6 +8,7 @@ pub mod export;
 pub mod lists;
 pub mod payments;
 
+use super::i18n::{admin_lists, Lang};
 use super::order::{OrderStatus, Substate};
 use super::psp::ProviderId;
 use super::time::UtcTime;
@@ -117,6 +118,19 @@ impl FilterProblem {
         }
     }
 
+    /// What the page says, in `lang`.
+    pub fn message(self, lang: Lang) -> &'static str {
+        let a = admin_lists::texts(lang);
+        match self {
+            FilterProblem::BadFrom => a.problem_from,
+            FilterProblem::BadTo => a.problem_to,
+            FilterProblem::FromAfterTo => a.problem_from_after_to,
+            FilterProblem::BadStatus => a.problem_status,
+            FilterProblem::BadPsp => a.problem_psp,
+            FilterProblem::QueryTooLong => a.problem_q,
+        }
+    }
+
     /// Its machine name in JSON errors.
     pub fn code(self) -> &'static str {
         match self {
@@ -162,7 +176,9 @@ impl TypedFilters {
             Some(t) => Some(ProviderId::parse(t).ok_or(FilterProblem::BadPsp)?),
         };
         let q = optional(&self.q).map(str::to_string);
-        if q.as_ref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
+        if q.as_ref()
+            .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+        {
             return Err(FilterProblem::QueryTooLong);
         }
         Ok(PaymentFilters {
@@ -254,7 +270,10 @@ mod tests {
             ),
             (typed("", "", "paid", "", ""), FilterProblem::BadStatus),
             (typed("", "", "", "visa", ""), FilterProblem::BadPsp),
-            (typed("", "", "", "", &"x".repeat(255)), FilterProblem::QueryTooLong),
+            (
+                typed("", "", "", "", &"x".repeat(255)),
+                FilterProblem::QueryTooLong,
+            ),
         ];
         for (t, problem) in cases {
             assert_eq!(t.parse(), Err(problem), "{t:?}");

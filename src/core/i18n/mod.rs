@@ -4,6 +4,7 @@
 
 use super::accept;
 
+pub mod admin_lists;
 mod en;
 mod fr;
 mod receiving;

@@ -4,6 +4,11 @@
 
 use worker::{Method, Request, Response};
 
+mod audit;
+mod export;
+mod outbox;
+mod payments;
+
 use crate::shell::web::{Ctx, WebError};
 
 /// The signed-in operator.
@@ -28,12 +33,17 @@ pub async fn operator(ctx: &Ctx) -> Result<Operator, WebError> {
 /// `/admin` and below.
 pub async fn route(
     ctx: &Ctx,
-    _req: &mut Request,
+    req: &mut Request,
     method: &Method,
     segments: &[&str],
 ) -> Result<Response, WebError> {
     let _operator = operator(ctx).await?;
     match (method, segments) {
+        (&Method::Get, ["admin", "payments"]) => payments::page(ctx).await,
+        (&Method::Get, ["admin", "export"]) => export::download(ctx).await,
+        (&Method::Get, ["admin", "outbox"]) => outbox::list(ctx).await,
+        (&Method::Post, ["admin", "outbox"]) => outbox::retry(ctx, req).await,
+        (&Method::Get, ["admin", "audit"]) => audit::list(ctx).await,
         _ => Err(WebError::NotFound),
     }
 }
