@@ -142,16 +142,38 @@ fn choices(ctx: &Ctx, typed: &TypedFilters) -> (Vec<Choice>, Vec<Choice>) {
     (statuses, psps)
 }
 
+/// One page of payments and the totals of the whole selection.
+struct Listed {
+    rows: Vec<PaymentRow>,
+    totals: Vec<Total>,
+    page: Page,
+    next: Option<i64>,
+}
+
 /// The page, with rows or with the problem of a filter.
 fn render(
     ctx: &Ctx,
     typed: TypedFilters,
-    outcome: Result<(Vec<PaymentRow>, Vec<Total>, Page, Option<i64>), FilterProblem>,
+    outcome: Result<Listed, FilterProblem>,
 ) -> Result<Response, WebError> {
-    let (status, rows, totals, page, next, problem) = match outcome {
-        Ok((rows, totals, page, next)) => (200, rows, totals, page, next, None),
-        Err(p) => (400, Vec::new(), Vec::new(), Page::FIRST, None, Some(p)),
+    let (status, listed, problem) = match outcome {
+        Ok(listed) => (200, listed, None),
+        Err(p) => {
+            let empty = Listed {
+                rows: Vec::new(),
+                totals: Vec::new(),
+                page: Page::FIRST,
+                next: None,
+            };
+            (400, empty, Some(p))
+        }
     };
+    let Listed {
+        rows,
+        totals,
+        page,
+        next,
+    } = listed;
     if ctx.wants_json {
         let filters = json!({"from": typed.from, "to": typed.to, "status": typed.status,
                              "psp": typed.psp, "q": typed.q});
@@ -211,5 +233,14 @@ pub async fn page(ctx: &Ctx) -> Result<Response, WebError> {
     let rows: Vec<PaymentRow> = rows_at(&results, 0)?;
     let totals: Vec<Total> = rows_at(&results, 1)?;
     let (rows, next) = page.split(rows);
-    render(ctx, typed, Ok((rows, totals, page, next)))
+    render(
+        ctx,
+        typed,
+        Ok(Listed {
+            rows,
+            totals,
+            page,
+            next,
+        }),
+    )
 }
