@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::api::{new_key, spend};
 use crate::flows::{csrf, login, paypal_account, post_register, register, Member, PASSWORD};
-use crate::harness::{self, Client, Server};
+use crate::harness::{self, Client, Resp, Server};
 use crate::purchase::{approve, buy, local, titles};
 use crate::refusals::{approved_order, order_of, payment_fault};
 use crate::{Test, World};
@@ -67,11 +67,15 @@ const ADMIN_PATHS: [&str; 10] = [
     "/admin/export?date=2026-12-02&format=csv",
 ];
 
-fn assert_all_404(client: &Client, token: &str, who: &str) {
+/// Every admin path answers 404, GET (HTML and JSON) and POST, after
+/// `round_trips` D1 round trips (the session lookup, if any: nothing else
+/// is read).
+fn assert_all_404(client: &Client, token: &str, who: &str, round_trips: i64) {
     for path in ADMIN_PATHS {
         for accept in ["text/html", "application/json"] {
             let r = client.get_with(path, &[("Accept", accept)]);
             assert_eq!(r.status, 404, "{who} GET {path} ({accept}): {}", r.body);
+            assert_eq!(d1_round_trips(&r), Some(round_trips), "{who} GET {path}");
         }
         let r = client.post_form(
             path,
@@ -89,15 +93,26 @@ fn assert_all_404(client: &Client, token: &str, who: &str) {
 fn non_operators_get_404_on_every_admin_route_get_and_post(world: &World) {
     let stranger = world.server.client();
     let token = csrf(&stranger, "/login");
-    assert_all_404(&stranger, &token, "signed out");
+    assert_all_404(&stranger, &token, "signed out", 0);
     let client = register(&world.server, "admin-plain", "10.00");
     let token = csrf(&client.client, "/buy");
-    assert_all_404(&client.client, &token, "a plain client");
+    assert_all_404(&client.client, &token, "a plain client", 1);
     // The same routes exist: the operator is answered.
     let op = operator(world);
+    // The same routes exist: the operator is answered, in two D1 round
+    // trips (the session, then one batch).
     for path in ["/admin/payments", "/admin/outbox", "/admin/audit"] {
-        assert_eq!(op.get(path).status, 200, "operator GET {path}");
+        let r = op.get(path);
+        assert_eq!(r.status, 200, "operator GET {path}");
+        assert_eq!(d1_round_trips(&r), Some(2), "operator GET {path}");
     }
+}
+
+/// The D1 round trips a response reports (`Server-Timing`, emulator mode).
+fn d1_round_trips(r: &Resp) -> Option<i64> {
+    let header = r.header("server-timing")?;
+    let part = header.split(',').find(|p| p.trim().starts_with("d1;"))?;
+    part.split("dur=").nth(1)?.trim().parse().ok()
 }
 
 /// `GET path` as JSON; asserts the status.
@@ -363,6 +378,7 @@ fn a_days_export_has_the_same_rows_in_csv_xml_and_json(world: &World) {
 
     let csv = op.get(&path("csv"));
     assert_eq!(csv.status, 200, "{}", csv.body);
+    assert_eq!(d1_round_trips(&csv), Some(2), "the session, the day");
     assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
     assert_eq!(
         csv.header("content-disposition"),
@@ -511,6 +527,11 @@ fn an_outbox_retry_makes_the_mail_due_and_is_in_the_audit_log(_world: &World) {
     assert_eq!(
         r.header("location"),
         Some(format!("/admin/outbox?retried={id}").as_str())
+    );
+    assert_eq!(
+        d1_round_trips(&r),
+        Some(3),
+        "the session, the mail, the retry with its audit entry"
     );
     assert_eq!(
         op.post_form(
