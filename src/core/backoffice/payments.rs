@@ -82,7 +82,8 @@ pub fn totals(f: &PaymentFilters) -> Stmt {
 /// entry for it that day (a trade undone or re-applied), or when it was
 /// last changed that day with a code other than 0 and 2 (failed, canceled,
 /// charged back, test): those codes are only ever set, never left by a
-/// later change of sub-state.
+/// later change of sub-state. (`+code`: the day is found through
+/// `orders_by_updated`, not by scanning every failed order.)
 pub fn day(d: Day) -> Stmt {
     Stmt::new(
         concat!(
@@ -90,7 +91,7 @@ pub fn day(d: Day) -> Stmt {
                SELECT order_id FROM trades WHERE at >= ?1 AND at < ?2 \
                UNION SELECT order_id FROM ledger WHERE at >= ?1 AND at < ?2 AND order_id IS NOT NULL \
                UNION SELECT id FROM orders WHERE updated_at >= ?1 AND updated_at < ?2 \
-                 AND code IN (-3, -2, -1, 1)) ",
+                 AND +code IN (-3, -2, -1, 1)) ",
             select!(),
             "JOIN day_orders d ON d.id = o.id ORDER BY o.updated_at, o.id"
         ),
@@ -99,29 +100,5 @@ pub fn day(d: Day) -> Stmt {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::backoffice::TypedFilters;
-
-    #[test]
-    fn filters_bind_in_order_and_a_review_filter_ignores_the_code() {
-        let f = TypedFilters {
-            from: "2026-12-01".into(),
-            to: "2026-12-02".into(),
-            status: "needs_review".into(),
-            psp: "monetico".into(),
-            q: "Bob@".into(),
-        }
-        .parse()
-        .expect("valid");
-        let p = filter_params(&f);
-        assert_eq!(p[0], Param::from("2026-12-01T00:00:00Z"));
-        assert_eq!(p[1], Param::from("2026-12-03T00:00:00Z"), "to is inclusive");
-        assert_eq!(p[2], Param::Null);
-        assert_eq!(p[3], Param::Int(1));
-        assert_eq!(p[4], Param::from("monetico"));
-        assert_eq!(p[5], Param::from("Bob@"));
-        assert_eq!(list(&f, Page::FIRST).params.len(), 8);
-        assert_eq!(totals(&f).params.len(), 6);
-    }
-}
+#[path = "payments_tests.rs"]
+mod tests;
