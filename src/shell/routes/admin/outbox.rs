@@ -61,7 +61,7 @@ async fn render(
         return json_response(
             status,
             &json!({"outbox": rows.iter().map(OutboxRow::json).collect::<Vec<_>>(),
-                    "next_page": next}),
+                    "next_page": next, "csrf_token": ctx.csrf_token()?}),
         );
     }
     let view = OutboxPage {
