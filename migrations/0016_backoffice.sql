@@ -23,3 +23,15 @@ CREATE TRIGGER audit_log_never_deleted BEFORE DELETE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'audit log is append-only');
 END;
+
+-- The daily report (backoffice.md §2): one row per UTC day reported,
+-- inserted in the batch that queues the report's e-mails, whose inserts
+-- write nothing once the day has its row; so a second or overlapping cron
+-- run never mails a day twice (the e-mails' event keys are unique too).
+CREATE TABLE daily_reports (
+    day TEXT PRIMARY KEY,
+    reported_at TEXT NOT NULL,
+    recipients INTEGER NOT NULL
+) STRICT;
+-- The back office's counts by day (`GET /admin`, the daily report).
+CREATE INDEX orders_by_created_at ON orders (created_at);

@@ -10,8 +10,10 @@ pub mod api;
 pub mod audit;
 pub mod browse;
 pub mod chargeback;
+pub mod chart;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod flow;
@@ -31,6 +33,7 @@ pub mod purchase;
 pub mod receiving;
 pub mod recheck;
 pub mod reconcile;
+pub mod report;
 pub mod resealing;
 pub mod retention;
 pub mod rules;
