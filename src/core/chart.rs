@@ -11,8 +11,9 @@
 
 use serde::Deserialize;
 
+use super::i18n::dashboard::{texts, DashboardTexts};
 use super::i18n::Lang;
-use super::money::format_cents;
+use super::money::{format_cents, plain_cents};
 use super::sql::{Param, Stmt};
 use super::time::UtcTime;
 
@@ -125,11 +126,21 @@ pub fn points(issue: &Issue<'_>, rows: &[ValueRow]) -> Vec<Point> {
     out
 }
 
-/// A label on an axis, at `position` (y for values, x for dates).
+/// The points as JSON: `[{"at", "value"}]` in time order.
+pub fn points_json(points: &[Point]) -> serde_json::Value {
+    points
+        .iter()
+        .map(|p| serde_json::json!({ "at": p.at.to_string(), "value": plain_cents(p.value_cents) }))
+        .collect()
+}
+
+/// A label on an axis, at `position` (y for values, x for dates), its
+/// text anchored there at its `start`, `middle` or `end`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tick {
     pub position: i64,
     pub label: String,
+    pub anchor: &'static str,
 }
 
 /// A point placed in the `viewBox`, with its texts for the table.
@@ -209,21 +220,25 @@ pub fn geometry(points: &[Point], currency: &str, lang: Lang) -> Option<Geometry
     let mut value_ticks = vec![Tick {
         position: y_of(high),
         label: value(high),
+        anchor: "end",
     }];
     if low < high {
         value_ticks.push(Tick {
             position: y_of(low),
             label: value(low),
+            anchor: "end",
         });
     }
     let mut date_ticks = vec![Tick {
         position: scale(t0, t0, t1, LEFT, right - LEFT),
         label: date_label(first.at, lang),
+        anchor: if t0 < t1 { "start" } else { "middle" },
     }];
     if t0 < t1 {
         date_ticks.push(Tick {
             position: right,
             label: date_label(last.at, lang),
+            anchor: "end",
         });
     }
     Some(Geometry {
@@ -238,6 +253,33 @@ pub fn geometry(points: &[Point], currency: &str, lang: Lang) -> Option<Geometry
         value_ticks,
         date_ticks,
     })
+}
+
+/// The chart as the title page shows it: the drawing and its words (a
+/// title, a description for screen readers, the values' table).
+pub struct View {
+    pub geometry: Geometry,
+    pub t: &'static DashboardTexts,
+    pub desc: String,
+}
+
+/// The chart of `points` in `lang`, or `None` when there is none.
+pub fn view(points: &[Point], currency: &str, lang: Lang) -> Option<View> {
+    let geometry = geometry(points, currency, lang)?;
+    let t = texts(lang);
+    let (first, last) = (geometry.dots.first()?, geometry.dots.last()?);
+    let desc = [
+        ("{count}", geometry.dots.len().to_string()),
+        ("{first}", first.value.clone()),
+        ("{from}", first.at.clone()),
+        ("{last}", last.value.clone()),
+        ("{to}", last.at.clone()),
+    ]
+    .iter()
+    .fold(t.chart_desc.to_string(), |text, (key, value)| {
+        text.replace(key, value)
+    });
+    Some(View { geometry, t, desc })
 }
 
 #[cfg(test)]

@@ -186,3 +186,22 @@ fn labels_follow_the_language() {
 fn nothing_to_draw_without_points() {
     assert_eq!(geometry(&[], "EUR", Lang::En), None);
 }
+
+#[test]
+fn the_description_names_the_count_and_the_first_and_last_values_in_the_language() {
+    let points = [
+        point("2026-12-01T08:00:00Z", 1000),
+        point("2026-12-02T09:30:00Z", 1100),
+    ];
+    let en = view(&points, "EUR", Lang::En).expect("view");
+    assert_eq!(
+        en.desc,
+        "2 values, from 10.00 EUR on 2026-12-01 08:00 UTC to 11.00 EUR on 2026-12-02 09:30 UTC."
+    );
+    let fr = view(&points, "EUR", Lang::Fr).expect("view");
+    assert_eq!(
+        fr.desc,
+        "2 valeurs, de 10,00 EUR le 01/12/2026 08:00 UTC à 11,00 EUR le 02/12/2026 09:30 UTC."
+    );
+    assert_eq!(fr.t.chart_heading, "Valeur déclarée dans le temps");
+}

@@ -6,6 +6,8 @@ use worker::{Method, Request, Response};
 
 use crate::shell::web::{Ctx, WebError};
 
+mod dashboard;
+
 /// The signed-in operator.
 #[derive(Debug, Clone)]
 pub struct Operator {
@@ -34,6 +36,7 @@ pub async fn route(
 ) -> Result<Response, WebError> {
     let _operator = operator(ctx).await?;
     match (method, segments) {
+        (Method::Get, ["admin"]) => dashboard::get(ctx).await,
         _ => Err(WebError::NotFound),
     }
 }
