@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use crate::flows::{login, mails_to, paypal_account, post_register, register, Member, PASSWORD};
-use crate::harness::{apply_migrations, fresh_state_dir, Client, Server};
+use crate::harness::{apply_migrations, fresh_state_dir, Client, Resp, Server};
 use crate::purchase::{buy, buy_on, titles};
 use crate::reconciler::{advance, run_cron};
 use crate::{Test, World};
@@ -49,6 +49,19 @@ fn operator(server: &Server) -> Client {
     client
 }
 
+/// D1 round trips of one answer, from its `Server-Timing` header.
+fn d1_round_trips(r: &Resp) -> Option<u32> {
+    r.header("server-timing")?
+        .split(',')
+        .map(str::trim)
+        .find(|part| part.starts_with("d1;"))?
+        .rsplit("dur=")
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Today's processed orders paid with PayPal in `currency`, per the dashboard.
 fn processed_today(dashboard: &Value) -> i64 {
     dashboard["periods"]["today"]["orders"]
@@ -75,7 +88,13 @@ fn the_dashboard_counts_purchases_and_is_404_to_anyone_else(world: &World) {
     let isin = titles(&alice)[0].0.clone();
     assert_eq!(buy(world, &bob, &isin, "1.00", "100")["code"], 2);
     assert_eq!(buy(world, &carol, &isin, "1.50", "0")["code"], 2);
-    let after = admin.get_json("/admin").json();
+    let after = admin.get_json("/admin");
+    assert_eq!(
+        d1_round_trips(&after),
+        Some(2),
+        "the gate's session, then one batch"
+    );
+    let after = after.json();
     assert!(
         processed_today(&after) >= processed_today(&before) + 2,
         "{before} then {after}"
@@ -175,6 +194,19 @@ fn the_title_page_draws_its_price_chart_with_a_text_alternative_in_both_language
     assert_eq!(cents, ["1.00", "2.00", "0.50"], "{values}");
     let en = server.client().get(&format!("{path}?lang=en"));
     assert_eq!(en.status, 200);
+    assert_eq!(
+        d1_round_trips(&en),
+        Some(1),
+        "the chart shares the page's batch"
+    );
+    // (Without `?lang=`, whose choice a signed-in client's page stores
+    // first.)
+    let signed_in = bob.client.get(&path);
+    assert_eq!(
+        d1_round_trips(&signed_in),
+        Some(1),
+        "with the session lookup"
+    );
     assert!(
         en.body
             .contains("<svg role=\"img\" aria-labelledby=\"price-chart-title price-chart-desc\""),
