@@ -27,3 +27,13 @@ END;
 -- changed that day) read orders by time.
 CREATE INDEX orders_by_created ON orders (created_at);
 CREATE INDEX orders_by_updated ON orders (updated_at);
+
+-- The daily report (backoffice.md §2): one row per UTC day reported,
+-- inserted in the batch that queues the report's e-mails, whose inserts
+-- write nothing once the day has its row; so a second or overlapping cron
+-- run never mails a day twice (the e-mails' event keys are unique too).
+CREATE TABLE daily_reports (
+    day TEXT PRIMARY KEY,
+    reported_at TEXT NOT NULL,
+    recipients INTEGER NOT NULL
+) STRICT;

@@ -11,8 +11,10 @@ pub mod audit;
 pub mod backoffice;
 pub mod browse;
 pub mod chargeback;
+pub mod chart;
 pub mod config;
 pub mod crypto;
+pub mod dashboard;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod flow;
@@ -32,6 +34,7 @@ pub mod purchase;
 pub mod receiving;
 pub mod recheck;
 pub mod reconcile;
+pub mod report;
 pub mod resealing;
 pub mod retention;
 pub mod rules;

@@ -2,7 +2,8 @@
 //! (`core::flow::cron`: lease, orders whose outcome is unknown settled by
 //! asking their provider, notifications taken up again, scheduled re-reads,
 //! retention purge, the run recorded) with the shell's own chores between
-//! its parts: the emulator's notifications delivered, due e-mails sent,
+//! its parts: the operators' daily report (`core::flow::report`), the
+//! emulator's notifications delivered, due e-mails sent,
 //! stored credentials re-sealed under the current key. A Rust scheduled
 //! handler cannot report failure, so every step is idempotent and a missed
 //! run is simply caught up by the next.
@@ -14,7 +15,7 @@ use super::effects::site;
 use super::mail;
 use super::web::{Ctx, WebError};
 use crate::core::config::PspMode;
-use crate::core::flow::cron;
+use crate::core::flow::{cron, report};
 
 /// Stored credentials re-sealed under the current key per run at most.
 const RESEAL_PER_RUN: i64 = 20;
@@ -38,6 +39,10 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
         return Ok(());
     };
     cron::work(&ctx, &site, &lease).await?;
+    // Before the mail is sent, so that the report goes out in this run.
+    if let Err(e) = report::daily(&ctx, &site, lease.started).await {
+        worker::console_error!("cron: daily report: {e:?}");
+    }
     if ctx.app.config.psp_mode == PspMode::Emulator {
         // The emulators notify asynchronously, like the providers, and
         // again until acknowledged.

@@ -117,6 +117,8 @@ pub struct TitlePage {
     pub buyable: bool,
     pub trades: Vec<TradeLine>,
     pub pager: Pager,
+    /// The declared value over time (`core::chart`).
+    pub chart: Option<crate::core::chart::View>,
 }
 
 #[derive(Template)]

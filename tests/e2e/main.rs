@@ -11,6 +11,7 @@ mod browse;
 mod browser;
 mod card_accounts;
 mod card_browser;
+mod dashboard;
 mod emulator;
 mod flows;
 mod foundation;
@@ -75,6 +76,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(api::tests());
     tests.extend(api_contract::tests());
     tests.extend(admin::tests());
+    tests.extend(dashboard::tests());
     tests
 }
 
@@ -128,6 +130,9 @@ fn start_world() -> Result<World, String> {
     harness::build_worker()?;
     let state = harness::fresh_state_dir("main")?;
     harness::apply_migrations(&state)?;
-    let server = harness::Server::start(state, &[("ADMIN_EMAILS", "operator@example.org")])?;
+    let server = harness::Server::start(
+        state,
+        &[("ADMIN_EMAILS", "operator@example.org,operator@paybook.test")],
+    )?;
     Ok(World { server })
 }

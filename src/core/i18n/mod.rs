@@ -8,6 +8,7 @@ pub mod admin_lists;
 mod en;
 mod fr;
 mod receiving;
+pub mod dashboard;
 
 pub use en::EN;
 pub use fr::FR;

@@ -1,6 +1,7 @@
-//! The read pages: market, titles, history, claims, the ISIN check, and the
-//! static pages (contact, docs, source, sitemap, robots). Each page costs one
-//! D1 round trip (its session lookup shares the batch); `/claims` adds one
+//! The read pages: market, titles (with the price chart of `core::chart`),
+//! history, claims, the ISIN check, and the static pages (contact, docs,
+//! source, sitemap, robots). Each page costs one D1 round trip (its session
+//! lookup shares the batch); `/claims` adds one
 //! GetBalance call to PayPal (and one write to keep its answer) at most once
 //! a minute per client. JSON when the Accept header prefers it.
 
@@ -12,6 +13,7 @@ use crate::core::account::Email;
 use crate::core::browse::{
     self, ClaimRow, CredentialRow, Issued, MarketRow, Page, TitleRow, TradeRow,
 };
+use crate::core::chart;
 use crate::core::crypto;
 use crate::core::isin::{Isin, IsinError};
 use crate::core::money::Amount;
@@ -139,14 +141,23 @@ pub async fn title(ctx: &Ctx, code: &str) -> Result<Response, WebError> {
         .run(&vec![
             browse::title(isin.as_str()),
             browse::trades_of(isin.as_str(), page_number),
+            chart::value_rows(isin.as_str()),
         ])
         .await?;
     let Some(title) = rows_at::<TitleRow>(&results, 0)?.into_iter().next() else {
         return Err(WebError::NotFound);
     };
     let (trades, next) = page_number.split(rows_at::<TradeRow>(&results, 1)?);
+    let issue = chart::Issue {
+        isin: &title.isin,
+        issued_at: &title.issued_at,
+        value_cents: title.value_cents,
+    };
+    let points = chart::points(&issue, &rows_at::<chart::ValueRow>(&results, 2)?);
     if ctx.wants_json {
-        return json_response(200, &browse::title_json(&title, &trades, next));
+        let mut body = browse::title_json(&title, &trades, next);
+        body["values"] = chart::points_json(&points);
+        return json_response(200, &body);
     }
     let config = &ctx.app.config;
     let other_currency = title.currency != config.currency.as_str();
@@ -168,6 +179,7 @@ pub async fn title(ctx: &Ctx, code: &str) -> Result<Response, WebError> {
         buyable: !other_currency && !voided && title.value_cents > 0,
         trades: trade_lines(ctx, &trades),
         pager: pager(format!("/titles/{isin}?"), page_number, next),
+        chart: chart::view(&points, &title.currency, ctx.lang),
     };
     html(200, page.render()?)
 }

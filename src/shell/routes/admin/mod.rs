@@ -5,6 +5,7 @@
 use worker::{Method, Request, Response};
 
 mod audit;
+mod dashboard;
 mod export;
 mod outbox;
 mod payments;
@@ -39,6 +40,7 @@ pub async fn route(
 ) -> Result<Response, WebError> {
     let _operator = operator(ctx).await?;
     match (method, segments) {
+        (&Method::Get, ["admin"]) => dashboard::get(ctx).await,
         (&Method::Get, ["admin", "payments"]) => payments::page(ctx).await,
         (&Method::Get, ["admin", "export"]) => export::download(ctx).await,
         (&Method::Get, ["admin", "outbox"]) => outbox::list(ctx).await,
