@@ -8,6 +8,7 @@ pub mod accept;
 pub mod account;
 pub mod api;
 pub mod audit;
+pub mod backoffice;
 pub mod browse;
 pub mod chargeback;
 pub mod config;

@@ -21,6 +21,7 @@ pub mod notify;
 pub mod purchase;
 pub mod recheck;
 pub mod settle;
+pub mod backoffice;
 
 use crate::core::sql::{self, StmtResult};
 

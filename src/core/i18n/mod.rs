@@ -7,6 +7,7 @@ use super::accept;
 mod en;
 mod fr;
 mod receiving;
+pub mod admin_orders;
 
 pub use en::EN;
 pub use fr::FR;

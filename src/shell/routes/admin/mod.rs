@@ -6,6 +6,10 @@ use worker::{Method, Request, Response};
 
 use crate::shell::web::{Ctx, WebError};
 
+mod order;
+mod titles;
+mod view;
+
 /// The signed-in operator.
 #[derive(Debug, Clone)]
 pub struct Operator {
@@ -34,6 +38,10 @@ pub async fn route(
 ) -> Result<Response, WebError> {
     let _operator = operator(ctx).await?;
     match (method, segments) {
+        (Method::Get, ["admin", "orders", id]) => order::page(ctx, id).await,
+        (Method::Post, ["admin", "orders", id]) => order::post(ctx, _req, id).await,
+        (Method::Get, ["admin", "titles"]) => titles::page(ctx).await,
+        (Method::Post, ["admin", "titles", isin]) => titles::post(ctx, _req, isin).await,
         _ => Err(WebError::NotFound),
     }
 }
