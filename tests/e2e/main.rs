@@ -4,6 +4,7 @@
 //! to see the worker misconfigured or its database behind.
 
 mod accounts;
+mod admin_orders;
 mod api;
 mod api_contract;
 mod browse;
@@ -73,6 +74,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(monetico_purchase::tests());
     tests.extend(api::tests());
     tests.extend(api_contract::tests());
+    tests.extend(admin_orders::tests());
     tests
 }
 
@@ -126,6 +128,6 @@ fn start_world() -> Result<World, String> {
     harness::build_worker()?;
     let state = harness::fresh_state_dir("main")?;
     harness::apply_migrations(&state)?;
-    let server = harness::Server::start(state, &[])?;
+    let server = harness::Server::start(state, &[("ADMIN_EMAILS", "operator@paybook.test")])?;
     Ok(World { server })
 }

@@ -64,6 +64,7 @@ async fn show(
             body.insert((*name).to_string(), json!(rows));
         }
         body.insert("order".into(), Value::Object(order));
+        body.insert("csrf_token".into(), json!(ctx.csrf_token()?));
         if let Some(m) = &message {
             body.insert("result".into(), m.json());
         }

@@ -49,7 +49,9 @@ async fn show(ctx: &Ctx, message: Option<Outcome>, reason: String) -> Result<Res
     };
     let status = message.as_ref().map_or(200, |m| m.status);
     if ctx.wants_json {
-        let mut body = json!({ "titles": disputed, "trades": trades });
+        let mut body = json!({
+            "titles": disputed, "trades": trades, "csrf_token": ctx.csrf_token()?,
+        });
         if let Some(m) = &message {
             body["result"] = m.json();
         }
