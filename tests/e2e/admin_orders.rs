@@ -50,9 +50,15 @@ fn operator(server: &Server) -> Client {
     client
 }
 
-/// `POST` an action on `path` as JSON; returns the answer.
+/// `POST` an action on `path` as JSON (the CSRF token from its page);
+/// returns the answer.
 fn act(client: &Client, path: &str, fields: &[(&str, &str)]) -> Resp {
-    let token = csrf(client, path);
+    let page = if path.starts_with("/admin/titles/") {
+        "/admin/titles"
+    } else {
+        path
+    };
+    let token = csrf(client, page);
     let mut all = vec![("csrf_token", token.as_str())];
     all.extend_from_slice(fields);
     client.post_form_with(path, &all, &[("Accept", "application/json")])
@@ -194,7 +200,8 @@ fn an_operator_resolves_reviews_only_as_paypal_says(_world: &World) {
 
     // A second review, refunded whole at PayPal: not paid → failed, title released.
     let carol = register(&server, "adm-c", "10.00");
-    let (id2, isin2) = partly_refunded_unrecorded(&server, &alice, &carol);
+    let erin = register(&server, "adm-e", "10.00");
+    let (id2, isin2) = partly_refunded_unrecorded(&server, &erin, &carol);
     refund(&server, &order_txn(&carol), None);
     let path2 = format!("/admin/orders/{id2}");
     let r = act(
@@ -242,11 +249,15 @@ fn order_txn(buyer: &Member) -> String {
         .to_string()
 }
 
-/// Carol pays Alice's second title with the answer lost; before the cron
+/// Carol pays the seller's title with the answer lost; before the cron
 /// looks, a cent is refunded at PayPal: the cron puts the order (code 0)
 /// in review, its title still claimed. Returns (order, ISIN).
-fn partly_refunded_unrecorded(server: &Server, alice: &Member, carol: &Member) -> (String, String) {
-    let isin = titles(alice)[0].0.clone();
+fn partly_refunded_unrecorded(
+    server: &Server,
+    seller: &Member,
+    carol: &Member,
+) -> (String, String) {
+    let isin = titles(seller)[0].0.clone();
     let (_, back, token) = approved_order(carol, &isin, "1.00");
     payment_fault(server, &token, ("drop", "1"));
     carol.client.get(&local(&back));

@@ -28,14 +28,15 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 4] = [
+        Action::Recheck,
+        Action::Resolve,
+        Action::KeepTrade,
+        Action::UndoTrade,
+    ];
+
     pub fn parse(text: &str) -> Option<Action> {
-        match text {
-            "recheck" => Some(Action::Recheck),
-            "resolve" => Some(Action::Resolve),
-            "keep_trade" => Some(Action::KeepTrade),
-            "undo_trade" => Some(Action::UndoTrade),
-            _ => None,
-        }
+        Action::ALL.into_iter().find(|a| a.as_str() == text)
     }
 
     /// The audit log's `action`.
@@ -58,11 +59,9 @@ pub enum Stated {
 
 impl Stated {
     pub fn parse(text: &str) -> Option<Stated> {
-        match text {
-            "paid" => Some(Stated::Paid),
-            "unpaid" => Some(Stated::Unpaid),
-            _ => None,
-        }
+        [Stated::Paid, Stated::Unpaid]
+            .into_iter()
+            .find(|s| s.as_str() == text)
     }
 
     pub fn as_str(self) -> &'static str {
