@@ -303,6 +303,43 @@ mod tests {
     }
 
     #[test]
+    fn the_first_hash_is_the_one_the_offline_verifier_computes() {
+        // scripts/verify-ledger's canonical() and chain() on the same entry
+        // (Python's hashlib): the two implementations agree.
+        assert_eq!(
+            chain(GENESIS_HASH, &canonical(1, &trade(), "dep")),
+            "e9a22093bb11adc5dc4dce9b6c9c94d933217f424d20c57a0697100a244d2a52"
+        );
+    }
+
+    #[test]
+    fn rechaining_numbers_every_entry_of_a_batch_after_the_head_in_order() {
+        let head = Head {
+            n: 4,
+            hash: "h4".into(),
+        };
+        let undo = Entry {
+            kind: Kind::Undo,
+            ..trade()
+        };
+        let batch = vec![
+            Stmt::new("UPDATE x", vec![]),
+            unchained(&trade()),
+            append(&Head::genesis(), &undo, "dep").0,
+        ];
+        let (chained, last) = rechain(&batch, &head, "dep");
+        assert_eq!(chained[0], batch[0]);
+        let (first, after_first) = append(&head, &trade(), "dep");
+        assert_eq!(chained[1], first);
+        let (second, after_second) = append(&after_first, &undo, "dep");
+        assert_eq!(chained[2], second);
+        assert_eq!(last, after_second);
+        assert_eq!(last.n, 6);
+        assert!(appends(&batch));
+        assert!(!appends(&vec![Stmt::new("UPDATE x", vec![])]));
+    }
+
+    #[test]
     fn each_hash_covers_the_previous_hash_and_the_canonical_line() {
         let first = chain(GENESIS_HASH, "a");
         assert_eq!(first, sha256_hex(format!("{GENESIS_HASH}\na").as_bytes()));
