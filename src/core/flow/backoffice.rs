@@ -22,6 +22,7 @@ use crate::core::audit::{self, AuditEntry};
 use crate::core::backoffice::order::{self as decide, Stated, Stay, Verdict};
 use crate::core::backoffice::{reads, titles};
 use crate::core::chargeback::{self, TradeState};
+use crate::core::ledger::{self, Chain, Head};
 use crate::core::order::OrderStatus;
 use crate::core::partial;
 use crate::core::purchase::{order_by_id, OrderState};
@@ -76,10 +77,18 @@ fn entry_stmt(
     })
 }
 
-/// Reads the order as the flows need it (`None`: no such order).
-pub async fn order<E: Effects>(fx: &E, id: &str) -> Result<Option<OrderState>, FlowError> {
-    let results = fx.run(&vec![order_by_id(id)]).await?;
-    row_at(&results, 0)
+/// An order as the flows need it, with the ledger's head read in the same
+/// round trip (`None` when it must be read again: see `flow::ledger`).
+pub struct Loaded {
+    pub order: OrderState,
+    pub head: Option<Head>,
+}
+
+/// Reads the order and the ledger's head (`None`: no such order).
+pub async fn order<E: Effects>(fx: &E, id: &str) -> Result<Option<Loaded>, FlowError> {
+    let results = fx.run(&vec![order_by_id(id), ledger::head()]).await?;
+    let head = super::ledger::head_at(&results, 1);
+    Ok(row_at(&results, 0)?.map(|order| Loaded { order, head }))
 }
 
 /// `recheck`: the reconciler's step for a pending order (its decision
@@ -88,9 +97,10 @@ pub async fn order<E: Effects>(fx: &E, id: &str) -> Result<Option<OrderState>, F
 pub async fn recheck<E: Effects>(
     fx: &E,
     site: &Site<'_>,
-    order: &OrderState,
+    loaded: &Loaded,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
+    let order = &loaded.order;
     let (inquiry, mut traces) = inquire(fx, site, order).await?;
     let now = fx.now();
     let now_text = now.to_string();
@@ -126,7 +136,9 @@ pub async fn recheck<E: Effects>(
         if let Resolution::Write(mut batch) = resolution {
             batch.extend(traces.iter().cloned());
             batch.push(audit_of(true));
-            match fx.run(&batch).await {
+            // A payment recorded appends its trade's ledger entry.
+            let ran = super::ledger::run(fx, site.deployment_id, loaded.head.clone(), &batch);
+            match ran.await {
                 Ok(_) => {
                     return Ok(Done::Rechecked {
                         said: said.clone(),
@@ -154,10 +166,11 @@ pub async fn recheck<E: Effects>(
 pub async fn resolve<E: Effects>(
     fx: &E,
     site: &Site<'_>,
-    order: &OrderState,
+    loaded: &Loaded,
     stated: Option<Stated>,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
+    let order = &loaded.order;
     if !decide::in_review(order) {
         return Ok(Done::Refused(Stay::NotInReview));
     }
@@ -196,7 +209,9 @@ pub async fn resolve<E: Effects>(
     {
         batch.extend(traces.iter().cloned());
         batch.push(audit_of(verdict));
-        match fx.run(&batch).await {
+        // The record carries its trade's ledger entry.
+        let ran = super::ledger::run(fx, site.deployment_id, loaded.head.clone(), &batch);
+        match ran.await {
             Ok(_) => {
                 return Ok(Done::Resolved {
                     verdict,
@@ -224,11 +239,18 @@ pub async fn resolve<E: Effects>(
     })
 }
 
-async fn trade<E: Effects>(fx: &E, order_id: &str) -> Result<Option<TradeState>, FlowError> {
+/// The order's trade, and the ledger's head read with it.
+async fn trade<E: Effects>(
+    fx: &E,
+    order_id: &str,
+) -> Result<(Option<TradeState>, Option<Head>), FlowError> {
     let results = fx
-        .run(&vec![chargeback::trade_of_order(Some(order_id), "")])
+        .run(&vec![
+            chargeback::trade_of_order(Some(order_id), ""),
+            ledger::head(),
+        ])
         .await?;
-    row_at(&results, 0)
+    Ok((row_at(&results, 0)?, super::ledger::head_at(&results, 1)))
 }
 
 fn trade_before(t: &TradeState) -> Value {
@@ -244,7 +266,7 @@ pub async fn keep_trade<E: Effects>(
     order_id: &str,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
-    let Some(t) = trade(fx, order_id).await? else {
+    let (Some(t), _) = trade(fx, order_id).await? else {
         return Ok(Done::Refused(Stay::NotInReview));
     };
     if t.order_code != OrderStatus::Processed || !partial::is_marked(&t) {
@@ -277,12 +299,18 @@ pub async fn undo_trade<E: Effects>(
     order_id: &str,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
-    let Some(t) = trade(fx, order_id).await? else {
+    let (Some(t), known) = trade(fx, order_id).await? else {
         return Ok(Done::Refused(Stay::NotInReview));
     };
     if t.order_code != OrderStatus::Processed || !partial::is_marked(&t) {
         return Ok(Done::Refused(Stay::NotInReview));
     }
+    // The batches are numbered on the head when they run (`flow::ledger`).
+    let built_on = known.clone().unwrap_or_else(Head::genesis);
+    let chain = Chain {
+        head: &built_on,
+        deployment_id: site.deployment_id,
+    };
     let now = fx.now().to_string();
     let event = format!("operator-{now}");
     let delivered = site.mail_is_local();
@@ -291,16 +319,16 @@ pub async fn undo_trade<E: Effects>(
         let after = json!({ "code": -3, "substate": "done", "trade_status": "chargeback", "reversal": reversal, "provider": null });
         entry_stmt(op, "undo_trade", &target, &trade_before(&t), &after, &now)
     };
-    let mut undo = chargeback::undo(&t, &event, &now, delivered);
+    let mut undo = chargeback::undo(&t, &event, &now, delivered, &chain);
     undo.push(audit_of("undone"));
-    match fx.run(&undo).await {
+    match super::ledger::run(fx, site.deployment_id, known.clone(), &undo).await {
         Ok(_) => return Ok(Done::Undone),
         Err(StoreError::Guard) => {}
         Err(e) => return Err(e.into()),
     }
-    let mut dispute = chargeback::dispute(&t, &event, &now, delivered);
+    let mut dispute = chargeback::dispute(&t, &event, &now, delivered, &chain);
     dispute.push(audit_of("disputed"));
-    match fx.run(&dispute).await {
+    match super::ledger::run(fx, site.deployment_id, known, &dispute).await {
         Ok(_) => Ok(Done::Disputed),
         Err(StoreError::Guard) => Ok(Done::Refused(Stay::NotInReview)),
         Err(e) => Err(e.into()),
@@ -314,7 +342,8 @@ pub async fn clear_dispute<E: Effects>(
     isin: &str,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
-    let results = fx.run(&vec![titles::by_isin(isin)]).await?;
+    let results = fx.run(&vec![titles::by_isin(isin), ledger::head()]).await?;
+    let known = super::ledger::head_at(&results, 1);
     let Some(title) = row_at::<titles::TitleRow>(&results, 0)? else {
         return Ok(Done::NotFound);
     };
@@ -326,7 +355,7 @@ pub async fn clear_dispute<E: Effects>(
     let before =
         json!({ "disputed": true, "value_cents": title.value_cents, "holder_id": title.holder_id });
     let after = json!({ "disputed": false, "value_cents": title.value_cents, "holder_id": title.holder_id });
-    let ran = super::ledger::run_appending(fx, None, |head| {
+    let ran = super::ledger::run_appending(fx, site.deployment_id, known, |head| {
         let audit = entry_stmt(op, "clear_dispute", &target, &before, &after, &now);
         titles::clear_dispute(&title, head, site.deployment_id, audit, &now)
     })

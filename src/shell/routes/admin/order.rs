@@ -140,7 +140,7 @@ pub async fn post(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Response, We
         Action::Resolve => {
             let order = load(ctx, id).await?;
             let stated = Stated::parse(form.get("outcome"));
-            if flow::needs_stated(&order) && stated.is_none() {
+            if flow::needs_stated(&order.order) && stated.is_none() {
                 let m = Outcome::refused("outcome_required", a.outcome_required);
                 return show(ctx, id, Some(m), reason).await;
             }
@@ -155,6 +155,6 @@ pub async fn post(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Response, We
     show(ctx, id, Some(outcome(a, done)), String::new()).await
 }
 
-async fn load(ctx: &Ctx, id: &str) -> Result<crate::core::purchase::OrderState, WebError> {
+async fn load(ctx: &Ctx, id: &str) -> Result<flow::Loaded, WebError> {
     flow::order(ctx, id).await?.ok_or(WebError::NotFound)
 }
