@@ -183,6 +183,8 @@ fn an_operator_resolves_reviews_only_as_paypal_says(_world: &World) {
         1
     );
     assert_eq!(psp_cents(&server, &bob), 900);
+    let entries = "SELECT COUNT(*) FROM ledger WHERE order_id = ?1 AND kind = 'trade'";
+    assert_eq!(count(&server, entries, &id), 1, "one ledger entry");
     let resolved = audit(&server, &target);
     let actions: Vec<&str> = resolved.iter().map(|(a, _, _)| a.as_str()).collect();
     assert_eq!(
@@ -231,6 +233,14 @@ fn an_operator_resolves_reviews_only_as_paypal_says(_world: &World) {
         0
     );
     assert_eq!(audit(&server, &format!("order:{id2}")).len(), 1);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM ledger WHERE order_id = ?1",
+            &id2
+        ),
+        0
+    );
 
     // recheck asks PayPal and is recorded.
     let r = act(
@@ -373,6 +383,9 @@ fn partial_refunds_are_kept_or_undone_and_a_dispute_is_cleared_with_a_reason(wor
         )
         .unwrap_or_default();
     assert_eq!(holder, bob.email, "back with its seller");
+    let undo = "SELECT COUNT(*) FROM ledger WHERE order_id = ?1 AND kind = 'undo'";
+    assert_eq!(count(server, undo, &undone), 1, "its ledger entry");
+    assert_eq!(count(server, undo, &kept), 0, "a kept trade stands");
     let undo_audit = audit(server, &format!("order:{undone}"));
     assert_eq!(
         (undo_audit[0].0.as_str(), undo_audit[0].2["code"].as_i64()),
@@ -461,4 +474,6 @@ fn partial_refunds_are_kept_or_undone_and_a_dispute_is_cleared_with_a_reason(wor
         (cleared.len(), cleared[0].1.as_str()),
         (1, "both parties agreed")
     );
+    let verify = server.client().get_json("/ledger/verify").json();
+    assert_eq!(verify["valid"], true, "{verify}");
 }
