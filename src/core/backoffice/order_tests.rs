@@ -1,3 +1,6 @@
+//! Unit tests of `backoffice::order`: which answers decide a review, and
+//! the batches `resolve` and `keep_trade` write.
+
 use super::*;
 use crate::core::fixtures::order_state;
 

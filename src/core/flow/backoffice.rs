@@ -32,6 +32,8 @@ use crate::core::sql::Stmt;
 /// Who acts, and why (the form's `reason`, never empty).
 pub struct Operator<'a> {
     pub email: &'a str,
+    /// Kept in the entry's `after`: an e-mail may change, the id not.
+    pub client_id: i64,
     pub reason: &'a str,
 }
 
@@ -66,6 +68,8 @@ fn entry_stmt(
     after: &Value,
     now: &str,
 ) -> Stmt {
+    let mut after = after.clone();
+    after["operator_client_id"] = json!(op.client_id);
     audit::record(&AuditEntry {
         at: now,
         operator_email: op.email,
@@ -73,7 +77,7 @@ fn entry_stmt(
         target,
         reason: op.reason,
         before,
-        after,
+        after: &after,
     })
 }
 

@@ -133,6 +133,7 @@ pub async fn post(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Response, We
     let site = site(ctx, &base);
     let op = Operator {
         email: &who.email,
+        client_id: who.client_id,
         reason: &reason,
     };
     let done = match action {

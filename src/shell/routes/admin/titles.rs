@@ -102,6 +102,7 @@ pub async fn post(ctx: &Ctx, req: &mut Request, isin: &str) -> Result<Response, 
     let base = ctx.base_url();
     let op = Operator {
         email: &who.email,
+        client_id: who.client_id,
         reason: &reason,
     };
     let done = flow::clear_dispute(ctx, &site(ctx, &base), isin, &op).await?;
