@@ -156,9 +156,17 @@ pub fn pseudonym(deployment_id: &str, client_id: i64) -> String {
     sha256_hex(format!("{deployment_id}:{client_id}").as_bytes())
 }
 
+/// An amount in the `/history` format (`12.30`); an entry without one (a
+/// dispute cleared) has the spec's empty field, never a zero.
+pub fn cents_field(cents: Option<i64>) -> String {
+    match cents {
+        Some(c) => plain_cents(c),
+        None => String::new(),
+    }
+}
+
 /// Entry `n`'s canonical line (backoffice.md §4).
 pub fn canonical(n: i64, entry: &Entry, deployment_id: &str) -> String {
-    let cents = |c: Option<i64>| c.map(plain_cents).unwrap_or_default();
     let who = |id: Option<i64>| {
         id.map(|id| pseudonym(deployment_id, id))
             .unwrap_or_default()
@@ -170,13 +178,13 @@ pub fn canonical(n: i64, entry: &Entry, deployment_id: &str) -> String {
         entry.kind.as_str().to_string(),
         entry.order_id.clone().unwrap_or_default(),
         entry.isin.clone(),
-        cents(entry.amount_cents),
+        cents_field(entry.amount_cents),
         entry.currency.clone().unwrap_or_default(),
         who(entry.buyer_id),
         who(entry.seller_id),
         entry.new_isin.clone().unwrap_or_default(),
-        cents(entry.new_value_cents),
-        cents(entry.seller_value_cents),
+        cents_field(entry.new_value_cents),
+        cents_field(entry.seller_value_cents),
     ]
     .join("|")
 }

@@ -5,8 +5,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{canonical, chain, pseudonym, Entry, Head, Kind, GENESIS_HASH};
-use crate::core::money::plain_cents;
+use super::{canonical, cents_field as cents, chain, pseudonym, Entry, Head, Kind, GENESIS_HASH};
 use crate::core::sql::{Param, Stmt};
 
 /// Entries per `/ledger` page.
@@ -87,10 +86,6 @@ pub fn head_json(head: Option<&HeadRow>) -> Value {
         Some(h) => json!({ "n": h.n, "hash": h.hash }),
         None => json!({ "n": 0, "hash": GENESIS_HASH }),
     }
-}
-
-fn cents(c: Option<i64>) -> String {
-    c.map(plain_cents).unwrap_or_default()
 }
 
 /// One entry as `/ledger` publishes it: clients by pseudonym, empty
