@@ -83,6 +83,21 @@ fn audit(server: &Server, target: &str) -> Vec<(String, String, Value)> {
     .collect()
 }
 
+/// (D1 round trips, provider calls) of one answer, from `Server-Timing`.
+fn cost(r: &Resp) -> (u32, u32) {
+    let timing = r.header("server-timing").unwrap_or("");
+    let read = |name: &str| -> u32 {
+        timing
+            .split(',')
+            .map(str::trim)
+            .find(|part| part.starts_with(&format!("{name};")))
+            .and_then(|part| part.rsplit("dur=").next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(u32::MAX)
+    };
+    (read("d1"), read("psp"))
+}
+
 fn count(server: &Server, sql: &str, param: &str) -> i64 {
     server
         .db()
@@ -129,6 +144,7 @@ fn an_operator_resolves_reviews_only_as_paypal_says(_world: &World) {
     assert_eq!(server.client().get("/admin/titles?disputed=1").status, 404);
     let page = op.get(&format!("{path}?lang=en"));
     assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(cost(&page), (2, 0), "the session, then one batch of reads");
     assert!(
         page.body.contains(&bob.email) && page.body.contains("GetTransactionDetails"),
         "unmasked e-mails and full traces"
@@ -169,6 +185,11 @@ fn an_operator_resolves_reviews_only_as_paypal_says(_world: &World) {
     assert_eq!(r.status, 200, "{}", r.body);
     let j = r.json();
     assert_eq!(j["result"]["status"], "processed", "{j}");
+    assert_eq!(
+        cost(&r),
+        (4, 1),
+        "session, order and head, the record, the page"
+    );
     assert_eq!(
         (j["order"]["code"].as_i64(), j["order"]["substate"].as_str()),
         (Some(2), Some("done"))
@@ -355,6 +376,11 @@ fn partial_refunds_are_kept_or_undone_and_a_dispute_is_cleared_with_a_reason(wor
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["result"]["status"], "kept");
+    assert_eq!(
+        cost(&r),
+        (4, 0),
+        "session, trade and head, the write, the page"
+    );
     assert_eq!(
         (
             r.json()["order"]["code"].as_i64(),
