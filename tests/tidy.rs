@@ -324,6 +324,7 @@ const DECISION_MODULES: &[&str] = &[
     "src/core/rules.rs",
     "src/core/psp/paypal/nvp/status.rs",
     "src/core/flow/",
+    "src/core/backoffice/",
 ];
 
 /// Every catch-all arm in the decision modules: (file, function, line).

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin;
+mod admin_orders;
 mod api;
 mod api_contract;
 mod browse;
@@ -19,6 +20,7 @@ mod hardening;
 mod hardening_accounts;
 mod harness;
 mod ipn_listener;
+mod ledger;
 mod monetico_emulator;
 mod monetico_purchase;
 mod notifications;
@@ -77,6 +79,8 @@ fn all_tests() -> Vec<Test> {
     tests.extend(api_contract::tests());
     tests.extend(admin::tests());
     tests.extend(dashboard::tests());
+    tests.extend(admin_orders::tests());
+    tests.extend(ledger::tests());
     tests
 }
 

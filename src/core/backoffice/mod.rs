@@ -1,12 +1,20 @@
-//! The operator's lists (backoffice.md §2): payments followed by date, the
-//! day's export, the outbox and the audit log. This module owns the typed
-//! filters, parsed at the edge from what the operator typed (a bad date or
-//! status is a named [`FilterProblem`], never a silent default); the SQL and
-//! the row shapes are in its submodules, the export writers in [`export`].
+//! The operator's back office (backoffice.md §2). The lists: payments
+//! followed by date, the day's export, the outbox and the audit log. One
+//! order and the disputed titles: the pure decisions (`order`, `titles`)
+//! and the statements reading everything an operator sees (`reads`); the
+//! flows that ask the provider and write are in `flow::backoffice`.
+//!
+//! This module owns the lists' typed filters, parsed at the edge from what
+//! the operator typed (a bad date or status is a named [`FilterProblem`],
+//! never a silent default); the SQL and the row shapes are in its
+//! submodules, the export writers in [`export`].
 
 pub mod export;
 pub mod lists;
+pub mod order;
 pub mod payments;
+pub mod reads;
+pub mod titles;
 
 use super::i18n::{admin_lists, Lang};
 use super::order::{OrderStatus, Substate};

@@ -22,6 +22,7 @@ pub mod purchase;
 pub mod recheck;
 pub mod report;
 pub mod settle;
+pub mod backoffice;
 
 use crate::core::sql::{self, StmtResult};
 

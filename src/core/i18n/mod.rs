@@ -9,10 +9,13 @@ mod en;
 mod fr;
 mod receiving;
 pub mod dashboard;
+pub mod admin_orders;
+mod ledger;
 
 pub use en::EN;
 pub use fr::FR;
 pub use receiving::ReceivingTexts;
+pub use ledger::LedgerTexts;
 
 /// A language PayBook speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

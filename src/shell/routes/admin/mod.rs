@@ -7,8 +7,11 @@ use worker::{Method, Request, Response};
 mod audit;
 mod dashboard;
 mod export;
+mod order;
 mod outbox;
 mod payments;
+mod titles;
+mod view;
 
 use crate::shell::web::{Ctx, WebError};
 
@@ -46,6 +49,10 @@ pub async fn route(
         (&Method::Get, ["admin", "outbox"]) => outbox::list(ctx).await,
         (&Method::Post, ["admin", "outbox"]) => outbox::retry(ctx, req).await,
         (&Method::Get, ["admin", "audit"]) => audit::list(ctx).await,
+        (&Method::Get, ["admin", "orders", id]) => order::page(ctx, id).await,
+        (&Method::Post, ["admin", "orders", id]) => order::post(ctx, req, id).await,
+        (&Method::Get, ["admin", "titles"]) => titles::page(ctx).await,
+        (&Method::Post, ["admin", "titles", isin]) => titles::post(ctx, req, isin).await,
         _ => Err(WebError::NotFound),
     }
 }
