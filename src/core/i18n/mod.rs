@@ -7,10 +7,12 @@ use super::accept;
 mod en;
 mod fr;
 mod receiving;
+mod refund;
 
 pub use en::EN;
 pub use fr::FR;
 pub use receiving::ReceivingTexts;
+pub use refund::RefundTexts;
 
 /// A language PayBook speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
