@@ -71,6 +71,10 @@ pub async fn request<E: Effects>(
     let Some((order, trade, context)) = read(fx, order_id, None).await? else {
         return Ok(Asked::NotFound);
     };
+    // Someone else's order is as unknown as a missing one.
+    if client_id != order.seller_id && client_id != order.buyer_id {
+        return Ok(Asked::NotFound);
+    }
     if let Err(refusal) = refund::may_refund(&order, trade.as_ref(), &context, client_id, now, days) {
         return Ok(Asked::Refused(refusal));
     }

@@ -117,6 +117,68 @@ pub fn of_order(order_id: &str) -> Stmt {
     )
 }
 
+/// A refund as the order's parties see it, with what decides whether the
+/// seller is offered the form (the trade's date and reversal).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Shown {
+    pub trade_at: Option<String>,
+    pub trade_reversal: Option<String>,
+    pub state: Option<RefundState>,
+    pub requested_at: Option<String>,
+    pub provider_ref: Option<String>,
+    pub refusal_code: Option<String>,
+    pub refusal_message: Option<String>,
+    pub trade_outcome: Option<String>,
+}
+
+/// The order's [`Shown`] (read with the order page: no extra round trip).
+pub fn shown(order_id: &str) -> Stmt {
+    Stmt::new(
+        "SELECT tr.at AS trade_at, tr.reversal AS trade_reversal, r.state, r.requested_at, \
+         r.provider_ref, r.refusal_code, r.refusal_message, r.trade_outcome \
+         FROM orders o LEFT JOIN trades tr ON tr.order_id = o.id \
+         LEFT JOIN refunds r ON r.order_id = o.id WHERE o.id = ?1",
+        vec![Param::from(order_id)],
+    )
+}
+
+impl Shown {
+    /// Whether the seller is offered the form: the rules' answer on what
+    /// the page read (the request checks them again on fresh rows).
+    pub fn offered(
+        &self,
+        is_seller: bool,
+        code: OrderStatus,
+        substate: Substate,
+        now: UtcTime,
+        refund_days: i64,
+    ) -> bool {
+        let start = window_start(now, refund_days);
+        is_seller
+            && self.state.is_none()
+            && code == OrderStatus::Processed
+            && substate == Substate::Done
+            && self.trade_reversal.is_none()
+            && self.trade_at.as_deref().is_some_and(|at| at >= start.as_str())
+    }
+
+    /// The refund in the API's and the page's JSON (`null` without one).
+    pub fn json(&self, order_id: &str) -> serde_json::Value {
+        match self.state {
+            None => serde_json::Value::Null,
+            Some(state) => serde_json::json!({
+                "order_id": order_id,
+                "state": state.as_str(),
+                "requested_at": self.requested_at,
+                "provider_ref": self.provider_ref,
+                "refusal_code": self.refusal_code,
+                "refusal_message": self.refusal_message,
+                "trade_outcome": self.trade_outcome,
+            }),
+        }
+    }
+}
+
 /// Why a refund cannot be asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -132,6 +194,21 @@ pub enum Refusal {
     AlreadyRequested(RefundState),
     /// The order's provider cannot refund.
     NotOffered,
+}
+
+impl Refusal {
+    /// What the seller reads.
+    pub fn text(self, lang: crate::core::i18n::Lang) -> &'static str {
+        let t = lang.refund();
+        match self {
+            Refusal::NotSeller => t.not_seller,
+            Refusal::NotProcessed => t.not_processed,
+            Refusal::InReview => t.in_review,
+            Refusal::WindowClosed => t.window_closed,
+            Refusal::AlreadyRequested(_) => t.already_requested,
+            Refusal::NotOffered => t.not_offered,
+        }
+    }
 }
 
 /// The first day of the window: trades at or after it may be refunded.
