@@ -61,7 +61,7 @@ fn id_of(order: &Value) -> String {
 
 /// `POST /orders/{id}/refund` as `member` with `password`.
 fn ask_refund(member: &Member, id: &str, password: &str) -> crate::harness::Resp {
-    let token = csrf(&member.client, &format!("/orders/{id}"));
+    let token = csrf(&member.client, "/buy");
     member.client.post_form(
         &format!("/orders/{id}/refund"),
         &[("csrf_token", &token), ("current_password", password)],
@@ -154,24 +154,28 @@ fn a_refunded_split_voids_the_new_title(world: &World) {
     let server = &world.server;
     let alice = register(server, "refs-a", "10.00");
     let bob = register(server, "refs-b", "10.00");
+    // Bob buys Alice's title (1.00 at 100 %: it is worth 2.00), then Alice
+    // pays 1.50 of it back: a split (Bob keeps 0.50, Alice's new title).
     let isin = titles(&alice)[0].0.clone();
-    let value_before = titles(&alice)[0].1;
-    let amount_cents = value_before / 2;
-    let amount = format!("{}.{:02}", amount_cents / 100, amount_cents % 100);
-    let order = bought(server, &alice, &bob, &amount, "50");
+    bought(server, &alice, &bob, "1.00", "100");
+    let order = buy_on(server, &alice, &isin, "1.50", "50");
+    assert_eq!(order["code"], 2, "{order}");
+    deliver(server);
     let new_isin = order["new_isin"].as_str().unwrap_or("").to_string();
     assert!(!new_isin.is_empty() && new_isin != isin, "a split: {order}");
-    let r = ask_refund(&alice, &id_of(&order), PASSWORD);
+    assert_eq!(psp_cents(server, &alice), 950);
+    let r = ask_refund(&bob, &id_of(&order), PASSWORD);
     assert_eq!(r.status, 303, "{}", r.body);
     let voided = holder_of(server, &new_isin);
     assert_eq!(voided["voided"], true, "{voided}");
     assert_eq!(
-        titles(&alice).iter().find(|(i, _)| *i == isin).map(|t| t.1),
-        Some(value_before),
+        titles(&bob).iter().find(|(i, _)| *i == isin).map(|t| t.1),
+        Some(200),
         "the parent has its value back"
     );
-    assert!(titles(&bob).iter().all(|(i, _)| *i != new_isin));
-    let mail = mails_to(server, &bob.email);
+    assert!(titles(&alice).iter().all(|(i, _)| *i != new_isin));
+    assert_eq!(psp_cents(server, &alice), 1_100, "1.50 back to Alice");
+    let mail = mails_to(server, &alice.email);
     assert!(
         mail.iter().any(|m| m["body"]
             .as_str()
