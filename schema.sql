@@ -649,7 +649,9 @@ CREATE TABLE api_spends (
     PRIMARY KEY (client_id, spend_id)
 ) STRICT;
 
--- The ledger (backoffice.md §4, migration 0015).
+-- The ledger (backoffice.md §4, migration 0015). `hash` is NULL only for
+-- the entries the migration entered for earlier trades, until the Worker
+-- seals them (core::ledger::seal).
 CREATE TABLE ledger (
     n INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -663,7 +665,7 @@ CREATE TABLE ledger (
     new_isin TEXT,
     new_value_cents INTEGER,
     seller_value_cents INTEGER,
-    hash TEXT NOT NULL
+    hash TEXT
 ) STRICT;
 
 -- An append must follow the head: a batch built on a head that moved
@@ -673,7 +675,21 @@ WHEN NEW.n IS NOT (SELECT COALESCE(MAX(n), 0) + 1 FROM ledger)
 BEGIN
     SELECT RAISE(ABORT, 'ledger head moved');
 END;
+CREATE TRIGGER ledger_appends_hashed BEFORE INSERT ON ledger
+WHEN NEW.hash IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'ledger entry without hash');
+END;
+-- The only update: sealing a migrated entry (its hash from NULL to a
+-- value, nothing else).
 CREATE TRIGGER ledger_never_updated BEFORE UPDATE ON ledger
+WHEN OLD.hash IS NOT NULL OR NEW.hash IS NULL
+    OR NEW.n IS NOT OLD.n OR NEW.at IS NOT OLD.at OR NEW.kind IS NOT OLD.kind
+    OR NEW.order_id IS NOT OLD.order_id OR NEW.isin IS NOT OLD.isin
+    OR NEW.amount_cents IS NOT OLD.amount_cents OR NEW.currency IS NOT OLD.currency
+    OR NEW.buyer_id IS NOT OLD.buyer_id OR NEW.seller_id IS NOT OLD.seller_id
+    OR NEW.new_isin IS NOT OLD.new_isin OR NEW.new_value_cents IS NOT OLD.new_value_cents
+    OR NEW.seller_value_cents IS NOT OLD.seller_value_cents
 BEGIN
     SELECT RAISE(ABORT, 'ledger is append-only');
 END;

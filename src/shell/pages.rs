@@ -125,6 +125,29 @@ pub struct HistoryPage {
     pub layout: Layout,
     pub trades: Vec<TradeLine>,
     pub pager: Pager,
+    pub ledger: LedgerHead,
+}
+
+/// The ledger's head as `/history` shows it (backoffice.md §4).
+pub struct LedgerHead {
+    pub t: &'static crate::core::i18n::LedgerTexts,
+    pub n: i64,
+    /// Empty while the migrated entries are not sealed yet.
+    pub hash: String,
+}
+
+impl LedgerHead {
+    pub fn new(head: Option<&crate::core::ledger::view::HeadRow>, lang: Lang) -> LedgerHead {
+        let (n, hash) = match head {
+            Some(h) => (h.n, h.hash.clone().unwrap_or_default()),
+            None => (0, crate::core::ledger::GENESIS_HASH.to_string()),
+        };
+        LedgerHead {
+            t: lang.ledger(),
+            n,
+            hash,
+        }
+    }
 }
 
 #[derive(Template)]

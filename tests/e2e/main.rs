@@ -17,6 +17,7 @@ mod hardening;
 mod hardening_accounts;
 mod harness;
 mod ipn_listener;
+mod ledger;
 mod monetico_emulator;
 mod monetico_purchase;
 mod notifications;
@@ -75,6 +76,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(monetico_purchase::tests());
     tests.extend(api::tests());
     tests.extend(api_contract::tests());
+    tests.extend(ledger::tests());
     tests
 }
 

@@ -5,7 +5,8 @@
 //! mailed, a second request is refused, PayPal's later notification of the
 //! refund changes nothing more; a refund whose answer was lost is finished
 //! by the cron with exactly one refund at PayPal; the API refunds once and
-//! answers a repeat with the refund as it stands.
+//! answers a repeat with the refund as it stands. The ledger records the
+//! undo once.
 
 use serde_json::Value;
 
@@ -233,6 +234,14 @@ fn a_lost_refund_answer_is_finished_by_the_cron_with_one_refund_at_paypal(_world
         )
         .unwrap_or(-1);
     assert_eq!(attempts, 2);
+    let undo_entries: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM ledger WHERE order_id = ?1 AND kind = 'undo'",
+            [&id],
+            |row| row.get(0),
+        )
+        .unwrap_or(-1);
+    assert_eq!(undo_entries, 1, "the ledger records the undo once");
     run_cron(&server);
     assert_eq!(psp_cents(&server, &bob), 1_000);
 }

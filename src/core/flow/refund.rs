@@ -12,8 +12,9 @@
 //! refund's batch only records that ([`Finishing::charged_back`]).
 
 use super::effects::{run_guarded, Effects, FlowError};
-use super::{row_at, rows_at, Site};
+use super::{ledger as appending, row_at, rows_at, Site};
 use crate::core::chargeback::{self, TradeState};
+use crate::core::ledger::{self, Head};
 use crate::core::psp::{self, RefundOutcome};
 use crate::core::purchase::{self, OrderState};
 use crate::core::refund::finish::Finishing;
@@ -38,23 +39,39 @@ pub enum Asked {
     Done(RefundState),
 }
 
-/// The order, its trade and the refund's context, in one round trip;
-/// `first` statements run before them in the same batch.
+/// What a refund is decided and written with.
+struct Read {
+    order: OrderState,
+    trade: Option<TradeState>,
+    context: Context,
+    /// The ledger's head (`None`: unsealed, read again when appending).
+    head: Option<Head>,
+}
+
+/// The order, its trade, the refund's context and the ledger's head, in
+/// one round trip; `first` runs before them in the same batch.
 async fn read<E: Effects>(
     fx: &E,
     order_id: &str,
     first: Option<Stmt>,
-) -> Result<Option<(OrderState, Option<TradeState>, Context)>, FlowError> {
+) -> Result<Option<Read>, FlowError> {
     let offset = usize::from(first.is_some());
     let mut batch: Vec<Stmt> = first.into_iter().collect();
     batch.push(purchase::order_by_id(order_id));
     batch.push(chargeback::trade_of_order(Some(order_id), ""));
     batch.push(refund::context(order_id));
+    batch.push(ledger::head());
     let results = fx.run(&batch).await?;
     let order: Option<OrderState> = row_at(&results, offset)?;
     let trade: Option<TradeState> = row_at(&results, offset + 1)?;
     let context: Option<Context> = row_at(&results, offset + 2)?;
-    Ok(order.zip(context).map(|(o, c)| (o, trade, c)))
+    let head = appending::head_at(&results, offset + 3);
+    Ok(order.zip(context).map(|(order, context)| Read {
+        order,
+        trade,
+        context,
+        head,
+    }))
 }
 
 /// `client_id` asks to refund order `order_id`: one read, the rules, the
@@ -68,14 +85,15 @@ pub async fn request<E: Effects>(
 ) -> Result<Asked, FlowError> {
     let now = fx.now();
     let days = site.config.refund_days;
-    let Some((order, trade, context)) = read(fx, order_id, None).await? else {
+    let Some(read_now) = read(fx, order_id, None).await? else {
         return Ok(Asked::NotFound);
     };
+    let (order, trade, context) = (&read_now.order, read_now.trade.as_ref(), &read_now.context);
     // Someone else's order is as unknown as a missing one.
     if client_id != order.seller_id && client_id != order.buyer_id {
         return Ok(Asked::NotFound);
     }
-    if let Err(refusal) = refund::may_refund(&order, trade.as_ref(), &context, client_id, now, days) {
+    if let Err(refusal) = refund::may_refund(order, trade, context, client_id, now, days) {
         return Ok(Asked::Refused(refusal));
     }
     let intent = refund::record_intent(
@@ -88,26 +106,20 @@ pub async fn request<E: Effects>(
         // Another request recorded one first, or the order changed since
         // the read: say which.
         let again = read(fx, order_id, None).await?;
-        let refusal = match again {
-            Some((o, t, c)) => refund::may_refund(&o, t.as_ref(), &c, client_id, now, days).err(),
-            None => None,
-        };
+        let refusal = again.and_then(|r| {
+            refund::may_refund(&r.order, r.trade.as_ref(), &r.context, client_id, now, days).err()
+        });
         return Ok(Asked::Refused(
             refusal.unwrap_or(Refusal::AlreadyRequested(RefundState::Requested)),
         ));
     }
-    let state = ask(fx, site, &order, trade, &context).await?;
+    let state = ask(fx, site, &read_now).await?;
     Ok(Asked::Done(state))
 }
 
 /// Asks the provider for the recorded refund and writes its end.
-async fn ask<E: Effects>(
-    fx: &E,
-    site: &Site<'_>,
-    order: &OrderState,
-    trade: Option<TradeState>,
-    context: &Context,
-) -> Result<RefundState, FlowError> {
+async fn ask<E: Effects>(fx: &E, site: &Site<'_>, read: &Read) -> Result<RefundState, FlowError> {
+    let order = &read.order;
     let called = psp::refund(fx, site, order).await?;
     let traces: Vec<Stmt> = called
         .traces
@@ -117,14 +129,17 @@ async fn ask<E: Effects>(
     let now = fx.now().to_string();
     match called.outcome {
         RefundOutcome::Refunded { reference } => {
+            let genesis = Head::genesis();
             let finishing = Finishing {
                 order,
-                context,
+                context: &read.context,
                 reference: &reference,
                 now: &now,
                 delivered_on_write: site.mail().delivered_on_write,
+                head: read.head.as_ref().unwrap_or(&genesis),
+                deployment_id: site.deployment_id,
             };
-            refunded(fx, &finishing, trade, traces).await
+            refunded(fx, &finishing, read, traces).await
         }
         RefundOutcome::Refused { code, message } => {
             let mut batch = refund::mark_refused(&order.id, &code, &message, &now);
@@ -148,20 +163,26 @@ async fn ask<E: Effects>(
     }
 }
 
-/// The provider refunded: the first change its guards let through, else
-/// (the trade was charged back meanwhile) the refund only records it,
-/// else it is left for the cron with the trace.
+/// The provider refunded: the first change its guards let through (with
+/// its ledger entry, rechained on the head when it moved), else (the
+/// trade was charged back meanwhile) the refund only records it, else it
+/// is left for the cron with the trace.
 async fn refunded<E: Effects>(
     fx: &E,
     finishing: &Finishing<'_>,
-    trade: Option<TradeState>,
+    read: &Read,
     traces: Vec<Stmt>,
 ) -> Result<RefundState, FlowError> {
     let order_id = finishing.order.id.as_str();
-    let tries = trade.as_ref().map(|t| finishing.on_processed(t)).unwrap_or_default();
+    let deployment_id = finishing.deployment_id;
+    let tries = read
+        .trade
+        .as_ref()
+        .map(|t| finishing.on_processed(t))
+        .unwrap_or_default();
     for (mut batch, _) in tries {
         batch.extend(traces.iter().cloned());
-        if run_guarded(fx, &batch).await? {
+        if appending::run_guarded(fx, deployment_id, read.head.clone(), &batch).await? {
             return Ok(RefundState::Refunded);
         }
     }
@@ -196,7 +217,7 @@ pub async fn resume<E: Effects>(fx: &E, site: &Site<'_>, now: UtcTime) -> Result
     for order in &due {
         let counted = refund::count_attempt(&order.id, &fx.now().to_string());
         let outcome = match read(fx, &order.id, Some(counted)).await {
-            Ok(Some((order, trade, context))) => ask(fx, site, &order, trade, &context)
+            Ok(Some(read)) => ask(fx, site, &read)
                 .await
                 .map(|s| s.as_str().to_string()),
             Ok(None) => Ok("order vanished".into()),

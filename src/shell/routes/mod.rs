@@ -10,6 +10,7 @@ mod api;
 mod browse;
 mod form_again;
 mod health;
+mod ledger;
 pub mod ipn;
 mod orders;
 mod purchase;
@@ -138,6 +139,8 @@ async fn route(
         (Method::Get, ["sitemap.xml"]) => browse::sitemap(ctx),
         (Method::Get, ["robots.txt"]) => browse::robots(ctx),
         (Method::Get, ["healthz"]) => health::get(ctx).await,
+        (Method::Get, ["ledger"]) => ledger::page(ctx).await,
+        (Method::Get, ["ledger", "verify"]) => ledger::verify(ctx).await,
         (Method::Get, ["register"]) => account::register_get(ctx).await,
         (Method::Post, ["register"]) => account::register_post(ctx, req).await,
         (Method::Get, ["login"]) => account::login_get(ctx).await,
