@@ -78,7 +78,22 @@ fn transaction(server: &Server, txn: &str) -> Value {
         .client()
         .get_json(&format!("/_emulator/paypal/transactions/{txn}"));
     assert_eq!(r.status, 200, "{}", r.body);
-    r.json()
+    r.json()["transaction"].clone()
+}
+
+/// (D1 round trips, PSP calls) of one answer, from `Server-Timing`.
+fn cost(r: &crate::harness::Resp) -> (u32, u32) {
+    let timing = r.header("server-timing").unwrap_or("");
+    let read = |name: &str| -> u32 {
+        timing
+            .split(',')
+            .map(str::trim)
+            .find(|part| part.starts_with(&format!("{name};")))
+            .and_then(|part| part.rsplit("dur=").next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(u32::MAX)
+    };
+    (read("d1"), read("psp"))
 }
 
 fn a_refunded_transfer_gives_the_buyer_his_money_and_the_seller_his_title_once(world: &World) {
@@ -109,6 +124,9 @@ fn a_refunded_transfer_gives_the_buyer_his_money_and_the_seller_his_title_once(w
 
     let r = ask_refund(&alice, &id, PASSWORD);
     assert_eq!(r.status, 303, "{}", r.body);
+    // Session, password, read, intent, the end (trade undone, ledger,
+    // mails, trace): five round trips and one call to PayPal.
+    assert_eq!(cost(&r), (5, 1), "{:?}", r.header("server-timing"));
     let seen = bob.client.get_json(&format!("/orders/{id}")).json();
     assert_eq!(seen["code"], -3, "undone as a chargeback: {seen}");
     assert_eq!(seen["refund"]["state"], "refunded", "{seen}");
@@ -267,12 +285,15 @@ fn the_api_refunds_once_and_answers_a_repeat_with_the_refund(world: &World) {
     assert_eq!(r.json()["error"]["number"], 3009, "{}", r.body);
     let r = post(&alice_key, "application/json");
     assert_eq!(r.status, 200, "{}", r.body);
+    // Key, read, intent, the end, the refund as it now stands.
+    assert_eq!(cost(&r), (5, 1), "{:?}", r.header("server-timing"));
     let j = r.json();
     assert_eq!(j["state"], "refunded", "{j}");
     assert_eq!(j["version"]["primitive"], "refund/1");
     assert_eq!(psp_cents(server, &bob), 1_000);
     let again = post(&alice_key, "application/xml");
     assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(cost(&again), (3, 0), "a repeat asks PayPal nothing");
     assert!(
         again.body.contains("<state>refunded</state>"),
         "{}",

@@ -113,3 +113,41 @@ fn each_party_is_mailed_in_its_language_what_became_of_the_titles() {
     assert_eq!(rows[0].params[0], Param::from("order:o1:refund:seller"));
     assert_eq!(rows[1].params[0], Param::from("order:o1:refund:buyer"));
 }
+
+#[test]
+fn a_refund_undoes_the_trade_as_a_chargeback_with_its_own_mails_and_ledger_entry() {
+    use super::finish::Finishing;
+    use crate::core::ledger::Head;
+    let order = paid();
+    let ctx = context(None, "2025-12-20T10:00:00Z");
+    let head = Head::genesis();
+    let finishing = Finishing {
+        order: &order,
+        context: &ctx,
+        reference: "R1",
+        now: "2026-01-01T00:00:00Z",
+        delivered_on_write: true,
+        head: &head,
+        deployment_id: "d",
+    };
+    let tries = finishing.on_processed(&trade_state("processed", None));
+    let outcomes: Vec<TradeOutcome> = tries.iter().map(|(_, o)| *o).collect();
+    assert_eq!(outcomes, [TradeOutcome::Undone, TradeOutcome::Disputed]);
+    for (batch, _) in &tries {
+        let mails: Vec<&Stmt> = batch
+            .iter()
+            .filter(|s| s.sql.starts_with("INSERT INTO outbox"))
+            .collect();
+        assert_eq!(mails.len(), 2, "the refund's two, not the chargeback's");
+        assert!(batch.iter().any(|s| s.sql.contains("order_id = ?1 AND state = 'requested'")));
+        assert!(batch.iter().any(|s| s.sql.contains("INSERT INTO ledger")), "{batch:?}");
+    }
+    // A trade a notification undid first: the refund only records it.
+    let undone = trade_state("chargeback", Some("undone"));
+    assert!(finishing.on_processed(&undone).is_empty());
+    let (batch, outcome) = finishing.charged_back(&undone).expect("recorded");
+    assert_eq!(outcome, TradeOutcome::Already);
+    assert!(batch[0].sql.contains("code = -3"));
+    assert!(!batch.iter().any(|s| s.sql.contains("INSERT INTO ledger")));
+    assert!(finishing.charged_back(&trade_state("processed", None)).is_none());
+}
