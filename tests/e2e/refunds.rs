@@ -104,7 +104,10 @@ fn a_refunded_transfer_gives_the_buyer_his_money_and_the_seller_his_title_once(w
     let before_value = holder_of(server, &isin)["value"].clone();
     let order = bought(server, &alice, &bob, "1.00", "100");
     let id = id_of(&order);
-    let txn = order["psp_transaction_id"].as_str().unwrap_or("").to_string();
+    let txn = order["psp_transaction_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     assert_eq!(psp_cents(server, &bob), 900);
 
     // The seller is offered the form; the buyer is not.
@@ -142,15 +145,19 @@ fn a_refunded_transfer_gives_the_buyer_his_money_and_the_seller_his_title_once(w
     assert_eq!(transaction(server, &txn)["status"], "Refunded");
     let to_bob = mails_to(server, &bob.email);
     assert!(
-        to_bob
-            .iter()
-            .any(|m| m["subject"].as_str().is_some_and(|s| s.contains("refunded"))),
+        to_bob.iter().any(|m| m["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("refunded"))),
         "{to_bob:?}"
     );
     let to_alice = mails_to(server, &alice.email);
     let refunded: Vec<&Value> = to_alice
         .iter()
-        .filter(|m| m["body"].as_str().is_some_and(|b| b.contains("You refunded")))
+        .filter(|m| {
+            m["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("You refunded"))
+        })
         .collect();
     assert_eq!(refunded.len(), 1, "{to_alice:?}");
 
@@ -209,7 +216,10 @@ fn a_lost_refund_answer_is_finished_by_the_cron_with_one_refund_at_paypal(_world
     let bob = register(&server, "refl-b", "10.00");
     let order = bought(&server, &alice, &bob, "1.00", "100");
     let id = id_of(&order);
-    let txn = order["psp_transaction_id"].as_str().unwrap_or("").to_string();
+    let txn = order["psp_transaction_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     fault(
         &server,
         &[
@@ -276,7 +286,10 @@ fn the_api_refunds_once_and_answers_a_repeat_with_the_refund(world: &World) {
         server.client().send(
             "POST",
             &format!("/api/v1/orders/{id}/refund"),
-            &[("Authorization", &format!("Bearer {key}")), ("Accept", accept)],
+            &[
+                ("Authorization", &format!("Bearer {key}")),
+                ("Accept", accept),
+            ],
             None,
         )
     };

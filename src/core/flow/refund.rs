@@ -18,7 +18,7 @@ use crate::core::ledger::{self, Head};
 use crate::core::psp::{self, RefundOutcome};
 use crate::core::purchase::{self, OrderState};
 use crate::core::refund::finish::Finishing;
-use crate::core::refund::{self, Context, Refusal, RefundState};
+use crate::core::refund::{self, Context, RefundState, Refusal};
 use crate::core::sql::{traces, Stmt};
 use crate::core::time::UtcTime;
 
@@ -196,7 +196,9 @@ async fn refunded<E: Effects>(
             return Ok(RefundState::Refunded);
         }
     }
-    fx.log(&format!("refund {order_id}: changed meanwhile; left for the cron"));
+    fx.log(&format!(
+        "refund {order_id}: changed meanwhile; left for the cron"
+    ));
     fx.run(&traces).await?;
     Ok(RefundState::Requested)
 }
@@ -217,9 +219,7 @@ pub async fn resume<E: Effects>(fx: &E, site: &Site<'_>, now: UtcTime) -> Result
     for order in &due {
         let counted = refund::count_attempt(&order.id, &fx.now().to_string());
         let outcome = match read(fx, &order.id, Some(counted)).await {
-            Ok(Some(read)) => ask(fx, site, &read)
-                .await
-                .map(|s| s.as_str().to_string()),
+            Ok(Some(read)) => ask(fx, site, &read).await.map(|s| s.as_str().to_string()),
             Ok(None) => Ok("order vanished".into()),
             Err(e) => Err(e),
         };

@@ -50,7 +50,12 @@ impl Finishing<'_> {
             .into_iter()
             .filter(|s| !s.sql.starts_with("INSERT INTO outbox"))
             .collect();
-        batch.extend(mark_refunded(&self.order.id, self.reference, outcome, self.now));
+        batch.extend(mark_refunded(
+            &self.order.id,
+            self.reference,
+            outcome,
+            self.now,
+        ));
         batch.extend(self.mails(t, outcome));
         batch
     }
@@ -66,10 +71,14 @@ impl Finishing<'_> {
         let mut tries = Vec::new();
         if t.status == "processed" && t.reversal.is_none() {
             let undo = chargeback::undo(t, "refund", self.now, self.delivered_on_write, &chain);
-            tries.push((self.with_trade(t, undo, TradeOutcome::Undone), TradeOutcome::Undone));
+            tries.push((
+                self.with_trade(t, undo, TradeOutcome::Undone),
+                TradeOutcome::Undone,
+            ));
         }
         if t.status == "processed" {
-            let dispute = chargeback::dispute(t, "refund", self.now, self.delivered_on_write, &chain);
+            let dispute =
+                chargeback::dispute(t, "refund", self.now, self.delivered_on_write, &chain);
             tries.push((
                 self.with_trade(t, dispute, TradeOutcome::Disputed),
                 TradeOutcome::Disputed,
@@ -92,7 +101,12 @@ impl Finishing<'_> {
             Some(_) | None => TradeOutcome::Already,
         };
         let mut batch = vec![already_charged_back(&self.order.id)];
-        batch.extend(mark_refunded(&self.order.id, self.reference, TradeOutcome::Already, self.now));
+        batch.extend(mark_refunded(
+            &self.order.id,
+            self.reference,
+            TradeOutcome::Already,
+            self.now,
+        ));
         batch.extend(self.mails(t, outcome));
         Some((batch, TradeOutcome::Already))
     }

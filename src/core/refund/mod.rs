@@ -159,7 +159,10 @@ impl Shown {
             && code == OrderStatus::Processed
             && substate == Substate::Done
             && self.trade_reversal.is_none()
-            && self.trade_at.as_deref().is_some_and(|at| at >= start.as_str())
+            && self
+                .trade_at
+                .as_deref()
+                .is_some_and(|at| at >= start.as_str())
     }
 
     /// The refund in the API's and the page's JSON (`null` without one).

@@ -1,3 +1,5 @@
+//! The refund rules, its statements, the finishing batches and the e-mails.
+
 use serde_json::json;
 
 use super::mail::{self, Party};
@@ -20,9 +22,21 @@ fn context(state: Option<RefundState>, trade_at: &str) -> Context {
 
 const NOW: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
-fn check(order: &OrderState, reversal: Option<&str>, ctx: &Context, who: i64) -> Result<(), Refusal> {
+fn check(
+    order: &OrderState,
+    reversal: Option<&str>,
+    ctx: &Context,
+    who: i64,
+) -> Result<(), Refusal> {
     let trade = trade_state("processed", reversal);
-    may_refund(order, Some(&trade), ctx, who, UtcTime::from_unix_seconds(NOW), 60)
+    may_refund(
+        order,
+        Some(&trade),
+        ctx,
+        who,
+        UtcTime::from_unix_seconds(NOW),
+        60,
+    )
 }
 
 #[test]
@@ -33,7 +47,10 @@ fn only_the_seller_of_a_processed_trade_within_the_window_may_refund() {
     let pending = order_state(json!({ "code": 0, "substate": "confirming" }));
     assert_eq!(check(&pending, None, &fresh, 1), Err(Refusal::NotProcessed));
     let charged_back = order_state(json!({ "code": -3, "substate": "done" }));
-    assert_eq!(check(&charged_back, None, &fresh, 1), Err(Refusal::NotProcessed));
+    assert_eq!(
+        check(&charged_back, None, &fresh, 1),
+        Err(Refusal::NotProcessed)
+    );
     assert_eq!(
         check(&paid(), Some("disputed"), &fresh, 1),
         Err(Refusal::NotProcessed),
@@ -50,14 +67,24 @@ fn the_window_is_refund_days_after_the_trade_inclusive() {
     assert_eq!(check(&paid(), None, &edge, 1), Ok(()));
     let late = context(None, "2025-11-01T23:59:59Z");
     assert_eq!(check(&paid(), None, &late, 1), Err(Refusal::WindowClosed));
-    assert_eq!(window_start(UtcTime::from_unix_seconds(NOW), 60), "2025-11-02T00:00:00Z");
+    assert_eq!(
+        window_start(UtcTime::from_unix_seconds(NOW), 60),
+        "2025-11-02T00:00:00Z"
+    );
 }
 
 #[test]
 fn a_second_request_is_refused_whatever_the_first_became() {
-    for state in [RefundState::Requested, RefundState::Refunded, RefundState::Refused] {
+    for state in [
+        RefundState::Requested,
+        RefundState::Refunded,
+        RefundState::Refused,
+    ] {
         let asked = context(Some(state), "2025-12-20T10:00:00Z");
-        assert_eq!(check(&paid(), None, &asked, 1), Err(Refusal::AlreadyRequested(state)));
+        assert_eq!(
+            check(&paid(), None, &asked, 1),
+            Err(Refusal::AlreadyRequested(state))
+        );
         let charged_back = order_state(json!({ "code": -3, "substate": "done" }));
         assert_eq!(
             check(&charged_back, None, &asked, 1),
@@ -70,14 +97,19 @@ fn a_second_request_is_refused_whatever_the_first_became() {
 fn the_intent_is_one_guarded_insert_that_finds_no_refund_yet() {
     let batch = record_intent("o1", 1, "now", "start");
     assert_eq!(batch.len(), 2);
-    assert!(batch[0].sql.contains("NOT EXISTS (SELECT 1 FROM refunds WHERE order_id = ?1)"));
+    assert!(batch[0]
+        .sql
+        .contains("NOT EXISTS (SELECT 1 FROM refunds WHERE order_id = ?1)"));
     assert!(batch[0].sql.contains("o.code = 2 AND o.substate = 'done'"));
     assert_eq!(batch[1], guard_one_row_changed());
     for end in [
         mark_refunded("o1", "R", TradeOutcome::Undone, "now"),
         mark_refused("o1", "10009", "no", "now"),
     ] {
-        assert!(end[0].sql.contains("state = 'requested'"), "only a requested refund ends");
+        assert!(
+            end[0].sql.contains("state = 'requested'"),
+            "only a requested refund ends"
+        );
         assert_eq!(end[1], guard_one_row_changed());
     }
 }
@@ -86,8 +118,14 @@ fn the_intent_is_one_guarded_insert_that_finds_no_refund_yet() {
 fn each_party_is_mailed_in_its_language_what_became_of_the_titles() {
     let transfer = trade_state("processed", None);
     let (subject, body) = mail::text(&transfer, TradeOutcome::Undone, Party::Buyer, Lang::Fr);
-    assert_eq!(subject, "PayBook : le paiement de 1.50 EUR pour ZZ0000000001 a été remboursé");
-    assert!(body.contains("revient au vendeur à son ancienne valeur de 2.00 EUR"), "{body}");
+    assert_eq!(
+        subject,
+        "PayBook : le paiement de 1.50 EUR pour ZZ0000000001 a été remboursé"
+    );
+    assert!(
+        body.contains("revient au vendeur à son ancienne valeur de 2.00 EUR"),
+        "{body}"
+    );
     let split = TradeState {
         new_title_id: 8,
         new_isin: "ZZ0000000002".into(),
@@ -95,16 +133,30 @@ fn each_party_is_mailed_in_its_language_what_became_of_the_titles() {
         ..trade_state("processed", None)
     };
     let (_, body) = mail::text(&split, TradeOutcome::Undone, Party::Seller, Lang::En);
-    assert!(body.starts_with("You refunded the payment of 1.50 EUR"), "{body}");
-    assert!(body.contains("the new title ZZ0000000002 is voided"), "{body}");
+    assert!(
+        body.starts_with("You refunded the payment of 1.50 EUR"),
+        "{body}"
+    );
+    assert!(
+        body.contains("the new title ZZ0000000002 is voided"),
+        "{body}"
+    );
     let (_, body) = mail::text(&split, TradeOutcome::Disputed, Party::Seller, Lang::En);
     assert!(body.contains("marked as disputed"), "{body}");
     let rows = mail::both(
         &transfer,
         TradeOutcome::Undone,
         [
-            mail::Recipient { party: Party::Seller, email: "a@example.org", language: "en" },
-            mail::Recipient { party: Party::Buyer, email: "b@example.org", language: "fr" },
+            mail::Recipient {
+                party: Party::Seller,
+                email: "a@example.org",
+                language: "en",
+            },
+            mail::Recipient {
+                party: Party::Buyer,
+                email: "b@example.org",
+                language: "fr",
+            },
         ],
         "now",
         true,
@@ -139,8 +191,13 @@ fn a_refund_undoes_the_trade_as_a_chargeback_with_its_own_mails_and_ledger_entry
             .filter(|s| s.sql.starts_with("INSERT INTO outbox"))
             .collect();
         assert_eq!(mails.len(), 2, "the refund's two, not the chargeback's");
-        assert!(batch.iter().any(|s| s.sql.contains("order_id = ?1 AND state = 'requested'")));
-        assert!(batch.iter().any(|s| s.sql.contains("INSERT INTO ledger")), "{batch:?}");
+        assert!(batch
+            .iter()
+            .any(|s| s.sql.contains("order_id = ?1 AND state = 'requested'")));
+        assert!(
+            batch.iter().any(|s| s.sql.contains("INSERT INTO ledger")),
+            "{batch:?}"
+        );
     }
     // A trade a notification undid first: the refund only records it.
     let undone = trade_state("chargeback", Some("undone"));
@@ -149,5 +206,7 @@ fn a_refund_undoes_the_trade_as_a_chargeback_with_its_own_mails_and_ledger_entry
     assert_eq!(outcome, TradeOutcome::Already);
     assert!(batch[0].sql.contains("code = -3"));
     assert!(!batch.iter().any(|s| s.sql.contains("INSERT INTO ledger")));
-    assert!(finishing.charged_back(&trade_state("processed", None)).is_none());
+    assert!(finishing
+        .charged_back(&trade_state("processed", None))
+        .is_none());
 }

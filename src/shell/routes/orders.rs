@@ -19,9 +19,7 @@ use crate::core::purchase;
 use crate::core::refund::{self, RefundState};
 use crate::core::sql;
 use crate::core::time::UtcTime;
-use crate::shell::pages::{
-    money, OrderLine, OrderPage, OrdersPage, Pager, RefundBlock, TraceLine,
-};
+use crate::shell::pages::{money, OrderLine, OrderPage, OrdersPage, Pager, RefundBlock, TraceLine};
 use crate::shell::web::{html, json_response, read_form, row_at, see_other, Ctx, WebError};
 
 fn order_line(ctx: &Ctx, o: &OrderRow) -> OrderLine {
@@ -195,19 +193,24 @@ pub(super) async fn render_order(
         can_cancel: is_buyer && awaiting,
         description: order.description.clone(),
         refund: refund_block(ctx, &order, &shown, refund_error),
-        traces: traces
-            .iter()
-            .map(|tr| TraceLine {
-                at: UtcTime::parse(&tr.at).map_or(tr.at.clone(), |at| at.format(ctx.lang)),
-                method: tr.method.clone(),
-                ack: tr.ack.clone().unwrap_or_default(),
-                error_codes: tr.error_codes.clone().unwrap_or_default(),
-                correlation_id: tr.correlation_id.clone().unwrap_or_default(),
-                fields: orders::visible_answer_text(tr, role),
-            })
-            .collect(),
+        traces: trace_lines(ctx, &traces, role),
     };
     html(status, page.render()?)
+}
+
+/// The PSP trace as the order's party `role` may see it.
+fn trace_lines(ctx: &Ctx, traces: &[TraceRow], role: Role) -> Vec<TraceLine> {
+    traces
+        .iter()
+        .map(|tr| TraceLine {
+            at: UtcTime::parse(&tr.at).map_or(tr.at.clone(), |at| at.format(ctx.lang)),
+            method: tr.method.clone(),
+            ack: tr.ack.clone().unwrap_or_default(),
+            error_codes: tr.error_codes.clone().unwrap_or_default(),
+            correlation_id: tr.correlation_id.clone().unwrap_or_default(),
+            fields: orders::visible_answer_text(tr, role),
+        })
+        .collect()
 }
 
 /// The order page's refund part.

@@ -66,7 +66,10 @@ pub async fn refund<E: Effects>(
 pub fn classify(response: &NvpResponse) -> RefundOutcome {
     match response.ack() {
         Ack::Success | Ack::SuccessWithWarning => {
-            match response.get("REFUNDTRANSACTIONID").filter(|id| !id.is_empty()) {
+            match response
+                .get("REFUNDTRANSACTIONID")
+                .filter(|id| !id.is_empty())
+            {
                 Some(id) => RefundOutcome::Refunded {
                     reference: id.to_string(),
                 },
@@ -81,9 +84,7 @@ pub fn classify(response: &NvpResponse) -> RefundOutcome {
                 .map(|e| (e.code, e.long_message))
                 .unwrap_or_default();
             if TRANSIENT.contains(&code.as_str()) {
-                RefundOutcome::Unknown(NoAnswer::Unreadable(format!(
-                    "PayPal {code}: {message}"
-                )))
+                RefundOutcome::Unknown(NoAnswer::Unreadable(format!("PayPal {code}: {message}")))
             } else {
                 RefundOutcome::Refused { code, message }
             }

@@ -125,7 +125,12 @@ pub fn refund_answer_body(refund_id: &str, t: &Transaction, moved_cents: i64) ->
 
 /// The answer: the body with the envelope after its amounts, and for a
 /// replay of MSGSUBID `SuccessWithWarning` with 11607.
-pub fn refund_answer(envelope: &Envelope, body: &[(String, String)], msgsubid: Option<&str>, replay: bool) -> Fields {
+pub fn refund_answer(
+    envelope: &Envelope,
+    body: &[(String, String)],
+    msgsubid: Option<&str>,
+    replay: bool,
+) -> Fields {
     let split = body.len().min(BEFORE_ENVELOPE);
     let mut fields: Fields = body[..split].to_vec();
     if replay {
@@ -166,7 +171,12 @@ mod tests {
         let ok = check_refund(&Request::new(&full), Some(&t), &receiver());
         assert_eq!(ok.map(|(_, moved)| moved), Ok(t.amount_cents));
         assert_eq!(
-            check_refund(&Request::new(&full), Some(&t), &Account { id: 2, ..other() }).map(|_| ()),
+            check_refund(
+                &Request::new(&full),
+                Some(&t),
+                &Account { id: 2, ..other() }
+            )
+            .map(|_| ()),
             Err(RefundRefusal::InvalidTransactionId),
             "the payer cannot refund himself"
         );

@@ -1,3 +1,5 @@
+//! PayPal RefundTransaction: the request on the wire and every answer read.
+
 use serde_json::json;
 
 use super::*;
@@ -34,7 +36,9 @@ fn the_request_is_a_full_refund_of_the_payment_keyed_by_the_order() {
     assert_eq!(get("AMT"), None, "a full refund names no amount");
     assert_eq!(get("PWD"), None);
     let wire = request.encode();
-    assert!(wire.contains("METHOD=RefundTransaction&") || wire.contains("METHOD=RefundTransaction"));
+    assert!(
+        wire.contains("METHOD=RefundTransaction&") || wire.contains("METHOD=RefundTransaction")
+    );
     assert!(!request.encode_redacted().contains("S3CRETPASSWORD"));
 }
 
@@ -70,11 +74,16 @@ fn paypals_refusals_are_final_and_transient_errors_are_asked_again() {
     for code in ["10001", "10014", "10445"] {
         assert!(
             matches!(
-                answer(&format!("ACK=Failure&L_ERRORCODE0={code}&L_LONGMESSAGE0=later")),
+                answer(&format!(
+                    "ACK=Failure&L_ERRORCODE0={code}&L_LONGMESSAGE0=later"
+                )),
                 RefundOutcome::Unknown(_)
             ),
             "{code}"
         );
     }
-    assert!(matches!(answer("ACK=PartialSuccess"), RefundOutcome::Unknown(_)));
+    assert!(matches!(
+        answer("ACK=PartialSuccess"),
+        RefundOutcome::Unknown(_)
+    ));
 }

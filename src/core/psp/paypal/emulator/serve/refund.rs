@@ -45,7 +45,10 @@ pub(super) async fn refund_transaction<E: Effects>(
             }
         };
         if let Some(FaultKind::Error(code)) = &kind {
-            return Ok(Reply::Fields(rules::failure(env, &rules::fault_error(code))));
+            return Ok(Reply::Fields(rules::failure(
+                env,
+                &rules::fault_error(code),
+            )));
         }
         let Some((t, moved_cents)) = first else {
             let body = stored.unwrap_or_default();
@@ -60,7 +63,9 @@ pub(super) async fn refund_transaction<E: Effects>(
         // another call, the balance moved): look again.
         loaded = load(fx, request).await?;
     }
-    Err(FlowError::Internal("RefundTransaction kept losing races".into()))
+    Err(FlowError::Internal(
+        "RefundTransaction kept losing races".into(),
+    ))
 }
 
 /// The answer kept for this caller's MSGSUBID, if a refund was made with it.
@@ -70,7 +75,10 @@ async fn stored_answer<E: Effects>(
     msgsubid: &str,
 ) -> Result<Option<rules::Fields>, FlowError> {
     let results = fx
-        .run(&vec![emulator::refund_by_msgsubid(receiver_account_id, msgsubid)])
+        .run(&vec![emulator::refund_by_msgsubid(
+            receiver_account_id,
+            msgsubid,
+        )])
         .await?;
     let row: Option<emulator::StoredRefund> = super::row_at(&results, 0)?;
     Ok(row.and_then(|r| rules::decode_stored(&r.answer)))
