@@ -34,6 +34,7 @@ pub mod purchase;
 pub mod receiving;
 pub mod recheck;
 pub mod reconcile;
+pub mod refund;
 pub mod report;
 pub mod resealing;
 pub mod retention;

@@ -495,6 +495,16 @@ pub struct OrderPage {
     pub traces: Vec<TraceLine>,
     /// The spend's description (the automation API's), to both parties.
     pub description: Option<String>,
+    pub refund: RefundBlock,
+}
+
+/// The order page's refund: its state (both parties), the seller's form
+/// while he may refund, and why a request was refused.
+pub struct RefundBlock {
+    pub t: &'static crate::core::i18n::RefundTexts,
+    pub offered: bool,
+    pub state_text: String,
+    pub error: String,
 }
 
 /// The account page's "Automation" section: the live API keys, and a key

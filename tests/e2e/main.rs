@@ -30,6 +30,7 @@ mod providers;
 mod purchase;
 mod recheck;
 mod reconciler;
+mod refunds;
 mod refusals;
 mod round_trips;
 mod sandbox;
@@ -61,6 +62,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(reconciler::tests());
     tests.extend(notifications::tests());
     tests.extend(partial_refunds::tests());
+    tests.extend(refunds::tests());
     tests.extend(ipn_listener::tests());
     tests.extend(sandbox::tests());
     tests.extend(hardening_accounts::tests());

@@ -2,13 +2,14 @@
 //! parts so that the shell can add its own chores between them: [`begin`]
 //! takes the lease (two runs never work at once), [`work`] settles a
 //! bounded number of orders whose outcome is unknown by asking their
-//! provider (never by guessing), takes up notifications left unfinished and
-//! reads processed payments again on their schedule, and [`finish`] purges
+//! provider (never by guessing), takes up notifications left unfinished,
+//! reads processed payments again on their schedule and asks again for
+//! sellers' refunds whose answer was lost, and [`finish`] purges
 //! raw provider data past `RETENTION_DAYS` and records the run. Every step is
 //! idempotent: a missed or crashed run is caught up by the next.
 
 use super::effects::{Effects, FlowError};
-use super::{notify, recheck, rows_at, settle, Site};
+use super::{notify, recheck, refund, rows_at, settle, Site};
 use crate::core::purchase::OrderState;
 use crate::core::time::UtcTime;
 use crate::core::{reconcile, retention, sql};
@@ -96,6 +97,10 @@ pub async fn work<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Result<
     // learned from notifications alone (core::recheck).
     if let Err(e) = recheck::run(fx, site).await {
         fx.log(&format!("cron: re-reads: {e:?}"));
+    }
+    // Sellers' refunds whose answer was lost: asked again (never twice).
+    if let Err(e) = refund::resume(fx, site, now).await {
+        fx.log(&format!("cron: refunds: {e:?}"));
     }
     Ok(worked)
 }

@@ -15,14 +15,15 @@ pub use effects::{
 };
 pub use site::Site;
 
+pub mod backoffice;
 pub mod card;
 pub mod ledger;
 pub mod notify;
 pub mod purchase;
 pub mod recheck;
+pub mod refund;
 pub mod report;
 pub mod settle;
-pub mod backoffice;
 
 use crate::core::sql::{self, StmtResult};
 

@@ -11,11 +11,13 @@ mod receiving;
 pub mod dashboard;
 pub mod admin_orders;
 mod ledger;
+mod refund;
 
 pub use en::EN;
 pub use fr::FR;
 pub use receiving::ReceivingTexts;
 pub use ledger::LedgerTexts;
+pub use refund::RefundTexts;
 
 /// A language PayBook speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -14,6 +14,7 @@ mod ledger;
 pub mod ipn;
 mod orders;
 mod purchase;
+mod refund;
 
 use worker::{Env, Method, Request, Response};
 
@@ -117,6 +118,7 @@ async fn route(
         (Method::Get, ["orders"]) => orders::orders_list(ctx).await,
         (Method::Get, ["orders", id]) => orders::order_detail(ctx, id).await,
         (Method::Post, ["orders", id, "cancel"]) => orders::order_cancel(ctx, req, id).await,
+        (Method::Post, ["orders", id, "refund"]) => refund::order_refund(ctx, req, id).await,
         // Each provider's return, cancel and notification: /psp/{provider}/...
         // (an unknown provider falls through to 404, its body unread).
         (Method::Get, ["psp", "paypal", "return"]) => purchase::paypal_return(ctx).await,
