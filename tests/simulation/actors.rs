@@ -68,6 +68,7 @@ impl Deployment {
             keyring: &self.keyring,
             deployment_id: &self.id,
             base_url: &self.base_url,
+            paypal_platform: None,
         }
     }
 }

@@ -6,10 +6,12 @@ use super::accept;
 
 mod en;
 mod fr;
+mod paypal_permission;
 mod receiving;
 
 pub use en::EN;
 pub use fr::FR;
+pub use paypal_permission::PermissionTexts;
 pub use receiving::ReceivingTexts;
 
 /// A language PayBook speaks.

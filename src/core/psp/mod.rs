@@ -140,7 +140,15 @@ pub enum StartOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountCheck {
     Accepted,
-    Refused { code: String, message: String },
+    Refused {
+        code: String,
+        message: String,
+    },
+    /// PayPal by permission: the seller granted PayBook's API username
+    /// nothing (or PayPal knows no account by this e-mail).
+    NothingGranted,
+    /// PayPal by permission: these permissions are still missing.
+    PermissionsMissing(Vec<paypal::permission::Scope>),
     Unknown(NoAnswer),
 }
 
@@ -313,6 +321,7 @@ pub async fn check_account<E: Effects>(
 ) -> Called<AccountCheck> {
     match account {
         TypedAccount::Paypal(credentials) => paypal::adapter::check_account(fx, credentials).await,
+        TypedAccount::PaypalGranted(email) => paypal::adapter::check_granted(fx, site, email).await,
         TypedAccount::Sips(account) => sips::adapter::check_account(fx, site, account).await,
         TypedAccount::Monetico(account) => monetico::adapter::check_account(account),
     }

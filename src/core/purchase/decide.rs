@@ -139,7 +139,17 @@ pub fn after_payment(
             trace,
         ]),
         PaymentAnswer::Refused { code, message, .. } => {
-            AfterPayment::Fail(fail_refused(order, code, message, trace, now, CallRefusal::Yes))
+            let mut batch = fail_refused(order, code, message, trace, now, CallRefusal::Yes);
+            // Broken credentials or a revoked permission: no money moved,
+            // and the seller's account stops receiving until he fixes it.
+            if super::refuses_account(order, code) {
+                batch.extend(super::account_refused_at_payment(
+                    order,
+                    now,
+                    mail.delivered_on_write,
+                ));
+            }
+            AfterPayment::Fail(batch)
         }
         PaymentAnswer::Failed { status, .. } => {
             AfterPayment::Fail(fail_refused(
