@@ -21,6 +21,7 @@ mod monetico_emulator;
 mod monetico_purchase;
 mod notifications;
 mod partial_refunds;
+mod paypal_permission;
 mod privacy;
 mod providers;
 mod purchase;
@@ -40,6 +41,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 /// What every test gets: the shared server.
 pub struct World {
     pub server: harness::Server,
+    /// The `PAYPAL_SELLER_AUTH=permission` deployment, started on first use.
+    pub paypal_permission: std::sync::OnceLock<paypal_permission::PermissionWorld>,
 }
 
 /// A named end-to-end test.
@@ -73,6 +76,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(monetico_purchase::tests());
     tests.extend(api::tests());
     tests.extend(api_contract::tests());
+    tests.extend(paypal_permission::tests());
     tests
 }
 
@@ -127,5 +131,8 @@ fn start_world() -> Result<World, String> {
     let state = harness::fresh_state_dir("main")?;
     harness::apply_migrations(&state)?;
     let server = harness::Server::start(state, &[])?;
-    Ok(World { server })
+    Ok(World {
+        server,
+        paypal_permission: std::sync::OnceLock::new(),
+    })
 }
