@@ -143,6 +143,8 @@ mod history_cards;
 mod ledger;
 #[path = "simulation/paypal.rs"]
 mod paypal;
+#[path = "simulation/permission.rs"]
+mod permission;
 #[path = "simulation/rng.rs"]
 mod rng;
 #[path = "simulation/scenarios.rs"]
@@ -326,6 +328,14 @@ fn simulate(strict: bool) {
     eprintln!(
         "simulation: {} IPN postbacks lost (answered 503, sent again; half the IPNs in windows-1252)",
         s.stats.postbacks_lost,
+    );
+    eprintln!(
+        "simulation: {} sellers paid by permission, {} revocations, {} orders refused by PayPal for a permission \
+         (10002/10007: failed, no money moved), {} accounts marked refused for it",
+        s.stats.permission_sellers,
+        s.stats.revocations,
+        s.stats.permission_refusals,
+        s.stats.permission_accounts_refused,
     );
     print_cards(&s.stats.cards);
     eprintln!(

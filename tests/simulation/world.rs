@@ -72,6 +72,8 @@ pub struct World {
     processed_seen: i64,
     /// What the events last read of PayPal (`history.rs`).
     pub(super) cache: Option<super::history::PayPalNow>,
+    /// Sellers paid by permission and their revocations (`permission.rs`).
+    pub(super) permission: super::permission::PermissionSide,
 }
 
 pub fn at(seconds: i64) -> String {
@@ -123,6 +125,7 @@ impl World {
             initial_titles: BTreeMap::new(),
             processed_seen: 0,
             cache: None,
+            permission: Default::default(),
         };
         let now = at(START);
         let mut setup = Vec::new();
