@@ -285,8 +285,11 @@ impl Config {
                     .collect()
             })
             .unwrap_or_default();
-        let paypal_seller_auth =
-            vars.parsed("PAYPAL_SELLER_AUTH", SellerAuth::Credentials, SellerAuth::parse);
+        let paypal_seller_auth = vars.parsed(
+            "PAYPAL_SELLER_AUTH",
+            SellerAuth::Credentials,
+            SellerAuth::parse,
+        );
         let (providers, bad) =
             crate::core::psp::settings::ProviderSettings::read(psp_mode, |n| vars.text(n));
         vars.bad.extend(bad);
@@ -353,9 +356,18 @@ impl Config {
         }
         if self.paypal_seller_auth == SellerAuth::Permission {
             for (name, value) in [
-                ("PAYPAL_PLATFORM_USERNAME", &secrets.paypal_platform_username),
-                ("PAYPAL_PLATFORM_PASSWORD", &secrets.paypal_platform_password),
-                ("PAYPAL_PLATFORM_SIGNATURE", &secrets.paypal_platform_signature),
+                (
+                    "PAYPAL_PLATFORM_USERNAME",
+                    &secrets.paypal_platform_username,
+                ),
+                (
+                    "PAYPAL_PLATFORM_PASSWORD",
+                    &secrets.paypal_platform_password,
+                ),
+                (
+                    "PAYPAL_PLATFORM_SIGNATURE",
+                    &secrets.paypal_platform_signature,
+                ),
             ] {
                 if value.is_none() {
                     missing.push(name);
@@ -587,5 +599,35 @@ mod tests {
             vec!["CREDENTIALS_KEY", "MAIL_API_KEY"]
         );
         assert!(secrets_in_plain_vars(include_str!("../../wrangler.toml")).is_empty());
+    }
+
+    #[test]
+    fn permission_mode_needs_the_platforms_credentials_outside_emulator_mode() {
+        assert_eq!(
+            config(&[]).unwrap().paypal_seller_auth,
+            SellerAuth::Credentials
+        );
+        assert_eq!(
+            config(&[("PAYPAL_SELLER_AUTH", "both")]).unwrap_err(),
+            vec!["PAYPAL_SELLER_AUTH"]
+        );
+        let emulated = config(&[("PAYPAL_SELLER_AUTH", "permission")]).unwrap();
+        assert!(
+            emulated.missing(&Secrets::default()).is_empty(),
+            "made once"
+        );
+        let live = config(&[("PSP_MODE", "live"), ("PAYPAL_SELLER_AUTH", "permission")]).unwrap();
+        let secrets = Secrets {
+            paypal_platform_username: Some("platform_api1.example.org".into()),
+            ..Secrets::default()
+        };
+        let missing = live.missing(&secrets);
+        assert!(missing.contains(&"PAYPAL_PLATFORM_PASSWORD"));
+        assert!(missing.contains(&"PAYPAL_PLATFORM_SIGNATURE"));
+        assert!(!missing.contains(&"PAYPAL_PLATFORM_USERNAME"));
+        let credentials = config(&[("PSP_MODE", "live")]).unwrap();
+        assert!(!credentials
+            .missing(&Secrets::default())
+            .contains(&"PAYPAL_PLATFORM_USERNAME"));
     }
 }

@@ -42,7 +42,11 @@ impl fmt::Debug for AccountInput {
             f,
             "AccountInput {{ psp: {:?}, api_username: {:?}, sips_merchant_id: {:?}, \
              monetico_tpe: {:?}, paypal_email: {:?}, .. }}",
-            self.psp, self.api_username, self.sips_merchant_id, self.monetico_tpe, self.paypal_email
+            self.psp,
+            self.api_username,
+            self.sips_merchant_id,
+            self.monetico_tpe,
+            self.paypal_email
         )
     }
 }

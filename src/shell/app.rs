@@ -10,7 +10,7 @@ use worker::{D1Database, Env};
 
 use super::db;
 use crate::core::config::{Config, PspMode, Secrets, SellerAuth};
-use crate::core::psp::paypal::nvp::Credentials;
+use crate::core::psp::PlatformCredentials as Credentials;
 use crate::core::sealing::{Keyring, SealingKey};
 use crate::core::sql::{self, boot, SCHEMA_VERSION};
 use crate::core::time::UtcTime;
@@ -138,10 +138,15 @@ async fn ensure_emulated_platform(
     config: &Config,
     platform: &Credentials,
 ) -> Result<(), Unavailable> {
-    let email = crate::core::psp::paypal::permission::platform_email(&platform.username);
-    let payer_id = crate::core::psp::paypal::emulator::alphanumeric(
-        &random_bytes::<13>().map_err(|_| Unavailable::Runtime("no random source"))?,
-    );
+    let email = crate::core::psp::emulated_platform_email(&platform.username);
+    // A payer id as PayPal's: 13 upper-case letters and digits.
+    const ALPHANUMERIC: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let payer_id: String = random_bytes::<13>()
+        .map_err(|_| Unavailable::Runtime("no random source"))?
+        .iter()
+        .filter_map(|b| ALPHANUMERIC.get(usize::from(*b) % ALPHANUMERIC.len()))
+        .map(|c| char::from(*c))
+        .collect();
     let now = UtcTime::from_unix_seconds(
         i64::try_from(worker::Date::now().as_millis() / 1000).unwrap_or(0),
     )

@@ -93,9 +93,11 @@ fn permissions(server: &Server, email: &str, action: &str, scopes: &str) -> Valu
     if !scopes.is_empty() {
         form.push(("scopes", scopes));
     }
-    let r = server
-        .client()
-        .post_form_with("/_emulator/paypal/permissions", &form, &[("Accept", "application/json")]);
+    let r = server.client().post_form_with(
+        "/_emulator/paypal/permissions",
+        &form,
+        &[("Accept", "application/json")],
+    );
     assert_eq!(r.status, 200, "permissions: {}", r.body);
     r.json()
 }
@@ -143,13 +145,16 @@ fn acceptance_series_with_sellers_registered_by_email_only(w: &World) {
         ("1.00", "0", &alice, &bob, 100, 50),    // higher: the title passes
     ];
     for (amount, rate, buyer, seller, gain_cents, loss_cents) in cases {
-        let x_cents = paybook::core::money::Amount::parse_decimal(amount)
-            .map_or(0, |a| a.cents());
+        let x_cents = paybook::core::money::Amount::parse_decimal(amount).map_or(0, |a| a.cents());
         let (buyer_psp, seller_psp) = (psp_cents(server, buyer), psp_cents(server, seller));
         let (buyer_isin, seller_isin) = (isin_cents(buyer), isin_cents(seller));
         let order = buy_on(server, buyer, &alice_title, amount, rate);
         assert_eq!(order["code"], 2, "{amount}: {order}");
-        assert_eq!(psp_cents(server, buyer), buyer_psp - x_cents, "buyer paid X");
+        assert_eq!(
+            psp_cents(server, buyer),
+            buyer_psp - x_cents,
+            "buyer paid X"
+        );
         assert_eq!(
             psp_cents(server, seller),
             seller_psp + x_cents,
@@ -159,11 +164,17 @@ fn acceptance_series_with_sellers_registered_by_email_only(w: &World) {
         assert_eq!(isin_cents(seller), seller_isin - loss_cents, "{amount}");
         let mail = &mails_to(server, &seller.email)[0];
         assert!(
-            mail["subject"].as_str().unwrap_or("").contains(&alice_title),
+            mail["subject"]
+                .as_str()
+                .unwrap_or("")
+                .contains(&alice_title),
             "{mail}"
         );
         let body = mail["body"].as_str().unwrap_or("");
-        assert!(body.contains(&buyer.email) && body.contains(&format!("{amount} EUR")), "{body}");
+        assert!(
+            body.contains(&buyer.email) && body.contains(&format!("{amount} EUR")),
+            "{body}"
+        );
     }
     // The platform's account received nothing: funds land at the sellers.
     let platform_email = paybook::core::psp::paypal::permission::platform_email(&platform(server));
@@ -195,8 +206,12 @@ fn every_cell(server: &Server) -> Vec<(String, String)> {
         while let Ok(Some(row)) = rows.next() {
             for i in 0..columns {
                 let text = match row.get_ref(i) {
-                    Ok(rusqlite::types::ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
-                    Ok(rusqlite::types::ValueRef::Blob(b)) => String::from_utf8_lossy(b).into_owned(),
+                    Ok(rusqlite::types::ValueRef::Text(t)) => {
+                        String::from_utf8_lossy(t).into_owned()
+                    }
+                    Ok(rusqlite::types::ValueRef::Blob(b)) => {
+                        String::from_utf8_lossy(b).into_owned()
+                    }
                     _ => continue,
                 };
                 cells.push((table.clone(), text));
@@ -239,7 +254,10 @@ fn no_table_holds_a_secret_of_a_seller_by_permission(w: &World) {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .expect("his account");
-        assert_eq!((public_ref.as_str(), sealed.as_str()), (member.paypal.email.as_str(), ""));
+        assert_eq!(
+            (public_ref.as_str(), sealed.as_str()),
+            (member.paypal.email.as_str(), "")
+        );
     }
 }
 
@@ -248,31 +266,45 @@ fn registration_names_the_missing_permission_in_both_languages(w: &World) {
     let paypal = paypal_account(server, &unique_email("pp-missing"), "10.00");
     let client = server.client();
     let page = client.get("/register");
-    assert!(page.body.contains(&platform(server)), "the guide names PayBook's API username");
+    assert!(
+        page.body.contains(&platform(server)),
+        "the guide names PayBook's API username"
+    );
     assert!(page.body.contains("paypal_email") && !page.body.contains("api_signature"));
     // Nothing granted yet.
     let r = post_register_by_email(&client, &unique_email("missing"), &paypal.email);
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
-        r.body.contains("PayPal says this account has granted no permission to PayBook&#39;s API username."),
+        r.body.contains(
+            "PayPal says this account has granted no permission to PayBook&#39;s API username."
+        ),
         "{}",
         r.body
     );
     // Everything but the refund.
-    permissions(server, &paypal.email, "grant", "EXPRESS_CHECKOUT,TRANSACTION_DETAILS,ACCOUNT_BALANCE");
+    permissions(
+        server,
+        &paypal.email,
+        "grant",
+        "EXPRESS_CHECKOUT,TRANSACTION_DETAILS,ACCOUNT_BALANCE",
+    );
     let email = unique_email("missing");
     let r = post_register_by_email(&client, &email, &paypal.email);
     assert_eq!(r.status, 422, "{}", r.body);
     let exact = "Your PayPal account has not granted PayBook&#39;s API username this permission: \
                  \u{201c}Issue a refund for a specific transaction\u{201d}. Add it on PayPal (steps above), then try again.";
     assert!(r.body.contains(exact), "{}", r.body);
-    assert!(r.body.contains(&email) && r.body.contains(&paypal.email), "what was typed is kept");
+    assert!(
+        r.body.contains(&email) && r.body.contains(&paypal.email),
+        "what was typed is kept"
+    );
     let fr = server.client();
     fr.get("/register?lang=fr");
     let r = post_register_by_email(&fr, &unique_email("manquante"), &paypal.email);
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
-        r.body.contains("\u{201c}Rembourser une transaction donnée\u{201d}. Ajoutez-la sur PayPal"),
+        r.body
+            .contains("\u{201c}Rembourser une transaction donnée\u{201d}. Ajoutez-la sur PayPal"),
         "{}",
         r.body
     );
@@ -290,7 +322,11 @@ fn a_permission_revoked_before_the_return_fails_the_order_and_moves_no_money(w: 
     let (seller_psp, buyer_psp) = (psp_cents(server, &seller), psp_cents(server, &buyer));
     let r = post_buy(&buyer, &isin, "2.00", "10");
     assert_eq!(r.status, 303, "{}", r.body);
-    let back = approve(&buyer.client, r.header("location").unwrap_or_default(), &buyer);
+    let back = approve(
+        &buyer.client,
+        r.header("location").unwrap_or_default(),
+        &buyer,
+    );
     // The seller revokes Express Checkout before the buyer's return.
     permissions(server, &seller.paypal.email, "revoke", "EXPRESS_CHECKOUT");
     let r = buyer.client.get(&local(&back));
@@ -342,7 +378,10 @@ fn a_seller_moving_to_a_grant_has_his_stored_secrets_deleted(w: &World) {
     let client = server.client();
     assert_eq!(login(&client, email, PASSWORD).status, 303);
     let page = client.get("/account");
-    assert!(page.body.contains("paypal-move-form"), "the move is offered");
+    assert!(
+        page.body.contains("paypal-move-form"),
+        "the move is offered"
+    );
     permissions(server, &paypal.email, "grant", "");
     let token = csrf(&client, "/login");
     let r = client.post_form(
@@ -356,9 +395,16 @@ fn a_seller_moving_to_a_grant_has_his_stored_secrets_deleted(w: &World) {
         ],
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("your stored API credentials were deleted"), "{}", r.body);
+    assert!(
+        r.body.contains("your stored API credentials were deleted"),
+        "{}",
+        r.body
+    );
     for needle in [&sealed, &paypal.api_password, &paypal.api_signature] {
-        assert_eq!(platform_cells_containing(server, needle), Vec::<String>::new());
+        assert_eq!(
+            platform_cells_containing(server, needle),
+            Vec::<String>::new()
+        );
     }
     let rows: Vec<(String, String)> = {
         let db = server.db();
@@ -376,7 +422,10 @@ fn a_seller_moving_to_a_grant_has_his_stored_secrets_deleted(w: &World) {
         rows
     };
     assert_eq!(rows.len(), 2, "{rows:?}");
-    assert!(rows.iter().all(|(p, s)| p == &paypal.email && s.is_empty()), "{rows:?}");
+    assert!(
+        rows.iter().all(|(p, s)| p == &paypal.email && s.is_empty()),
+        "{rows:?}"
+    );
     // He is paid by permission now.
     let seller = Member {
         client,

@@ -74,7 +74,12 @@ impl World {
                 continue;
             }
             for scope in Scope::ALL {
-                emulator_batch.push(grants::grant(c.account, PLATFORM_USERNAME, scope.as_str(), &now));
+                emulator_batch.push(grants::grant(
+                    c.account,
+                    PLATFORM_USERNAME,
+                    scope.as_str(),
+                    &now,
+                ));
             }
             platform_batch.push(Stmt::new(
                 "UPDATE psp_accounts SET public_ref = ?2, sealed_secret = '' \
@@ -83,11 +88,18 @@ impl World {
             ));
             sellers.push(i);
         }
-        self.sim.run_now(&emulator_batch).expect("the platform's account and the grants");
-        self.sim.run_now(&platform_batch).expect("sellers by permission");
+        self.sim
+            .run_now(&emulator_batch)
+            .expect("the platform's account and the grants");
+        self.sim
+            .run_now(&platform_batch)
+            .expect("sellers by permission");
         self.sim.dirty.set(false);
         let _ = self.dep.paypal_platform.set(p);
-        let names: Vec<String> = sellers.iter().map(|i| self.clients[*i].email.clone()).collect();
+        let names: Vec<String> = sellers
+            .iter()
+            .map(|i| self.clients[*i].email.clone())
+            .collect();
         self.say("sim", || format!("paid by permission: {names:?}"));
         self.permission = PermissionSide {
             rng: Some(rng),
@@ -116,7 +128,10 @@ impl World {
             .map(|s| grants::revoke(c.account, PLATFORM_USERNAME, s.as_str()))
             .collect();
         self.sim.run_now(&batch).expect("revoked");
-        let (email, names) = (c.email.clone(), scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+        let (email, names) = (
+            c.email.clone(),
+            scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        );
         self.say("paypal", || format!("{email} revokes {names:?}"));
         self.permission.revocations += 1;
         self.permission.revoked.push((i, scopes));

@@ -3,7 +3,7 @@
 //! provider reference) and its public address (return and notify URLs).
 
 use crate::core::config::{Config, PspMode};
-use crate::core::psp::paypal::nvp::Credentials;
+use crate::core::psp::PlatformCredentials as Credentials;
 use crate::core::purchase::MailSetting;
 use crate::core::sealing::Keyring;
 

@@ -4,7 +4,7 @@
 //! credentials, and the exact messages when a permission is missing.
 
 use super::Lang;
-use crate::core::psp::paypal::permission::Scope;
+use crate::core::psp::PermissionScope as Scope;
 
 /// Permission mode's words.
 pub struct PermissionTexts {

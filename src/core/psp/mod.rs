@@ -17,6 +17,9 @@ pub mod settings;
 pub mod sips;
 
 pub use card::{CardOutcome, CardVerdict, CheckoutForm, Reply, TypedAccount};
+// PayPal by permission, as the rest of the platform names it.
+pub use paypal::nvp::Credentials as PlatformCredentials;
+pub use paypal::permission::{platform_email as emulated_platform_email, Scope as PermissionScope};
 
 use crate::core::flow::{Effects, FlowError, NoAnswer, Site};
 use crate::core::i18n::Lang;
@@ -96,6 +99,24 @@ pub struct SealedAccount<'a> {
     /// The provider's public name of the account (PayPal: API username).
     pub public_ref: &'a str,
     pub sealed_secret: &'a str,
+}
+
+impl SealedAccount<'_> {
+    /// Stored without a secret: a PayPal seller who granted the platform
+    /// permissions (only PayPal has such accounts: migration 0018).
+    pub fn by_permission(&self) -> bool {
+        self.sealed_secret.is_empty()
+    }
+}
+
+/// Whether `code`, answered by `provider` to a call for a seller, refuses
+/// his account itself (broken credentials, a permission revoked), not
+/// just this one call.
+pub fn refuses_account(provider: ProviderId, code: &str) -> bool {
+    match provider {
+        ProviderId::Paypal => paypal::adapter::refuses_account(code),
+        ProviderId::Sips | ProviderId::Monetico => false,
+    }
 }
 
 /// Starting a checkout for a new order.

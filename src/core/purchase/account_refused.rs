@@ -5,32 +5,29 @@
 //! whether it happened when an order started or when it was to be paid.
 
 use super::state::OrderState;
-use crate::core::psp::paypal::adapter::{self, StoredAuth};
-use crate::core::psp::{ProviderId, SealedAccount};
+use crate::core::psp::{self, ProviderId, SealedAccount};
 use crate::core::sql::{outbox, Batch, Param, Stmt};
 
 /// Whether `code`, answered by the order's provider to a payment call,
 /// refuses the seller's account itself (not this one payment).
 pub fn refuses_account(order: &OrderState, code: &str) -> bool {
-    match order.provider() {
-        ProviderId::Paypal => adapter::refuses_account(code),
-        ProviderId::Sips | ProviderId::Monetico => false,
-    }
+    psp::refuses_account(order.provider(), code)
 }
 
 /// The seller's e-mail: (subject, body), both languages, by how the
 /// account is called for.
 pub(super) fn refused_mail(account: SealedAccount<'_>) -> (&'static str, &'static str) {
-    match StoredAuth::of(account) {
-        StoredAuth::Sealed => (
+    if !account.by_permission() {
+        return (
             "PayBook: PayPal refuses your API credentials / PayPal refuse vos identifiants API",
             "PayPal answered 10002 (security error) to your stored API credentials: buyers cannot pay you, \
              so your titles cannot be bought until you update your credentials on your account page (/account).\n\n\
              PayPal a répondu 10002 (erreur de sécurité) à vos identifiants API enregistrés : les acheteurs ne peuvent \
              pas vous payer, donc vos titres ne peuvent pas être achetés tant que vous n'avez pas mis à jour vos \
              identifiants sur votre page de compte (/account).\n",
-        ),
-        StoredAuth::Granted { .. } => (
+        );
+    }
+    (
             "PayBook: PayPal refuses PayBook's access to your account / PayPal refuse l'accès de PayBook à votre compte",
             "PayPal refused a call PayBook made on your behalf: a permission you granted PayBook's API username \
              is missing or was revoked. No money moved. Buyers cannot pay you, so your titles cannot be bought \
@@ -41,8 +38,7 @@ pub(super) fn refused_mail(account: SealedAccount<'_>) -> (&'static str, &'stati
              acheteurs ne peuvent pas vous payer, donc vos titres ne peuvent pas être achetés tant que vous n'avez \
              pas accordé de nouveau les autorisations (Express Checkout, remboursement, détails des transactions, \
              solde) et enregistré de nouveau votre compte PayPal sur votre page de compte (/account).\n",
-        ),
-    }
+    )
 }
 
 /// Marks `account` (the current version only) refused and mails its seller
@@ -85,7 +81,11 @@ pub(super) fn mark_refused(
 /// The payment call of `order` refused its seller's account: the order's
 /// account version is marked refused and the seller told (the order
 /// itself fails as any refused payment does).
-pub fn account_refused_at_payment(order: &OrderState, now: &str, delivered_on_write: bool) -> Batch {
+pub fn account_refused_at_payment(
+    order: &OrderState,
+    now: &str,
+    delivered_on_write: bool,
+) -> Batch {
     let account = SealedAccount {
         client_id: order.seller_id,
         version: order.seller_credentials_version,
@@ -99,4 +99,73 @@ pub fn account_refused_at_payment(order: &OrderState, now: &str, delivered_on_wr
         now,
         delivered_on_write,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::decide::{after_payment, AfterPayment, PaymentAnswer};
+    use super::super::fixture::{mail, order, trace};
+    use crate::core::sql::Param;
+
+    fn param_text(p: &Param) -> String {
+        match p {
+            Param::Text(t) => t.clone(),
+            Param::Int(n) => n.to_string(),
+            Param::Null => String::new(),
+        }
+    }
+
+    fn refused(code: &str) -> PaymentAnswer {
+        PaymentAnswer::Refused {
+            code: code.into(),
+            message: "You do not have permissions to make this API call".into(),
+            retry_funding: false,
+            already_paid: false,
+        }
+    }
+
+    #[test]
+    fn a_revoked_permission_at_payment_fails_the_order_and_marks_the_account_refused() {
+        let mut by_permission = order();
+        by_permission.seller_api_username = "alice@example.org".into();
+        by_permission.seller_sealed_secret = String::new();
+        let decision = after_payment(
+            &by_permission,
+            &refused("10007"),
+            trace(),
+            &mail(),
+            "2026-11-22T10:05:00Z",
+        );
+        let AfterPayment::Fail(batch) = decision else {
+            panic!("failed: {decision:?}")
+        };
+        assert!(batch[0].sql.contains("code = -2"));
+        assert!(batch
+            .iter()
+            .any(|s| s.sql.contains("UPDATE psp_accounts SET status = 'refused'")));
+        let mail = batch
+            .iter()
+            .find(|s| s.sql.contains("INSERT INTO outbox"))
+            .expect("the seller is told");
+        let texts: Vec<String> = mail.params.iter().map(param_text).collect();
+        assert!(texts.iter().any(|t| t == "credentials-refused:paypal:1:1"));
+        assert!(texts
+            .iter()
+            .any(|t| t.contains("PayPal refuses PayBook's access")));
+    }
+
+    #[test]
+    fn another_refusal_fails_the_order_only() {
+        let decision = after_payment(
+            &order(),
+            &refused("10417"),
+            trace(),
+            &mail(),
+            "2026-11-22T10:05:00Z",
+        );
+        let AfterPayment::Fail(batch) = decision else {
+            panic!("failed: {decision:?}")
+        };
+        assert!(!batch.iter().any(|s| s.sql.contains("psp_accounts")));
+    }
 }

@@ -51,20 +51,25 @@ fn page(
         email,
         api_username: platform_username(ctx),
         grants,
-        scopes: Scope::ALL.iter().map(|s| (s.as_str(), pt.scope(*s))).collect(),
+        scopes: Scope::ALL
+            .iter()
+            .map(|s| (s.as_str(), pt.scope(*s)))
+            .collect(),
         error,
     };
     html(status, view.render()?)
 }
 
-fn answer(
-    ctx: &Ctx,
-    email: String,
-    grants: Option<Vec<Granted>>,
-) -> Result<Response, WebError> {
+fn answer(ctx: &Ctx, email: String, grants: Option<Vec<Granted>>) -> Result<Response, WebError> {
     match grants {
         None if ctx.wants_json => json_response(404, &json!({ "error": "not_found" })),
-        None => page(ctx, 404, email, Vec::new(), ctx.lang.permission().emulator_unknown_account),
+        None => page(
+            ctx,
+            404,
+            email,
+            Vec::new(),
+            ctx.lang.permission().emulator_unknown_account,
+        ),
         Some(grants) if ctx.wants_json => {
             json_response(200, &json!({ "email": email, "grants": grants }))
         }

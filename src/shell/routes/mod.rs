@@ -171,7 +171,9 @@ async fn emulator_route(
             emulator::accounts_post(ctx, req).await
         }
         (Method::Post, ["_emulator", "paypal", "nvp"]) => emulator::nvp_route(ctx, req).await,
-        (Method::Get, ["_emulator", "paypal", "permissions"]) => emulator::permissions_get(ctx).await,
+        (Method::Get, ["_emulator", "paypal", "permissions"]) => {
+            emulator::permissions_get(ctx).await
+        }
         (Method::Post, ["_emulator", "paypal", "permissions"]) => {
             emulator::permissions_post(ctx, req).await
         }

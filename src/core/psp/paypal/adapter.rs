@@ -79,7 +79,7 @@ pub enum StoredAuth<'a> {
 
 impl<'a> StoredAuth<'a> {
     pub fn of(account: SealedAccount<'a>) -> StoredAuth<'a> {
-        if account.sealed_secret.is_empty() {
+        if account.by_permission() {
             StoredAuth::Granted {
                 email: account.public_ref,
             }

@@ -70,8 +70,9 @@ impl Scope {
                 NvpRequest::new(Method::GetTransactionDetails, credentials)
                     .field("TRANSACTIONID", "00000000000000000")
             }
-            Scope::AccountBalance => NvpRequest::new(Method::GetBalance, credentials)
-                .field("RETURNALLCURRENCIES", "0"),
+            Scope::AccountBalance => {
+                NvpRequest::new(Method::GetBalance, credentials).field("RETURNALLCURRENCIES", "0")
+            }
         }
     }
 }
@@ -133,7 +134,8 @@ pub async fn check_grant<E: Effects>(
     let mut traces: Vec<Trace> = Vec::new();
     let mut missing = Vec::new();
     for scope in Scope::ALL {
-        let (answer, trace) = adapter::traced(fx, &scope.probe(&credentials), Patience::Default).await;
+        let (answer, trace) =
+            adapter::traced(fx, &scope.probe(&credentials), Patience::Default).await;
         traces.push(trace);
         let outcome = match answer {
             Err(no_answer) => GrantCheck::Unknown(no_answer),
@@ -177,10 +179,73 @@ mod tests {
             read("ACK=Failure&L_ERRORCODE0=10004&L_LONGMESSAGE0=The%20transaction%20id%20is%20not%20valid"),
             Probe::Granted
         ));
-        assert!(matches!(read("ACK=Failure&L_ERRORCODE0=10410"), Probe::Granted));
-        assert!(matches!(read("ACK=Failure&L_ERRORCODE0=10007"), Probe::Missing));
-        assert!(matches!(read("ACK=Failure&L_ERRORCODE0=10002"), Probe::NothingGranted));
+        assert!(matches!(
+            read("ACK=Failure&L_ERRORCODE0=10410"),
+            Probe::Granted
+        ));
+        assert!(matches!(
+            read("ACK=Failure&L_ERRORCODE0=10007"),
+            Probe::Missing
+        ));
+        assert!(matches!(
+            read("ACK=Failure&L_ERRORCODE0=10002"),
+            Probe::NothingGranted
+        ));
         assert!(matches!(read("ACK=Success"), Probe::Granted));
+    }
+
+    #[test]
+    fn a_seller_by_permission_is_called_with_the_platforms_credentials_and_his_subject() {
+        use crate::core::config::Config;
+        use crate::core::flow::Site;
+        use crate::core::psp::SealedAccount;
+        use crate::core::sealing::{Keyring, SealingKey};
+        let config = Config::from_vars(|_| None).expect("defaults");
+        let keyring = Keyring {
+            current: SealingKey::new("the permission tests' credentials key").expect("a key"),
+            previous: None,
+        };
+        let platform = Credentials {
+            username: "platform_api1.paybook.example".into(),
+            password: "PLATFORMPWD".into(),
+            signature: "PLATFORMSIG".into(),
+            subject: None,
+        };
+        let mut site = Site {
+            config: &config,
+            keyring: &keyring,
+            deployment_id: "d1",
+            base_url: "http://localhost",
+            paypal_platform: Some(&platform),
+        };
+        // Stored without a secret: his e-mail is all PayBook keeps.
+        let granted = SealedAccount {
+            client_id: 1,
+            version: 2,
+            public_ref: "seller@example.org",
+            sealed_secret: "",
+        };
+        let credentials = adapter::open(&site, granted).expect("opened");
+        // Any call built with them, one added later included.
+        let request = NvpRequest::new(Method::RefundTransaction, &credentials);
+        let body = request.encode();
+        assert!(body.starts_with(
+            "USER=platform_api1.paybook.example&PWD=PLATFORMPWD&SIGNATURE=PLATFORMSIG&SUBJECT=seller%40example.org&"
+        ));
+        let kept = request.encode_redacted();
+        assert!(kept.contains("SUBJECT=seller%40example.org"));
+        assert!(!kept.contains("PLATFORMPWD") && !kept.contains("PLATFORMSIG"));
+        assert_eq!(
+            adapter::StoredAuth::of(granted),
+            adapter::StoredAuth::Granted {
+                email: "seller@example.org"
+            }
+        );
+        site.paypal_platform = None;
+        assert!(
+            adapter::open(&site, granted).is_err(),
+            "never without the platform's"
+        );
     }
 
     #[test]

@@ -92,15 +92,7 @@ pub(super) async fn add_account(
         &sealed,
         &now,
     );
-    // Moving to PayPal by permission: his stored API credentials go in
-    // the batch that records the e-mail account, once the grant is checked.
-    let forgets = match &account {
-        TypedAccount::PaypalGranted(email) => {
-            batch.push(clients::forget_paypal_secrets(me.client_id, email));
-            Some(batch.len() - 1)
-        }
-        TypedAccount::Paypal(_) | TypedAccount::Sips(_) | TypedAccount::Monetico(_) => None,
-    };
+    let forgets = forget_stored_secrets(&account, me.client_id, &mut batch);
     for trace in &traces {
         batch.push(traces::insert_for_email(&me.email, trace));
     }
@@ -120,6 +112,23 @@ pub(super) async fn add_account(
         None => ctx.lang.receiving().add_done,
     };
     account_page(ctx, 200, AccountView::plain(notice)).await
+}
+
+/// Moving to PayPal by permission: his stored API credentials are deleted
+/// in the batch that records the e-mail account, once the grant is
+/// checked. Returns where that statement is in `batch`.
+fn forget_stored_secrets(
+    account: &TypedAccount,
+    client_id: i64,
+    batch: &mut Vec<sql::Stmt>,
+) -> Option<usize> {
+    match account {
+        TypedAccount::PaypalGranted(email) => {
+            batch.push(clients::forget_paypal_secrets(client_id, email));
+            Some(batch.len() - 1)
+        }
+        TypedAccount::Paypal(_) | TypedAccount::Sips(_) | TypedAccount::Monetico(_) => None,
+    }
 }
 
 /// The version the new account gets, or `None` when another client's

@@ -75,7 +75,12 @@ mod tests {
     #[test]
     fn a_call_for_another_account_needs_its_grant_of_the_methods_scope() {
         let seller = seller();
-        let all = granted(&["ACCOUNT_BALANCE", "EXPRESS_CHECKOUT", "REFUND", "TRANSACTION_DETAILS"]);
+        let all = granted(&[
+            "ACCOUNT_BALANCE",
+            "EXPRESS_CHECKOUT",
+            "REFUND",
+            "TRANSACTION_DETAILS",
+        ]);
         for method in Method::ALL {
             assert_eq!(acting_for(method, Some(&seller), &all).map(|a| a.id), Ok(7));
         }

@@ -16,11 +16,13 @@ pub enum GrantAction {
 
 impl GrantAction {
     pub fn parse(text: &str) -> Option<GrantAction> {
-        match text.trim() {
-            "grant" => Some(GrantAction::Grant),
-            "revoke" => Some(GrantAction::Revoke),
-            _ => None,
-        }
+        [
+            ("grant", GrantAction::Grant),
+            ("revoke", GrantAction::Revoke),
+        ]
+        .into_iter()
+        .find(|(name, _)| *name == text.trim())
+        .map(|(_, action)| action)
     }
 }
 
