@@ -42,6 +42,15 @@
 //! `capture_paiement.cgi` calls fail before the bank or lose their answer
 //! (`simulation/world_cards.rs`, `history_cards.rs`).
 
+//! Sellers paid by permission (issue 20, `simulation/permission.rs`): in
+//! half the histories (a draw of their own, `SIM_PERMISSION=0` for none)
+//! the deployment has a platform PayPal account and some sellers are
+//! stored with their e-mail only, having granted it every permission; the
+//! flows call for them with the platform's credentials and `SUBJECT`, and
+//! they revoke Express Checkout or every permission at any step (granting
+//! them again before quiescence): a refused start or payment must move no
+//! money and mark the account refused, and every invariant below holds.
+
 //! What it checks (`simulation/ledger.rs` as the effects happen,
 //! `simulation/checks.rs` and `checks_titles.rs` after every step and once
 //! quiescent; PayPal's side read from the emulator's tables):
@@ -145,6 +154,8 @@ mod ledger;
 mod checks_ledger;
 #[path = "simulation/paypal.rs"]
 mod paypal;
+#[path = "simulation/permission.rs"]
+mod permission;
 #[path = "simulation/rng.rs"]
 mod rng;
 #[path = "simulation/scenarios.rs"]
@@ -328,6 +339,14 @@ fn simulate(strict: bool) {
     eprintln!(
         "simulation: {} IPN postbacks lost (answered 503, sent again; half the IPNs in windows-1252)",
         s.stats.postbacks_lost,
+    );
+    eprintln!(
+        "simulation: {} sellers paid by permission, {} revocations, {} orders refused by PayPal for a permission \
+         (10002/10007: failed, no money moved), {} accounts marked refused for it",
+        s.stats.permission_sellers,
+        s.stats.revocations,
+        s.stats.permission_refusals,
+        s.stats.permission_accounts_refused,
     );
     print_cards(&s.stats.cards);
     eprintln!(

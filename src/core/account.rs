@@ -134,6 +134,8 @@ pub enum Field {
     MoneticoTpe,
     MoneticoSociete,
     MoneticoKey,
+    /// PayPal by permission: the seller's PayPal account e-mail.
+    PaypalEmail,
 }
 
 impl Field {
@@ -159,6 +161,7 @@ impl Field {
             Field::MoneticoTpe => "monetico_tpe",
             Field::MoneticoSociete => "monetico_societe",
             Field::MoneticoKey => "monetico_key",
+            Field::PaypalEmail => "paypal_email",
         }
     }
 }

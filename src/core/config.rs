@@ -31,6 +31,29 @@ impl PspMode {
     }
 }
 
+/// How PayBook calls PayPal for its sellers (`PAYPAL_SELLER_AUTH`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SellerAuth {
+    /// Each seller's own API credentials, sealed at rest (the default).
+    #[default]
+    Credentials,
+    /// The platform's own API credentials plus `SUBJECT` = the seller's
+    /// PayPal e-mail, within the permissions he granted: nothing of his is
+    /// secret. Sellers who registered with credentials keep them until
+    /// they move.
+    Permission,
+}
+
+impl SellerAuth {
+    pub fn parse(text: &str) -> Option<SellerAuth> {
+        match text.trim() {
+            "credentials" => Some(SellerAuth::Credentials),
+            "permission" => Some(SellerAuth::Permission),
+            _ => None,
+        }
+    }
+}
+
 /// Where the PayPal NVP client sends requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NvpEndpoint {
@@ -75,6 +98,8 @@ pub struct Config {
     pub refund_days: i64,
     /// `PSPS`, `CAPTURE_DAYS` and the card providers' endpoints.
     pub providers: crate::core::psp::settings::ProviderSettings,
+    /// `PAYPAL_SELLER_AUTH`: how new PayPal sellers are called for.
+    pub paypal_seller_auth: SellerAuth,
 }
 
 /// Secrets as configured; in emulator mode the missing ones are generated
@@ -91,6 +116,11 @@ pub struct Secrets {
     pub password_pepper: Option<String>,
     /// Opens `/_emulator/*` on a host that is not local (emulator mode).
     pub emulator_token: Option<String>,
+    /// `PAYPAL_PLATFORM_USERNAME`, `_PASSWORD`, `_SIGNATURE`: the
+    /// platform's own PayPal API credentials (permission mode).
+    pub paypal_platform_username: Option<String>,
+    pub paypal_platform_password: Option<String>,
+    pub paypal_platform_signature: Option<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -255,6 +285,11 @@ impl Config {
                     .collect()
             })
             .unwrap_or_default();
+        let paypal_seller_auth = vars.parsed(
+            "PAYPAL_SELLER_AUTH",
+            SellerAuth::Credentials,
+            SellerAuth::parse,
+        );
         let (providers, bad) =
             crate::core::psp::settings::ProviderSettings::read(psp_mode, |n| vars.text(n));
         vars.bad.extend(bad);
@@ -288,6 +323,7 @@ impl Config {
             admin_emails,
             refund_days,
             providers,
+            paypal_seller_auth,
         };
         if vars.bad.is_empty() {
             Ok(config)
@@ -318,19 +354,41 @@ impl Config {
         if self.mail_api_url.is_some() && self.mail_from.is_none() {
             missing.push("MAIL_FROM");
         }
+        if self.paypal_seller_auth == SellerAuth::Permission {
+            for (name, value) in [
+                (
+                    "PAYPAL_PLATFORM_USERNAME",
+                    &secrets.paypal_platform_username,
+                ),
+                (
+                    "PAYPAL_PLATFORM_PASSWORD",
+                    &secrets.paypal_platform_password,
+                ),
+                (
+                    "PAYPAL_PLATFORM_SIGNATURE",
+                    &secrets.paypal_platform_signature,
+                ),
+            ] {
+                if value.is_none() {
+                    missing.push(name);
+                }
+            }
+        }
         missing
     }
 }
 
 /// Secrets that must not be set as plain `[vars]` (wrangler.toml or
 /// `--var`): a plain var is shown in the dashboard and tends to be committed.
-pub const SECRET_NAMES: [&str; 6] = [
+pub const SECRET_NAMES: [&str; 8] = [
     "SESSION_SECRET",
     "CREDENTIALS_KEY",
     "CREDENTIALS_KEY_PREVIOUS",
     "PASSWORD_PEPPER",
     "MAIL_API_KEY",
     "EMULATOR_TOKEN",
+    "PAYPAL_PLATFORM_PASSWORD",
+    "PAYPAL_PLATFORM_SIGNATURE",
 ];
 
 /// Shortest accepted length of the secrets PayBook defines, outside emulator
@@ -520,6 +578,7 @@ mod tests {
             credentials_key_previous: Some(short.clone()),
             password_pepper: Some(long),
             emulator_token: None,
+            ..Secrets::default()
         };
         let live = config(&[("PSP_MODE", "live")]).unwrap();
         assert_eq!(
@@ -540,5 +599,35 @@ mod tests {
             vec!["CREDENTIALS_KEY", "MAIL_API_KEY"]
         );
         assert!(secrets_in_plain_vars(include_str!("../../wrangler.toml")).is_empty());
+    }
+
+    #[test]
+    fn permission_mode_needs_the_platforms_credentials_outside_emulator_mode() {
+        assert_eq!(
+            config(&[]).unwrap().paypal_seller_auth,
+            SellerAuth::Credentials
+        );
+        assert_eq!(
+            config(&[("PAYPAL_SELLER_AUTH", "both")]).unwrap_err(),
+            vec!["PAYPAL_SELLER_AUTH"]
+        );
+        let emulated = config(&[("PAYPAL_SELLER_AUTH", "permission")]).unwrap();
+        assert!(
+            emulated.missing(&Secrets::default()).is_empty(),
+            "made once"
+        );
+        let live = config(&[("PSP_MODE", "live"), ("PAYPAL_SELLER_AUTH", "permission")]).unwrap();
+        let secrets = Secrets {
+            paypal_platform_username: Some("platform_api1.example.org".into()),
+            ..Secrets::default()
+        };
+        let missing = live.missing(&secrets);
+        assert!(missing.contains(&"PAYPAL_PLATFORM_PASSWORD"));
+        assert!(missing.contains(&"PAYPAL_PLATFORM_SIGNATURE"));
+        assert!(!missing.contains(&"PAYPAL_PLATFORM_USERNAME"));
+        let credentials = config(&[("PSP_MODE", "live")]).unwrap();
+        assert!(!credentials
+            .missing(&Secrets::default())
+            .contains(&"PAYPAL_PLATFORM_USERNAME"));
     }
 }

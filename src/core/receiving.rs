@@ -8,7 +8,8 @@
 
 use std::fmt;
 
-use super::account::{parse_credentials, Field, FormErrors, Problem};
+use super::account::{parse_credentials, Email, Field, FormErrors, Problem};
+use super::config::SellerAuth;
 use super::i18n::Lang;
 use super::psp::monetico::account::{check as check_monetico, AccountError};
 use super::psp::sips::account::{parse as parse_sips, SipsAccountError};
@@ -27,6 +28,11 @@ pub struct AccountInput {
     pub monetico_tpe: String,
     pub monetico_societe: String,
     pub monetico_key: String,
+    /// PayPal by permission: the seller's PayPal e-mail.
+    pub paypal_email: String,
+    /// How this deployment takes new PayPal accounts (set by the caller
+    /// from `PAYPAL_SELLER_AUTH`; credentials by default).
+    pub paypal_auth: SellerAuth,
 }
 
 impl fmt::Debug for AccountInput {
@@ -35,8 +41,12 @@ impl fmt::Debug for AccountInput {
         write!(
             f,
             "AccountInput {{ psp: {:?}, api_username: {:?}, sips_merchant_id: {:?}, \
-             monetico_tpe: {:?}, .. }}",
-            self.psp, self.api_username, self.sips_merchant_id, self.monetico_tpe
+             monetico_tpe: {:?}, paypal_email: {:?}, .. }}",
+            self.psp,
+            self.api_username,
+            self.sips_merchant_id,
+            self.monetico_tpe,
+            self.paypal_email
         )
     }
 }
@@ -55,6 +65,8 @@ impl AccountInput {
             monetico_tpe: get("monetico_tpe"),
             monetico_societe: get("monetico_societe"),
             monetico_key: get("monetico_key"),
+            paypal_email: get("paypal_email"),
+            paypal_auth: SellerAuth::default(),
         }
     }
 
@@ -79,13 +91,19 @@ impl AccountInput {
     pub fn parse(&self, enabled: &[ProviderId], errors: &mut FormErrors) -> Option<TypedAccount> {
         let provider = errors.check(Field::Psp, self.provider(enabled))?;
         match provider {
-            ProviderId::Paypal => parse_credentials(
-                errors,
-                &self.api_username,
-                &self.api_password,
-                &self.api_signature,
-            )
-            .map(TypedAccount::Paypal),
+            ProviderId::Paypal => match self.paypal_auth {
+                SellerAuth::Credentials => parse_credentials(
+                    errors,
+                    &self.api_username,
+                    &self.api_password,
+                    &self.api_signature,
+                )
+                .map(TypedAccount::Paypal),
+                // Only his PayPal e-mail: the grant is checked at PayPal.
+                SellerAuth::Permission => errors
+                    .check(Field::PaypalEmail, Email::parse(&self.paypal_email))
+                    .map(|email| TypedAccount::PaypalGranted(email.as_str().to_string())),
+            },
             ProviderId::Sips => self.parse_sips(errors),
             ProviderId::Monetico => self.parse_monetico(errors),
         }

@@ -21,7 +21,8 @@ pub struct Due {
 pub fn due(current_prefix: &str, limit: i64) -> Stmt {
     Stmt::new(
         "SELECT client_id, version, public_ref AS api_username, sealed_secret \
-         FROM psp_accounts WHERE substr(sealed_secret, 1, length(?1)) != ?1 ORDER BY random() LIMIT ?2",
+         FROM psp_accounts WHERE sealed_secret != '' \
+         AND substr(sealed_secret, 1, length(?1)) != ?1 ORDER BY random() LIMIT ?2",
         vec![Param::from(current_prefix), Param::Int(limit)],
     )
 }

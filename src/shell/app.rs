@@ -9,7 +9,8 @@ use std::rc::Rc;
 use worker::{D1Database, Env};
 
 use super::db;
-use crate::core::config::{Config, PspMode, Secrets};
+use crate::core::config::{Config, PspMode, Secrets, SellerAuth};
+use crate::core::psp::PlatformCredentials as Credentials;
 use crate::core::sealing::{Keyring, SealingKey};
 use crate::core::sql::{self, boot, SCHEMA_VERSION};
 use crate::core::time::UtcTime;
@@ -29,6 +30,10 @@ pub struct App {
     pub deployment_id: String,
     /// Emulator mode only: how far `/_emulator/clock` moved time forward.
     pub clock_offset_seconds: Cell<i64>,
+    /// The platform's own PayPal API credentials (`PAYPAL_PLATFORM_*`; in
+    /// emulator mode the emulated platform account made once), for the
+    /// sellers who granted it permissions.
+    pub paypal_platform: Option<Credentials>,
 }
 
 /// Why the worker cannot serve.
@@ -54,6 +59,9 @@ pub const SETTING_SESSION_SECRET: &str = "session_secret";
 pub const SETTING_CREDENTIALS_KEY: &str = "credentials_key";
 pub const SETTING_PASSWORD_PEPPER: &str = "password_pepper";
 pub const SETTING_CLOCK_OFFSET: &str = "clock_offset_seconds";
+pub const SETTING_PAYPAL_PLATFORM_USERNAME: &str = "paypal_platform_username";
+pub const SETTING_PAYPAL_PLATFORM_PASSWORD: &str = "paypal_platform_password";
+pub const SETTING_PAYPAL_PLATFORM_SIGNATURE: &str = "paypal_platform_signature";
 
 /// The isolate's [`App`], booting it with one D1 batch when needed.
 pub async fn get(env: &Env) -> Result<Rc<App>, Unavailable> {
@@ -104,7 +112,62 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
             Unavailable::DatabaseBehind { applied: 0 }
         })?;
     let settings = stored_settings(&results)?;
-    app(config, secrets, &settings)
+    let app = app(config, secrets, &settings)?;
+    if emulated_platform(&app.config, &settings) {
+        if let Some(platform) = &app.paypal_platform {
+            ensure_emulated_platform(&database, &app.config, platform).await?;
+        }
+    }
+    Ok(app)
+}
+
+/// Emulator mode in permission mode without `PAYPAL_PLATFORM_*`: the
+/// platform calls PayPal with an emulated account of its own.
+fn emulated_platform(config: &Config, settings: &[Setting]) -> bool {
+    config.psp_mode == PspMode::Emulator
+        && config.paypal_seller_auth == SellerAuth::Permission
+        && settings
+            .iter()
+            .any(|s| s.key == SETTING_PAYPAL_PLATFORM_USERNAME)
+}
+
+/// The emulated platform account with the generated credentials, made
+/// once (the emulator's own table, in a batch of its own).
+async fn ensure_emulated_platform(
+    database: &D1Database,
+    config: &Config,
+    platform: &Credentials,
+) -> Result<(), Unavailable> {
+    let email = crate::core::psp::emulated_platform_email(&platform.username);
+    // A payer id as PayPal's: 13 upper-case letters and digits.
+    const ALPHANUMERIC: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let payer_id: String = random_bytes::<13>()
+        .map_err(|_| Unavailable::Runtime("no random source"))?
+        .iter()
+        .filter_map(|b| ALPHANUMERIC.get(usize::from(*b) % ALPHANUMERIC.len()))
+        .map(|c| char::from(*c))
+        .collect();
+    let now = UtcTime::from_unix_seconds(
+        i64::try_from(worker::Date::now().as_millis() / 1000).unwrap_or(0),
+    )
+    .to_string();
+    let account = sql::emulator::NewAccount {
+        email: &email,
+        payer_id: &payer_id,
+        api_username: &platform.username,
+        api_password: &platform.password,
+        api_signature: &platform.signature,
+        balance_cents: 0,
+        currency: config.currency.as_str(),
+        now: &now,
+    };
+    db::run(database, &vec![sql::emulator::create(&account)])
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            worker::console_warn!("boot: emulated PayPal platform account: {e}");
+            Unavailable::DatabaseBehind { applied: 0 }
+        })
 }
 
 /// The configuration and the secrets, refused (503) when one is missing,
@@ -123,6 +186,9 @@ fn read_settings(env: &Env) -> Result<(Config, Secrets), Unavailable> {
         credentials_key_previous: read_secret(env, "CREDENTIALS_KEY_PREVIOUS"),
         password_pepper: read_secret(env, "PASSWORD_PEPPER"),
         emulator_token: read_secret(env, "EMULATOR_TOKEN"),
+        paypal_platform_username: read_secret(env, "PAYPAL_PLATFORM_USERNAME"),
+        paypal_platform_password: read_secret(env, "PAYPAL_PLATFORM_PASSWORD"),
+        paypal_platform_signature: read_secret(env, "PAYPAL_PLATFORM_SIGNATURE"),
     };
     let missing = config.missing(&secrets);
     let mut invalid = config.weak_secrets(&secrets);
@@ -153,9 +219,25 @@ fn boot_batch(config: &Config) -> Result<sql::Batch, Unavailable> {
                 random_hex::<32>().map_err(random)?,
             ));
         }
+        if config.paypal_seller_auth == SellerAuth::Permission {
+            batch.extend(emulated_platform_settings().map_err(random)?);
+        }
     }
     batch.push(boot::read_settings());
     Ok(batch)
+}
+
+/// The emulated platform account's credentials, made once and kept like
+/// the other generated secrets.
+fn emulated_platform_settings() -> Result<Vec<sql::Stmt>, RandomUnavailable> {
+    Ok(vec![
+        boot::ensure_setting(
+            SETTING_PAYPAL_PLATFORM_USERNAME,
+            format!("platform-{}_api1.paybook.emulator", random_hex::<4>()?),
+        ),
+        boot::ensure_setting(SETTING_PAYPAL_PLATFORM_PASSWORD, random_hex::<16>()?),
+        boot::ensure_setting(SETTING_PAYPAL_PLATFORM_SIGNATURE, random_hex::<28>()?),
+    ])
 }
 
 /// A row of the `settings` table.
@@ -199,6 +281,7 @@ fn app(config: Config, secrets: Secrets, settings: &[Setting]) -> Result<App, Un
             invalid: vec![],
         })
     };
+    let paypal_platform = platform_credentials(&secrets, &setting);
     let session_secret = match secrets.session_secret {
         Some(s) => s,
         None => generated(SETTING_SESSION_SECRET)?,
@@ -229,6 +312,7 @@ fn app(config: Config, secrets: Secrets, settings: &[Setting]) -> Result<App, Un
         PspMode::Sandbox | PspMode::Live => 0,
     };
     Ok(App {
+        paypal_platform,
         deployment_id: generated(SETTING_DEPLOYMENT_ID)?,
         session_secret,
         keyring,
@@ -240,7 +324,43 @@ fn app(config: Config, secrets: Secrets, settings: &[Setting]) -> Result<App, Un
     })
 }
 
+/// The operator's `PAYPAL_PLATFORM_*` when all three are set, else the
+/// generated emulated platform account's (emulator mode), else none.
+fn platform_credentials(
+    secrets: &Secrets,
+    setting: &dyn Fn(&str) -> Option<String>,
+) -> Option<Credentials> {
+    let configured = (
+        secrets.paypal_platform_username.clone(),
+        secrets.paypal_platform_password.clone(),
+        secrets.paypal_platform_signature.clone(),
+    );
+    let (username, password, signature) = match configured {
+        (Some(u), Some(p), Some(s)) => (u, p, s),
+        _ => (
+            setting(SETTING_PAYPAL_PLATFORM_USERNAME)?,
+            setting(SETTING_PAYPAL_PLATFORM_PASSWORD)?,
+            setting(SETTING_PAYPAL_PLATFORM_SIGNATURE)?,
+        ),
+    };
+    Some(Credentials {
+        username,
+        password,
+        signature,
+        subject: None,
+    })
+}
+
 impl App {
+    /// PayBook's PayPal API username when new PayPal sellers grant it
+    /// permissions (`PAYPAL_SELLER_AUTH=permission`) and it has one.
+    pub fn paypal_by_permission(&self) -> Option<&str> {
+        match self.config.paypal_seller_auth {
+            SellerAuth::Permission => self.paypal_platform.as_ref().map(|c| c.username.as_str()),
+            SellerAuth::Credentials => None,
+        }
+    }
+
     /// The time as the platform sees it: the real clock, moved forward by the
     /// emulator's clock in emulator mode.
     pub fn now(&self) -> UtcTime {

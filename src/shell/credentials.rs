@@ -21,6 +21,10 @@ pub fn seal(
     version: i64,
     account: &TypedAccount,
 ) -> Result<String, WebError> {
+    if !account.has_secret() {
+        // Nothing of his is secret (PayPal by permission): nothing sealed.
+        return Ok(String::new());
+    }
     let secret = account.secret_json();
     let binding = Binding {
         client_id,

@@ -123,6 +123,7 @@ pub fn site<'a>(ctx: &'a Ctx, base_url: &'a str) -> crate::core::flow::Site<'a> 
         keyring: &ctx.app.keyring,
         deployment_id: &ctx.app.deployment_id,
         base_url,
+        paypal_platform: ctx.app.paypal_platform.as_ref(),
     }
 }
 

@@ -283,6 +283,9 @@ pub struct AccountPage {
     pub notice: &'static str,
     /// The "Automation" section (API keys, issue 18).
     pub automation: Automation,
+    /// PayPal by permission, and his current PayPal account still holds
+    /// stored API credentials: the "move" form is shown.
+    pub paypal_move: bool,
 }
 
 /// A current receiving account, as the account page lists it.
@@ -316,9 +319,25 @@ pub struct ReceivingForm {
     pub sips_key_version: String,
     pub monetico_tpe: String,
     pub monetico_societe: String,
+    /// PayPal by permission (`PAYPAL_SELLER_AUTH=permission`): the guide
+    /// and the e-mail field instead of the API credentials.
+    pub paypal_permission: bool,
+    pub pt: &'static crate::core::i18n::PermissionTexts,
+    /// PayBook's API username, which the seller grants the permissions to.
+    pub platform_api_username: String,
+    pub paypal_email: String,
 }
 
 impl ReceivingForm {
+    /// The form of a deployment calling PayPal by permission: PayPal's
+    /// fieldset asks for the e-mail, after the guide naming
+    /// `platform_api_username`.
+    pub fn by_permission(mut self, platform_api_username: &str) -> ReceivingForm {
+        self.paypal_permission = true;
+        self.platform_api_username = platform_api_username.to_string();
+        self
+    }
+
     /// The form offering `enabled` (in that order), with the values
     /// `typed` gives (a form's value by name) and their problems.
     pub fn new(
@@ -352,6 +371,10 @@ impl ReceivingForm {
             sips_key_version: typed("sips_key_version"),
             monetico_tpe: typed("monetico_tpe"),
             monetico_societe: typed("monetico_societe"),
+            paypal_permission: false,
+            pt: layout.lang.permission(),
+            platform_api_username: String::new(),
+            paypal_email: typed("paypal_email"),
         }
     }
 }

@@ -104,6 +104,7 @@ fn credentials(account: &PaypalAccount) -> Credentials {
         username: account.api_username.clone(),
         password: account.api_password.clone(),
         signature: account.api_signature.clone(),
+        subject: None,
     }
 }
 

@@ -25,6 +25,7 @@ mod monetico_emulator;
 mod monetico_purchase;
 mod notifications;
 mod partial_refunds;
+mod paypal_permission;
 mod privacy;
 mod providers;
 mod purchase;
@@ -45,6 +46,8 @@ use libtest_mimic::{Arguments, Failed, Trial};
 /// What every test gets: the shared server.
 pub struct World {
     pub server: harness::Server,
+    /// The `PAYPAL_SELLER_AUTH=permission` deployment, started on first use.
+    pub paypal_permission: std::sync::OnceLock<paypal_permission::PermissionWorld>,
 }
 
 /// A named end-to-end test.
@@ -83,6 +86,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(dashboard::tests());
     tests.extend(admin_orders::tests());
     tests.extend(ledger::tests());
+    tests.extend(paypal_permission::tests());
     tests
 }
 
@@ -140,5 +144,8 @@ fn start_world() -> Result<World, String> {
         state,
         &[("ADMIN_EMAILS", "operator@example.org,operator@paybook.test")],
     )?;
-    Ok(World { server })
+    Ok(World {
+        server,
+        paypal_permission: std::sync::OnceLock::new(),
+    })
 }

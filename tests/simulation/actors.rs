@@ -27,6 +27,9 @@ pub struct Deployment {
     pub keyring: Keyring,
     pub id: String,
     pub base_url: String,
+    /// The platform's PayPal account, in a history with sellers paid by
+    /// permission (`permission.rs`).
+    pub paypal_platform: std::cell::OnceCell<paybook::core::psp::paypal::nvp::Credentials>,
 }
 
 pub const DEPLOYMENT: &str = "sim0deploy1";
@@ -59,6 +62,7 @@ impl Deployment {
             },
             id: DEPLOYMENT.to_owned(),
             base_url: "https://paybook.example".to_owned(),
+            paypal_platform: std::cell::OnceCell::new(),
         }
     }
 
@@ -68,6 +72,7 @@ impl Deployment {
             keyring: &self.keyring,
             deployment_id: &self.id,
             base_url: &self.base_url,
+            paypal_platform: self.paypal_platform.get(),
         }
     }
 }

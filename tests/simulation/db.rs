@@ -129,6 +129,7 @@ impl Db {
             "emulator_faults",
             "emulator_transactions",
             "emulator_checkouts",
+            "emulator_grants",
             "emulator_accounts",
             // The card banks' (Sips, Monetico) own tables, children first.
             "emulator_sips_faults",

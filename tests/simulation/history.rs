@@ -116,11 +116,14 @@ impl World {
                 "seed {seed}: {sellers} sellers, {buyers} buyers, {steps} steps, faults {rates:?}, cards {card_rates:?}"
             )
         });
+        w.permission_world(seed);
         for _ in 0..steps {
             w.random_event(false);
             // The card world's events come on top of the PayPal world's.
             w.maybe_card_event(false);
+            w.maybe_revoke();
         }
+        w.grant_again();
         w.quiesce();
         w.check_final();
         let pp = &w.pp;
@@ -136,6 +139,7 @@ impl World {
         stats.pending_payments = pending;
         stats.postbacks_lost = postbacks;
         stats.cards = w.card.cards.stats.borrow().clone();
+        w.permission_stats(&mut stats);
         drop(stats);
         w
     }

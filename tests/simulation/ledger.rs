@@ -87,6 +87,13 @@ pub struct Stats {
     pub ipns_lost: u64,
     pub rechecks: u64,
     pub reversals_unproven: u64,
+    /// Sellers paid by permission, their revocations, the orders PayPal
+    /// refused for a permission (10002/10007) and the accounts marked
+    /// refused for it (`permission.rs`).
+    pub permission_sellers: u64,
+    pub revocations: u64,
+    pub permission_refusals: u64,
+    pub permission_accounts_refused: u64,
     pub cards: super::cards::CardStats,
 }
 
@@ -128,6 +135,13 @@ impl Stats {
             (&mut self.ipns_lost, o.ipns_lost),
             (&mut self.rechecks, o.rechecks),
             (&mut self.reversals_unproven, o.reversals_unproven),
+            (&mut self.permission_sellers, o.permission_sellers),
+            (&mut self.revocations, o.revocations),
+            (&mut self.permission_refusals, o.permission_refusals),
+            (
+                &mut self.permission_accounts_refused,
+                o.permission_accounts_refused,
+            ),
         ];
         for (mine, theirs) in pairs {
             *mine += theirs;

@@ -73,6 +73,8 @@ pub struct World {
     ledger_seen: super::checks_ledger::LedgerSeen,
     /// What the events last read of PayPal (`history.rs`).
     pub(super) cache: Option<super::history::PayPalNow>,
+    /// Sellers paid by permission and their revocations (`permission.rs`).
+    pub(super) permission: super::permission::PermissionSide,
 }
 
 pub fn at(seconds: i64) -> String {
@@ -125,6 +127,7 @@ impl World {
             processed_seen: 0,
             ledger_seen: Default::default(),
             cache: None,
+            permission: Default::default(),
         };
         let now = at(START);
         let mut setup = Vec::new();

@@ -3,6 +3,7 @@
 //! provider reference) and its public address (return and notify URLs).
 
 use crate::core::config::{Config, PspMode};
+use crate::core::psp::PlatformCredentials as Credentials;
 use crate::core::purchase::MailSetting;
 use crate::core::sealing::Keyring;
 
@@ -13,6 +14,9 @@ pub struct Site<'a> {
     pub deployment_id: &'a str,
     /// `https://host` without a trailing slash.
     pub base_url: &'a str,
+    /// The platform's own PayPal API credentials (`PAYPAL_PLATFORM_*`, or
+    /// the emulated platform account), for sellers who granted permissions.
+    pub paypal_platform: Option<&'a Credentials>,
 }
 
 impl Site<'_> {

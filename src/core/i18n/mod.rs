@@ -7,6 +7,7 @@ use super::accept;
 pub mod admin_lists;
 mod en;
 mod fr;
+mod paypal_permission;
 mod receiving;
 pub mod dashboard;
 pub mod admin_orders;
@@ -15,6 +16,7 @@ mod refund;
 
 pub use en::EN;
 pub use fr::FR;
+pub use paypal_permission::PermissionTexts;
 pub use receiving::ReceivingTexts;
 pub use ledger::LedgerTexts;
 pub use refund::RefundTexts;

@@ -69,6 +69,9 @@ impl Reply {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypedAccount {
     Paypal(ApiCredentials),
+    /// PayPal by permission: only the seller's PayPal e-mail (nothing
+    /// secret; stored without a seal).
+    PaypalGranted(String),
     Sips(super::sips::account::SipsAccount),
     Monetico(super::monetico::account::Account),
 }
@@ -76,7 +79,7 @@ pub enum TypedAccount {
 impl TypedAccount {
     pub fn provider(&self) -> ProviderId {
         match self {
-            TypedAccount::Paypal(_) => ProviderId::Paypal,
+            TypedAccount::Paypal(_) | TypedAccount::PaypalGranted(_) => ProviderId::Paypal,
             TypedAccount::Sips(_) => ProviderId::Sips,
             TypedAccount::Monetico(_) => ProviderId::Monetico,
         }
@@ -86,15 +89,26 @@ impl TypedAccount {
     pub fn public_ref(&self) -> &str {
         match self {
             TypedAccount::Paypal(c) => &c.username,
+            TypedAccount::PaypalGranted(email) => email,
             TypedAccount::Sips(a) => &a.merchant_id,
             TypedAccount::Monetico(a) => &a.tpe,
         }
     }
 
+    /// Whether the account has a secret part to seal (an account by
+    /// permission has none: it is stored with an empty `sealed_secret`).
+    pub fn has_secret(&self) -> bool {
+        match self {
+            TypedAccount::PaypalGranted(_) => false,
+            TypedAccount::Paypal(_) | TypedAccount::Sips(_) | TypedAccount::Monetico(_) => true,
+        }
+    }
+
     /// The secret part, as the JSON that is sealed at rest (each provider
-    /// module opens its own).
+    /// module opens its own); empty for an account without one.
     pub fn secret_json(&self) -> String {
         match self {
+            TypedAccount::PaypalGranted(_) => String::new(),
             TypedAccount::Paypal(c) => {
                 serde_json::json!({ "password": c.password, "signature": c.signature }).to_string()
             }

@@ -17,6 +17,9 @@ pub mod settings;
 pub mod sips;
 
 pub use card::{CardOutcome, CardVerdict, CheckoutForm, Reply, TypedAccount};
+// PayPal by permission, as the rest of the platform names it.
+pub use paypal::nvp::Credentials as PlatformCredentials;
+pub use paypal::permission::{platform_email as emulated_platform_email, Scope as PermissionScope};
 
 use crate::core::flow::{Effects, FlowError, NoAnswer, Site};
 use crate::core::i18n::Lang;
@@ -98,6 +101,24 @@ pub struct SealedAccount<'a> {
     pub sealed_secret: &'a str,
 }
 
+impl SealedAccount<'_> {
+    /// Stored without a secret: a PayPal seller who granted the platform
+    /// permissions (only PayPal has such accounts: migration 0018).
+    pub fn by_permission(&self) -> bool {
+        self.sealed_secret.is_empty()
+    }
+}
+
+/// Whether `code`, answered by `provider` to a call for a seller, refuses
+/// his account itself (broken credentials, a permission revoked), not
+/// just this one call.
+pub fn refuses_account(provider: ProviderId, code: &str) -> bool {
+    match provider {
+        ProviderId::Paypal => paypal::adapter::refuses_account(code),
+        ProviderId::Sips | ProviderId::Monetico => false,
+    }
+}
+
 /// Starting a checkout for a new order.
 pub struct StartRequest<'a> {
     pub order_id: &'a str,
@@ -140,7 +161,15 @@ pub enum StartOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountCheck {
     Accepted,
-    Refused { code: String, message: String },
+    Refused {
+        code: String,
+        message: String,
+    },
+    /// PayPal by permission: the seller granted PayBook's API username
+    /// nothing (or PayPal knows no account by this e-mail).
+    NothingGranted,
+    /// PayPal by permission: these permissions are still missing.
+    PermissionsMissing(Vec<paypal::permission::Scope>),
     Unknown(NoAnswer),
 }
 
@@ -313,6 +342,7 @@ pub async fn check_account<E: Effects>(
 ) -> Called<AccountCheck> {
     match account {
         TypedAccount::Paypal(credentials) => paypal::adapter::check_account(fx, credentials).await,
+        TypedAccount::PaypalGranted(email) => paypal::adapter::check_granted(fx, site, email).await,
         TypedAccount::Sips(account) => sips::adapter::check_account(fx, site, account).await,
         TypedAccount::Monetico(account) => monetico::adapter::check_account(account),
     }

@@ -5,7 +5,7 @@ use super::plan::{PlannedPurchase, TitleForSale};
 use crate::core::i18n::Lang;
 use crate::core::isin::Isin;
 use crate::core::psp::ProviderId;
-use crate::core::sql::{outbox, Batch, Param, Stmt};
+use crate::core::sql::{Batch, Param, Stmt};
 
 /// Everything written when an order is created (after SetExpressCheckout
 /// gave its token): the order, bound to the title as it is, with the new
@@ -62,48 +62,29 @@ pub fn create_order(o: &NewOrder) -> Batch {
     batch
 }
 
-/// PayPal refused the seller's credentials (10002 at SetExpressCheckout):
-/// mark that version refused and tell the seller, once per version.
+/// PayPal refused the seller's account (10002, or 10007 for a revoked
+/// permission, at SetExpressCheckout): mark that version refused and tell
+/// the seller, once per version.
 pub fn credentials_refused(
     title: &TitleForSale,
     provider: ProviderId,
     now: &str,
     delivered_on_write: bool,
 ) -> Batch {
-    let Some(account) = title.account() else {
+    let Some(holder) = title.account() else {
         return Vec::new();
     };
-    let key = format!(
-        "credentials-refused:{}:{}:{}",
-        provider.as_str(),
-        title.holder_id,
-        account.version
-    );
-    let (subject, body) = (
-        "PayBook: PayPal refuses your API credentials / PayPal refuse vos identifiants API",
-        "PayPal answered 10002 (security error) to your stored API credentials: buyers cannot pay you, \
-         so your titles cannot be bought until you update your credentials on your account page (/account).\n\n\
-         PayPal a répondu 10002 (erreur de sécurité) à vos identifiants API enregistrés : les acheteurs ne peuvent \
-         pas vous payer, donc vos titres ne peuvent pas être achetés tant que vous n'avez pas mis à jour vos \
-         identifiants sur votre page de compte (/account).\n",
-    );
-    vec![
-        Stmt::new(
-            "UPDATE psp_accounts SET status = 'refused' WHERE client_id = ?1 AND provider = ?3 \
-             AND version = ?2 AND replaced_at IS NULL",
-            vec![
-                Param::Int(title.holder_id),
-                Param::Int(account.version),
-                Param::from(provider.as_str()),
-            ],
-        ),
-        outbox::insert(&outbox::Mail {
-            event_key: &key,
-            to: &title.holder_email,
-            subject,
-            body,
-            now,
-            delivered_on_write,
-        }),
-    ]
+    let account = crate::core::psp::SealedAccount {
+        client_id: title.holder_id,
+        version: holder.version,
+        public_ref: holder.public_ref,
+        sealed_secret: holder.sealed_secret,
+    };
+    super::account_refused::mark_refused(
+        account,
+        provider,
+        &title.holder_email,
+        now,
+        delivered_on_write,
+    )
 }

@@ -139,7 +139,7 @@ pub fn after_payment(
             trace,
         ]),
         PaymentAnswer::Refused { code, message, .. } => {
-            AfterPayment::Fail(fail_refused(order, code, message, trace, now, CallRefusal::Yes))
+            AfterPayment::Fail(refused(order, code, message, trace, mail, now))
         }
         PaymentAnswer::Failed { status, .. } => {
             AfterPayment::Fail(fail_refused(
@@ -152,6 +152,28 @@ pub fn after_payment(
             ))
         }
     }
+}
+
+/// A refused payment call: the order fails (no money moved); broken
+/// credentials or a revoked permission also stop the seller's account
+/// from receiving until he fixes it.
+fn refused(
+    order: &OrderState,
+    code: &str,
+    message: &str,
+    trace: Stmt,
+    mail: &MailSetting,
+    now: &str,
+) -> Batch {
+    let mut batch = fail_refused(order, code, message, trace, now, CallRefusal::Yes);
+    if super::refuses_account(order, code) {
+        batch.extend(super::account_refused_at_payment(
+            order,
+            now,
+            mail.delivered_on_write,
+        ));
+    }
+    batch
 }
 
 /// The decision after a DoExpressCheckoutPayment that was sent again for an

@@ -19,6 +19,7 @@
 //! `step` (claim and payment lease), `decide` (PayPal's answer and what it
 //! means), `record` (the guarded batches), `mails`, and `cancel`.
 
+mod account_refused;
 mod cancel;
 mod create;
 mod decide;
@@ -31,6 +32,7 @@ mod record;
 mod state;
 mod step;
 
+pub use account_refused::{account_refused_at_payment, refuses_account};
 pub use cancel::cancel;
 pub use create::{create_order, credentials_refused, NewOrder};
 pub use decide::{after_payment, after_retried_payment, AfterPayment, PaymentAnswer};

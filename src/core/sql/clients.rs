@@ -117,12 +117,17 @@ pub struct AccountRow {
     pub version: i64,
     pub public_ref: String,
     pub status: String,
+    /// 1 when a secret of his is stored (sealed), 0 for a PayPal account
+    /// by permission.
+    #[serde(default)]
+    pub holds_secret: i64,
 }
 
 /// The client's current receiving accounts (one per provider at most).
 pub fn accounts(client_id: i64) -> Stmt {
     Stmt::new(
-        "SELECT provider, version, public_ref, status FROM psp_accounts \
+        "SELECT provider, version, public_ref, status, sealed_secret != '' AS holds_secret \
+         FROM psp_accounts \
          WHERE client_id = ?1 AND replaced_at IS NULL ORDER BY provider",
         vec![Param::Int(client_id)],
     )
@@ -179,6 +184,20 @@ pub fn add_account(
             ],
         ),
     ]
+}
+
+/// After a seller moved to PayPal by permission (his e-mail account added
+/// in the same batch): the API password and signature of every earlier
+/// PayPal version of his are deleted, and those versions name his e-mail,
+/// so that an order still open on one is called for by permission too.
+/// Returns the statement; its `changes` count the secrets deleted.
+pub fn forget_paypal_secrets(client_id: i64, email: &str) -> Stmt {
+    Stmt::new(
+        "UPDATE psp_accounts SET sealed_secret = '', public_ref = ?2 \
+         WHERE client_id = ?1 AND provider = 'paypal' AND sealed_secret != '' \
+         AND replaced_at IS NOT NULL",
+        vec![Param::Int(client_id), Param::from(email)],
+    )
 }
 
 /// Ends the client's current account at `provider`, only while he holds

@@ -17,6 +17,7 @@ mod events;
 mod fx;
 mod ipn;
 pub mod monetico;
+mod permissions;
 pub mod sips;
 
 use askama::Template;
@@ -38,6 +39,7 @@ pub use controls::{clock_get, clock_post, faults_delete, faults_get, faults_post
 pub use events::{complete_pending, transaction_complete, transaction_get, transaction_reverse};
 pub use fx::EmulatorFx;
 pub use ipn::{ipn_drop, ipn_list, ipn_verify_route, queued_ipns, record_ipn_delivery, verify_ipn};
+pub use permissions::{permissions_get, permissions_post, platform_get};
 
 fn query(ctx: &Ctx, name: &str) -> Option<String> {
     ctx.url

@@ -176,6 +176,13 @@ async fn emulator_route(
             emulator::accounts_post(ctx, req).await
         }
         (Method::Post, ["_emulator", "paypal", "nvp"]) => emulator::nvp_route(ctx, req).await,
+        (Method::Get, ["_emulator", "paypal", "permissions"]) => {
+            emulator::permissions_get(ctx).await
+        }
+        (Method::Post, ["_emulator", "paypal", "permissions"]) => {
+            emulator::permissions_post(ctx, req).await
+        }
+        (Method::Get, ["_emulator", "paypal", "platform"]) => emulator::platform_get(ctx).await,
         (Method::Get, ["_emulator", "mail"]) => emulator::mail(ctx).await,
         (Method::Get, ["_emulator", "paypal", "checkout"]) => emulator::checkout_get(ctx).await,
         (Method::Post, ["_emulator", "paypal", "checkout"]) => {

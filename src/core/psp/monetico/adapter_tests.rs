@@ -87,6 +87,7 @@ impl World {
             keyring: &self.keyring,
             deployment_id: "test",
             base_url: "http://localhost",
+            paypal_platform: None,
         }
     }
 

@@ -26,8 +26,19 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     notification: NotificationTrust::Prompt,
 };
 
-/// PayPal's code for credentials it does not accept.
+/// PayPal's code for credentials it does not accept (and for a call on
+/// behalf of a seller who granted no permission to the caller).
 const CREDENTIALS_REFUSED: &str = "10002";
+/// PayPal's code for a call on behalf of a seller who did not grant the
+/// permission it needs.
+const PERMISSION_DENIED: &str = "10007";
+
+/// Whether PayPal's `code` refuses the account the call was made for
+/// (broken credentials, a permission revoked): it stops receiving until
+/// the seller fixes it.
+pub fn refuses_account(code: &str) -> bool {
+    code == CREDENTIALS_REFUSED || code == PERMISSION_DENIED
+}
 
 /// Opens stored credentials (AES-GCM under the credentials keyring, bound to
 /// their client, version and API username: see `crate::core::sealing`).
@@ -50,16 +61,59 @@ pub fn unseal(keyring: &Keyring, account: SealedAccount<'_>) -> Result<Credentia
         username: account.public_ref.to_string(),
         password: secret.password,
         signature: secret.signature,
+        subject: None,
     })
 }
 
-/// The seller's credentials for one call: every call on his behalf
-/// (checkout, capture, read, refund) opens them here.
-pub(super) fn open(
-    site: &Site<'_>,
-    account: SealedAccount<'_>,
-) -> Result<Credentials, FlowError> {
-    unseal(site.keyring, account).map_err(FlowError::Internal)
+/// How a stored PayPal account is called for. An account stored without a
+/// secret is one whose seller granted the platform's API username the
+/// permissions (`PAYPAL_SELLER_AUTH=permission`): its public name is his
+/// PayPal e-mail, and nothing of his is secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredAuth<'a> {
+    /// His own API credentials, sealed (public name: the API username).
+    Sealed,
+    /// The platform's credentials with `SUBJECT` = this e-mail.
+    Granted { email: &'a str },
+}
+
+impl<'a> StoredAuth<'a> {
+    pub fn of(account: SealedAccount<'a>) -> StoredAuth<'a> {
+        if account.by_permission() {
+            StoredAuth::Granted {
+                email: account.public_ref,
+            }
+        } else {
+            StoredAuth::Sealed
+        }
+    }
+}
+
+/// The platform's credentials calling on behalf of the seller `email`.
+pub fn on_behalf_of(platform: &Credentials, email: &str) -> Credentials {
+    Credentials {
+        subject: Some(email.to_string()),
+        ..platform.clone()
+    }
+}
+
+/// The credentials of every NVP call made for a seller's account: his own,
+/// opened from their seal only for the call, or the platform's with
+/// `SUBJECT` = his e-mail when he granted permissions. Every call for a
+/// seller goes through here, so that one added later (RefundTransaction)
+/// calls as the account says without knowing how.
+pub(crate) fn open(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Credentials, FlowError> {
+    match StoredAuth::of(account) {
+        StoredAuth::Sealed => unseal(site.keyring, account).map_err(FlowError::Internal),
+        StoredAuth::Granted { email } => match site.paypal_platform {
+            Some(platform) => Ok(on_behalf_of(platform, email)),
+            None => Err(FlowError::Internal(
+                "a seller granted permissions but the platform has no PayPal credentials \
+                 (PAYPAL_PLATFORM_*)"
+                    .into(),
+            )),
+        },
+    }
 }
 
 /// Sends one NVP request and parses the answer. PayPal answers 200 even
@@ -233,7 +287,7 @@ pub async fn start<E: Effects>(
         }
         Ok(response) => {
             let (code, message) = first_error(&response);
-            if response.has_error_code(CREDENTIALS_REFUSED) {
+            if refuses_account(&code) {
                 StartOutcome::AccountRefused { code, message }
             } else {
                 StartOutcome::Refused { code, message }
@@ -338,6 +392,7 @@ pub async fn check_account<E: Effects>(
         username: credentials.username.clone(),
         password: credentials.password.clone(),
         signature: credentials.signature.clone(),
+        subject: None,
     };
     let request =
         NvpRequest::new(Method::GetBalance, &credentials).field("RETURNALLCURRENCIES", "0");
@@ -353,6 +408,34 @@ pub async fn check_account<E: Effects>(
     Called {
         outcome,
         traces: vec![trace],
+    }
+}
+
+/// Whether the seller `email` granted the platform's API username every
+/// permission PayBook needs (one call per permission, with `SUBJECT`).
+pub async fn check_granted<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    email: &str,
+) -> Called<AccountCheck> {
+    use super::permission::{check_grant, GrantCheck};
+    let Some(platform) = site.paypal_platform else {
+        fx.log("check_granted: no platform credentials (PAYPAL_PLATFORM_*)");
+        return Called {
+            outcome: AccountCheck::Unknown(NoAnswer::Network("no platform credentials".into())),
+            traces: Vec::new(),
+        };
+    };
+    let called = check_grant(fx, platform, email).await;
+    let outcome = match called.outcome {
+        GrantCheck::Granted => AccountCheck::Accepted,
+        GrantCheck::NothingGranted => AccountCheck::NothingGranted,
+        GrantCheck::Missing(scopes) => AccountCheck::PermissionsMissing(scopes),
+        GrantCheck::Unknown(no_answer) => AccountCheck::Unknown(no_answer),
+    };
+    Called {
+        outcome,
+        traces: called.traces,
     }
 }
 

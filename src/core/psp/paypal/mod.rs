@@ -10,6 +10,7 @@ pub mod emulator_ipn;
 pub mod ipn;
 pub mod listener;
 pub mod nvp;
+pub mod permission;
 pub mod privacy;
 pub mod receipts;
 pub mod refund;

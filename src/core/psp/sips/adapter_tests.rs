@@ -109,6 +109,7 @@ impl World {
             keyring: &self.keyring,
             deployment_id: "d1",
             base_url: "http://localhost:8787",
+            paypal_platform: None,
         }
     }
 

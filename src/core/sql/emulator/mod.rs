@@ -10,6 +10,7 @@ mod ipn;
 pub mod monetico;
 mod transactions;
 
+pub mod grants;
 pub use self::accounts::*;
 pub use self::checkouts::*;
 pub use self::clock::*;

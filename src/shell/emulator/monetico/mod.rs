@@ -95,6 +95,7 @@ impl NotificationReceiver for Platform<'_> {
             keyring: &ctx.app.keyring,
             deployment_id: &ctx.app.deployment_id,
             base_url: &base_url,
+            paypal_platform: ctx.app.paypal_platform.as_ref(),
         };
         let (answer, log) = psp::receive_notification(ctx, &site, ProviderId::Monetico, body).await;
         worker::console_log!("monetico emulator: notification: {log}");

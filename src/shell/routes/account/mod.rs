@@ -92,6 +92,12 @@ async fn verify_account(ctx: &Ctx, account: &psp::TypedAccount, at: &str) -> Cre
         AccountCheck::Refused { code, message } => {
             CredentialCheck::Refused(refusal_message(ctx, provider, &code, &message))
         }
+        AccountCheck::NothingGranted => {
+            CredentialCheck::Refused(ctx.lang.permission().nothing_granted.to_string())
+        }
+        AccountCheck::PermissionsMissing(scopes) => {
+            CredentialCheck::Refused(ctx.lang.permission().missing(&scopes))
+        }
         AccountCheck::Unknown(no_answer) => {
             worker::console_warn!("account check: no answer: {}", no_answer.describe());
             CredentialCheck::Unreachable(unreachable_message(ctx, provider))

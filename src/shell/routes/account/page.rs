@@ -125,6 +125,14 @@ pub(super) async fn account_page_body_with(
     } else {
         ReceivingForm::new(&layout, enabled, &|_| String::new(), field_errors)
     };
+    let (receiving, paypal_move) = match ctx.app.paypal_by_permission() {
+        Some(platform) => (
+            receiving.by_permission(platform),
+            rows.iter()
+                .any(|r| r.provider == ProviderId::Paypal.as_str() && r.holds_secret != 0),
+        ),
+        None => (receiving, false),
+    };
     let page = AccountPage {
         layout,
         email: me.email.clone(),
@@ -135,6 +143,7 @@ pub(super) async fn account_page_body_with(
         receiving,
         notice,
         automation,
+        paypal_move,
     };
     Ok(page.render()?)
 }

@@ -47,6 +47,7 @@ pub(super) async fn add_account(
 ) -> Result<Response, WebError> {
     limit(ctx, me.client_id).await?;
     let mut input = AccountInput::read(|name| form.get(name).to_string());
+    input.paypal_auth = ctx.app.config.paypal_seller_auth;
     if let Some(provider) = only {
         input.psp = provider.as_str().to_string();
     }
@@ -91,11 +92,12 @@ pub(super) async fn add_account(
         &sealed,
         &now,
     );
+    let forgets = forget_stored_secrets(&account, me.client_id, &mut batch);
     for trace in &traces {
         batch.push(traces::insert_for_email(&me.email, trace));
     }
-    match ctx.run(&batch).await {
-        Ok(_) => {}
+    let moved = match ctx.run(&batch).await {
+        Ok(results) => forgets.is_some_and(|at| results.get(at).is_some_and(|r| r.changes > 0)),
         // Another change took this version, or another client this
         // account, meanwhile: nothing was stored.
         Err(WebError::Db(DbError::D1(message))) if message.contains("UNIQUE") => {
@@ -103,12 +105,30 @@ pub(super) async fn add_account(
             return account_page(ctx, 409, fail(errors)).await;
         }
         Err(e) => return Err(e),
-    }
+    };
     let notice = match only {
+        _ if moved => ctx.lang.permission().move_done,
         Some(_) => ctx.lang.texts().account_credentials_done,
         None => ctx.lang.receiving().add_done,
     };
     account_page(ctx, 200, AccountView::plain(notice)).await
+}
+
+/// Moving to PayPal by permission: his stored API credentials are deleted
+/// in the batch that records the e-mail account, once the grant is
+/// checked. Returns where that statement is in `batch`.
+fn forget_stored_secrets(
+    account: &TypedAccount,
+    client_id: i64,
+    batch: &mut Vec<sql::Stmt>,
+) -> Option<usize> {
+    match account {
+        TypedAccount::PaypalGranted(email) => {
+            batch.push(clients::forget_paypal_secrets(client_id, email));
+            Some(batch.len() - 1)
+        }
+        TypedAccount::Paypal(_) | TypedAccount::Sips(_) | TypedAccount::Monetico(_) => None,
+    }
 }
 
 /// The version the new account gets, or `None` when another client's

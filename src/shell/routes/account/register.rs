@@ -34,6 +34,7 @@ fn register_page(
         "sips_key_version" => a.sips_key_version.clone(),
         "monetico_tpe" => a.monetico_tpe.clone(),
         "monetico_societe" => a.monetico_societe.clone(),
+        "paypal_email" => a.paypal_email.clone(),
         _ => String::new(),
     };
     let page = page(
@@ -63,12 +64,15 @@ pub fn page(
     } else {
         format!("?next={}", url_encode(next))
     };
-    let receiving = ReceivingForm::new(
+    let mut receiving = ReceivingForm::new(
         &layout,
         &ctx.app.config.providers.enabled,
         typed,
         errors.clone(),
     );
+    if let Some(platform) = ctx.app.paypal_by_permission() {
+        receiving = receiving.by_permission(platform);
+    }
     RegisterPage {
         layout,
         errors,
@@ -102,10 +106,12 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
     } else {
         ctx.param("next").unwrap_or_default()
     };
+    let mut account = AccountInput::read(|name| form.get(name).to_string());
+    account.paypal_auth = ctx.app.config.paypal_seller_auth;
     let input = RegisterInput {
         email: form.get("email").to_string(),
         password: form.get("password").to_string(),
-        account: AccountInput::read(|name| form.get(name).to_string()),
+        account,
         accept_terms: matches!(form.get("accept_terms"), "on" | "1" | "true" | "yes"),
     };
     let registration = match input.parse(&ctx.app.config.providers.enabled) {

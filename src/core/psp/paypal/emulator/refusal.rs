@@ -39,6 +39,11 @@ pub enum Refusal {
     NoMethod,
     NoRequest,
     AmountMissing,
+    /// A call with `SUBJECT` for an account that granted the caller
+    /// nothing (or that PayPal does not know).
+    NoPermissionGranted,
+    /// A call with `SUBJECT` outside the permissions granted to the caller.
+    PermissionDenied,
 }
 
 // PayPal's messages too long for one line of the table below.
@@ -85,9 +90,12 @@ const UNKNOWN_METHOD_SHORT: &str = "Unspecified Method";
 const UNKNOWN_METHOD_LONG: &str = "Method Specified is not Supported";
 const AMOUNT_MISSING_SHORT: &str = "Missing Parameter";
 const AMOUNT_MISSING_LONG: &str = "OrderTotal (Amt) : Required parameter missing";
+const NO_PERMISSION_SHORT: &str = "Authentication/Authorization Failed";
+const NO_PERMISSION_LONG: &str = "You do not have permission(s) to make this API call";
+const PERMISSION_DENIED_LONG: &str = "You do not have permissions to make this API call";
 
 impl Refusal {
-    pub const ALL: [Refusal; 33] = [
+    pub const ALL: [Refusal; 35] = [
         Refusal::InternalError,
         Refusal::SecurityError,
         Refusal::InvalidTransactionId,
@@ -121,6 +129,8 @@ impl Refusal {
         Refusal::NoMethod,
         Refusal::NoRequest,
         Refusal::AmountMissing,
+        Refusal::NoPermissionGranted,
+        Refusal::PermissionDenied,
     ];
 
     /// (L_ERRORCODE, L_SHORTMESSAGE, L_LONGMESSAGE).
@@ -128,6 +138,8 @@ impl Refusal {
         match self {
             Refusal::InternalError => ("10001", "Internal Error", "Internal Error"),
             Refusal::SecurityError => ("10002", "Security error", "Security header is not valid"),
+            Refusal::NoPermissionGranted => ("10002", NO_PERMISSION_SHORT, NO_PERMISSION_LONG),
+            Refusal::PermissionDenied => ("10007", "Permission denied", PERMISSION_DENIED_LONG),
             Refusal::InvalidTransactionId => ("10004", TRIA, "The transaction id is not valid"),
             Refusal::OrderTotalInvalid => ("10401", TRIA, "Order total is invalid."),
             Refusal::ReturnUrlMissing => ("10404", TRIA, "ReturnURL is missing."),
@@ -210,11 +222,17 @@ mod tests {
 
     #[test]
     fn every_refusal_has_a_unique_code_and_paypals_texts() {
-        let mut codes: Vec<&str> = Refusal::ALL.iter().map(|r| r.code()).collect();
+        // PayPal answers 10002 with other texts too (no third-party
+        // grant): an injected 10002 is the security error.
+        let distinct = Refusal::ALL
+            .into_iter()
+            .filter(|r| *r != Refusal::NoPermissionGranted);
+        let mut codes: Vec<&str> = distinct.clone().map(|r| r.code()).collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), Refusal::ALL.len());
-        for refusal in Refusal::ALL {
+        assert_eq!(codes.len(), Refusal::ALL.len() - 1);
+        assert_eq!(Refusal::from_code("10002"), Some(Refusal::SecurityError));
+        for refusal in distinct {
             assert_eq!(Refusal::from_code(refusal.code()), Some(refusal));
             let (_, short, long) = refusal.texts();
             assert!(!short.is_empty() && !long.is_empty());

@@ -52,12 +52,16 @@ impl fmt::Display for Method {
     }
 }
 
-/// API signature credentials of one PayPal account.
+/// API signature credentials of one PayPal account, and the account the
+/// call acts for when it is another's (`SUBJECT`: a seller who granted
+/// this account's API username the permissions, paypal-nvp.md §8).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub username: String,
     pub password: String,
     pub signature: String,
+    /// The seller's PayPal e-mail when calling on his behalf.
+    pub subject: Option<String>,
 }
 
 // Hand-written so that a `{:?}` in a log or trace never leaks a secret.
@@ -67,6 +71,7 @@ impl fmt::Debug for Credentials {
             .field("username", &self.username)
             .field("password", &"<redacted>")
             .field("signature", &"<redacted>")
+            .field("subject", &self.subject)
             .finish()
     }
 }
@@ -83,18 +88,20 @@ pub struct NvpRequest {
 }
 
 impl NvpRequest {
-    /// A call of `method` with `credentials` and VERSION 204.
+    /// A call of `method` with `credentials` (and their `SUBJECT`, if any)
+    /// and VERSION 204.
     pub fn new(method: Method, credentials: &Credentials) -> NvpRequest {
-        NvpRequest {
-            method,
-            fields: vec![
-                ("USER".to_owned(), credentials.username.clone()),
-                ("PWD".to_owned(), credentials.password.clone()),
-                ("SIGNATURE".to_owned(), credentials.signature.clone()),
-                ("METHOD".to_owned(), method.as_str().to_owned()),
-                ("VERSION".to_owned(), VERSION.to_owned()),
-            ],
+        let mut fields = vec![
+            ("USER".to_owned(), credentials.username.clone()),
+            ("PWD".to_owned(), credentials.password.clone()),
+            ("SIGNATURE".to_owned(), credentials.signature.clone()),
+        ];
+        if let Some(subject) = &credentials.subject {
+            fields.push(("SUBJECT".to_owned(), subject.clone()));
         }
+        fields.push(("METHOD".to_owned(), method.as_str().to_owned()));
+        fields.push(("VERSION".to_owned(), VERSION.to_owned()));
+        NvpRequest { method, fields }
     }
 
     /// Sets `name` to `value`: replaces the value in place when the name is
@@ -313,6 +320,7 @@ mod tests {
             Some(Method::RefundTransaction)
         );
         assert_eq!(Method::parse("refundtransaction"), None);
+        assert_eq!(Method::parse("TransactionSearch"), None);
         assert_eq!(Method::parse(""), None);
         assert_eq!(VERSION, "204");
     }

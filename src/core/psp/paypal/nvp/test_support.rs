@@ -99,6 +99,7 @@ pub(super) fn credentials() -> Credentials {
         username: "seller_api1.example.com".to_owned(),
         password: "S3CR3TPWD".to_owned(),
         signature: "An5ns1Kso7MWUdW4ErQKJJJ4qi4-SIGNATURE".to_owned(),
+        subject: None,
     }
 }
 

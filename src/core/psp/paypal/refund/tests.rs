@@ -11,6 +11,7 @@ fn credentials() -> Credentials {
         username: "seller_api1.example.org".into(),
         password: "S3CRETPASSWORD".into(),
         signature: "AbCdSiGnAtUrE".into(),
+        subject: None,
     }
 }
 

@@ -21,6 +21,7 @@ pub mod events;
 pub mod ipn;
 pub mod nvp;
 mod pay;
+pub mod permissions;
 mod refund;
 
 pub use accounts::{account_by_email, create_account, NewAccountSpec};
@@ -35,6 +36,7 @@ pub use ipn::{
     drop_queued_ipns, ipn_messages, queued_ipns, record_delivery, verify_postback, QueuedIpn,
 };
 pub use nvp::answer_nvp;
+pub use permissions::{permissions_of, set_permissions, GrantAction, Granted};
 
 use crate::core::flow::effects::random_bytes;
 use crate::core::flow::{Effects, RandomUnavailable};

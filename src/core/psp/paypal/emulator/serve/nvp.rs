@@ -6,7 +6,7 @@
 //! account, the clock offset, a matching fault, the checkout of TOKEN, the
 //! transaction of TRANSACTIONID); the pure rules check and build the answer.
 
-use super::{changed_one, random_hex, row_at};
+use super::{changed_one, random_hex, row_at, rows_at};
 use crate::core::crypto::constant_time_eq;
 use crate::core::flow::effects::random_bytes;
 use crate::core::flow::{Effects, FlowError};
@@ -60,6 +60,9 @@ pub(super) struct Loaded {
     pub(super) transaction: Option<emulator::Transaction>,
     /// The caller's IPN charset (the receiver of a payment).
     pub(super) ipn_charset: IpnCharset,
+    /// The account `SUBJECT` names and the scopes it granted the caller.
+    pub(super) subject: Option<emulator::Account>,
+    pub(super) grants: Vec<emulator::grants::Grant>,
 }
 
 pub(super) async fn load<E: Effects>(
@@ -82,6 +85,11 @@ pub(super) async fn load<E: Effects>(
         batch.push(emulator::transaction_by_id(id));
         batch.len() - 1
     });
+    let subject_at = request.value("SUBJECT").map(|subject| {
+        batch.push(emulator::grants::subject_account(subject));
+        batch.push(emulator::grants::granted_scopes(subject, user));
+        batch.len() - 2
+    });
     let results = fx.run(&batch).await?;
     Ok(Loaded {
         account: row_at(&results, 0)?,
@@ -94,6 +102,14 @@ pub(super) async fn load<E: Effects>(
         transaction: match transaction_at {
             Some(at) => row_at(&results, at)?,
             None => None,
+        },
+        subject: match subject_at {
+            Some(at) => row_at(&results, at)?,
+            None => None,
+        },
+        grants: match subject_at {
+            Some(at) => rows_at(&results, at + 1)?,
+            None => Vec::new(),
         },
     })
 }
@@ -154,6 +170,16 @@ async fn answer<E: Effects>(fx: &E, body: &str) -> Result<Reply, FlowError> {
     }
     let Some(method) = Method::parse(method_text) else {
         return Ok(refuse(&env, Refusal::UnknownMethod));
+    };
+    // On behalf of another account: only within what it granted the
+    // caller; then the call is that account's (its tokens, its payments,
+    // its balance: funds land there).
+    let account = match request.value("SUBJECT") {
+        None => account,
+        Some(_) => match rules::acting_for(method, loaded.subject.as_ref(), &loaded.grants) {
+            Ok(subject) => subject.clone(),
+            Err(refusal) => return Ok(refuse(&env, refusal)),
+        },
     };
     match method {
         Method::GetBalance => {
