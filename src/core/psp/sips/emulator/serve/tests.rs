@@ -204,13 +204,23 @@ fn a_paid_card_sends_a_sealed_response_once_and_validate_raises_the_balance() {
     assert_eq!(balance(&fx, &m), 0, "an authorization moves no money");
     let validated = cash(&fx, &m, Operation::Validate, "PB1", 1250);
     assert_eq!(validated.response_code, ResponseCode::Accepted);
-    assert_eq!(validated.new_status, Some(TransactionStatus::Captured));
+    assert_eq!(validated.new_status, Some(TransactionStatus::ToCapture));
     assert_eq!(balance(&fx, &m), 1250);
     let again = cash(&fx, &m, Operation::Validate, "PB1", 1250);
     assert_eq!(again.response_code, code("24"), "validate twice");
     assert_eq!(balance(&fx, &m), 1250);
+    remit(&fx);
+    assert_eq!(
+        read(&fx, &m, "PB1").transaction_status,
+        Some(TransactionStatus::Captured)
+    );
     let cancel = cash(&fx, &m, Operation::Cancel, "PB1", 1250);
-    assert_eq!(cancel.response_code, code("24"), "cancel after validate");
+    assert_eq!(cancel.response_code, code("24"), "cancel after remittance");
+}
+
+/// Moves the emulator's clock past the day's remittance.
+fn remit(fx: &SqliteFx) {
+    fx.now.set(fx.now.get() + 86_400);
 }
 
 #[test]
@@ -318,6 +328,12 @@ fn refunds_stay_within_what_was_captured_and_lower_the_balance() {
     );
     cash(&fx, &m, Operation::Validate, "PB1", 1000);
     assert_eq!(
+        cash(&fx, &m, Operation::Refund, "PB1", 1000).response_code,
+        code("24"),
+        "not remitted yet: cancel, not refund"
+    );
+    remit(&fx);
+    assert_eq!(
         cash(&fx, &m, Operation::Refund, "PB1", 1001).response_code,
         code("24")
     );
@@ -334,6 +350,111 @@ fn refunds_stay_within_what_was_captured_and_lower_the_balance() {
     let rest = cash(&fx, &m, Operation::Refund, "PB1", 600);
     assert_eq!(rest.new_status, Some(TransactionStatus::Credited));
     assert_eq!(balance(&fx, &m), 0);
+    let data = read(&fx, &m, "PB1");
+    assert_eq!(
+        (data.transaction_status, data.current_amount),
+        (Some(TransactionStatus::Credited), Amount::from_cents(0))
+    );
+    let second = cash(&fx, &m, Operation::Refund, "PB1", 1000);
+    assert_eq!(
+        (second.response_code, second.new_status),
+        (code("24"), Some(TransactionStatus::Credited)),
+        "a second full refund is refused"
+    );
+    assert_eq!(balance(&fx, &m), 0);
+}
+
+#[test]
+fn cancel_before_remittance_takes_the_validated_money_back_once() {
+    let fx = SqliteFx::new();
+    let m = merchant(&fx, "shop@example.org");
+    pay(&fx, &m, "PB1", 1000, "pay");
+    cash(&fx, &m, Operation::Validate, "PB1", 1000);
+    assert_eq!(balance(&fx, &m), 1000);
+    assert_eq!(
+        cash(&fx, &m, Operation::Cancel, "PB1", 1001).response_code,
+        code("24"),
+        "beyond what was validated"
+    );
+    let part = cash(&fx, &m, Operation::Cancel, "PB1", 300);
+    assert_eq!(
+        (part.response_code, part.new_status, part.new_amount),
+        (
+            code("00"),
+            Some(TransactionStatus::ToCapture),
+            Amount::from_cents(700)
+        )
+    );
+    let rest = cash(&fx, &m, Operation::Cancel, "PB1", 700);
+    assert_eq!(
+        (rest.response_code, rest.new_status),
+        (code("00"), Some(TransactionStatus::Cancelled))
+    );
+    assert_eq!(balance(&fx, &m), 0, "the buyer's money never left");
+    assert_eq!(
+        read(&fx, &m, "PB1").transaction_status,
+        Some(TransactionStatus::Cancelled)
+    );
+    assert_eq!(
+        cash(&fx, &m, Operation::Cancel, "PB1", 700).response_code,
+        code("24"),
+        "a second cancel"
+    );
+    remit(&fx);
+    assert_eq!(
+        cash(&fx, &m, Operation::Refund, "PB1", 1000).response_code,
+        code("24"),
+        "nothing was remitted"
+    );
+    assert_eq!(balance(&fx, &m), 0);
+}
+
+#[test]
+fn a_refund_whose_answer_is_lost_is_done_once_and_read_as_credited() {
+    let fx = SqliteFx::new();
+    let m = merchant(&fx, "shop@example.org");
+    pay(&fx, &m, "PB1", 1000, "pay");
+    cash(&fx, &m, Operation::Validate, "PB1", 1000);
+    remit(&fx);
+    let spec = FaultSpec {
+        method: FaultMethod::Office(Operation::Refund),
+        merchant_id: Some(m.merchant_id.clone()),
+        transaction_reference: Some("PB1".into()),
+        kind: FaultKind::Drop,
+    };
+    block_on(set_fault(&fx, &spec)).unwrap();
+    assert_eq!(
+        office(&fx, &m, Operation::Refund, "PB1", 1000),
+        (502, String::new())
+    );
+    assert_eq!(balance(&fx, &m), 0, "done, then the answer lost");
+    assert_eq!(
+        read(&fx, &m, "PB1").transaction_status,
+        Some(TransactionStatus::Credited)
+    );
+    let cancel = FaultSpec {
+        method: FaultMethod::Office(Operation::Cancel),
+        ..spec
+    };
+    pay(&fx, &m, "PB2", 500, "pay");
+    cash(&fx, &m, Operation::Validate, "PB2", 500);
+    block_on(set_fault(
+        &fx,
+        &FaultSpec {
+            transaction_reference: Some("PB2".into()),
+            ..cancel
+        },
+    ))
+    .unwrap();
+    assert_eq!(
+        office(&fx, &m, Operation::Cancel, "PB2", 500),
+        (502, String::new())
+    );
+    assert_eq!(balance(&fx, &m), 0);
+    assert_eq!(
+        read(&fx, &m, "PB2").transaction_status,
+        Some(TransactionStatus::Cancelled)
+    );
 }
 
 #[test]
@@ -403,6 +524,7 @@ fn a_fault_is_consumed_by_the_one_call_it_matches() {
         cash(&fx, &m, Operation::Validate, "PB1", 1000).response_code,
         code("00")
     );
+    remit(&fx);
     let dropped = FaultSpec {
         kind: FaultKind::Drop,
         method: FaultMethod::Office(Operation::Refund),
