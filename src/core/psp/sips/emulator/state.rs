@@ -152,7 +152,12 @@ pub struct Times {
 /// The status as it is at `now`: an authorization past its capture
 /// limit has lapsed, a validation past its day's end is remitted
 /// (whatever is stored until an operation writes it).
-pub fn effective_status(stored: TxStatus, times: Times, capture_day: i64, now: UtcTime) -> TxStatus {
+pub fn effective_status(
+    stored: TxStatus,
+    times: Times,
+    capture_day: i64,
+    now: UtcTime,
+) -> TxStatus {
     match (stored, times.authorized_at, times.updated_at) {
         (TxStatus::ToValidate, Some(at), _) if now > capture_limit(at, capture_day) => {
             TxStatus::Expired
