@@ -255,14 +255,9 @@ fn cash_operation(
         ),
         (Operation::Cancel, TxStatus::ToValidate) if cents <= state.amount_cents => {
             let left = state.amount_cents - cents;
-            let status = if left == 0 {
-                TxStatus::Cancelled
-            } else {
-                TxStatus::ToValidate
-            };
             done(
                 TxState {
-                    status,
+                    status: cancelled_if_none(left, TxStatus::ToValidate),
                     amount_cents: left,
                     ..state
                 },
@@ -272,14 +267,9 @@ fn cash_operation(
         // Before remittance: the validated money does not go out at all.
         (Operation::Cancel, TxStatus::ToCapture) if cents <= state.current_cents() => {
             let left = state.captured_cents - cents;
-            let status = if left == 0 {
-                TxStatus::Cancelled
-            } else {
-                TxStatus::ToCapture
-            };
             done(
                 TxState {
-                    status,
+                    status: cancelled_if_none(left, TxStatus::ToCapture),
                     amount_cents: left,
                     captured_cents: left,
                     ..state
@@ -309,6 +299,15 @@ fn cash_operation(
             | Operation::GetTransactionData,
             _,
         ) => refused(lapse, ResponseCode::NotAuthorised, None).with_after(state),
+    }
+}
+
+/// After a cancel: `CANCELLED` once nothing is `left`, else `status`.
+fn cancelled_if_none(left: i64, status: TxStatus) -> TxStatus {
+    if left == 0 {
+        TxStatus::Cancelled
+    } else {
+        status
     }
 }
 

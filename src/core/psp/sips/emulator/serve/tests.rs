@@ -41,7 +41,7 @@ fn listener(status: u16) -> Listener {
     }
 }
 
-fn merchant(fx: &SqliteFx, email: &str) -> Merchant {
+pub(super) fn merchant(fx: &SqliteFx, email: &str) -> Merchant {
     block_on(create_merchant(fx, email)).expect("merchant").1
 }
 
@@ -80,12 +80,18 @@ fn card_token(outcome: &InitOutcome) -> String {
 }
 
 /// Pays `reference` for `cents` with a test card; the decided outcome.
-fn pay(fx: &SqliteFx, m: &Merchant, reference: &str, cents: i64, action: &str) -> CardOutcome {
+pub(super) fn pay(
+    fx: &SqliteFx,
+    m: &Merchant,
+    reference: &str,
+    cents: i64,
+    action: &str,
+) -> CardOutcome {
     let token = card_token(&init(fx, &form(m, reference, cents)));
     block_on(submit_card(fx, &token, action, "4111 1111 1111 1111")).expect("card")
 }
 
-fn office(
+pub(super) fn office(
     fx: &SqliteFx,
     m: &Merchant,
     op: Operation,
@@ -119,7 +125,7 @@ fn office(
     block_on(office_answer(fx, op.path(), body.as_bytes()))
 }
 
-fn cash(
+pub(super) fn cash(
     fx: &SqliteFx,
     m: &Merchant,
     op: Operation,
@@ -133,7 +139,7 @@ fn cash(
         .answer
 }
 
-fn read(fx: &SqliteFx, m: &Merchant, reference: &str) -> TransactionDataAnswer {
+pub(super) fn read(fx: &SqliteFx, m: &Merchant, reference: &str) -> TransactionDataAnswer {
     let (status, body) = office(fx, m, Operation::GetTransactionData, reference, 0);
     assert_eq!(status, 200, "{body}");
     read_answer::<TransactionDataAnswer>(&body, &m.secret_key)
@@ -141,14 +147,14 @@ fn read(fx: &SqliteFx, m: &Merchant, reference: &str) -> TransactionDataAnswer {
         .answer
 }
 
-fn balance(fx: &SqliteFx, m: &Merchant) -> i64 {
+pub(super) fn balance(fx: &SqliteFx, m: &Merchant) -> i64 {
     block_on(merchant_by_email(fx, &m.email))
         .unwrap()
         .unwrap()
         .balance_cents
 }
 
-fn code(text: &str) -> ResponseCode {
+pub(super) fn code(text: &str) -> ResponseCode {
     ResponseCode::parse(text)
 }
 
@@ -219,7 +225,7 @@ fn a_paid_card_sends_a_sealed_response_once_and_validate_raises_the_balance() {
 }
 
 /// Moves the emulator's clock past the day's remittance.
-fn remit(fx: &SqliteFx) {
+pub(super) fn remit(fx: &SqliteFx) {
     fx.now.set(fx.now.get() + 86_400);
 }
 
@@ -362,99 +368,6 @@ fn refunds_stay_within_what_was_captured_and_lower_the_balance() {
         "a second full refund is refused"
     );
     assert_eq!(balance(&fx, &m), 0);
-}
-
-#[test]
-fn cancel_before_remittance_takes_the_validated_money_back_once() {
-    let fx = SqliteFx::new();
-    let m = merchant(&fx, "shop@example.org");
-    pay(&fx, &m, "PB1", 1000, "pay");
-    cash(&fx, &m, Operation::Validate, "PB1", 1000);
-    assert_eq!(balance(&fx, &m), 1000);
-    assert_eq!(
-        cash(&fx, &m, Operation::Cancel, "PB1", 1001).response_code,
-        code("24"),
-        "beyond what was validated"
-    );
-    let part = cash(&fx, &m, Operation::Cancel, "PB1", 300);
-    assert_eq!(
-        (part.response_code, part.new_status, part.new_amount),
-        (
-            code("00"),
-            Some(TransactionStatus::ToCapture),
-            Amount::from_cents(700)
-        )
-    );
-    let rest = cash(&fx, &m, Operation::Cancel, "PB1", 700);
-    assert_eq!(
-        (rest.response_code, rest.new_status),
-        (code("00"), Some(TransactionStatus::Cancelled))
-    );
-    assert_eq!(balance(&fx, &m), 0, "the buyer's money never left");
-    assert_eq!(
-        read(&fx, &m, "PB1").transaction_status,
-        Some(TransactionStatus::Cancelled)
-    );
-    assert_eq!(
-        cash(&fx, &m, Operation::Cancel, "PB1", 700).response_code,
-        code("24"),
-        "a second cancel"
-    );
-    remit(&fx);
-    assert_eq!(
-        cash(&fx, &m, Operation::Refund, "PB1", 1000).response_code,
-        code("24"),
-        "nothing was remitted"
-    );
-    assert_eq!(balance(&fx, &m), 0);
-}
-
-#[test]
-fn a_refund_whose_answer_is_lost_is_done_once_and_read_as_credited() {
-    let fx = SqliteFx::new();
-    let m = merchant(&fx, "shop@example.org");
-    pay(&fx, &m, "PB1", 1000, "pay");
-    cash(&fx, &m, Operation::Validate, "PB1", 1000);
-    remit(&fx);
-    let spec = FaultSpec {
-        method: FaultMethod::Office(Operation::Refund),
-        merchant_id: Some(m.merchant_id.clone()),
-        transaction_reference: Some("PB1".into()),
-        kind: FaultKind::Drop,
-    };
-    block_on(set_fault(&fx, &spec)).unwrap();
-    assert_eq!(
-        office(&fx, &m, Operation::Refund, "PB1", 1000),
-        (502, String::new())
-    );
-    assert_eq!(balance(&fx, &m), 0, "done, then the answer lost");
-    assert_eq!(
-        read(&fx, &m, "PB1").transaction_status,
-        Some(TransactionStatus::Credited)
-    );
-    let cancel = FaultSpec {
-        method: FaultMethod::Office(Operation::Cancel),
-        ..spec
-    };
-    pay(&fx, &m, "PB2", 500, "pay");
-    cash(&fx, &m, Operation::Validate, "PB2", 500);
-    block_on(set_fault(
-        &fx,
-        &FaultSpec {
-            transaction_reference: Some("PB2".into()),
-            ..cancel
-        },
-    ))
-    .unwrap();
-    assert_eq!(
-        office(&fx, &m, Operation::Cancel, "PB2", 500),
-        (502, String::new())
-    );
-    assert_eq!(balance(&fx, &m), 0);
-    assert_eq!(
-        read(&fx, &m, "PB2").transaction_status,
-        Some(TransactionStatus::Cancelled)
-    );
 }
 
 #[test]
