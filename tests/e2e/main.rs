@@ -10,6 +10,7 @@ mod browse;
 mod browser;
 mod card_accounts;
 mod card_browser;
+mod card_refunds;
 mod emulator;
 mod flows;
 mod foundation;
@@ -73,6 +74,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(monetico_purchase::tests());
     tests.extend(api::tests());
     tests.extend(api_contract::tests());
+    tests.extend(card_refunds::tests());
     tests
 }
 
