@@ -649,7 +649,9 @@ CREATE TABLE api_spends (
     PRIMARY KEY (client_id, spend_id)
 ) STRICT;
 
--- The ledger (backoffice.md §4, migration 0015).
+-- The ledger (backoffice.md §4, migration 0015). `hash` is NULL only for
+-- the entries the migration entered for earlier trades, until the Worker
+-- seals them (core::ledger::seal).
 CREATE TABLE ledger (
     n INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -663,7 +665,7 @@ CREATE TABLE ledger (
     new_isin TEXT,
     new_value_cents INTEGER,
     seller_value_cents INTEGER,
-    hash TEXT NOT NULL
+    hash TEXT
 ) STRICT;
 
 -- An append must follow the head: a batch built on a head that moved
@@ -673,7 +675,21 @@ WHEN NEW.n IS NOT (SELECT COALESCE(MAX(n), 0) + 1 FROM ledger)
 BEGIN
     SELECT RAISE(ABORT, 'ledger head moved');
 END;
+CREATE TRIGGER ledger_appends_hashed BEFORE INSERT ON ledger
+WHEN NEW.hash IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'ledger entry without hash');
+END;
+-- The only update: sealing a migrated entry (its hash from NULL to a
+-- value, nothing else).
 CREATE TRIGGER ledger_never_updated BEFORE UPDATE ON ledger
+WHEN OLD.hash IS NOT NULL OR NEW.hash IS NULL
+    OR NEW.n IS NOT OLD.n OR NEW.at IS NOT OLD.at OR NEW.kind IS NOT OLD.kind
+    OR NEW.order_id IS NOT OLD.order_id OR NEW.isin IS NOT OLD.isin
+    OR NEW.amount_cents IS NOT OLD.amount_cents OR NEW.currency IS NOT OLD.currency
+    OR NEW.buyer_id IS NOT OLD.buyer_id OR NEW.seller_id IS NOT OLD.seller_id
+    OR NEW.new_isin IS NOT OLD.new_isin OR NEW.new_value_cents IS NOT OLD.new_value_cents
+    OR NEW.seller_value_cents IS NOT OLD.seller_value_cents
 BEGIN
     SELECT RAISE(ABORT, 'ledger is append-only');
 END;
@@ -706,3 +722,36 @@ CREATE TRIGGER audit_log_never_deleted BEFORE DELETE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'audit log is append-only');
 END;
+
+-- Sellers' refunds and the PayPal emulator's (migration 0017).
+CREATE TABLE refunds (
+    order_id TEXT PRIMARY KEY REFERENCES orders (id),
+    state TEXT NOT NULL CHECK (state IN ('requested', 'refunded', 'refused')),
+    requested_by INTEGER NOT NULL REFERENCES clients (id),
+    requested_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    -- Provider calls made for it (the first one included).
+    attempts INTEGER NOT NULL DEFAULT 0,
+    -- The provider's id of the refund (PayPal's REFUNDTRANSACTIONID).
+    provider_ref TEXT,
+    refusal_code TEXT,
+    refusal_message TEXT,
+    -- What the refund did to the trade: 'undone' (titles back), 'disputed'
+    -- (titles had moved on: flagged), 'already' (charged back before).
+    trade_outcome TEXT CHECK (trade_outcome IN ('undone', 'disputed', 'already'))
+) STRICT;
+CREATE INDEX refunds_requested ON refunds (state, updated_at);
+
+-- The PayPal emulator's refunds: RefundTransaction's answer kept by the
+-- caller's MSGSUBID, so that a repeated call answers the first answer
+-- again (11607) instead of refunding twice.
+CREATE TABLE emulator_refunds (
+    receiver_account_id INTEGER NOT NULL REFERENCES emulator_accounts (id),
+    msgsubid TEXT NOT NULL,
+    refund_transaction_id TEXT NOT NULL UNIQUE,
+    transaction_id TEXT NOT NULL REFERENCES emulator_transactions (id),
+    -- The answer without envelope (JSON of ordered pairs).
+    answer TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (receiver_account_id, msgsubid)
+) STRICT;

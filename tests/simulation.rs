@@ -141,6 +141,8 @@ mod history;
 mod history_cards;
 #[path = "simulation/ledger.rs"]
 mod ledger;
+#[path = "simulation/checks_ledger.rs"]
+mod checks_ledger;
 #[path = "simulation/paypal.rs"]
 mod paypal;
 #[path = "simulation/rng.rs"]

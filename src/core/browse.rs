@@ -136,6 +136,9 @@ pub fn title_json(t: &TitleRow, trades: &[TradeRow], next_page: Option<i64>) -> 
 #[derive(Deserialize, Debug, Clone)]
 pub struct TradeRow {
     pub at: String,
+    /// The order paid (the ledger's entries name it: the offline verifier
+    /// matches them to the history by it).
+    pub order_id: String,
     pub isin: String,
     pub amount_cents: i64,
     pub currency: String,
@@ -152,7 +155,7 @@ pub struct TradeRow {
 macro_rules! trade_query {
     ($tail:literal) => {
         concat!(
-            "SELECT tr.at, tr.isin, tr.amount_cents, tr.currency, tr.profit_rate, ",
+            "SELECT tr.at, tr.order_id, tr.isin, tr.amount_cents, tr.currency, tr.profit_rate, ",
             "b.email AS buyer_email, s.email AS seller_email, tr.new_isin, tr.new_value_cents, ",
             "tr.seller_value_cents, tr.status ",
             "FROM trades tr JOIN clients b ON b.id = tr.buyer_id JOIN clients s ON s.id = tr.seller_id ",
@@ -176,7 +179,7 @@ pub fn history(page: Page) -> Stmt {
 pub fn trades_of(isin: &str, page: Page) -> Stmt {
     macro_rules! columns {
         () => {
-            "SELECT tr.at, tr.id AS trade_id, tr.isin, tr.amount_cents, tr.currency, tr.profit_rate, \
+            "SELECT tr.at, tr.id AS trade_id, tr.order_id, tr.isin, tr.amount_cents, tr.currency, tr.profit_rate, \
              b.email AS buyer_email, s.email AS seller_email, tr.new_isin, tr.new_value_cents, \
              tr.seller_value_cents, tr.status \
              FROM trades tr JOIN clients b ON b.id = tr.buyer_id JOIN clients s ON s.id = tr.seller_id "
@@ -217,8 +220,18 @@ pub fn trade_json(t: &TradeRow) -> Value {
     })
 }
 
+/// `/history`'s JSON: each trade also names its order, which the ledger's
+/// entries name (the offline verifier matches them by it).
 pub fn history_json(rows: &[TradeRow], next_page: Option<i64>) -> Value {
-    json!({ "trades": rows.iter().map(trade_json).collect::<Vec<_>>(), "next_page": next_page })
+    let trades: Vec<Value> = rows
+        .iter()
+        .map(|t| {
+            let mut line = trade_json(t);
+            line["order_id"] = json!(t.order_id);
+            line
+        })
+        .collect();
+    json!({ "trades": trades, "next_page": next_page })
 }
 
 /// The signed-in client's titles (the session is found by its token hash;
@@ -346,6 +359,7 @@ mod tests {
     fn trade_json_masks_emails_and_uses_null_for_a_passed_title() {
         let t = TradeRow {
             at: "2026-11-22T10:00:00Z".into(),
+            order_id: "o1".into(),
             isin: "ZZ0000000000".into(),
             amount_cents: 120,
             currency: "EUR".into(),

@@ -17,6 +17,7 @@
 use serde::Deserialize;
 
 use super::i18n::Lang;
+use super::ledger::{self, Chain, Entry, Kind};
 use super::money::plain_cents;
 use super::order::{OrderStatus, Substate};
 use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
@@ -270,13 +271,31 @@ fn move_titles(t: &TradeState, way: Way, now: &str) -> Batch {
     b
 }
 
+/// The ledger entry recording what the batch does to the trade, after its
+/// guards (a refused batch appends nothing).
+fn entry(t: &TradeState, kind: Kind, now: &str, chain: &Chain<'_>) -> Stmt {
+    ledger::append(
+        chain.head,
+        &Entry::of_trade(t, kind, now),
+        chain.deployment_id,
+    )
+    .0
+}
+
 /// Undoes the trade on unchanged titles (fails its guards otherwise).
 /// `event` names what charged it back (the notification's transaction), so
 /// that each chargeback mails the seller once.
-pub fn undo(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
+pub fn undo(
+    t: &TradeState,
+    event: &str,
+    now: &str,
+    delivered_on_write: bool,
+    chain: &Chain<'_>,
+) -> Batch {
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("undone"), now);
     b.push(untouched_since(t));
     b.extend(move_titles(t, Way::Off, now));
+    b.push(entry(t, Kind::Undo, now, chain));
     b.push(mail(
         t,
         &format!("chargeback:{event}"),
@@ -290,7 +309,13 @@ pub fn undo(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) ->
 /// The titles moved on: the trade is charged back and its titles flagged.
 /// A trade already off the titles (`undone`, paid again after a canceled
 /// reversal but not re-applied) stays off them.
-pub fn dispute(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
+pub fn dispute(
+    t: &TradeState,
+    event: &str,
+    now: &str,
+    delivered_on_write: bool,
+    chain: &Chain<'_>,
+) -> Batch {
     let reversal = if t.reversal.as_deref() == Some("undone") {
         "undone"
     } else {
@@ -298,6 +323,7 @@ pub fn dispute(t: &TradeState, event: &str, now: &str, delivered_on_write: bool)
     };
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some(reversal), now);
     b.push(flag(t, now));
+    b.push(entry(t, Kind::Undo, now, chain));
     b.push(mail(
         t,
         &format!("chargeback:{event}"),
@@ -321,10 +347,17 @@ fn flag(t: &TradeState, now: &str) -> Stmt {
 
 /// A canceled reversal re-applies an undone trade on unchanged titles; the
 /// seller is told (`event` keys the e-mail, as for a chargeback).
-pub fn reapply(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
+pub fn reapply(
+    t: &TradeState,
+    event: &str,
+    now: &str,
+    delivered_on_write: bool,
+    chain: &Chain<'_>,
+) -> Batch {
     let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", None, now);
     b.push(untouched_since(t));
     b.extend(move_titles(t, Way::On, now));
+    b.push(entry(t, Kind::Reapply, now, chain));
     b.push(mail(
         t,
         &format!("reinstated:{event}"),
@@ -343,10 +376,12 @@ pub fn reinstate_flagged(
     event: &str,
     now: &str,
     delivered_on_write: bool,
+    chain: &Chain<'_>,
 ) -> Batch {
     let reversal = t.reversal.as_deref().or(Some("disputed"));
     let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", reversal, now);
     b.push(flag(t, now));
+    b.push(entry(t, Kind::Reapply, now, chain));
     b.push(mail(
         t,
         &format!("reinstated:{event}"),
@@ -360,6 +395,15 @@ pub fn reinstate_flagged(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::ledger::Head;
+
+    const CHAIN: Chain<'static> = Chain {
+        head: &Head {
+            n: 0,
+            hash: String::new(),
+        },
+        deployment_id: "dep",
+    };
 
     fn trade(split: bool) -> TradeState {
         TradeState {
@@ -393,7 +437,7 @@ mod tests {
 
     #[test]
     fn undoing_a_transfer_returns_the_title_at_its_old_value() {
-        let b = undo(&trade(false), "R1", "t", true);
+        let b = undo(&trade(false), "R1", "t", true, &CHAIN);
         let back = b
             .iter()
             .find(|s| s.sql.starts_with("UPDATE titles SET holder_id"))
@@ -404,7 +448,7 @@ mod tests {
 
     #[test]
     fn undoing_a_split_voids_the_new_title_and_restores_the_parent() {
-        let b = undo(&trade(true), "R1", "t", true);
+        let b = undo(&trade(true), "R1", "t", true, &CHAIN);
         assert!(b
             .iter()
             .any(|s| s.sql.contains("status = 'voided'") && s.params[0] == Param::Int(8)));
@@ -417,8 +461,34 @@ mod tests {
     }
 
     #[test]
+    fn each_change_to_the_history_appends_its_entry_after_its_guards() {
+        let kinds = [
+            (undo(&trade(false), "R1", "t", true, &CHAIN), "undo"),
+            (dispute(&trade(false), "R1", "t", true, &CHAIN), "undo"),
+            (reapply(&trade(false), "C1", "t", true, &CHAIN), "reapply"),
+            (
+                reinstate_flagged(&trade(false), "C1", "t", true, &CHAIN),
+                "reapply",
+            ),
+        ];
+        for (batch, kind) in kinds {
+            let at = batch
+                .iter()
+                .position(|s| s.sql.starts_with("INSERT INTO ledger"))
+                .expect("an entry");
+            assert_eq!(batch[at].params[2], Param::from(kind));
+            assert_eq!(batch[at].params[0], Param::Int(1), "after the head");
+            let last_guard = batch
+                .iter()
+                .rposition(|s| s.sql.contains("INSERT INTO guard"))
+                .unwrap_or(0);
+            assert!(at > last_guard, "{kind}: after the guards");
+        }
+    }
+
+    #[test]
     fn a_dispute_flags_both_titles_and_mails_the_seller() {
-        let b = dispute(&trade(true), "R1", "t", true);
+        let b = dispute(&trade(true), "R1", "t", true, &CHAIN);
         assert!(b.iter().any(|s| s.sql.contains("disputed = 1")));
         assert!(b.iter().any(|s| s.sql.contains("INSERT INTO outbox")));
     }
@@ -430,7 +500,7 @@ mod tests {
             reversal: Some("undone".into()),
             ..trade(false)
         };
-        let back = reinstate_flagged(&off, "C1", "t", true);
+        let back = reinstate_flagged(&off, "C1", "t", true, &CHAIN);
         assert!(back
             .iter()
             .any(|s| s.sql.starts_with("UPDATE trades") && s.params[3] == Param::from("undone")));
@@ -446,6 +516,7 @@ mod tests {
             "R2",
             "t",
             true,
+            &CHAIN,
         );
         assert!(again
             .iter()

@@ -13,9 +13,13 @@
 //! rebuilds the batch; so the chain never forks and the change it records
 //! is never applied without its entry.
 
+use crate::core::chargeback::TradeState;
 use crate::core::crypto::sha256_hex;
 use crate::core::money::plain_cents;
-use crate::core::sql::{Param, Stmt};
+use crate::core::sql::{Batch, Param, Stmt};
+
+pub mod seal;
+pub mod view;
 
 /// The trigger's message when an append does not follow the head.
 pub const HEAD_MOVED: &str = "ledger head moved";
@@ -99,6 +103,54 @@ pub struct Entry {
     pub seller_value_cents: Option<i64>,
 }
 
+impl Entry {
+    /// The entry recording what happened to a trade (`kind`) at `at`.
+    pub fn of_trade(t: &TradeState, kind: Kind, at: &str) -> Entry {
+        Entry {
+            at: at.to_string(),
+            kind,
+            order_id: Some(t.order_id.clone()),
+            isin: t.isin.clone(),
+            amount_cents: Some(t.amount_cents),
+            currency: Some(t.currency.clone()),
+            buyer_id: Some(t.buyer_id),
+            seller_id: Some(t.seller_id),
+            new_isin: Some(t.new_isin.clone()),
+            new_value_cents: Some(t.new_value_cents),
+            seller_value_cents: t.seller_value_cents,
+        }
+    }
+
+    /// The entry back from an append statement's parameters (see
+    /// [`append`]); `None` for any other statement.
+    fn of_append(stmt: &Stmt) -> Option<Entry> {
+        if stmt.sql != APPEND_SQL {
+            return None;
+        }
+        let text = |i: usize| match stmt.params.get(i) {
+            Some(Param::Text(t)) => Some(t.clone()),
+            Some(Param::Int(_) | Param::Null) | None => None,
+        };
+        let int = |i: usize| match stmt.params.get(i) {
+            Some(Param::Int(v)) => Some(*v),
+            Some(Param::Text(_) | Param::Null) | None => None,
+        };
+        Some(Entry {
+            at: text(1)?,
+            kind: Kind::parse(&text(2)?)?,
+            order_id: text(3),
+            isin: text(4)?,
+            amount_cents: int(5),
+            currency: text(6),
+            buyer_id: int(7),
+            seller_id: int(8),
+            new_isin: text(9),
+            new_value_cents: int(10),
+            seller_value_cents: int(11),
+        })
+    }
+}
+
 /// A client's pseudonym: stable for a deployment, never his e-mail.
 pub fn pseudonym(deployment_id: &str, client_id: i64) -> String {
     sha256_hex(format!("{deployment_id}:{client_id}").as_bytes())
@@ -142,14 +194,53 @@ pub fn head() -> Stmt {
     )
 }
 
+/// The one statement that appends an entry ([`append`], [`unchained`]).
+const APPEND_SQL: &str =
+    "INSERT INTO ledger (n, at, kind, order_id, isin, amount_cents, currency, buyer_id, seller_id, \
+     new_isin, new_value_cents, seller_value_cents, hash) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
 /// The statement appending `entry` after `head`, and the new head.
 pub fn append(head: &Head, entry: &Entry, deployment_id: &str) -> (Stmt, Head) {
     let n = head.n + 1;
     let hash = chain(&head.hash, &canonical(n, entry, deployment_id));
-    let stmt = Stmt::new(
-        "INSERT INTO ledger (n, at, kind, order_id, isin, amount_cents, currency, buyer_id, seller_id, \
-         new_isin, new_value_cents, seller_value_cents, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    (entry_stmt(n, entry, Some(&hash)), Head { n, hash })
+}
+
+/// An entry appended by a batch built where the head is not known (the
+/// purchase's record batch): `n` is 0, which the table's trigger always
+/// refuses, so that it is only ever written through [`rechain`]
+/// (`flow::ledger::run_appending` does it).
+pub fn unchained(entry: &Entry) -> Stmt {
+    entry_stmt(0, entry, None)
+}
+
+/// `batch` with every entry it appends numbered and hashed after `head`
+/// in order (whatever head it was built on), and the head after them.
+pub fn rechain(batch: &Batch, head: &Head, deployment_id: &str) -> (Batch, Head) {
+    let mut head = head.clone();
+    let batch = batch
+        .iter()
+        .map(|stmt| match Entry::of_append(stmt) {
+            Some(entry) => {
+                let (stmt, next) = append(&head, &entry, deployment_id);
+                head = next;
+                stmt
+            }
+            None => stmt.clone(),
+        })
+        .collect();
+    (batch, head)
+}
+
+/// Whether `batch` appends an entry.
+pub fn appends(batch: &Batch) -> bool {
+    batch.iter().any(|s| s.sql == APPEND_SQL)
+}
+
+fn entry_stmt(n: i64, entry: &Entry, hash: Option<&str>) -> Stmt {
+    Stmt::new(
+        APPEND_SQL,
         vec![
             Param::Int(n),
             Param::from(entry.at.as_str()),
@@ -163,10 +254,9 @@ pub fn append(head: &Head, entry: &Entry, deployment_id: &str) -> (Stmt, Head) {
             Param::from(entry.new_isin.as_deref()),
             Param::from(entry.new_value_cents),
             Param::from(entry.seller_value_cents),
-            Param::from(hash.as_str()),
+            Param::from(hash),
         ],
-    );
-    (stmt, Head { n, hash })
+    )
 }
 
 #[cfg(test)]
@@ -210,6 +300,43 @@ mod tests {
         assert_eq!(fields[8], sha256_hex(b"dep:2"), "the buyer's pseudonym");
         assert_eq!(fields[9], sha256_hex(b"dep:1"), "the seller's pseudonym");
         assert_eq!(&fields[10..], ["ZZ0000000001", "13.53", ""]);
+    }
+
+    #[test]
+    fn the_first_hash_is_the_one_the_offline_verifier_computes() {
+        // scripts/verify-ledger's canonical() and chain() on the same entry
+        // (Python's hashlib): the two implementations agree.
+        assert_eq!(
+            chain(GENESIS_HASH, &canonical(1, &trade(), "dep")),
+            "e9a22093bb11adc5dc4dce9b6c9c94d933217f424d20c57a0697100a244d2a52"
+        );
+    }
+
+    #[test]
+    fn rechaining_numbers_every_entry_of_a_batch_after_the_head_in_order() {
+        let head = Head {
+            n: 4,
+            hash: "h4".into(),
+        };
+        let undo = Entry {
+            kind: Kind::Undo,
+            ..trade()
+        };
+        let batch = vec![
+            Stmt::new("UPDATE x", vec![]),
+            unchained(&trade()),
+            append(&Head::genesis(), &undo, "dep").0,
+        ];
+        let (chained, last) = rechain(&batch, &head, "dep");
+        assert_eq!(chained[0], batch[0]);
+        let (first, after_first) = append(&head, &trade(), "dep");
+        assert_eq!(chained[1], first);
+        let (second, after_second) = append(&after_first, &undo, "dep");
+        assert_eq!(chained[2], second);
+        assert_eq!(last, after_second);
+        assert_eq!(last.n, 6);
+        assert!(appends(&batch));
+        assert!(!appends(&vec![Stmt::new("UPDATE x", vec![])]));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod purchase;
 pub mod receiving;
 pub mod recheck;
 pub mod reconcile;
+pub mod refund;
 pub mod resealing;
 pub mod retention;
 pub mod rules;

@@ -125,6 +125,29 @@ pub struct HistoryPage {
     pub layout: Layout,
     pub trades: Vec<TradeLine>,
     pub pager: Pager,
+    pub ledger: LedgerHead,
+}
+
+/// The ledger's head as `/history` shows it (backoffice.md §4).
+pub struct LedgerHead {
+    pub t: &'static crate::core::i18n::LedgerTexts,
+    pub n: i64,
+    /// Empty while the migrated entries are not sealed yet.
+    pub hash: String,
+}
+
+impl LedgerHead {
+    pub fn new(head: Option<&crate::core::ledger::view::HeadRow>, lang: Lang) -> LedgerHead {
+        let (n, hash) = match head {
+            Some(h) => (h.n, h.hash.clone().unwrap_or_default()),
+            None => (0, crate::core::ledger::GENESIS_HASH.to_string()),
+        };
+        LedgerHead {
+            t: lang.ledger(),
+            n,
+            hash,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -470,6 +493,16 @@ pub struct OrderPage {
     pub traces: Vec<TraceLine>,
     /// The spend's description (the automation API's), to both parties.
     pub description: Option<String>,
+    pub refund: RefundBlock,
+}
+
+/// The order page's refund: its state (both parties), the seller's form
+/// while he may refund, and why a request was refused.
+pub struct RefundBlock {
+    pub t: &'static crate::core::i18n::RefundTexts,
+    pub offered: bool,
+    pub state_text: String,
+    pub error: String,
 }
 
 /// The account page's "Automation" section: the live API keys, and a key

@@ -18,6 +18,7 @@ mod hardening;
 mod hardening_accounts;
 mod harness;
 mod ipn_listener;
+mod ledger;
 mod monetico_emulator;
 mod monetico_purchase;
 mod notifications;
@@ -27,6 +28,7 @@ mod providers;
 mod purchase;
 mod recheck;
 mod reconciler;
+mod refunds;
 mod refusals;
 mod round_trips;
 mod sandbox;
@@ -58,6 +60,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(reconciler::tests());
     tests.extend(notifications::tests());
     tests.extend(partial_refunds::tests());
+    tests.extend(refunds::tests());
     tests.extend(ipn_listener::tests());
     tests.extend(sandbox::tests());
     tests.extend(hardening_accounts::tests());
@@ -74,6 +77,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(monetico_purchase::tests());
     tests.extend(api::tests());
     tests.extend(api_contract::tests());
+    tests.extend(ledger::tests());
     tests.extend(card_refunds::tests());
     tests
 }

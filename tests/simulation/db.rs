@@ -106,6 +106,10 @@ impl Db {
         for sql in migrations() {
             conn.execute_batch(sql).expect("migration applies");
         }
+        // Each history starts with an empty ledger: the simulation alone
+        // may empty it (tests/schema.rs holds the trigger).
+        conn.execute_batch("DROP TRIGGER ledger_never_deleted;")
+            .expect("ledger emptied between histories");
         conn.set_prepared_statement_cache_capacity(256);
         let mut tables: Vec<String> = {
             let mut st = conn
@@ -139,6 +143,7 @@ impl Db {
             // Written by the outbox's delivered-on-write trigger.
             "emulator_mail",
             "psp_notifications",
+            "ledger",
             "trades",
             "psp_traces",
             "outbox",

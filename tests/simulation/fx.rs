@@ -151,6 +151,12 @@ impl Sim {
                 self.counts.borrow_mut().guard_aborts += 1;
                 Err(StoreError::Guard)
             }
+            // Another entry was appended since the batch's head was read:
+            // refused on purpose, rebuilt by `flow::ledger::run_appending`.
+            Err(e) if e.0.contains(paybook::core::ledger::HEAD_MOVED) => {
+                self.counts.borrow_mut().guard_aborts += 1;
+                Err(StoreError::Failed(e.0))
+            }
             Err(e) => {
                 let first = batch.first().map_or("", |s| s.sql);
                 self.broken.borrow_mut().push(format!(

@@ -46,7 +46,7 @@ impl Api {
             Method::GetExpressCheckoutDetails => Some(Api::GetEc),
             Method::DoExpressCheckoutPayment => Some(Api::DoEc),
             Method::GetTransactionDetails => Some(Api::GetTd),
-            Method::GetBalance => None,
+            Method::GetBalance | Method::RefundTransaction => None,
         }
     }
 }

@@ -70,6 +70,7 @@ pub struct World {
     roles: BTreeMap<ActorId, Role>,
     initial_titles: BTreeMap<i64, (i64, i64)>,
     processed_seen: i64,
+    ledger_seen: super::checks_ledger::LedgerSeen,
     /// What the events last read of PayPal (`history.rs`).
     pub(super) cache: Option<super::history::PayPalNow>,
 }
@@ -122,6 +123,7 @@ impl World {
             roles: BTreeMap::new(),
             initial_titles: BTreeMap::new(),
             processed_seen: 0,
+            ledger_seen: Default::default(),
             cache: None,
         };
         let now = at(START);
@@ -269,6 +271,7 @@ impl World {
         }
         if self.sim.dirty.take() {
             check_step(&self.sim, &self.ledger, &mut self.processed_seen);
+            super::checks_ledger::check_ledger(&self.sim, &self.ledger, &mut self.ledger_seen);
         }
     }
 

@@ -46,6 +46,9 @@ pub enum ErrorKind {
     ProviderRefused,
     /// 3008: the order no longer awaits the buyer.
     NotCancelable,
+    /// 3009: the order cannot be refunded (not the seller's paid trade,
+    /// under review, past `REFUND_DAYS`).
+    NotRefundable,
     /// 4001: the `spend_id` was used with other fields.
     SpendIdReused,
     /// 4002: a spend with this `spend_id` is under way.
@@ -60,7 +63,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every error, in number order.
-    pub const ALL: [ErrorKind; 24] = [
+    pub const ALL: [ErrorKind; 25] = [
         ErrorKind::Malformed,
         ErrorKind::AmountMalformed,
         ErrorKind::AmountTooPrecise,
@@ -80,6 +83,7 @@ impl ErrorKind {
         ErrorKind::ActionInFuture,
         ErrorKind::ProviderRefused,
         ErrorKind::NotCancelable,
+        ErrorKind::NotRefundable,
         ErrorKind::SpendIdReused,
         ErrorKind::SpendInProgress,
         ErrorKind::ProviderUnreachable,
@@ -123,7 +127,7 @@ impl ErrorKind {
 
 /// Every error: number, HTTP status, name, message.
 #[rustfmt::skip]
-const TABLE: [(ErrorKind, u16, u16, &str, &str); 24] = [
+const TABLE: [(ErrorKind, u16, u16, &str, &str); 25] = [
     (ErrorKind::Malformed, 1000, 400, "malformed_body", "the body cannot be read"),
     (ErrorKind::AmountMalformed, 1001, 422, "amount_malformed", "amount must be digits, optionally a dot and digits"),
     (ErrorKind::AmountTooPrecise, 1002, 422, "amount_too_precise", "amount has more decimals than the currency"),
@@ -143,6 +147,7 @@ const TABLE: [(ErrorKind, u16, u16, &str, &str); 24] = [
     (ErrorKind::ActionInFuture, 3006, 422, "action_at_in_future", "spends are executed at once"),
     (ErrorKind::ProviderRefused, 3007, 422, "provider_refused", "the provider refused the checkout"),
     (ErrorKind::NotCancelable, 3008, 409, "not_cancelable", "the order no longer awaits the buyer"),
+    (ErrorKind::NotRefundable, 3009, 409, "not_refundable", "the order cannot be refunded now"),
     (ErrorKind::SpendIdReused, 4001, 409, "spend_id_reused_with_different_request", "spend_id was used with other fields"),
     (ErrorKind::SpendInProgress, 4002, 409, "spend_in_progress", "this spend is under way: retry"),
     (ErrorKind::ProviderUnreachable, 5001, 503, "provider_unreachable", "the provider did not answer: retry"),

@@ -11,8 +11,10 @@
 //! state.
 
 use super::effects::{run_guarded, Effects, FlowError};
+use super::ledger::head_at;
 use super::purchase::{authorized, Returned};
 use super::{row_at, rows_at, Site};
+use crate::core::ledger::{self, Head};
 use crate::core::psp::notice::Answer;
 use crate::core::psp::{self, CardOutcome, CardVerdict, ProviderId};
 use crate::core::purchase::{self, OrderState};
@@ -64,8 +66,8 @@ async fn process<E: Effects>(
     raw: &[u8],
 ) -> Received {
     let label = format!("{} message {id}", provider.as_str());
-    let order = match named_order(fx, provider, raw).await {
-        Ok(order) => order,
+    let (order, head) = match named_order(fx, provider, raw).await {
+        Ok(named) => named,
         Err(Unnamed::Unreadable(why)) => {
             // The same bytes would be just as unreadable: not asked again.
             return end(
@@ -111,7 +113,7 @@ async fn process<E: Effects>(
             )
             .await
         }
-        CardVerdict::Verified(outcome) => match act(fx, site, &order, &outcome).await {
+        CardVerdict::Verified(outcome) => match act(fx, site, &order, head, &outcome).await {
             Ok(done) => {
                 let why = format!("{outcome:?}: {done}");
                 end(
@@ -161,20 +163,25 @@ enum Unnamed {
 }
 
 /// The order the message names by its reference (read before the message
-/// is verified: its account's key verifies it).
+/// is verified: its account's key verifies it), and the ledger's head (for
+/// the record's entry) in the same read.
 async fn named_order<E: Effects>(
     fx: &E,
     provider: ProviderId,
     raw: &[u8],
-) -> Result<OrderState, Unnamed> {
+) -> Result<(OrderState, Option<Head>), Unnamed> {
     let reference = psp::card_reference(provider, raw).map_err(Unnamed::Unreadable)?;
     let results = fx
-        .run(&vec![purchase::order_by_token(provider, &reference)])
+        .run(&vec![
+            purchase::order_by_token(provider, &reference),
+            ledger::head(),
+        ])
         .await
         .map_err(|e| Unnamed::Store(e.into()))?;
-    row_at::<OrderState>(&results, 0)
+    let order = row_at::<OrderState>(&results, 0)
         .map_err(Unnamed::Store)?
-        .ok_or_else(|| Unnamed::Unreadable(format!("no order {reference:?}")))
+        .ok_or_else(|| Unnamed::Unreadable(format!("no order {reference:?}")))?;
+    Ok((order, head_at(&results, 1)))
 }
 
 /// Ends a recorded message; when that write fails the message stays
@@ -200,12 +207,13 @@ async fn act<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     order: &OrderState,
+    head: Option<Head>,
     outcome: &CardOutcome,
 ) -> Result<String, FlowError> {
     let now = fx.now().to_string();
     let changed = match outcome {
         CardOutcome::Authorized { authorization_id } => {
-            let shown = authorized(fx, site, order.clone(), authorization_id).await?;
+            let shown = authorized(fx, site, order.clone(), authorization_id, head).await?;
             return Ok(match shown {
                 Returned::NotFound => "order not found".into(),
                 Returned::Show { .. } | Returned::ChooseFunding { .. } => "authorized".into(),

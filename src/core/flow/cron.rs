@@ -2,13 +2,14 @@
 //! parts so that the shell can add its own chores between them: [`begin`]
 //! takes the lease (two runs never work at once), [`work`] settles a
 //! bounded number of orders whose outcome is unknown by asking their
-//! provider (never by guessing), takes up notifications left unfinished and
-//! reads processed payments again on their schedule, and [`finish`] purges
+//! provider (never by guessing), takes up notifications left unfinished,
+//! reads processed payments again on their schedule and asks again for
+//! sellers' refunds whose answer was lost, and [`finish`] purges
 //! raw provider data past `RETENTION_DAYS` and records the run. Every step is
 //! idempotent: a missed or crashed run is caught up by the next.
 
 use super::effects::{Effects, FlowError};
-use super::{notify, recheck, rows_at, settle, Site};
+use super::{notify, recheck, refund, rows_at, settle, Site};
 use crate::core::purchase::OrderState;
 use crate::core::time::UtcTime;
 use crate::core::{reconcile, retention, sql};
@@ -54,7 +55,8 @@ pub struct Worked {
     pub orders_changed: usize,
 }
 
-/// Settles due orders, takes up notifications, re-reads due payments. One
+/// Seals the ledger's migrated entries when the head is one of them,
+/// settles due orders, takes up notifications, re-reads due payments. One
 /// part's trouble does not stop the others; it is due again next run.
 pub async fn work<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Result<Worked, FlowError> {
     let now = lease.started;
@@ -63,13 +65,19 @@ pub async fn work<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Result<
         .plus_seconds(-site.config.pending_ttl_hours * 3_600)
         .to_string();
     let results = fx
-        .run(&vec![reconcile::due_orders(
-            &settle_before,
-            &ttl_before,
-            ORDERS_PER_RUN,
-        )])
+        .run(&vec![
+            reconcile::due_orders(&settle_before, &ttl_before, ORDERS_PER_RUN),
+            crate::core::ledger::head(),
+        ])
         .await?;
     let due: Vec<OrderState> = rows_at(&results, 0)?;
+    // The entries migration 0015 entered are sealed by the first run (or
+    // the first append, whichever comes first).
+    if super::ledger::head_at(&results, 1).is_none() {
+        if let Err(e) = super::ledger::seal_all(fx, site.deployment_id).await {
+            fx.log(&format!("cron: sealing the ledger: {e:?}"));
+        }
+    }
     let mut worked = Worked {
         orders_due: due.len(),
         orders_changed: 0,
@@ -89,6 +97,10 @@ pub async fn work<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Result<
     // learned from notifications alone (core::recheck).
     if let Err(e) = recheck::run(fx, site).await {
         fx.log(&format!("cron: re-reads: {e:?}"));
+    }
+    // Sellers' refunds whose answer was lost: asked again (never twice).
+    if let Err(e) = refund::resume(fx, site, now).await {
+        fx.log(&format!("cron: refunds: {e:?}"));
     }
     Ok(worked)
 }

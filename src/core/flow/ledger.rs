@@ -2,9 +2,12 @@
 //! hash needs the head, read before the batch (or known from an earlier
 //! read of the same request); when another entry was appended meanwhile the
 //! table's trigger aborts the batch, and it is rebuilt on the new head.
+//! Entries the migration left unsealed are sealed first
+//! (`core::ledger::seal`).
 
-use super::{row_at, Effects, StoreError};
-use crate::core::ledger::{self, Head};
+use super::{row_at, rows_at, Effects, StoreError};
+use crate::core::ledger::view::{HeadRow, Stored};
+use crate::core::ledger::{self, seal, Head};
 use crate::core::sql::{Batch, StmtResult};
 
 /// How many times a batch is rebuilt on a moved head before giving up
@@ -16,18 +19,54 @@ pub fn head_moved(error: &StoreError) -> bool {
     matches!(error, StoreError::Failed(m) if m.contains(ledger::HEAD_MOVED))
 }
 
-/// Reads the ledger's head (one round trip).
-pub async fn read_head<E: Effects>(fx: &E) -> Result<Head, StoreError> {
+fn failed(e: impl std::fmt::Debug) -> StoreError {
+    StoreError::Failed(format!("{e:?}"))
+}
+
+/// The head [`ledger::head`] read at `index` of `results`: `None` when it
+/// is unsealed (or unreadable), so that [`run_appending`] reads it again
+/// and seals.
+pub fn head_at(results: &[StmtResult], index: usize) -> Option<Head> {
+    match row_at::<HeadRow>(results, index) {
+        Ok(Some(HeadRow {
+            n,
+            hash: Some(hash),
+        })) => Some(Head { n, hash }),
+        Ok(None) => Some(Head::genesis()),
+        Ok(Some(HeadRow { hash: None, .. })) | Err(_) => None,
+    }
+}
+
+/// Reads the ledger's head (one round trip), sealing the migrated entries
+/// first when the head is one of them.
+pub async fn read_head<E: Effects>(fx: &E, deployment_id: &str) -> Result<Head, StoreError> {
     let results = fx.run(&vec![ledger::head()]).await?;
-    Ok(row_at::<Head>(&results, 0)
-        .map_err(|e| StoreError::Failed(format!("{e:?}")))?
-        .unwrap_or_else(Head::genesis))
+    match head_at(&results, 0) {
+        Some(head) => Ok(head),
+        None => seal_all(fx, deployment_id).await,
+    }
+}
+
+/// Seals every unsealed entry, in order ([`seal::PER_BATCH`] per round
+/// trip and one read before each), and returns the head.
+pub async fn seal_all<E: Effects>(fx: &E, deployment_id: &str) -> Result<Head, StoreError> {
+    loop {
+        let results = fx.run(&vec![seal::unsealed(), ledger::head()]).await?;
+        let rows: Vec<Stored> = rows_at(&results, 0).map_err(failed)?;
+        let (batch, _) = seal::seal(&rows, deployment_id);
+        if batch.is_empty() {
+            return head_at(&results, 1)
+                .ok_or_else(|| StoreError::Failed("ledger: unsealed entries out of order".into()));
+        }
+        fx.run(&batch).await?;
+    }
 }
 
 /// Runs the batch `build` makes for a head: with `known` first when given,
 /// then with the head read again each time it moved.
 pub async fn run_appending<E: Effects>(
     fx: &E,
+    deployment_id: &str,
     known: Option<Head>,
     build: impl Fn(&Head) -> Batch,
 ) -> Result<Vec<StmtResult>, StoreError> {
@@ -36,7 +75,7 @@ pub async fn run_appending<E: Effects>(
     for _ in 0..ATTEMPTS {
         let current = match head.take() {
             Some(h) => h,
-            None => read_head(fx).await?,
+            None => read_head(fx, deployment_id).await?,
         };
         match fx.run(&build(&current)).await {
             Err(e) if head_moved(&e) => last = Some(e),
@@ -44,4 +83,36 @@ pub async fn run_appending<E: Effects>(
         }
     }
     Err(last.unwrap_or_else(|| StoreError::Failed(ledger::HEAD_MOVED.into())))
+}
+
+/// Runs `batch`, numbering and hashing the entries it appends after the
+/// head (`known`, else read) with [`run_appending`]; a batch without
+/// entries runs as it is, with no read.
+pub async fn run<E: Effects>(
+    fx: &E,
+    deployment_id: &str,
+    known: Option<Head>,
+    batch: &Batch,
+) -> Result<Vec<StmtResult>, StoreError> {
+    if !ledger::appends(batch) {
+        return fx.run(batch).await;
+    }
+    run_appending(fx, deployment_id, known, |head| {
+        ledger::rechain(batch, head, deployment_id).0
+    })
+    .await
+}
+
+/// [`run`] for a guarded batch: `Ok(false)` when a guard refused it.
+pub async fn run_guarded<E: Effects>(
+    fx: &E,
+    deployment_id: &str,
+    known: Option<Head>,
+    batch: &Batch,
+) -> Result<bool, StoreError> {
+    match run(fx, deployment_id, known, batch).await {
+        Ok(_) => Ok(true),
+        Err(StoreError::Guard) => Ok(false),
+        Err(e) => Err(e),
+    }
 }

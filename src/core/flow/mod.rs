@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod notify;
 pub mod purchase;
 pub mod recheck;
+pub mod refund;
 pub mod settle;
 
 use crate::core::sql::{self, StmtResult};

@@ -7,8 +7,10 @@
 //! the platform agree; what is left is the cron's.
 
 use super::effects::{Effects, FlowError, StoreError};
+use super::ledger::{self as ledger_flow, head_at};
 use super::settle::inquire;
 use super::{rows_at, Site};
+use crate::core::ledger::{self, Chain, Head};
 use crate::core::notify::{self, Decision, Outcome, Step, Subject};
 use crate::core::psp::notice::{self, Notice};
 use crate::core::sql::{Batch, Stmt};
@@ -47,7 +49,7 @@ pub async fn act<E: Effects>(
     let mut changed: Option<Outcome> = None;
     for look in 0..notify::MAX_LOOKS {
         let now = fx.now().to_string();
-        let mut subject = look_up(fx, body, n, order_id, record && look == 0, &now).await?;
+        let (mut subject, head) = look_up(fx, body, n, order_id, record && look == 0, &now).await?;
         if look > 0 {
             // After our own change, we confirm it whatever another handler
             // of the same message concluded meanwhile (it may have looked
@@ -75,7 +77,11 @@ pub async fn act<E: Effects>(
                 "{label}: the provider was not asked; left for the cron"
             )));
         };
-        match notify::decide(n, &subject, &named, &inquiry, last, &mail, &now) {
+        let chain = Chain {
+            head: &head.clone().unwrap_or_else(Head::genesis),
+            deployment_id: site.deployment_id,
+        };
+        match notify::decide(n, &subject, &named, &inquiry, last, &mail, &now, &chain) {
             Decision::Retry(mut batch) => {
                 batch.extend(traces);
                 fx.run(&batch).await?;
@@ -91,7 +97,8 @@ pub async fn act<E: Effects>(
                 return Ok(Acted::Settled(format!("{label}: {}", outcome.as_str())));
             }
             Decision::Change(tries, otherwise) => {
-                let Some(outcome) = apply_first(fx, tries, otherwise, &traces).await? else {
+                let Some(outcome) = apply_first(fx, site, head, tries, otherwise, &traces).await?
+                else {
                     return Ok(Acted::Left(format!(
                         "{label}: changed meanwhile; left for the cron"
                     )));
@@ -107,7 +114,7 @@ pub async fn act<E: Effects>(
 }
 
 /// Reads what the message is about (recording it first when `record`),
-/// in one batch.
+/// and the ledger's head (for a change's entry), in one batch.
 async fn look_up<E: Effects>(
     fx: &E,
     body: &str,
@@ -115,15 +122,18 @@ async fn look_up<E: Effects>(
     order_id: Option<&str>,
     record: bool,
     now: &str,
-) -> Result<Subject, FlowError> {
-    let mut batch = Vec::with_capacity(4);
+) -> Result<(Subject, Option<Head>), FlowError> {
+    let mut batch = Vec::with_capacity(5);
     if record {
         batch.push(notify::record_once(n, order_id, body, now));
     }
     batch.extend(notify::read(n, order_id));
+    batch.push(ledger::head());
     let results = fx.run(&batch).await?;
+    let head = head_at(&results, results.len().saturating_sub(1));
     let read = results.get(usize::from(record)..).unwrap_or_default();
-    Subject::decode(read).map_err(|e| FlowError::Internal(e.to_string()))
+    let subject = Subject::decode(read).map_err(|e| FlowError::Internal(e.to_string()))?;
+    Ok((subject, head))
 }
 
 /// Tries the changes in order until one applies (each is guarded); when a
@@ -132,13 +142,15 @@ async fn look_up<E: Effects>(
 /// message for the cron, and `None` says so.
 async fn apply_first<E: Effects>(
     fx: &E,
+    site: &Site<'_>,
+    head: Option<Head>,
     tries: Vec<(Batch, Outcome)>,
     mut otherwise: Batch,
     traces: &[Stmt],
 ) -> Result<Option<Outcome>, FlowError> {
     for (mut batch, outcome) in tries {
         batch.extend(traces.iter().cloned());
-        match fx.run(&batch).await {
+        match ledger_flow::run(fx, site.deployment_id, head.clone(), &batch).await {
             Ok(_) => return Ok(Some(outcome)),
             Err(StoreError::Guard) => {}
             Err(e) => return Err(e.into()),

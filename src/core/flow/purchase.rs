@@ -6,9 +6,11 @@
 //! order, and is the one copy the Worker and the simulation both run.
 
 use super::effects::{random_bytes, run_guarded, Effects, FlowError};
+use super::ledger::{self as ledger_flow, head_at};
 use super::{row_at, settle, Site};
 use crate::core::i18n::Lang;
 use crate::core::isin::Isin;
+use crate::core::ledger::{self, Head};
 use crate::core::order::Substate;
 use crate::core::psp::{self, ProviderId, SealedAccount, StartOutcome, StartRequest};
 use crate::core::purchase::{
@@ -254,21 +256,27 @@ pub async fn returned<E: Effects>(
         return Ok(Returned::NotFound);
     }
     let results = fx
-        .run(&vec![purchase::order_by_token(provider, reference)])
+        .run(&vec![
+            purchase::order_by_token(provider, reference),
+            ledger::head(),
+        ])
         .await?;
     let Some(order) = row_at::<OrderState>(&results, 0)? else {
         return Ok(Returned::NotFound);
     };
-    authorized(fx, site, order, payer_id).await
+    authorized(fx, site, order, payer_id, head_at(&results, 1)).await
 }
 
 /// [`returned`] for an order already read (a card provider's verified
-/// message names it): claim, capture and record, or release.
+/// message names it): claim, capture and record, or release. `head`: the
+/// ledger's head read with the order, for the record's entry (`None`: read
+/// it then).
 pub async fn authorized<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     order: OrderState,
     payer_id: &str,
+    head: Option<Head>,
 ) -> Result<Returned, FlowError> {
     let show = Returned::Show {
         order_id: order.id.clone(),
@@ -327,7 +335,7 @@ pub async fn authorized<E: Effects>(
         order.psp_token.as_deref().unwrap_or(""),
     );
     Ok(
-        match (capture(fx, site, &order, retried).await?, funding_url) {
+        match (capture(fx, site, &order, retried, head).await?, funding_url) {
             (Captured::ChooseFunding, Some(url)) => Returned::ChooseFunding {
                 order_id: order.id.clone(),
                 url,
@@ -398,6 +406,7 @@ async fn capture<E: Effects>(
     site: &Site<'_>,
     order: &OrderState,
     retried: bool,
+    head: Option<Head>,
 ) -> Result<Captured, FlowError> {
     let called = psp::capture(fx, site, order).await?;
     let mut trace_rows = called
@@ -437,7 +446,7 @@ async fn capture<E: Effects>(
         | AfterPayment::Pending(batch)
         | AfterPayment::RetryFunding(batch)
         | AfterPayment::Fail(batch) => {
-            if let Err(e) = run_guarded(fx, &batch).await {
+            if let Err(e) = ledger_flow::run_guarded(fx, site.deployment_id, head, &batch).await {
                 // Money may have moved: leave the order confirming for the
                 // reconciler rather than guess.
                 fx.log(&format!("recording order {} failed: {e:?}", order.id));

@@ -6,6 +6,7 @@
 //! `inquire` half) by a notification's handling.
 
 use super::effects::{Effects, FlowError, StoreError};
+use super::ledger as ledger_flow;
 use super::Site;
 use crate::core::psp;
 use crate::core::purchase::OrderState;
@@ -56,7 +57,7 @@ pub async fn settle<E: Effects>(
     ) {
         Resolution::Write(mut batch) => {
             batch.extend(trace_rows);
-            match fx.run(&batch).await {
+            match ledger_flow::run(fx, site.deployment_id, None, &batch).await {
                 Ok(_) => Ok(true),
                 // Someone resolved it first (a return, a notification,
                 // another run).

@@ -7,10 +7,14 @@ use super::accept;
 mod en;
 mod fr;
 mod receiving;
+mod ledger;
+mod refund;
 
 pub use en::EN;
 pub use fr::FR;
 pub use receiving::ReceivingTexts;
+pub use ledger::LedgerTexts;
+pub use refund::RefundTexts;
 
 /// A language PayBook speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

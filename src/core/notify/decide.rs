@@ -5,6 +5,7 @@
 
 use super::{payment_txn, Outcome, Subject};
 use crate::core::chargeback::{self, TradeState};
+use crate::core::ledger::Chain;
 use crate::core::order::OrderStatus;
 use crate::core::partial::{self, Share, Standing};
 use crate::core::psp::notice::Notice;
@@ -39,6 +40,7 @@ struct Writing<'a> {
     mail: &'a MailSetting,
     now: &'a str,
     event: &'a str,
+    chain: &'a Chain<'a>,
 }
 
 impl Writing<'_> {
@@ -63,7 +65,9 @@ impl Writing<'_> {
 }
 
 /// Decides from the order (as read), its trade, and the provider's answer
-/// about the payment. `trace` is the answer's trace row.
+/// about the payment. `trace` is the answer's trace row; `chain` where a
+/// change's ledger entry goes (`flow::ledger` rechains it on a moved head).
+#[allow(clippy::too_many_arguments)]
 pub fn decide(
     n: &Notice,
     subject: &Subject,
@@ -72,12 +76,14 @@ pub fn decide(
     trace: Stmt,
     mail: &MailSetting,
     now: &str,
+    chain: &Chain<'_>,
 ) -> Decision {
     let w = Writing {
         trace,
         mail,
         now,
         event: n.reference.as_str(),
+        chain,
     };
     if matches!(inquiry, Inquiry::Unknown) {
         return Decision::Retry(w.retry());
@@ -176,10 +182,10 @@ fn returned_whole(t: &TradeState, w: &Writing<'_>) -> Decision {
     let on_write = w.mail.delivered_on_write;
     let mut tries = Vec::new();
     if t.reversal.is_none() {
-        let undo = chargeback::undo(t, w.event, w.now, on_write);
+        let undo = chargeback::undo(t, w.event, w.now, on_write, w.chain);
         tries.push(w.change(undo, Outcome::ChargebackUndone));
     }
-    let dispute = chargeback::dispute(t, w.event, w.now, on_write);
+    let dispute = chargeback::dispute(t, w.event, w.now, on_write, w.chain);
     tries.push(w.change(dispute, Outcome::ChargebackDisputed));
     Decision::Change(tries, w.retry())
 }
@@ -190,10 +196,10 @@ fn standing_again(t: &TradeState, w: &Writing<'_>) -> Decision {
     let on_write = w.mail.delivered_on_write;
     let mut tries = Vec::new();
     if t.reversal.as_deref() == Some("undone") {
-        let reapply = chargeback::reapply(t, w.event, w.now, on_write);
+        let reapply = chargeback::reapply(t, w.event, w.now, on_write, w.chain);
         tries.push(w.change(reapply, Outcome::ReversalCanceledReapplied));
     }
-    let flagged = chargeback::reinstate_flagged(t, w.event, w.now, on_write);
+    let flagged = chargeback::reinstate_flagged(t, w.event, w.now, on_write, w.chain);
     tries.push(w.change(flagged, Outcome::ReversalCanceledFlagged));
     Decision::Change(tries, w.retry())
 }
@@ -282,7 +288,12 @@ pub(super) mod tests {
             psp_transaction_id: Some(payment_txn(n).to_string()),
             ..order
         };
-        decide(n, s, &named, inquiry, trace(), &mail(), "t")
+        let head = crate::core::ledger::Head::genesis();
+        let chain = Chain {
+            head: &head,
+            deployment_id: "dep",
+        };
+        decide(n, s, &named, inquiry, trace(), &mail(), "t", &chain)
     }
     pub(in crate::core::notify) fn refunded(txn: &str, status: &str) -> Inquiry {
         Inquiry::Payment(crate::core::psp::paypal::answers::payment_answer(

@@ -4,6 +4,7 @@
 use super::mails::{review_mail, seller_mail};
 use super::state::OrderState;
 use crate::core::i18n::Lang;
+use crate::core::ledger;
 use crate::core::money::Amount;
 use crate::core::rules::{purchase_outcome, Outcome, ProfitRate};
 use crate::core::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
@@ -135,7 +136,8 @@ pub struct MailSetting {
 
 /// Records a completed payment exactly once: the order processed with
 /// PayPal's transaction id, the trade, the title moved (transfer or split),
-/// the trace and the seller's e-mail, in one guarded batch. The same batch
+/// its ledger entry (unchained: run it with `flow::ledger::run`), the
+/// trace and the seller's e-mail, in one guarded batch. The same batch
 /// serves the return path, the reconciler and IPN.
 pub fn record_completed(
     order: &OrderState,
@@ -169,6 +171,13 @@ pub fn record_completed(
         now,
     ));
     batch.push(guard_one_row_changed());
+    batch.push(ledger::unchained(&trade_entry(
+        order,
+        &outcome,
+        &new_isin,
+        seller_value_cents,
+        now,
+    )));
     batch.push(trace);
     let lang = Lang::parse(&order.seller_language).unwrap_or_default();
     let (subject, body) = seller_mail(order, &outcome, &new_isin, lang);
@@ -243,6 +252,29 @@ fn move_titles(
             batch.push(guard_one_row_changed());
             (order.isin.clone(), None)
         }
+    }
+}
+
+/// The ledger's `trade` entry for the trade [`insert_trade`] writes.
+fn trade_entry(
+    order: &OrderState,
+    outcome: &Outcome,
+    new_isin: &str,
+    seller_value_cents: Option<i64>,
+    now: &str,
+) -> ledger::Entry {
+    ledger::Entry {
+        at: now.to_string(),
+        kind: ledger::Kind::Trade,
+        order_id: Some(order.id.clone()),
+        isin: order.isin.clone(),
+        amount_cents: Some(order.amount().cents()),
+        currency: Some(order.currency.clone()),
+        buyer_id: Some(order.buyer_id),
+        seller_id: Some(order.seller_id),
+        new_isin: Some(new_isin.to_string()),
+        new_value_cents: Some(outcome.new_value().cents()),
+        seller_value_cents,
     }
 }
 

@@ -14,14 +14,18 @@ use crate::core::browse::{
 };
 use crate::core::crypto;
 use crate::core::isin::{Isin, IsinError};
+use crate::core::ledger::{
+    self,
+    view::{self, HeadRow},
+};
 use crate::core::money::Amount;
 use crate::core::psp::{self, BalanceOutcome, ProviderId, SealedAccount};
 
 use crate::core::time::UtcTime;
 use crate::shell::effects::site;
 use crate::shell::pages::{
-    money, ClaimsPage, ContactPage, DocsPage, HistoryPage, IsinPage, MarketLine, MarketPage, Pager,
-    SourcePage, TitlePage, TradeLine,
+    money, ClaimsPage, ContactPage, DocsPage, HistoryPage, IsinPage, LedgerHead, MarketLine,
+    MarketPage, Pager, SourcePage, TitlePage, TradeLine,
 };
 use crate::shell::web::{html, json_response, rows_at, Ctx, WebError};
 
@@ -177,15 +181,22 @@ pub async fn history(ctx: &Ctx) -> Result<Response, WebError> {
         Ok(p) => p,
         Err(response) => return response,
     };
-    let results = ctx.run(&vec![browse::history(page_number)]).await?;
+    // The ledger's head in the same round trip (backoffice.md §4).
+    let results = ctx
+        .run(&vec![browse::history(page_number), ledger::head()])
+        .await?;
     let (trades, next) = page_number.split(rows_at::<TradeRow>(&results, 0)?);
+    let head: Option<HeadRow> = rows_at(&results, 1)?.into_iter().next();
     if ctx.wants_json {
-        return json_response(200, &browse::history_json(&trades, next));
+        let mut body = browse::history_json(&trades, next);
+        body["ledger_head"] = view::head_json(head.as_ref());
+        return json_response(200, &body);
     }
     let page = HistoryPage {
         layout: ctx.layout()?,
         trades: trade_lines(ctx, &trades),
         pager: pager("/history?".into(), page_number, next),
+        ledger: LedgerHead::new(head.as_ref(), ctx.lang),
     };
     html(200, page.render()?)
 }

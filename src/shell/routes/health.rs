@@ -4,14 +4,19 @@
 use serde_json::json;
 use worker::Response;
 
+use crate::core::ledger::view::{self, HeadRow};
 use crate::core::sql::{self, health, SCHEMA_VERSION};
 use crate::shell::app::Unavailable;
-use crate::shell::web::{json_response, Ctx, WebError};
+use crate::shell::web::{json_response, rows_at, Ctx, WebError};
 
 /// Health with what the reconciler left: when the cron last ran, how many
-/// orders await an outcome, how many e-mails wait to be sent (one round trip).
+/// orders await an outcome, how many e-mails wait to be sent, and the
+/// ledger's head (one round trip).
 pub async fn get(ctx: &Ctx) -> Result<Response, WebError> {
-    let results = ctx.run(&vec![health::summary()]).await?;
+    let results = ctx
+        .run(&vec![health::summary(), crate::core::ledger::head()])
+        .await?;
+    let head: Option<HeadRow> = rows_at(&results, 1)?.into_iter().next();
     let summary: Option<health::Summary> = results
         .first()
         .map(sql::first)
@@ -29,6 +34,7 @@ pub async fn get(ctx: &Ctx) -> Result<Response, WebError> {
             "orders_unresolved": summary.orders_unresolved,
             "outbox_backlog": summary.outbox_backlog,
             "notifications_unresolved": summary.notifications_unresolved,
+            "ledger_head": view::head_json(head.as_ref()),
         }),
     )
 }

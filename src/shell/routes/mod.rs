@@ -10,9 +10,11 @@ mod api;
 mod browse;
 mod form_again;
 mod health;
+mod ledger;
 pub mod ipn;
 mod orders;
 mod purchase;
+mod refund;
 
 use worker::{Env, Method, Request, Response};
 
@@ -116,6 +118,7 @@ async fn route(
         (Method::Get, ["orders"]) => orders::orders_list(ctx).await,
         (Method::Get, ["orders", id]) => orders::order_detail(ctx, id).await,
         (Method::Post, ["orders", id, "cancel"]) => orders::order_cancel(ctx, req, id).await,
+        (Method::Post, ["orders", id, "refund"]) => refund::order_refund(ctx, req, id).await,
         // Each provider's return, cancel and notification: /psp/{provider}/...
         // (an unknown provider falls through to 404, its body unread).
         (Method::Get, ["psp", "paypal", "return"]) => purchase::paypal_return(ctx).await,
@@ -136,6 +139,8 @@ async fn route(
         (Method::Get, ["sitemap.xml"]) => browse::sitemap(ctx),
         (Method::Get, ["robots.txt"]) => browse::robots(ctx),
         (Method::Get, ["healthz"]) => health::get(ctx).await,
+        (Method::Get, ["ledger"]) => ledger::page(ctx).await,
+        (Method::Get, ["ledger", "verify"]) => ledger::verify(ctx).await,
         (Method::Get, ["register"]) => account::register_get(ctx).await,
         (Method::Post, ["register"]) => account::register_post(ctx, req).await,
         (Method::Get, ["login"]) => account::login_get(ctx).await,

@@ -1,5 +1,6 @@
 //! The orders pages: my orders (as buyer or seller), one order with what
-//! each party may see of its PSP trace (`core::privacy`), and the buyer's
+//! each party may see of its PSP trace (`core::privacy`) and its refund
+//! (the seller's form while he may refund: `refund`), and the buyer's
 //! cancel of a pending order.
 
 use askama::Template;
@@ -15,9 +16,12 @@ use crate::core::orders::{self, OrderRow, TraceRow};
 use crate::core::privacy::Role;
 use crate::core::psp::ProviderId;
 use crate::core::purchase;
+use crate::core::refund::{self, RefundState};
 use crate::core::sql;
 use crate::core::time::UtcTime;
-use crate::shell::pages::{money, OrderLine, OrderPage, OrdersPage, Pager, TraceLine};
+use crate::shell::pages::{
+    money, OrderLine, OrderPage, OrdersPage, Pager, RefundBlock, TraceLine,
+};
 use crate::shell::web::{html, json_response, read_form, row_at, see_other, Ctx, WebError};
 
 fn order_line(ctx: &Ctx, o: &OrderRow) -> OrderLine {
@@ -115,6 +119,17 @@ fn explanation(t: &'static Texts, order: &OrderRow) -> &'static str {
 }
 
 pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
+    render_order(ctx, id, 200, "").await
+}
+
+/// The order page with `status`; `refund_error` says why a refund request
+/// was refused (empty otherwise).
+pub(super) async fn render_order(
+    ctx: &Ctx,
+    id: &str,
+    status: u16,
+    refund_error: &str,
+) -> Result<Response, WebError> {
     let Some(token_hash) = ctx.session_token_hash() else {
         return Err(WebError::LoginRequired(ctx.path_and_query()));
     };
@@ -122,6 +137,7 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         .run(&vec![
             orders::one_of_mine(&token_hash, id),
             orders::traces_of_mine(&token_hash, id),
+            refund::shown(id),
         ])
         .await?;
     ctx.require_session().await?;
@@ -133,8 +149,16 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         Some(r) => sql::rows(r).map_err(|e| WebError::Internal(e.to_string()))?,
         None => Vec::new(),
     };
+    let shown: refund::Shown = row_at(&results, 2)?.unwrap_or_default();
     if ctx.wants_json {
-        return json_response(200, &orders::detail_json(&order, &traces));
+        let mut value = orders::detail_json(&order, &traces);
+        if let serde_json::Value::Object(map) = &mut value {
+            map.insert("refund".into(), shown.json(&order.id));
+            if !refund_error.is_empty() {
+                map.insert("refund_error".into(), json!(refund_error));
+            }
+        }
+        return json_response(status, &value);
     }
     let t = ctx.lang.texts();
     let awaiting = order.code == OrderStatus::Pending && order.substate == Substate::AwaitingBuyer;
@@ -170,6 +194,7 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
         continue_url: continue_url.unwrap_or_default(),
         can_cancel: is_buyer && awaiting,
         description: order.description.clone(),
+        refund: refund_block(ctx, &order, &shown, refund_error),
         traces: traces
             .iter()
             .map(|tr| TraceLine {
@@ -182,7 +207,31 @@ pub async fn order_detail(ctx: &Ctx, id: &str) -> Result<Response, WebError> {
             })
             .collect(),
     };
-    html(200, page.render()?)
+    html(status, page.render()?)
+}
+
+/// The order page's refund part.
+fn refund_block(ctx: &Ctx, order: &OrderRow, shown: &refund::Shown, error: &str) -> RefundBlock {
+    let t = ctx.lang.refund();
+    let is_seller = Role::parse(&order.role) == Role::Seller;
+    let days = ctx.app.config.refund_days;
+    let state_text = match shown.state {
+        None => String::new(),
+        Some(RefundState::Requested) => t.state_requested.to_string(),
+        Some(RefundState::Refunded) => t.state_refunded.to_string(),
+        Some(RefundState::Refused) => format!(
+            "{} {}: {}",
+            t.state_refused,
+            shown.refusal_code.clone().unwrap_or_default(),
+            shown.refusal_message.clone().unwrap_or_default()
+        ),
+    };
+    RefundBlock {
+        t,
+        offered: shown.offered(is_seller, order.code, order.substate, ctx.now(), days),
+        state_text,
+        error: error.to_string(),
+    }
 }
 
 /// `POST /orders/{id}/cancel`: the buyer gives up a pending order.

@@ -53,7 +53,12 @@ pub fn unseal(keyring: &Keyring, account: SealedAccount<'_>) -> Result<Credentia
     })
 }
 
-fn open(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Credentials, FlowError> {
+/// The seller's credentials for one call: every call on his behalf
+/// (checkout, capture, read, refund) opens them here.
+pub(super) fn open(
+    site: &Site<'_>,
+    account: SealedAccount<'_>,
+) -> Result<Credentials, FlowError> {
     unseal(site.keyring, account).map_err(FlowError::Internal)
 }
 
@@ -145,7 +150,7 @@ fn fields_json(fields: &[(String, String)]) -> String {
 }
 
 /// Calls and traces in one step.
-async fn traced<E: Effects>(
+pub(super) async fn traced<E: Effects>(
     fx: &E,
     request: &NvpRequest,
     patience: Patience,

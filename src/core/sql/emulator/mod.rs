@@ -16,4 +16,6 @@ pub use self::clock::*;
 pub use self::faults::*;
 pub use self::ipn::*;
 pub use self::transactions::*;
+mod refunds;
+pub use self::refunds::*;
 pub mod sips;

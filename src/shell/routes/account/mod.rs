@@ -8,6 +8,8 @@
 mod api_keys;
 mod login;
 mod page;
+// The refund's form asks for the password as the account's forms do.
+pub(super) use page::check_current_password;
 mod receiving_accounts;
 mod register;
 mod reset;

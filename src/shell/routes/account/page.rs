@@ -157,7 +157,7 @@ pub(super) async fn account_page(
 }
 
 /// Checks `current_password`, recording a problem when it is wrong.
-pub(super) async fn check_current_password(
+pub(in crate::shell::routes) async fn check_current_password(
     ctx: &Ctx,
     form: &Form,
     client_id: i64,

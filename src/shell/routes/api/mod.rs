@@ -5,6 +5,7 @@
 //! the spend is `spend`, the reads are `reads`.
 
 mod reads;
+mod refund;
 mod spend;
 
 use worker::{Method, Request, Response};
@@ -208,6 +209,9 @@ async fn primitive(
         (Method::Get, ["api", "v1", "orders", id]) => reads::order(ctx, who, id, format).await,
         (Method::Post, ["api", "v1", "orders", id, "cancel"]) => {
             reads::cancel(ctx, who, id, format).await
+        }
+        (Method::Post, ["api", "v1", "orders", id, "refund"]) => {
+            refund::post(ctx, who, id, format).await
         }
         (Method::Get, ["api", "v1", "balance"]) => reads::balance(ctx, who, format).await,
         (Method::Get, ["api", "v1", "history"]) => reads::history(ctx, format).await,

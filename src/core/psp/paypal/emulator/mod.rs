@@ -17,6 +17,7 @@ mod ipn;
 mod later_event;
 mod page;
 mod payment;
+mod refund;
 mod refusal;
 mod set_express_checkout;
 #[cfg(test)]
@@ -34,6 +35,7 @@ pub use ipn::*;
 pub use later_event::*;
 pub use page::*;
 pub use payment::*;
+pub use refund::*;
 pub use refusal::*;
 pub use set_express_checkout::*;
 pub use token::*;

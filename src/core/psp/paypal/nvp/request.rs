@@ -14,15 +14,17 @@ pub enum Method {
     DoExpressCheckoutPayment,
     GetBalance,
     GetTransactionDetails,
+    RefundTransaction,
 }
 
 impl Method {
-    pub const ALL: [Method; 5] = [
+    pub const ALL: [Method; 6] = [
         Method::SetExpressCheckout,
         Method::GetExpressCheckoutDetails,
         Method::DoExpressCheckoutPayment,
         Method::GetBalance,
         Method::GetTransactionDetails,
+        Method::RefundTransaction,
     ];
 
     /// The `METHOD` value on the wire.
@@ -33,6 +35,7 @@ impl Method {
             Method::DoExpressCheckoutPayment => "DoExpressCheckoutPayment",
             Method::GetBalance => "GetBalance",
             Method::GetTransactionDetails => "GetTransactionDetails",
+            Method::RefundTransaction => "RefundTransaction",
         }
     }
 
@@ -305,7 +308,11 @@ mod tests {
             Method::parse("DoExpressCheckoutPayment"),
             Some(Method::DoExpressCheckoutPayment)
         );
-        assert_eq!(Method::parse("RefundTransaction"), None);
+        assert_eq!(
+            Method::parse("RefundTransaction"),
+            Some(Method::RefundTransaction)
+        );
+        assert_eq!(Method::parse("refundtransaction"), None);
         assert_eq!(Method::parse(""), None);
         assert_eq!(VERSION, "204");
     }

@@ -21,6 +21,7 @@ pub mod events;
 pub mod ipn;
 pub mod nvp;
 mod pay;
+mod refund;
 
 pub use accounts::{account_by_email, create_account, NewAccountSpec};
 pub use checkout::{

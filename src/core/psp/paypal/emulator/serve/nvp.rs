@@ -1,6 +1,7 @@
 //! The emulator's NVP endpoint: SetExpressCheckout,
 //! GetExpressCheckoutDetails, DoExpressCheckoutPayment (in `pay`),
-//! GetBalance and GetTransactionDetails, answered in PayPal's real wire
+//! GetBalance, GetTransactionDetails and RefundTransaction (in `refund`),
+//! answered in PayPal's real wire
 //! format. One batch loads everything a call may need (the caller's
 //! account, the clock offset, a matching fault, the checkout of TOKEN, the
 //! transaction of TRANSACTIONID); the pure rules check and build the answer.
@@ -178,6 +179,9 @@ async fn answer<E: Effects>(fx: &E, body: &str) -> Result<Reply, FlowError> {
         }
         Method::DoExpressCheckoutPayment => {
             super::pay::do_express_checkout_payment(fx, &env, &request, &account, loaded).await
+        }
+        Method::RefundTransaction => {
+            super::refund::refund_transaction(fx, &env, &request, &account, loaded).await
         }
     }
 }
