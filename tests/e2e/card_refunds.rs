@@ -40,9 +40,10 @@ pub fn tests() -> Vec<Test> {
 
 const JSON: (&str, &str) = ("Accept", "application/json");
 
-/// `POST /orders/{id}/refund` by `client` with the seller's password.
+/// `POST /orders/{id}/refund` by `client` with the seller's password
+/// (the CSRF token is the session's: any form's JSON gives it).
 fn ask_refund(client: &Client, id: &str) -> Resp {
-    let token = csrf(client, &format!("/orders/{id}"));
+    let token = csrf(client, "/buy");
     client.post_form(
         &format!("/orders/{id}/refund"),
         &[("csrf_token", &token), ("current_password", PASSWORD)],
@@ -202,23 +203,32 @@ fn a_sips_refund_gives_the_money_back_and_the_title_once_and_voids_a_split(world
     );
     assert_eq!(sips_balance(server, &seller), before);
 
-    // A split: the buyer pays half the value; the refund voids the new title.
+    // A split: the buyer takes the title (worth twice as much to him), then
+    // the seller buys half of it back; the buyer refunds that.
     let (isin, value_cents) = held(&seller.client)[0].clone();
-    let paid = sips_purchase(&buyer, &isin, &decimal(value_cents / 2), "50");
+    sips_purchase(&buyer, &isin, &decimal(value_cents), "100");
+    let grown = value_of(&buyer.client, &isin);
+    let before = sips_balance(server, &buyer);
+    let paid = sips_purchase(&seller, &isin, &decimal(grown / 2), "50");
     let new_isin = paid["new_isin"].as_str().unwrap_or("").to_owned();
     assert!(!new_isin.is_empty() && new_isin != isin, "a split: {paid}");
-    let r = ask_refund(&seller.client, &id_of(&paid));
+    let r = ask_refund(&buyer.client, &id_of(&paid));
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(voided(server, &new_isin), "the split's new title is voided");
     assert_eq!(
-        held(&seller.client)
-            .iter()
-            .find(|(i, _)| *i == isin)
-            .map(|t| t.1),
-        Some(value_cents),
+        value_of(&buyer.client, &isin),
+        grown,
         "the parent has its value back"
     );
-    assert_eq!(sips_balance(server, &seller), before);
+    assert_eq!(sips_balance(server, &buyer), before);
+}
+
+/// The value (cents) of `isin` as its holder `client` sees it.
+fn value_of(client: &Client, isin: &str) -> i64 {
+    held(client)
+        .into_iter()
+        .find(|(i, _)| i == isin)
+        .map_or(-1, |(_, v)| v)
 }
 
 fn a_lost_sips_refund_answer_is_finished_by_the_cron_with_one_refund(_world: &World) {
@@ -335,21 +345,27 @@ fn a_monetico_recredit_gives_the_money_back_and_the_title_once_and_voids_a_split
     refunded_once(&seller.client, &buyer.client, &id);
     assert_eq!(calls(server, &id, &["recredit"]), 1, "one recredit");
 
+    // A split between two Monetico sellers: the other takes the title
+    // (worth twice as much to him), the seller buys half of it back, the
+    // other refunds that.
+    let (other, other_bank) = monetico_seller(server, "refund-mon-other");
     let (isin, value_cents) = held(&seller.client)[0].clone();
-    let paid = monetico_purchase(&buyer.client, &isin, &decimal(value_cents / 2), "50");
+    monetico_purchase(&other.client, &isin, &decimal(value_cents), "100");
+    let grown = value_of(&other.client, &isin);
+    let before = monetico_balance(server, &other_bank);
+    let paid = monetico_purchase(&seller.client, &isin, &decimal(grown / 2), "50");
     let new_isin = paid["new_isin"].as_str().unwrap_or("").to_owned();
     assert!(!new_isin.is_empty() && new_isin != isin, "a split: {paid}");
-    let r = ask_refund(&seller.client, &id_of(&paid));
+    assert_eq!(monetico_balance(server, &other_bank), before + grown / 2);
+    let r = ask_refund(&other.client, &id_of(&paid));
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(voided(server, &new_isin), "the split's new title is voided");
     assert_eq!(
-        held(&seller.client)
-            .iter()
-            .find(|(i, _)| *i == isin)
-            .map(|t| t.1),
-        Some(value_cents)
+        value_of(&other.client, &isin),
+        grown,
+        "the parent has its value back"
     );
-    assert_eq!(monetico_balance(server, &bank), 0);
+    assert_eq!(monetico_balance(server, &other_bank), before);
 }
 
 fn a_lost_monetico_recredit_answer_is_finished_by_the_cron_with_one_recredit(_world: &World) {
