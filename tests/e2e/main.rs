@@ -12,6 +12,7 @@ mod browse;
 mod browser;
 mod card_accounts;
 mod card_browser;
+mod card_refunds;
 mod dashboard;
 mod emulator;
 mod flows;
@@ -87,6 +88,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(admin_orders::tests());
     tests.extend(ledger::tests());
     tests.extend(paypal_permission::tests());
+    tests.extend(card_refunds::tests());
     tests
 }
 

@@ -288,7 +288,8 @@ fn a_paid_card_posts_a_sealed_response_back_and_validate_raises_the_balance(worl
     let read = read_answer::<TransactionDataAnswer>(&r.body, &m.secret_key)
         .expect("sealed")
         .answer;
-    assert_eq!(read.transaction_status, Some(TransactionStatus::Captured));
+    // Validated, remitted at the end of the emulator's day.
+    assert_eq!(read.transaction_status, Some(TransactionStatus::ToCapture));
     assert_eq!(read.origin_amount, Amount::from_cents(1234));
     let again = cash(&client, &m, Operation::Validate, &reference, 1234);
     assert_eq!(again.response_code, ResponseCode::NotAuthorised);

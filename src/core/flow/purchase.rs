@@ -303,8 +303,11 @@ pub async fn authorized<E: Effects>(
         }
         ReturnStep::Claim(batch) => {
             if !run_guarded(fx, &batch).await? {
-                fail_if_unavailable(fx, &order.id, &payer_id, &now).await?;
-                release(fx, site, &order).await?;
+                // Another message of this very order may have won the claim
+                // and be capturing: its payment is never released then.
+                if fail_if_unavailable(fx, &order.id, &payer_id, &now).await? {
+                    release(fx, site, &order).await?;
+                }
                 return Ok(show);
             }
             purchase::lease_held(
@@ -366,20 +369,26 @@ async fn release<E: Effects>(fx: &E, site: &Site<'_>, order: &OrderState) -> Res
 }
 
 /// Someone else claimed or changed the title meanwhile: fail this order
-/// before any payment (no money moves).
+/// before any payment (no money moves). Whether its authorization may be
+/// released: not when the order itself holds the claim or was paid (a
+/// concurrent message of the same order won the race; a card provider
+/// would cancel a validated payment before remittance).
 async fn fail_if_unavailable<E: Effects>(
     fx: &E,
     order_id: &str,
     payer_id: &str,
     now: &str,
-) -> Result<(), FlowError> {
+) -> Result<bool, FlowError> {
     let results = fx.run(&vec![purchase::order_by_id(order_id)]).await?;
     if let Some(fresh) = row_at::<OrderState>(&results, 0)? {
+        if fresh.holds_claim() || fresh.psp_transaction_id.is_some() {
+            return Ok(false);
+        }
         if let ReturnStep::FailUnavailable(batch) = on_return(&fresh, payer_id, now) {
             run_guarded(fx, &batch).await?;
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 enum Captured {

@@ -4,7 +4,8 @@
 //! of `0EUR`), the reconciler's "read" (Monetico has none: an order holding
 //! its claim has its capture repeated with the same fields, and "already
 //! captured" counts as captured), the notification's MAC verified with the
-//! order's account and matched to the order, and its acknowledgement.
+//! order's account and matched to the order, and its acknowledgement
+//! (the recredit is `super::refund`, over the same plumbing).
 //!
 //! The account's secret, sealed at rest, is `{"societe","key"}` (`key`:
 //! the usable key as hex, derived when the seller typed it); it is opened
@@ -52,9 +53,9 @@ pub fn secret_json(account: &Account) -> String {
 }
 
 /// An account's secret, opened.
-struct Secret {
-    societe: String,
-    key: UsableKey,
+pub(super) struct Secret {
+    pub(super) societe: String,
+    pub(super) key: UsableKey,
 }
 
 #[derive(serde::Deserialize)]
@@ -185,8 +186,31 @@ fn urlencode(fields: &[(String, String)]) -> String {
     serde_urlencoded::to_string(fields).unwrap_or_default()
 }
 
-/// What the bank made of a capture or release call.
-type CallResult = Result<CallOutcome, NoAnswer>;
+/// What the bank made of a capture, release or recredit call.
+pub(super) type CallResult = Result<CallOutcome, NoAnswer>;
+
+/// The account's secret opened for a call about `order`.
+pub(super) fn opened(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Secret, FlowError> {
+    open(site, account).map_err(FlowError::Internal)
+}
+
+/// The order as the bank knows it (`montant`, `date_commande`, ...).
+pub(super) fn order_at_bank<'a>(
+    account: SealedAccount<'a>,
+    secret: &'a Secret,
+    order: &'a OrderState,
+) -> Result<OrderAtBank<'a>, FlowError> {
+    let ordered_at = UtcTime::parse(&order.created_at)
+        .ok_or_else(|| FlowError::Internal(format!("order time {:?}", order.created_at)))?;
+    Ok(OrderAtBank {
+        tpe: account.public_ref,
+        societe: &secret.societe,
+        reference: &order.id,
+        amount: WireAmount::new(order.amount_cents, currency(&order.currency)?),
+        ordered_at,
+        lang: Lang::parse(&order.seller_language).unwrap_or(Lang::Fr),
+    })
+}
 
 /// Sends `capture_paiement.cgi` for the order with `split`. The call is
 /// sealed at the order's creation time, so that a repeat (the reconciler's
@@ -198,28 +222,33 @@ async fn call<E: Effects>(
     order: &OrderState,
     split: CaptureSplit,
 ) -> Result<(CallResult, Trace), FlowError> {
-    let secret = open(site, account).map_err(FlowError::Internal)?;
-    let ordered_at = UtcTime::parse(&order.created_at)
-        .ok_or_else(|| FlowError::Internal(format!("order time {:?}", order.created_at)))?;
-    let bank_order = OrderAtBank {
-        tpe: account.public_ref,
-        societe: &secret.societe,
-        reference: &order.id,
-        amount: WireAmount::new(order.amount_cents, currency(&order.currency)?),
-        ordered_at,
-        lang: Lang::parse(&order.seller_language).unwrap_or(Lang::Fr),
-    };
-    let fields = capture_fields(&bank_order, split, ordered_at, &secret.key)
+    let secret = opened(site, account)?;
+    let bank_order = order_at_bank(account, &secret, order)?;
+    let fields = capture_fields(&bank_order, split, bank_order.ordered_at, &secret.key)
         .map_err(|e| FlowError::Internal(format!("Monetico capture: {e}")))?;
+    let method = if split == CaptureSplit::RELEASE {
+        "release"
+    } else {
+        "capture"
+    };
+    Ok(post(fx, CAPTURE_PATH, method, fields).await)
+}
+
+/// Posts sealed `fields` to `script` of the bank's API; its answer read
+/// and the call's trace (named `method`).
+pub(super) async fn post<E: Effects>(
+    fx: &E,
+    script: &'static str,
+    method: &'static str,
+    fields: Vec<(&'static str, String)>,
+) -> (CallResult, Trace) {
     let fields: Vec<(String, String)> = fields
         .into_iter()
         .map(|(n, v)| (n.to_string(), v))
         .collect();
     let body = urlencode(&fields);
     let request = WireRequest {
-        endpoint: Endpoint::MoneticoApi {
-            script: CAPTURE_PATH,
-        },
+        endpoint: Endpoint::MoneticoApi { script },
         patience: Patience::Payment,
         body: body.clone().into_bytes(),
     };
@@ -232,16 +261,11 @@ async fn call<E: Effects>(
         Ok(answer) => Err(NoAnswer::Status(answer.status)),
         Err(no_answer) => Err(no_answer.clone()),
     };
-    let method = if split == CaptureSplit::RELEASE {
-        "release"
-    } else {
-        "capture"
-    };
     let trace = call_trace(method, &fields, &sent, &result, &fx.now().to_string());
-    Ok((result, trace))
+    (result, trace)
 }
 
-/// A capture or release call's trace: the fields sent (the MAC proves
+/// A capture, release or recredit call's trace: the fields sent (the MAC proves
 /// nothing without the key) and the answer's lines.
 fn call_trace(
     method: &'static str,
@@ -479,4 +503,4 @@ pub use super::privacy::visible_fields;
 
 #[cfg(test)]
 #[path = "adapter_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -19,7 +19,7 @@ use crate::core::sql::{Batch, StmtResult};
 
 /// The emulator's tables on SQLite, and the bank's API answered by the
 /// emulator in process (as the Worker does in emulator mode).
-struct Bank(SqliteFx);
+pub(crate) struct Bank(pub(crate) SqliteFx);
 
 impl Effects for Bank {
     async fn run(&self, batch: &Batch) -> Result<Vec<StmtResult>, StoreError> {
@@ -44,16 +44,16 @@ impl Effects for Bank {
     fn log(&self, _: &str) {}
 }
 
-struct World {
-    bank: Bank,
+pub(crate) struct World {
+    pub(crate) bank: Bank,
     config: Config,
     keyring: Keyring,
-    merchant: Merchant,
+    pub(crate) merchant: Merchant,
     sealed: String,
 }
 
 impl World {
-    fn new() -> World {
+    pub(crate) fn new() -> World {
         let bank = Bank(SqliteFx::new());
         let merchant = block_on(serve::create_merchant(&bank.0, "shop@example.org", "EUR"))
             .expect("merchant")
@@ -81,7 +81,7 @@ impl World {
         }
     }
 
-    fn site(&self) -> Site<'_> {
+    pub(crate) fn site(&self) -> Site<'_> {
         Site {
             config: &self.config,
             keyring: &self.keyring,
@@ -91,7 +91,7 @@ impl World {
         }
     }
 
-    fn account(&self) -> SealedAccount<'_> {
+    pub(crate) fn account(&self) -> SealedAccount<'_> {
         SealedAccount {
             client_id: 1,
             version: 1,
@@ -101,7 +101,7 @@ impl World {
     }
 
     /// Order `id` (12.30 EUR, holding its claim when `claimed`).
-    fn order(&self, id: &str, claimed: bool) -> OrderState {
+    pub(crate) fn order(&self, id: &str, claimed: bool) -> OrderState {
         order_state(serde_json::json!({
             "id": id, "psp": "monetico", "psp_token": id, "amount_cents": 1230,
             "seller_api_username": self.merchant.tpe, "seller_sealed_secret": self.sealed,
@@ -110,7 +110,7 @@ impl World {
     }
 
     /// Starts order `id`, posts its form to the bank and decides it.
-    fn pay(&self, id: &str, action: CardAction) -> Decided {
+    pub(crate) fn pay(&self, id: &str, action: CardAction) -> Decided {
         let request = StartRequest {
             order_id: id,
             amount: Amount::from_cents(1230).expect("amount"),
@@ -138,13 +138,13 @@ impl World {
         block_on(serve::decide(&self.bank.0, &payment.token, action, buyer)).expect("decided")
     }
 
-    fn capture(&self, order: &OrderState) -> Result<PaymentAnswer, NoAnswer> {
+    pub(crate) fn capture(&self, order: &OrderState) -> Result<PaymentAnswer, NoAnswer> {
         block_on(capture(&self.bank, &self.site(), self.account(), order))
             .expect("called")
             .outcome
     }
 
-    fn balance(&self) -> i64 {
+    pub(crate) fn balance(&self) -> i64 {
         block_on(serve::merchant_by_email(&self.bank.0, "shop@example.org"))
             .expect("read")
             .expect("merchant")

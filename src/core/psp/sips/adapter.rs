@@ -2,7 +2,8 @@
 //! that starts a checkout (`captureMode=VALIDATION`), the responses
 //! (automatic and manual) verified with the order's account and matched to
 //! the order, and Office (`call`): `validate` to capture, `cancel` to
-//! release, `getTransactionData` to read and to check a new account. The
+//! release, `getTransactionData` to read and to check a new account (the
+//! refund is `super::refund`, over the same key and requests). The
 //! seller's key is opened from its seal only for the call and never
 //! traced; a decline is an outcome, a lost or unbelievable answer unknown.
 
@@ -75,7 +76,7 @@ fn open(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Key, String> {
     })
 }
 
-fn opened(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Key, FlowError> {
+pub(super) fn opened(site: &Site<'_>, account: SealedAccount<'_>) -> Result<Key, FlowError> {
     open(site, account).map_err(FlowError::Internal)
 }
 
@@ -148,7 +149,10 @@ pub fn start<E: Effects>(
 }
 
 /// The Office request of `operation` for the whole order.
-fn cash_request(key: &Key, order: &OrderState) -> Result<CashManagementRequest, FlowError> {
+pub(super) fn cash_request(
+    key: &Key,
+    order: &OrderState,
+) -> Result<CashManagementRequest, FlowError> {
     let currency = Currency::parse(&order.currency)
         .and_then(|c| currency_code(c).ok())
         .ok_or_else(|| FlowError::Internal(format!("currency {}", order.currency)))?;
@@ -582,4 +586,4 @@ pub fn visible_fields(role: Role, fields: &serde_json::Value) -> serde_json::Val
 
 #[cfg(test)]
 #[path = "adapter_tests.rs"]
-mod tests;
+pub(super) mod tests;

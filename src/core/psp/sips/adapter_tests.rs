@@ -19,17 +19,17 @@ use crate::core::sql::{Batch, StmtResult};
 use crate::core::time::UtcTime;
 
 /// Runs a call that never waits (SQLite answers at once) to its end.
-fn run<T>(f: impl std::future::Future<Output = Result<T, FlowError>>) -> T {
+pub(crate) fn run<T>(f: impl std::future::Future<Output = Result<T, FlowError>>) -> T {
     f.now_or_never()
         .expect("no await pends")
         .expect("no flow error")
 }
 
 /// The platform's effects with the emulated Sips behind `send`.
-struct Bank {
-    sips: SqliteFx,
+pub(crate) struct Bank {
+    pub(crate) sips: SqliteFx,
     /// Answers lost on the way back, from the next call on.
-    lose_answers: std::cell::Cell<bool>,
+    pub(crate) lose_answers: std::cell::Cell<bool>,
 }
 
 impl Effects for Bank {
@@ -58,15 +58,15 @@ impl Effects for Bank {
     fn log(&self, _: &str) {}
 }
 
-struct World {
-    bank: Bank,
-    merchant: Merchant,
+pub(crate) struct World {
+    pub(crate) bank: Bank,
+    pub(crate) merchant: Merchant,
     config: Config,
     keyring: Keyring,
     sealed: String,
 }
 
-fn world() -> World {
+pub(crate) fn world() -> World {
     let sips = SqliteFx::new();
     let merchant = serve::create_merchant(&sips, "shop@example.org")
         .now_or_never()
@@ -103,7 +103,7 @@ fn world() -> World {
 }
 
 impl World {
-    fn site(&self) -> Site<'_> {
+    pub(crate) fn site(&self) -> Site<'_> {
         Site {
             config: &self.config,
             keyring: &self.keyring,
@@ -113,7 +113,7 @@ impl World {
         }
     }
 
-    fn account(&self) -> SealedAccount<'_> {
+    pub(crate) fn account(&self) -> SealedAccount<'_> {
         SealedAccount {
             client_id: 1,
             version: 1,
@@ -123,7 +123,7 @@ impl World {
     }
 
     /// Order `o1` of 1.50 EUR on this merchant, its claim held or not.
-    fn order(&self, id: &str, claimed: bool) -> OrderState {
+    pub(crate) fn order(&self, id: &str, claimed: bool) -> OrderState {
         crate::core::fixtures::order_state(json!({
             "id": id, "psp": "sips", "seller_api_username": self.merchant.merchant_id,
             "seller_sealed_secret": self.sealed,
@@ -133,7 +133,7 @@ impl World {
 
     /// Starts `id`, posts its form to the emulator and pays with `action`:
     /// the response body as posted back.
-    fn pay(&self, id: &str, action: &str) -> String {
+    pub(crate) fn pay(&self, id: &str, action: &str) -> String {
         let request = StartRequest {
             order_id: id,
             amount: Amount::from_cents(150).unwrap(),
@@ -178,7 +178,7 @@ impl World {
             .unwrap()
     }
 
-    fn balance(&self) -> i64 {
+    pub(crate) fn balance(&self) -> i64 {
         serve::merchant_by_email(&self.bank.sips, "shop@example.org")
             .now_or_never()
             .unwrap()

@@ -89,6 +89,9 @@ pub struct Transaction {
     pub response_seal: Option<String>,
     pub created_at: String,
     pub authorized_at: Option<String>,
+    /// The last write (for `TO_CAPTURE`: when it was validated, which
+    /// decides its remittance).
+    pub updated_at: String,
 }
 
 pub fn transaction(merchant_id: &str, reference: &str) -> Stmt {
@@ -97,7 +100,7 @@ pub fn transaction(merchant_id: &str, reference: &str) -> Stmt {
          amount_cents, captured_cents, refunded_cents, currency_code, capture_mode, capture_day, \
          seal_algorithm, request_seal, normal_return_url, automatic_response_url, \
          customer_language, response_code, authorisation_id, masked_pan, response_data, \
-         response_seal, created_at, authorized_at FROM emulator_sips_transactions \
+         response_seal, created_at, authorized_at, updated_at FROM emulator_sips_transactions \
          WHERE merchant_id = ?1 AND transaction_reference = ?2",
         vec![Param::from(merchant_id), Param::from(reference)],
     )
@@ -109,7 +112,7 @@ pub fn transaction_by_token(card_token: &str) -> Stmt {
          amount_cents, captured_cents, refunded_cents, currency_code, capture_mode, capture_day, \
          seal_algorithm, request_seal, normal_return_url, automatic_response_url, \
          customer_language, response_code, authorisation_id, masked_pan, response_data, \
-         response_seal, created_at, authorized_at FROM emulator_sips_transactions \
+         response_seal, created_at, authorized_at, updated_at FROM emulator_sips_transactions \
          WHERE card_token = ?1",
         vec![Param::from(card_token)],
     )

@@ -6,7 +6,8 @@
 //!
 //! `cdr` values (the full table is not public, reference A8 "?"): `1` done
 //! (the published fixture), `0` refused with nothing moved, `2` already
-//! done (a repeated capture, or a repeated release), `-1` a request the
+//! done (a repeated capture, a repeated release, a recredit of a payment
+//! with nothing left to recredit), `-1` a request the
 //! bank cannot take (unknown TPE, bad MAC, missing or malformed field).
 //! `0`, `2` and `-1` and every `lib` text are the emulator's conventions.
 
@@ -212,10 +213,17 @@ pub enum RecreditStep {
 }
 
 /// Decides a recredit call (authenticated): at most what was captured and
-/// not refunded yet.
+/// not refunded yet, and never more than the request's own
+/// `montant_possible`. A payment with nothing left to recredit answers
+/// `cdr=2` (already done, the emulator's convention, as for a repeated
+/// capture): a recredit repeated after its answer was lost moves nothing.
 pub fn decide_recredit(received: &Received, facts: &PaymentFacts<'_>) -> RecreditStep {
     let read = |name| amount_field(received, name, facts);
-    let (total, cents) = match read("montant").and_then(|t| Ok((t, read("montant_recredit")?))) {
+    let parts = (|| {
+        let total = read("montant")?;
+        Ok::<_, ApiAnswer>((total, read("montant_recredit")?, read("montant_possible")?))
+    })();
+    let (total, cents, possible) = match parts {
         Ok(parts) => parts,
         Err(answer) => return RecreditStep::Answer(answer),
     };
@@ -223,10 +231,15 @@ pub fn decide_recredit(received: &Received, facts: &PaymentFacts<'_>) -> Recredi
     if total != facts.amount.cents || cents <= 0 {
         return refused("montant incorrect");
     }
+    if cents > possible {
+        return refused("montant trop eleve");
+    }
     match facts.state {
         State::Captured | State::Recredited => {
             let left = facts.captured_cents - facts.recredited_cents;
-            if cents > left {
+            if left <= 0 {
+                RecreditStep::Answer(ApiAnswer::new(CDR_ALREADY_DONE, "recredit deja effectue"))
+            } else if cents > left {
                 refused("montant trop eleve")
             } else {
                 RecreditStep::Recredit { cents }

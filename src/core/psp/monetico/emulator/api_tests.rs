@@ -207,6 +207,42 @@ fn a_recredit_is_bounded_by_what_was_captured_and_not_refunded() {
         decide_recredit(&recredit(100), &facts(State::Authorized)),
         RecreditStep::Answer(a) if a.cdr == CDR_REFUSED
     ));
+    let mut all = facts(State::Recredited);
+    all.captured_cents = 1230;
+    all.recredited_cents = 1230;
+    assert_eq!(
+        decide_recredit(&recredit(1230), &all),
+        RecreditStep::Answer(ApiAnswer::new(CDR_ALREADY_DONE, "recredit deja effectue")),
+        "nothing left: already done, nothing moves"
+    );
+}
+
+#[test]
+fn a_recredit_beyond_its_own_montant_possible_is_refused() {
+    let key = UsableKey::derive(CLE).expect("key");
+    let at = UtcTime::parse("2026-02-03T10:00:00Z").expect("utc");
+    let refund = Recredit {
+        captured_at: at,
+        authorization: "654321",
+        cents: 1000,
+        refundable: 1230,
+    };
+    let mut fields = recredit_fields(&order(), &refund, at, &key).expect("fields");
+    for (name, value) in fields.iter_mut() {
+        if *name == "montant_possible" {
+            *value = "9.99EUR".into();
+        }
+    }
+    let fields = crate::core::psp::monetico::form::seal(
+        fields.into_iter().filter(|(n, _)| *n != "MAC").collect(),
+        &key,
+    );
+    let mut captured = facts(State::Captured);
+    captured.captured_cents = 1230;
+    assert!(matches!(
+        decide_recredit(&received(fields), &captured),
+        RecreditStep::Answer(a) if a.lib == "montant trop eleve" && a.cdr == CDR_REFUSED
+    ));
 }
 
 #[test]

@@ -4,7 +4,10 @@
 //! transaction and answer, with Sips' response codes: `00` done, `24`
 //! not possible in the transaction's state (or beyond its amount), `25`
 //! not found, `12` a field that does not fit, `30` unreadable, `34` a bad
-//! seal, key version or merchant.
+//! seal, key version or merchant. `validate` leaves `TO_CAPTURE` until the
+//! day's remittance: before it `cancel` takes money back (an
+//! authorization's or a validation's), after it only `refund` does, within
+//! what was captured and not refunded yet; a second full refund is `24`.
 
 use crate::core::money::Amount;
 use crate::core::psp::sips::codes::ResponseCode;
@@ -13,7 +16,7 @@ use crate::core::psp::sips::seal::verify_json_seal;
 use crate::core::sql::emulator::sips::{Merchant, Transaction};
 use crate::core::time::UtcTime;
 
-use super::state::{capture_limit, effective_status, limit_date, TxStatus};
+use super::state::{capture_limit, effective_status, limit_date, Times, TxStatus};
 
 /// Every Office call the emulator answers.
 const OPERATIONS: [Operation; 4] = [
@@ -145,21 +148,27 @@ impl TxState {
     pub fn current_cents(self) -> i64 {
         match self.status {
             TxStatus::Initialized | TxStatus::ToValidate | TxStatus::Pending => self.amount_cents,
-            TxStatus::Captured | TxStatus::Credited => self.captured_cents - self.refunded_cents,
+            TxStatus::ToCapture | TxStatus::Captured | TxStatus::Credited => {
+                self.captured_cents - self.refunded_cents
+            }
             TxStatus::Cancelled | TxStatus::Refused | TxStatus::Expired => 0,
         }
     }
 }
 
-/// A stored transaction's state and authorization time.
-pub fn stored_state(t: &Transaction) -> Option<(TxState, Option<UtcTime>)> {
+/// A stored transaction's state and times.
+pub fn stored_state(t: &Transaction) -> Option<(TxState, Times)> {
     let state = TxState {
         status: TxStatus::parse(&t.status)?,
         amount_cents: t.amount_cents,
         captured_cents: t.captured_cents,
         refunded_cents: t.refunded_cents,
     };
-    Some((state, t.authorized_at.as_deref().and_then(UtcTime::parse)))
+    let times = Times {
+        authorized_at: t.authorized_at.as_deref().and_then(UtcTime::parse),
+        updated_at: UtcTime::parse(&t.updated_at),
+    };
+    Some((state, times))
 }
 
 /// What an operation does: the state to write (`None`: nothing), the
@@ -177,17 +186,18 @@ pub struct Outcome {
 /// What `call` does to transaction `t` (its state and authorization time)
 /// at `now`.
 pub fn apply(call: &OfficeCall, t: &Transaction, now: UtcTime) -> Outcome {
-    let Some((stored, authorized_at)) = stored_state(t) else {
+    let Some((stored, times)) = stored_state(t) else {
         return refused(None, ResponseCode::InternalError, None);
     };
-    let status = effective_status(stored.status, authorized_at, t.capture_day, now);
+    let status = effective_status(stored.status, times, t.capture_day, now);
     let state = TxState { status, ..stored };
-    // A lapse is written by the operation that finds it.
+    // A lapse or a remittance is written by the operation that finds it.
     let lapse = (status != stored.status).then_some(state);
     match call.operation {
         Operation::GetTransactionData => match status {
             TxStatus::Initialized => refused(None, ResponseCode::NotFound, None),
             TxStatus::ToValidate
+            | TxStatus::ToCapture
             | TxStatus::Captured
             | TxStatus::Cancelled
             | TxStatus::Refused
@@ -236,7 +246,7 @@ fn cash_operation(
         (_, TxStatus::Initialized) => refused(None, ResponseCode::NotFound, None),
         (Operation::Validate, TxStatus::ToValidate) if cents <= state.amount_cents => done(
             TxState {
-                status: TxStatus::Captured,
+                status: TxStatus::ToCapture,
                 amount_cents: cents,
                 captured_cents: cents,
                 ..state
@@ -245,18 +255,26 @@ fn cash_operation(
         ),
         (Operation::Cancel, TxStatus::ToValidate) if cents <= state.amount_cents => {
             let left = state.amount_cents - cents;
-            let status = if left == 0 {
-                TxStatus::Cancelled
-            } else {
-                TxStatus::ToValidate
-            };
             done(
                 TxState {
-                    status,
+                    status: cancelled_if_none(left, TxStatus::ToValidate),
                     amount_cents: left,
                     ..state
                 },
                 0,
+            )
+        }
+        // Before remittance: the validated money does not go out at all.
+        (Operation::Cancel, TxStatus::ToCapture) if cents <= state.current_cents() => {
+            let left = state.captured_cents - cents;
+            done(
+                TxState {
+                    status: cancelled_if_none(left, TxStatus::ToCapture),
+                    amount_cents: left,
+                    captured_cents: left,
+                    ..state
+                },
+                -cents,
             )
         }
         (Operation::Refund, TxStatus::Captured) if refunded <= state.captured_cents => {
@@ -281,6 +299,15 @@ fn cash_operation(
             | Operation::GetTransactionData,
             _,
         ) => refused(lapse, ResponseCode::NotAuthorised, None).with_after(state),
+    }
+}
+
+/// After a cancel: `CANCELLED` once nothing is `left`, else `status`.
+fn cancelled_if_none(left: i64, status: TxStatus) -> TxStatus {
+    if left == 0 {
+        TxStatus::Cancelled
+    } else {
+        status
     }
 }
 

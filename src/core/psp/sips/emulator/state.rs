@@ -1,7 +1,11 @@
 //! A transaction's life at the emulated Sips: its statuses (Sips' own,
 //! plus `INITIALIZED` while the buyer is on the card page), the status a
-//! payment response leaves it in, and the lapse of an authorization not
-//! validated within `captureDay` days on the emulator's clock.
+//! payment response leaves it in, the lapse of an authorization not
+//! validated within `captureDay` days on the emulator's clock, and the
+//! remittance of a validated transaction at the end of its day (UTC, on
+//! the emulator's clock: an emulator convention; Sips remits in a nightly
+//! batch). Before remittance Office `cancel` takes money back, after it
+//! `refund` does.
 
 use crate::core::psp::sips::codes::ResponseCode;
 use crate::core::psp::sips::office::TransactionStatus;
@@ -21,7 +25,12 @@ pub enum TxStatus {
     Initialized,
     /// Authorized, waiting for `validate`.
     ToValidate,
-    /// Validated (the emulator remits at once): in the merchant's balance.
+    /// Validated, waiting for the end of the day's remittance (already in
+    /// the merchant's balance, which counts what will be settled): `cancel`
+    /// reduces it, `refund` is refused.
+    ToCapture,
+    /// Remitted (or captured at once, `AUTHOR_CAPTURE`): `refund` gives
+    /// money back, `cancel` is refused.
     Captured,
     /// Released before capture, or canceled by the buyer (`17`).
     Cancelled,
@@ -35,9 +44,10 @@ pub enum TxStatus {
 }
 
 impl TxStatus {
-    pub const ALL: [TxStatus; 8] = [
+    pub const ALL: [TxStatus; 9] = [
         TxStatus::Initialized,
         TxStatus::ToValidate,
+        TxStatus::ToCapture,
         TxStatus::Captured,
         TxStatus::Cancelled,
         TxStatus::Refused,
@@ -50,6 +60,7 @@ impl TxStatus {
         match self {
             TxStatus::Initialized => "INITIALIZED",
             TxStatus::ToValidate => "TO_VALIDATE",
+            TxStatus::ToCapture => "TO_CAPTURE",
             TxStatus::Captured => "CAPTURED",
             TxStatus::Cancelled => "CANCELLED",
             TxStatus::Refused => "REFUSED",
@@ -69,6 +80,7 @@ impl TxStatus {
         match self {
             TxStatus::Initialized => None,
             TxStatus::ToValidate => Some(TransactionStatus::ToValidate),
+            TxStatus::ToCapture => Some(TransactionStatus::ToCapture),
             TxStatus::Captured => Some(TransactionStatus::Captured),
             TxStatus::Cancelled => Some(TransactionStatus::Cancelled),
             TxStatus::Refused => Some(TransactionStatus::Refused),
@@ -122,19 +134,36 @@ pub fn limit_date(limit: UtcTime) -> String {
     format!("{y:04}{m:02}{d:02}")
 }
 
+/// When a transaction validated at `validated_at` is remitted: the next
+/// midnight (UTC) on the emulator's clock.
+pub fn remittance(validated_at: UtcTime) -> UtcTime {
+    let seconds = validated_at.unix_seconds();
+    UtcTime::from_unix_seconds(seconds - seconds.rem_euclid(DAY_SECONDS) + DAY_SECONDS)
+}
+
+/// When a stored transaction was authorized and last written (for a
+/// `TO_CAPTURE` one: validated, or reduced the same day).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Times {
+    pub authorized_at: Option<UtcTime>,
+    pub updated_at: Option<UtcTime>,
+}
+
 /// The status as it is at `now`: an authorization past its capture
-/// limit has lapsed (whatever is stored until an operation writes it).
+/// limit has lapsed, a validation past its day's end is remitted
+/// (whatever is stored until an operation writes it).
 pub fn effective_status(
     stored: TxStatus,
-    authorized_at: Option<UtcTime>,
+    times: Times,
     capture_day: i64,
     now: UtcTime,
 ) -> TxStatus {
-    match (stored, authorized_at) {
-        (TxStatus::ToValidate, Some(at)) if now > capture_limit(at, capture_day) => {
+    match (stored, times.authorized_at, times.updated_at) {
+        (TxStatus::ToValidate, Some(at), _) if now > capture_limit(at, capture_day) => {
             TxStatus::Expired
         }
-        (status, _) => status,
+        (TxStatus::ToCapture, _, Some(at)) if now >= remittance(at) => TxStatus::Captured,
+        (status, _, _) => status,
     }
 }
 
@@ -160,16 +189,36 @@ mod tests {
         let at = UtcTime::from_unix_seconds(1_767_225_600);
         let limit = capture_limit(at, 6);
         assert_eq!(limit, at.plus_seconds(6 * 86_400));
-        let status = |now| effective_status(TxStatus::ToValidate, Some(at), 6, now);
+        let times = Times {
+            authorized_at: Some(at),
+            updated_at: Some(at),
+        };
+        let status = |now| effective_status(TxStatus::ToValidate, times, 6, now);
         assert_eq!(status(at.plus_seconds(86_400)), TxStatus::ToValidate);
         assert_eq!(status(limit), TxStatus::ToValidate);
         assert_eq!(status(limit.plus_seconds(1)), TxStatus::Expired);
         assert_eq!(
-            effective_status(TxStatus::Captured, Some(at), 6, limit.plus_seconds(1)),
+            effective_status(TxStatus::Captured, times, 6, limit.plus_seconds(1)),
             TxStatus::Captured,
             "a validated transaction never lapses"
         );
         assert_eq!(limit_date(limit), "20260107");
+    }
+
+    #[test]
+    fn a_validation_is_remitted_at_the_next_utc_midnight_and_not_before() {
+        // 2026-01-01T10:00:00Z
+        let validated = UtcTime::from_unix_seconds(1_767_225_600 + 36_000);
+        let midnight = UtcTime::from_unix_seconds(1_767_225_600 + 86_400);
+        assert_eq!(remittance(validated), midnight);
+        assert_eq!(remittance(midnight), midnight.plus_seconds(86_400));
+        let times = Times {
+            authorized_at: Some(validated),
+            updated_at: Some(validated),
+        };
+        let status = |now| effective_status(TxStatus::ToCapture, times, 6, now);
+        assert_eq!(status(midnight.plus_seconds(-1)), TxStatus::ToCapture);
+        assert_eq!(status(midnight), TxStatus::Captured);
     }
 
     #[test]

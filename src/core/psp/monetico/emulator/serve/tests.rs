@@ -424,6 +424,14 @@ fn a_recredit_lowers_the_balance_bounded_by_what_was_captured() {
         CallOutcome::Accepted { .. }
     ));
     assert_eq!(balance(&fx), 0);
+    assert_eq!(
+        recredit(&fx, &m, 1230),
+        CallOutcome::AlreadyDone {
+            lib: "recredit deja effectue".into()
+        },
+        "nothing left: a repeat moves nothing"
+    );
+    assert_eq!(balance(&fx), 0);
 }
 
 #[test]

@@ -42,4 +42,6 @@ const KEY_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 #[cfg(test)]
 pub(in crate::core::psp::sips) use crate::core::psp::paypal::emulator::serve::tests as test_fx;
 #[cfg(test)]
+mod refund_tests;
+#[cfg(test)]
 mod tests;

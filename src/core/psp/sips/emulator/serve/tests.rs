@@ -41,7 +41,7 @@ fn listener(status: u16) -> Listener {
     }
 }
 
-fn merchant(fx: &SqliteFx, email: &str) -> Merchant {
+pub(super) fn merchant(fx: &SqliteFx, email: &str) -> Merchant {
     block_on(create_merchant(fx, email)).expect("merchant").1
 }
 
@@ -80,12 +80,18 @@ fn card_token(outcome: &InitOutcome) -> String {
 }
 
 /// Pays `reference` for `cents` with a test card; the decided outcome.
-fn pay(fx: &SqliteFx, m: &Merchant, reference: &str, cents: i64, action: &str) -> CardOutcome {
+pub(super) fn pay(
+    fx: &SqliteFx,
+    m: &Merchant,
+    reference: &str,
+    cents: i64,
+    action: &str,
+) -> CardOutcome {
     let token = card_token(&init(fx, &form(m, reference, cents)));
     block_on(submit_card(fx, &token, action, "4111 1111 1111 1111")).expect("card")
 }
 
-fn office(
+pub(super) fn office(
     fx: &SqliteFx,
     m: &Merchant,
     op: Operation,
@@ -119,7 +125,7 @@ fn office(
     block_on(office_answer(fx, op.path(), body.as_bytes()))
 }
 
-fn cash(
+pub(super) fn cash(
     fx: &SqliteFx,
     m: &Merchant,
     op: Operation,
@@ -133,7 +139,7 @@ fn cash(
         .answer
 }
 
-fn read(fx: &SqliteFx, m: &Merchant, reference: &str) -> TransactionDataAnswer {
+pub(super) fn read(fx: &SqliteFx, m: &Merchant, reference: &str) -> TransactionDataAnswer {
     let (status, body) = office(fx, m, Operation::GetTransactionData, reference, 0);
     assert_eq!(status, 200, "{body}");
     read_answer::<TransactionDataAnswer>(&body, &m.secret_key)
@@ -141,14 +147,14 @@ fn read(fx: &SqliteFx, m: &Merchant, reference: &str) -> TransactionDataAnswer {
         .answer
 }
 
-fn balance(fx: &SqliteFx, m: &Merchant) -> i64 {
+pub(super) fn balance(fx: &SqliteFx, m: &Merchant) -> i64 {
     block_on(merchant_by_email(fx, &m.email))
         .unwrap()
         .unwrap()
         .balance_cents
 }
 
-fn code(text: &str) -> ResponseCode {
+pub(super) fn code(text: &str) -> ResponseCode {
     ResponseCode::parse(text)
 }
 
@@ -204,13 +210,23 @@ fn a_paid_card_sends_a_sealed_response_once_and_validate_raises_the_balance() {
     assert_eq!(balance(&fx, &m), 0, "an authorization moves no money");
     let validated = cash(&fx, &m, Operation::Validate, "PB1", 1250);
     assert_eq!(validated.response_code, ResponseCode::Accepted);
-    assert_eq!(validated.new_status, Some(TransactionStatus::Captured));
+    assert_eq!(validated.new_status, Some(TransactionStatus::ToCapture));
     assert_eq!(balance(&fx, &m), 1250);
     let again = cash(&fx, &m, Operation::Validate, "PB1", 1250);
     assert_eq!(again.response_code, code("24"), "validate twice");
     assert_eq!(balance(&fx, &m), 1250);
+    remit(&fx);
+    assert_eq!(
+        read(&fx, &m, "PB1").transaction_status,
+        Some(TransactionStatus::Captured)
+    );
     let cancel = cash(&fx, &m, Operation::Cancel, "PB1", 1250);
-    assert_eq!(cancel.response_code, code("24"), "cancel after validate");
+    assert_eq!(cancel.response_code, code("24"), "cancel after remittance");
+}
+
+/// Moves the emulator's clock past the day's remittance.
+pub(super) fn remit(fx: &SqliteFx) {
+    fx.now.set(fx.now.get() + 86_400);
 }
 
 #[test]
@@ -318,6 +334,12 @@ fn refunds_stay_within_what_was_captured_and_lower_the_balance() {
     );
     cash(&fx, &m, Operation::Validate, "PB1", 1000);
     assert_eq!(
+        cash(&fx, &m, Operation::Refund, "PB1", 1000).response_code,
+        code("24"),
+        "not remitted yet: cancel, not refund"
+    );
+    remit(&fx);
+    assert_eq!(
         cash(&fx, &m, Operation::Refund, "PB1", 1001).response_code,
         code("24")
     );
@@ -333,6 +355,18 @@ fn refunds_stay_within_what_was_captured_and_lower_the_balance() {
     );
     let rest = cash(&fx, &m, Operation::Refund, "PB1", 600);
     assert_eq!(rest.new_status, Some(TransactionStatus::Credited));
+    assert_eq!(balance(&fx, &m), 0);
+    let data = read(&fx, &m, "PB1");
+    assert_eq!(
+        (data.transaction_status, data.current_amount),
+        (Some(TransactionStatus::Credited), Amount::from_cents(0))
+    );
+    let second = cash(&fx, &m, Operation::Refund, "PB1", 1000);
+    assert_eq!(
+        (second.response_code, second.new_status),
+        (code("24"), Some(TransactionStatus::Credited)),
+        "a second full refund is refused"
+    );
     assert_eq!(balance(&fx, &m), 0);
 }
 
@@ -403,6 +437,7 @@ fn a_fault_is_consumed_by_the_one_call_it_matches() {
         cash(&fx, &m, Operation::Validate, "PB1", 1000).response_code,
         code("00")
     );
+    remit(&fx);
     let dropped = FaultSpec {
         kind: FaultKind::Drop,
         method: FaultMethod::Office(Operation::Refund),
