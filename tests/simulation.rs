@@ -136,6 +136,8 @@ mod cards;
 mod checks;
 #[path = "simulation/checks_cards.rs"]
 mod checks_cards;
+#[path = "simulation/checks_ledger.rs"]
+mod checks_ledger;
 #[path = "simulation/checks_titles.rs"]
 mod checks_titles;
 #[path = "simulation/db.rs"]
@@ -150,8 +152,6 @@ mod history;
 mod history_cards;
 #[path = "simulation/ledger.rs"]
 mod ledger;
-#[path = "simulation/checks_ledger.rs"]
-mod checks_ledger;
 #[path = "simulation/paypal.rs"]
 mod paypal;
 #[path = "simulation/permission.rs"]

@@ -324,7 +324,9 @@ const DECISION_MODULES: &[&str] = &[
     "src/core/rules.rs",
     "src/core/psp/paypal/nvp/status.rs",
     "src/core/flow/",
-    "src/core/backoffice/",
+    "src/core/backoffice/order.rs",
+    "src/core/backoffice/titles.rs",
+    "src/core/refund/",
 ];
 
 /// Every catch-all arm in the decision modules: (file, function, line).

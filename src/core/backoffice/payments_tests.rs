@@ -196,4 +196,3 @@ fn totals_count_and_sum_the_whole_selection_per_currency() {
     assert_eq!(read(&filters("failed", "paypal", "")), [t("EUR", 1, 300)]);
     assert_eq!(read(&filters("canceled", "", "")), Vec::<Total>::new());
 }
-

@@ -5,20 +5,20 @@
 use super::accept;
 
 pub mod admin_lists;
+pub mod admin_orders;
+pub mod dashboard;
 mod en;
 mod fr;
+mod ledger;
 mod paypal_permission;
 mod receiving;
-pub mod dashboard;
-pub mod admin_orders;
-mod ledger;
 mod refund;
 
 pub use en::EN;
 pub use fr::FR;
+pub use ledger::LedgerTexts;
 pub use paypal_permission::PermissionTexts;
 pub use receiving::ReceivingTexts;
-pub use ledger::LedgerTexts;
 pub use refund::RefundTexts;
 
 /// A language PayBook speaks.
