@@ -292,10 +292,7 @@ pub fn undo(
     delivered_on_write: bool,
     chain: &Chain<'_>,
 ) -> Batch {
-    let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("undone"), now);
-    b.push(untouched_since(t));
-    b.extend(move_titles(t, Way::Off, now));
-    b.push(entry(t, Kind::Undo, now, chain));
+    let mut b = undo_unmailed(t, now, chain);
     b.push(mail(
         t,
         &format!("chargeback:{event}"),
@@ -303,6 +300,16 @@ pub fn undo(
         now,
         delivered_on_write,
     ));
+    b
+}
+
+/// [`undo`] without the seller's chargeback e-mail: for a change that
+/// writes its own (a refund the seller asked for).
+pub fn undo_unmailed(t: &TradeState, now: &str, chain: &Chain<'_>) -> Batch {
+    let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("undone"), now);
+    b.push(untouched_since(t));
+    b.extend(move_titles(t, Way::Off, now));
+    b.push(entry(t, Kind::Undo, now, chain));
     b
 }
 
@@ -316,6 +323,20 @@ pub fn dispute(
     delivered_on_write: bool,
     chain: &Chain<'_>,
 ) -> Batch {
+    let mut b = dispute_unmailed(t, now, chain);
+    b.push(mail(
+        t,
+        &format!("chargeback:{event}"),
+        chargeback_mail(t, false),
+        now,
+        delivered_on_write,
+    ));
+    b
+}
+
+/// [`dispute`] without the seller's chargeback e-mail (see
+/// [`undo_unmailed`]).
+pub fn dispute_unmailed(t: &TradeState, now: &str, chain: &Chain<'_>) -> Batch {
     let reversal = if t.reversal.as_deref() == Some("undone") {
         "undone"
     } else {
@@ -324,13 +345,6 @@ pub fn dispute(
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some(reversal), now);
     b.push(flag(t, now));
     b.push(entry(t, Kind::Undo, now, chain));
-    b.push(mail(
-        t,
-        &format!("chargeback:{event}"),
-        chargeback_mail(t, false),
-        now,
-        delivered_on_write,
-    ));
     b
 }
 

@@ -44,12 +44,9 @@ impl Finishing<'_> {
         mail::both(t, outcome, recipients, self.now, self.delivered_on_write)
     }
 
-    /// A chargeback batch without its e-mail, then the refund's end.
-    fn with_trade(&self, t: &TradeState, chargeback: Batch, outcome: TradeOutcome) -> Batch {
-        let mut batch: Batch = chargeback
-            .into_iter()
-            .filter(|s| !s.sql.starts_with("INSERT INTO outbox"))
-            .collect();
+    /// The undo (without the chargeback's e-mail), then the refund's end
+    /// and its own e-mails.
+    fn with_trade(&self, t: &TradeState, mut batch: Batch, outcome: TradeOutcome) -> Batch {
         batch.extend(mark_refunded(
             &self.order.id,
             self.reference,
@@ -70,15 +67,14 @@ impl Finishing<'_> {
         };
         let mut tries = Vec::new();
         if t.status == "processed" && t.reversal.is_none() {
-            let undo = chargeback::undo(t, "refund", self.now, self.delivered_on_write, &chain);
+            let undo = chargeback::undo_unmailed(t, self.now, &chain);
             tries.push((
                 self.with_trade(t, undo, TradeOutcome::Undone),
                 TradeOutcome::Undone,
             ));
         }
         if t.status == "processed" {
-            let dispute =
-                chargeback::dispute(t, "refund", self.now, self.delivered_on_write, &chain);
+            let dispute = chargeback::dispute_unmailed(t, self.now, &chain);
             tries.push((
                 self.with_trade(t, dispute, TradeOutcome::Disputed),
                 TradeOutcome::Disputed,
