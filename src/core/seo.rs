@@ -104,7 +104,6 @@ pub enum PageKind {
     Title(String),
     Buy,
     History,
-    Ledger,
     Isin,
     Register,
     Login,
@@ -129,7 +128,6 @@ impl PageKind {
             },
             ["buy"] => PageKind::Buy,
             ["history"] => PageKind::History,
-            ["ledger"] => PageKind::Ledger,
             ["isin"] => PageKind::Isin,
             ["register"] => PageKind::Register,
             ["login"] => PageKind::Login,
@@ -227,7 +225,6 @@ fn words(kind: &PageKind, lang: Lang) -> (String, String) {
         }
         PageKind::Buy => (t.buy_title, s.buy_description),
         PageKind::History => (t.history_title, s.history_description),
-        PageKind::Ledger => (s.ledger_title, s.ledger_description),
         PageKind::Isin => (t.isin_title, s.isin_description),
         PageKind::Register => (t.register_title, s.register_description),
         PageKind::Login => (t.login_title, s.login_description),
@@ -241,11 +238,10 @@ fn words(kind: &PageKind, lang: Lang) -> (String, String) {
 }
 
 /// The pages every visitor can read, listed first in the sitemap.
-pub const PUBLIC_PATHS: [&str; 11] = [
+pub const PUBLIC_PATHS: [&str; 10] = [
     "/",
     "/market",
     "/history",
-    "/ledger",
     "/isin",
     "/register",
     "/login",

@@ -67,8 +67,7 @@ try {
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30000);
   await check(page, '/?lang=en', screenshots && join(screenshots, 'mobile-home-en.png'));
-  for (const path of ['/market', '/history', '/ledger', '/isin?code=US0378331006', `/buy?isin=${isin}`,
-    '/register', '/login', '/terms', '/contact', '/docs', '/source', '/no-such-page-of-paybook']) {
+  for (const path of ['/market', '/history', '/isin?code=US0378331006', '/register', '/login', '/terms', '/contact', '/docs', '/source', '/no-such-page-of-paybook']) {
     if (path.startsWith('/no-such')) {
       // The error page answers 404: checked apart from the status.
       await page.goto(`${base}${path}`);
@@ -88,7 +87,7 @@ try {
   await page.fill('#password', password);
   await page.click('button[type=submit]:not(nav button)');
   await page.waitForURL(/\/claims$/);
-  for (const path of ['/claims', '/orders', '/account']) {
+  for (const path of ['/claims', '/orders', '/account', `/buy?isin=${isin}`, `/titles/${isin}`]) {
     await check(page, path);
   }
   if (failures.length > 0) {

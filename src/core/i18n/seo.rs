@@ -18,7 +18,6 @@ pub struct SeoTexts {
     pub title_description: &'static str,
     pub buy_description: &'static str,
     pub history_description: &'static str,
-    pub ledger_description: &'static str,
     pub isin_description: &'static str,
     pub register_description: &'static str,
     pub login_description: &'static str,
@@ -26,8 +25,6 @@ pub struct SeoTexts {
     pub contact_description: &'static str,
     pub docs_description: &'static str,
     pub source_description: &'static str,
-    /// `og:title` of the ledger's page (its heading lives in `LedgerTexts`).
-    pub ledger_title: &'static str,
     /// Before the commit's hash on `/source`.
     pub source_commit: &'static str,
     /// The link to the archive of that commit.
@@ -46,7 +43,6 @@ pub const EN: SeoTexts = SeoTexts {
     title_description: "Title {isin}: its declared value, its holder, how its value moved and every trade of it.",
     buy_description: "Buy a title: preview the case that applies and the values on both sides before paying the seller.",
     history_description: "Every trade made on this PayBook, newest first, and the head of its hash-chained ledger.",
-    ledger_description: "The hash-chained ledger of every trade, which anyone can download and verify.",
     isin_description: "Check an ISIN code: its length, characters and check digit, and whether this PayBook issued it.",
     register_description: "Open a PayBook account with the payment account buyers will pay you on.",
     login_description: "Log in to your PayBook account.",
@@ -54,7 +50,6 @@ pub const EN: SeoTexts = SeoTexts {
     contact_description: "Who runs this PayBook deployment and how to reach them.",
     docs_description: "How a purchase works on PayBook, the rules of a trade and what each order status means.",
     source_description: "PayBook is free software under the GNU GPL: the exact source code this deployment runs.",
-    ledger_title: "Ledger",
     source_commit: "This deployment runs commit",
     source_archive: "Download the source code of this commit",
     source_repository: "Repository:",
@@ -69,7 +64,6 @@ pub const FR: SeoTexts = SeoTexts {
     title_description: "Titre {isin} : sa valeur déclarée, son détenteur, l'évolution de sa valeur et chacun de ses échanges.",
     buy_description: "Acheter un titre : voyez le cas qui s'applique et les valeurs de part et d'autre avant de payer le vendeur.",
     history_description: "Tous les échanges faits sur ce PayBook, du plus récent au plus ancien, et la tête de son registre chaîné.",
-    ledger_description: "Le registre chaîné de tous les échanges, que chacun peut télécharger et vérifier.",
     isin_description: "Vérifiez un code ISIN : sa longueur, ses caractères et son chiffre de contrôle, et si ce PayBook l'a émis.",
     register_description: "Ouvrez un compte PayBook avec le compte de paiement sur lequel les acheteurs vous paieront.",
     login_description: "Connectez-vous à votre compte PayBook.",
@@ -77,7 +71,6 @@ pub const FR: SeoTexts = SeoTexts {
     contact_description: "Qui exploite ce site PayBook et comment le joindre.",
     docs_description: "Comment se passe un achat sur PayBook, les règles d'un échange et ce que signifie chaque statut de commande.",
     source_description: "PayBook est un logiciel libre sous licence GNU GPL : le code source exact que ce site exécute.",
-    ledger_title: "Registre",
     source_commit: "Ce site exécute le commit",
     source_archive: "Télécharger le code source de ce commit",
     source_repository: "Dépôt :",
