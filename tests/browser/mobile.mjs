@@ -2,7 +2,7 @@
 // real headless Chromium: none may scroll sideways
 // (`document.documentElement.scrollWidth <= 390`; tables scroll inside
 // their own box). Run by the e2e harness (tests/e2e/seo.rs) with the base
-// URL, a registered participant and one of his titles; exits non-zero
+// URL, a buyer who bought a title (the order's id); exits non-zero
 // naming the page and the elements that stick out, and saves screenshots
 // of the home page (English) and of a title's page (French).
 //
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const input = JSON.parse(process.argv[2] ?? '{}');
-const { base, email, password, isin, screenshots } = input;
+const { base, email, password, isin, order_id: orderId, screenshots } = input;
 const WIDTH = 390;
 
 const profile = mkdtempSync(join(tmpdir(), 'paybook-chromium-'));
@@ -87,7 +87,8 @@ try {
   await page.fill('#password', password);
   await page.click('button[type=submit]:not(nav button)');
   await page.waitForURL(/\/claims$/);
-  for (const path of ['/claims', '/orders', '/account', `/buy?isin=${isin}`, `/titles/${isin}`]) {
+  for (const path of ['/claims', '/orders', `/orders/${orderId}`, '/account', `/buy?isin=${isin}`,
+    `/titles/${isin}`, '/history', '/']) {
     await check(page, path);
   }
   if (failures.length > 0) {

@@ -9,7 +9,7 @@ use std::process::Command;
 use crate::browser::run_script;
 use crate::flows::{register, PASSWORD};
 use crate::harness::root;
-use crate::purchase::titles;
+use crate::purchase::{buy, titles};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
@@ -193,8 +193,13 @@ fn source_and_healthz_name_the_commit_the_build_embedded(world: &World) {
 }
 
 fn pages_read_at_390_px_without_sideways_scrolling_in_chromium(world: &World) {
-    let member = register(&world.server, "seo-mobile", "1.00");
-    let isin = titles(&member)[0].0.clone();
+    // A trade, so that the tables (latest trades, a title's trades, the
+    // history, the buyer's orders and the order's trace) have rows.
+    let seller = register(&world.server, "seo-mobile-seller", "1.00");
+    let member = register(&world.server, "seo-mobile", "5.00");
+    let isin = titles(&seller)[0].0.clone();
+    let order = buy(world, &member, &isin, "1.00", "50");
+    let order_id = order["id"].as_str().expect("order id").to_string();
     let screenshots = root().join("docs/screenshots");
     let made = ["mobile-home-en.png", "mobile-title-fr.png"].map(|f| screenshots.join(f));
     for file in &made {
@@ -205,6 +210,7 @@ fn pages_read_at_390_px_without_sideways_scrolling_in_chromium(world: &World) {
         "email": member.email,
         "password": PASSWORD,
         "isin": isin,
+        "order_id": order_id,
         "screenshots": screenshots,
     });
     run_script("mobile.mjs", &input);
