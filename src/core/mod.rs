@@ -40,5 +40,6 @@ pub mod resealing;
 pub mod retention;
 pub mod rules;
 pub mod sealing;
+pub mod seo;
 pub mod sql;
 pub mod time;

@@ -22,6 +22,8 @@ pub struct Layout {
     pub signed_in: bool,
     /// For the menu's logout form.
     pub csrf_token: String,
+    /// The meta description, Open Graph tags and `hreflang` alternates.
+    pub seo: crate::core::seo::Head,
 }
 
 /// One line of a trades table, formatted for the page's language.
@@ -196,6 +198,10 @@ pub struct DocsPage {
 pub struct SourcePage {
     pub layout: Layout,
     pub source_url: String,
+    /// The commit this build runs and where its source is.
+    pub commit: &'static str,
+    pub link: crate::core::seo::SourceLink,
+    pub st: &'static crate::core::i18n::SeoTexts,
 }
 
 #[derive(Template)]

@@ -387,6 +387,7 @@ impl Ctx {
             path: self.url.path().to_string(),
             signed_in,
             csrf_token: self.csrf_token()?,
+            seo: crate::core::seo::Head::new(&self.base_url(), self.url.path(), self.lang),
         })
     }
 
@@ -521,6 +522,7 @@ impl WebError {
                 path: String::new(),
                 signed_in: false,
                 csrf_token: String::new(),
+                seo: crate::core::seo::Head::new("", "", lang),
             },
             status,
             message,

@@ -36,6 +36,7 @@ mod refunds;
 mod refusals;
 mod round_trips;
 mod sandbox;
+mod seo;
 mod sips_emulator;
 mod sips_purchase;
 
@@ -89,6 +90,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(ledger::tests());
     tests.extend(paypal_permission::tests());
     tests.extend(card_refunds::tests());
+    tests.extend(seo::tests());
     tests
 }
 

@@ -13,6 +13,7 @@ mod ledger;
 mod paypal_permission;
 mod receiving;
 mod refund;
+mod seo;
 
 pub use en::EN;
 pub use fr::FR;
@@ -20,6 +21,7 @@ pub use ledger::LedgerTexts;
 pub use paypal_permission::PermissionTexts;
 pub use receiving::ReceivingTexts;
 pub use refund::RefundTexts;
+pub use seo::SeoTexts;
 
 /// A language PayBook speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -411,10 +411,17 @@ pub fn docs(ctx: &Ctx) -> Result<Response, WebError> {
     )
 }
 
+/// `/source`: the commit this build runs, and its archive when
+/// `SOURCE_URL` is on a forge (`core::seo::source_link`).
 pub fn source(ctx: &Ctx) -> Result<Response, WebError> {
+    let source_url = ctx.app.config.source_url.clone();
+    let commit = crate::core::seo::commit();
     let page = SourcePage {
         layout: ctx.layout()?,
-        source_url: ctx.app.config.source_url.clone(),
+        link: crate::core::seo::source_link(&source_url, commit),
+        source_url,
+        commit,
+        st: ctx.lang.seo(),
     };
     html(200, page.render()?)
 }
@@ -423,26 +430,12 @@ pub fn source(ctx: &Ctx) -> Result<Response, WebError> {
 /// allows 60 s; any change of the client's orders forgets it sooner).
 const BALANCE_TTL_SECONDS: i64 = 60;
 
-const PUBLIC_PATHS: [&str; 10] = [
-    "/",
-    "/market",
-    "/history",
-    "/isin",
-    "/register",
-    "/login",
-    "/terms",
-    "/contact",
-    "/docs",
-    "/source",
-];
-
-pub fn sitemap(ctx: &Ctx) -> Result<Response, WebError> {
-    let base = ctx.base_url();
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    for path in PUBLIC_PATHS {
-        xml.push_str(&format!("<url><loc>{base}{path}</loc></url>\n"));
-    }
-    xml.push_str("</urlset>\n");
+/// The public pages and the active titles (one D1 round trip, at most the
+/// protocol's 50,000 URLs).
+pub async fn sitemap(ctx: &Ctx) -> Result<Response, WebError> {
+    let results = ctx.run(&vec![crate::core::seo::sitemap_titles()]).await?;
+    let titles: Vec<crate::core::seo::SitemapRow> = rows_at(&results, 0)?;
+    let xml = crate::core::seo::sitemap_xml(&ctx.base_url(), &titles);
     let mut response = Response::ok(xml)?;
     response
         .headers_mut()

@@ -30,6 +30,7 @@ pub async fn get(ctx: &Ctx) -> Result<Response, WebError> {
             "status": "ok",
             "schema_version": SCHEMA_VERSION,
             "psp_mode": ctx.app.config.psp_mode.as_str(),
+            "commit": crate::core::seo::commit(),
             "last_cron_at": summary.last_cron_at,
             "orders_unresolved": summary.orders_unresolved,
             "outbox_backlog": summary.outbox_backlog,

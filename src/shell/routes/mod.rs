@@ -136,7 +136,7 @@ async fn route(
         (Method::Get, ["contact"]) => browse::contact(ctx),
         (Method::Get, ["docs"]) => browse::docs(ctx),
         (Method::Get, ["source"]) => browse::source(ctx),
-        (Method::Get, ["sitemap.xml"]) => browse::sitemap(ctx),
+        (Method::Get, ["sitemap.xml"]) => browse::sitemap(ctx).await,
         (Method::Get, ["robots.txt"]) => browse::robots(ctx),
         (Method::Get, ["healthz"]) => health::get(ctx).await,
         (Method::Get, ["ledger"]) => ledger::page(ctx).await,
