@@ -3,6 +3,7 @@
 //! unique e-mails so that they can share it); a few tests start their own
 //! to see the worker misconfigured or its database behind.
 
+mod accessibility;
 mod accounts;
 mod admin;
 mod admin_orders;
@@ -91,6 +92,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(paypal_permission::tests());
     tests.extend(card_refunds::tests());
     tests.extend(seo::tests());
+    tests.extend(accessibility::tests());
     tests
 }
 

@@ -4,6 +4,7 @@
 
 use super::accept;
 
+mod a11y;
 pub mod admin_lists;
 pub mod admin_orders;
 pub mod dashboard;
