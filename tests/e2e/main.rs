@@ -30,6 +30,7 @@ mod paypal_permission;
 mod privacy;
 mod providers;
 mod purchase;
+mod receipts;
 mod recheck;
 mod reconciler;
 mod refunds;
@@ -89,6 +90,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(ledger::tests());
     tests.extend(paypal_permission::tests());
     tests.extend(card_refunds::tests());
+    tests.extend(receipts::tests());
     tests
 }
 

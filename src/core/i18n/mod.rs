@@ -11,6 +11,7 @@ mod en;
 mod fr;
 mod ledger;
 mod paypal_permission;
+mod receipt;
 mod receiving;
 mod refund;
 
@@ -18,6 +19,7 @@ pub use en::EN;
 pub use fr::FR;
 pub use ledger::LedgerTexts;
 pub use paypal_permission::PermissionTexts;
+pub use receipt::ReceiptTexts;
 pub use receiving::ReceivingTexts;
 pub use refund::RefundTexts;
 
