@@ -1,3 +1,6 @@
+//! Tests of `receipt`: its text in both languages, and its place in the
+//! record batch (once, keyed by order, behind the guard) for every provider.
+
 use super::*;
 use crate::core::i18n::{EN, FR};
 use crate::core::money::Amount;
