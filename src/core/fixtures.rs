@@ -23,7 +23,7 @@ pub fn order_state_row(changes: Value) -> Value {
         "title_version": 1, "title_value_cents": 200, "amount_cents": 150, "currency": "EUR",
         "profit_rate": 50, "new_value_cents": 225, "new_isin": null, "psp": "paypal", "psp_token": "EC-1",
         "psp_payer_id": "P", "attempt": 1, "psp_transaction_id": null,
-        "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org",
+        "created_at": "2026-01-05T10:00:00Z", "buyer_email": "b@example.org", "buyer_language": "en",
         "seller_email": "a@example.org", "seller_language": "en",
         "seller_api_username": "a_api1", "seller_sealed_secret": "v1.x",
         "seller_credentials_version": 1,

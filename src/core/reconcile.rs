@@ -380,6 +380,7 @@ mod tests {
         let mail = MailSetting {
             delivered_on_write: true,
             operator_email: None,
+            site_url: None,
         };
         let trace = || Stmt::new("SELECT 'trace'", vec![]);
         for substate in ["awaiting_buyer", "psp_pending"] {
@@ -419,6 +420,7 @@ mod tests {
         let mail = MailSetting {
             delivered_on_write: true,
             operator_email: None,
+            site_url: None,
         };
         let trace = Stmt::new("SELECT 'trace'", vec![]);
         resolve_due(

@@ -31,6 +31,7 @@ mod paypal_permission;
 mod privacy;
 mod providers;
 mod purchase;
+mod receipts;
 mod recheck;
 mod reconciler;
 mod refunds;
@@ -93,6 +94,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(card_refunds::tests());
     tests.extend(seo::tests());
     tests.extend(accessibility::tests());
+    tests.extend(receipts::tests());
     tests
 }
 

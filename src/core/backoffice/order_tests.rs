@@ -15,6 +15,7 @@ fn mail() -> MailSetting {
     MailSetting {
         delivered_on_write: true,
         operator_email: None,
+        site_url: None,
     }
 }
 

@@ -30,6 +30,35 @@ impl Site<'_> {
         MailSetting {
             delivered_on_write: self.mail_is_local(),
             operator_email: Some(self.config.contact_email.clone()),
+            site_url: known_url(self.base_url).map(str::to_string),
         }
+    }
+}
+
+/// The public address, when it is one: a request's origin or `BASE_URL`.
+/// The cron without `BASE_URL` runs under a synthetic request on the
+/// reserved `.invalid` domain (RFC 2606), which no reader can open, so its
+/// e-mails give paths instead of links.
+fn known_url(base_url: &str) -> Option<&str> {
+    let host = base_url.split("://").nth(1).unwrap_or(base_url);
+    let host = host.split([':', '/']).next().unwrap_or(host);
+    (!host.ends_with(".invalid")).then_some(base_url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_url;
+
+    #[test]
+    fn the_crons_synthetic_origin_is_no_address_for_links() {
+        assert_eq!(known_url("https://cron.invalid"), None);
+        assert_eq!(
+            known_url("http://localhost:8787"),
+            Some("http://localhost:8787")
+        );
+        assert_eq!(
+            known_url("https://pay.example.org"),
+            Some("https://pay.example.org")
+        );
     }
 }

@@ -255,6 +255,7 @@ pub(super) mod tests {
         MailSetting {
             delivered_on_write: true,
             operator_email: None,
+            site_url: None,
         }
     }
 

@@ -29,6 +29,7 @@ pub(super) fn order() -> OrderState {
         psp_transaction_id: None,
         created_at: "2026-11-22T10:00:00Z".into(),
         buyer_email: "bob@example.org".into(),
+        buyer_language: "en".into(),
         seller_email: "alice@example.org".into(),
         seller_language: "fr".into(),
         seller_api_username: "alice_api1.example.org".into(),
@@ -48,6 +49,7 @@ pub(super) fn mail() -> MailSetting {
     MailSetting {
         delivered_on_write: true,
         operator_email: Some("operator@example.org".into()),
+        site_url: Some("https://paybook.example".into()),
     }
 }
 

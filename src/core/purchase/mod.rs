@@ -17,7 +17,8 @@
 //! Placing: `plan` (the rules), `create` (the order written), `ids`
 //! (PayPal's INVNUM and MSGSUBID). The return: `state` (the order as read),
 //! `step` (claim and payment lease), `decide` (PayPal's answer and what it
-//! means), `record` (the guarded batches), `mails`, and `cancel`.
+//! means), `record` (the guarded batches), `mails`, `receipt` (the
+//! buyer's), and `cancel`.
 
 mod account_refused;
 mod cancel;
@@ -28,6 +29,7 @@ mod fixture;
 mod ids;
 mod mails;
 mod plan;
+mod receipt;
 mod record;
 mod state;
 mod step;
@@ -42,6 +44,7 @@ pub use plan::{
     parse_amount, parse_rate, plan, title_for_sale, BuyField, BuyProblem, Buyer, Limits,
     PlannedPurchase, TitleForSale,
 };
+pub use receipt::{receipt_key, receipt_mail, Paid};
 pub use record::{record_completed, MailSetting, REVIEW_PARTLY_RETURNED};
 // Still `purchase::order_state!` for notify and the reconciler.
 pub(crate) use state::order_state;

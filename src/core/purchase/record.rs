@@ -1,7 +1,8 @@
 //! The guarded batches that end a payment: recorded exactly once (trade,
-//! title moved, seller's e-mail), failed with the claim released, or kept for review.
+//! title moved, seller's e-mail, buyer's receipt), failed with the claim released, or kept for review.
 
 use super::mails::{review_mail, seller_mail};
+use super::receipt::{receipt, Paid};
 use super::state::OrderState;
 use crate::core::i18n::Lang;
 use crate::core::ledger;
@@ -132,12 +133,16 @@ pub struct MailSetting {
     pub delivered_on_write: bool,
     /// Where orders needing review are reported.
     pub operator_email: Option<String>,
+    /// `https://host` (no trailing slash) for links in e-mails; `None`
+    /// when the deployment's address is not known (the cron without
+    /// `BASE_URL`): links are then given as paths.
+    pub site_url: Option<String>,
 }
 
 /// Records a completed payment exactly once: the order processed with
 /// PayPal's transaction id, the trade, the title moved (transfer or split),
 /// its ledger entry (unchained: run it with `flow::ledger::run`), the
-/// trace and the seller's e-mail, in one guarded batch. The same batch
+/// trace, the seller's e-mail and the buyer's receipt, in one guarded batch. The same batch
 /// serves the return path, the reconciler and IPN.
 pub fn record_completed(
     order: &OrderState,
@@ -190,6 +195,12 @@ pub fn record_completed(
         now,
         delivered_on_write: mail.delivered_on_write,
     }));
+    let paid = Paid {
+        outcome: &outcome,
+        new_isin: &new_isin,
+        reference: transaction_id,
+    };
+    batch.push(receipt(order, &paid, mail, now));
     batch
 }
 

@@ -34,6 +34,8 @@ pub struct OrderState {
     pub psp_transaction_id: Option<String>,
     pub created_at: String,
     pub buyer_email: String,
+    /// The buyer's language (his receipt is written in it).
+    pub buyer_language: String,
     pub seller_email: String,
     pub seller_language: String,
     pub seller_api_username: String,
@@ -59,7 +61,8 @@ macro_rules! order_state {
             "SELECT o.id, o.code, o.substate, o.buyer_id, o.seller_id, o.title_id, o.isin, ",
             "o.title_version, o.title_value_cents, o.amount_cents, o.currency, o.profit_rate, o.new_value_cents, ",
             "o.new_isin, o.psp, o.psp_token, o.psp_payer_id, o.attempt, o.psp_transaction_id, o.created_at, ",
-            "b.email AS buyer_email, s.email AS seller_email, s.language AS seller_language, ",
+            "b.email AS buyer_email, b.language AS buyer_language, s.email AS seller_email, ",
+            "s.language AS seller_language, ",
             "a.public_ref AS seller_api_username, a.sealed_secret AS seller_sealed_secret, ",
             "o.seller_credentials_version, ",
             "t.holder_id AS title_holder_id, t.version AS title_current_version, ",
