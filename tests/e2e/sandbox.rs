@@ -146,22 +146,36 @@ fn a_sandbox_deployment_pays_through_paypal_over_http_and_mails_through_the_mail
         )
         .expect("verified and recorded");
     assert_eq!(outcome, "nothing_to_change");
-    // The seller's e-mail waits in the outbox until the cron sends it
-    // through the mail API, with the outbox id as idempotency key.
+    // The seller's e-mail and the buyer's receipt wait in the outbox until
+    // the cron sends them through the mail API, each with its outbox id as
+    // idempotency key.
     assert!(sandbox.client().get("/_emulator/mail").status == 404);
     let health = sandbox.client().get("/healthz").json();
-    assert_eq!(health["outbox_backlog"], 1, "{health}");
+    assert_eq!(health["outbox_backlog"], 2, "{health}");
     assert_eq!(
         sandbox.client().get("/__scheduled?cron=*/5+*+*+*+*").status,
         200
     );
     let received = mail.received.lock().map(|r| r.clone()).unwrap_or_default();
-    assert_eq!(received.len(), 1, "{received:?}");
-    let request = received[0].to_ascii_lowercase();
-    assert!(request.starts_with("post /emails"));
-    assert!(request.contains("authorization: bearer mail-api-key"));
-    assert!(request.contains("idempotency-key: paybook-"));
-    assert!(received[0].contains(&alice.email) && received[0].contains(&isin));
+    assert_eq!(received.len(), 2, "{received:?}");
+    for request in &received {
+        let request = request.to_ascii_lowercase();
+        assert!(request.starts_with("post /emails"));
+        assert!(request.contains("authorization: bearer mail-api-key"));
+        assert!(request.contains("idempotency-key: paybook-"));
+    }
+    assert!(
+        received
+            .iter()
+            .any(|r| r.contains(&alice.email) && r.contains(&isin)),
+        "the seller's e-mail: {received:?}"
+    );
+    assert!(
+        received
+            .iter()
+            .any(|r| r.contains(&bob.email) && r.to_ascii_lowercase().contains("receipt")),
+        "the buyer's receipt: {received:?}"
+    );
     let health = sandbox.client().get("/healthz").json();
     assert_eq!(health["outbox_backlog"], 0);
     // Sessions and CSRF work with the configured secrets.
