@@ -271,6 +271,29 @@ pub async fn release<E: Effects>(
     })
 }
 
+/// Office `getTransactionData` of the order: the read (the reconciler's
+/// question) and the refund's first step ask it alike.
+pub(super) async fn transaction_data<E: Effects>(
+    fx: &E,
+    key: &Key,
+    order: &OrderState,
+) -> Result<(Result<OfficeReply<TransactionDataAnswer>, NoAnswer>, Trace), FlowError> {
+    let request = TransactionDataRequest {
+        interface_version: OFFICE_INTERFACE_VERSION.to_owned(),
+        key_version: key.key_version,
+        merchant_id: key.merchant_id.clone(),
+        transaction_reference: order.id.clone(),
+    };
+    office_call::<_, _, TransactionDataAnswer>(
+        fx,
+        Operation::GetTransactionData,
+        &request,
+        &key.secret_key,
+        Patience::Default,
+    )
+    .await
+}
+
 /// Office `getTransactionData` read into the reconciler's words. An
 /// authorization not validated yet is validated again only for an order
 /// holding its claim (its `validate` was lost); never otherwise.
@@ -281,20 +304,7 @@ pub async fn read<E: Effects>(
     order: &OrderState,
 ) -> Result<Called<Inquiry>, FlowError> {
     let key = opened(site, account)?;
-    let request = TransactionDataRequest {
-        interface_version: OFFICE_INTERFACE_VERSION.to_owned(),
-        key_version: key.key_version,
-        merchant_id: key.merchant_id.clone(),
-        transaction_reference: order.id.clone(),
-    };
-    let (reply, trace) = office_call::<_, _, TransactionDataAnswer>(
-        fx,
-        Operation::GetTransactionData,
-        &request,
-        &key.secret_key,
-        Patience::Default,
-    )
-    .await?;
+    let (reply, trace) = transaction_data(fx, &key, order).await?;
     let mut traces = vec![trace];
     let inquiry = match reply {
         Err(_) => Inquiry::Unknown,

@@ -12,14 +12,10 @@
 //! status and verdict is mapped by name; a lost or unbelievable answer is
 //! unknown, never a refusal.
 
-use super::adapter::{cash_request, opened, Key};
+use super::adapter::{cash_request, opened, transaction_data, Key};
 use super::call::office_call;
 use super::codes::{OfficeVerdict, ResponseCode};
-use super::office::{
-    CashManagementAnswer, Operation, TransactionDataAnswer, TransactionDataRequest,
-    TransactionStatus,
-};
-use super::OFFICE_INTERFACE_VERSION;
+use super::office::{CashManagementAnswer, Operation, TransactionDataAnswer, TransactionStatus};
 use crate::core::flow::{Effects, FlowError, NoAnswer, Patience, Site};
 use crate::core::psp::{Called, RefundOutcome, SealedAccount};
 use crate::core::purchase::OrderState;
@@ -86,20 +82,7 @@ async fn read_step<E: Effects>(
     key: &Key,
     order: &OrderState,
 ) -> Result<(Step, Trace), FlowError> {
-    let request = TransactionDataRequest {
-        interface_version: OFFICE_INTERFACE_VERSION.to_owned(),
-        key_version: key.key_version,
-        merchant_id: key.merchant_id.clone(),
-        transaction_reference: order.id.clone(),
-    };
-    let (reply, trace) = office_call::<_, _, TransactionDataAnswer>(
-        fx,
-        Operation::GetTransactionData,
-        &request,
-        &key.secret_key,
-        Patience::Default,
-    )
-    .await?;
+    let (reply, trace) = transaction_data(fx, key, order).await?;
     let step = match reply {
         Err(no_answer) => Step::Answer(RefundOutcome::Unknown(no_answer)),
         Ok(r) => step(&key.merchant_id, order, &r.answer.verdict, &r.answer.answer),

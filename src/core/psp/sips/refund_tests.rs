@@ -10,6 +10,8 @@ use crate::core::psp::sips::adapter::tests::{run, world, World};
 use crate::core::psp::sips::adapter::{capture, read};
 use crate::core::psp::sips::emulator::serve;
 use crate::core::psp::sips::emulator::{FaultKind, FaultMethod, FaultSpec};
+use crate::core::psp::sips::office::TransactionDataRequest;
+use crate::core::psp::sips::OFFICE_INTERFACE_VERSION;
 use crate::core::reconcile::Inquiry;
 
 /// `o1` paid and validated (1.50 EUR at the emulated merchant).
