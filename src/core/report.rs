@@ -110,13 +110,14 @@ fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
         })
 }
 
-/// The report's subject and body in `lang`.
+/// The report's subject and body in `lang`; `site_url` is the
+/// deployment's public address when it has one.
 pub fn text(
     lang: Lang,
     day: &str,
     figures: &Figures,
     waiting: &Waiting,
-    base_url: &str,
+    site_url: Option<&str>,
 ) -> (String, String) {
     let t = words::texts(lang);
     let subject = fill(t.report_subject, &[("{day}", day)]);
@@ -166,8 +167,11 @@ pub fn text(
         body.push_str(&format!("  {label}: {value}\n"));
     }
     let head = &waiting.ledger_head;
+    // Without a public address (the cron with no `BASE_URL`) the path
+    // alone: a link to a made-up host would open nothing.
+    let base = site_url.unwrap_or_default();
     body.push_str(&format!(
-        "\n{}\n\n{} {base_url}/admin\n",
+        "\n{}\n\n{} {base}/admin\n",
         fill(
             t.report_ledger,
             &[("{n}", &head.n.to_string()), ("{hash}", &head.hash)]

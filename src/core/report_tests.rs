@@ -62,7 +62,7 @@ fn the_report_says_the_days_figures_what_waits_and_the_ledger_head_in_english() 
         "2026-12-01",
         &figures,
         &waiting,
-        "https://pb.test",
+        Some("https://pb.test"),
     );
     assert_eq!(subject, "PayBook daily report for 2026-12-01");
     assert!(
@@ -85,7 +85,7 @@ fn the_report_is_french_for_a_french_operator() {
         "2026-12-01",
         &figures,
         &waiting,
-        "https://pb.test",
+        Some("https://pb.test"),
     );
     assert_eq!(subject, "PayBook : rapport quotidien du 2026-12-01");
     assert!(
@@ -93,6 +93,14 @@ fn the_report_is_french_for_a_french_operator() {
         "{body}"
     );
     assert!(body.contains("Tête du registre : entrée 7"), "{body}");
+}
+
+#[test]
+fn without_a_public_address_the_report_gives_the_back_office_path_not_a_made_up_link() {
+    let (figures, waiting) = figures_and_waiting();
+    let (_, body) = text(Lang::En, "2026-12-01", &figures, &waiting, None);
+    assert!(body.contains(" /admin\n"), "{body}");
+    assert!(!body.contains("http"), "{body}");
 }
 
 fn run(conn: &Connection, batch: &Batch) -> Vec<usize> {

@@ -90,7 +90,7 @@ pub struct Seller {
 }
 
 /// The ISINs of the titles a client holds.
-fn held(client: &Client) -> Vec<String> {
+pub fn held(client: &Client) -> Vec<String> {
     client.get_json("/claims").json()["titles"]
         .as_array()
         .cloned()
@@ -140,7 +140,7 @@ fn buy_by_card(buyer: &Member, isin: &str) -> (String, String, Vec<(String, Stri
 }
 
 /// [`buy_by_card`] by any signed-in client, for `amount` at `rate`.
-fn buy_by_card_for(
+pub fn buy_by_card_for(
     client: &Client,
     isin: &str,
     amount: &str,
@@ -176,7 +176,7 @@ fn buy_by_card_for(
 }
 
 /// The buyer's browser posts the form to the bank: the card page.
-fn card_page(client: &Client, action: &str, fields: &[(String, String)]) -> String {
+pub fn card_page(client: &Client, action: &str, fields: &[(String, String)]) -> String {
     let body = serde_urlencoded::to_string(fields).expect("urlencoded");
     let page = client.post_raw(
         &local(action),
@@ -196,7 +196,7 @@ fn card_page(client: &Client, action: &str, fields: &[(String, String)]) -> Stri
 }
 
 /// Decides on the card page; returns the bank's answer (303 back).
-fn decide(client: &Client, card: &str, action: &str) -> Resp {
+pub fn decide(client: &Client, card: &str, action: &str) -> Resp {
     client.post_form(
         card,
         &[("card_number", "4000000000000002"), ("action", action)],

@@ -3,12 +3,15 @@
 //! purchase by one registered in English, the buyer's mailbox holds
 //! exactly one receipt, in his language, with the amount, the provider's
 //! reference, the title received, the order's page and the risk notice;
-//! a refreshed return and a duplicated automatic response add none.
+//! a refreshed return and a duplicated automatic response add none. A
+//! Monetico purchase below the declared value (a split) names the new
+//! title and the one it came from.
 
 use serde_json::Value;
 
 use crate::flows::{mails_to, paypal_account, post_register, Member, PASSWORD};
 use crate::harness::{unique_email, Server};
+use crate::monetico_purchase::{buy_by_card_for, card_page, decide, held, monetico_seller};
 use crate::purchase::{approve, local, post_buy, titles};
 use crate::sips_purchase::{come_back_raw, pay_at_bank, register_with_sips, start};
 use crate::{Test, World};
@@ -22,6 +25,10 @@ pub fn tests() -> Vec<Test> {
         (
             "receipts::a_sips_purchase_mails_one_english_receipt_despite_a_duplicated_response",
             a_sips_purchase_mails_one_english_receipt_despite_a_duplicated_response,
+        ),
+        (
+            "receipts::a_monetico_split_purchase_receipt_names_the_new_title_and_its_origin",
+            a_monetico_split_purchase_receipt_names_the_new_title_and_its_origin,
         ),
     ]
 }
@@ -139,6 +146,58 @@ fn a_sips_purchase_mails_one_english_receipt_despite_a_duplicated_response(world
         format!("Order: {order_id}, http"),
         format!("/orders/{order_id}\n"),
         "Risk notice: A title's value is only declared: it is not money.".to_owned(),
+    ] {
+        assert!(text.contains(&part), "{part:?} in {text}");
+    }
+}
+
+fn a_monetico_split_purchase_receipt_names_the_new_title_and_its_origin(world: &World) {
+    let server = &world.server;
+    let (alice, _) = monetico_seller(server, "rcpt-mon-a");
+    let (bob, _) = monetico_seller(server, "rcpt-mon-b");
+    let pay = |client: &crate::harness::Client, isin: &str, amount: &str, rate: &str| {
+        let (id, action, fields) = buy_by_card_for(client, isin, amount, rate);
+        let card = card_page(client, &action, &fields);
+        assert_eq!(decide(client, &card, "pay").status, 303);
+        let j = client.get_json(&format!("/orders/{id}")).json();
+        let order = j.get("order").cloned().unwrap_or(j);
+        assert_eq!(order["code"], 2, "{order}");
+        (
+            id,
+            order["psp_transaction_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    // Bob buys Alice's title at its value (it passes to him, worth 2.00).
+    let alice_title = held(&alice.client)[0].clone();
+    pay(&bob.client, &alice_title, "1.00", "100");
+    let bobs = receipts(server, &bob.email);
+    assert_eq!(bobs.len(), 1, "{bobs:?}");
+    assert!(
+        body(&bobs[0]).contains(&format!("Title received: {alice_title}\n")),
+        "{}",
+        body(&bobs[0])
+    );
+    // Alice pays 1.50 for it: less than its 2.00, so it is split.
+    let (order_id, reference) = pay(&alice.client, &alice_title, "1.50", "50");
+    let new_isin = held(&alice.client)
+        .into_iter()
+        .find(|i| *i != alice_title)
+        .expect("Alice holds the split title");
+    let mails = receipts(server, &alice.email);
+    assert_eq!(mails.len(), 1, "one receipt: {mails:?}");
+    assert_eq!(
+        mails[0]["subject"].as_str().unwrap_or_default(),
+        format!("PayBook: your receipt for 1.50 EUR ({new_isin})")
+    );
+    let text = body(&mails[0]);
+    for part in [
+        "Amount paid: 1.50 EUR".to_owned(),
+        format!("Paid through: Monetico, reference {reference}"),
+        format!("Title received: {new_isin}, a new title split from {alice_title}"),
+        format!("/orders/{order_id}\n"),
     ] {
         assert!(text.contains(&part), "{part:?} in {text}");
     }

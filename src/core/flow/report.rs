@@ -40,10 +40,12 @@ pub async fn daily<E: Effects>(
     let languages: Vec<LanguageRow> = rows_at(&results, 0)?;
     let (groups, waiting) = dashboard::read(&results, 1).map_err(FlowError::Internal)?;
     let [figures, _, _] = dashboard::periods(&groups);
+    let site_url = site.mail().site_url;
     let letters: Vec<Letter> = report::recipients(admin_emails, &languages, Lang::default())
         .into_iter()
         .map(|(to, lang)| {
-            let (subject, body) = report::text(lang, &day.day, &figures, &waiting, site.base_url);
+            let (subject, body) =
+                report::text(lang, &day.day, &figures, &waiting, site_url.as_deref());
             Letter { to, subject, body }
         })
         .collect();
