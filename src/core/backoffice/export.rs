@@ -168,14 +168,33 @@ impl Format {
 }
 
 /// RFC 4180: a header row, CRLF after every record, a field quoted when it
-/// holds a comma, a quote, CR or LF, its quotes doubled.
+/// holds a comma, a quote, CR or LF, its quotes doubled. A value that a
+/// spreadsheet would take for a formula (API spends' descriptions and
+/// e-mails are typed by users) is given a leading apostrophe, so that
+/// opening the file runs nothing. No byte order mark: the spec promises
+/// RFC 4180, whose readers would take it into the first column's name.
 pub fn csv(rows: &[PaymentRow]) -> String {
     let mut out = String::new();
     push_record(&mut out, COLUMNS.iter().map(|c| (*c).to_string()));
     for r in rows {
-        push_record(&mut out, r.fields().into_iter());
+        push_record(&mut out, r.fields().into_iter().map(inert));
     }
     out
+}
+
+/// `field`, with an apostrophe before a leading `=`, `+`, `-`, `@`, tab or
+/// CR (OWASP's advice against CSV injection), unless it is a plain number
+/// (the status codes of failed orders are negative), which no spreadsheet
+/// runs.
+fn inert(field: String) -> String {
+    let number = field.strip_prefix('-').is_some_and(|digits| {
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    });
+    if !number && field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}")
+    } else {
+        field
+    }
 }
 
 fn push_record(out: &mut String, fields: impl Iterator<Item = String>) {

@@ -108,6 +108,36 @@ fn day() -> Day {
 }
 
 #[test]
+fn csv_cells_a_spreadsheet_would_run_as_formulas_are_made_inert() {
+    let rows = vec![
+        row(
+            "o1",
+            Some("=HYPERLINK(\"http://evil.test\",\"x\")"),
+            OrderStatus::Processed,
+        ),
+        row("o2", Some("@SUM(A1)"), OrderStatus::Processed),
+        row("o3", Some("+1-2"), OrderStatus::Processed),
+        row("o4", Some("-3"), OrderStatus::Processed),
+        row("o6", Some("-1-1"), OrderStatus::Processed),
+        row("o5", Some("Facture = 3"), OrderStatus::Processed),
+    ];
+    let records = parse_csv(&csv(&rows));
+    let descriptions: Vec<&str> = records[1..].iter().map(|r| r[13].as_str()).collect();
+    assert_eq!(
+        descriptions,
+        [
+            "'=HYPERLINK(\"http://evil.test\",\"x\")",
+            "'@SUM(A1)",
+            "'+1-2",
+            "-3",
+            "'-1-1",
+            "Facture = 3",
+        ]
+    );
+    assert_eq!(records[1][7], "12.30", "amounts stay numbers");
+}
+
+#[test]
 fn csv_quotes_commas_quotes_and_line_breaks_and_keeps_accents() {
     let rows = vec![row(
         "o1",
