@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use worker::{D1Database, Env};
+use worker::{D1Database, D1DatabaseSession, D1SessionConstraint, Env};
 
 use super::db;
 use crate::core::config::{Config, PspMode, Secrets, SellerAuth};
@@ -105,6 +105,13 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         missing: vec!["DB"],
         invalid: vec![],
     })?;
+    // The boot writes the generated settings: on the primary.
+    let database = database
+        .with_session_constraint(D1SessionConstraint::FirstPrimary)
+        .map_err(|e| {
+            worker::console_warn!("boot: no D1 session: {e}");
+            Unavailable::DatabaseBehind { applied: 0 }
+        })?;
     let results = db::run(&database, &boot_batch(&config)?)
         .await
         .map_err(|e| {
@@ -134,7 +141,7 @@ fn emulated_platform(config: &Config, settings: &[Setting]) -> bool {
 /// The emulated platform account with the generated credentials, made
 /// once (the emulator's own table, in a batch of its own).
 async fn ensure_emulated_platform(
-    database: &D1Database,
+    database: &D1DatabaseSession,
     config: &Config,
     platform: &Credentials,
 ) -> Result<(), Unavailable> {

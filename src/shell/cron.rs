@@ -13,6 +13,7 @@ use worker::{Env, Method, Request};
 use super::app;
 use super::effects::site;
 use super::mail;
+use super::replica::Start;
 use super::web::{Ctx, WebError};
 use crate::core::config::PspMode;
 use crate::core::flow::{cron, report};
@@ -30,9 +31,10 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     let app = app::get(env).await.map_err(WebError::Unavailable)?;
     let db = app::database(env)?;
     // The cron has no request; a synthetic one gives it the same context
-    // (clock, D1, provider transport) as the web handlers.
+    // (clock, D1, provider transport) as the web handlers. It writes: its D1
+    // session starts on the primary.
     let request = Request::new("https://cron.invalid/", Method::Get)?;
-    let ctx = Ctx::new(app, env.clone(), db, &request)?;
+    let ctx = Ctx::new(app, env.clone(), db, &request, Some(Start::Primary))?;
     let base = ctx.base_url();
     let site = site(&ctx, &base);
     let Some(lease) = cron::begin(&ctx).await? else {

@@ -1,8 +1,9 @@
 //! Runs the core's [`Batch`]es on D1. One call here is one D1 round trip; the
-//! request context counts them for the `Server-Timing` header.
+//! request context counts them for the `Server-Timing` header. Every batch
+//! runs in a D1 session (`shell::replica` says where a request's starts).
 
 use serde_json::Value;
-use worker::{D1Database, D1Type};
+use worker::{D1DatabaseSession, D1Type};
 
 use crate::core::sql::{Batch, Param, Row, StmtResult};
 
@@ -52,7 +53,7 @@ fn d1_type(param: &Param) -> Result<D1Type<'_>, DbError> {
 
 /// Runs `batch` as one transaction and returns each statement's rows and
 /// changes, in order.
-pub async fn run(db: &D1Database, batch: &Batch) -> Result<Vec<StmtResult>, DbError> {
+pub async fn run(db: &D1DatabaseSession, batch: &Batch) -> Result<Vec<StmtResult>, DbError> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod pages;
 pub mod passwords;
 pub mod ratelimit;
+pub mod replica;
 pub mod routes;
 pub mod security;
 pub mod transport;

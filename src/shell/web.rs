@@ -1,5 +1,5 @@
 //! The web layer's plumbing: the per-request context (language, cookies, the
-//! D1 handle and its round-trip count), the one error type that maps every
+//! D1 session and its round-trip count), the one error type that maps every
 //! failure to a status and the one error page, and the finishing touches
 //! every response gets (security headers, cookies, `Vary`, `Server-Timing`).
 
@@ -8,11 +8,12 @@ use std::rc::Rc;
 
 use askama::Template;
 use serde_json::json;
-use worker::{D1Database, Env, Method, Request, Response, Url};
+use worker::{D1Database, D1DatabaseSession, Env, Method, Request, Response, Url};
 
 use super::app::{self, App};
 use super::db;
 use super::pages::{ErrorPage, Layout};
+use super::replica::{self, Start};
 use crate::core::accept;
 use crate::core::config::PspMode;
 use crate::core::crypto;
@@ -66,7 +67,11 @@ pub async fn read_form(req: &mut Request) -> Result<Form, WebError> {
 pub struct Ctx {
     pub app: Rc<App>,
     pub env: Env,
-    pub db: D1Database,
+    /// This request's D1 session, started where `replica` says.
+    pub db: D1DatabaseSession,
+    d1_start: Start,
+    /// An API call carrying a key: a client, like a session.
+    api_key: bool,
     pub method: Method,
     pub url: Url,
     pub lang: Lang,
@@ -95,7 +100,15 @@ const SESSION_PURPOSE: &str = "session";
 const CSRF_PURPOSE: &str = "csrf";
 
 impl Ctx {
-    pub fn new(app: Rc<App>, env: Env, db: D1Database, req: &Request) -> worker::Result<Ctx> {
+    /// The context of `req`; its D1 session starts at `start`, or where
+    /// `replica::choose` says for this request.
+    pub fn new(
+        app: Rc<App>,
+        env: Env,
+        db: D1Database,
+        req: &Request,
+        start: Option<Start>,
+    ) -> worker::Result<Ctx> {
         let url = req.url()?;
         let headers = req.headers();
         let cookies = parse_cookies(&headers.get("Cookie")?.unwrap_or_default());
@@ -123,10 +136,22 @@ impl Ctx {
             .find(|(k, _)| k == SESSION_COOKIE)
             .and_then(|(_, v)| crypto::verify_signed(&app.session_secret, SESSION_PURPOSE, v))
             .map(str::to_string);
+        let authorization = headers.get("Authorization")?;
+        let api_key = replica::api_key(url.path(), authorization.as_deref());
+        let start = start.unwrap_or_else(|| {
+            let caller = replica::Caller {
+                identified: session_token.is_some() || api_key,
+                bookmark_cookie: cookie_value(&cookies, replica::BOOKMARK_COOKIE),
+            };
+            replica::choose(&app.session_secret, &req.method(), url.path(), &caller)
+        });
+        let (db, d1_start) = replica::open(&db, start)?;
         Ok(Ctx {
             app,
             env,
             db,
+            d1_start,
+            api_key,
             method: req.method(),
             url,
             lang,
@@ -150,10 +175,7 @@ impl Ctx {
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.cookies
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        cookie_value(&self.cookies, name)
     }
 
     /// A query parameter as sent (decoded), if present.
@@ -396,6 +418,15 @@ impl Ctx {
         if self.lang_chosen {
             self.set_cookie(LANG_COOKIE, self.lang.code(), 365 * 86_400);
         }
+        let client = self.api_key || self.session_binding().is_some();
+        let sent = self.cookie(replica::BOOKMARK_COOKIE).is_some();
+        let bookmark = self.db.get_bookmark().ok().flatten();
+        let secret = &self.app.session_secret;
+        if let Some((value, max_age)) =
+            replica::cookie_after(secret, &self.d1_start, client, sent, bookmark)
+        {
+            self.set_cookie(replica::BOOKMARK_COOKIE, &value, max_age);
+        }
         let headers = response.headers_mut();
         // Forms may post to the providers' pages (PayPal's checkout, the
         // card providers' payment pages); in emulator mode they are ours.
@@ -417,10 +448,12 @@ impl Ctx {
                 "Server-Timing",
                 &format!(
                     "d1;desc=\"D1 round trips\";dur={}, psp;desc=\"PSP calls\";dur={}, \
-                     emulator_d1;desc=\"emulator D1 round trips\";dur={}",
+                     emulator_d1;desc=\"emulator D1 round trips\";dur={}, \
+                     d1_session;desc=\"{}\"",
                     self.d1_calls.get(),
                     self.psp_calls.get(),
-                    self.emulator_d1_calls.get()
+                    self.emulator_d1_calls.get(),
+                    self.d1_start.label()
                 ),
             );
         }
@@ -452,6 +485,13 @@ pub fn url_encode(value: &str) -> String {
     serde_urlencoded::to_string([("", value)])
         .map(|s| s.trim_start_matches('=').to_string())
         .unwrap_or_default()
+}
+
+fn cookie_value<'a>(cookies: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    cookies
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn parse_cookies(header: &str) -> Vec<(String, String)> {

@@ -36,6 +36,7 @@ mod recheck;
 mod reconciler;
 mod refunds;
 mod refusals;
+mod replica;
 mod round_trips;
 mod sandbox;
 mod seo;
@@ -95,6 +96,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(seo::tests());
     tests.extend(accessibility::tests());
     tests.extend(receipts::tests());
+    tests.extend(replica::tests());
     tests
 }
 

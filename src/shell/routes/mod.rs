@@ -68,7 +68,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         }
     };
     let db = app::database(&env)?;
-    let ctx = Ctx::new(app, env, db, &req)?;
+    let ctx = Ctx::new(app, env, db, &req, None)?;
     if ctx.lang_chosen {
         // A signed-in client's choice is stored with the session lookup,
         // also on pages that ask D1 nothing else.
