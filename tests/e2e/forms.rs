@@ -1,13 +1,14 @@
 //! The forms check as the user types, with the server's own messages
 //! (issue 21): `tests/browser/forms.mjs` types a table of bad values into
-//! the register, login, password reset, buy and account forms in Chromium
-//! with JavaScript, and sends the same values from a Chromium without it,
-//! in English and in French, and requires the same words on both sides.
-//! This side registers the buyer and a seller whose title the buy form
-//! names, and checks that the script is served as the pages name it.
+//! the register, login, password reset, buy, account and refund forms in
+//! Chromium with JavaScript, and sends the same values from a Chromium
+//! without it, in English and in French, and requires the same words on
+//! both sides. This side registers the buyer, a seller whose title the buy
+//! form names and a payer whose order the seller may refund, and checks
+//! that the script is served as the pages name it.
 
 use crate::flows::{register, PASSWORD};
-use crate::purchase::titles;
+use crate::purchase::{buy, titles};
 use crate::{Test, World};
 
 pub fn tests() -> Vec<Test> {
@@ -30,11 +31,17 @@ fn typed_values_get_the_servers_message_before_sending_in_both_languages_and_wit
     let seller = register(server, "forms-seller", "20.00");
     let buyer = register(server, "forms-buyer", "20.00");
     let isin = titles(&seller)[0].0.clone();
+    // A paid order the seller may refund (a split: he keeps the title).
+    let payer = register(server, "forms-payer", "20.00");
+    let order = buy(world, &payer, &isin, "1.00", "100");
+    assert_eq!(order["code"], 2, "{order}");
     let input = serde_json::json!({
         "base": server.base_url,
         "email": buyer.email,
         "password": PASSWORD,
         "isin": isin,
+        "seller": seller.email,
+        "order": order["id"],
     });
     crate::browser::run_script("forms.mjs", &input);
 }
