@@ -46,9 +46,7 @@ fn typed_values_get_the_servers_message_before_sending_in_both_languages_and_wit
     crate::browser::run_script("forms.mjs", &input);
 }
 
-fn the_forms_script_is_served_from_the_worker_with_a_versioned_url_and_a_long_cache(
-    world: &World,
-) {
+fn the_forms_script_is_served_from_the_worker_with_a_versioned_url_and_a_long_cache(world: &World) {
     let client = world.server.client();
     let page = client.get("/login");
     let start = page
@@ -72,7 +70,10 @@ fn the_forms_script_is_served_from_the_worker_with_a_versioned_url_and_a_long_ca
     let csp = script.header("Content-Security-Policy").unwrap_or_default();
     assert!(csp.contains("script-src 'self';"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
-    assert!(script.body.contains("data-check"), "the script reads the fields' checks");
+    assert!(
+        script.body.contains("data-check"),
+        "the script reads the fields' checks"
+    );
     assert!(
         !script.body.contains("This field is required"),
         "the script holds no text of its own"
