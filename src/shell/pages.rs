@@ -458,6 +458,8 @@ pub struct BuyPage {
     pub amount: String,
     pub profit_rate: String,
     pub preview: Option<BuyPreview>,
+    /// The bounds of one payment, for the amount's checks in the page.
+    pub limits: crate::core::purchase::Limits,
 }
 
 /// A way to pay offered on the buy page: the `psp` value its button

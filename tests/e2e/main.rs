@@ -17,6 +17,7 @@ mod card_refunds;
 mod dashboard;
 mod emulator;
 mod flows;
+mod forms;
 mod foundation;
 mod hardening;
 mod hardening_accounts;
@@ -97,6 +98,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(accessibility::tests());
     tests.extend(receipts::tests());
     tests.extend(replica::tests());
+    tests.extend(forms::tests());
     tests
 }
 

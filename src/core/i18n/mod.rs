@@ -9,6 +9,7 @@ pub mod admin_lists;
 pub mod admin_orders;
 pub mod dashboard;
 mod en;
+mod forms;
 mod fr;
 mod ledger;
 mod paypal_permission;
@@ -18,6 +19,7 @@ mod refund;
 mod seo;
 
 pub use en::EN;
+pub use forms::{Checks, FieldCheck};
 pub use fr::FR;
 pub use ledger::LedgerTexts;
 pub use paypal_permission::PermissionTexts;

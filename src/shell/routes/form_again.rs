@@ -140,6 +140,7 @@ async fn render(
             amount: typed("amount"),
             profit_rate: typed("profit_rate"),
             preview: None,
+            limits: super::purchase::limits(ctx),
         }
         .render()?,
     };

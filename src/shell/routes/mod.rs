@@ -15,6 +15,7 @@ mod ledger;
 mod orders;
 mod purchase;
 mod refund;
+pub(crate) mod static_files;
 
 use worker::{Env, Method, Request, Response};
 
@@ -25,9 +26,6 @@ use super::web::{Ctx, WebError};
 use crate::core::config::PspMode;
 use crate::core::i18n::Lang;
 
-const SITE_CSS: &str = include_str!("../../../static/site.css");
-const AUTOSUBMIT_JS: &str = include_str!("../../../static/autosubmit.js");
-
 /// The Worker's fetch entry point.
 pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     let url = req.url()?;
@@ -37,19 +35,11 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     // Static and health routes answer even when the deployment cannot serve;
     // they carry the security headers too (no config: forms post home only).
     let local = security::is_local_url(&url);
-    let asset = match path.as_str() {
-        "/static/site.css" => Some((SITE_CSS, "text/css; charset=utf-8")),
-        "/static/autosubmit.js" => Some((AUTOSUBMIT_JS, "text/javascript; charset=utf-8")),
-        _ => None,
-    };
-    if let (Method::Get, Some((body, content_type))) = (&method, asset) {
-        let mut response = Response::ok(body)?;
-        response.headers_mut().set("Content-Type", content_type)?;
-        response
-            .headers_mut()
-            .set("Cache-Control", "public, max-age=3600")?;
-        security::apply_headers(response.headers_mut(), local, "");
-        return Ok(response);
+    if method == Method::Get {
+        if let Some(mut response) = static_files::response(&path)? {
+            security::apply_headers(response.headers_mut(), local, "");
+            return Ok(response);
+        }
     }
     let app = match app::get(&env).await {
         Ok(app) => app,

@@ -20,7 +20,7 @@ use crate::shell::web::{html, json_response, read_form, see_other, url_encode, C
 /// is offered within it.
 pub(super) const TOKEN_LIFETIME_SECONDS: i64 = 3 * 3_600;
 
-fn limits(ctx: &Ctx) -> Limits {
+pub(super) fn limits(ctx: &Ctx) -> Limits {
     let base = ctx.base_url();
     flow::limits(&site(ctx, &base))
 }
@@ -56,6 +56,7 @@ fn buy_page(
         amount: form.amount.clone(),
         profit_rate: form.profit_rate.clone().unwrap_or_default(),
         preview,
+        limits: limits(ctx),
     };
     html(status, page.render()?)
 }
