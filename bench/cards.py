@@ -39,7 +39,7 @@ import threading
 import time
 import urllib.parse
 
-from purchases import Failure, Reply, User, ms, percentile, summary_counts
+from purchases import REGISTERING, Failure, Reply, User, ms, percentile, summary_counts
 
 AMOUNT = "1.00"
 
@@ -69,6 +69,10 @@ class CardUser(User):
     """A member whose receiving account is a merchant at the emulated bank."""
 
     def register_card(self, provider):
+        with REGISTERING:
+            self._register_card(provider)
+
+    def _register_card(self, provider):
         reply = self.expect(self.request("POST", f"/_emulator/{provider}/accounts",
                                          {"email": f"bank-{self.email}"}, json_accept=True),
                             (200, 201), f"{provider} merchant")

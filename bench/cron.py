@@ -121,7 +121,7 @@ def run(args):
         counted = get_json(f"{base}/__bench/cron")["runs"]
         left = get_json(f"{base}/__bench/due")["due"]
         c = counted[-1] if counted else {}
-        runs.append({"seconds": round(seconds, 3), "batches": c.get("batches"),
+        runs.append({"seconds": round(seconds, 3), "worker_ms": c.get("ms"), "batches": c.get("batches"),
                      "statements": c.get("statements"), "resolved": due - left, "due_after": left})
         due = left
         if left == 0:

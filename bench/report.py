@@ -124,15 +124,24 @@ def machine():
 
 
 def commit(root):
-    """HEAD's commit, read from .git without running git."""
+    """HEAD's commit, read from .git without running git (a worktree's .git
+    is a file naming its own directory; its refs are in the common one)."""
     git = os.path.join(root, ".git")
+    if os.path.isfile(git):
+        line = read_text(git).strip()
+        if line.startswith("gitdir: "):
+            git = os.path.join(root, line[8:])
+    common = git
+    if os.path.exists(os.path.join(git, "commondir")):
+        common = os.path.normpath(os.path.join(git, read_text(os.path.join(git, "commondir")).strip()))
     head = read_text(os.path.join(git, "HEAD")).strip()
     if head.startswith("ref: "):
         ref = head[5:]
-        value = read_text(os.path.join(git, ref)).strip()
-        if value:
-            return value, ref.rsplit("/", 1)[-1]
-        for line in read_text(os.path.join(git, "packed-refs")).splitlines():
+        for d in (git, common):
+            value = read_text(os.path.join(d, ref)).strip()
+            if value:
+                return value, ref.rsplit("/", 1)[-1]
+        for line in read_text(os.path.join(common, "packed-refs")).splitlines():
             if line.endswith(" " + ref):
                 return line.split()[0], ref.rsplit("/", 1)[-1]
         return "unknown", ref
@@ -470,11 +479,12 @@ def render(results_dir, output):
         f.write("\n".join(lines))
 
     # What the command prints.
-    print("")
-    print(header)
-    print(rule)
-    for line in table_lines:
-        print(line)
+    if any(r[2] for r in rows):
+        print("")
+        print(header)
+        print(rule)
+        for line in table_lines:
+            print(line)
     if raw and gz:
         print(f"\nwasm: {raw:,} bytes raw ({raw / MIB:.2f} MiB), {gz:,} bytes gzip -9")
     print(f"startup to first 200 on /healthz: PayBook {env.get('STARTUP_paybook', '–')} s")

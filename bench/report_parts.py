@@ -19,8 +19,12 @@ def fmt(value, digits=1):
     return str(value)
 
 
-def size_text(raw, gz):
-    return f"{raw:,} bytes ({raw / MIB:.2f} MiB; {raw / KIB:,.0f} KiB), gzip -9 {gz:,} bytes"
+def seconds(text):
+    """A time in seconds as recorded (text), shown to the millisecond."""
+    try:
+        return f"{float(text):.3f} s"
+    except (TypeError, ValueError):
+        return "–"
 
 
 def builds(add, env):
@@ -49,7 +53,7 @@ def builds(add, env):
                        ("that first request's own time (instantiation in it)", "FIRST"),
                        ("the next request's time (warm)", "WARM")):
         d, le = env.get(f"{key}_cold_default"), env.get(f"{key}_cold_lean")
-        add(f"| {label} | {d + ' s' if d else '–'} | {le + ' s' if le else lean_na} |")
+        add(f"| {label} | {seconds(d)} | {seconds(le) if le else lean_na} |")
     status = env.get("STATUS_cold_lean")
     if status and status != "200":
         add(f"| first answer's HTTP status | 200 | {status} |")
@@ -57,9 +61,14 @@ def builds(add, env):
     if skipped:
         add(f"The production build was not measured: {skipped}.")
         add("")
-    add("Cold starts run on an empty migrated D1. In this run, for comparison: the seeded "
-        f"PayBook's spawn → first 200 {env.get('STARTUP_paybook', '–')} s; the one-query "
-        f"baseline's {env.get('STARTUP_baseline', '–')} s; the floor's {env.get('STARTUP_floor', '–')} s.")
+    add("Cold starts run on an empty migrated D1, one server at a time.")
+    if env.get("STARTUP_floor"):
+        add("For comparison, in this run's reads (spawn → first 200, that request): the seeded "
+            f"PayBook {seconds(env.get('STARTUP_paybook'))}, {seconds(env.get('FIRST_paybook'))}; "
+            f"the one-query baseline {seconds(env.get('STARTUP_baseline'))}, "
+            f"{seconds(env.get('FIRST_baseline'))}; the static floor "
+            f"{seconds(env.get('STARTUP_floor'))}, {seconds(env.get('FIRST_floor'))} (wrangler's "
+            "own first-request cost is in every one).")
     add("")
     if raw:
         rows.append(("wasm, default build, < 1.2 MiB raw",
