@@ -14,6 +14,10 @@ standard library only; loopback only).
         spend and of a replay, and their Server-Timing counts (D1 round
         trips, PSP calls).
 
+    spends.py key BASE_URL EMAIL
+        Registers one member through the real flow, makes it an API key on
+        /account and prints the key (for the API's read pages under load).
+
 SPENDS stays under API_RATE_PER_MINUTE (120 by default) per key.
 """
 
@@ -129,8 +133,16 @@ def main():
     r.add_argument("--clients", type=int, default=10)
     r.add_argument("--spends", type=int, default=50)
     r.add_argument("--out")
+    k = sub.add_parser("key")
+    k.add_argument("base")
+    k.add_argument("email")
     args = parser.parse_args()
     try:
+        if args.command == "key":
+            user = User(args.base, args.email, "10.9.2.1")
+            user.register()
+            print(api_key(user))
+            return 0
         return run(args)
     except Failure as e:
         print(f"spends: {e}", file=sys.stderr)
