@@ -37,6 +37,7 @@ pub static EN: Texts = Texts {
     error_not_found: "This page does not exist.",
     error_internal: "Something went wrong on our side. Nothing was paid or changed by this error; please try again.",
     error_unavailable: "The site is not available right now (maintenance or configuration). Please try again later.",
+    register_busy: "Many people are registering at this moment. Please send the form again.",
     error_back_home: "Back to the home page",
     error_bad_request: "This request could not be read.",
     error_csrf: "This form has expired or did not come from this site. Reload the page and try again.",

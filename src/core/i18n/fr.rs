@@ -37,6 +37,7 @@ pub static FR: Texts = Texts {
     error_not_found: "Cette page n'existe pas.",
     error_internal: "Une erreur s'est produite de notre côté. Rien n'a été payé ni modifié par cette erreur ; veuillez réessayer.",
     error_unavailable: "Le site n'est pas disponible pour le moment (maintenance ou configuration). Veuillez réessayer plus tard.",
+    register_busy: "Beaucoup de personnes s'inscrivent en ce moment. Veuillez renvoyer le formulaire.",
     error_back_home: "Retour à l'accueil",
     error_bad_request: "Cette requête n'a pas pu être lue.",
     error_csrf: "Ce formulaire a expiré ou ne vient pas de ce site. Rechargez la page et réessayez.",

@@ -141,6 +141,8 @@ pub struct Texts {
     pub error_not_found: &'static str,
     pub error_internal: &'static str,
     pub error_unavailable: &'static str,
+    /// Registrations kept racing for the same new client id.
+    pub register_busy: &'static str,
     pub error_back_home: &'static str,
     pub error_bad_request: &'static str,
     pub error_csrf: &'static str,

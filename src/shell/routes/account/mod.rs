@@ -38,7 +38,7 @@ pub(super) use crate::shell::ratelimit::hit as rate_limit;
 /// so an account is no unlimited oracle for testing stolen credentials.
 const CREDENTIAL_CHANGES_PER_HOUR: i64 = 5;
 /// Registrations tried again when another one took the same new id.
-const REGISTER_ATTEMPTS: usize = 3;
+const REGISTER_ATTEMPTS: usize = 6;
 
 fn csrf_json(ctx: &Ctx) -> Result<Response, WebError> {
     json_response(200, &json!({ "csrf_token": ctx.csrf_token()? }))

@@ -142,12 +142,20 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
         trace,
         now,
     };
-    for _ in 0..REGISTER_ATTEMPTS {
-        let (errors, client_id) = conflicts_and_next_id(ctx, &registration).await?;
+    for attempt in 0..REGISTER_ATTEMPTS {
+        let (errors, next_id) = conflicts_and_next_id(ctx, &registration).await?;
         if !errors.is_empty() {
             ctx.end_session_cookie();
             return register_page(ctx, 422, &input, Errors::new(&errors, ctx.lang), &next);
         }
+        // Registrations at the same moment all read the same next id: after
+        // a collision each skips a random few, so that they part instead of
+        // colliding again (ids may have gaps).
+        let skip = match attempt {
+            0 => 0,
+            _ => i64::from(random_bytes::<1>()?[0]) % (8 * attempt as i64),
+        };
+        let client_id = next_id + skip;
         match ctx.run(&account.batch(ctx, client_id)?).await {
             Ok(_) => return see_other(safe_next(&next).unwrap_or("/claims")),
             // Someone registered meanwhile (same e-mail or credentials: the
@@ -156,9 +164,10 @@ pub async fn register_post(ctx: &Ctx, req: &mut Request) -> Result<Response, Web
             Err(e) => return Err(e),
         }
     }
-    Err(WebError::Internal(
-        "registration kept colliding on the new client id".into(),
-    ))
+    // Still colliding: a busy moment, not a fault; what was typed is kept.
+    ctx.end_session_cookie();
+    let errors = Errors::default().with_form_message(ctx.lang.texts().register_busy.to_string());
+    register_page(ctx, 503, &input, errors, &next)
 }
 
 /// What a registration writes, once the provider accepted its account.
