@@ -650,8 +650,9 @@ CREATE TABLE api_spends (
 ) STRICT;
 
 -- The ledger (backoffice.md §4, migration 0015). `hash` is NULL only for
--- the entries the migration entered for earlier trades, until the Worker
--- seals them (core::ledger::seal).
+-- the entries the migration entered for earlier trades and for entries
+-- appended at the tail under contention (migration 0019), until the
+-- Worker seals them, in order (core::ledger::seal).
 CREATE TABLE ledger (
     n INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -675,11 +676,7 @@ WHEN NEW.n IS NOT (SELECT COALESCE(MAX(n), 0) + 1 FROM ledger)
 BEGIN
     SELECT RAISE(ABORT, 'ledger head moved');
 END;
-CREATE TRIGGER ledger_appends_hashed BEFORE INSERT ON ledger
-WHEN NEW.hash IS NULL
-BEGIN
-    SELECT RAISE(ABORT, 'ledger entry without hash');
-END;
+CREATE INDEX ledger_unsealed ON ledger (n) WHERE hash IS NULL;
 -- The only update: sealing a migrated entry (its hash from NULL to a
 -- value, nothing else).
 CREATE TRIGGER ledger_never_updated BEFORE UPDATE ON ledger

@@ -3,12 +3,14 @@
 //! trade followed by its `undo`; they are entered unsealed (SQL has no
 //! SHA-256, the pseudonyms need the deployment id), and sealing them in
 //! order (`core::ledger::seal`, as the Worker does) makes a valid chain.
-//! The triggers let a hash go from NULL to a value and nothing else.
+//! The triggers let a hash go from NULL to a value and nothing else. An
+//! append that keeps losing the head lands at the tail unsealed (migration
+//! 0019) and is sealed the same way.
 
 use std::path::PathBuf;
 
 use paybook::core::ledger::view::{verify, Stored};
-use paybook::core::ledger::{seal, Head};
+use paybook::core::ledger::{self, seal, Head};
 use paybook::core::sql::Param;
 use rusqlite::{params_from_iter, Connection};
 
@@ -159,6 +161,47 @@ fn a_hash_goes_from_null_to_a_value_and_nothing_else_changes() {
     refused("UPDATE ledger SET hash = 'y' WHERE n = 1");
     refused("DELETE FROM ledger WHERE n = 4");
     refused(
-        "INSERT INTO ledger (n, at, kind, isin) VALUES (5, '2026-03-03T00:00:00Z', 'trade', 'ZZ0000000001')",
+        "INSERT INTO ledger (n, at, kind, isin) VALUES (9, '2026-03-03T00:00:00Z', 'trade', 'ZZ0000000001')",
     );
+}
+
+#[test]
+fn an_append_that_keeps_losing_the_head_lands_at_the_tail_and_sealing_completes_the_chain() {
+    let conn = migrated_with_trades();
+    for stmt in &seal::seal(&entries(&conn), "dep").0 {
+        run(&conn, stmt).expect("sealed");
+    }
+    let sealed = verify(&entries(&conn), &Head::genesis(), "dep").expect("a valid chain");
+    let entry = entries(&conn)[3].entry().expect("an entry");
+    // Built on the head, then another append moves it: refused.
+    let (stale, _) = ledger::append(&sealed, &entry, "dep");
+    let (other, _) = ledger::append(&sealed, &entry, "dep");
+    assert_eq!(run(&conn, &other).expect("the other append"), 1);
+    let refused = run(&conn, &stale).expect_err("a stale head");
+    assert!(
+        refused.to_string().contains(ledger::HEAD_MOVED),
+        "{refused}"
+    );
+    // At the tail: numbered by the database, unsealed, then sealed in order.
+    let tail = ledger::at_tail(&vec![stale.clone(), stale]);
+    for stmt in &tail {
+        assert_eq!(run(&conn, stmt).expect("at the tail"), 1);
+    }
+    let rows = entries(&conn);
+    assert_eq!(
+        rows.iter().map(|r| r.n).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6, 7]
+    );
+    assert!(rows[5].hash.is_none() && rows[6].hash.is_none());
+    assert_eq!(rows[5].entry(), Some(entry));
+    // As `seal::unsealed` reads them: from the sealed entry before the first
+    // unsealed one.
+    let (seals, head) = seal::seal(&rows[4..], "dep");
+    assert_eq!(seals.len(), 2);
+    for stmt in &seals {
+        assert_eq!(run(&conn, stmt).expect("sealed"), 1);
+    }
+    let verified = verify(&entries(&conn), &Head::genesis(), "dep").expect("a valid chain");
+    assert_eq!(Some(verified.clone()), head);
+    assert_eq!(verified.n, 7);
 }

@@ -241,6 +241,32 @@ pub fn rechain(batch: &Batch, head: &Head, deployment_id: &str) -> (Batch, Head)
     (batch, head)
 }
 
+/// The statement appending an entry at the ledger's tail, numbered by the
+/// database (`MAX(n) + 1`, inside the batch's transaction) and unsealed.
+const TAIL_SQL: &str =
+    "INSERT INTO ledger (n, at, kind, order_id, isin, amount_cents, currency, buyer_id, seller_id, \
+     new_isin, new_value_cents, seller_value_cents, hash) \
+     VALUES ((SELECT COALESCE(MAX(n), 0) + 1 FROM ledger), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL)";
+
+/// `batch` with every entry it appends written at the tail unsealed
+/// instead ([`TAIL_SQL`]): it cannot lose a race for the head, so that a
+/// payment's record batch always lands under contention; the entries are
+/// sealed right after, in order, like the migrated ones (`seal`).
+pub fn at_tail(batch: &Batch) -> Batch {
+    batch
+        .iter()
+        .map(|stmt| match Entry::of_append(stmt) {
+            Some(entry) => {
+                let mut params = entry_stmt(0, &entry, None).params;
+                params.remove(0);
+                params.pop();
+                Stmt::new(TAIL_SQL, params)
+            }
+            None => stmt.clone(),
+        })
+        .collect()
+}
+
 /// Whether `batch` appends an entry.
 pub fn appends(batch: &Batch) -> bool {
     batch.iter().any(|s| s.sql == APPEND_SQL)

@@ -3,10 +3,11 @@
 //! pseudonyms need the deployment id (a setting made at boot), so the
 //! migration leaves their `hash` NULL and the Worker fills it in, in
 //! order, before any append (`flow::ledger`), by the cron, and before the
-//! ledger is shown. The table's trigger lets an entry's `hash` go from
-//! NULL to a value and nothing else, and refuses an append with no hash,
-//! so only the migrated prefix is ever unsealed; two sealers compute the
-//! same hashes, and the second one's updates change nothing.
+//! ledger is shown. Entries appended at the tail under contention
+//! (`ledger::at_tail`) are unsealed too, and sealed the same way right
+//! after. The table's trigger lets an entry's `hash` go from NULL to a
+//! value and nothing else; two sealers compute the same hashes, and the
+//! second one's updates change nothing.
 
 use super::view::Stored;
 use super::Head;
