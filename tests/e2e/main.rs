@@ -18,6 +18,7 @@ mod dashboard;
 mod emulator;
 mod flows;
 mod foundation;
+mod guide;
 mod hardening;
 mod hardening_accounts;
 mod harness;
@@ -95,6 +96,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(seo::tests());
     tests.extend(accessibility::tests());
     tests.extend(receipts::tests());
+    tests.extend(guide::tests());
     tests
 }
 
