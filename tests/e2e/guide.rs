@@ -76,6 +76,9 @@ fn the_docs_page_serves_the_markdown_guide_and_its_screenshots_in_both_languages
                 "/docs?lang={lang} lacks the heading {text:?}"
             );
         }
+        // The Markdown itself is not an asset (docs/.assetsignore).
+        let raw = client.get(&format!("/user-guide.{lang}.md"));
+        assert_eq!(raw.status, 404, "/user-guide.{lang}.md is not served");
         // The rules and the risk notice stay on the page.
         assert!(page.body.contains("class=\"risk\""), "the risk notice");
         let shots = images(&md);
