@@ -18,6 +18,7 @@ pub mod dashboard;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod flow;
+pub mod guide;
 pub mod i18n;
 pub mod isin;
 pub mod ledger;

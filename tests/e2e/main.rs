@@ -19,6 +19,7 @@ mod emulator;
 mod flows;
 mod forms;
 mod foundation;
+mod guide;
 mod hardening;
 mod hardening_accounts;
 mod harness;
@@ -99,6 +100,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(receipts::tests());
     tests.extend(replica::tests());
     tests.extend(forms::tests());
+    tests.extend(guide::tests());
     tests
 }
 
