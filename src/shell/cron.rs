@@ -14,6 +14,7 @@ use super::app;
 use super::effects::site;
 use super::mail;
 use super::web::{Ctx, WebError};
+#[cfg(feature = "emulators")]
 use crate::core::config::PspMode;
 use crate::core::flow::{cron, report};
 
@@ -43,6 +44,7 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     if let Err(e) = report::daily(&ctx, &site, lease.started).await {
         worker::console_error!("cron: daily report: {e:?}");
     }
+    #[cfg(feature = "emulators")]
     if ctx.app.config.psp_mode == PspMode::Emulator {
         // The emulators notify asynchronously, like the providers, and
         // again until acknowledged.

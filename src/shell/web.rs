@@ -357,6 +357,7 @@ impl Ctx {
     /// Runs a batch on the PayPal emulator's own tables (counted apart, so
     /// that the platform's round trips are reported as they would be with
     /// the real PayPal).
+    #[cfg(feature = "emulators")]
     pub async fn run_emulator(&self, batch: &Batch) -> Result<Vec<StmtResult>, WebError> {
         self.emulator_d1_calls.set(self.emulator_d1_calls.get() + 1);
         db::run(&self.db, batch).await.map_err(WebError::Db)

@@ -19,6 +19,7 @@ mod refund;
 use worker::{Env, Method, Request, Response};
 
 use super::app;
+#[cfg(feature = "emulators")]
 use super::emulator;
 use super::security::{self, EmulatorGate};
 use super::web::{Ctx, WebError};
@@ -104,7 +105,7 @@ async fn route(
     req: &mut Request,
     method: &Method,
     segments: &[&str],
-    emulator: bool,
+    #[cfg_attr(not(feature = "emulators"), allow(unused_variables))] emulator: bool,
 ) -> Result<Response, WebError> {
     match (method, segments) {
         (Method::Get, []) => browse::home(ctx).await,
@@ -157,13 +158,15 @@ async fn route(
         (Method::Get, ["terms"]) => account::terms(ctx),
         (_, ["api", "v1", ..]) => api::route(ctx, req, method, segments).await,
         (_, ["admin", ..]) => admin::route(ctx, req, method, segments).await,
-        // The emulators exist in emulator mode only.
+        // The emulators exist in emulator mode only (and in a build with them).
+        #[cfg(feature = "emulators")]
         (_, ["_emulator", ..]) if emulator => emulator_route(ctx, req, method, segments).await,
         _ => Err(WebError::NotFound),
     }
 }
 
 /// The built-in emulators' routes (`/_emulator/...`).
+#[cfg(feature = "emulators")]
 async fn emulator_route(
     ctx: &Ctx,
     req: &mut Request,
