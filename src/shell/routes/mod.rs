@@ -31,7 +31,7 @@ const AUTOSUBMIT_JS: &str = include_str!("../../../static/autosubmit.js");
 
 /// The Worker's fetch entry point.
 pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
-    let url = req.url()?;
+    let url = crate::shell::web::request_url(&req)?;
     let path = url.path().to_string();
     let method = req.method();
 
@@ -245,7 +245,7 @@ fn guard(
     // An API call with a Bearer key: the key, not a cookie, authenticates it.
     let bearer = api::bearer_api_call(segments, headers.get("Authorization")?.as_deref());
     if !safe && !notification && !bearer {
-        let mut ours = vec![ctx.url.origin().ascii_serialization()];
+        let mut ours = vec![ctx.url.origin().to_string()];
         if let Some(base) = ctx.app.config.base_url.as_deref() {
             ours.push(base.to_string());
         }
