@@ -4,6 +4,15 @@
 
 use super::money::{Amount, Currency};
 
+/// Whether this build has the built-in emulators (cargo feature
+/// `emulators`, on by default); without them `PSP_MODE=emulator` is refused.
+pub const EMULATORS_BUILT_IN: bool = cfg!(feature = "emulators");
+
+/// Why `PSP_MODE` is refused in a build without the emulators, for the
+/// operator (the 503 answer and the log).
+pub const NO_EMULATORS: &str = "PSP_MODE is emulator (the default), but this build has no emulators \
+     (built with --no-default-features): set PSP_MODE to sandbox or live, or deploy the default build";
+
 /// Which PSP world this deployment talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PspMode {
@@ -248,6 +257,13 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
 }
 
 impl Config {
+    /// `PSP_MODE` when this build cannot serve its mode: emulator mode (also
+    /// the default) in a build without the emulators would answer provider
+    /// calls with nothing, so the shell refuses it by name.
+    pub fn mode_not_built(&self) -> Option<&'static str> {
+        (self.psp_mode == PspMode::Emulator && !EMULATORS_BUILT_IN).then_some("PSP_MODE")
+    }
+
     /// Whether the client with this e-mail is an operator.
     pub fn is_operator(&self, email: &str) -> bool {
         self.admin_emails
@@ -465,6 +481,21 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_vars(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn emulator_mode_is_refused_by_name_only_in_a_build_without_the_emulators() {
+        let emulator = config(&[]).expect("defaults");
+        let expected = if cfg!(feature = "emulators") {
+            None
+        } else {
+            Some("PSP_MODE")
+        };
+        assert_eq!(emulator.mode_not_built(), expected);
+        for mode in ["sandbox", "live"] {
+            let c = config(&[("PSP_MODE", mode)]).expect("parses");
+            assert_eq!(c.mode_not_built(), None, "{mode}");
+        }
     }
 
     #[test]

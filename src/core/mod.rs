@@ -44,3 +44,4 @@ pub mod sealing;
 pub mod seo;
 pub mod sql;
 pub mod time;
+pub mod weburl;

@@ -6,7 +6,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use worker::{D1Database, D1DatabaseSession, D1SessionConstraint, Env};
+#[cfg(feature = "emulators")]
+use worker::D1DatabaseSession;
+use worker::{D1Database, D1SessionConstraint, Env};
 
 use super::db;
 use crate::core::config::{Config, PspMode, Secrets, SellerAuth};
@@ -120,6 +122,7 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
         })?;
     let settings = stored_settings(&results)?;
     let app = app(config, secrets, &settings)?;
+    #[cfg(feature = "emulators")]
     if emulated_platform(&app.config, &settings) {
         if let Some(platform) = &app.paypal_platform {
             ensure_emulated_platform(&database, &app.config, platform).await?;
@@ -130,6 +133,7 @@ async fn boot(env: &Env) -> Result<App, Unavailable> {
 
 /// Emulator mode in permission mode without `PAYPAL_PLATFORM_*`: the
 /// platform calls PayPal with an emulated account of its own.
+#[cfg(feature = "emulators")]
 fn emulated_platform(config: &Config, settings: &[Setting]) -> bool {
     config.psp_mode == PspMode::Emulator
         && config.paypal_seller_auth == SellerAuth::Permission
@@ -140,6 +144,7 @@ fn emulated_platform(config: &Config, settings: &[Setting]) -> bool {
 
 /// The emulated platform account with the generated credentials, made
 /// once (the emulator's own table, in a batch of its own).
+#[cfg(feature = "emulators")]
 async fn ensure_emulated_platform(
     database: &D1DatabaseSession,
     config: &Config,
@@ -186,6 +191,13 @@ fn read_settings(env: &Env) -> Result<(Config, Secrets), Unavailable> {
             invalid,
         }
     })?;
+    if let Some(name) = config.mode_not_built() {
+        worker::console_error!("{}", crate::core::config::NO_EMULATORS);
+        return Err(Unavailable::Misconfigured {
+            missing: vec![],
+            invalid: vec![name],
+        });
+    }
     let secrets = Secrets {
         session_secret: read_secret(env, "SESSION_SECRET"),
         credentials_key: read_secret(env, "CREDENTIALS_KEY"),

@@ -15,6 +15,7 @@ use super::effects::site;
 use super::mail;
 use super::replica::Start;
 use super::web::{Ctx, WebError};
+#[cfg(feature = "emulators")]
 use crate::core::config::PspMode;
 use crate::core::flow::{cron, report};
 
@@ -45,6 +46,7 @@ async fn run_once(env: &Env) -> Result<(), WebError> {
     if let Err(e) = report::daily(&ctx, &site, lease.started).await {
         worker::console_error!("cron: daily report: {e:?}");
     }
+    #[cfg(feature = "emulators")]
     if ctx.app.config.psp_mode == PspMode::Emulator {
         // The emulators notify asynchronously, like the providers, and
         // again until acknowledged.

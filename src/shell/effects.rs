@@ -13,6 +13,7 @@ use crate::core::time::UtcTime;
 use crate::shell::web::{Ctx, WebError};
 
 /// The postback's prefix: the emulator is handed the message after it.
+#[cfg(feature = "emulators")]
 const POSTBACK_PREFIX: &[u8] = b"cmd=_notify-validate&";
 
 impl From<FlowError> for WebError {
@@ -38,23 +39,14 @@ impl Effects for Ctx {
         let config = &self.app.config;
         let (status, text) = match request.endpoint {
             Endpoint::PaypalNvp => match &config.paypal_nvp {
-                NvpEndpoint::InProcess => {
-                    let body = String::from_utf8_lossy(&request.body);
-                    crate::shell::emulator::nvp_answer(self, &body).await
-                }
+                NvpEndpoint::InProcess => in_process(self, request).await?,
                 NvpEndpoint::Url(url) => {
                     crate::shell::transport::post(url, &request.body, timeout).await?
                 }
             },
             Endpoint::PaypalIpnVerify => {
                 match (&config.paypal_nvp, &config.paypal_ipn_verify_url) {
-                    (NvpEndpoint::InProcess, None) => {
-                        let message = request
-                            .body
-                            .strip_prefix(POSTBACK_PREFIX)
-                            .unwrap_or(&request.body);
-                        crate::shell::emulator::verify_ipn(self, message).await
-                    }
+                    (NvpEndpoint::InProcess, None) => in_process(self, request).await?,
                     (_, Some(url)) => {
                         crate::shell::transport::post(url, &request.body, timeout).await?
                     }
@@ -64,9 +56,7 @@ impl Effects for Ctx {
                 }
             }
             Endpoint::SipsOffice { path } => match &config.providers.sips_office_url {
-                None => {
-                    crate::shell::emulator::sips::office_answer(self, path, &request.body).await
-                }
+                None => in_process(self, request).await?,
                 Some(base) => {
                     let url = join_url(base, path);
                     let json = crate::shell::transport::JSON;
@@ -74,9 +64,7 @@ impl Effects for Ctx {
                 }
             },
             Endpoint::MoneticoApi { script } => match &config.providers.monetico_api_url {
-                None => {
-                    crate::shell::emulator::monetico::api_answer(self, script, &request.body).await
-                }
+                None => in_process(self, request).await?,
                 Some(base) => {
                     let url = join_url(base, script);
                     crate::shell::transport::post(&url, &request.body, timeout).await?
@@ -111,8 +99,46 @@ fn join_url(base: &str, path: &str) -> String {
     )
 }
 
+/// A provider call answered in process by the built-in emulator of its
+/// endpoint (emulator mode: no provider URL set).
+#[cfg(feature = "emulators")]
+async fn in_process(ctx: &Ctx, request: &WireRequest) -> Result<(u16, String), NoAnswer> {
+    use crate::shell::emulator;
+    Ok(match request.endpoint {
+        Endpoint::PaypalNvp => {
+            let body = String::from_utf8_lossy(&request.body);
+            emulator::nvp_answer(ctx, &body).await
+        }
+        Endpoint::PaypalIpnVerify => {
+            let message = request
+                .body
+                .strip_prefix(POSTBACK_PREFIX)
+                .unwrap_or(&request.body);
+            emulator::verify_ipn(ctx, message).await
+        }
+        Endpoint::SipsOffice { path } => {
+            emulator::sips::office_answer(ctx, path, &request.body).await
+        }
+        Endpoint::MoneticoApi { script } => {
+            emulator::monetico::api_answer(ctx, script, &request.body).await
+        }
+    })
+}
+
+/// A build without the emulators has no in-process provider: the
+/// configuration refuses emulator mode there, so only a provider URL left
+/// unset could lead here, and the call then has no answer.
+#[cfg(not(feature = "emulators"))]
+async fn in_process(_ctx: &Ctx, request: &WireRequest) -> Result<(u16, String), NoAnswer> {
+    Err(NoAnswer::Network(format!(
+        "{:?}: no provider URL, and this build has no emulator",
+        request.endpoint
+    )))
+}
+
 /// The built-in emulators' effects (their own tables), in `shell::emulator`
 /// so that the emulator's routes need not import this module.
+#[cfg(feature = "emulators")]
 pub use super::emulator::EmulatorFx;
 
 /// The deployment as the flows see it; `base_url` is `ctx.base_url()`,

@@ -9,8 +9,10 @@ pub mod credentials;
 pub mod cron;
 pub mod db;
 pub mod effects;
+#[cfg(feature = "emulators")]
 pub mod emulator;
 pub mod error;
+#[cfg(feature = "emulators")]
 pub mod ipn_delivery;
 pub mod mail;
 pub mod pages;

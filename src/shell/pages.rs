@@ -411,6 +411,7 @@ pub struct TermsPage {
     pub contact_email: String,
 }
 
+#[cfg(feature = "emulators")]
 #[derive(Template)]
 #[template(path = "emulator_accounts.html")]
 pub struct EmulatorAccountsPage {
@@ -421,6 +422,7 @@ pub struct EmulatorAccountsPage {
     pub balance: String,
 }
 
+#[cfg(feature = "emulators")]
 #[derive(Template)]
 #[template(path = "emulator_mail.html")]
 pub struct EmulatorMailPage {
@@ -429,6 +431,7 @@ pub struct EmulatorMailPage {
 }
 
 /// An account as its page shows it.
+#[cfg(feature = "emulators")]
 pub struct AccountView {
     pub email: String,
     pub payer_id: String,

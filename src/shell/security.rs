@@ -6,7 +6,9 @@
 //! emulator's checkout may send a browser back to. Pure functions of the
 //! request's parts, so that they are unit-tested natively.
 
-use worker::{Headers, Url};
+use worker::Headers;
+
+use crate::core::weburl::WebUrl;
 
 use crate::core::crypto;
 
@@ -35,8 +37,8 @@ pub fn is_local_host(host: Option<&str>) -> bool {
 }
 
 /// Whether the request URL's host is local.
-pub fn is_local_url(url: &Url) -> bool {
-    is_local_host(url.host_str())
+pub fn is_local_url(url: &WebUrl) -> bool {
+    is_local_host(Some(url.host_str()))
 }
 
 /// Sets the headers every response carries. `checkout_origin` is PayPal's
@@ -161,8 +163,8 @@ pub fn emulator_gate(
 /// to this deployment's own origin; on a local host also to another local
 /// origin (the emulator then plays PayPal's sandbox for a deployment on
 /// another port, as in `tests/e2e/sandbox.rs`). Never an open redirect.
-pub fn may_redirect_to(target: &str, ours: &Url) -> bool {
-    let Ok(target) = Url::parse(target) else {
+pub fn may_redirect_to(target: &str, ours: &WebUrl) -> bool {
+    let Some(target) = WebUrl::parse(target) else {
         return false;
     };
     if !matches!(target.scheme(), "http" | "https") {
@@ -249,7 +251,7 @@ mod tests {
         for host in ["localhost", "127.0.0.1", "[::1]"] {
             assert!(is_local_host(Some(host)), "{host}");
         }
-        let url = Url::parse("http://[::1]:8787/").expect("url");
+        let url = WebUrl::parse("http://[::1]:8787/").expect("url");
         assert!(is_local_url(&url), "{:?}", url.host_str());
         assert!(!is_local_host(Some("paybook.example")));
         assert!(!is_local_host(Some("localhost.evil.example")));
@@ -258,7 +260,8 @@ mod tests {
 
     #[test]
     fn the_checkout_redirects_only_home() {
-        let public = Url::parse("https://paybook.example/_emulator/paypal/checkout").expect("url");
+        let public =
+            WebUrl::parse("https://paybook.example/_emulator/paypal/checkout").expect("url");
         assert!(may_redirect_to(
             "https://paybook.example/psp/paypal/return?token=EC-1",
             &public
@@ -267,7 +270,7 @@ mod tests {
         assert!(!may_redirect_to("http://paybook.example/", &public));
         assert!(!may_redirect_to("javascript:alert(1)", &public));
         assert!(!may_redirect_to("//evil.example/", &public));
-        let local = Url::parse("http://127.0.0.1:8787/x").expect("url");
+        let local = WebUrl::parse("http://127.0.0.1:8787/x").expect("url");
         assert!(may_redirect_to(
             "http://127.0.0.1:9000/psp/paypal/return",
             &local

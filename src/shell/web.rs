@@ -8,7 +8,9 @@ use std::rc::Rc;
 
 use askama::Template;
 use serde_json::json;
-use worker::{D1Database, D1DatabaseSession, Env, Method, Request, Response, Url};
+use worker::{D1Database, D1DatabaseSession, Env, Method, Request, Response};
+
+use crate::core::weburl::WebUrl;
 
 use super::app::{self, App};
 use super::db;
@@ -73,7 +75,7 @@ pub struct Ctx {
     /// An API call carrying a key: a client, like a session.
     api_key: bool,
     pub method: Method,
-    pub url: Url,
+    pub url: WebUrl,
     pub lang: Lang,
     /// The language came from `?lang=`: remember it in a cookie.
     pub lang_chosen: bool,
@@ -99,6 +101,13 @@ pub use security::{CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE};
 const SESSION_PURPOSE: &str = "session";
 const CSRF_PURPOSE: &str = "csrf";
 
+/// The request's URL (as the runtime normalised it), a 400 if it is not an
+/// http(s) URL (never from a browser or `wrangler dev`).
+pub fn request_url(req: &Request) -> worker::Result<WebUrl> {
+    let text = req.inner().url();
+    WebUrl::parse(&text).ok_or_else(|| worker::Error::RustError(format!("unusable URL: {text}")))
+}
+
 impl Ctx {
     /// The context of `req`; its D1 session starts at `start`, or where
     /// `replica::choose` says for this request.
@@ -109,13 +118,10 @@ impl Ctx {
         req: &Request,
         start: Option<Start>,
     ) -> worker::Result<Ctx> {
-        let url = req.url()?;
+        let url = request_url(req)?;
         let headers = req.headers();
         let cookies = parse_cookies(&headers.get("Cookie")?.unwrap_or_default());
-        let query_lang = url
-            .query_pairs()
-            .find(|(k, _)| k == "lang")
-            .map(|(_, v)| v.into_owned());
+        let query_lang = url.query_pairs().find(|(k, _)| k == "lang").map(|(_, v)| v);
         let cookie_lang = cookies
             .iter()
             .find(|(k, _)| k == LANG_COOKIE)
@@ -183,7 +189,7 @@ impl Ctx {
         self.url
             .query_pairs()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
+            .map(|(_, v)| v)
     }
 
     /// Whether the request's host is this machine (no HSTS, open emulator).
@@ -373,12 +379,13 @@ impl Ctx {
             .config
             .base_url
             .clone()
-            .unwrap_or_else(|| self.url.origin().ascii_serialization())
+            .unwrap_or_else(|| self.url.origin().to_string())
     }
 
     /// Runs a batch on the PayPal emulator's own tables (counted apart, so
     /// that the platform's round trips are reported as they would be with
     /// the real PayPal).
+    #[cfg(feature = "emulators")]
     pub async fn run_emulator(&self, batch: &Batch) -> Result<Vec<StmtResult>, WebError> {
         self.emulator_d1_calls.set(self.emulator_d1_calls.get() + 1);
         db::run(&self.db, batch).await.map_err(WebError::Db)
@@ -439,8 +446,8 @@ impl Ctx {
         ]
         .into_iter()
         .flatten()
-        .filter_map(|u| Url::parse(u).ok())
-        .map(|u| u.origin().ascii_serialization())
+        .filter_map(WebUrl::parse)
+        .map(|u| u.origin().to_string())
         .collect();
         security::apply_headers(headers, self.is_localhost(), &checkout_origins.join(" "));
         if self.app.config.psp_mode == PspMode::Emulator {

@@ -111,6 +111,7 @@ pub fn guard_one_row_changed() -> Stmt {
 
 pub mod boot;
 pub mod clients;
+#[cfg(feature = "emulators")]
 pub mod emulator;
 pub mod health;
 pub mod outbox;

@@ -44,7 +44,12 @@ pub async fn get(ctx: &Ctx) -> Result<Response, WebError> {
 pub fn unavailable(why: &Unavailable) -> worker::Result<Response> {
     let body = match why {
         Unavailable::Misconfigured { missing, invalid } => {
-            json!({ "status": "misconfigured", "missing": missing, "invalid": invalid })
+            let mut body =
+                json!({ "status": "misconfigured", "missing": missing, "invalid": invalid });
+            if !crate::core::config::EMULATORS_BUILT_IN && invalid.contains(&"PSP_MODE") {
+                body["detail"] = crate::core::config::NO_EMULATORS.into();
+            }
+            body
         }
         Unavailable::DatabaseBehind { applied } => json!({
             "status": "database_behind",

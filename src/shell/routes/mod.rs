@@ -20,6 +20,7 @@ pub(crate) mod static_files;
 use worker::{Env, Method, Request, Response};
 
 use super::app;
+#[cfg(feature = "emulators")]
 use super::emulator;
 use super::security::{self, EmulatorGate};
 use super::web::{Ctx, WebError};
@@ -28,7 +29,7 @@ use crate::core::i18n::Lang;
 
 /// The Worker's fetch entry point.
 pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
-    let url = req.url()?;
+    let url = crate::shell::web::request_url(&req)?;
     let path = url.path().to_string();
     let method = req.method();
 
@@ -94,7 +95,7 @@ async fn route(
     req: &mut Request,
     method: &Method,
     segments: &[&str],
-    emulator: bool,
+    #[cfg_attr(not(feature = "emulators"), allow(unused_variables))] emulator: bool,
 ) -> Result<Response, WebError> {
     match (method, segments) {
         (Method::Get, []) => browse::home(ctx).await,
@@ -147,13 +148,15 @@ async fn route(
         (Method::Get, ["terms"]) => account::terms(ctx),
         (_, ["api", "v1", ..]) => api::route(ctx, req, method, segments).await,
         (_, ["admin", ..]) => admin::route(ctx, req, method, segments).await,
-        // The emulators exist in emulator mode only.
+        // The emulators exist in emulator mode only (and in a build with them).
+        #[cfg(feature = "emulators")]
         (_, ["_emulator", ..]) if emulator => emulator_route(ctx, req, method, segments).await,
         _ => Err(WebError::NotFound),
     }
 }
 
 /// The built-in emulators' routes (`/_emulator/...`).
+#[cfg(feature = "emulators")]
 async fn emulator_route(
     ctx: &Ctx,
     req: &mut Request,
@@ -232,7 +235,7 @@ fn guard(
     // An API call with a Bearer key: the key, not a cookie, authenticates it.
     let bearer = api::bearer_api_call(segments, headers.get("Authorization")?.as_deref());
     if !safe && !notification && !bearer {
-        let mut ours = vec![ctx.url.origin().ascii_serialization()];
+        let mut ours = vec![ctx.url.origin().to_string()];
         if let Some(base) = ctx.app.config.base_url.as_deref() {
             ours.push(base.to_string());
         }

@@ -501,6 +501,7 @@ pub fn reply(answer: Answer) -> Reply {
 
 pub use super::privacy::visible_fields;
 
-#[cfg(test)]
+// Against the built-in emulator: built with it only.
+#[cfg(all(test, feature = "emulators"))]
 #[path = "adapter_tests.rs"]
 pub(super) mod tests;

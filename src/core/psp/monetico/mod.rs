@@ -19,6 +19,7 @@ pub mod adapter;
 pub mod amount;
 pub mod capture;
 pub mod codes;
+#[cfg(feature = "emulators")]
 pub mod emulator;
 pub mod form;
 pub mod key;

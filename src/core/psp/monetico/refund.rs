@@ -84,6 +84,7 @@ pub fn outcome(order: &OrderState, result: CallResult) -> RefundOutcome {
     }
 }
 
-#[cfg(test)]
+// Against the built-in emulator: built with it only.
+#[cfg(all(test, feature = "emulators"))]
 #[path = "refund_tests.rs"]
 mod tests;

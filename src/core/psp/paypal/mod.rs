@@ -5,7 +5,9 @@
 pub mod adapter;
 pub mod answers;
 pub mod charset;
+#[cfg(feature = "emulators")]
 pub mod emulator;
+#[cfg(feature = "emulators")]
 pub mod emulator_ipn;
 pub mod ipn;
 pub mod listener;

@@ -594,6 +594,7 @@ pub fn visible_fields(role: Role, fields: &serde_json::Value) -> serde_json::Val
     serde_json::Value::Object(shown)
 }
 
-#[cfg(test)]
+// Against the built-in emulator: built with it only.
+#[cfg(all(test, feature = "emulators"))]
 #[path = "adapter_tests.rs"]
 pub(super) mod tests;

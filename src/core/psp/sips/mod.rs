@@ -18,6 +18,7 @@ pub mod adapter;
 mod call;
 pub mod codes;
 pub mod data;
+#[cfg(feature = "emulators")]
 pub mod emulator;
 mod fields;
 pub mod init;

@@ -185,6 +185,7 @@ pub fn operated(order: &OrderState, verdict: Result<OfficeVerdict, NoAnswer>) ->
     }
 }
 
-#[cfg(test)]
+// Against the built-in emulator: built with it only.
+#[cfg(all(test, feature = "emulators"))]
 #[path = "refund_tests.rs"]
 mod tests;

@@ -42,7 +42,7 @@ impl ResponseSink for Platform<'_> {
 /// Whether `url` is on this machine but not this deployment (a request on
 /// a local host only: a deployed emulator never posts anywhere).
 fn another_local_deployment(ctx: &Ctx, url: &str) -> bool {
-    let Ok(target) = worker::Url::parse(url) else {
+    let Some(target) = crate::core::weburl::WebUrl::parse(url) else {
         return false;
     };
     security::is_local_url(&ctx.url)
