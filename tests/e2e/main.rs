@@ -37,6 +37,7 @@ mod reconciler;
 mod refunds;
 mod refusals;
 mod round_trips;
+mod row_decoding;
 mod sandbox;
 mod seo;
 mod sips_emulator;
@@ -95,6 +96,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(seo::tests());
     tests.extend(accessibility::tests());
     tests.extend(receipts::tests());
+    tests.extend(row_decoding::tests());
     tests
 }
 
