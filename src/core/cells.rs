@@ -41,7 +41,7 @@ impl Display for MoneyCell<'_> {
         }
         for i in (0..len).rev() {
             f.write_char(char::from(digits[i]))?;
-            if i > 0 && i % 3 == 0 {
+            if i > 0 && i.is_multiple_of(3) {
                 f.write_str(group)?;
             }
         }
