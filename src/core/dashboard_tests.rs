@@ -101,10 +101,7 @@ fn an_empty_answer_reads_as_nothing_waiting_and_the_genesis_head() {
     summary.insert("notifications_unresolved".into(), json!(0));
     let results = vec![
         StmtResult::default(),
-        StmtResult {
-            rows: vec![summary],
-            changes: 0,
-        },
+        StmtResult::from_rows(vec![summary], 0),
         StmtResult::default(),
         StmtResult::default(),
     ];

@@ -10,6 +10,7 @@ pub mod api;
 pub mod audit;
 pub mod backoffice;
 pub mod browse;
+pub mod cells;
 pub mod chargeback;
 pub mod chart;
 pub mod config;

@@ -17,6 +17,8 @@ pub mod ipn_delivery;
 pub mod mail;
 pub mod pages;
 pub mod passwords;
+#[cfg(test)]
+mod perf_probe;
 pub mod ratelimit;
 pub mod replica;
 pub mod routes;

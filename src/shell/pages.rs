@@ -4,13 +4,13 @@
 
 use askama::Template;
 
-use crate::core::account::{Email, FormErrors};
+use crate::core::account::FormErrors;
 use crate::core::browse::TradeRow;
+use crate::core::cells::{MaskedEmail, MoneyCell, TimeCell};
 use crate::core::i18n::{Lang, Texts};
 use crate::core::money::format_cents;
 use crate::core::psp::ProviderId;
 use crate::core::receiving::{self, AccountInput};
-use crate::core::time::UtcTime;
 
 /// What every page's frame (menu, banner, footer) needs.
 pub struct Layout {
@@ -26,37 +26,41 @@ pub struct Layout {
     pub seo: crate::core::seo::Head,
 }
 
-/// One line of a trades table, formatted for the page's language.
-pub struct TradeLine {
-    pub at: String,
-    pub isin: String,
-    pub amount: String,
+/// One line of a trades table in the page's language. Its cells borrow
+/// the row and write themselves into the page (`core::cells`): no string
+/// per cell.
+pub struct TradeLine<'a> {
+    pub at: TimeCell<'a>,
+    pub isin: &'a str,
+    pub amount: MoneyCell<'a>,
     pub profit_rate: i64,
-    pub buyer: String,
-    pub seller: String,
-    pub new_isin: String,
-    pub new_value: String,
-    /// Empty when the title passed to the buyer.
-    pub seller_value: String,
+    pub buyer: MaskedEmail<'a>,
+    pub seller: MaskedEmail<'a>,
+    pub new_isin: &'a str,
+    pub new_value: MoneyCell<'a>,
+    /// None when the title passed to the buyer (nothing shown).
+    pub seller_value: Option<MoneyCell<'a>>,
     pub status: &'static str,
 }
 
-impl TradeLine {
-    pub fn new(t: &TradeRow, lang: Lang) -> TradeLine {
+impl<'a> TradeLine<'a> {
+    pub fn new(t: &'a TradeRow, lang: Lang) -> TradeLine<'a> {
         let texts = lang.texts();
+        let money = |cents| MoneyCell {
+            cents,
+            currency: &t.currency,
+            lang,
+        };
         TradeLine {
-            at: UtcTime::parse(&t.at).map_or_else(|| t.at.clone(), |at| at.format(lang)),
-            isin: t.isin.clone(),
-            amount: money(t.amount_cents, &t.currency, lang),
+            at: TimeCell { text: &t.at, lang },
+            isin: &t.isin,
+            amount: money(t.amount_cents),
             profit_rate: t.profit_rate,
-            buyer: Email::masked(&t.buyer_email),
-            seller: Email::masked(&t.seller_email),
-            new_isin: t.new_isin.clone(),
-            new_value: money(t.new_value_cents, &t.currency, lang),
-            // No seller value (the title passed whole): nothing shown.
-            seller_value: t
-                .seller_value_cents
-                .map_or(String::new(), |c| money(c, &t.currency, lang)),
+            buyer: MaskedEmail(&t.buyer_email),
+            seller: MaskedEmail(&t.seller_email),
+            new_isin: &t.new_isin,
+            new_value: money(t.new_value_cents),
+            seller_value: t.seller_value_cents.map(money),
             status: if t.status == "chargeback" {
                 texts.status_chargeback
             } else {
@@ -81,9 +85,9 @@ pub struct Pager {
 
 #[derive(Template)]
 #[template(path = "home.html")]
-pub struct HomePage {
+pub struct HomePage<'a> {
     pub layout: Layout,
-    pub trades: Vec<TradeLine>,
+    pub trades: Vec<TradeLine<'a>>,
 }
 
 /// A title on the market, formatted.
@@ -104,7 +108,7 @@ pub struct MarketPage {
 
 #[derive(Template)]
 #[template(path = "title.html")]
-pub struct TitlePage {
+pub struct TitlePage<'a> {
     pub layout: Layout,
     pub isin: String,
     pub value: String,
@@ -117,7 +121,7 @@ pub struct TitlePage {
     pub other_currency: bool,
     pub in_parts: bool,
     pub buyable: bool,
-    pub trades: Vec<TradeLine>,
+    pub trades: Vec<TradeLine<'a>>,
     pub pager: Pager,
     /// The declared value over time (`core::chart`).
     pub chart: Option<crate::core::chart::View>,
@@ -125,9 +129,9 @@ pub struct TitlePage {
 
 #[derive(Template)]
 #[template(path = "history.html")]
-pub struct HistoryPage {
+pub struct HistoryPage<'a> {
     pub layout: Layout,
-    pub trades: Vec<TradeLine>,
+    pub trades: Vec<TradeLine<'a>>,
     pub pager: Pager,
     pub ledger: LedgerHead,
 }

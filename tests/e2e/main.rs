@@ -40,6 +40,7 @@ mod refunds;
 mod refusals;
 mod replica;
 mod round_trips;
+mod row_decoding;
 mod sandbox;
 mod seo;
 mod sips_emulator;
@@ -101,6 +102,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(replica::tests());
     tests.extend(forms::tests());
     tests.extend(guide::tests());
+    tests.extend(row_decoding::tests());
     tests
 }
 

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use paybook::core::sql::{self, StmtResult};
+use paybook::core::sql;
 use serde::Deserialize;
 
 use super::fx::Sim;
@@ -142,8 +142,7 @@ pub struct Facts {
 }
 
 pub fn all<T: serde::de::DeserializeOwned>(sim: &Sim, query: &'static str) -> Vec<T> {
-    let rows = sim.db.read(query, vec![]);
-    sql::rows(&StmtResult { rows, changes: 0 }).expect("row shape")
+    sql::rows(&sim.db.read_result(query, vec![])).expect("row shape")
 }
 
 impl Facts {

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use paybook::core::sql::{self, StmtResult};
+use paybook::core::sql;
 use serde::Deserialize;
 
 use super::checks::Found;
@@ -50,8 +50,7 @@ struct BalanceRow {
 }
 
 fn all<T: serde::de::DeserializeOwned>(sim: &Sim, query: &'static str) -> Vec<T> {
-    let rows = sim.db.read(query, vec![]);
-    sql::rows(&StmtResult { rows, changes: 0 }).expect("row shape")
+    sql::rows(&sim.db.read_result(query, vec![])).expect("row shape")
 }
 
 /// One bank's tables and its merchants' clients.

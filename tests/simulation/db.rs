@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use paybook::core::sql::{Param, Row, Stmt, StmtResult};
+use paybook::core::sql::{self, Param, Row, Stmt, StmtResult};
 use rusqlite::types::{Null, ValueRef};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -195,8 +195,13 @@ impl Db {
 
     /// One read outside any batch (the simulation's own checks).
     pub fn read(&self, sql: &'static str, params: Vec<Param>) -> Vec<Row> {
+        sql::rows(&self.read_result(sql, params)).expect("rows read as maps")
+    }
+
+    /// One read outside any batch, as the core's readers get it.
+    pub fn read_result(&self, sql: &'static str, params: Vec<Param>) -> StmtResult {
         match self.exec(&Stmt::new(sql, params)) {
-            Ok(r) => r.rows,
+            Ok(r) => r,
             Err(e) => panic!("check query failed: {} — {sql}", e.0),
         }
     }
@@ -257,9 +262,6 @@ impl Db {
         } else {
             0
         };
-        Ok(StmtResult {
-            rows: rows_out,
-            changes,
-        })
+        Ok(StmtResult::from_rows(rows_out, changes))
     }
 }

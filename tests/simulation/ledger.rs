@@ -438,7 +438,7 @@ impl Watch for std::rc::Rc<Ledger> {
         self.lease(sim, batch, results);
         if let Some((stmt, result)) = batch.first().zip(results.first()) {
             let mut stats = self.stats.borrow_mut();
-            let rows = result.rows.len() as u64;
+            let rows = result.row_count() as u64;
             if stmt.sql.starts_with("SELECT") && stmt.sql.contains(NOTIFICATIONS_LEFT) {
                 stats.notices_retried += rows;
             } else if stmt.sql.starts_with(RECHECKS_DUE) {

@@ -68,7 +68,7 @@ fn query(conn: &Connection, stmt: &Stmt) -> StmtResult {
     }
     let names: Vec<String> = st.column_names().iter().map(|n| n.to_string()).collect();
     let mut rows = st.raw_query();
-    let mut out = StmtResult::default();
+    let mut out = Vec::new();
     while let Some(row) = rows.next().expect("row") {
         let mut map = serde_json::Map::new();
         for (i, name) in names.iter().enumerate() {
@@ -82,9 +82,9 @@ fn query(conn: &Connection, stmt: &Stmt) -> StmtResult {
             };
             map.insert(name.clone(), value);
         }
-        out.rows.push(map);
+        out.push(map);
     }
-    out
+    StmtResult::from_rows(out, 0)
 }
 
 fn ids(conn: &Connection, stmt: &Stmt) -> Vec<String> {

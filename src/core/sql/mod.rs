@@ -1,9 +1,11 @@
 //! SQL as data. The core writes statements (text + parameters) and reads rows
-//! as JSON objects; the shell runs them on D1 and the simulation runs the same
+//! from JSON text (an array of objects) straight into typed structs; the shell runs them on D1 and the simulation runs the same
 //! statements on SQLite. A group of statements that must happen together is
 //! one [`Batch`], which both backends run as a single transaction.
 
-use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, Deserializer as _, IgnoredAny, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// The number of files in `migrations/`; the worker answers 503 while the
@@ -60,15 +62,54 @@ impl Stmt {
 /// Statements run in order as one transaction: all or nothing.
 pub type Batch = Vec<Stmt>;
 
-/// A row as the database returned it: column name to value.
+/// A row as the database returned it: column name to value. For the few
+/// readers that show any table's columns (the back office's record views);
+/// every other reader names its columns in a struct.
 pub type Row = Map<String, Value>;
 
 /// What one statement of a batch gave back.
+///
+/// The rows stay in the JSON text the shell received them in (D1's rows,
+/// stringified by the runtime in one call; the simulation's SQLite rows,
+/// serialised), and [`rows`] and [`first`] read that text straight into
+/// typed structs. Going through a `serde_json::Value` map per row cost an
+/// allocation per column name and value, a clone of every map and, on D1,
+/// several wasm-to-JS calls per field: the per-row work that kept `/history`
+/// and `/titles/{isin}` under the one-query baseline (issue 22).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StmtResult {
-    pub rows: Vec<Row>,
+    /// A JSON array of objects (column name to value); empty means no rows.
+    rows_json: String,
     /// Rows inserted, updated or deleted.
     pub changes: u64,
+}
+
+impl StmtResult {
+    /// From a JSON array of row objects, as D1 gives them.
+    pub fn from_json(rows_json: String, changes: u64) -> StmtResult {
+        StmtResult { rows_json, changes }
+    }
+
+    /// From rows built one by one (the simulation's SQLite, unit tests).
+    pub fn from_rows(rows: Vec<Row>, changes: u64) -> StmtResult {
+        let rows_json = if rows.is_empty() {
+            String::new()
+        } else {
+            // A map of strings to JSON values always serialises.
+            serde_json::to_string(&rows).unwrap_or_default()
+        };
+        StmtResult { rows_json, changes }
+    }
+
+    /// The rows as JSON text (a JSON array; empty when there are none).
+    pub fn rows_json(&self) -> &str {
+        &self.rows_json
+    }
+
+    /// How many rows the statement gave back.
+    pub fn row_count(&self) -> usize {
+        rows::<serde::de::IgnoredAny>(self).map_or(0, |r| r.len())
+    }
 }
 
 /// A row that does not have the expected shape: a bug or a schema drift,
@@ -82,24 +123,43 @@ impl std::fmt::Display for RowError {
     }
 }
 
-/// Reads each row of `result` into `T`.
-pub fn rows<T: DeserializeOwned>(result: &StmtResult) -> Result<Vec<T>, RowError> {
-    result
-        .rows
-        .iter()
-        .map(|row| {
-            serde_json::from_value(Value::Object(row.clone())).map_err(|e| RowError(e.to_string()))
-        })
-        .collect()
+fn text(result: &StmtResult) -> &str {
+    match result.rows_json.trim() {
+        "" => "[]",
+        t => t,
+    }
 }
 
-/// Reads the first row of `result`, if any, into `T`.
+/// Reads each row of `result` into `T`.
+pub fn rows<T: DeserializeOwned>(result: &StmtResult) -> Result<Vec<T>, RowError> {
+    serde_json::from_str(text(result)).map_err(|e| RowError(e.to_string()))
+}
+
+/// Reads the first row of `result`, if any, into `T`; the others are only
+/// skipped over, not built.
 pub fn first<T: DeserializeOwned>(result: &StmtResult) -> Result<Option<T>, RowError> {
-    match result.rows.first() {
-        None => Ok(None),
-        Some(row) => serde_json::from_value(Value::Object(row.clone()))
-            .map(Some)
-            .map_err(|e| RowError(e.to_string())),
+    let mut reader = serde_json::Deserializer::from_str(text(result));
+    let row = reader
+        .deserialize_seq(FirstOf(PhantomData))
+        .and_then(|row| reader.end().map(|()| row))
+        .map_err(|e| RowError(e.to_string()))?;
+    Ok(row)
+}
+
+/// A sequence visitor that keeps the first element and skips the rest.
+struct FirstOf<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for FirstOf<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        let first = seq.next_element::<T>()?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(first)
     }
 }
 
@@ -153,10 +213,7 @@ mod tests {
         let mut b = Row::new();
         b.insert("key".into(), Value::from("y"));
         b.insert("value".into(), Value::Null);
-        let result = StmtResult {
-            rows: vec![a, b],
-            changes: 0,
-        };
+        let result = StmtResult::from_rows(vec![a, b], 0);
         let pairs: Vec<Pair> = rows(&result).expect("rows parse");
         assert_eq!(
             pairs,
@@ -177,10 +234,55 @@ mod tests {
     fn a_row_of_the_wrong_shape_is_an_error_not_a_panic() {
         let mut a = Row::new();
         a.insert("key".into(), Value::from(7));
-        let result = StmtResult {
-            rows: vec![a],
-            changes: 0,
-        };
+        let result = StmtResult::from_rows(vec![a], 0);
         assert!(first::<Pair>(&result).is_err());
+    }
+
+    #[test]
+    fn first_reads_the_first_row_and_only_skips_the_others() {
+        // The second row would not read as a Pair: `first` must not build it.
+        let result = StmtResult::from_json(
+            r#"[{"key":"x","value":1,"extra":[1,2]},{"key":7}]"#.into(),
+            0,
+        );
+        let pair = first::<Pair>(&result).expect("first row parses");
+        assert_eq!(
+            pair,
+            Some(Pair {
+                key: "x".into(),
+                value: Some(1)
+            })
+        );
+        assert_eq!(result.row_count(), 2);
+    }
+
+    #[test]
+    fn no_rows_read_as_empty_whatever_the_text() {
+        for result in [
+            StmtResult::default(),
+            StmtResult::from_rows(Vec::new(), 3),
+            StmtResult::from_json("[]".into(), 0),
+        ] {
+            assert!(rows::<Pair>(&result).expect("rows").is_empty());
+            assert_eq!(first::<Pair>(&result).expect("first"), None);
+            assert_eq!(result.row_count(), 0);
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_an_array_of_rows_is_an_error_not_a_panic() {
+        for text in ["{", "[{\"key\":\"x\"}] trailing", "{\"key\":\"x\"}"] {
+            let result = StmtResult::from_json(text.into(), 0);
+            assert!(rows::<Pair>(&result).is_err(), "{text}");
+            assert!(first::<Pair>(&result).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn rows_read_as_generic_maps_for_the_record_views() {
+        let result = StmtResult::from_json(r#"[{"b":1,"a":null}]"#.into(), 0);
+        let maps = rows::<Row>(&result).expect("maps");
+        assert_eq!(maps[0]["b"], Value::from(1));
+        assert_eq!(maps[0]["a"], Value::Null);
     }
 }

@@ -57,7 +57,7 @@ fn pager(base: String, page: Page, next: Option<i64>) -> Pager {
     }
 }
 
-fn trade_lines(ctx: &Ctx, trades: &[TradeRow]) -> Vec<TradeLine> {
+fn trade_lines<'a>(ctx: &Ctx, trades: &'a [TradeRow]) -> Vec<TradeLine<'a>> {
     trades.iter().map(|t| TradeLine::new(t, ctx.lang)).collect()
 }
 

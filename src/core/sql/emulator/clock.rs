@@ -51,10 +51,7 @@ mod tests {
     fn value_row(value: &str) -> StmtResult {
         let mut row = Row::new();
         row.insert("value".into(), serde_json::Value::from(value));
-        StmtResult {
-            rows: vec![row],
-            changes: 0,
-        }
+        StmtResult::from_rows(vec![row], 0)
     }
 
     #[test]

@@ -78,7 +78,7 @@ impl SqliteFx {
         } else {
             0
         };
-        Ok(StmtResult { rows: out, changes })
+        Ok(StmtResult::from_rows(out, changes))
     }
 }
 
