@@ -96,8 +96,9 @@ fn each_purchase_step_costs_the_round_trips_and_calls_it_did(world: &World) {
 /// A purchase by card through Sips: the start writes the order without a
 /// provider call; the bank's automatic response (delivered in-process while
 /// the card page answers, so its platform round trips show on that answer)
-/// records the message, reads the order, claims, captures once, records,
-/// and ends the message; the manual response after it changes nothing.
+/// records the message and reads the order in one batch, claims, captures
+/// once, records, and ends the message; the manual response after it
+/// changes nothing.
 fn a_card_purchase_costs_one_batch_per_step_and_one_capture(world: &World) {
     let seller = register_with_sips(&world.server, "cost-sips-a");
     let buyer = register_with_sips(&world.server, "cost-sips-b");
@@ -123,11 +124,11 @@ fn a_card_purchase_costs_one_batch_per_step_and_one_capture(world: &World) {
     let expected = [
         // Rate limit with the session, the title, the order.
         ("POST /buy (sips)", (3, 0)),
-        // Recorded, the order, the claim, the record, the message ended;
-        // one Office validate.
-        ("POST /_emulator/sips/card (automatic response)", (5, 1)),
-        // Recorded, the order (processed: nothing to do), ended.
-        ("POST /psp/sips/return", (3, 0)),
+        // Recorded with the order read, the claim, the record, the message
+        // ended; one Office validate.
+        ("POST /_emulator/sips/card (automatic response)", (4, 1)),
+        // Recorded with the order read (processed: nothing to do), ended.
+        ("POST /psp/sips/return", (2, 0)),
     ];
     assert_eq!(costs, expected, "(D1 round trips, PSP calls) per step");
 }

@@ -19,7 +19,7 @@ use crate::core::psp::notice::Answer;
 use crate::core::psp::{self, CardOutcome, CardVerdict, ProviderId};
 use crate::core::purchase::{self, OrderState};
 use crate::core::sql::receipts::{self, Due, Ending, Recorded};
-use crate::core::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
+use crate::core::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt, StmtResult};
 
 /// What became of a message: how to answer it, the order it named (the
 /// manual response sends the browser there) and a line for the logs.
@@ -39,6 +39,10 @@ fn received(answer: Answer, order_id: Option<String>, log: String) -> Received {
 }
 
 /// Handles one message as received: records it, then [`process`]es it.
+/// The record and the read of the order the message names are one round
+/// trip: the record is the batch's first statement, so nothing is read
+/// unless the bytes are kept; a reference that cannot be found in them
+/// only leaves the read out (the message is recorded all the same).
 pub async fn receive<E: Effects>(
     fx: &E,
     site: &Site<'_>,
@@ -46,12 +50,22 @@ pub async fn receive<E: Effects>(
     raw: &[u8],
 ) -> Received {
     let now = fx.now().to_string();
-    let recorded = match fx.run(&vec![receipts::record(provider, raw, &now)]).await {
-        Ok(results) => row_at::<Recorded>(&results, 0),
-        Err(e) => Err(e.into()),
+    let reference = psp::card_reference(provider, raw);
+    let mut batch = vec![receipts::record(provider, raw, &now)];
+    if let Ok(reference) = &reference {
+        batch.extend(named_order_read(provider, reference));
+    }
+    let results = match fx.run(&batch).await {
+        Ok(results) => results,
+        Err(e) => return received(Answer::SendAgain, None, format!("not recorded ({e:?})")),
     };
-    match recorded {
-        Ok(Some(r)) => process(fx, site, provider, r.id, raw).await,
+    match row_at::<Recorded>(&results, 0) {
+        Ok(Some(r)) => {
+            let named = reference
+                .map_err(Unnamed::Unreadable)
+                .and_then(|reference| named_order_from(&results, 1, &reference));
+            process_named(fx, site, provider, r.id, raw, named).await
+        }
         Ok(None) => received(Answer::SendAgain, None, "not recorded: no id".into()),
         Err(e) => received(Answer::SendAgain, None, format!("not recorded ({e:?})")),
     }
@@ -65,8 +79,21 @@ async fn process<E: Effects>(
     id: i64,
     raw: &[u8],
 ) -> Received {
+    let named = named_order(fx, provider, raw).await;
+    process_named(fx, site, provider, id, raw, named).await
+}
+
+/// Verifies and acts on recorded message `id`, whose order was read.
+async fn process_named<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    provider: ProviderId,
+    id: i64,
+    raw: &[u8],
+    named: Result<(OrderState, Option<Head>), Unnamed>,
+) -> Received {
     let label = format!("{} message {id}", provider.as_str());
-    let (order, head) = match named_order(fx, provider, raw).await {
+    let (order, head) = match named {
         Ok(named) => named,
         Err(Unnamed::Unreadable(why)) => {
             // The same bytes would be just as unreadable: not asked again.
@@ -172,16 +199,30 @@ async fn named_order<E: Effects>(
 ) -> Result<(OrderState, Option<Head>), Unnamed> {
     let reference = psp::card_reference(provider, raw).map_err(Unnamed::Unreadable)?;
     let results = fx
-        .run(&vec![
-            purchase::order_by_token(provider, &reference),
-            ledger::head(),
-        ])
+        .run(&named_order_read(provider, &reference))
         .await
         .map_err(|e| Unnamed::Store(e.into()))?;
-    let order = row_at::<OrderState>(&results, 0)
+    named_order_from(&results, 0, &reference)
+}
+
+/// The statements of [`named_order`]'s read: the order, the head.
+fn named_order_read(provider: ProviderId, reference: &str) -> Batch {
+    vec![
+        purchase::order_by_token(provider, reference),
+        ledger::head(),
+    ]
+}
+
+/// [`named_order_read`]'s answer, from `index` of `results`.
+fn named_order_from(
+    results: &[StmtResult],
+    index: usize,
+    reference: &str,
+) -> Result<(OrderState, Option<Head>), Unnamed> {
+    let order = row_at::<OrderState>(results, index)
         .map_err(Unnamed::Store)?
         .ok_or_else(|| Unnamed::Unreadable(format!("no order {reference:?}")))?;
-    Ok((order, head_at(&results, 1)))
+    Ok((order, head_at(results, index + 1)))
 }
 
 /// Ends a recorded message; when that write fails the message stays
