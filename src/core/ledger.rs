@@ -202,6 +202,16 @@ pub fn head() -> Stmt {
     )
 }
 
+/// The last sealed entry: the head a page publishes (an entry appended at
+/// the tail under contention is sealed a moment later; until then the
+/// head before it is the one anyone can check).
+pub fn sealed_head() -> Stmt {
+    Stmt::new(
+        "SELECT n, hash FROM ledger WHERE hash IS NOT NULL ORDER BY n DESC LIMIT 1",
+        Vec::new(),
+    )
+}
+
 /// The one statement that appends an entry ([`append`], [`unchained`]).
 const APPEND_SQL: &str =
     "INSERT INTO ledger (n, at, kind, order_id, isin, amount_cents, currency, buyer_id, seller_id, \

@@ -195,7 +195,7 @@ pub async fn history(ctx: &Ctx) -> Result<Response, WebError> {
     };
     // The ledger's head in the same round trip (backoffice.md §4).
     let results = ctx
-        .run(&vec![browse::history(page_number), ledger::head()])
+        .run(&vec![browse::history(page_number), ledger::sealed_head()])
         .await?;
     let (trades, next) = page_number.split(rows_at::<TradeRow>(&results, 0)?);
     let head: Option<HeadRow> = rows_at(&results, 1)?.into_iter().next();

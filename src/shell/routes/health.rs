@@ -14,7 +14,7 @@ use crate::shell::web::{json_response, rows_at, Ctx, WebError};
 /// ledger's head (one round trip).
 pub async fn get(ctx: &Ctx) -> Result<Response, WebError> {
     let results = ctx
-        .run(&vec![health::summary(), crate::core::ledger::head()])
+        .run(&vec![health::summary(), crate::core::ledger::sealed_head()])
         .await?;
     let head: Option<HeadRow> = rows_at(&results, 1)?.into_iter().next();
     let summary: Option<health::Summary> = results
