@@ -3,7 +3,7 @@
 //! cap, so a client that sends megabytes (chunked, or with no or a false
 //! `Content-Length`) never makes the isolate hold more than one chunk past
 //! 16 KiB. Every body read of the worker goes through [`read_capped`]:
-//! forms, the IPN listener, the emulator's NVP endpoint and its postback.
+//! forms ([`read_form`]), the IPN listener, the emulator's NVP endpoint and its postback.
 
 use futures_util::StreamExt;
 use worker::Request;
@@ -81,6 +81,44 @@ pub async fn read_capped(req: &mut Request) -> Result<Vec<u8>, WebError> {
 pub async fn read_capped_text(req: &mut Request) -> Result<String, WebError> {
     let bytes = read_capped(req).await?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A posted form's fields, in order.
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    /// The field's value, or "" when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    /// Every value of a field sent more than once (checkboxes).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// Reads an urlencoded body of at most 16 KiB (413 beyond, while streaming).
+pub async fn read_form(req: &mut Request) -> Result<Form, WebError> {
+    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+    let bytes = read_capped(req).await?;
+    if !bytes.is_empty() && !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(WebError::UnsupportedMediaType);
+    }
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::BadRequest)?;
+    Ok(Form(fields))
 }
 
 #[cfg(test)]

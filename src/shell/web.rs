@@ -23,47 +23,9 @@ use crate::core::i18n::Lang;
 use crate::core::sql::{self, sessions, sessions::SessionRow, Batch, StmtResult};
 use crate::core::time::UtcTime;
 
-pub use super::body::MAX_BODY_BYTES;
+pub use super::body::{read_form, Form, MAX_BODY_BYTES};
 pub use super::error::WebError;
 use super::security;
-
-/// A posted form's fields, in order.
-pub struct Form(Vec<(String, String)>);
-
-impl Form {
-    /// The field's value, or "" when absent.
-    pub fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == name)
-    }
-
-    /// Every value of a field sent more than once (checkboxes).
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-}
-
-/// Reads an urlencoded body of at most 16 KiB (413 beyond, while streaming).
-pub async fn read_form(req: &mut Request) -> Result<Form, WebError> {
-    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
-    let bytes = super::body::read_capped(req).await?;
-    if !bytes.is_empty() && !content_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(WebError::UnsupportedMediaType);
-    }
-    let fields: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::BadRequest)?;
-    Ok(Form(fields))
-}
 
 /// One request's context.
 pub struct Ctx {
