@@ -151,8 +151,11 @@ impl Server {
         Ok(server)
     }
 
-    /// Waits (bounded) until the server answers `/healthz` at all; any
-    /// status counts, since some tests start servers that must answer 503.
+    /// Waits (bounded) until the Worker itself answers `/healthz`: any
+    /// status counts, since some tests start servers that must answer 503,
+    /// but the answer must be the Worker's JSON (`"status"`), not one that
+    /// `wrangler dev`'s proxy gives while the Worker is still loading (an
+    /// empty 404 then reached a test's first request under load).
     fn wait_until_listening(&self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(90);
         let client = Client::new(&self.base_url);
@@ -162,7 +165,11 @@ impl Server {
                     return Err(format!("wrangler dev exited ({status}): {}", self.log()));
                 }
             }
-            if client.try_get("/healthz").is_some() {
+            let answered = client.try_get("/healthz").is_some_and(|r| {
+                serde_json::from_str::<serde_json::Value>(&r.body)
+                    .is_ok_and(|v| v.get("status").is_some())
+            });
+            if answered {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(200));
