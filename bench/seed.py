@@ -139,11 +139,10 @@ class Writer:
 def write_ledger(out_dir, number):
     """The ledger's entries for the seeded trades, as migration 0015 enters
     them for a deployment that traded before it: its own INSERT (read from
-    the migration, so that it cannot drift), unsealed (hash NULL). The
-    trigger refusing unsealed appends is dropped around it and made again
-    as the migration makes it; the Worker seals the entries on the first
-    /ledger request (scripts/bench makes it before measuring). Returns the
-    file, or None when the migration is not where expected."""
+    the migration, so that it cannot drift), unsealed (hash NULL), which
+    the schema allows since migration 0019; the Worker seals the entries on
+    the first /ledger request (scripts/bench makes it before measuring).
+    Returns the file, or None when the migration is not where expected."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations",
                         "0015_ledger.sql")
     try:
@@ -154,11 +153,9 @@ def write_ledger(out_dir, number):
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
     insert = code[code.index("INSERT INTO ledger"):]
     insert = insert[:insert.index(";") + 1]
-    trigger = code[code.index("CREATE TRIGGER ledger_appends_hashed"):]
-    trigger = trigger[:trigger.index("END;") + 4]
     name = os.path.join(out_dir, f"{number:02d}-ledger.sql")
     with open(name, "w", encoding="utf-8") as f:
-        f.write("DROP TRIGGER ledger_appends_hashed;\n" + insert + "\n" + trigger + "\n")
+        f.write(insert + "\n")
     return name
 
 
