@@ -12,21 +12,26 @@ import PayBook from "./build/index.js";
 const runs = [];
 
 function counting(env, counter) {
-    const db = env.DB;
-    const wrapped = new Proxy(db, {
-        get(target, prop) {
+    // The database, and each D1 session opened on it (`withSession`: the
+    // Worker runs every batch in one since issue 22), count their batches.
+    const counted = (target) => new Proxy(target, {
+        get(inner, prop) {
             if (prop === "batch") {
                 return (statements) => {
                     counter.batches += 1;
                     counter.statements += statements.length;
-                    return target.batch(statements);
+                    return inner.batch(statements);
                 };
             }
-            const value = Reflect.get(target, prop);
+            if (prop === "withSession") {
+                return (constraint) => counted(inner.withSession(constraint));
+            }
+            const value = Reflect.get(inner, prop);
             // The binding's class is checked by its constructor's name.
-            return typeof value === "function" && prop !== "constructor" ? value.bind(target) : value;
+            return typeof value === "function" && prop !== "constructor" ? value.bind(inner) : value;
         },
     });
+    const wrapped = counted(env.DB);
     return new Proxy(env, {
         get(target, prop) {
             return prop === "DB" ? wrapped : Reflect.get(target, prop);
