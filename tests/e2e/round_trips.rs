@@ -2,10 +2,14 @@
 //! header the emulator mode sends: D1 round trips and PSP calls per route.
 //! The flows moved out of the handlers (issue 15) must not cost one more
 //! round trip than the handlers did; the numbers below were read from the
-//! build before the move (27d6f96) and this test holds them.
+//! build before the move (27d6f96) and this test holds them. The API's
+//! reads cost one round trip each: the key's batch carries the read.
 
+use serde_json::json;
+
+use crate::api::{new_key, spend};
 use crate::flows::register;
-use crate::harness::Resp;
+use crate::harness::{Client, Resp};
 use crate::purchase::{approve, local, post_buy, titles};
 use crate::sips_purchase::{come_back_raw, pay_at_bank, register_with_sips, start};
 use crate::{Test, World};
@@ -19,6 +23,10 @@ pub fn tests() -> Vec<Test> {
         (
             "round_trips::a_card_purchase_costs_one_batch_per_step_and_one_capture",
             a_card_purchase_costs_one_batch_per_step_and_one_capture,
+        ),
+        (
+            "round_trips::every_api_read_is_one_round_trip_with_the_key_and_its_rate_limit",
+            every_api_read_is_one_round_trip_with_the_key_and_its_rate_limit,
         ),
     ]
 }
@@ -131,4 +139,80 @@ fn a_card_purchase_costs_one_batch_per_step_and_one_capture(world: &World) {
         ("POST /psp/sips/return", (2, 0)),
     ];
     assert_eq!(costs, expected, "(D1 round trips, PSP calls) per step");
+}
+
+fn api_get(client: &Client, key: &str, path: &str) -> Resp {
+    let auth = format!("Bearer {key}");
+    client.send("GET", path, &[("Authorization", &auth)], None)
+}
+
+/// Each `GET` of the API reads in the batch that checks its key and counts
+/// its rate limit: one D1 round trip (the balance's first look adds its
+/// PSP call and the cached balance, as `/claims` does). What each read
+/// answers is checked, so that a read that lost its rows would fail.
+fn every_api_read_is_one_round_trip_with_the_key_and_its_rate_limit(world: &World) {
+    let alice = register(&world.server, "cost-api-a", "10.00");
+    let bob = register(&world.server, "cost-api-b", "10.00");
+    let isin = titles(&alice)[0].0.clone();
+    let (_, key) = new_key(&bob, "cost");
+    let body = json!({
+        "payer": bob.email, "payee": alice.email, "isin": isin, "amount": "2.00",
+        "currency": "EUR", "description": "cost", "spend_id": "cost-1",
+    });
+    let made = spend(&bob.client, &key, &body);
+    assert_eq!(made.status, 201, "{}", made.body);
+    let order_id = made.json()["order"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!order_id.is_empty(), "{}", made.body);
+
+    let reads = [
+        ("/api/v1/orders".to_string(), "orders"),
+        (format!("/api/v1/orders/{order_id}"), "id"),
+        ("/api/v1/spends/cost-1".to_string(), "order"),
+        ("/api/v1/history".to_string(), "trades"),
+        (format!("/api/v1/titles/{isin}"), "isin"),
+    ];
+    for (path, member) in &reads {
+        let r = api_get(&bob.client, &key, path);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert!(
+            !r.json()[*member].is_null(),
+            "{path} answers {member}: {}",
+            r.body
+        );
+        assert_eq!(cost(&r), (1, 0), "{path}: {:?}", r.header("server-timing"));
+    }
+    let orders = api_get(&bob.client, &key, "/api/v1/orders").json();
+    assert_eq!(orders["orders"][0]["id"], order_id.as_str(), "{orders}");
+    let title = api_get(&bob.client, &key, &format!("/api/v1/titles/{isin}")).json();
+    assert_eq!(title["isin"], isin.as_str(), "{title}");
+
+    let first = api_get(&bob.client, &key, "/api/v1/balance");
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.json()["email"], bob.email.as_str());
+    assert_eq!(
+        cost(&first),
+        (2, 1),
+        "the first look asks PayPal and keeps it"
+    );
+    let again = api_get(&bob.client, &key, "/api/v1/balance");
+    assert_eq!(again.json()["psp_balance"], first.json()["psp_balance"]);
+    assert_eq!(cost(&again), (1, 0), "the kept balance, in the key's batch");
+
+    // Alice's key reads none of Bob's orders, in the same one round trip.
+    let (_, alice_key) = new_key(&alice, "cost");
+    let r = api_get(&alice.client, &alice_key, "/api/v1/spends/cost-1");
+    assert_eq!((r.status, cost(&r)), (404, (1, 0)), "{}", r.body);
+    // An unknown key is 401 whatever its read, bad page or not.
+    let r = api_get(
+        &bob.client,
+        "pbk_unknownunknownunknownunknownunknown",
+        "/api/v1/history?page=x",
+    );
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = api_get(&bob.client, &key, "/api/v1/history?page=x");
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["error"]["number"], 1003, "{}", r.body);
 }

@@ -1,7 +1,8 @@
 //! The API's SQL: keys (create under the per-client cap, revoke, list,
 //! authenticate), the idempotency store (`api_spends`: reserve, read,
-//! finish, release), test orders, and the reads of orders by client id
-//! (the pages read them by session; a key has none).
+//! finish, release), test orders, and the reads of a live key's client's
+//! orders, titles and credentials by the key's hash (the pages read them
+//! by session), so that they join the key's own batch.
 
 use serde::Deserialize;
 
@@ -146,15 +147,6 @@ pub fn stored_spend_of_key(key_hash: &str, spend_id: &str) -> Stmt {
     )
 }
 
-/// The spend stored under `spend_id` (`idempotency::StoredSpend`).
-pub fn stored_spend(client_id: i64, spend_id: &str) -> Stmt {
-    Stmt::new(
-        "SELECT state, fields, order_id, answer FROM api_spends \
-         WHERE client_id = ?1 AND spend_id = ?2",
-        vec![Param::Int(client_id), Param::from(spend_id)],
-    )
-}
-
 /// The holder of the title as it stands (for `payee`).
 #[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
@@ -249,44 +241,46 @@ macro_rules! client_order_rows {
             "o.isin, o.amount_cents, o.currency, o.profit_rate, o.code, o.substate, o.created_at, o.psp, ",
             "o.psp_transaction_id, o.psp_token, o.failure_reason, o.psp_error_code, o.psp_error_message, ",
             "o.new_isin, o.description ",
-            "FROM orders o JOIN (SELECT ?1 AS id) me ON o.buyer_id = me.id OR o.seller_id = me.id ",
+            "FROM orders o JOIN (SELECT client_id AS id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL) me ",
+            "ON o.buyer_id = me.id OR o.seller_id = me.id ",
             $tail
         )
     };
 }
 
-/// The client's orders, newest first.
-pub fn orders_of(client_id: i64, page: Page) -> Stmt {
+/// The live key's client's orders, newest first.
+pub fn orders_of(key_hash: &str, page: Page) -> Stmt {
     Stmt::new(
         client_order_rows!("ORDER BY o.created_at DESC, o.rowid DESC LIMIT ?2 OFFSET ?3"),
         vec![
-            Param::Int(client_id),
+            Param::from(key_hash),
             Param::Int(Page::LIMIT),
             Param::Int(page.offset()),
         ],
     )
 }
 
-/// One of the client's orders.
-pub fn order_of(client_id: i64, order_id: &str) -> Stmt {
+/// One of the live key's client's orders.
+pub fn order_of(key_hash: &str, order_id: &str) -> Stmt {
     Stmt::new(
         client_order_rows!("WHERE o.id = ?2"),
-        vec![Param::Int(client_id), Param::from(order_id)],
+        vec![Param::from(key_hash), Param::from(order_id)],
     )
 }
 
-/// The client's titles (as `/claims` lists them).
-pub fn titles_of(client_id: i64) -> Stmt {
+/// The live key's client's titles (as `/claims` lists them).
+pub fn titles_of(key_hash: &str) -> Stmt {
     Stmt::new(
         "SELECT isin, value_cents, currency, disputed, claim_order_id IS NOT NULL AS claimed \
-         FROM titles WHERE status = 'active' AND holder_id = ?1 ORDER BY id DESC",
-        vec![Param::Int(client_id)],
+         FROM titles WHERE status = 'active' AND holder_id = \
+         (SELECT client_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL) ORDER BY id DESC",
+        vec![Param::from(key_hash)],
     )
 }
 
-/// The client's current PayPal credentials with a believable cached
-/// balance (as `browse::current_credentials` reads the session's).
-pub fn credentials_of(client_id: i64, read_after: &str) -> Stmt {
+/// The live key's client's current PayPal credentials with a believable
+/// cached balance (as `browse::current_credentials` reads the session's).
+pub fn credentials_of(key_hash: &str, read_after: &str) -> Stmt {
     Stmt::new(
         "SELECT c.id AS client_id, a.version AS credentials_version, a.public_ref AS api_username, \
          a.sealed_secret, pb.amount_cents AS cached_amount_cents, pb.currency AS cached_currency \
@@ -296,18 +290,19 @@ pub fn credentials_of(client_id: i64, read_after: &str) -> Stmt {
            AND pb.read_at > ?2 \
            AND pb.read_at > COALESCE((SELECT MAX(updated_at) FROM orders WHERE buyer_id = c.id), '') \
            AND pb.read_at > COALESCE((SELECT MAX(updated_at) FROM orders WHERE seller_id = c.id), '') \
-         WHERE c.id = ?1",
-        vec![Param::Int(client_id), Param::from(read_after)],
+         WHERE c.id = (SELECT client_id FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL)",
+        vec![Param::from(key_hash), Param::from(read_after)],
     )
 }
 
-/// The order of a spend (none while it is being made).
-pub fn order_of_spend(client_id: i64, spend_id: &str) -> Stmt {
+/// The order of the live key's client's spend (none while it is being
+/// made).
+pub fn order_of_spend(key_hash: &str, spend_id: &str) -> Stmt {
     Stmt::new(
         client_order_rows!(
-            "WHERE o.id = (SELECT s.order_id FROM api_spends s WHERE s.client_id = ?1 AND s.spend_id = ?2)"
+            "WHERE o.id = (SELECT s.order_id FROM api_spends s WHERE s.client_id = me.id AND s.spend_id = ?2)"
         ),
-        vec![Param::Int(client_id), Param::from(spend_id)],
+        vec![Param::from(key_hash), Param::from(spend_id)],
     )
 }
 

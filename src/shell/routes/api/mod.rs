@@ -1,5 +1,6 @@
-//! The automation API over HTTP (`/api/v1`, api.md): Bearer key and rate
-//! limit in one round trip, then the primitive; every answer in the
+//! The automation API over HTTP (`/api/v1`, api.md): Bearer key, rate
+//! limit and the primitive's reads in one round trip (`Key::read`); every
+//! answer in the
 //! caller's format (JSON or XML) with the version block, every failure a
 //! numbered error (`core::api::error`). The decisions are `core::api`'s;
 //! the spend is `spend`, the reads are `reads`.
@@ -13,7 +14,7 @@ use worker::{Method, Request, Response};
 use crate::core::api::error::{ApiError, ErrorKind};
 use crate::core::api::sql::{self as api_sql, KeyClient};
 use crate::core::api::{self, keys, Format};
-use crate::core::sql::{rate_limits, StmtResult};
+use crate::core::sql::{rate_limits, Stmt, StmtResult};
 use crate::core::time::UtcTime;
 use crate::shell::web::{row_at, Ctx, WebError};
 
@@ -112,10 +113,7 @@ pub async fn route(
         (Ok(key), Method::Post, ["api", "v1", "spends"]) => {
             spend::post(ctx, req, &key, format).await
         }
-        (Ok(key), _, _) => match authenticate(ctx, &key).await {
-            Ok(who) => primitive(ctx, method, segments, &who, format).await,
-            Err(e) => Err(e),
-        },
+        (Ok(key), _, _) => primitive(ctx, method, segments, &key, format).await,
     };
     respond(ctx, format, result)
 }
@@ -154,7 +152,7 @@ impl Key {
 
     /// Three statements to put first in the request's first batch: one
     /// hit on the key's rate limit, the key marked used, its client.
-    pub fn statements(&self, ctx: &Ctx) -> Vec<crate::core::sql::Stmt> {
+    pub fn statements(&self, ctx: &Ctx) -> Vec<Stmt> {
         let now = ctx.now();
         vec![
             rate_limits::hit(&self.bucket, &self.window),
@@ -185,38 +183,70 @@ impl Key {
     }
 }
 
-/// The key's client, with one hit on its rate limit: one round trip.
-async fn authenticate(ctx: &Ctx, key: &Key) -> Result<KeyClient, ApiError> {
-    let results = ctx.run(&key.statements(ctx)).await?;
-    key.client(&results)
+impl Key {
+    /// The key's client and the results of `reads`, run after the key's
+    /// own statements in one batch: one round trip authenticates and
+    /// reads. The reads name the key by its hash, so a key unknown or
+    /// revoked reads nothing; for a key past its limit their rows are
+    /// dropped unread.
+    pub async fn read(
+        &self,
+        ctx: &Ctx,
+        reads: Vec<Stmt>,
+    ) -> Result<(KeyClient, Vec<StmtResult>), ApiError> {
+        let mut batch = self.statements(ctx);
+        let own = batch.len();
+        batch.extend(reads);
+        let mut results = ctx.run(&batch).await?;
+        let who = self.client(&results)?;
+        Ok((who, results.split_off(own.min(results.len()))))
+    }
+
+    /// As [`Key::read`], for reads that depend on a parsed request: when
+    /// the request does not parse, the key is still checked first (a bad
+    /// key is 401 whatever else is wrong), then the parse error answers.
+    pub async fn read_parsed<T>(
+        &self,
+        ctx: &Ctx,
+        parsed: Result<T, ApiError>,
+        reads: impl FnOnce(&T) -> Vec<Stmt>,
+    ) -> Result<(KeyClient, T, Vec<StmtResult>), ApiError> {
+        let statements = parsed.as_ref().map_or_else(|_| Vec::new(), reads);
+        let (who, results) = self.read(ctx, statements).await?;
+        Ok((who, parsed?, results))
+    }
 }
 
 async fn primitive(
     ctx: &Ctx,
     method: &Method,
     segments: &[&str],
-    who: &KeyClient,
+    key: &Key,
     format: Format,
 ) -> Result<Answer, ApiError> {
     if let Some(version) = ctx.param("primitive_version") {
         if version != "1" {
+            key.read(ctx, Vec::new()).await?;
             return Err(ApiError::on(ErrorKind::VersionUnknown, "primitive_version"));
         }
     }
     match (method, segments) {
-        (Method::Get, ["api", "v1", "spends", id]) => spend::get(ctx, who, id, format).await,
-        (Method::Get, ["api", "v1", "orders"]) => reads::orders(ctx, who, format).await,
-        (Method::Get, ["api", "v1", "orders", id]) => reads::order(ctx, who, id, format).await,
+        (Method::Get, ["api", "v1", "spends", id]) => spend::get(ctx, key, id, format).await,
+        (Method::Get, ["api", "v1", "orders"]) => reads::orders(ctx, key, format).await,
+        (Method::Get, ["api", "v1", "orders", id]) => reads::order(ctx, key, id, format).await,
         (Method::Post, ["api", "v1", "orders", id, "cancel"]) => {
-            reads::cancel(ctx, who, id, format).await
+            reads::cancel(ctx, key, id, format).await
         }
         (Method::Post, ["api", "v1", "orders", id, "refund"]) => {
-            refund::post(ctx, who, id, format).await
+            refund::post(ctx, key, id, format).await
         }
-        (Method::Get, ["api", "v1", "balance"]) => reads::balance(ctx, who, format).await,
-        (Method::Get, ["api", "v1", "history"]) => reads::history(ctx, format).await,
-        (Method::Get, ["api", "v1", "titles", isin]) => reads::title(ctx, isin, format).await,
-        _ => Err(ApiError::new(ErrorKind::NoRoute)),
+        (Method::Get, ["api", "v1", "balance"]) => reads::balance(ctx, key, format).await,
+        (Method::Get, ["api", "v1", "history"]) => reads::history(ctx, key, format).await,
+        (Method::Get, ["api", "v1", "titles", isin]) => reads::title(ctx, key, isin, format).await,
+        _ => {
+            key.read(ctx, Vec::new()).await?;
+            Err(ApiError::new(ErrorKind::NoRoute))
+        }
     }
 }
 

@@ -1,12 +1,13 @@
 //! The API's other primitives (api.md §3), thin reads of what the pages
-//! read, by the key's client instead of a session: orders (`order/1`),
+//! read, by the key instead of a session and in the key's own batch (one
+//! round trip): orders (`order/1`),
 //! the cancel of an order awaiting the buyer, the balance (`balance/1`,
 //! like `/claims`), the history (`history/1`) and a title (`title/1`).
 
 use serde_json::{json, Value};
 
 use crate::core::api::error::{ApiError, ErrorKind};
-use crate::core::api::sql::{self as api_sql, KeyClient};
+use crate::core::api::sql as api_sql;
 use crate::core::api::{self, Format};
 use crate::core::browse::{self, ClaimRow, CredentialRow, Page, TitleRow, TradeRow};
 use crate::core::flow::effects::run_guarded;
@@ -20,7 +21,7 @@ use crate::shell::routes::browse::psp_balance;
 use crate::shell::routes::purchase::checkout_url;
 use crate::shell::web::{row_at, rows_at, Ctx, WebError};
 
-use super::Answer;
+use super::{Answer, Key};
 
 /// An order as `/orders/{id}` shows it (with its provider and
 /// description), without its PSP trace.
@@ -56,10 +57,9 @@ fn ok(format: Format, root: &str, primitive: &str, value: Value) -> Answer {
 }
 
 /// `GET /api/v1/orders?page=`.
-pub(super) async fn orders(ctx: &Ctx, who: &KeyClient, format: Format) -> Result<Answer, ApiError> {
-    let page_number = page(ctx)?;
-    let results = ctx
-        .run(&vec![api_sql::orders_of(who.client_id, page_number)])
+pub(super) async fn orders(ctx: &Ctx, key: &Key, format: Format) -> Result<Answer, ApiError> {
+    let (_, page_number, results) = key
+        .read_parsed(ctx, page(ctx), |p| vec![api_sql::orders_of(&key.hash, *p)])
         .await?;
     let (rows, next) = page_number.split(rows_at::<OrderRow>(&results, 0)?);
     let list: Vec<Value> = rows.iter().map(api_order).collect();
@@ -71,8 +71,11 @@ pub(super) async fn orders(ctx: &Ctx, who: &KeyClient, format: Format) -> Result
     ))
 }
 
-async fn read_order(ctx: &Ctx, who: &KeyClient, id: &str) -> Result<OrderRow, ApiError> {
-    let results = ctx.run(&vec![api_sql::order_of(who.client_id, id)]).await?;
+/// The key's order `id`, read in the key's batch.
+async fn read_order(ctx: &Ctx, key: &Key, id: &str) -> Result<OrderRow, ApiError> {
+    let (_, results) = key
+        .read(ctx, vec![api_sql::order_of(&key.hash, id)])
+        .await?;
     row_at::<OrderRow>(&results, 0)?.ok_or_else(|| ApiError::new(ErrorKind::NotFound))
 }
 
@@ -87,11 +90,11 @@ fn order_answer(ctx: &Ctx, order: &OrderRow, format: Format) -> Answer {
 /// `GET /api/v1/orders/{id}`.
 pub(super) async fn order(
     ctx: &Ctx,
-    who: &KeyClient,
+    key: &Key,
     id: &str,
     format: Format,
 ) -> Result<Answer, ApiError> {
-    let order = read_order(ctx, who, id).await?;
+    let order = read_order(ctx, key, id).await?;
     Ok(order_answer(ctx, &order, format))
 }
 
@@ -99,11 +102,11 @@ pub(super) async fn order(
 /// awaiting him (as the order page's button); the order as it stands.
 pub(super) async fn cancel(
     ctx: &Ctx,
-    who: &KeyClient,
+    key: &Key,
     id: &str,
     format: Format,
 ) -> Result<Answer, ApiError> {
-    let order = read_order(ctx, who, id).await?;
+    let order = read_order(ctx, key, id).await?;
     if order.role != "buyer" {
         return Err(ApiError::new(ErrorKind::NotFound));
     }
@@ -116,22 +119,25 @@ pub(super) async fn cancel(
     if !done {
         return Err(ApiError::new(ErrorKind::NotCancelable));
     }
-    let order = read_order(ctx, who, id).await?;
+    // The key's client is known now: the order as it stands, without a
+    // second rate-limit hit.
+    let results = ctx.run(&vec![api_sql::order_of(&key.hash, id)]).await?;
+    let order =
+        row_at::<OrderRow>(&results, 0)?.ok_or_else(|| ApiError::new(ErrorKind::NotFound))?;
     Ok(order_answer(ctx, &order, format))
 }
 
 /// `GET /api/v1/balance`: as `/claims` (the PSP balance or why not).
-pub(super) async fn balance(
-    ctx: &Ctx,
-    who: &KeyClient,
-    format: Format,
-) -> Result<Answer, ApiError> {
+pub(super) async fn balance(ctx: &Ctx, key: &Key, format: Format) -> Result<Answer, ApiError> {
     let read_after = ctx.now().plus_seconds(-60).to_string();
-    let results = ctx
-        .run(&vec![
-            api_sql::titles_of(who.client_id),
-            api_sql::credentials_of(who.client_id, &read_after),
-        ])
+    let (who, results) = key
+        .read(
+            ctx,
+            vec![
+                api_sql::titles_of(&key.hash),
+                api_sql::credentials_of(&key.hash, &read_after),
+            ],
+        )
         .await?;
     let titles: Vec<ClaimRow> = rows_at(&results, 0)?;
     let credentials: Option<CredentialRow> = row_at(&results, 1)?;
@@ -160,9 +166,10 @@ pub(super) async fn balance(
 }
 
 /// `GET /api/v1/history?page=`.
-pub(super) async fn history(ctx: &Ctx, format: Format) -> Result<Answer, ApiError> {
-    let page_number = page(ctx)?;
-    let results = ctx.run(&vec![browse::history(page_number)]).await?;
+pub(super) async fn history(ctx: &Ctx, key: &Key, format: Format) -> Result<Answer, ApiError> {
+    let (_, page_number, results) = key
+        .read_parsed(ctx, page(ctx), |p| vec![browse::history(*p)])
+        .await?;
     let (trades, next) = page_number.split(rows_at::<TradeRow>(&results, 0)?);
     let value = json!({
         "trades": trades.iter().map(browse::trade_json).collect::<Vec<_>>(),
@@ -172,14 +179,22 @@ pub(super) async fn history(ctx: &Ctx, format: Format) -> Result<Answer, ApiErro
 }
 
 /// `GET /api/v1/titles/{isin}?page=`.
-pub(super) async fn title(ctx: &Ctx, code: &str, format: Format) -> Result<Answer, ApiError> {
-    let isin = Isin::parse(code).map_err(|_| ApiError::on(ErrorKind::FieldInvalid, "isin"))?;
-    let page_number = page(ctx)?;
-    let results = ctx
-        .run(&vec![
-            browse::title(isin.as_str()),
-            browse::trades_of(isin.as_str(), page_number),
-        ])
+pub(super) async fn title(
+    ctx: &Ctx,
+    key: &Key,
+    code: &str,
+    format: Format,
+) -> Result<Answer, ApiError> {
+    let parsed = Isin::parse(code)
+        .map_err(|_| ApiError::on(ErrorKind::FieldInvalid, "isin"))
+        .and_then(|isin| Ok((isin, page(ctx)?)));
+    let (_, (_, page_number), results) = key
+        .read_parsed(ctx, parsed, |(isin, page_number)| {
+            vec![
+                browse::title(isin.as_str()),
+                browse::trades_of(isin.as_str(), *page_number),
+            ]
+        })
         .await?;
     let Some(title) = row_at::<TitleRow>(&results, 0)? else {
         return Err(ApiError::new(ErrorKind::NotFound));

@@ -5,7 +5,6 @@
 //! is 3009, someone else's order 1007.
 
 use crate::core::api::error::{ApiError, ErrorKind};
-use crate::core::api::sql::KeyClient;
 use crate::core::api::{self, Format};
 use crate::core::flow::refund::{self as flow, Asked};
 use crate::core::i18n::Lang;
@@ -13,14 +12,15 @@ use crate::core::refund::{self, Refusal, Shown};
 use crate::shell::effects::site;
 use crate::shell::web::{row_at, Ctx, WebError};
 
-use super::Answer;
+use super::{Answer, Key};
 
 pub(super) async fn post(
     ctx: &Ctx,
-    who: &KeyClient,
+    key: &Key,
     id: &str,
     format: Format,
 ) -> Result<Answer, ApiError> {
+    let (who, _) = key.read(ctx, Vec::new()).await?;
     let base = ctx.base_url();
     let asked = flow::request(ctx, &site(ctx, &base), id, who.client_id)
         .await

@@ -19,12 +19,13 @@ use crate::core::order::{OrderStatus, Substate};
 use crate::core::orders::OrderRow;
 use crate::core::psp::ProviderId;
 use crate::core::purchase::{title_for_sale, BuyProblem, Buyer, TitleForSale};
+use crate::core::sql::{Stmt, StmtResult};
 use crate::shell::body::read_capped;
 use crate::shell::effects::site;
 use crate::shell::web::{row_at, Ctx, WebError};
 
 use super::reads::{api_order, approval_url};
-use super::{authenticate, Answer, Key};
+use super::{Answer, Key};
 
 fn refused(ctx: &Ctx, problem: BuyProblem) -> ApiError {
     let base = ctx.base_url();
@@ -101,9 +102,9 @@ async fn read_request(
 /// (a replay, a conflict, in progress, a probe's state).
 async fn idempotent(
     ctx: &Ctx,
-    who: &KeyClient,
+    key: &Key,
     request: &SpendRequest,
-    results: &[crate::core::sql::StmtResult],
+    results: &[StmtResult],
     format: Format,
 ) -> Result<Option<Answer>, ApiError> {
     let Some(id) = &request.spend_id else {
@@ -128,7 +129,8 @@ async fn idempotent(
         }
         Decision::InProgress => Err(ApiError::new(ErrorKind::SpendInProgress)),
         Decision::Probe { .. } => {
-            let mut answer = state(ctx, who, id, format).await?;
+            let results = ctx.run(&state_reads(&key.hash, id)).await?;
+            let mut answer = state_answer(ctx, id, &results, format)?;
             answer.replayed = true;
             Ok(Some(answer))
         }
@@ -144,7 +146,7 @@ pub(super) async fn post(
     let (request, chosen) = match read_request(ctx, req).await {
         Ok(read) => read,
         // An unknown key hears 401 whatever it sent.
-        Err(error) => return Err(authenticate(ctx, key).await.err().unwrap_or(error)),
+        Err(error) => return Err(key.read(ctx, Vec::new()).await.err().unwrap_or(error)),
     };
     // One round trip: the key (its client, its rate limit), the title as
     // it stands, and the spend_id taken or found taken. The insert is
@@ -173,7 +175,7 @@ pub(super) async fn post(
     let who = &key.client(&results)?;
     check_payer(&request.payer, &who.email)?;
     let title = row_at::<TitleForSale>(&results, 3)?;
-    if let Some(answer) = idempotent(ctx, who, &request, &results, format).await? {
+    if let Some(answer) = idempotent(ctx, key, &request, &results, format).await? {
         return Ok(answer);
     }
     let made = match title {
@@ -404,23 +406,26 @@ fn order_id(ctx: &Ctx) -> Result<String, ApiError> {
         .collect())
 }
 
-/// The spend stored under `spend_id` and its order as it stands now.
-async fn state(
+/// The reads of [`state_answer`]: the spend stored under `spend_id` and
+/// its order as it stands now.
+fn state_reads(key_hash: &str, spend_id: &str) -> Vec<Stmt> {
+    vec![
+        api_sql::stored_spend_of_key(key_hash, spend_id),
+        api_sql::order_of_spend(key_hash, spend_id),
+    ]
+}
+
+/// The spend's state from [`state_reads`]' results.
+fn state_answer(
     ctx: &Ctx,
-    who: &KeyClient,
     spend_id: &str,
+    results: &[StmtResult],
     format: Format,
 ) -> Result<Answer, ApiError> {
-    let results = ctx
-        .run(&vec![
-            api_sql::stored_spend(who.client_id, spend_id),
-            api_sql::order_of_spend(who.client_id, spend_id),
-        ])
-        .await?;
-    let Some(stored) = row_at::<StoredSpend>(&results, 0)? else {
+    let Some(stored) = row_at::<StoredSpend>(results, 0)? else {
         return Err(ApiError::new(ErrorKind::NotFound));
     };
-    let order = row_at::<OrderRow>(&results, 1)?;
+    let order = row_at::<OrderRow>(results, 1)?;
     let answer = json!({
         "spend_id": spend_id,
         "state": stored.state,
@@ -433,12 +438,13 @@ async fn state(
     ))
 }
 
-/// `GET /api/v1/spends/{spend_id}`.
+/// `GET /api/v1/spends/{spend_id}`: in the key's batch.
 pub(super) async fn get(
     ctx: &Ctx,
-    who: &KeyClient,
+    key: &Key,
     spend_id: &str,
     format: Format,
 ) -> Result<Answer, ApiError> {
-    state(ctx, who, spend_id, format).await
+    let (_, results) = key.read(ctx, state_reads(&key.hash, spend_id)).await?;
+    state_answer(ctx, spend_id, &results, format)
 }
