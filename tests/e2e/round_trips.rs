@@ -132,9 +132,9 @@ fn a_card_purchase_costs_one_batch_per_step_and_one_capture(world: &World) {
     let expected = [
         // Rate limit with the session, the title, the order.
         ("POST /buy (sips)", (3, 0)),
-        // Recorded with the order read, the claim, the record, the message
-        // ended; one Office validate.
-        ("POST /_emulator/sips/card (automatic response)", (4, 1)),
+        // Recorded with the order read, the claim, the record with the
+        // message ended; one Office validate.
+        ("POST /_emulator/sips/card (automatic response)", (3, 1)),
         // Recorded with the order read (processed: nothing to do), ended.
         ("POST /psp/sips/return", (2, 0)),
     ];

@@ -4,7 +4,9 @@
 //! provider module verifies its seal or MAC with that order's account and
 //! matches it to the order; then an authorization is claimed and captured
 //! (`purchase::returned`, the same steps as PayPal's return), a refusal
-//! fails the order, a cancel cancels it. A message that could not be
+//! fails the order, a cancel cancels it; the message is marked ended in
+//! that last batch (an authorization: record with the order read, claim,
+//! capture, record; three round trips). A message that could not be
 //! finished for a transient reason stays `received` and is answered "send
 //! again"; the cron takes it up from its bytes. Duplicates and late
 //! messages change nothing twice: every step is guarded on the order's
@@ -140,8 +142,14 @@ async fn process_named<E: Effects>(
             )
             .await
         }
-        CardVerdict::Verified(outcome) => match act(fx, site, &order, head, &outcome).await {
-            Ok(done) => {
+        CardVerdict::Verified(outcome) => match act(fx, site, &order, head, &outcome, id).await {
+            // The ending joined the order's last batch: nothing left to do.
+            Ok(Acted { done, ended: true }) => received(
+                Answer::Acknowledge,
+                order_id,
+                format!("{label}: {outcome:?}: {done}"),
+            ),
+            Ok(Acted { done, ended: false }) => {
                 let why = format!("{outcome:?}: {done}");
                 end(
                     fx,
@@ -243,35 +251,52 @@ async fn end<E: Effects>(
     }
 }
 
-/// Acts on a verified outcome for its order; says what it did.
+/// What [`act`] did, and whether the message's ending ran in its batch.
+struct Acted {
+    done: String,
+    ended: bool,
+}
+
+/// Acts on a verified outcome for its order; says what it did. Message
+/// `id`'s ending joins the order's last batch (the record, or the cancel
+/// or refusal), so that a message that changes its order costs no round
+/// trip of its own; a guard that refuses that batch rolls the ending back
+/// with it, and the caller ends the message alone.
 async fn act<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     order: &OrderState,
     head: Option<Head>,
     outcome: &CardOutcome,
-) -> Result<String, FlowError> {
+    id: i64,
+) -> Result<Acted, FlowError> {
     let now = fx.now().to_string();
-    let changed = match outcome {
+    let ending =
+        |done: &str| receipts::end(id, Ending::Verified, &format!("{outcome:?}: {done}"), &now);
+    let (mut batch, done) = match outcome {
         CardOutcome::Authorized { authorization_id } => {
-            let shown = authorized(fx, site, order.clone(), authorization_id, head).await?;
-            return Ok(match shown {
-                Returned::NotFound => "order not found".into(),
-                Returned::Show { .. } | Returned::ChooseFunding { .. } => "authorized".into(),
+            let also = vec![ending("authorized")];
+            let (shown, ended) =
+                authorized(fx, site, order.clone(), authorization_id, head, &also).await?;
+            let done = match shown {
+                Returned::NotFound => "order not found",
+                Returned::Show { .. } | Returned::ChooseFunding { .. } => "authorized",
+            };
+            return Ok(Acted {
+                done: done.into(),
+                ended,
             });
         }
-        CardOutcome::Canceled => run_guarded(fx, &purchase::cancel(&order.id, &now)).await?,
-        CardOutcome::Pending => run_guarded(fx, &pending(order, &now)).await?,
-        CardOutcome::Refused { code, message } => {
-            run_guarded(fx, &refused(order, code, message, &now)).await?
-        }
+        CardOutcome::Canceled => (purchase::cancel(&order.id, &now), "applied"),
+        CardOutcome::Pending => (pending(order, &now), "applied"),
+        CardOutcome::Refused { code, message } => (refused(order, code, message, &now), "applied"),
     };
-    Ok(if changed {
-        "applied"
-    } else {
-        "nothing to change"
-    }
-    .into())
+    batch.push(ending(done));
+    let ended = run_guarded(fx, &batch).await?;
+    Ok(Acted {
+        done: if ended { done } else { "nothing to change" }.into(),
+        ended,
+    })
 }
 
 /// The bank has not decided (Sips `60`): the order waits, holding no claim.

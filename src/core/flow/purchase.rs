@@ -18,7 +18,7 @@ use crate::core::purchase::{
     PlannedPurchase, ReturnStep, TitleForSale,
 };
 use crate::core::rules::Outcome;
-use crate::core::sql::traces;
+use crate::core::sql::{traces, Batch};
 
 /// A purchase as typed (the form's or the API's fields).
 pub struct PurchaseInput<'a> {
@@ -264,20 +264,25 @@ pub async fn returned<E: Effects>(
     let Some(order) = row_at::<OrderState>(&results, 0)? else {
         return Ok(Returned::NotFound);
     };
-    authorized(fx, site, order, payer_id, head_at(&results, 1)).await
+    let (shown, _) =
+        authorized(fx, site, order, payer_id, head_at(&results, 1), &Vec::new()).await?;
+    Ok(shown)
 }
 
 /// [`returned`] for an order already read (a card provider's verified
 /// message names it): claim, capture and record, or release. `head`: the
 /// ledger's head read with the order, for the record's entry (`None`: read
-/// it then).
+/// it then). `also`: statements that join the record's batch (a card
+/// message's ending: one round trip less); the second value says whether
+/// they ran, so that the caller runs them itself when they did not.
 pub async fn authorized<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     order: OrderState,
     payer_id: &str,
     head: Option<Head>,
-) -> Result<Returned, FlowError> {
+    also: &Batch,
+) -> Result<(Returned, bool), FlowError> {
     let show = Returned::Show {
         order_id: order.id.clone(),
     };
@@ -294,12 +299,12 @@ pub async fn authorized<E: Effects>(
             if order.code.is_final_unpaid() && order.psp_transaction_id.is_none() {
                 release(fx, site, &order).await?;
             }
-            return Ok(show);
+            return Ok((show, false));
         }
         ReturnStep::FailUnavailable(batch) => {
             run_guarded(fx, &batch).await?;
             release(fx, site, &order).await?;
-            return Ok(show);
+            return Ok((show, false));
         }
         ReturnStep::Claim(batch) => {
             if !run_guarded(fx, &batch).await? {
@@ -308,7 +313,7 @@ pub async fn authorized<E: Effects>(
                 if fail_if_unavailable(fx, &order.id, &payer_id, &now).await? {
                     release(fx, site, &order).await?;
                 }
-                return Ok(show);
+                return Ok((show, false));
             }
             purchase::lease_held(
                 &OrderState {
@@ -324,7 +329,7 @@ pub async fn authorized<E: Effects>(
             // Another return of this order may be capturing right now: only
             // the holder of the payment lease captures again.
             if !run_guarded(fx, &purchase::take_payment_lease(&order, &now)).await? {
-                return Ok(show);
+                return Ok((show, false));
             }
             purchase::lease_held(&order, &now)
         }
@@ -334,15 +339,15 @@ pub async fn authorized<E: Effects>(
         order.provider(),
         order.psp_token.as_deref().unwrap_or(""),
     );
-    Ok(
-        match (capture(fx, site, &order, retried, head).await?, funding_url) {
-            (Captured::ChooseFunding, Some(url)) => Returned::ChooseFunding {
-                order_id: order.id.clone(),
-                url,
-            },
-            (Captured::ChooseFunding | Captured::Done, _) => show,
+    let (captured, also_ran) = capture(fx, site, &order, retried, head, also).await?;
+    let shown = match (captured, funding_url) {
+        (Captured::ChooseFunding, Some(url)) => Returned::ChooseFunding {
+            order_id: order.id.clone(),
+            url,
         },
-    )
+        (Captured::ChooseFunding | Captured::Done, _) => show,
+    };
+    Ok((shown, also_ran))
 }
 
 /// Releases the authorization of an order that will not be captured, and
@@ -407,7 +412,8 @@ async fn capture<E: Effects>(
     order: &OrderState,
     retried: bool,
     head: Option<Head>,
-) -> Result<Captured, FlowError> {
+    also: &Batch,
+) -> Result<(Captured, bool), FlowError> {
     let called = psp::capture(fx, site, order).await?;
     let mut trace_rows = called
         .traces
@@ -415,7 +421,7 @@ async fn capture<E: Effects>(
         .map(|t| traces::insert_for_order(&order.id, t));
     // A capture makes one call, so there is one trace.
     let Some(trace) = trace_rows.next() else {
-        return Ok(Captured::Done);
+        return Ok((Captured::Done, false));
     };
     let now = fx.now().to_string();
     let answer = match called.outcome {
@@ -430,7 +436,7 @@ async fn capture<E: Effects>(
             if let Err(e) = fx.run(&vec![trace]).await {
                 fx.log(&format!("capture {}: trace not written: {e:?}", order.id));
             }
-            return Ok(Captured::Done);
+            return Ok((Captured::Done, false));
         }
     };
     let mail = site.mail();
@@ -440,16 +446,19 @@ async fn capture<E: Effects>(
         after_payment(order, &answer, trace.clone(), &mail, &now)
     };
     let choose_funding = matches!(decision, AfterPayment::RetryFunding(_));
+    let mut also_ran = false;
     match decision {
-        AfterPayment::Record(batch)
-        | AfterPayment::NeedsReview(batch)
-        | AfterPayment::Pending(batch)
-        | AfterPayment::RetryFunding(batch)
-        | AfterPayment::Fail(batch) => {
-            if let Err(e) = ledger_flow::run_guarded(fx, site.deployment_id, head, &batch).await {
+        AfterPayment::Record(mut batch)
+        | AfterPayment::NeedsReview(mut batch)
+        | AfterPayment::Pending(mut batch)
+        | AfterPayment::RetryFunding(mut batch)
+        | AfterPayment::Fail(mut batch) => {
+            batch.extend(also.iter().cloned());
+            match ledger_flow::run_guarded(fx, site.deployment_id, head, &batch).await {
+                Ok(ran) => also_ran = ran,
                 // Money may have moved: leave the order confirming for the
                 // reconciler rather than guess.
-                fx.log(&format!("recording order {} failed: {e:?}", order.id));
+                Err(e) => fx.log(&format!("recording order {} failed: {e:?}", order.id)),
             }
         }
         AfterPayment::AlreadyPaid => {
@@ -467,11 +476,12 @@ async fn capture<E: Effects>(
             }
         }
     }
-    Ok(if choose_funding {
+    let captured = if choose_funding {
         Captured::ChooseFunding
     } else {
         Captured::Done
-    })
+    };
+    Ok((captured, also_ran))
 }
 
 /// The buyer canceled at the provider: `reference` proves the request
