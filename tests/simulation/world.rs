@@ -454,6 +454,7 @@ impl World {
         };
         checks::check_money(&f, &self.clients, &tainted, &mut found);
         checks_titles::check_quiet(&f, &review, &at(self.now() - TTL_SECONDS), &mut found);
+        super::checks_ledger::check_sealed(&self.sim, &mut found);
         checks_titles::check_notifications(&self.sim, &f, &lost, &mut found);
         self.check_cards(&mut found);
         self.count_card_outcomes();
