@@ -47,15 +47,17 @@ pub async fn page(ctx: &Ctx) -> Result<Response, WebError> {
         );
     };
     let (rows, head) = read(ctx, first, view::PAGE_SIZE).await?;
-    json_response(
-        200,
-        &view::page_json(
-            &rows,
-            head.as_ref(),
-            &ctx.app.deployment_id,
-            view::PAGE_SIZE,
-        ),
-    )
+    let text = view::page_text(
+        &rows,
+        head.as_ref(),
+        &ctx.app.deployment_id,
+        view::PAGE_SIZE,
+    );
+    let mut response = Response::ok(text)?;
+    response
+        .headers_mut()
+        .set("Content-Type", "application/json")?;
+    Ok(response)
 }
 
 pub async fn verify(ctx: &Ctx) -> Result<Response, WebError> {
