@@ -89,6 +89,8 @@ pub struct Config {
     /// `Amount::ZERO` issues no initiation title.
     pub initial_title_value: Amount,
     pub pending_ttl_hours: i64,
+    /// Orders the cron resolves per run at most (`CRON_ORDERS_PER_RUN`).
+    pub cron_orders_per_run: i64,
     pub pbkdf2_iterations: u32,
     /// After this, an order whose payment is still Pending at PayPal goes
     /// to review (`PENDING_MAX_DAYS`).
@@ -285,6 +287,13 @@ impl Config {
         let (min_amount, max_amount, initial_title_value) = vars.amounts();
         let pending_ttl_hours = vars.number("PENDING_TTL_HOURS", 24, |h| *h >= 1);
         let pending_max_days = vars.number("PENDING_MAX_DAYS", 10, |d| *d >= 1);
+        // Each order costs up to two provider calls: 100 keeps a run of
+        // slow calls inside the cron's lease (`flow::cron::LEASE_SECONDS`).
+        let cron_orders_per_run = vars.number(
+            "CRON_ORDERS_PER_RUN",
+            crate::core::flow::cron::ORDERS_PER_RUN,
+            |n| (1..=crate::core::flow::cron::ORDERS_PER_RUN_MAX).contains(n),
+        );
         // Fewer iterations only in emulator mode (fast tests).
         let pbkdf2_iterations = vars.number("PBKDF2_ITERATIONS", PBKDF2_ITERATIONS_MAX, |n| {
             (1_000..=PBKDF2_ITERATIONS_MAX).contains(n)
@@ -322,6 +331,7 @@ impl Config {
             max_amount,
             initial_title_value,
             pending_ttl_hours,
+            cron_orders_per_run,
             pbkdf2_iterations,
             pending_max_days,
             operator_name: vars
@@ -513,6 +523,18 @@ mod tests {
         assert_eq!(c.pbkdf2_iterations, 100_000);
         assert_eq!(c.base_url, None);
         assert_eq!(c.retention_days, 400);
+        assert_eq!(c.cron_orders_per_run, 20);
+    }
+
+    #[test]
+    fn cron_orders_per_run_is_from_1_to_100() {
+        let per_run =
+            |v: &str| config(&[("CRON_ORDERS_PER_RUN", v)]).map(|c| c.cron_orders_per_run);
+        assert_eq!(per_run("100"), Ok(100));
+        assert_eq!(per_run("1"), Ok(1));
+        assert!(per_run("0").is_err());
+        assert!(per_run("101").is_err());
+        assert!(per_run("lots").is_err());
     }
 
     #[test]

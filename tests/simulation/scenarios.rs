@@ -480,3 +480,30 @@ fn two_cron_runs_at_once_resolve_an_order_once() {
     assert_eq!(state(&w, o2), (2, s("done"), None));
     settle_and_check(&mut w);
 }
+
+#[test]
+fn a_cron_run_resolves_at_most_cron_orders_per_run_orders() {
+    let mut w = market(2);
+    std::rc::Rc::get_mut(&mut w.dep)
+        .expect("no actor holds the deployment yet")
+        .config
+        .cron_orders_per_run = 1;
+    let first = order(&mut w, 1, 0, 1_000);
+    w.fault_next(Api::DoEc, Fault::LoseAnswer);
+    approve_and_return(&mut w, first);
+    let second = order(&mut w, 2, 1, 1_500);
+    w.fault_next(Api::DoEc, Fault::LoseAnswer);
+    approve_and_return(&mut w, second);
+    w.advance(5 * MINUTE);
+    w.run_cron();
+    let done = |w: &World, o| state(w, o) == (2, s("done"), None);
+    assert_eq!(
+        (done(&w, first), done(&w, second)),
+        (true, false),
+        "one order per run, the oldest first"
+    );
+    w.advance(5 * MINUTE);
+    w.run_cron();
+    assert!(done(&w, second), "the next run takes the next one");
+    settle_and_check(&mut w);
+}

@@ -14,8 +14,13 @@ use crate::core::purchase::OrderState;
 use crate::core::time::UtcTime;
 use crate::core::{reconcile, retention, sql};
 
-/// Orders resolved per run at most (each costs up to two provider calls).
+/// Orders resolved per run at most (each costs up to two provider calls),
+/// unless `CRON_ORDERS_PER_RUN` says otherwise: 20 stays within the free
+/// plan's 50 subrequests per invocation.
 pub const ORDERS_PER_RUN: i64 = 20;
+/// The most `CRON_ORDERS_PER_RUN` may say: a hundred orders of two slow
+/// calls each (about a second) still end inside the lease.
+pub const ORDERS_PER_RUN_MAX: i64 = 100;
 /// Notifications taken up again per run at most (one call each).
 pub const NOTIFICATIONS_PER_RUN: i64 = 10;
 /// A claimed order is left alone this long, so as not to race a return
@@ -66,7 +71,7 @@ pub async fn work<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Result<
         .to_string();
     let results = fx
         .run(&vec![
-            reconcile::due_orders(&settle_before, &ttl_before, ORDERS_PER_RUN),
+            reconcile::due_orders(&settle_before, &ttl_before, site.config.cron_orders_per_run),
             crate::core::ledger::head(),
         ])
         .await?;
