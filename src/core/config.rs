@@ -3,6 +3,7 @@
 //! that does not parse is reported by name; the shell answers 503 then.
 
 use super::money::{Amount, Currency};
+use crate::core::flow::cron::{ORDERS_PER_RUN, ORDERS_PER_RUN_MAX};
 
 /// Whether this build has the built-in emulators (cargo feature
 /// `emulators`, on by default); without them `PSP_MODE=emulator` is refused.
@@ -199,6 +200,15 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         self.parsed(name, default, |v| v.parse::<T>().ok().filter(|n| valid(n)))
     }
 
+    /// `CRON_ORDERS_PER_RUN`: each order costs up to two provider calls, and
+    /// at most [`ORDERS_PER_RUN_MAX`] keep a run of slow calls inside the
+    /// cron's lease (`flow::cron::LEASE_SECONDS`).
+    fn cron_orders_per_run(&mut self) -> i64 {
+        self.number("CRON_ORDERS_PER_RUN", ORDERS_PER_RUN, |n| {
+            (1..=ORDERS_PER_RUN_MAX).contains(n)
+        })
+    }
+
     /// An amount setting (`10000.00`); a malformed one reads as zero.
     fn amount(&mut self, name: &'static str, default: Amount) -> Amount {
         match self.text(name) {
@@ -287,13 +297,7 @@ impl Config {
         let (min_amount, max_amount, initial_title_value) = vars.amounts();
         let pending_ttl_hours = vars.number("PENDING_TTL_HOURS", 24, |h| *h >= 1);
         let pending_max_days = vars.number("PENDING_MAX_DAYS", 10, |d| *d >= 1);
-        // Each order costs up to two provider calls: 100 keeps a run of
-        // slow calls inside the cron's lease (`flow::cron::LEASE_SECONDS`).
-        let cron_orders_per_run = vars.number(
-            "CRON_ORDERS_PER_RUN",
-            crate::core::flow::cron::ORDERS_PER_RUN,
-            |n| (1..=crate::core::flow::cron::ORDERS_PER_RUN_MAX).contains(n),
-        );
+        let cron_orders_per_run = vars.cron_orders_per_run();
         // Fewer iterations only in emulator mode (fast tests).
         let pbkdf2_iterations = vars.number("PBKDF2_ITERATIONS", PBKDF2_ITERATIONS_MAX, |n| {
             (1_000..=PBKDF2_ITERATIONS_MAX).contains(n)

@@ -142,30 +142,47 @@ async fn process_named<E: Effects>(
             )
             .await
         }
-        CardVerdict::Verified(outcome) => match act(fx, site, &order, head, &outcome, id).await {
-            // The ending joined the order's last batch: nothing left to do.
-            Ok(Acted { done, ended: true }) => received(
+        CardVerdict::Verified(outcome) => {
+            verified(fx, site, &order, head, &outcome, id, label).await
+        }
+    }
+}
+
+/// Acts on a verified message's outcome, then ends the message unless its
+/// ending ran in the order's batch.
+async fn verified<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    order: &OrderState,
+    head: Option<Head>,
+    outcome: &CardOutcome,
+    id: i64,
+    label: String,
+) -> Received {
+    let order_id = Some(order.id.clone());
+    match act(fx, site, order, head, outcome, id).await {
+        // The ending joined the order's last batch: nothing left to do.
+        Ok(Acted { done, ended: true }) => received(
+            Answer::Acknowledge,
+            order_id,
+            format!("{label}: {outcome:?}: {done}"),
+        ),
+        Ok(Acted { done, ended: false }) => {
+            let why = format!("{outcome:?}: {done}");
+            end(
+                fx,
+                id,
+                Ending::Verified,
+                &why,
                 Answer::Acknowledge,
                 order_id,
-                format!("{label}: {outcome:?}: {done}"),
-            ),
-            Ok(Acted { done, ended: false }) => {
-                let why = format!("{outcome:?}: {done}");
-                end(
-                    fx,
-                    id,
-                    Ending::Verified,
-                    &why,
-                    Answer::Acknowledge,
-                    order_id,
-                    label,
-                )
-                .await
-            }
-            // Left `received`: the provider sends it again, the cron
-            // takes it up.
-            Err(e) => received(Answer::SendAgain, order_id, format!("{label}: {e:?}")),
-        },
+                label,
+            )
+            .await
+        }
+        // Left `received`: the provider sends it again, the cron
+        // takes it up.
+        Err(e) => received(Answer::SendAgain, order_id, format!("{label}: {e:?}")),
     }
 }
 
