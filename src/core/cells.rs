@@ -1,6 +1,6 @@
 //! Table cells that write themselves into the page (`Display`) instead of
 //! becoming a `String` each: money, times and masked e-mails of the trades
-//! tables. A page of 51 trades had about 400 such strings, each an
+//! tables and the price chart's points. A page of 51 trades had about 400 such strings, each an
 //! allocation and a `format!` (issue 22). Their text is exactly that of
 //! `money::format_cents`, `UtcTime::format` and `Email::masked` (the tests
 //! compare them).
@@ -11,7 +11,7 @@ use super::i18n::Lang;
 use super::time::UtcTime;
 
 /// `12,30 EUR` in French, `1,234.50 EUR` in English.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MoneyCell<'a> {
     pub cents: i64,
     pub currency: &'a str,
@@ -64,10 +64,23 @@ pub struct TimeCell<'a> {
 
 impl Display for TimeCell<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let Some(at) = UtcTime::parse(self.text) else {
-            return f.write_str(self.text);
-        };
-        let (y, mo, d, h, mi, _) = at.parts();
+        match UtcTime::parse(self.text) {
+            Some(at) => AtCell { at, lang: self.lang }.fmt(f),
+            None => f.write_str(self.text),
+        }
+    }
+}
+
+/// A time already parsed, as pages show it (`UtcTime::format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AtCell {
+    pub at: UtcTime,
+    pub lang: Lang,
+}
+
+impl Display for AtCell {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let (y, mo, d, h, mi, _) = self.at.parts();
         match self.lang {
             Lang::En => write!(f, "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC"),
             Lang::Fr => write!(f, "{d:02}/{mo:02}/{y:04} {h:02}:{mi:02} UTC"),

@@ -9,8 +9,11 @@
 //! integer arithmetic: a chart needs no more precision than a pixel, and
 //! money never becomes a float.
 
+use std::fmt::Write;
+
 use serde::Deserialize;
 
+use super::cells::{AtCell, MoneyCell};
 use super::i18n::dashboard::{texts, DashboardTexts};
 use super::i18n::Lang;
 use super::money::{format_cents, plain_cents};
@@ -146,18 +149,19 @@ pub struct Tick {
     pub anchor: &'static str,
 }
 
-/// A point placed in the `viewBox`, with its texts for the table.
+/// A point placed in the `viewBox`, with its texts for the table (cells
+/// written into the page, not a string each).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dot {
+pub struct Dot<'a> {
     pub x: i64,
     pub y: i64,
-    pub at: String,
-    pub value: String,
+    pub at: AtCell,
+    pub value: MoneyCell<'a>,
 }
 
 /// What the template draws.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Geometry {
+pub struct Geometry<'a> {
     pub width: i64,
     pub height: i64,
     /// The plot's frame: left, right, top and bottom edges.
@@ -167,7 +171,7 @@ pub struct Geometry {
     pub bottom: i64,
     /// `x,y x,y ...` for a `<polyline>` (empty for a single point).
     pub line: String,
-    pub dots: Vec<Dot>,
+    pub dots: Vec<Dot<'a>>,
     pub value_ticks: Vec<Tick>,
     pub date_ticks: Vec<Tick>,
 }
@@ -194,7 +198,7 @@ pub fn date_label(at: UtcTime, lang: Lang) -> String {
 
 /// The chart of `points` (time order) in `currency`, labelled in `lang`;
 /// `None` when there is nothing to draw.
-pub fn geometry(points: &[Point], currency: &str, lang: Lang) -> Option<Geometry> {
+pub fn geometry<'a>(points: &[Point], currency: &'a str, lang: Lang) -> Option<Geometry<'a>> {
     let first = points.first()?;
     let last = points.last()?;
     let (right, bottom) = (WIDTH - RIGHT, HEIGHT - BOTTOM);
@@ -208,18 +212,22 @@ pub fn geometry(points: &[Point], currency: &str, lang: Lang) -> Option<Geometry
         .map(|p| Dot {
             x: scale(p.at.unix_seconds(), t0, t1, LEFT, right - LEFT),
             y: y_of(p.value_cents),
-            at: p.at.format(lang),
-            value: value(p.value_cents),
+            at: AtCell { at: p.at, lang },
+            value: MoneyCell {
+                cents: p.value_cents,
+                currency,
+                lang,
+            },
         })
         .collect();
-    let line = if dots.len() > 1 {
-        dots.iter()
-            .map(|d| format!("{},{}", d.x, d.y))
-            .collect::<Vec<_>>()
-            .join(" ")
-    } else {
-        String::new()
-    };
+    let mut line = String::new();
+    if dots.len() > 1 {
+        for (i, d) in dots.iter().enumerate() {
+            let gap = if i == 0 { "" } else { " " };
+            // Writing into a String cannot fail.
+            let _ = write!(line, "{gap}{},{}", d.x, d.y);
+        }
+    }
     let mut value_ticks = vec![Tick {
         position: y_of(high),
         label: value(high),
@@ -260,23 +268,23 @@ pub fn geometry(points: &[Point], currency: &str, lang: Lang) -> Option<Geometry
 
 /// The chart as the title page shows it: the drawing and its words (a
 /// title, a description for screen readers, the values' table).
-pub struct View {
-    pub geometry: Geometry,
+pub struct View<'a> {
+    pub geometry: Geometry<'a>,
     pub t: &'static DashboardTexts,
     pub desc: String,
 }
 
 /// The chart of `points` in `lang`, or `None` when there is none.
-pub fn view(points: &[Point], currency: &str, lang: Lang) -> Option<View> {
+pub fn view<'a>(points: &[Point], currency: &'a str, lang: Lang) -> Option<View<'a>> {
     let geometry = geometry(points, currency, lang)?;
     let t = texts(lang);
     let (first, last) = (geometry.dots.first()?, geometry.dots.last()?);
     let desc = [
         ("{count}", geometry.dots.len().to_string()),
-        ("{first}", first.value.clone()),
-        ("{from}", first.at.clone()),
-        ("{last}", last.value.clone()),
-        ("{to}", last.at.clone()),
+        ("{first}", first.value.to_string()),
+        ("{from}", first.at.to_string()),
+        ("{last}", last.value.to_string()),
+        ("{to}", last.at.to_string()),
     ]
     .iter()
     .fold(t.chart_desc.to_string(), |text, (key, value)| {

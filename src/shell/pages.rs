@@ -124,7 +124,7 @@ pub struct TitlePage<'a> {
     pub trades: Vec<TradeLine<'a>>,
     pub pager: Pager,
     /// The declared value over time (`core::chart`).
-    pub chart: Option<crate::core::chart::View>,
+    pub chart: Option<crate::core::chart::View<'a>>,
 }
 
 #[derive(Template)]
