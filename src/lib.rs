@@ -10,8 +10,8 @@ pub mod shell;
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    shell::routes::handle(req, env).await
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    shell::routes::handle(req, env, &ctx).await
 }
 
 #[event(scheduled)]

@@ -65,7 +65,11 @@ pub struct TimeCell<'a> {
 impl Display for TimeCell<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match UtcTime::parse(self.text) {
-            Some(at) => AtCell { at, lang: self.lang }.fmt(f),
+            Some(at) => AtCell {
+                at,
+                lang: self.lang,
+            }
+            .fmt(f),
             None => f.write_str(self.text),
         }
     }

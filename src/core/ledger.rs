@@ -9,9 +9,10 @@
 //! Appending needs the previous entry's hash, which SQL cannot compute: the
 //! batch carries `n` and the hash computed here from the head read before
 //! it. The table's trigger aborts the batch ([`HEAD_MOVED`]) when another
-//! entry was appended meanwhile, and the caller reads the head again and
-//! rebuilds the batch; so the chain never forks and the change it records
-//! is never applied without its entry.
+//! entry was appended meanwhile, and the caller appends at the tail
+//! instead ([`at_tail`]: numbered by the database, sealed later by
+//! `seal`); so the chain never forks and the change it records is never
+//! applied without its entry.
 
 use crate::core::chargeback::TradeState;
 use crate::core::crypto::sha256_hex;

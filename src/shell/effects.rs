@@ -88,6 +88,10 @@ impl Effects for Ctx {
     fn log(&self, line: &str) {
         worker::console_log!("{line}");
     }
+
+    fn seal_later(&self) {
+        self.seal_due.set(true);
+    }
 }
 
 /// `base` and `path` joined by exactly one `/`.

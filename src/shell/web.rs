@@ -49,6 +49,8 @@ pub struct Ctx {
     d1_calls: Cell<u32>,
     psp_calls: Cell<u32>,
     emulator_d1_calls: Cell<u32>,
+    /// Ledger entries went in at the tail unsealed (`Effects::seal_later`).
+    pub(crate) seal_due: Cell<bool>,
     /// The session token from a cookie whose signature checks out.
     session_token: Option<String>,
     /// The session's client once D1 was asked (`None` inside: no session).
@@ -131,6 +133,7 @@ impl Ctx {
             d1_calls: Cell::new(0),
             psp_calls: Cell::new(0),
             emulator_d1_calls: Cell::new(0),
+            seal_due: Cell::new(false),
             session_token,
             session: RefCell::new(None),
             csrf: RefCell::new(None),

@@ -93,6 +93,11 @@ fn a_dropped_answer_is_completed_by_the_cron(_world: &World) {
     let health = server.client().get("/healthz").json();
     assert_eq!(health["orders_unresolved"], 0);
     assert!(health["last_cron_at"].as_str().is_some());
+    // The cron records the trade at the ledger's tail and seals it before
+    // its run ends: the published head is that entry, hashed.
+    assert_eq!(health["ledger_head"]["n"], 1, "{health}");
+    let hash = health["ledger_head"]["hash"].as_str().unwrap_or_default();
+    assert!(hash.len() == 64 && hash != "0".repeat(64), "{health}");
 }
 
 fn an_expired_unpaid_order_is_failed_by_the_cron_after_the_ttl(_world: &World) {

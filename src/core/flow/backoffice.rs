@@ -359,7 +359,7 @@ pub async fn clear_dispute<E: Effects>(
     let before =
         json!({ "disputed": true, "value_cents": title.value_cents, "holder_id": title.holder_id });
     let after = json!({ "disputed": false, "value_cents": title.value_cents, "holder_id": title.holder_id });
-    let ran = super::ledger::run_appending(fx, site.deployment_id, known, |head| {
+    let ran = super::ledger::run_appending(fx, known, |head| {
         let audit = entry_stmt(op, "clear_dispute", &target, &before, &after, &now);
         titles::clear_dispute(&title, head, site.deployment_id, audit, &now)
     })

@@ -114,9 +114,19 @@ pub async fn work<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Result<
 /// records the run and releases the lease.
 pub async fn finish<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Result<(), FlowError> {
     let cutoff = retention::cutoff(lease.started, site.config.retention_days);
-    let purge = retention::purge(cutoff, retention::ROWS_PER_RUN);
-    if let Err(e) = fx.run(&purge).await {
-        fx.log(&format!("cron: retention purge: {e:?}"));
+    let mut purge = retention::purge(cutoff, retention::ROWS_PER_RUN);
+    // What this run appended at the tail (the orders it settled, the
+    // messages it took up) is sealed before the lease goes: the head read
+    // with the purge, a seal only when it is unsealed.
+    purge.push(crate::core::ledger::head());
+    match fx.run(&purge).await {
+        Ok(results) if super::ledger::head_at(&results, results.len() - 1).is_none() => {
+            if let Err(e) = super::ledger::seal_all(fx, site.deployment_id).await {
+                fx.log(&format!("cron: sealing the ledger: {e:?}"));
+            }
+        }
+        Ok(_) => {}
+        Err(e) => fx.log(&format!("cron: retention purge: {e:?}")),
     }
     let end = fx.now().to_string();
     let mut batch = reconcile::finish_run(&end, &lease.until);

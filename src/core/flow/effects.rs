@@ -136,6 +136,10 @@ pub trait Effects {
     fn fill_random(&self, out: &mut [u8]) -> Result<(), RandomUnavailable>;
     /// A line for the operator's log (never a secret).
     fn log(&self, line: &str);
+    /// Entries were appended to the ledger unsealed: seal them after the
+    /// answer (the Worker: `waitUntil`). A hint only: the next append on a
+    /// sealed head, the next `/ledger` read and the cron seal them anyway.
+    fn seal_later(&self) {}
 }
 
 impl<E: Effects> Effects for &E {
@@ -153,6 +157,9 @@ impl<E: Effects> Effects for &E {
     }
     fn log(&self, line: &str) {
         (**self).log(line)
+    }
+    fn seal_later(&self) {
+        (**self).seal_later()
     }
 }
 

@@ -1,25 +1,17 @@
-//! Running a batch that appends to the ledger (`core::ledger`): the entry's
-//! hash needs the head, read before the batch (or known from an earlier
-//! read of the same request); when another entry was appended meanwhile the
-//! table's trigger aborts the batch, and it is rebuilt on the new head.
-//! After a lost race (many payments recorded at once) the batch appends
-//! its entries at the tail unsealed instead, which cannot lose, and seals
-//! them right after. Unsealed entries (those, and the ones the
-//! migration entered) are sealed before any hashed append
-//! (`core::ledger::seal`).
+//! Running a batch that appends to the ledger (`core::ledger`): on a
+//! sealed head known from an earlier read of the same request, the entries
+//! are numbered and hashed after it, and the table's trigger aborts the
+//! batch when another entry was appended meanwhile. Then, or without a
+//! known head, the batch appends its entries at the tail unsealed instead,
+//! which cannot lose, and asks for them to be sealed after the answer
+//! (`Effects::seal_later`; the cron and `/ledger` seal too). Sealing
+//! hashes every unsealed entry in order (`core::ledger::seal`), whoever
+//! appended it; sealers that race write the same hashes.
 
 use super::{row_at, rows_at, Effects, StoreError};
 use crate::core::ledger::view::{HeadRow, Stored};
 use crate::core::ledger::{self, seal, Head};
 use crate::core::sql::{Batch, StmtResult};
-
-/// How many times a batch is built on a head before it appends at the
-/// tail instead. One: a lost race means payments are being recorded at
-/// once, when a retry on a re-read head (a read and a batch) loses again
-/// more often than not (the benchmark's 20 concurrent buyers: a median of
-/// 7 round trips with 3 attempts), while the tail and its seal cost three
-/// round trips whatever the contention.
-const ATTEMPTS: usize = 1;
 
 /// Whether `error` is the ledger's trigger refusing a stale head.
 pub fn head_moved(error: &StoreError) -> bool {
@@ -31,8 +23,8 @@ fn failed(e: impl std::fmt::Debug) -> StoreError {
 }
 
 /// The head [`ledger::head`] read at `index` of `results`: `None` when it
-/// is unsealed (or unreadable), so that [`run_appending`] reads it again
-/// and seals.
+/// is unsealed (or unreadable), so that [`run_appending`] appends at the
+/// tail.
 pub fn head_at(results: &[StmtResult], index: usize) -> Option<Head> {
     match row_at::<HeadRow>(results, index) {
         Ok(Some(HeadRow {
@@ -41,16 +33,6 @@ pub fn head_at(results: &[StmtResult], index: usize) -> Option<Head> {
         })) => Some(Head { n, hash }),
         Ok(None) => Some(Head::genesis()),
         Ok(Some(HeadRow { hash: None, .. })) | Err(_) => None,
-    }
-}
-
-/// Reads the ledger's head (one round trip), sealing the migrated entries
-/// first when the head is one of them.
-pub async fn read_head<E: Effects>(fx: &E, deployment_id: &str) -> Result<Head, StoreError> {
-    let results = fx.run(&vec![ledger::head()]).await?;
-    match head_at(&results, 0) {
-        Some(head) => Ok(head),
-        None => seal_all(fx, deployment_id).await,
     }
 }
 
@@ -77,38 +59,33 @@ pub async fn seal_all<E: Effects>(fx: &E, deployment_id: &str) -> Result<Head, S
     }
 }
 
-/// Runs the batch `build` makes for a head: with `known` first when given,
-/// then with the head read again each time it moved.
+/// Runs the batch `build` makes for a head. On `known`, a sealed head read
+/// earlier in the request, the entries are numbered and hashed after it: one
+/// batch, sealed at once. Without one (not read, or unsealed), or when
+/// another entry was appended meanwhile (many payments recorded at once),
+/// they go at the tail unsealed instead, numbered by the database, which
+/// cannot lose a race, and are sealed after the answer
+/// ([`Effects::seal_later`]). A recording thus costs one batch, two under
+/// contention, and never a read of the head or a seal of its own.
 pub async fn run_appending<E: Effects>(
     fx: &E,
-    deployment_id: &str,
     known: Option<Head>,
     build: impl Fn(&Head) -> Batch,
 ) -> Result<Vec<StmtResult>, StoreError> {
-    let mut head = known;
-    for _ in 0..ATTEMPTS {
-        let current = match head.take() {
-            Some(h) => h,
-            None => read_head(fx, deployment_id).await?,
-        };
-        match fx.run(&build(&current)).await {
-            Err(e) if head_moved(&e) => continue,
+    if let Some(head) = known {
+        match fx.run(&build(&head)).await {
+            Err(e) if head_moved(&e) => {}
             other => return other,
         }
     }
-    // Still racing: the tail, numbered by the database, then the seal.
-    // The record stands once the batch ran; a seal that fails is done by
-    // the next append, the cron, or the next read of the ledger.
     let results = fx.run(&ledger::at_tail(&build(&Head::genesis()))).await?;
-    if let Err(e) = seal_all(fx, deployment_id).await {
-        fx.log(&format!("ledger: sealing after a tail append: {e:?}"));
-    }
+    fx.seal_later();
     Ok(results)
 }
 
 /// Runs `batch`, numbering and hashing the entries it appends after the
-/// head (`known`, else read) with [`run_appending`]; a batch without
-/// entries runs as it is, with no read.
+/// head `known` or at the tail ([`run_appending`]); a batch without
+/// entries runs as it is.
 pub async fn run<E: Effects>(
     fx: &E,
     deployment_id: &str,
@@ -118,7 +95,7 @@ pub async fn run<E: Effects>(
     if !ledger::appends(batch) {
         return fx.run(batch).await;
     }
-    run_appending(fx, deployment_id, known, |head| {
+    run_appending(fx, known, |head| {
         ledger::rechain(batch, head, deployment_id).0
     })
     .await

@@ -17,7 +17,7 @@ mod purchase;
 mod refund;
 pub(crate) mod static_files;
 
-use worker::{Env, Method, Request, Response};
+use worker::{Context, Env, Method, Request, Response};
 
 use super::app;
 #[cfg(feature = "emulators")]
@@ -28,7 +28,7 @@ use crate::core::config::PspMode;
 use crate::core::i18n::Lang;
 
 /// The Worker's fetch entry point.
-pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
+pub async fn handle(mut req: Request, env: Env, runtime: &Context) -> worker::Result<Response> {
     let url = crate::shell::web::request_url(&req)?;
     let path = url.path().to_string();
     let method = req.method();
@@ -85,7 +85,24 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         Ok(response) => response,
         Err(error) => error.into_response(ctx.lang, ctx.wants_json, emulator)?,
     };
-    Ok(ctx.finish(response))
+    let response = ctx.finish(response);
+    seal_after(ctx, runtime);
+    Ok(response)
+}
+
+/// Seals, after the answer (`waitUntil`), the ledger entries this request
+/// appended at the tail: the answer never waits for a seal. One that fails
+/// is done by the next request's, the next `/ledger` read or the cron.
+fn seal_after(ctx: Ctx, runtime: &Context) {
+    if !ctx.seal_due.get() {
+        return;
+    }
+    runtime.wait_until(async move {
+        let deployment_id = ctx.app.deployment_id.clone();
+        if let Err(e) = crate::core::flow::ledger::seal_all(&ctx, &deployment_id).await {
+            worker::console_error!("ledger: sealing after the answer: {e:?}");
+        }
+    });
 }
 
 /// The route table: a page or API route of the site, else the emulator's
