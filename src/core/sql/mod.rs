@@ -5,8 +5,10 @@
 
 use std::marker::PhantomData;
 
-use serde::de::{DeserializeOwned, Deserializer as _, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeOwned, Deserializer as _, IgnoredAny, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+
+use reader::Reader;
 
 /// The number of files in `migrations/`; the worker answers 503 while the
 /// database has fewer applied (a test keeps the two equal).
@@ -72,7 +74,8 @@ pub type Row = Map<String, Value>;
 /// The rows stay in the JSON text the shell received them in (D1's rows,
 /// stringified by the runtime in one call; the simulation's SQLite rows,
 /// serialised), and [`rows`] and [`first`] read that text straight into
-/// typed structs. Going through a `serde_json::Value` map per row cost an
+/// typed structs (with [`reader`], not serde_json's deserializer: a smaller
+/// wasm, same values). Going through a `serde_json::Value` map per row cost an
 /// allocation per column name and value, a clone of every map and, on D1,
 /// several wasm-to-JS calls per field: the per-row work that kept `/history`
 /// and `/titles/{isin}` under the one-query baseline (issue 22).
@@ -132,17 +135,20 @@ fn text(result: &StmtResult) -> &str {
 
 /// Reads each row of `result` into `T`.
 pub fn rows<T: DeserializeOwned>(result: &StmtResult) -> Result<Vec<T>, RowError> {
-    serde_json::from_str(text(result)).map_err(|e| RowError(e.to_string()))
+    let mut reader = Reader::new(text(result));
+    Vec::<T>::deserialize(&mut reader)
+        .and_then(|rows| reader.end().map(|()| rows))
+        .map_err(|e| RowError(e.0))
 }
 
 /// Reads the first row of `result`, if any, into `T`; the others are only
 /// skipped over, not built.
 pub fn first<T: DeserializeOwned>(result: &StmtResult) -> Result<Option<T>, RowError> {
-    let mut reader = serde_json::Deserializer::from_str(text(result));
-    let row = reader
+    let mut reader = Reader::new(text(result));
+    let row = (&mut reader)
         .deserialize_seq(FirstOf(PhantomData))
         .and_then(|row| reader.end().map(|()| row))
-        .map_err(|e| RowError(e.to_string()))?;
+        .map_err(|e| RowError(e.0))?;
     Ok(row)
 }
 
@@ -176,6 +182,7 @@ pub mod emulator;
 pub mod health;
 pub mod outbox;
 pub mod rate_limits;
+mod reader;
 pub mod receipts;
 pub mod resets;
 pub mod sessions;
