@@ -3,9 +3,7 @@
 //! statements on SQLite. A group of statements that must happen together is
 //! one [`Batch`], which both backends run as a single transaction.
 
-use std::marker::PhantomData;
-
-use serde::de::{Deserialize, DeserializeOwned, Deserializer as _, IgnoredAny, SeqAccess, Visitor};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use reader::Reader;
@@ -136,36 +134,36 @@ fn text(result: &StmtResult) -> &str {
 /// Reads each row of `result` into `T`.
 pub fn rows<T: DeserializeOwned>(result: &StmtResult) -> Result<Vec<T>, RowError> {
     let mut reader = Reader::new(text(result));
-    Vec::<T>::deserialize(&mut reader)
-        .and_then(|rows| reader.end().map(|()| rows))
-        .map_err(|e| RowError(e.0))
+    let mut first = true;
+    let mut out = Vec::new();
+    reader.open_rows()?;
+    while reader.next_row(&mut first)? {
+        out.push(T::deserialize(&mut reader)?);
+    }
+    reader.end()?;
+    Ok(out)
 }
 
 /// Reads the first row of `result`, if any, into `T`; the others are only
 /// skipped over, not built.
 pub fn first<T: DeserializeOwned>(result: &StmtResult) -> Result<Option<T>, RowError> {
     let mut reader = Reader::new(text(result));
-    let row = (&mut reader)
-        .deserialize_seq(FirstOf(PhantomData))
-        .and_then(|row| reader.end().map(|()| row))
-        .map_err(|e| RowError(e.0))?;
+    let mut first = true;
+    reader.open_rows()?;
+    let row = if reader.next_row(&mut first)? {
+        let row = T::deserialize(&mut reader)?;
+        reader.skip_rows(&mut first)?;
+        Some(row)
+    } else {
+        None
+    };
+    reader.end()?;
     Ok(row)
 }
 
-/// A sequence visitor that keeps the first element and skips the rest.
-struct FirstOf<T>(PhantomData<T>);
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for FirstOf<T> {
-    type Value = Option<T>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of rows")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
-        let first = seq.next_element::<T>()?;
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(first)
+impl From<reader::ReadError> for RowError {
+    fn from(error: reader::ReadError) -> RowError {
+        RowError(error.0)
     }
 }
 

@@ -200,6 +200,27 @@ impl<'de> Reader<'de> {
         })
     }
 
+    /// Eats the `[` that opens the array of rows; [`Reader::next_row`] then
+    /// tells whether a row follows (each read by the caller as its type,
+    /// one instance of the row code per type, no sequence visitor).
+    pub fn open_rows(&mut self) -> Result<(), ReadError> {
+        self.open(b'[')
+    }
+
+    /// Whether another row follows: eats the `,` before it, or the `]`.
+    pub fn next_row(&mut self, first: &mut bool) -> Result<bool, ReadError> {
+        self.more(b']', first)
+    }
+
+    /// Skips the rows left, and the `]`.
+    #[inline(never)]
+    pub fn skip_rows(&mut self, first: &mut bool) -> Result<(), ReadError> {
+        while self.more(b']', first)? {
+            self.skip()?;
+        }
+        Ok(())
+    }
+
     /// Eats the `{` or `[` that opens what is asked for.
     #[inline(never)]
     fn open(&mut self, byte: u8) -> Result<(), ReadError> {
