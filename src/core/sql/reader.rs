@@ -302,6 +302,18 @@ struct Members<'a, 'de> {
     done: bool,
 }
 
+impl<'de> Members<'_, 'de> {
+    /// The next member's name (its `:` eaten), or `None` after the last.
+    #[inline(never)]
+    fn next_name(&mut self) -> Result<Option<Token<'de>>, ReadError> {
+        if self.done || !self.reader.more(b'}', &mut self.first)? {
+            self.done = true;
+            return Ok(None);
+        }
+        self.reader.key().map(Some)
+    }
+}
+
 impl<'de> MapAccess<'de> for Members<'_, 'de> {
     type Error = ReadError;
 
@@ -309,12 +321,10 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, ReadError> {
-        if self.done || !self.reader.more(b'}', &mut self.first)? {
-            self.done = true;
-            return Ok(None);
+        match self.next_name()? {
+            Some(name) => seed.deserialize(Name(name)).map(Some),
+            None => Ok(None),
         }
-        let name = self.reader.key()?;
-        seed.deserialize(Name(name)).map(Some)
     }
 
     #[inline(never)]
@@ -353,12 +363,14 @@ impl<'de> Deserializer<'de> for Name<'de> {
     type Error = ReadError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
-        // `key` reads nothing but a string.
-        match self.0 {
-            Token::Owned(s) => visitor.visit_string(s),
-            Token::Borrowed(s) => visitor.visit_borrowed_str(s),
-            other => Err(invalid(&other, &visitor)),
-        }
+        // `key` reads nothing but a string; one visitor call (not three
+        // kinds of string) keeps each row type's name matching small.
+        let name = match &self.0 {
+            Token::Owned(s) => s.as_str(),
+            Token::Borrowed(s) => s,
+            other => return Err(invalid(other, &visitor)),
+        };
+        visitor.visit_str(name)
     }
 
     serde::forward_to_deserialize_any! {
