@@ -3,10 +3,10 @@
 //! statements on SQLite. A group of statements that must happen together is
 //! one [`Batch`], which both backends run as a single transaction.
 
-use std::marker::PhantomData;
-
-use serde::de::{DeserializeOwned, Deserializer as _, IgnoredAny, SeqAccess, Visitor};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+use reader::Reader;
 
 /// The number of files in `migrations/`; the worker answers 503 while the
 /// database has fewer applied (a test keeps the two equal).
@@ -72,7 +72,8 @@ pub type Row = Map<String, Value>;
 /// The rows stay in the JSON text the shell received them in (D1's rows,
 /// stringified by the runtime in one call; the simulation's SQLite rows,
 /// serialised), and [`rows`] and [`first`] read that text straight into
-/// typed structs. Going through a `serde_json::Value` map per row cost an
+/// typed structs (with [`reader`], not serde_json's deserializer: a smaller
+/// wasm, same values). Going through a `serde_json::Value` map per row cost an
 /// allocation per column name and value, a clone of every map and, on D1,
 /// several wasm-to-JS calls per field: the per-row work that kept `/history`
 /// and `/titles/{isin}` under the one-query baseline (issue 22).
@@ -132,34 +133,37 @@ fn text(result: &StmtResult) -> &str {
 
 /// Reads each row of `result` into `T`.
 pub fn rows<T: DeserializeOwned>(result: &StmtResult) -> Result<Vec<T>, RowError> {
-    serde_json::from_str(text(result)).map_err(|e| RowError(e.to_string()))
+    let mut reader = Reader::new(text(result));
+    let mut first = true;
+    let mut out = Vec::new();
+    reader.open_rows()?;
+    while reader.next_row(&mut first)? {
+        out.push(T::deserialize(&mut reader)?);
+    }
+    reader.end()?;
+    Ok(out)
 }
 
 /// Reads the first row of `result`, if any, into `T`; the others are only
 /// skipped over, not built.
 pub fn first<T: DeserializeOwned>(result: &StmtResult) -> Result<Option<T>, RowError> {
-    let mut reader = serde_json::Deserializer::from_str(text(result));
-    let row = reader
-        .deserialize_seq(FirstOf(PhantomData))
-        .and_then(|row| reader.end().map(|()| row))
-        .map_err(|e| RowError(e.to_string()))?;
+    let mut reader = Reader::new(text(result));
+    let mut first = true;
+    reader.open_rows()?;
+    let row = if reader.next_row(&mut first)? {
+        let row = T::deserialize(&mut reader)?;
+        reader.skip_rows(&mut first)?;
+        Some(row)
+    } else {
+        None
+    };
+    reader.end()?;
     Ok(row)
 }
 
-/// A sequence visitor that keeps the first element and skips the rest.
-struct FirstOf<T>(PhantomData<T>);
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for FirstOf<T> {
-    type Value = Option<T>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of rows")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
-        let first = seq.next_element::<T>()?;
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(first)
+impl From<reader::ReadError> for RowError {
+    fn from(error: reader::ReadError) -> RowError {
+        RowError(error.0)
     }
 }
 
@@ -176,6 +180,7 @@ pub mod emulator;
 pub mod health;
 pub mod outbox;
 pub mod rate_limits;
+mod reader;
 pub mod receipts;
 pub mod resets;
 pub mod sessions;
