@@ -120,7 +120,9 @@ pub async fn finish<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Resul
     // with the purge, a seal only when it is unsealed.
     purge.push(crate::core::ledger::head());
     match fx.run(&purge).await {
-        Ok(results) if super::ledger::head_at(&results, results.len() - 1).is_none() => {
+        Ok(results)
+            if super::ledger::head_at(&results, results.len().saturating_sub(1)).is_none() =>
+        {
             if let Err(e) = super::ledger::seal_all(fx, site.deployment_id).await {
                 fx.log(&format!("cron: sealing the ledger: {e:?}"));
             }
