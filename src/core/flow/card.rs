@@ -131,16 +131,7 @@ async fn process_named<E: Effects>(
         CardVerdict::KeyRefused(why) => key_refused(fx, site, &order, id, &why, label).await,
         CardVerdict::Mismatch(why) => {
             let why = format!("not this order's: {why}");
-            end(
-                fx,
-                id,
-                Ending::Verified,
-                &why,
-                Answer::Acknowledge,
-                order_id,
-                label,
-            )
-            .await
+            acknowledge(fx, id, &why, order_id, label).await
         }
         CardVerdict::Verified(outcome) => {
             verified(fx, site, &order, head, &outcome, id, label).await
@@ -169,16 +160,7 @@ async fn verified<E: Effects>(
         ),
         Ok(Acted { done, ended: false }) => {
             let why = format!("{outcome:?}: {done}");
-            end(
-                fx,
-                id,
-                Ending::Verified,
-                &why,
-                Answer::Acknowledge,
-                order_id,
-                label,
-            )
-            .await
+            acknowledge(fx, id, &why, order_id, label).await
         }
         // Left `received`: the provider sends it again, the cron
         // takes it up.
@@ -272,6 +254,26 @@ async fn end<E: Effects>(
 struct Acted {
     done: String,
     ended: bool,
+}
+
+/// Ends a verified message that needs no other change, acknowledged.
+async fn acknowledge<E: Effects>(
+    fx: &E,
+    id: i64,
+    why: &str,
+    order_id: Option<String>,
+    label: String,
+) -> Received {
+    end(
+        fx,
+        id,
+        Ending::Verified,
+        why,
+        Answer::Acknowledge,
+        order_id,
+        label,
+    )
+    .await
 }
 
 /// Acts on a verified outcome for its order; says what it did. Message

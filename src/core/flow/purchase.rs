@@ -271,8 +271,8 @@ pub async fn returned<E: Effects>(
 
 /// [`returned`] for an order already read (a card provider's verified
 /// message names it): claim, capture and record, or release. `head`: the
-/// ledger's head read with the order, for the record's entry (`None`: read
-/// it then). `also`: statements that join the record's batch (a card
+/// ledger's head read with the order, for the record's entry (`None`: the
+/// entry goes at the tail, `flow::ledger::run_appending`). `also`: statements that join the record's batch (a card
 /// message's ending: one round trip less); the second value says whether
 /// they ran, so that the caller runs them itself when they did not.
 pub async fn authorized<E: Effects>(
