@@ -239,13 +239,16 @@ fn an_invalid_ipn_is_recorded_as_forged_and_changes_nothing(world: &World) {
     let bob = register(server, "ipn-inv-b", "10.00");
     let txn = paid(world, &alice, &bob);
     let before = notifications(server, &txn);
-    // A reversal PayPal never sent, in windows-1252.
+    // A reversal PayPal never sent, in windows-1252, under a transaction id
+    // of its own: the payment's with another first letter (a payment whose
+    // id began with F made this test find the payment's own IPN too).
+    let other = if txn.starts_with('F') { 'G' } else { 'F' };
+    let forged_txn = format!("{other}{}", &txn[1..]);
     let forged = format!(
-        "mc_gross=-1.00&parent_txn_id={txn}&payment_status=Reversed&reason_code=chargeback&txn_id=F{}&mc_currency=EUR&charset=windows-1252&first_name=Ren%E9&verify_sign=FORGED",
-        &txn[1..]
+        "mc_gross=-1.00&parent_txn_id={txn}&payment_status=Reversed&reason_code=chargeback&txn_id={forged_txn}&mc_currency=EUR&charset=windows-1252&first_name=Ren%E9&verify_sign=FORGED"
     );
     assert_eq!(post_ipn(server, forged.as_bytes()), 200, "acknowledged");
-    let recorded = receipts(server, &format!("txn_id=F{}&", &txn[1..]));
+    let recorded = receipts(server, &format!("txn_id={forged_txn}&"));
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert_eq!(recorded[0].0, "forged");
     assert_eq!(notifications(server, &txn), before, "never a notification");
