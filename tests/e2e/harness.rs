@@ -35,12 +35,31 @@ pub fn build_worker() -> Result<(), String> {
     }
 }
 
+/// The first port [`free_port`] tries, and how many it may try.
+const PORT_BASE: u16 = 20_000;
+const PORT_SPAN: u16 = 12_000;
+static NEXT_PORT: AtomicU64 = AtomicU64::new(0);
+
+/// A port nobody listens on, below the kernel's ephemeral range (32768 and
+/// up on Linux). A port-0 bind would come from that range, where workerd's
+/// own sockets and every outgoing connection take theirs: the port could be
+/// taken again between this check and wrangler's bind (seen in CI as
+/// `Address already in use` when a server restarted). Ports are handed out
+/// in turn from a place that depends on the process id, so that two test
+/// runs on one machine seldom meet.
 fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
+    let start = u64::from(std::process::id()) * 97;
+    for _ in 0..PORT_SPAN {
+        let turn = (start + NEXT_PORT.fetch_add(1, Ordering::SeqCst)) % u64::from(PORT_SPAN);
+        let port = PORT_BASE + u16::try_from(turn).map_err(|e| e.to_string())?;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(format!(
+        "no free port in {PORT_BASE}..{}",
+        PORT_BASE + PORT_SPAN
+    ))
 }
 
 static STATE_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -98,6 +117,27 @@ fn apply_migrations_once(state_dir: &Path) -> Result<(), String> {
     }
 }
 
+/// Why a server did not start: wrangler exited before answering (worth
+/// one more try), or anything else.
+enum StartError {
+    Exited(String),
+    Other(String),
+}
+
+impl StartError {
+    fn into_message(self) -> String {
+        match self {
+            StartError::Exited(m) | StartError::Other(m) => m,
+        }
+    }
+}
+
+impl From<String> for StartError {
+    fn from(message: String) -> Self {
+        StartError::Other(message)
+    }
+}
+
 /// A running `wrangler dev`; stopped (with its whole process group) on drop.
 pub struct Server {
     pub base_url: String,
@@ -108,7 +148,22 @@ pub struct Server {
 
 impl Server {
     /// Starts `wrangler dev` on `state_dir` with extra `--var NAME:VALUE`s.
+    /// When wrangler exits before the Worker answers (its workerd could not
+    /// bind a port that something took meanwhile), it is started once more
+    /// on other ports; a server that cannot start fails both times.
     pub fn start(state_dir: PathBuf, vars: &[(&str, &str)]) -> Result<Server, String> {
+        match Server::start_once(state_dir.clone(), vars) {
+            Err(StartError::Exited(log)) => {
+                eprintln!(
+                    "harness: wrangler dev exited before answering, starting it again: {log}"
+                );
+                Server::start_once(state_dir, vars).map_err(StartError::into_message)
+            }
+            other => other.map_err(StartError::into_message),
+        }
+    }
+
+    fn start_once(state_dir: PathBuf, vars: &[(&str, &str)]) -> Result<Server, StartError> {
         let port = free_port()?;
         // Each server needs its own inspector port too (wrangler's default,
         // 9229, is taken by the first one).
@@ -156,13 +211,16 @@ impl Server {
     /// but the answer must be the Worker's JSON (`"status"`), not one that
     /// `wrangler dev`'s proxy gives while the Worker is still loading (an
     /// empty 404 then reached a test's first request under load).
-    fn wait_until_listening(&self) -> Result<(), String> {
+    fn wait_until_listening(&self) -> Result<(), StartError> {
         let deadline = Instant::now() + Duration::from_secs(90);
         let client = Client::new(&self.base_url);
         while Instant::now() < deadline {
             if let Ok(mut child) = self.child.lock() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    return Err(format!("wrangler dev exited ({status}): {}", self.log()));
+                    return Err(StartError::Exited(format!(
+                        "wrangler dev exited ({status}): {}",
+                        self.log()
+                    )));
                 }
             }
             let answered = client.try_get("/healthz").is_some_and(|r| {
@@ -174,10 +232,10 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        Err(format!(
+        Err(StartError::Other(format!(
             "wrangler dev did not answer within 90 s: {}",
             self.log()
-        ))
+        )))
     }
 
     pub fn log(&self) -> String {
