@@ -17,7 +17,7 @@
 use serde::Deserialize;
 
 use super::i18n::Lang;
-use super::ledger::{self, Chain, Entry, Kind};
+use super::ledger::{self, Entry, Kind};
 use super::money::plain_cents;
 use super::order::{OrderStatus, Substate};
 use super::sql::{guard_one_row_changed, outbox, Batch, Param, Stmt};
@@ -273,26 +273,15 @@ fn move_titles(t: &TradeState, way: Way, now: &str) -> Batch {
 
 /// The ledger entry recording what the batch does to the trade, after its
 /// guards (a refused batch appends nothing).
-fn entry(t: &TradeState, kind: Kind, now: &str, chain: &Chain<'_>) -> Stmt {
-    ledger::append(
-        chain.head,
-        &Entry::of_trade(t, kind, now),
-        chain.deployment_id,
-    )
-    .0
+fn entry(t: &TradeState, kind: Kind, now: &str) -> Stmt {
+    ledger::append(&Entry::of_trade(t, kind, now))
 }
 
 /// Undoes the trade on unchanged titles (fails its guards otherwise).
 /// `event` names what charged it back (the notification's transaction), so
 /// that each chargeback mails the seller once.
-pub fn undo(
-    t: &TradeState,
-    event: &str,
-    now: &str,
-    delivered_on_write: bool,
-    chain: &Chain<'_>,
-) -> Batch {
-    let mut b = undo_unmailed(t, now, chain);
+pub fn undo(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
+    let mut b = undo_unmailed(t, now);
     b.push(mail(
         t,
         &format!("chargeback:{event}"),
@@ -305,25 +294,19 @@ pub fn undo(
 
 /// [`undo`] without the seller's chargeback e-mail: for a change that
 /// writes its own (a refund the seller asked for).
-pub fn undo_unmailed(t: &TradeState, now: &str, chain: &Chain<'_>) -> Batch {
+pub fn undo_unmailed(t: &TradeState, now: &str) -> Batch {
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some("undone"), now);
     b.push(untouched_since(t));
     b.extend(move_titles(t, Way::Off, now));
-    b.push(entry(t, Kind::Undo, now, chain));
+    b.push(entry(t, Kind::Undo, now));
     b
 }
 
 /// The titles moved on: the trade is charged back and its titles flagged.
 /// A trade already off the titles (`undone`, paid again after a canceled
 /// reversal but not re-applied) stays off them.
-pub fn dispute(
-    t: &TradeState,
-    event: &str,
-    now: &str,
-    delivered_on_write: bool,
-    chain: &Chain<'_>,
-) -> Batch {
-    let mut b = dispute_unmailed(t, now, chain);
+pub fn dispute(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
+    let mut b = dispute_unmailed(t, now);
     b.push(mail(
         t,
         &format!("chargeback:{event}"),
@@ -336,7 +319,7 @@ pub fn dispute(
 
 /// [`dispute`] without the seller's chargeback e-mail (see
 /// [`undo_unmailed`]).
-pub fn dispute_unmailed(t: &TradeState, now: &str, chain: &Chain<'_>) -> Batch {
+pub fn dispute_unmailed(t: &TradeState, now: &str) -> Batch {
     let reversal = if t.reversal.as_deref() == Some("undone") {
         "undone"
     } else {
@@ -344,7 +327,7 @@ pub fn dispute_unmailed(t: &TradeState, now: &str, chain: &Chain<'_>) -> Batch {
     };
     let mut b = order_and_trade(t, 2, -3, "processed", "chargeback", Some(reversal), now);
     b.push(flag(t, now));
-    b.push(entry(t, Kind::Undo, now, chain));
+    b.push(entry(t, Kind::Undo, now));
     b
 }
 
@@ -361,17 +344,11 @@ fn flag(t: &TradeState, now: &str) -> Stmt {
 
 /// A canceled reversal re-applies an undone trade on unchanged titles; the
 /// seller is told (`event` keys the e-mail, as for a chargeback).
-pub fn reapply(
-    t: &TradeState,
-    event: &str,
-    now: &str,
-    delivered_on_write: bool,
-    chain: &Chain<'_>,
-) -> Batch {
+pub fn reapply(t: &TradeState, event: &str, now: &str, delivered_on_write: bool) -> Batch {
     let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", None, now);
     b.push(untouched_since(t));
     b.extend(move_titles(t, Way::On, now));
-    b.push(entry(t, Kind::Reapply, now, chain));
+    b.push(entry(t, Kind::Reapply, now));
     b.push(mail(
         t,
         &format!("reinstated:{event}"),
@@ -390,12 +367,11 @@ pub fn reinstate_flagged(
     event: &str,
     now: &str,
     delivered_on_write: bool,
-    chain: &Chain<'_>,
 ) -> Batch {
     let reversal = t.reversal.as_deref().or(Some("disputed"));
     let mut b = order_and_trade(t, -3, 2, "chargeback", "processed", reversal, now);
     b.push(flag(t, now));
-    b.push(entry(t, Kind::Reapply, now, chain));
+    b.push(entry(t, Kind::Reapply, now));
     b.push(mail(
         t,
         &format!("reinstated:{event}"),
@@ -409,15 +385,6 @@ pub fn reinstate_flagged(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ledger::Head;
-
-    const CHAIN: Chain<'static> = Chain {
-        head: &Head {
-            n: 0,
-            hash: String::new(),
-        },
-        deployment_id: "dep",
-    };
 
     fn trade(split: bool) -> TradeState {
         TradeState {
@@ -451,7 +418,7 @@ mod tests {
 
     #[test]
     fn undoing_a_transfer_returns_the_title_at_its_old_value() {
-        let b = undo(&trade(false), "R1", "t", true, &CHAIN);
+        let b = undo(&trade(false), "R1", "t", true);
         let back = b
             .iter()
             .find(|s| s.sql.starts_with("UPDATE titles SET holder_id"))
@@ -462,7 +429,7 @@ mod tests {
 
     #[test]
     fn undoing_a_split_voids_the_new_title_and_restores_the_parent() {
-        let b = undo(&trade(true), "R1", "t", true, &CHAIN);
+        let b = undo(&trade(true), "R1", "t", true);
         assert!(b
             .iter()
             .any(|s| s.sql.contains("status = 'voided'") && s.params[0] == Param::Int(8)));
@@ -477,21 +444,18 @@ mod tests {
     #[test]
     fn each_change_to_the_history_appends_its_entry_after_its_guards() {
         let kinds = [
-            (undo(&trade(false), "R1", "t", true, &CHAIN), "undo"),
-            (dispute(&trade(false), "R1", "t", true, &CHAIN), "undo"),
-            (reapply(&trade(false), "C1", "t", true, &CHAIN), "reapply"),
-            (
-                reinstate_flagged(&trade(false), "C1", "t", true, &CHAIN),
-                "reapply",
-            ),
+            (undo(&trade(false), "R1", "t", true), "undo"),
+            (dispute(&trade(false), "R1", "t", true), "undo"),
+            (reapply(&trade(false), "C1", "t", true), "reapply"),
+            (reinstate_flagged(&trade(false), "C1", "t", true), "reapply"),
         ];
         for (batch, kind) in kinds {
             let at = batch
                 .iter()
                 .position(|s| s.sql.starts_with("INSERT INTO ledger"))
                 .expect("an entry");
-            assert_eq!(batch[at].params[2], Param::from(kind));
-            assert_eq!(batch[at].params[0], Param::Int(1), "after the head");
+            assert_eq!(batch[at].params[1], Param::from(kind));
+            assert!(ledger::appends(&batch), "{kind}: appended at the tail");
             let last_guard = batch
                 .iter()
                 .rposition(|s| s.sql.contains("INSERT INTO guard"))
@@ -502,7 +466,7 @@ mod tests {
 
     #[test]
     fn a_dispute_flags_both_titles_and_mails_the_seller() {
-        let b = dispute(&trade(true), "R1", "t", true, &CHAIN);
+        let b = dispute(&trade(true), "R1", "t", true);
         assert!(b.iter().any(|s| s.sql.contains("disputed = 1")));
         assert!(b.iter().any(|s| s.sql.contains("INSERT INTO outbox")));
     }
@@ -514,7 +478,7 @@ mod tests {
             reversal: Some("undone".into()),
             ..trade(false)
         };
-        let back = reinstate_flagged(&off, "C1", "t", true, &CHAIN);
+        let back = reinstate_flagged(&off, "C1", "t", true);
         assert!(back
             .iter()
             .any(|s| s.sql.starts_with("UPDATE trades") && s.params[3] == Param::from("undone")));
@@ -530,7 +494,6 @@ mod tests {
             "R2",
             "t",
             true,
-            &CHAIN,
         );
         assert!(again
             .iter()

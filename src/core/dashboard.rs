@@ -258,7 +258,9 @@ pub fn batch(now: UtcTime) -> Batch {
         ),
         health::summary(),
         backlog(),
-        ledger::head(),
+        // The published head, as `/history` and `/healthz` show it: the
+        // last entry may be unsealed for a moment after its answer.
+        ledger::sealed_head(),
     ]
 }
 

@@ -110,3 +110,40 @@ fn an_empty_answer_reads_as_nothing_waiting_and_the_genesis_head() {
     assert_eq!(waiting.ledger_head, Head::genesis());
     assert_eq!(waiting.outbox_waiting, 0);
 }
+
+#[test]
+fn the_ledger_head_shown_is_the_last_sealed_entry_while_the_newest_waits_for_its_seal() {
+    use crate::core::backoffice::payments::tests::query;
+    use crate::core::ledger::{self, Entry, Kind};
+    let conn = rusqlite::Connection::open_in_memory().expect("db");
+    conn.execute_batch(include_str!("../../schema.sql"))
+        .expect("schema applies");
+    let entry = Entry {
+        at: "2026-12-02T08:00:00Z".into(),
+        kind: Kind::ClearDispute,
+        order_id: None,
+        isin: "ZZ0000000001".into(),
+        amount_cents: None,
+        currency: None,
+        buyer_id: None,
+        seller_id: None,
+        new_isin: Some("ZZ0000000001".into()),
+        new_value_cents: Some(100),
+        seller_value_cents: None,
+    };
+    for _ in 0..2 {
+        query(&conn, &ledger::append(&entry));
+    }
+    conn.execute_batch("UPDATE ledger SET hash = 'h1' WHERE n = 1")
+        .expect("the first entry sealed");
+    let now = UtcTime::parse("2026-12-02T09:00:00Z").expect("time");
+    let results: Vec<StmtResult> = batch(now).iter().map(|s| query(&conn, s)).collect();
+    let (_, waiting) = read(&results, 0).expect("an unsealed entry does not break the page");
+    assert_eq!(
+        waiting.ledger_head,
+        Head {
+            n: 1,
+            hash: "h1".into()
+        }
+    );
+}

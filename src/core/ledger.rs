@@ -4,15 +4,16 @@
 //! changes every hash after it. This module owns the canonical form, the
 //! hash, the pseudonyms, and the statement that appends an entry; the
 //! append runs in the same batch as the change it records
-//! (`flow::ledger::run_appending`).
+//! (`flow::ledger::run`).
 //!
-//! Appending needs the previous entry's hash, which SQL cannot compute: the
-//! batch carries `n` and the hash computed here from the head read before
-//! it. The table's trigger aborts the batch ([`HEAD_MOVED`]) when another
-//! entry was appended meanwhile, and the caller appends at the tail
-//! instead ([`at_tail`]: numbered by the database, sealed later by
-//! `seal`); so the chain never forks and the change it records is never
-//! applied without its entry.
+//! Appending needs the previous entry's hash, which SQL cannot compute, and
+//! reading the head first would let two recordings at once race for it.
+//! So every entry goes in at the tail unsealed ([`append`]: numbered by the
+//! database inside the batch's transaction, which cannot lose a race) and
+//! is hashed in order right after the answer (`seal`, through
+//! `Effects::seal_later`; the cron and `/ledger` seal too). The chain never
+//! forks, the change an entry records is never applied without it, and a
+//! recording costs no read of the head.
 
 use crate::core::chargeback::TradeState;
 use crate::core::crypto::sha256_hex;
@@ -21,9 +22,6 @@ use crate::core::sql::{Batch, Param, Stmt};
 
 pub mod seal;
 pub mod view;
-
-/// The trigger's message when an append does not follow the head.
-pub const HEAD_MOVED: &str = "ledger head moved";
 
 /// `hash_0`: the hash before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -45,14 +43,6 @@ impl Head {
             hash: GENESIS_HASH.into(),
         }
     }
-}
-
-/// Where a batch's entry goes: after `head`, with the deployment's
-/// pseudonyms.
-#[derive(Debug, Clone, Copy)]
-pub struct Chain<'a> {
-    pub head: &'a Head,
-    pub deployment_id: &'a str,
 }
 
 /// What an entry records.
@@ -121,35 +111,6 @@ impl Entry {
             seller_value_cents: t.seller_value_cents,
         }
     }
-
-    /// The entry back from an append statement's parameters (see
-    /// [`append`]); `None` for any other statement.
-    fn of_append(stmt: &Stmt) -> Option<Entry> {
-        if stmt.sql != APPEND_SQL {
-            return None;
-        }
-        let text = |i: usize| match stmt.params.get(i) {
-            Some(Param::Text(t)) => Some(t.clone()),
-            Some(Param::Int(_) | Param::Null) | None => None,
-        };
-        let int = |i: usize| match stmt.params.get(i) {
-            Some(Param::Int(v)) => Some(*v),
-            Some(Param::Text(_) | Param::Null) | None => None,
-        };
-        Some(Entry {
-            at: text(1)?,
-            kind: Kind::parse(&text(2)?)?,
-            order_id: text(3),
-            isin: text(4)?,
-            amount_cents: int(5),
-            currency: text(6),
-            buyer_id: int(7),
-            seller_id: int(8),
-            new_isin: text(9),
-            new_value_cents: int(10),
-            seller_value_cents: int(11),
-        })
-    }
 }
 
 /// A client's pseudonym: stable for a deployment, never his e-mail.
@@ -213,81 +174,20 @@ pub fn sealed_head() -> Stmt {
     )
 }
 
-/// The one statement that appends an entry ([`append`], [`unchained`]).
-const APPEND_SQL: &str =
-    "INSERT INTO ledger (n, at, kind, order_id, isin, amount_cents, currency, buyer_id, seller_id, \
-     new_isin, new_value_cents, seller_value_cents, hash) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-
-/// The statement appending `entry` after `head`, and the new head.
-pub fn append(head: &Head, entry: &Entry, deployment_id: &str) -> (Stmt, Head) {
-    let n = head.n + 1;
-    let hash = chain(&head.hash, &canonical(n, entry, deployment_id));
-    (entry_stmt(n, entry, Some(&hash)), Head { n, hash })
-}
-
-/// An entry appended by a batch built where the head is not known (the
-/// purchase's record batch): `n` is 0, which the table's trigger always
-/// refuses, so that it is only ever written through [`rechain`]
-/// (`flow::ledger::run_appending` does it).
-pub fn unchained(entry: &Entry) -> Stmt {
-    entry_stmt(0, entry, None)
-}
-
-/// `batch` with every entry it appends numbered and hashed after `head`
-/// in order (whatever head it was built on), and the head after them.
-pub fn rechain(batch: &Batch, head: &Head, deployment_id: &str) -> (Batch, Head) {
-    let mut head = head.clone();
-    let batch = batch
-        .iter()
-        .map(|stmt| match Entry::of_append(stmt) {
-            Some(entry) => {
-                let (stmt, next) = append(&head, &entry, deployment_id);
-                head = next;
-                stmt
-            }
-            None => stmt.clone(),
-        })
-        .collect();
-    (batch, head)
-}
-
-/// The statement appending an entry at the ledger's tail, numbered by the
+/// The one statement that appends an entry: at the tail, numbered by the
 /// database (`MAX(n) + 1`, inside the batch's transaction) and unsealed.
-const TAIL_SQL: &str =
+const APPEND_SQL: &str =
     "INSERT INTO ledger (n, at, kind, order_id, isin, amount_cents, currency, buyer_id, seller_id, \
      new_isin, new_value_cents, seller_value_cents, hash) \
      VALUES ((SELECT COALESCE(MAX(n), 0) + 1 FROM ledger), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL)";
 
-/// `batch` with every entry it appends written at the tail unsealed
-/// instead ([`TAIL_SQL`]): it cannot lose a race for the head, so that a
-/// payment's record batch always lands under contention; the entries are
-/// sealed right after, in order, like the migrated ones (`seal`).
-pub fn at_tail(batch: &Batch) -> Batch {
-    batch
-        .iter()
-        .map(|stmt| match Entry::of_append(stmt) {
-            Some(entry) => {
-                let mut params = entry_stmt(0, &entry, None).params;
-                params.remove(0);
-                params.pop();
-                Stmt::new(TAIL_SQL, params)
-            }
-            None => stmt.clone(),
-        })
-        .collect()
-}
-
-/// Whether `batch` appends an entry.
-pub fn appends(batch: &Batch) -> bool {
-    batch.iter().any(|s| s.sql == APPEND_SQL)
-}
-
-fn entry_stmt(n: i64, entry: &Entry, hash: Option<&str>) -> Stmt {
+/// The statement appending `entry` at the ledger's tail, in the batch of
+/// the change it records; whoever runs that batch asks for it to be sealed
+/// (`flow::ledger::run`).
+pub fn append(entry: &Entry) -> Stmt {
     Stmt::new(
         APPEND_SQL,
         vec![
-            Param::Int(n),
             Param::from(entry.at.as_str()),
             Param::from(entry.kind.as_str()),
             Param::from(entry.order_id.as_deref()),
@@ -299,9 +199,13 @@ fn entry_stmt(n: i64, entry: &Entry, hash: Option<&str>) -> Stmt {
             Param::from(entry.new_isin.as_deref()),
             Param::from(entry.new_value_cents),
             Param::from(entry.seller_value_cents),
-            Param::from(hash),
         ],
     )
+}
+
+/// Whether `batch` appends an entry.
+pub fn appends(batch: &Batch) -> bool {
+    batch.iter().any(|s| s.sql == APPEND_SQL)
 }
 
 #[cfg(test)]
@@ -358,30 +262,15 @@ mod tests {
     }
 
     #[test]
-    fn rechaining_numbers_every_entry_of_a_batch_after_the_head_in_order() {
-        let head = Head {
-            n: 4,
-            hash: "h4".into(),
-        };
-        let undo = Entry {
-            kind: Kind::Undo,
-            ..trade()
-        };
-        let batch = vec![
-            Stmt::new("UPDATE x", vec![]),
-            unchained(&trade()),
-            append(&Head::genesis(), &undo, "dep").0,
-        ];
-        let (chained, last) = rechain(&batch, &head, "dep");
-        assert_eq!(chained[0], batch[0]);
-        let (first, after_first) = append(&head, &trade(), "dep");
-        assert_eq!(chained[1], first);
-        let (second, after_second) = append(&after_first, &undo, "dep");
-        assert_eq!(chained[2], second);
-        assert_eq!(last, after_second);
-        assert_eq!(last.n, 6);
-        assert!(appends(&batch));
-        assert!(!appends(&vec![Stmt::new("UPDATE x", vec![])]));
+    fn an_entry_goes_in_at_the_tail_unsealed_and_a_batch_with_one_is_known_to_append() {
+        let stmt = append(&trade());
+        assert!(stmt.sql.contains("MAX(n), 0) + 1"), "{}", stmt.sql);
+        assert!(stmt.sql.ends_with("NULL)"), "unsealed: {}", stmt.sql);
+        assert_eq!(stmt.params.len(), 11);
+        assert_eq!(stmt.params[1], Param::from("trade"));
+        let update = Stmt::new("UPDATE x", vec![]);
+        assert!(appends(&vec![update.clone(), stmt]));
+        assert!(!appends(&vec![update]));
     }
 
     #[test]
@@ -393,17 +282,5 @@ mod tests {
             chain(GENESIS_HASH, "b"),
             "the chain depends on what came before"
         );
-    }
-
-    #[test]
-    fn appending_numbers_the_entry_after_the_head_and_returns_the_new_head() {
-        let (stmt, head) = append(&Head::genesis(), &trade(), "dep");
-        assert_eq!(head.n, 1);
-        assert_eq!(
-            head.hash,
-            chain(GENESIS_HASH, &canonical(1, &trade(), "dep"))
-        );
-        assert_eq!(stmt.params[0], Param::Int(1));
-        assert_eq!(stmt.params[12], Param::from(head.hash.as_str()));
     }
 }

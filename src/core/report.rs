@@ -79,7 +79,7 @@ pub fn read_batch(day: &Day, admin_emails: &[String]) -> Batch {
         dashboard::orders(&start, &start, &start, &day.end().to_string()),
         crate::core::sql::health::summary(),
         dashboard::backlog(),
-        crate::core::ledger::head(),
+        crate::core::ledger::sealed_head(),
     ]
 }
 

@@ -88,6 +88,8 @@ pub enum Outcome {
     Cron(bool),
     /// The listener answered PayPal with this HTTP status.
     Notified(u16),
+    /// A request's ledger entries sealed after its answer.
+    Sealed,
 }
 
 /// A buyer posts the buy form: the whole `purchase::start` flow.
@@ -153,6 +155,17 @@ pub fn cron(sim: &Rc<Sim>, dep: &Rc<Deployment>) -> Actor<Outcome> {
         let _ = flow::cron::work(&*sim, &site, &lease).await;
         let _ = flow::cron::finish(&*sim, &site, &lease).await;
         Outcome::Cron(true)
+    })
+}
+
+/// What the Worker does after answering a request that appended to the
+/// ledger (`waitUntil`, `Effects::seal_later`): seals every unsealed entry.
+pub fn seal(sim: &Rc<Sim>, dep: &Rc<Deployment>) -> Actor<Outcome> {
+    let (sim, dep) = (sim.clone(), dep.clone());
+    Box::pin(async move {
+        let site = dep.site();
+        let _ = flow::ledger::seal_all(&*sim, site.deployment_id).await;
+        Outcome::Sealed
     })
 }
 

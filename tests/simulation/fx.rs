@@ -83,6 +83,9 @@ pub struct Sim {
     pub counts: RefCell<Counts>,
     /// A batch that may have changed the market since the world looked.
     pub dirty: Cell<bool>,
+    /// A flow appended to the ledger and asked for a seal after its answer
+    /// (`Effects::seal_later`): the world starts a sealer when it ends.
+    pub seal_due: Cell<bool>,
     /// Counts the provider's batches: what the world read of the provider
     /// stays true while it is unchanged.
     pub provider_epoch: Cell<u64>,
@@ -104,6 +107,7 @@ impl Sim {
             watch: RefCell::new(None),
             counts: RefCell::new(Counts::default()),
             dirty: Cell::new(false),
+            seal_due: Cell::new(false),
             provider_epoch: Cell::new(0),
             broken: RefCell::new(Vec::new()),
             verbose,
@@ -150,12 +154,6 @@ impl Sim {
             Err(e) if e.is_guard() => {
                 self.counts.borrow_mut().guard_aborts += 1;
                 Err(StoreError::Guard)
-            }
-            // Another entry was appended since the batch's head was read:
-            // refused on purpose, rebuilt by `flow::ledger::run_appending`.
-            Err(e) if e.0.contains(paybook::core::ledger::HEAD_MOVED) => {
-                self.counts.borrow_mut().guard_aborts += 1;
-                Err(StoreError::Failed(e.0))
             }
             Err(e) => {
                 let first = batch.first().map_or("", |s| s.sql);
@@ -264,6 +262,10 @@ impl Effects for Sim {
 
     fn log(&self, line: &str) {
         self.said(|| format!("log: {line}"));
+    }
+
+    fn seal_later(&self) {
+        self.seal_due.set(true);
     }
 }
 

@@ -229,9 +229,10 @@ impl World {
         }
     }
 
-    /// Up to `runs` cron runs, 5 minutes apart, while some order is one the
-    /// cron works on (a run with nothing due changes nothing but its lease,
-    /// so skipping it changes no outcome and saves time).
+    /// Up to `runs` cron runs, 5 minutes apart, while some order or message
+    /// is one the cron works on or a ledger entry is unsealed (a crashed
+    /// sealer's); a run with nothing due changes nothing but its lease, so
+    /// skipping it changes no outcome and saves time.
     fn cron_every_five_minutes(&mut self, runs: usize, ttl_too: bool) {
         for _ in 0..runs {
             self.advance(300);
@@ -240,7 +241,8 @@ impl World {
                 "SELECT (SELECT count(*) FROM orders WHERE code = 0 AND (substate IN ('confirming', 'psp_pending') \
                  OR (?1 = 1 AND substate = 'awaiting_buyer' AND created_at < ?2))) \
                  + (SELECT count(*) FROM psp_notifications WHERE outcome = 'received') \
-                 + (SELECT count(*) FROM psp_ipn_receipts WHERE state = 'received')",
+                 + (SELECT count(*) FROM psp_ipn_receipts WHERE state = 'received') \
+                 + (SELECT count(*) FROM ledger WHERE hash IS NULL)",
                 vec![Param::Int(i64::from(ttl_too)), Param::from(ttl_before.as_str())],
             );
             if due == 0 {

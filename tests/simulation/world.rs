@@ -259,6 +259,13 @@ impl World {
         };
         self.after_step();
         self.sim.set_current("world");
+        // As the Worker's `waitUntil`: a request that appended is followed
+        // by a sealer, which runs interleaved with everyone else (a crashed
+        // request's entries wait for the next sealer or the cron).
+        if parked.is_none() && self.sim.seal_due.take() {
+            let actor = actors::seal(&self.sim, &self.dep);
+            self.spawn("seal", Role::Other, actor);
+        }
         parked
     }
 

@@ -101,4 +101,4 @@ pub fn day(d: Day) -> Stmt {
 
 #[cfg(test)]
 #[path = "payments_tests.rs"]
-mod tests;
+pub(crate) mod tests;

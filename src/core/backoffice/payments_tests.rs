@@ -55,7 +55,8 @@ fn db() -> Connection {
 }
 
 /// Runs one statement and reads its rows as D1 gives them.
-fn query(conn: &Connection, stmt: &Stmt) -> StmtResult {
+/// Runs `stmt` on SQLite, its rows as D1 gives them.
+pub(crate) fn query(conn: &Connection, stmt: &Stmt) -> StmtResult {
     let mut st = conn.prepare(stmt.sql).expect("prepares");
     assert_eq!(st.parameter_count(), stmt.params.len(), "{}", stmt.sql);
     for (i, p) in stmt.params.iter().enumerate() {

@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 
-use crate::core::ledger::{self, Entry, Head, Kind};
+use crate::core::ledger::{self, Entry, Kind};
 use crate::core::sql::{guard_one_row_changed, Batch, Param, Stmt};
 
 /// Disputed titles shown at most.
@@ -68,23 +68,16 @@ pub fn entry(title: &TitleRow, at: &str) -> Entry {
     }
 }
 
-/// Clears the flag (guarded: still disputed), with its ledger entry after
-/// `head`; `audit` is the operator's entry, written in the same batch.
-pub fn clear_dispute(
-    title: &TitleRow,
-    head: &Head,
-    deployment_id: &str,
-    audit: Stmt,
-    now: &str,
-) -> Batch {
-    let (append, _) = ledger::append(head, &entry(title, now), deployment_id);
+/// Clears the flag (guarded: still disputed), with its ledger entry;
+/// `audit` is the operator's entry, written in the same batch.
+pub fn clear_dispute(title: &TitleRow, audit: Stmt, now: &str) -> Batch {
     vec![
         Stmt::new(
             "UPDATE titles SET disputed = 0, updated_at = ?2 WHERE id = ?1 AND disputed = 1",
             vec![Param::Int(title.id), Param::from(now)],
         ),
         guard_one_row_changed(),
-        append,
+        ledger::append(&entry(title, now)),
         audit,
     ]
 }
@@ -107,18 +100,11 @@ mod tests {
     #[test]
     fn clearing_a_dispute_is_guarded_and_appends_one_clear_dispute_entry_with_the_audit() {
         let audit = Stmt::new("SELECT 'audit'", vec![]);
-        let batch = clear_dispute(
-            &title(),
-            &Head::genesis(),
-            "dep",
-            audit,
-            "2026-12-02T08:00:00Z",
-        );
+        let batch = clear_dispute(&title(), audit, "2026-12-02T08:00:00Z");
         assert!(batch[0].sql.contains("AND disputed = 1"), "guarded");
         assert_eq!(batch[1], guard_one_row_changed());
         assert!(batch[2].sql.starts_with("INSERT INTO ledger"));
-        assert_eq!(batch[2].params[0], Param::Int(1), "after the head");
-        assert_eq!(batch[2].params[2], Param::from("clear_dispute"));
+        assert_eq!(batch[2].params[1], Param::from("clear_dispute"));
         assert_eq!(batch[3].sql, "SELECT 'audit'");
     }
 

@@ -10,8 +10,9 @@
 //! a guard refuses the change: the traces and the audit entry are still
 //! written); `keep_trade` one read and one write; `undo_trade` one read
 //! and one write (two when the titles moved on and the trade is disputed
-//! instead); `clear_dispute` one read, one head read and one write (more
-//! only when another entry was appended meanwhile).
+//! instead); `clear_dispute` one read and one write. A change that appends
+//! to the ledger asks for its entry to be sealed after the answer
+//! (`flow::ledger::run`).
 
 use serde_json::{json, Value};
 
@@ -22,7 +23,6 @@ use crate::core::audit::{self, AuditEntry};
 use crate::core::backoffice::order::{self as decide, Stated, Stay, Verdict};
 use crate::core::backoffice::{reads, titles};
 use crate::core::chargeback::{self, TradeState};
-use crate::core::ledger::{self, Chain, Head};
 use crate::core::order::OrderStatus;
 use crate::core::partial;
 use crate::core::purchase::{order_by_id, OrderState};
@@ -81,18 +81,10 @@ fn entry_stmt(
     })
 }
 
-/// An order as the flows need it, with the ledger's head read in the same
-/// round trip (`None` when it must be read again: see `flow::ledger`).
-pub struct Loaded {
-    pub order: OrderState,
-    pub head: Option<Head>,
-}
-
-/// Reads the order and the ledger's head (`None`: no such order).
-pub async fn order<E: Effects>(fx: &E, id: &str) -> Result<Option<Loaded>, FlowError> {
-    let results = fx.run(&vec![order_by_id(id), ledger::head()]).await?;
-    let head = super::ledger::head_at(&results, 1);
-    Ok(row_at(&results, 0)?.map(|order| Loaded { order, head }))
+/// Reads the order (`None`: no such order).
+pub async fn order<E: Effects>(fx: &E, id: &str) -> Result<Option<OrderState>, FlowError> {
+    let results = fx.run(&vec![order_by_id(id)]).await?;
+    row_at(&results, 0)
 }
 
 /// `recheck`: the reconciler's step for a pending order (its decision
@@ -101,10 +93,9 @@ pub async fn order<E: Effects>(fx: &E, id: &str) -> Result<Option<Loaded>, FlowE
 pub async fn recheck<E: Effects>(
     fx: &E,
     site: &Site<'_>,
-    loaded: &Loaded,
+    order: &OrderState,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
-    let order = &loaded.order;
     let (inquiry, mut traces) = inquire(fx, site, order).await?;
     let now = fx.now();
     let now_text = now.to_string();
@@ -141,7 +132,7 @@ pub async fn recheck<E: Effects>(
             batch.extend(traces.iter().cloned());
             batch.push(audit_of(true));
             // A payment recorded appends its trade's ledger entry.
-            let ran = super::ledger::run(fx, site.deployment_id, loaded.head.clone(), &batch);
+            let ran = super::ledger::run(fx, &batch);
             match ran.await {
                 Ok(_) => {
                     return Ok(Done::Rechecked {
@@ -170,11 +161,10 @@ pub async fn recheck<E: Effects>(
 pub async fn resolve<E: Effects>(
     fx: &E,
     site: &Site<'_>,
-    loaded: &Loaded,
+    order: &OrderState,
     stated: Option<Stated>,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
-    let order = &loaded.order;
     if !decide::in_review(order) {
         return Ok(Done::Refused(Stay::NotInReview));
     }
@@ -214,7 +204,7 @@ pub async fn resolve<E: Effects>(
         batch.extend(traces.iter().cloned());
         batch.push(audit_of(verdict));
         // The record carries its trade's ledger entry.
-        let ran = super::ledger::run(fx, site.deployment_id, loaded.head.clone(), &batch);
+        let ran = super::ledger::run(fx, &batch);
         match ran.await {
             Ok(_) => {
                 return Ok(Done::Resolved {
@@ -243,18 +233,12 @@ pub async fn resolve<E: Effects>(
     })
 }
 
-/// The order's trade, and the ledger's head read with it.
-async fn trade<E: Effects>(
-    fx: &E,
-    order_id: &str,
-) -> Result<(Option<TradeState>, Option<Head>), FlowError> {
+/// The order's trade.
+async fn trade<E: Effects>(fx: &E, order_id: &str) -> Result<Option<TradeState>, FlowError> {
     let results = fx
-        .run(&vec![
-            chargeback::trade_of_order(Some(order_id), ""),
-            ledger::head(),
-        ])
+        .run(&vec![chargeback::trade_of_order(Some(order_id), "")])
         .await?;
-    Ok((row_at(&results, 0)?, super::ledger::head_at(&results, 1)))
+    row_at(&results, 0)
 }
 
 fn trade_before(t: &TradeState) -> Value {
@@ -270,7 +254,7 @@ pub async fn keep_trade<E: Effects>(
     order_id: &str,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
-    let (Some(t), _) = trade(fx, order_id).await? else {
+    let Some(t) = trade(fx, order_id).await? else {
         return Ok(Done::Refused(Stay::NotInReview));
     };
     if t.order_code != OrderStatus::Processed || !partial::is_marked(&t) {
@@ -303,18 +287,12 @@ pub async fn undo_trade<E: Effects>(
     order_id: &str,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
-    let (Some(t), known) = trade(fx, order_id).await? else {
+    let Some(t) = trade(fx, order_id).await? else {
         return Ok(Done::Refused(Stay::NotInReview));
     };
     if t.order_code != OrderStatus::Processed || !partial::is_marked(&t) {
         return Ok(Done::Refused(Stay::NotInReview));
     }
-    // The batches are numbered on the head when they run (`flow::ledger`).
-    let built_on = known.clone().unwrap_or_else(Head::genesis);
-    let chain = Chain {
-        head: &built_on,
-        deployment_id: site.deployment_id,
-    };
     let now = fx.now().to_string();
     let event = format!("operator-{now}");
     let delivered = site.mail_is_local();
@@ -323,16 +301,16 @@ pub async fn undo_trade<E: Effects>(
         let after = json!({ "code": -3, "substate": "done", "trade_status": "chargeback", "reversal": reversal, "provider": null });
         entry_stmt(op, "undo_trade", &target, &trade_before(&t), &after, &now)
     };
-    let mut undo = chargeback::undo(&t, &event, &now, delivered, &chain);
+    let mut undo = chargeback::undo(&t, &event, &now, delivered);
     undo.push(audit_of("undone"));
-    match super::ledger::run(fx, site.deployment_id, known.clone(), &undo).await {
+    match super::ledger::run(fx, &undo).await {
         Ok(_) => return Ok(Done::Undone),
         Err(StoreError::Guard) => {}
         Err(e) => return Err(e.into()),
     }
-    let mut dispute = chargeback::dispute(&t, &event, &now, delivered, &chain);
+    let mut dispute = chargeback::dispute(&t, &event, &now, delivered);
     dispute.push(audit_of("disputed"));
-    match super::ledger::run(fx, site.deployment_id, known, &dispute).await {
+    match super::ledger::run(fx, &dispute).await {
         Ok(_) => Ok(Done::Disputed),
         Err(StoreError::Guard) => Ok(Done::Refused(Stay::NotInReview)),
         Err(e) => Err(e.into()),
@@ -342,12 +320,10 @@ pub async fn undo_trade<E: Effects>(
 /// `clear_dispute`: the title's flag cleared, with its ledger entry.
 pub async fn clear_dispute<E: Effects>(
     fx: &E,
-    site: &Site<'_>,
     isin: &str,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
-    let results = fx.run(&vec![titles::by_isin(isin), ledger::head()]).await?;
-    let known = super::ledger::head_at(&results, 1);
+    let results = fx.run(&vec![titles::by_isin(isin)]).await?;
     let Some(title) = row_at::<titles::TitleRow>(&results, 0)? else {
         return Ok(Done::NotFound);
     };
@@ -359,11 +335,8 @@ pub async fn clear_dispute<E: Effects>(
     let before =
         json!({ "disputed": true, "value_cents": title.value_cents, "holder_id": title.holder_id });
     let after = json!({ "disputed": false, "value_cents": title.value_cents, "holder_id": title.holder_id });
-    let ran = super::ledger::run_appending(fx, known, |head| {
-        let audit = entry_stmt(op, "clear_dispute", &target, &before, &after, &now);
-        titles::clear_dispute(&title, head, site.deployment_id, audit, &now)
-    })
-    .await;
+    let audit = entry_stmt(op, "clear_dispute", &target, &before, &after, &now);
+    let ran = super::ledger::run(fx, &titles::clear_dispute(&title, audit, &now)).await;
     match ran {
         Ok(_) => Ok(Done::Cleared),
         Err(StoreError::Guard) => Ok(Done::Refused(Stay::NotInReview)),

@@ -13,10 +13,8 @@
 //! state.
 
 use super::effects::{run_guarded, Effects, FlowError};
-use super::ledger::head_at;
 use super::purchase::{authorized, Returned};
 use super::{row_at, rows_at, Site};
-use crate::core::ledger::{self, Head};
 use crate::core::psp::notice::Answer;
 use crate::core::psp::{self, CardOutcome, CardVerdict, ProviderId};
 use crate::core::purchase::{self, OrderState};
@@ -55,7 +53,7 @@ pub async fn receive<E: Effects>(
     let reference = psp::card_reference(provider, raw);
     let mut batch = vec![receipts::record(provider, raw, &now)];
     if let Ok(reference) = &reference {
-        batch.extend(named_order_read(provider, reference));
+        batch.push(purchase::order_by_token(provider, reference));
     }
     let results = match fx.run(&batch).await {
         Ok(results) => results,
@@ -92,10 +90,10 @@ async fn process_named<E: Effects>(
     provider: ProviderId,
     id: i64,
     raw: &[u8],
-    named: Result<(OrderState, Option<Head>), Unnamed>,
+    named: Result<OrderState, Unnamed>,
 ) -> Received {
     let label = format!("{} message {id}", provider.as_str());
-    let (order, head) = match named {
+    let order = match named {
         Ok(named) => named,
         Err(Unnamed::Unreadable(why)) => {
             // The same bytes would be just as unreadable: not asked again.
@@ -133,9 +131,7 @@ async fn process_named<E: Effects>(
             let why = format!("not this order's: {why}");
             acknowledge(fx, id, &why, order_id, label).await
         }
-        CardVerdict::Verified(outcome) => {
-            verified(fx, site, &order, head, &outcome, id, label).await
-        }
+        CardVerdict::Verified(outcome) => verified(fx, site, &order, &outcome, id, label).await,
     }
 }
 
@@ -145,13 +141,12 @@ async fn verified<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     order: &OrderState,
-    head: Option<Head>,
     outcome: &CardOutcome,
     id: i64,
     label: String,
 ) -> Received {
     let order_id = Some(order.id.clone());
-    match act(fx, site, order, head, outcome, id).await {
+    match act(fx, site, order, outcome, id).await {
         // The ending joined the order's last batch: nothing left to do.
         Ok(Acted { done, ended: true }) => received(
             Answer::Acknowledge,
@@ -197,39 +192,29 @@ enum Unnamed {
 }
 
 /// The order the message names by its reference (read before the message
-/// is verified: its account's key verifies it), and the ledger's head (for
-/// the record's entry) in the same read.
+/// is verified: its account's key verifies it).
 async fn named_order<E: Effects>(
     fx: &E,
     provider: ProviderId,
     raw: &[u8],
-) -> Result<(OrderState, Option<Head>), Unnamed> {
+) -> Result<OrderState, Unnamed> {
     let reference = psp::card_reference(provider, raw).map_err(Unnamed::Unreadable)?;
     let results = fx
-        .run(&named_order_read(provider, &reference))
+        .run(&vec![purchase::order_by_token(provider, &reference)])
         .await
         .map_err(|e| Unnamed::Store(e.into()))?;
     named_order_from(&results, 0, &reference)
 }
 
-/// The statements of [`named_order`]'s read: the order, the head.
-fn named_order_read(provider: ProviderId, reference: &str) -> Batch {
-    vec![
-        purchase::order_by_token(provider, reference),
-        ledger::head(),
-    ]
-}
-
-/// [`named_order_read`]'s answer, from `index` of `results`.
+/// The order [`purchase::order_by_token`] read at `index` of `results`.
 fn named_order_from(
     results: &[StmtResult],
     index: usize,
     reference: &str,
-) -> Result<(OrderState, Option<Head>), Unnamed> {
-    let order = row_at::<OrderState>(results, index)
+) -> Result<OrderState, Unnamed> {
+    row_at::<OrderState>(results, index)
         .map_err(Unnamed::Store)?
-        .ok_or_else(|| Unnamed::Unreadable(format!("no order {reference:?}")))?;
-    Ok((order, head_at(results, index + 1)))
+        .ok_or_else(|| Unnamed::Unreadable(format!("no order {reference:?}")))
 }
 
 /// Ends a recorded message; when that write fails the message stays
@@ -285,7 +270,6 @@ async fn act<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     order: &OrderState,
-    head: Option<Head>,
     outcome: &CardOutcome,
     id: i64,
 ) -> Result<Acted, FlowError> {
@@ -296,7 +280,7 @@ async fn act<E: Effects>(
         CardOutcome::Authorized { authorization_id } => {
             let also = vec![ending("authorized")];
             let (shown, ended) =
-                authorized(fx, site, order.clone(), authorization_id, head, &also).await?;
+                authorized(fx, site, order.clone(), authorization_id, &also).await?;
             let done = match shown {
                 Returned::NotFound => "order not found",
                 Returned::Show { .. } | Returned::ChooseFunding { .. } => "authorized",

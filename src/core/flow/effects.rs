@@ -137,8 +137,8 @@ pub trait Effects {
     /// A line for the operator's log (never a secret).
     fn log(&self, line: &str);
     /// Entries were appended to the ledger unsealed: seal them after the
-    /// answer (the Worker: `waitUntil`). A hint only: the next append on a
-    /// sealed head, the next `/ledger` read and the cron seal them anyway.
+    /// answer (the Worker: `waitUntil`). A hint only: the next request that
+    /// appends, the next `/ledger` read and the cron seal them anyway.
     fn seal_later(&self) {}
 }
 

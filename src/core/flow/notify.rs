@@ -7,10 +7,9 @@
 //! the platform agree; what is left is the cron's.
 
 use super::effects::{Effects, FlowError, StoreError};
-use super::ledger::{self as ledger_flow, head_at};
+use super::ledger as ledger_flow;
 use super::settle::inquire;
 use super::{rows_at, Site};
-use crate::core::ledger::{self, Chain, Head};
 use crate::core::notify::{self, Decision, Outcome, Step, Subject};
 use crate::core::psp::notice::{self, Notice};
 use crate::core::sql::{Batch, Stmt};
@@ -49,7 +48,7 @@ pub async fn act<E: Effects>(
     let mut changed: Option<Outcome> = None;
     for look in 0..notify::MAX_LOOKS {
         let now = fx.now().to_string();
-        let (mut subject, head) = look_up(fx, body, n, order_id, record && look == 0, &now).await?;
+        let mut subject = look_up(fx, body, n, order_id, record && look == 0, &now).await?;
         if look > 0 {
             // After our own change, we confirm it whatever another handler
             // of the same message concluded meanwhile (it may have looked
@@ -77,11 +76,7 @@ pub async fn act<E: Effects>(
                 "{label}: the provider was not asked; left for the cron"
             )));
         };
-        let chain = Chain {
-            head: &head.clone().unwrap_or_else(Head::genesis),
-            deployment_id: site.deployment_id,
-        };
-        match notify::decide(n, &subject, &named, &inquiry, last, &mail, &now, &chain) {
+        match notify::decide(n, &subject, &named, &inquiry, last, &mail, &now) {
             Decision::Retry(mut batch) => {
                 batch.extend(traces);
                 fx.run(&batch).await?;
@@ -97,8 +92,7 @@ pub async fn act<E: Effects>(
                 return Ok(Acted::Settled(format!("{label}: {}", outcome.as_str())));
             }
             Decision::Change(tries, otherwise) => {
-                let Some(outcome) = apply_first(fx, site, head, tries, otherwise, &traces).await?
-                else {
+                let Some(outcome) = apply_first(fx, tries, otherwise, &traces).await? else {
                     return Ok(Acted::Left(format!(
                         "{label}: changed meanwhile; left for the cron"
                     )));
@@ -113,8 +107,8 @@ pub async fn act<E: Effects>(
     )))
 }
 
-/// Reads what the message is about (recording it first when `record`),
-/// and the ledger's head (for a change's entry), in one batch.
+/// Reads what the message is about (recording it first when `record`), in
+/// one batch.
 async fn look_up<E: Effects>(
     fx: &E,
     body: &str,
@@ -122,18 +116,15 @@ async fn look_up<E: Effects>(
     order_id: Option<&str>,
     record: bool,
     now: &str,
-) -> Result<(Subject, Option<Head>), FlowError> {
-    let mut batch = Vec::with_capacity(5);
+) -> Result<Subject, FlowError> {
+    let mut batch = Vec::with_capacity(4);
     if record {
         batch.push(notify::record_once(n, order_id, body, now));
     }
     batch.extend(notify::read(n, order_id));
-    batch.push(ledger::head());
     let results = fx.run(&batch).await?;
-    let head = head_at(&results, results.len().saturating_sub(1));
     let read = results.get(usize::from(record)..).unwrap_or_default();
-    let subject = Subject::decode(read).map_err(|e| FlowError::Internal(e.to_string()))?;
-    Ok((subject, head))
+    Subject::decode(read).map_err(|e| FlowError::Internal(e.to_string()))
 }
 
 /// Tries the changes in order until one applies (each is guarded); when a
@@ -142,15 +133,13 @@ async fn look_up<E: Effects>(
 /// message for the cron, and `None` says so.
 async fn apply_first<E: Effects>(
     fx: &E,
-    site: &Site<'_>,
-    head: Option<Head>,
     tries: Vec<(Batch, Outcome)>,
     mut otherwise: Batch,
     traces: &[Stmt],
 ) -> Result<Option<Outcome>, FlowError> {
     for (mut batch, outcome) in tries {
         batch.extend(traces.iter().cloned());
-        match ledger_flow::run(fx, site.deployment_id, head.clone(), &batch).await {
+        match ledger_flow::run(fx, &batch).await {
             Ok(_) => return Ok(Some(outcome)),
             Err(StoreError::Guard) => {}
             Err(e) => return Err(e.into()),

@@ -6,11 +6,10 @@
 //! order, and is the one copy the Worker and the simulation both run.
 
 use super::effects::{random_bytes, run_guarded, Effects, FlowError};
-use super::ledger::{self as ledger_flow, head_at};
+use super::ledger as ledger_flow;
 use super::{row_at, settle, Site};
 use crate::core::i18n::Lang;
 use crate::core::isin::Isin;
-use crate::core::ledger::{self, Head};
 use crate::core::order::Substate;
 use crate::core::psp::{self, ProviderId, SealedAccount, StartOutcome, StartRequest};
 use crate::core::purchase::{
@@ -256,31 +255,25 @@ pub async fn returned<E: Effects>(
         return Ok(Returned::NotFound);
     }
     let results = fx
-        .run(&vec![
-            purchase::order_by_token(provider, reference),
-            ledger::head(),
-        ])
+        .run(&vec![purchase::order_by_token(provider, reference)])
         .await?;
     let Some(order) = row_at::<OrderState>(&results, 0)? else {
         return Ok(Returned::NotFound);
     };
-    let (shown, _) =
-        authorized(fx, site, order, payer_id, head_at(&results, 1), &Vec::new()).await?;
+    let (shown, _) = authorized(fx, site, order, payer_id, &Vec::new()).await?;
     Ok(shown)
 }
 
 /// [`returned`] for an order already read (a card provider's verified
-/// message names it): claim, capture and record, or release. `head`: the
-/// ledger's head read with the order, for the record's entry (`None`: the
-/// entry goes at the tail, `flow::ledger::run_appending`). `also`: statements that join the record's batch (a card
-/// message's ending: one round trip less); the second value says whether
-/// they ran, so that the caller runs them itself when they did not.
+/// message names it): claim, capture and record, or release. `also`:
+/// statements that join the record's batch (a card message's ending: one
+/// round trip less); the second value says whether they ran, so that the
+/// caller runs them itself when they did not.
 pub async fn authorized<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     order: OrderState,
     payer_id: &str,
-    head: Option<Head>,
     also: &Batch,
 ) -> Result<(Returned, bool), FlowError> {
     let show = Returned::Show {
@@ -339,7 +332,7 @@ pub async fn authorized<E: Effects>(
         order.provider(),
         order.psp_token.as_deref().unwrap_or(""),
     );
-    let (captured, also_ran) = capture(fx, site, &order, retried, head, also).await?;
+    let (captured, also_ran) = capture(fx, site, &order, retried, also).await?;
     let shown = match (captured, funding_url) {
         (Captured::ChooseFunding, Some(url)) => Returned::ChooseFunding {
             order_id: order.id.clone(),
@@ -411,7 +404,6 @@ async fn capture<E: Effects>(
     site: &Site<'_>,
     order: &OrderState,
     retried: bool,
-    head: Option<Head>,
     also: &Batch,
 ) -> Result<(Captured, bool), FlowError> {
     let called = psp::capture(fx, site, order).await?;
@@ -454,7 +446,7 @@ async fn capture<E: Effects>(
         | AfterPayment::RetryFunding(mut batch)
         | AfterPayment::Fail(mut batch) => {
             batch.extend(also.iter().cloned());
-            match ledger_flow::run_guarded(fx, site.deployment_id, head, &batch).await {
+            match ledger_flow::run_guarded(fx, &batch).await {
                 Ok(ran) => also_ran = ran,
                 // Money may have moved: leave the order confirming for the
                 // reconciler rather than guess.

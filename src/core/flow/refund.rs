@@ -14,7 +14,6 @@
 use super::effects::{run_guarded, Effects, FlowError};
 use super::{ledger as appending, row_at, rows_at, Site};
 use crate::core::chargeback::{self, TradeState};
-use crate::core::ledger::{self, Head};
 use crate::core::psp::{self, RefundOutcome};
 use crate::core::purchase::{self, OrderState};
 use crate::core::refund::finish::Finishing;
@@ -44,12 +43,9 @@ struct Read {
     order: OrderState,
     trade: Option<TradeState>,
     context: Context,
-    /// The ledger's head (`None`: unsealed, read again when appending).
-    head: Option<Head>,
 }
 
-/// The order, its trade, the refund's context and the ledger's head, in
-/// one round trip; `first` runs before them in the same batch.
+/// The order, its trade and the refund's context, in one round trip; `first` runs before them in the same batch.
 async fn read<E: Effects>(
     fx: &E,
     order_id: &str,
@@ -60,17 +56,14 @@ async fn read<E: Effects>(
     batch.push(purchase::order_by_id(order_id));
     batch.push(chargeback::trade_of_order(Some(order_id), ""));
     batch.push(refund::context(order_id));
-    batch.push(ledger::head());
     let results = fx.run(&batch).await?;
     let order: Option<OrderState> = row_at(&results, offset)?;
     let trade: Option<TradeState> = row_at(&results, offset + 1)?;
     let context: Option<Context> = row_at(&results, offset + 2)?;
-    let head = appending::head_at(&results, offset + 3);
     Ok(order.zip(context).map(|(order, context)| Read {
         order,
         trade,
         context,
-        head,
     }))
 }
 
@@ -129,15 +122,12 @@ async fn ask<E: Effects>(fx: &E, site: &Site<'_>, read: &Read) -> Result<RefundS
     let now = fx.now().to_string();
     match called.outcome {
         RefundOutcome::Refunded { reference } => {
-            let genesis = Head::genesis();
             let finishing = Finishing {
                 order,
                 context: &read.context,
                 reference: &reference,
                 now: &now,
                 delivered_on_write: site.mail().delivered_on_write,
-                head: read.head.as_ref().unwrap_or(&genesis),
-                deployment_id: site.deployment_id,
             };
             refunded(fx, &finishing, read, traces).await
         }
@@ -164,7 +154,7 @@ async fn ask<E: Effects>(fx: &E, site: &Site<'_>, read: &Read) -> Result<RefundS
 }
 
 /// The provider refunded: the first change its guards let through (with
-/// its ledger entry, rechained on the head when it moved), else (the
+/// its ledger entry), else (the
 /// trade was charged back meanwhile) the refund only records it, else it
 /// is left for the cron with the trace.
 async fn refunded<E: Effects>(
@@ -174,7 +164,6 @@ async fn refunded<E: Effects>(
     traces: Vec<Stmt>,
 ) -> Result<RefundState, FlowError> {
     let order_id = finishing.order.id.as_str();
-    let deployment_id = finishing.deployment_id;
     let tries = read
         .trade
         .as_ref()
@@ -182,7 +171,7 @@ async fn refunded<E: Effects>(
         .unwrap_or_default();
     for (mut batch, _) in tries {
         batch.extend(traces.iter().cloned());
-        if appending::run_guarded(fx, deployment_id, read.head.clone(), &batch).await? {
+        if appending::run_guarded(fx, &batch).await? {
             return Ok(RefundState::Refunded);
         }
     }

@@ -57,7 +57,7 @@ pub async fn settle<E: Effects>(
     ) {
         Resolution::Write(mut batch) => {
             batch.extend(trace_rows);
-            match ledger_flow::run(fx, site.deployment_id, None, &batch).await {
+            match ledger_flow::run(fx, &batch).await {
                 Ok(_) => Ok(true),
                 // Someone resolved it first (a return, a notification,
                 // another run).

@@ -1,13 +1,11 @@
-//! Sealing the entries migration 0015 entered for the trades recorded
-//! before the ledger existed: SQL cannot compute SHA-256 and the
-//! pseudonyms need the deployment id (a setting made at boot), so the
-//! migration leaves their `hash` NULL and the Worker fills it in, in
-//! order, before any append (`flow::ledger`), by the cron, and before the
-//! ledger is shown. Entries appended at the tail under contention
-//! (`ledger::at_tail`) are unsealed too, and sealed the same way right
-//! after. The table's trigger lets an entry's `hash` go from NULL to a
-//! value and nothing else; two sealers compute the same hashes, and the
-//! second one's updates change nothing.
+//! Sealing: hashing the unsealed entries in order. Every append leaves
+//! its entry unsealed (`ledger::append`: SQL cannot compute SHA-256 and
+//! the pseudonyms need the deployment id, a setting made at boot), as
+//! migration 0015 left the trades recorded before the ledger existed. The
+//! Worker seals after the request that appended (`flow::ledger`), in the
+//! cron, and before the ledger is shown. The table's trigger lets an
+//! entry's `hash` go from NULL to a value and nothing else; two sealers
+//! compute the same hashes, and the second one's updates change nothing.
 
 use super::view::Stored;
 use super::Head;

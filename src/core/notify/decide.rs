@@ -5,7 +5,6 @@
 
 use super::{payment_txn, Outcome, Subject};
 use crate::core::chargeback::{self, TradeState};
-use crate::core::ledger::Chain;
 use crate::core::order::OrderStatus;
 use crate::core::partial::{self, Share, Standing};
 use crate::core::psp::notice::Notice;
@@ -40,7 +39,6 @@ struct Writing<'a> {
     mail: &'a MailSetting,
     now: &'a str,
     event: &'a str,
-    chain: &'a Chain<'a>,
 }
 
 impl Writing<'_> {
@@ -65,9 +63,7 @@ impl Writing<'_> {
 }
 
 /// Decides from the order (as read), its trade, and the provider's answer
-/// about the payment. `trace` is the answer's trace row; `chain` where a
-/// change's ledger entry goes (`flow::ledger` rechains it on a moved head).
-#[allow(clippy::too_many_arguments)]
+/// about the payment. `trace` is the answer's trace row.
 pub fn decide(
     n: &Notice,
     subject: &Subject,
@@ -76,14 +72,12 @@ pub fn decide(
     trace: Stmt,
     mail: &MailSetting,
     now: &str,
-    chain: &Chain<'_>,
 ) -> Decision {
     let w = Writing {
         trace,
         mail,
         now,
         event: n.reference.as_str(),
-        chain,
     };
     if matches!(inquiry, Inquiry::Unknown) {
         return Decision::Retry(w.retry());
@@ -182,10 +176,10 @@ fn returned_whole(t: &TradeState, w: &Writing<'_>) -> Decision {
     let on_write = w.mail.delivered_on_write;
     let mut tries = Vec::new();
     if t.reversal.is_none() {
-        let undo = chargeback::undo(t, w.event, w.now, on_write, w.chain);
+        let undo = chargeback::undo(t, w.event, w.now, on_write);
         tries.push(w.change(undo, Outcome::ChargebackUndone));
     }
-    let dispute = chargeback::dispute(t, w.event, w.now, on_write, w.chain);
+    let dispute = chargeback::dispute(t, w.event, w.now, on_write);
     tries.push(w.change(dispute, Outcome::ChargebackDisputed));
     Decision::Change(tries, w.retry())
 }
@@ -196,10 +190,10 @@ fn standing_again(t: &TradeState, w: &Writing<'_>) -> Decision {
     let on_write = w.mail.delivered_on_write;
     let mut tries = Vec::new();
     if t.reversal.as_deref() == Some("undone") {
-        let reapply = chargeback::reapply(t, w.event, w.now, on_write, w.chain);
+        let reapply = chargeback::reapply(t, w.event, w.now, on_write);
         tries.push(w.change(reapply, Outcome::ReversalCanceledReapplied));
     }
-    let flagged = chargeback::reinstate_flagged(t, w.event, w.now, on_write, w.chain);
+    let flagged = chargeback::reinstate_flagged(t, w.event, w.now, on_write);
     tries.push(w.change(flagged, Outcome::ReversalCanceledFlagged));
     Decision::Change(tries, w.retry())
 }
@@ -289,12 +283,7 @@ pub(super) mod tests {
             psp_transaction_id: Some(payment_txn(n).to_string()),
             ..order
         };
-        let head = crate::core::ledger::Head::genesis();
-        let chain = Chain {
-            head: &head,
-            deployment_id: "dep",
-        };
-        decide(n, s, &named, inquiry, trace(), &mail(), "t", &chain)
+        decide(n, s, &named, inquiry, trace(), &mail(), "t")
     }
     pub(in crate::core::notify) fn refunded(txn: &str, status: &str) -> Inquiry {
         Inquiry::Payment(crate::core::psp::paypal::answers::payment_answer(

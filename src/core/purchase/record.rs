@@ -141,8 +141,9 @@ pub struct MailSetting {
 
 /// Records a completed payment exactly once: the order processed with
 /// PayPal's transaction id, the trade, the title moved (transfer or split),
-/// its ledger entry (unchained: run it with `flow::ledger::run`), the
-/// trace, the seller's e-mail and the buyer's receipt, in one guarded batch. The same batch
+/// its ledger entry (run it with `flow::ledger::run`, which has it sealed),
+/// the trace, the seller's e-mail and the buyer's receipt, in one guarded
+/// batch. The same batch
 /// serves the return path, the reconciler and IPN.
 pub fn record_completed(
     order: &OrderState,
@@ -176,7 +177,7 @@ pub fn record_completed(
         now,
     ));
     batch.push(guard_one_row_changed());
-    batch.push(ledger::unchained(&trade_entry(
+    batch.push(ledger::append(&trade_entry(
         order,
         &outcome,
         &new_isin,

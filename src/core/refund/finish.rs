@@ -4,12 +4,11 @@
 //! refund marked `refunded`, both parties e-mailed. The chargeback's own
 //! e-mail to the seller (about a reversal at the provider) is left out:
 //! the refund's e-mails say what happened. The undo's ledger entry is the
-//! chargeback's own (`flow::ledger` rechains it on the current head).
+//! chargeback's own.
 
 use super::mail::{self, Party, Recipient};
 use super::{already_charged_back, mark_refunded, Context, TradeOutcome};
 use crate::core::chargeback::{self, TradeState};
-use crate::core::ledger::{Chain, Head};
 use crate::core::purchase::OrderState;
 use crate::core::sql::{Batch, Stmt};
 
@@ -21,10 +20,6 @@ pub struct Finishing<'a> {
     pub reference: &'a str,
     pub now: &'a str,
     pub delivered_on_write: bool,
-    /// The ledger's head as read with the order (genesis when unknown:
-    /// the batch is rechained on the head before it runs).
-    pub head: &'a Head,
-    pub deployment_id: &'a str,
 }
 
 impl Finishing<'_> {
@@ -61,20 +56,16 @@ impl Finishing<'_> {
     /// first its guards let through is what happened): the undo when
     /// nothing was undone for the trade before, else the dispute.
     pub fn on_processed(&self, t: &TradeState) -> Vec<(Batch, TradeOutcome)> {
-        let chain = Chain {
-            head: self.head,
-            deployment_id: self.deployment_id,
-        };
         let mut tries = Vec::new();
         if t.status == "processed" && t.reversal.is_none() {
-            let undo = chargeback::undo_unmailed(t, self.now, &chain);
+            let undo = chargeback::undo_unmailed(t, self.now);
             tries.push((
                 self.with_trade(t, undo, TradeOutcome::Undone),
                 TradeOutcome::Undone,
             ));
         }
         if t.status == "processed" {
-            let dispute = chargeback::dispute_unmailed(t, self.now, &chain);
+            let dispute = chargeback::dispute_unmailed(t, self.now);
             tries.push((
                 self.with_trade(t, dispute, TradeOutcome::Disputed),
                 TradeOutcome::Disputed,

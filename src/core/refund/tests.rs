@@ -169,18 +169,14 @@ fn each_party_is_mailed_in_its_language_what_became_of_the_titles() {
 #[test]
 fn a_refund_undoes_the_trade_as_a_chargeback_with_its_own_mails_and_ledger_entry() {
     use super::finish::Finishing;
-    use crate::core::ledger::Head;
     let order = paid();
     let ctx = context(None, "2025-12-20T10:00:00Z");
-    let head = Head::genesis();
     let finishing = Finishing {
         order: &order,
         context: &ctx,
         reference: "R1",
         now: "2026-01-01T00:00:00Z",
         delivered_on_write: true,
-        head: &head,
-        deployment_id: "d",
     };
     let tries = finishing.on_processed(&trade_state("processed", None));
     let outcomes: Vec<TradeOutcome> = tries.iter().map(|(_, o)| *o).collect();

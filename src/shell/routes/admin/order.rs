@@ -17,6 +17,7 @@ use crate::core::backoffice::reads;
 use crate::core::flow::backoffice::{self as flow, Done, Operator};
 use crate::core::i18n::admin_orders::{texts, AdminOrderTexts};
 use crate::core::psp::ProviderId;
+use crate::core::purchase::OrderState;
 use crate::core::sql::{self, Row};
 use crate::shell::effects::site;
 use crate::shell::pages::Layout;
@@ -141,7 +142,7 @@ pub async fn post(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Response, We
         Action::Resolve => {
             let order = load(ctx, id).await?;
             let stated = Stated::parse(form.get("outcome"));
-            if flow::needs_stated(&order.order) && stated.is_none() {
+            if flow::needs_stated(&order) && stated.is_none() {
                 let m = Outcome::refused("outcome_required", a.outcome_required);
                 return show(ctx, id, Some(m), reason).await;
             }
@@ -156,6 +157,6 @@ pub async fn post(ctx: &Ctx, req: &mut Request, id: &str) -> Result<Response, We
     show(ctx, id, Some(outcome(a, done)), String::new()).await
 }
 
-async fn load(ctx: &Ctx, id: &str) -> Result<flow::Loaded, WebError> {
+async fn load(ctx: &Ctx, id: &str) -> Result<OrderState, WebError> {
     flow::order(ctx, id).await?.ok_or(WebError::NotFound)
 }

@@ -16,7 +16,6 @@ use crate::core::backoffice::titles;
 use crate::core::flow::backoffice::{self as flow, Done, Operator};
 use crate::core::i18n::admin_orders::{texts, AdminOrderTexts};
 use crate::core::sql::{self, Row};
-use crate::shell::effects::site;
 use crate::shell::pages::Layout;
 use crate::shell::web::{html, json_response, read_form, Ctx, WebError};
 
@@ -99,13 +98,12 @@ pub async fn post(ctx: &Ctx, req: &mut Request, isin: &str) -> Result<Response, 
         )
         .await;
     }
-    let base = ctx.base_url();
     let op = Operator {
         email: &who.email,
         client_id: who.client_id,
         reason: &reason,
     };
-    let done = flow::clear_dispute(ctx, &site(ctx, &base), isin, &op).await?;
+    let done = flow::clear_dispute(ctx, isin, &op).await?;
     let message = match done {
         Done::NotFound => return Err(WebError::NotFound),
         Done::Refused(_) => Outcome::refused("not_disputed", a.not_disputed),
