@@ -33,6 +33,10 @@ pub fn tests() -> Vec<Test> {
             a_forged_notification_is_answered_cdr_1_and_changes_nothing,
         ),
         (
+            "monetico_purchase::a_forged_notification_naming_a_paid_order_leaves_the_sellers_account_as_it_was",
+            a_forged_notification_naming_a_paid_order_leaves_the_sellers_account_as_it_was,
+        ),
+        (
             "monetico_purchase::a_duplicated_and_a_late_notification_change_nothing_twice",
             a_duplicated_and_a_late_notification_change_nothing_twice,
         ),
@@ -342,6 +346,38 @@ fn a_forged_notification_is_answered_cdr_1_and_changes_nothing(world: &World) {
     );
     assert_eq!(r.body, "version=2\ncdr=1\n");
     assert_eq!(mails_to(server, &seller.email).len(), 1, "told once");
+}
+
+/// A paid order's id is public (`/history` shows it): a bad MAC naming it
+/// is recorded as forged and refuses nobody's key. (It marked the seller's
+/// account refused before: anyone could disable any Monetico seller.)
+fn a_forged_notification_naming_a_paid_order_leaves_the_sellers_account_as_it_was(world: &World) {
+    let server = &world.server;
+    let (seller, bank) = monetico_seller(server, "mon-seller-p");
+    let buyer = register(server, "mon-buyer-p", "10.00");
+    let isin = held(&seller.client)[0].clone();
+    let (id, action, fields) = buy_by_card(&buyer, &isin);
+    let card = card_page(&buyer.client, &action, &fields);
+    assert_eq!(decide(&buyer.client, &card, "pay").status, 303);
+    assert_eq!(order(&buyer, &id)["code"], 2);
+    let mails_before = mails_to(server, &seller.email).len();
+    let forged = format!(
+        "TPE={}&date=05%2F01%2F2026_a_11%3A00%3A00&montant=1.00EUR&reference={id}\
+         &texte-libre={id}&code-retour=Annulation&motifrefus=forged&MAC={}",
+        bank.tpe,
+        "0".repeat(40)
+    );
+    let r = server.client().post_raw(
+        "/psp/monetico/notify",
+        "application/x-www-form-urlencoded",
+        forged.as_bytes(),
+    );
+    assert_eq!((r.status, r.body.as_str()), (200, "version=2\ncdr=1\n"));
+    let account = seller.client.get_json("/account").json();
+    assert_eq!(account["psp_accounts"][0]["status"], "ok", "{account}");
+    assert_eq!(mails_to(server, &seller.email).len(), mails_before);
+    assert_eq!(order(&buyer, &id)["code"], 2, "the trade stands");
+    assert_eq!(balance_cents(server, &bank), 100);
 }
 
 fn a_duplicated_and_a_late_notification_change_nothing_twice(world: &World) {

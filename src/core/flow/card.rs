@@ -126,7 +126,26 @@ async fn process_named<E: Effects>(
             )
             .await
         }
-        CardVerdict::KeyRefused(why) => key_refused(fx, site, &order, id, &why, label).await,
+        // Only a message about an order still awaiting its bank's answer
+        // can refuse the key: the reference of an order past that may be
+        // public (a trade's order id on /history), and anyone could post a
+        // bad MAC naming it to disable its seller's account.
+        CardVerdict::KeyRefused(why) if order.unclaimed_card_pending_or_new() => {
+            key_refused(fx, site, &order, id, &why, label).await
+        }
+        CardVerdict::KeyRefused(why) => {
+            let why = format!("{why}; the order no longer awaits its bank: the account stays");
+            end(
+                fx,
+                id,
+                Ending::Forged,
+                &why,
+                Answer::Reject,
+                order_id,
+                label,
+            )
+            .await
+        }
         CardVerdict::Mismatch(why) => {
             let why = format!("not this order's: {why}");
             acknowledge(fx, id, &why, order_id, label).await
@@ -365,8 +384,9 @@ pub async fn receive_recorded<E: Effects>(
 }
 
 /// A seller's account whose key failed to verify a message that named one
-/// of his orders (Monetico: the first MAC failure): marked refused, so his
-/// titles cannot be bought until he replaces it, and he is told.
+/// of his orders still awaiting its bank (Monetico: the first MAC failure):
+/// marked refused, so his titles cannot be bought until he replaces it,
+/// and he is told.
 pub fn account_key_refused(order: &OrderState, now: &str, delivered_on_write: bool) -> Batch {
     let provider = order.provider().as_str();
     let key = format!(

@@ -38,8 +38,10 @@ pub enum CardVerdict {
     /// as forged, never believed.
     Forged(String),
     /// The MAC does not verify with the order's account, from a provider
-    /// that signs every message with that one key (Monetico): the account
-    /// is marked refused and its seller told; nothing else changes.
+    /// that signs every message with that one key (Monetico): recorded as
+    /// forged; when the order still awaits its bank, the account is also
+    /// marked refused and its seller told (`flow::card`); nothing else
+    /// changes.
     KeyRefused(String),
     /// Sealed right but not this order's (merchant, amount, currency,
     /// reference), or unreadable once verified: recorded, never acted on.
