@@ -305,6 +305,21 @@ fn a_refused_card_fails_the_order_and_moves_nothing(world: &World) {
     assert!(held(&seller.client).contains(&isin));
 }
 
+/// Posts a notification about order `id` at TPE `tpe` whose MAC is forty
+/// zeros; `outcome` holds its result fields.
+fn post_forged(server: &Server, tpe: &str, id: &str, montant: &str, outcome: &str) -> Resp {
+    let forged = format!(
+        "TPE={tpe}&date=05%2F01%2F2026_a_11%3A00%3A00&montant={montant}&reference={id}\
+         &texte-libre={id}&{outcome}&MAC={}",
+        "0".repeat(40)
+    );
+    server.client().post_raw(
+        "/psp/monetico/notify",
+        "application/x-www-form-urlencoded",
+        forged.as_bytes(),
+    )
+}
+
 fn a_forged_notification_is_answered_cdr_1_and_changes_nothing(world: &World) {
     let server = &world.server;
     let (seller, bank) = monetico_seller(server, "mon-seller-f");
@@ -316,17 +331,8 @@ fn a_forged_notification_is_answered_cdr_1_and_changes_nothing(world: &World) {
         .find(|(n, _)| n == "montant")
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
-    let forged = format!(
-        "TPE={}&date=05%2F01%2F2026_a_11%3A00%3A00&montant={montant}&reference={id}\
-         &texte-libre={id}&code-retour=payetest&numauto=123456&MAC={}",
-        bank.tpe,
-        "0".repeat(40)
-    );
-    let r = server.client().post_raw(
-        "/psp/monetico/notify",
-        "application/x-www-form-urlencoded",
-        forged.as_bytes(),
-    );
+    let paid = "code-retour=payetest&numauto=123456";
+    let r = post_forged(server, &bank.tpe, &id, &montant, paid);
     assert_eq!((r.status, r.body.as_str()), (200, "version=2\ncdr=1\n"));
     let unchanged = order(&buyer, &id);
     assert_eq!(unchanged["code"], 0, "{unchanged}");
@@ -339,11 +345,7 @@ fn a_forged_notification_is_answered_cdr_1_and_changes_nothing(world: &World) {
     assert_eq!(account["psp_accounts"][0]["status"], "refused", "{account}");
     let told = mails_to(server, &seller.email);
     assert_eq!(told.len(), 1, "{told:?}");
-    let r = server.client().post_raw(
-        "/psp/monetico/notify",
-        "application/x-www-form-urlencoded",
-        forged.as_bytes(),
-    );
+    let r = post_forged(server, &bank.tpe, &id, &montant, paid);
     assert_eq!(r.body, "version=2\ncdr=1\n");
     assert_eq!(mails_to(server, &seller.email).len(), 1, "told once");
 }
@@ -361,17 +363,8 @@ fn a_forged_notification_naming_a_paid_order_leaves_the_sellers_account_as_it_wa
     assert_eq!(decide(&buyer.client, &card, "pay").status, 303);
     assert_eq!(order(&buyer, &id)["code"], 2);
     let mails_before = mails_to(server, &seller.email).len();
-    let forged = format!(
-        "TPE={}&date=05%2F01%2F2026_a_11%3A00%3A00&montant=1.00EUR&reference={id}\
-         &texte-libre={id}&code-retour=Annulation&motifrefus=forged&MAC={}",
-        bank.tpe,
-        "0".repeat(40)
-    );
-    let r = server.client().post_raw(
-        "/psp/monetico/notify",
-        "application/x-www-form-urlencoded",
-        forged.as_bytes(),
-    );
+    let canceled = "code-retour=Annulation&motifrefus=forged";
+    let r = post_forged(server, &bank.tpe, &id, "1.00EUR", canceled);
     assert_eq!((r.status, r.body.as_str()), (200, "version=2\ncdr=1\n"));
     let account = seller.client.get_json("/account").json();
     assert_eq!(account["psp_accounts"][0]["status"], "ok", "{account}");
