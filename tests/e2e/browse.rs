@@ -17,7 +17,6 @@ pub fn tests() -> Vec<Test> {
             "browse::market_filter_finds_one_isin_and_refuses_malformed_ones",
             market_filter_finds_one_isin_and_refuses_malformed_ones,
         ),
-        ("browse::market_pages_by_fifty", market_pages_by_fifty),
         (
             "browse::title_page_shows_masked_holder_and_origin_in_both_languages",
             title_page_shows_masked_holder_and_origin_in_both_languages,
@@ -159,27 +158,6 @@ fn market_filter_finds_one_isin_and_refuses_malformed_ones(world: &World) {
             || r.body.contains("Ce n'est pas un ISIN valide.")
     );
     assert!(!r.body.contains("<b>bad"));
-}
-
-fn market_pages_by_fifty(world: &World) {
-    for i in 0..51 {
-        let _ = register(&world.server, &format!("page{i}"), "1.00");
-    }
-    let client = world.server.client();
-    let first = client.get_json("/market").json();
-    let page1 = first["titles"].as_array().cloned().unwrap_or_default();
-    assert_eq!(page1.len(), 50);
-    assert_eq!(first["next_page"], 2);
-    let second = client.get_json("/market?page=2").json();
-    let page2 = second["titles"].as_array().cloned().unwrap_or_default();
-    assert!(!page2.is_empty());
-    for t in &page2 {
-        assert!(!page1.contains(t), "pages do not overlap");
-    }
-    let html = client.get("/market");
-    assert!(html.body.contains("href=\"/market?page=2\""), "next link");
-    assert_eq!(client.get_json("/market?page=0").status, 422);
-    assert_eq!(client.get_json("/market?page=abc").status, 422);
 }
 
 fn title_page_shows_masked_holder_and_origin_in_both_languages(world: &World) {

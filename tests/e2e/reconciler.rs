@@ -39,8 +39,8 @@ pub fn tests() -> Vec<Test> {
             a_reversal_paypal_could_not_confirm_is_charged_back_by_the_cron,
         ),
         (
-            "browse::history_and_orders_page_by_fifty",
-            history_and_orders_page_by_fifty,
+            "browse::history_market_and_orders_page_by_fifty",
+            history_market_and_orders_page_by_fifty,
         ),
     ]
 }
@@ -209,8 +209,10 @@ pub fn sessions_and_reset_links_expire_by_the_clock(_world: &World) {
     assert_eq!(r.status, 303, "over 30 days idle: signed out");
 }
 
-/// The history and the orders page by 50, newest first.
-pub fn history_and_orders_page_by_fifty(_world: &World) {
+/// The history, the market and the orders page by 50, newest first. On a
+/// server of its own: pages are counted by offset, so a title registered
+/// by another test between two reads would shift them.
+pub fn history_market_and_orders_page_by_fifty(_world: &World) {
     let server = own_server("paging");
     let buyer = register(&server, "pager-buyer", "1000.00");
     let mut isins = Vec::new();
@@ -245,6 +247,31 @@ pub fn history_and_orders_page_by_fifty(_world: &World) {
         html.body.contains("href=\"/history?page=1\""),
         "previous link"
     );
+    market_pages_by_fifty(&server, &isins);
+}
+
+/// 52 active titles: the 51 bought (newest first), then the buyer's own.
+fn market_pages_by_fifty(server: &Server, isins: &[String]) {
+    let client = server.client();
+    let first = client.get_json("/market").json();
+    let page1: Vec<String> = first["titles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["isin"].as_str().map(str::to_string))
+        .collect();
+    let newest: Vec<String> = isins.iter().rev().take(50).cloned().collect();
+    assert_eq!(page1, newest, "page 1: the 50 newest, newest first");
+    assert_eq!(first["next_page"], 2);
+    let second = client.get_json("/market?page=2").json();
+    let page2 = second["titles"].as_array().cloned().unwrap_or_default();
+    assert_eq!(page2.len(), 2, "the oldest bought and the buyer's own");
+    assert_eq!(page2[0]["isin"], isins[0].as_str());
+    assert!(second["next_page"].is_null());
+    let html = client.get("/market");
+    assert!(html.body.contains("href=\"/market?page=2\""), "next link");
+    assert_eq!(client.get_json("/market?page=0").status, 422);
+    assert_eq!(client.get_json("/market?page=abc").status, 422);
 }
 
 /// On a server of its own: Bob pays Alice 1.00, the answer is lost, and
