@@ -114,18 +114,7 @@ async fn process_named<E: Effects>(
     };
     let order_id = Some(order.id.clone());
     match psp::verify_card_message(site, &order, raw) {
-        CardVerdict::Forged(why) => {
-            end(
-                fx,
-                id,
-                Ending::Forged,
-                &why,
-                Answer::Reject,
-                order_id,
-                label,
-            )
-            .await
-        }
+        CardVerdict::Forged(why) => forged(fx, id, &why, order_id, label).await,
         // Only a message about an order still awaiting its bank's answer
         // can refuse the key: the reference of an order past that may be
         // public (a trade's order id on /history), and anyone could post a
@@ -135,16 +124,7 @@ async fn process_named<E: Effects>(
         }
         CardVerdict::KeyRefused(why) => {
             let why = format!("{why}; the order no longer awaits its bank: the account stays");
-            end(
-                fx,
-                id,
-                Ending::Forged,
-                &why,
-                Answer::Reject,
-                order_id,
-                label,
-            )
-            .await
+            forged(fx, id, &why, order_id, label).await
         }
         CardVerdict::Mismatch(why) => {
             let why = format!("not this order's: {why}");
@@ -278,6 +258,18 @@ async fn acknowledge<E: Effects>(
         label,
     )
     .await
+}
+
+/// Ends a message that failed verification, rejected: nothing it says is
+/// believed.
+async fn forged<E: Effects>(
+    fx: &E,
+    id: i64,
+    why: &str,
+    order_id: Option<String>,
+    label: String,
+) -> Received {
+    end(fx, id, Ending::Forged, why, Answer::Reject, order_id, label).await
 }
 
 /// Acts on a verified outcome for its order; says what it did. Message
