@@ -635,8 +635,10 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_by_client ON api_keys (client_id, revoked_at);
 
 -- Spends by their caller's spend_id: the first use takes the id (INSERT ...
--- ON CONFLICT DO NOTHING), stores the request's fields (the fingerprint a
--- repetition is compared with), then its order and first answer.
+-- ON CONFLICT), stores the request's fields (the fingerprint a repetition
+-- is compared with), then its order and first answer in the order's own
+-- batch. An id `started` for over 10 minutes is taken over by the same
+-- spend (its request died before its order was written).
 CREATE TABLE api_spends (
     client_id INTEGER NOT NULL REFERENCES clients (id),
     spend_id TEXT NOT NULL CHECK (length(spend_id) BETWEEN 1 AND 64),
@@ -648,6 +650,9 @@ CREATE TABLE api_spends (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (client_id, spend_id)
 ) STRICT;
+
+-- The cron forgets spends past 30 days through it (migration 0020).
+CREATE INDEX api_spends_by_age ON api_spends (created_at);
 
 -- The ledger (backoffice.md §4, migration 0015). `hash` is NULL only for
 -- the entries the migration entered for earlier trades and for entries

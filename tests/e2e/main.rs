@@ -9,6 +9,7 @@ mod admin;
 mod admin_orders;
 mod api;
 mod api_contract;
+mod api_spend_ids;
 mod browse;
 mod browser;
 mod card_accounts;
@@ -90,6 +91,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(monetico_purchase::tests());
     tests.extend(api::tests());
     tests.extend(api_contract::tests());
+    tests.extend(api_spend_ids::tests());
     tests.extend(admin::tests());
     tests.extend(dashboard::tests());
     tests.extend(admin_orders::tests());

@@ -6,6 +6,16 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+/// How long a `spend_id` taken by a request that has not finished stays
+/// its (4002 to a repetition). A request cannot run this long: past it,
+/// the request died before writing its order (the order and its stored
+/// answer are written in one batch), and the same spend takes the id over.
+pub const SPEND_LEASE_SECONDS: i64 = 600;
+
+/// How long a spend is kept under its `spend_id` (api.md §3: at least 30
+/// days); the cron forgets older ones.
+pub const SPEND_IDS_KEPT_DAYS: i64 = 30;
+
 /// A spend stored under its `spend_id`, as read back in the same batch.
 #[derive(Deserialize, Debug, Clone, PartialEq)]
 pub struct StoredSpend {
@@ -49,7 +59,8 @@ pub fn differing_fields(stored: &Value, asked: &Value) -> Vec<String> {
 }
 
 /// Decides from the batch's outcome: `inserted` (the guarded insert
-/// changed a row) and the row read after it.
+/// changed a row: it took the id, or took over a stale one) and the row
+/// read after it.
 pub fn decide(inserted: bool, stored: Option<&StoredSpend>, asked: &Value, zero: bool) -> Decision {
     if inserted {
         return Decision::FirstUse;

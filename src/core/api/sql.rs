@@ -105,6 +105,11 @@ pub fn key_client(key_hash: &str) -> Stmt {
 /// most `limit`, counted earlier in the same batch); no change otherwise.
 /// With [`stored_spend_of_key`] and the key's own reads, one round trip
 /// authenticates the spend and decides its idempotency.
+///
+/// An id still `started` since before `stale_before` (its request died
+/// between taking it and writing its order, or its caller was cut off and
+/// the Worker cancelled it) is taken over by the same spend: its time
+/// becomes `now`, which the statements that keep or free it then name.
 pub struct KeyedSpend<'a> {
     pub key_hash: &'a str,
     pub payer: &'a str,
@@ -114,6 +119,7 @@ pub struct KeyedSpend<'a> {
     pub spend_id: &'a str,
     pub fields: &'a str,
     pub now: &'a str,
+    pub stale_before: &'a str,
 }
 
 pub fn reserve_spend_of_key(s: &KeyedSpend<'_>) -> Stmt {
@@ -123,7 +129,9 @@ pub fn reserve_spend_of_key(s: &KeyedSpend<'_>) -> Stmt {
          JOIN clients c ON c.id = k.client_id \
          WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND lower(c.email) = ?5 \
          AND (SELECT r.hits FROM rate_limits r WHERE r.bucket = ?6 AND r.window_start = ?7) <= ?8 \
-         ON CONFLICT (client_id, spend_id) DO NOTHING",
+         ON CONFLICT (client_id, spend_id) DO UPDATE SET updated_at = excluded.updated_at \
+         WHERE api_spends.state = 'started' AND api_spends.updated_at < ?9 \
+         AND api_spends.fields = excluded.fields",
         vec![
             Param::from(s.key_hash),
             Param::from(s.spend_id),
@@ -133,6 +141,7 @@ pub fn reserve_spend_of_key(s: &KeyedSpend<'_>) -> Stmt {
             Param::from(s.bucket),
             Param::from(s.window),
             Param::Int(s.limit),
+            Param::from(s.stale_before),
         ],
     )
 }
@@ -161,33 +170,54 @@ pub fn holder_of(isin: &str) -> Stmt {
     )
 }
 
-/// Stores the spend's order and first answer.
-pub fn finish_spend(
-    client_id: i64,
-    spend_id: &str,
-    order_id: &str,
-    answer: &str,
-    now: &str,
-) -> Stmt {
+/// A `spend_id` this request holds: taken (or taken over) at `taken_at`.
+/// The statements that keep or free it name that time, so that a request
+/// whose id was taken over after it went stale changes nothing of it.
+#[derive(Clone, Copy, Debug)]
+pub struct HeldSpend<'a> {
+    pub client_id: i64,
+    pub spend_id: &'a str,
+    pub taken_at: &'a str,
+}
+
+/// Stores the spend's order and first answer (in the order's own batch).
+pub fn finish_spend(held: &HeldSpend<'_>, order_id: &str, answer: &str, now: &str) -> Stmt {
     Stmt::new(
         "UPDATE api_spends SET state = 'done', order_id = ?3, answer = ?4, updated_at = ?5 \
-         WHERE client_id = ?1 AND spend_id = ?2 AND state = 'started'",
+         WHERE client_id = ?1 AND spend_id = ?2 AND state = 'started' AND updated_at = ?6",
         vec![
-            Param::Int(client_id),
-            Param::from(spend_id),
+            Param::Int(held.client_id),
+            Param::from(held.spend_id),
             Param::from(order_id),
             Param::from(answer),
             Param::from(now),
+            Param::from(held.taken_at),
         ],
     )
 }
 
 /// Lets `spend_id` go: the spend made no order (refused, or the provider
 /// did not answer), so a retry may make it.
-pub fn release_spend(client_id: i64, spend_id: &str) -> Stmt {
+pub fn release_spend(held: &HeldSpend<'_>) -> Stmt {
     Stmt::new(
-        "DELETE FROM api_spends WHERE client_id = ?1 AND spend_id = ?2 AND state = 'started'",
-        vec![Param::Int(client_id), Param::from(spend_id)],
+        "DELETE FROM api_spends WHERE client_id = ?1 AND spend_id = ?2 AND state = 'started' \
+         AND updated_at = ?3",
+        vec![
+            Param::Int(held.client_id),
+            Param::from(held.spend_id),
+            Param::from(held.taken_at),
+        ],
+    )
+}
+
+/// Forgets at most `limit` spends taken before `before` (api.md §3 keeps
+/// them 30 days at least): their ids may be used again. Reads through
+/// `api_spends_by_age` (migration 0020).
+pub fn purge_spends(before: &str, limit: i64) -> Stmt {
+    Stmt::new(
+        "DELETE FROM api_spends WHERE rowid IN \
+         (SELECT rowid FROM api_spends WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+        vec![Param::from(before), Param::Int(limit)],
     )
 }
 
@@ -313,3 +343,7 @@ pub fn rate_per_minute(setting: Option<&str>) -> i64 {
         .filter(|n| *n > 0)
         .unwrap_or(120)
 }
+
+#[cfg(test)]
+#[path = "sql_tests.rs"]
+mod tests;

@@ -10,6 +10,8 @@
 
 use super::effects::{Effects, FlowError};
 use super::{notify, recheck, refund, rows_at, settle, Site};
+use crate::core::api::idempotency::SPEND_IDS_KEPT_DAYS;
+use crate::core::api::sql as api_sql;
 use crate::core::purchase::OrderState;
 use crate::core::time::UtcTime;
 use crate::core::{reconcile, retention, sql};
@@ -110,11 +112,19 @@ pub async fn work<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Result<
     Ok(worked)
 }
 
-/// Purges raw provider data past `RETENTION_DAYS` (a bounded batch), then
-/// records the run and releases the lease.
+/// Purges raw provider data past `RETENTION_DAYS` and spends past their
+/// 30 days (a bounded batch), then records the run and releases the lease.
 pub async fn finish<E: Effects>(fx: &E, site: &Site<'_>, lease: &Lease) -> Result<(), FlowError> {
     let cutoff = retention::cutoff(lease.started, site.config.retention_days);
     let mut purge = retention::purge(cutoff, retention::ROWS_PER_RUN);
+    let spends_before = lease
+        .started
+        .plus_seconds(-SPEND_IDS_KEPT_DAYS * 86_400)
+        .to_string();
+    purge.push(api_sql::purge_spends(
+        &spends_before,
+        retention::ROWS_PER_RUN,
+    ));
     // What this run appended at the tail (the orders it settled, the
     // messages it took up) is sealed before the lease goes: the head read
     // with the purge, a seal only when it is unsealed.

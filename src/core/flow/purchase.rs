@@ -17,7 +17,7 @@ use crate::core::purchase::{
     PlannedPurchase, ReturnStep, TitleForSale,
 };
 use crate::core::rules::Outcome;
-use crate::core::sql::{traces, Batch};
+use crate::core::sql::{traces, Batch, Stmt};
 
 /// A purchase as typed (the form's or the API's fields).
 pub struct PurchaseInput<'a> {
@@ -136,6 +136,20 @@ pub async fn start<E: Effects>(
     input: &PurchaseInput<'_>,
     lang: Lang,
 ) -> Result<Start, FlowError> {
+    start_with(fx, site, buyer, input, lang, |_| Vec::new()).await
+}
+
+/// [`start`], with the statements `also` makes from the written order's
+/// start joining the order's own batch (after it): what the caller keeps
+/// of the order (the API's stored answer) is written with it or not at all.
+pub async fn start_with<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    buyer: &Buyer,
+    input: &PurchaseInput<'_>,
+    lang: Lang,
+    also: impl FnOnce(&Start) -> Vec<Stmt>,
+) -> Result<Start, FlowError> {
     let Checked {
         title,
         provider,
@@ -197,11 +211,13 @@ pub async fn start<E: Effects>(
             .iter()
             .map(|t| traces::insert_for_order(&order_id, t)),
     );
-    fx.run(&batch).await?;
-    Ok(match next {
+    let start = match next {
         Next::Redirect(url) => Start::Redirect { order_id, url },
         Next::Form(form) => Start::Form { order_id, form },
-    })
+    };
+    batch.extend(also(&start));
+    fx.run(&batch).await?;
+    Ok(start)
 }
 
 /// The seller's account stopped working: mark it, tell the seller, and

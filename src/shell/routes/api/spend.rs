@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 use worker::Request;
 
 use crate::core::api::error::{ApiError, ErrorKind};
-use crate::core::api::idempotency::{decide, Decision, StoredSpend};
+use crate::core::api::idempotency::{decide, Decision, StoredSpend, SPEND_LEASE_SECONDS};
 use crate::core::api::spend::{check_payer, parse_spend, SpendAmount, SpendContext, SpendRequest};
-use crate::core::api::sql::{self as api_sql, KeyClient, KeyedSpend, TestOrder};
+use crate::core::api::sql::{self as api_sql, HeldSpend, KeyClient, KeyedSpend, TestOrder};
 use crate::core::api::{self, Format};
 use crate::core::flow::effects::random_bytes;
 use crate::core::flow::purchase::{self as flow, PurchaseInput, Start};
@@ -154,11 +154,13 @@ pub(super) async fn post(
     // between them), and takes the id only for a live key within its
     // limit whose client is `payer`.
     let enabled = &ctx.app.config.providers.enabled;
+    let now = ctx.now();
+    let taken_at = now.to_string();
     let mut batch = key.statements(ctx);
     batch.push(title_for_sale(&request.isin, chosen, enabled));
     if let Some(id) = &request.spend_id {
-        let now = ctx.now().to_string();
         let fields = request.fingerprint().to_string();
+        let stale_before = now.plus_seconds(-SPEND_LEASE_SECONDS).to_string();
         batch.push(api_sql::reserve_spend_of_key(&KeyedSpend {
             key_hash: &key.hash,
             payer: &request.payer,
@@ -167,7 +169,8 @@ pub(super) async fn post(
             limit: key.limit,
             spend_id: id,
             fields: &fields,
-            now: &now,
+            now: &taken_at,
+            stale_before: &stale_before,
         }));
         batch.push(api_sql::stored_spend_of_key(&key.hash, id));
     }
@@ -178,61 +181,36 @@ pub(super) async fn post(
     if let Some(answer) = idempotent(ctx, key, &request, &results, format).await? {
         return Ok(answer);
     }
+    let held = request.spend_id.as_deref().map(|spend_id| HeldSpend {
+        client_id: who.client_id,
+        spend_id,
+        taken_at: &taken_at,
+    });
+    let spend = Spend {
+        ctx,
+        who,
+        request: &request,
+        held,
+    };
     let made = match title {
         None => Err(refused(ctx, BuyProblem::TitleUnknown)),
-        Some(title) => make(ctx, who, &request, &title, chosen).await,
+        Some(title) => spend.make(&title, chosen).await,
     };
     match made {
-        Ok((order_id, answer)) => {
-            finish(ctx, who, &request, &order_id, &answer).await?;
-            Ok(Answer::new(
-                201,
-                api::render(format, "spend", "spend", answer),
-            ))
-        }
+        Ok(answer) => Ok(Answer::new(
+            201,
+            api::render(format, "spend", "spend", answer),
+        )),
         Err(error) => {
-            if let Some(id) = &request.spend_id {
+            if let Some(held) = &held {
                 // No order: the id goes free, so that a retry may make it.
-                if let Err(e) = ctx
-                    .run(&vec![api_sql::release_spend(who.client_id, id)])
-                    .await
-                {
+                if let Err(e) = ctx.run(&vec![api_sql::release_spend(held)]).await {
                     worker::console_error!("api: spend id not released: {e:?}");
                 }
             }
             Err(error)
         }
     }
-}
-
-/// Stores the order and first answer with the `spend_id`, and the
-/// description on the order (one round trip; none when neither applies).
-async fn finish(
-    ctx: &Ctx,
-    who: &KeyClient,
-    request: &SpendRequest,
-    order_id: &str,
-    answer: &Value,
-) -> Result<(), ApiError> {
-    let mut batch = Vec::new();
-    if let (Some(description), false) = (&request.description, request.amount == SpendAmount::Zero)
-    {
-        batch.push(api_sql::describe_order(order_id, description));
-    }
-    if let Some(id) = &request.spend_id {
-        let now = ctx.now().to_string();
-        batch.push(api_sql::finish_spend(
-            who.client_id,
-            id,
-            order_id,
-            &answer.to_string(),
-            &now,
-        ));
-    }
-    if !batch.is_empty() {
-        ctx.run(&batch).await?;
-    }
-    Ok(())
 }
 
 /// An order just made, as the answer shows it.
@@ -245,140 +223,157 @@ struct Made {
     checkout: Value,
 }
 
-/// Makes the spend's order: a test order for zero, else the purchase
-/// flow. The order id and the answer.
-async fn make(
-    ctx: &Ctx,
-    who: &KeyClient,
-    request: &SpendRequest,
-    title: &TitleForSale,
-    chosen: Option<ProviderId>,
-) -> Result<(String, Value), ApiError> {
-    if let Some(payee) = &request.payee {
-        if !title.holder_email.eq_ignore_ascii_case(payee) {
-            return Err(ApiError::on(ErrorKind::PayeeChanged, "payee"));
+/// A spend being made by `who`, holding its `spend_id` if it has one.
+struct Spend<'a> {
+    ctx: &'a Ctx,
+    who: &'a KeyClient,
+    request: &'a SpendRequest,
+    held: Option<HeldSpend<'a>>,
+}
+
+impl Spend<'_> {
+    /// Makes the spend's order (a test order for zero, else the purchase
+    /// flow) and answers it.
+    async fn make(
+        &self,
+        title: &TitleForSale,
+        chosen: Option<ProviderId>,
+    ) -> Result<Value, ApiError> {
+        if let Some(payee) = &self.request.payee {
+            if !title.holder_email.eq_ignore_ascii_case(payee) {
+                return Err(ApiError::on(ErrorKind::PayeeChanged, "payee"));
+            }
+        }
+        let provider = chosen
+            .or(title.holder_provider)
+            .unwrap_or(ProviderId::Paypal);
+        let lang = Lang::parse(&self.who.language).unwrap_or(self.ctx.lang);
+        let now = self.ctx.now().to_string();
+        let answered = Answered {
+            request: self.request,
+            title,
+            provider,
+            now: &now,
+        };
+        let made = if self.request.amount == SpendAmount::Zero {
+            self.test_order(&answered, lang).await?
+        } else {
+            self.purchase(&answered, lang).await?
+        };
+        Ok(answered.answer(&made))
+    }
+
+    /// What the order's batch writes besides the order: the description
+    /// and the spend's stored answer, so that an order is never made
+    /// without its `spend_id` knowing it.
+    fn kept_with(&self, answered: &Answered<'_>, made: &Made) -> Vec<Stmt> {
+        let mut also = Vec::new();
+        if let (Some(description), false) = (
+            &self.request.description,
+            self.request.amount == SpendAmount::Zero,
+        ) {
+            also.push(api_sql::describe_order(&made.id, description));
+        }
+        if let Some(held) = &self.held {
+            let answer = answered.answer(made).to_string();
+            also.push(api_sql::finish_spend(held, &made.id, &answer, answered.now));
+        }
+        also
+    }
+
+    /// A zero spend: an order with code 1 (`test`), no provider called,
+    /// nothing moved.
+    async fn test_order(&self, answered: &Answered<'_>, lang: Lang) -> Result<Made, ApiError> {
+        let (ctx, title) = (self.ctx, answered.title);
+        if title.status != "active" {
+            return Err(refused(ctx, BuyProblem::TitleVoided));
+        }
+        let made = Made {
+            id: order_id(ctx)?,
+            amount_cents: 0,
+            code: OrderStatus::Test,
+            substate: Substate::Done,
+            approval_url: None,
+            checkout: Value::Null,
+        };
+        let mut batch = vec![api_sql::insert_test_order(&TestOrder {
+            id: &made.id,
+            buyer_id: self.who.client_id,
+            title_id: title.title_id,
+            profit_rate: self.request.profit_rate,
+            psp: answered.provider.as_str(),
+            psp_environment: ctx.app.config.psp_mode.as_str(),
+            buyer_language: lang.code(),
+            description: self.request.description.as_deref(),
+            now: answered.now,
+        })];
+        batch.extend(self.kept_with(answered, &made));
+        ctx.run(&batch).await?;
+        Ok(made)
+    }
+
+    /// A spend of money: the same flow as `POST /buy`, with the stored
+    /// answer in the order's batch.
+    async fn purchase(&self, answered: &Answered<'_>, lang: Lang) -> Result<Made, ApiError> {
+        let (ctx, request) = (self.ctx, self.request);
+        let buyer = Buyer {
+            client_id: self.who.client_id,
+            psp_environment: self.who.psp_environment.clone(),
+            api_username: self.who.api_username.clone(),
+        };
+        let amount = request.flow_amount();
+        let rate = request.profit_rate.to_string();
+        let input = PurchaseInput {
+            isin: &request.isin,
+            amount: &amount,
+            profit_rate: Some(&rate),
+            provider: Some(answered.provider.as_str()),
+        };
+        let base = ctx.base_url();
+        let site = site(ctx, &base);
+        let also = |start: &Start| match made_of(start, request) {
+            Some(made) => self.kept_with(answered, &made),
+            None => Vec::new(),
+        };
+        let started = flow::start_with(ctx, &site, &buyer, &input, lang, also)
+            .await
+            .map_err(WebError::from)?;
+        match started {
+            Start::Problem(problem) => Err(refused(ctx, problem)),
+            Start::AccountRefused { .. } => Err(refused(ctx, BuyProblem::SellerCredentialsRefused)),
+            Start::Refused { code, message } => {
+                let message = format!("the provider refused the checkout ({code}: {message})");
+                Err(ApiError::new(ErrorKind::ProviderRefused).with_message(message))
+            }
+            Start::Unreachable => Err(ApiError::new(ErrorKind::ProviderUnreachable)),
+            Start::Redirect { .. } | Start::Form { .. } => {
+                made_of(&started, request).ok_or_else(|| ApiError::new(ErrorKind::Unavailable))
+            }
         }
     }
-    let provider = chosen
-        .or(title.holder_provider)
-        .unwrap_or(ProviderId::Paypal);
-    let lang = Lang::parse(&who.language).unwrap_or(ctx.lang);
-    let made = if request.amount == SpendAmount::Zero {
-        test_order(ctx, who, request, title, provider, lang).await?
-    } else {
-        purchase(ctx, who, request, provider, lang).await?
-    };
-    let row = OrderRow {
-        id: made.id.clone(),
-        role: "buyer".into(),
-        isin: title.isin.clone(),
-        amount_cents: made.amount_cents,
-        currency: title.currency.clone(),
-        profit_rate: request.profit_rate,
-        code: made.code,
-        substate: made.substate,
-        created_at: ctx.now().to_string(),
-        psp: provider.as_str().to_string(),
-        psp_transaction_id: None,
-        psp_token: None,
-        failure_reason: None,
-        psp_error_code: None,
-        psp_error_message: None,
-        new_isin: None,
-        description: request.description.clone(),
-    };
-    let answer = json!({
-        "spend_id": request.spend_id, "order": api_order(&row),
-        "approval_url": made.approval_url, "checkout": made.checkout,
-    });
-    Ok((made.id, answer))
 }
 
-/// A zero spend: an order with code 1 (`test`), no provider called,
-/// nothing moved.
-async fn test_order(
-    ctx: &Ctx,
-    who: &KeyClient,
-    request: &SpendRequest,
-    title: &TitleForSale,
-    provider: ProviderId,
-    lang: Lang,
-) -> Result<Made, ApiError> {
-    if title.status != "active" {
-        return Err(refused(ctx, BuyProblem::TitleVoided));
-    }
-    let id = order_id(ctx)?;
-    let now = ctx.now().to_string();
-    ctx.run(&vec![api_sql::insert_test_order(&TestOrder {
-        id: &id,
-        buyer_id: who.client_id,
-        title_id: title.title_id,
-        profit_rate: request.profit_rate,
-        psp: provider.as_str(),
-        psp_environment: ctx.app.config.psp_mode.as_str(),
-        buyer_language: lang.code(),
-        description: request.description.as_deref(),
-        now: &now,
-    })])
-    .await?;
-    Ok(Made {
-        id,
-        amount_cents: 0,
-        code: OrderStatus::Test,
-        substate: Substate::Done,
-        approval_url: None,
-        checkout: Value::Null,
-    })
-}
-
-/// A spend of money: the same flow as `POST /buy`.
-async fn purchase(
-    ctx: &Ctx,
-    who: &KeyClient,
-    request: &SpendRequest,
-    provider: ProviderId,
-    lang: Lang,
-) -> Result<Made, ApiError> {
-    let buyer = Buyer {
-        client_id: who.client_id,
-        psp_environment: who.psp_environment.clone(),
-        api_username: who.api_username.clone(),
-    };
-    let amount = request.flow_amount();
-    let rate = request.profit_rate.to_string();
-    let input = PurchaseInput {
-        isin: &request.isin,
-        amount: &amount,
-        profit_rate: Some(&rate),
-        provider: Some(provider.as_str()),
-    };
-    let base = ctx.base_url();
-    let started = flow::start(ctx, &site(ctx, &base), &buyer, &input, lang)
-        .await
-        .map_err(WebError::from)?;
-    let (id, approval_url, checkout) = match started {
-        Start::Redirect { order_id, url } => (order_id, Some(url), Value::Null),
+/// The order a purchase start wrote, as the answer shows it (`None`: it
+/// wrote none).
+fn made_of(start: &Start, request: &SpendRequest) -> Option<Made> {
+    let (id, approval_url, checkout) = match start {
+        Start::Redirect { order_id, url } => (order_id, Some(url.clone()), Value::Null),
         Start::Form { order_id, form } => {
             let fields: serde_json::Map<String, Value> = form
                 .fields
-                .into_iter()
-                .map(|(k, v)| (k, Value::String(v)))
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                 .collect();
             let checkout = json!({ "action": form.action, "fields": fields });
             (order_id, None, checkout)
         }
-        Start::Problem(problem) => return Err(refused(ctx, problem)),
-        Start::AccountRefused { .. } => {
-            return Err(refused(ctx, BuyProblem::SellerCredentialsRefused))
-        }
-        Start::Refused { code, message } => {
-            let message = format!("the provider refused the checkout ({code}: {message})");
-            return Err(ApiError::new(ErrorKind::ProviderRefused).with_message(message));
-        }
-        Start::Unreachable => return Err(ApiError::new(ErrorKind::ProviderUnreachable)),
+        Start::Problem(_)
+        | Start::AccountRefused { .. }
+        | Start::Refused { .. }
+        | Start::Unreachable => return None,
     };
-    Ok(Made {
-        id,
+    Some(Made {
+        id: id.clone(),
         amount_cents: match request.amount {
             SpendAmount::Cents(c) => c,
             SpendAmount::Zero | SpendAmount::Huge => 0,
@@ -388,6 +383,43 @@ async fn purchase(
         approval_url,
         checkout,
     })
+}
+
+/// What a spend's answer is made of besides its order.
+struct Answered<'a> {
+    request: &'a SpendRequest,
+    title: &'a TitleForSale,
+    provider: ProviderId,
+    now: &'a str,
+}
+
+impl Answered<'_> {
+    /// The spend's first answer (stored with the order, and sent).
+    fn answer(&self, made: &Made) -> Value {
+        let row = OrderRow {
+            id: made.id.clone(),
+            role: "buyer".into(),
+            isin: self.title.isin.clone(),
+            amount_cents: made.amount_cents,
+            currency: self.title.currency.clone(),
+            profit_rate: self.request.profit_rate,
+            code: made.code,
+            substate: made.substate,
+            created_at: self.now.to_string(),
+            psp: self.provider.as_str().to_string(),
+            psp_transaction_id: None,
+            psp_token: None,
+            failure_reason: None,
+            psp_error_code: None,
+            psp_error_message: None,
+            new_isin: None,
+            description: self.request.description.clone(),
+        };
+        json!({
+            "spend_id": self.request.spend_id, "order": api_order(&row),
+            "approval_url": made.approval_url, "checkout": made.checkout,
+        })
+    }
 }
 
 /// An order reference as the flow makes them: 12 of `[a-z0-9]`.
