@@ -195,22 +195,26 @@ pub fn display_name(provider: ProviderId) -> &'static str {
 }
 
 /// The field an account is known by (its public name, unique per
-/// deployment among current accounts).
-pub fn public_field(provider: ProviderId) -> Field {
-    match provider {
-        ProviderId::Paypal => Field::ApiUsername,
-        ProviderId::Sips => Field::SipsMerchantId,
-        ProviderId::Monetico => Field::MoneticoTpe,
+/// deployment among current accounts): a PayPal account taken by
+/// permission is known by its e-mail, one with API credentials by its
+/// API username.
+pub fn public_field(account: &TypedAccount) -> Field {
+    match account {
+        TypedAccount::Paypal(_) => Field::ApiUsername,
+        TypedAccount::PaypalGranted(_) => Field::PaypalEmail,
+        TypedAccount::Sips(_) => Field::SipsMerchantId,
+        TypedAccount::Monetico(_) => Field::MoneticoTpe,
     }
 }
 
 /// The problem when another client's current account has the same public
 /// name.
-pub fn taken(provider: ProviderId) -> Problem {
-    match provider {
-        ProviderId::Paypal => Problem::ApiUsernameTaken,
-        ProviderId::Sips => Problem::Receiving(ReceivingProblem::MerchantIdTaken),
-        ProviderId::Monetico => Problem::Receiving(ReceivingProblem::TpeTaken),
+pub fn taken(account: &TypedAccount) -> Problem {
+    match account {
+        TypedAccount::Paypal(_) => Problem::ApiUsernameTaken,
+        TypedAccount::PaypalGranted(_) => Problem::Receiving(ReceivingProblem::PaypalEmailTaken),
+        TypedAccount::Sips(_) => Problem::Receiving(ReceivingProblem::MerchantIdTaken),
+        TypedAccount::Monetico(_) => Problem::Receiving(ReceivingProblem::TpeTaken),
     }
 }
 
@@ -244,6 +248,8 @@ pub enum ReceivingProblem {
     MoneticoKey,
     MerchantIdTaken,
     TpeTaken,
+    /// A PayPal account (by permission) another client receives with.
+    PaypalEmailTaken,
     SipsRefused,
     SipsUnavailable,
     MoneticoRefused,
@@ -278,6 +284,8 @@ impl ReceivingProblem {
             (R::MerchantIdTaken, Lang::Fr) => "Cet identifiant commerçant Sips est déjà utilisé par un autre compte.",
             (R::TpeTaken, Lang::En) => "This Monetico TPE is already used by another account.",
             (R::TpeTaken, Lang::Fr) => "Ce TPE Monetico est déjà utilisé par un autre compte.",
+            (R::PaypalEmailTaken, Lang::En) => "This PayPal account already receives payments for another account here.",
+            (R::PaypalEmailTaken, Lang::Fr) => "Ce compte PayPal reçoit déjà les paiements d'un autre compte ici.",
             (R::SipsRefused, Lang::En) => "Sips refused this account (merchant id, secret key or key version).",
             (R::SipsRefused, Lang::Fr) => "Sips a refusé ce compte (identifiant commerçant, clé secrète ou version de clé).",
             (R::SipsUnavailable, Lang::En) => "Sips could not be reached to check your account; nothing was saved. Please try again.",

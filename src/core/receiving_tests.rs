@@ -134,18 +134,62 @@ fn secrets_are_never_printed() {
     assert!(!shown.contains("PW-SECRET") && !shown.contains("SIPS-SECRET") && !shown.contains(KEY));
 }
 
+/// One account of each kind, as typed.
+fn one_of_each() -> Vec<TypedAccount> {
+    let credentials = parsed(&[
+        ("api_username", "bob_api1.example.org"),
+        ("api_password", "PW"),
+        ("api_signature", "SIG"),
+    ]);
+    let sips = parsed(&[
+        ("psp", "sips"),
+        ("sips_merchant_id", "002001000000001"),
+        ("sips_secret_key", "002001000000001_KEY1"),
+        ("sips_key_version", "1"),
+    ]);
+    let monetico = parsed(&[
+        ("psp", "monetico"),
+        ("monetico_tpe", "1234567"),
+        ("monetico_societe", "monSite1"),
+        ("monetico_key", KEY),
+    ]);
+    let mut accounts: Vec<TypedAccount> = [credentials, sips, monetico]
+        .into_iter()
+        .map(|a| a.expect("valid"))
+        .collect();
+    accounts.push(TypedAccount::PaypalGranted("bob@example.org".into()));
+    accounts
+}
+
 #[test]
-fn each_provider_has_its_own_public_field_and_words() {
-    for provider in ProviderId::ALL {
-        assert_eq!(
-            public_field(provider).name(),
-            match provider {
-                ProviderId::Paypal => "api_username",
-                ProviderId::Sips => "sips_merchant_id",
-                ProviderId::Monetico => "monetico_tpe",
-            }
-        );
-        for problem in [taken(provider), refused(provider), unreachable(provider)] {
+fn each_kind_of_account_is_named_taken_on_its_own_field_in_its_own_words() {
+    let named: Vec<(&str, Problem)> = one_of_each()
+        .iter()
+        .map(|a| (public_field(a).name(), taken(a)))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("api_username", Problem::ApiUsernameTaken),
+            (
+                "sips_merchant_id",
+                Problem::Receiving(ReceivingProblem::MerchantIdTaken)
+            ),
+            (
+                "monetico_tpe",
+                Problem::Receiving(ReceivingProblem::TpeTaken)
+            ),
+            // By permission, the e-mail is all the seller typed: it is the
+            // field at fault, not API credentials he never saw.
+            (
+                "paypal_email",
+                Problem::Receiving(ReceivingProblem::PaypalEmailTaken)
+            ),
+        ]
+    );
+    for account in one_of_each() {
+        let provider = account.provider();
+        for problem in [taken(&account), refused(provider), unreachable(provider)] {
             assert_ne!(problem.message(Lang::En), problem.message(Lang::Fr));
         }
     }

@@ -28,6 +28,10 @@ pub fn tests() -> Vec<Test> {
             registration_names_the_missing_permission_in_both_languages,
         ),
         (
+            "paypal_permission::a_paypal_email_receiving_for_another_member_is_refused_on_its_own_field",
+            a_paypal_email_receiving_for_another_member_is_refused_on_its_own_field,
+        ),
+        (
             "paypal_permission::a_permission_revoked_before_the_return_fails_the_order_and_moves_no_money",
             a_permission_revoked_before_the_return_fails_the_order_and_moves_no_money,
         ),
@@ -312,6 +316,39 @@ fn registration_names_the_missing_permission_in_both_languages(w: &World) {
     permissions(server, &paypal.email, "grant", "REFUND");
     let r = post_register_by_email(&client, &email, &paypal.email);
     assert_eq!(r.status, 303, "{}", r.body);
+}
+
+/// The e-mail is all a seller by permission types: a PayPal account that
+/// already receives for another member is named on that field, in the
+/// page's language, with what was typed kept (it spoke of API credentials).
+fn a_paypal_email_receiving_for_another_member_is_refused_on_its_own_field(w: &World) {
+    let server = &world(w).server;
+    let first = member_by_permission(server, "pp-twice", "10.00");
+    let email = unique_email("pp-twice-again");
+    let r = post_register_by_email(&server.client(), &email, &first.paypal.email);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("This PayPal account already receives payments for another account here."),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("API credentials are already used"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&email) && r.body.contains(&first.paypal.email));
+    let fr = server.client();
+    fr.get("/register?lang=fr");
+    let r = post_register_by_email(&fr, &email, &first.paypal.email);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Ce compte PayPal reçoit déjà les paiements d&#39;un autre compte ici."),
+        "{}",
+        r.body
+    );
 }
 
 fn a_permission_revoked_before_the_return_fails_the_order_and_moves_no_money(w: &World) {

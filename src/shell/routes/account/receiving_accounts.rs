@@ -78,8 +78,8 @@ pub(super) async fn add_account(
     let provider = account.provider();
     let Some(version) = free_version(ctx, &account, me.client_id).await? else {
         errors.add(
-            receiving::public_field(provider),
-            receiving::taken(provider),
+            receiving::public_field(&account),
+            receiving::taken(&account),
         );
         return account_page(ctx, 422, fail(Errors::new(&errors, ctx.lang))).await;
     };

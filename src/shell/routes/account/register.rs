@@ -245,11 +245,8 @@ async fn conflicts_and_next_id(
             errors.add(Field::Email, Problem::EmailTaken);
         }
         if conflicts.public_ref_taken != 0 {
-            let provider = registration.account.provider();
-            errors.add(
-                receiving::public_field(provider),
-                receiving::taken(provider),
-            );
+            let account = &registration.account;
+            errors.add(receiving::public_field(account), receiving::taken(account));
         }
     }
     let client_id = results
