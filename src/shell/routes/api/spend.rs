@@ -1,8 +1,10 @@
 //! `POST /api/v1/spends` and `GET /api/v1/spends/{spend_id}` (api.md §3):
 //! the spend read at the edge, one batch that takes its `spend_id` (or
-//! finds it taken) and reads the title's holder, then the same purchase
-//! flow as `POST /buy` (a zero spend: a test order, no provider call),
-//! then its order and first answer stored with the id.
+//! finds it taken, or takes over one its dead request left `started`) and
+//! reads the title's holder, then the same purchase flow as `POST /buy` (a
+//! zero spend: a test order, no provider call), whose order batch also
+//! stores the first answer under the id: an order is never made without
+//! its `spend_id` knowing it.
 
 use serde_json::{json, Value};
 use worker::Request;
