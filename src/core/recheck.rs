@@ -112,14 +112,35 @@ pub fn prompt(d: &Due) -> Notice {
         .and_then(|s| DAYS.get(s))
         .copied()
         .unwrap_or(0);
+    read_notice(
+        format!("recheck-{days}d-{}", d.txn_id),
+        &d.txn_id,
+        &d.currency,
+        d.amount_cents,
+    )
+}
+
+/// The [`prompt`] of an operator's recheck of a processed PayPal payment
+/// (backoffice.md §2, "the reconciler's step"): the scheduled read, now.
+/// Its own `txn_id` (`recheck-operator-<txn>`) names it as such.
+pub fn operator_prompt(txn_id: &str, currency: &str, amount_cents: i64) -> Notice {
+    read_notice(
+        format!("recheck-operator-{txn_id}"),
+        txn_id,
+        currency,
+        amount_cents,
+    )
+}
+
+fn read_notice(reference: String, txn_id: &str, currency: &str, amount_cents: i64) -> Notice {
     Notice {
         provider: ProviderId::Paypal,
-        reference: format!("recheck-{days}d-{}", d.txn_id),
-        parent_reference: Some(d.txn_id.clone()),
+        reference,
+        parent_reference: Some(txn_id.to_string()),
         state: PaymentState::Unknown,
         status_text: PROMPT_STATUS.to_string(),
-        gross: Amount::from_cents(d.amount_cents),
-        currency: Some(d.currency.clone()),
+        gross: Amount::from_cents(amount_cents),
+        currency: Some(currency.to_string()),
         invoice: None,
         receiver_id: None,
         receiver_email: None,

@@ -25,6 +25,10 @@ pub fn tests() -> Vec<Test> {
             an_operator_resolves_reviews_only_as_paypal_says,
         ),
         (
+            "admin_orders::an_operator_recheck_applies_a_refund_paypal_never_notified",
+            an_operator_recheck_applies_a_refund_paypal_never_notified,
+        ),
+        (
             "admin_orders::partial_refunds_are_kept_or_undone_and_a_dispute_is_cleared_with_a_reason",
             partial_refunds_are_kept_or_undone_and_a_dispute_is_cleared_with_a_reason,
         ),
@@ -271,6 +275,53 @@ fn an_operator_resolves_reviews_only_as_paypal_says(_world: &World) {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(audit(&server, &target).len(), 3);
+}
+
+/// Bob's payment refunded whole at PayPal, its notification never sent:
+/// the operator's recheck of the processed order charges the trade back
+/// at once (the cron's re-read would, a day after the trade); the title is
+/// Alice's again, and a second recheck changes nothing.
+fn an_operator_recheck_applies_a_refund_paypal_never_notified(world: &World) {
+    let server = &world.server;
+    let op = operator(server);
+    let alice = register(server, "adm-rr-a", "10.00");
+    let bob = register(server, "adm-rr-b", "10.00");
+    let isin = titles(&alice)[0].0.clone();
+    let order = buy_on(server, &bob, &isin, "1.00", "100");
+    assert_eq!(order["code"], 2, "{order}");
+    let id = order["id"].as_str().unwrap_or("").to_string();
+    let txn = order_txn(&bob);
+    refund(server, &txn, None);
+    let r = server.client().post_form_with(
+        &format!("/_emulator/paypal/ipn/drop?txn_id={txn}"),
+        &[],
+        &[("Accept", "application/json")],
+    );
+    assert_eq!(r.status, 200, "drop: {}", r.body);
+    let path = format!("/admin/orders/{id}");
+    let r = act(
+        &op,
+        &path,
+        &[("action", "recheck"), ("reason", "buyer says refunded")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(order_of(&bob)["code"], -3, "charged back");
+    assert!(
+        titles(&alice).iter().any(|(i, _)| *i == isin),
+        "back with Alice"
+    );
+    assert!(titles(&bob).iter().all(|(i, _)| *i != isin));
+    let r = act(&op, &path, &[("action", "recheck"), ("reason", "again")]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(order_of(&bob)["code"], -3);
+    let changed: Vec<Value> = audit(server, &format!("order:{id}"))
+        .into_iter()
+        .map(|(action, _, after)| {
+            assert_eq!(action, "recheck");
+            after["changed"].clone()
+        })
+        .collect();
+    assert_eq!(changed, [Value::Bool(true), Value::Bool(false)]);
 }
 
 fn order_txn(buyer: &Member) -> String {

@@ -8,7 +8,9 @@
 //! Round trips (besides the request's session): `recheck` and `resolve`
 //! one read of the order, the provider's calls, then one write (two when
 //! a guard refuses the change: the traces and the audit entry are still
-//! written); `keep_trade` one read and one write; `undo_trade` one read
+//! written); `recheck` of a processed PayPal payment what a notification
+//! about it costs (`notify::act`), then the order read back and the audit
+//! entry written; `keep_trade` one read and one write; `undo_trade` one read
 //! and one write (two when the titles moved on and the trade is disputed
 //! instead); `clear_dispute` one read and one write. A change that appends
 //! to the ledger asks for its entry to be sealed after the answer
@@ -25,7 +27,10 @@ use crate::core::backoffice::{reads, titles};
 use crate::core::chargeback::{self, TradeState};
 use crate::core::order::OrderStatus;
 use crate::core::partial;
+use crate::core::psp::notice::Notice;
+use crate::core::psp::ProviderId;
 use crate::core::purchase::{order_by_id, OrderState};
+use crate::core::recheck;
 use crate::core::reconcile::{self, Resolution};
 use crate::core::sql::Stmt;
 
@@ -88,14 +93,19 @@ pub async fn order<E: Effects>(fx: &E, id: &str) -> Result<Option<OrderState>, F
 }
 
 /// `recheck`: the reconciler's step for a pending order (its decision
-/// written when there is one); for any other order, the provider's answer
-/// is read and shown, nothing changed.
+/// written when there is one); for a processed PayPal payment, the cron's
+/// scheduled re-read, now (a reversal or refund PayPal never notified is
+/// applied as its notification would be); for any other order, the
+/// provider's answer is read and shown, nothing changed.
 pub async fn recheck<E: Effects>(
     fx: &E,
     site: &Site<'_>,
     order: &OrderState,
     op: &Operator<'_>,
 ) -> Result<Done, FlowError> {
+    if let Some(prompt) = reread_prompt(order) {
+        return reread(fx, site, order, op, &prompt).await;
+    }
     let (inquiry, mut traces) = inquire(fx, site, order).await?;
     let now = fx.now();
     let now_text = now.to_string();
@@ -153,6 +163,42 @@ pub async fn recheck<E: Effects>(
         said,
         changed: false,
     })
+}
+
+/// The scheduled re-read's prompt for a processed PayPal payment (`None`
+/// for any other order: the cards' refunds are the sellers' own, made
+/// here, and a pending order takes the reconciler's step).
+fn reread_prompt(order: &OrderState) -> Option<Notice> {
+    let txn = order.psp_transaction_id.as_deref()?;
+    let processed_paypal = order.code == OrderStatus::Processed && order.psp == ProviderId::Paypal;
+    processed_paypal.then(|| recheck::operator_prompt(txn, &order.currency, order.amount_cents))
+}
+
+/// A processed PayPal payment read again and acted on by the notification
+/// orchestration (`notify::act`, as the cron's re-read), then the audit
+/// entry with what it did and whether the order changed (read back). The
+/// change is PayPal's word applied, as the cron would apply it, not the
+/// operator's: its entry follows it instead of joining its batch.
+async fn reread<E: Effects>(
+    fx: &E,
+    site: &Site<'_>,
+    order: &OrderState,
+    op: &Operator<'_>,
+    prompt: &Notice,
+) -> Result<Done, FlowError> {
+    let said = super::notify::act(fx, site, "", prompt, false)
+        .await?
+        .to_string();
+    let now = fx.now().to_string();
+    let results = fx.run(&vec![order_by_id(&order.id)]).await?;
+    let changed = row_at::<OrderState>(&results, 0)?
+        .is_some_and(|o| o.code != order.code || o.substate != order.substate);
+    let after = json!({ "provider": said, "changed": changed });
+    let before = decide::before(order);
+    let target = reads::order_target(&order.id);
+    let entry = entry_stmt(op, "recheck", &target, &before, &after, &now);
+    fx.run(&vec![entry]).await?;
+    Ok(Done::Rechecked { said, changed })
 }
 
 /// `resolve`: a `needs_review` order settled only as the provider's own
