@@ -5,7 +5,7 @@
 //! order (`core::ledger::seal`, as the Worker does) makes a valid chain.
 //! The triggers let a hash go from NULL to a value and nothing else. An
 //! append lands at the tail unsealed (migration 0019) and is sealed the
-//! same way.
+//! same way; until then a `/ledger` page leaves it out, with its head.
 
 use std::path::PathBuf;
 
@@ -76,17 +76,20 @@ fn entries(conn: &Connection) -> Vec<Stored> {
     .collect()
 }
 
-fn run(conn: &Connection, stmt: &paybook::core::sql::Stmt) -> rusqlite::Result<usize> {
-    let values: Vec<rusqlite::types::Value> = stmt
-        .params
+/// `stmt`'s parameters as SQLite values.
+fn values(stmt: &paybook::core::sql::Stmt) -> Vec<rusqlite::types::Value> {
+    stmt.params
         .iter()
         .map(|p| match p {
             Param::Null => rusqlite::types::Value::Null,
             Param::Int(i) => rusqlite::types::Value::Integer(*i),
             Param::Text(t) => rusqlite::types::Value::Text(t.clone()),
         })
-        .collect();
-    conn.execute(stmt.sql, params_from_iter(values))
+        .collect()
+}
+
+fn run(conn: &Connection, stmt: &paybook::core::sql::Stmt) -> rusqlite::Result<usize> {
+    conn.execute(stmt.sql, params_from_iter(values(stmt)))
 }
 
 /// A database with three trades recorded before the ledger existed (one
@@ -189,4 +192,36 @@ fn appends_land_at_the_tail_unsealed_and_sealing_them_in_order_completes_the_cha
     let verified = verify(&entries(&conn), &Head::genesis(), "dep").expect("a valid chain");
     assert_eq!(Some(verified.clone()), head);
     assert_eq!(verified.n, 6);
+}
+
+/// The `n` (and hash) of each row `stmt` reads.
+fn read(conn: &Connection, stmt: &paybook::core::sql::Stmt) -> Vec<(i64, Option<String>)> {
+    let mut st = conn.prepare(stmt.sql).expect("prepares");
+    st.query_map(params_from_iter(values(stmt)), |r| {
+        Ok((r.get("n")?, r.get("hash")?))
+    })
+    .expect("query")
+    .map(|r| r.expect("row"))
+    .collect()
+}
+
+#[test]
+fn a_page_publishes_the_sealed_entries_and_their_head_not_an_append_still_unsealed() {
+    let conn = migrated_with_trades();
+    for stmt in &seal::seal(&entries(&conn), "dep").0 {
+        run(&conn, stmt).expect("sealed");
+    }
+    let entry = entries(&conn)[3].entry().expect("an entry");
+    run(&conn, &ledger::append(&entry)).expect("at the tail");
+    let page = read(&conn, &paybook::core::ledger::view::from(1, 500));
+    assert_eq!(page.iter().map(|r| r.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert!(page.iter().all(|r| r.1.is_some()), "{page:?}");
+    let head = read(&conn, &ledger::sealed_head());
+    assert_eq!(head, [page[3].clone()], "the page's last entry is its head");
+    // What a verifier reads checks out: the unsealed entry waits its seal.
+    let published: Vec<Stored> = entries(&conn).into_iter().take(4).collect();
+    assert_eq!(
+        verify(&published, &Head::genesis(), "dep").map(|h| h.n),
+        Ok(4)
+    );
 }

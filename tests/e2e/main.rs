@@ -26,6 +26,7 @@ mod hardening_accounts;
 mod harness;
 mod ipn_listener;
 mod ledger;
+mod ledger_live;
 mod monetico_emulator;
 mod monetico_purchase;
 mod notifications;
@@ -96,6 +97,7 @@ fn all_tests() -> Vec<Test> {
     tests.extend(dashboard::tests());
     tests.extend(admin_orders::tests());
     tests.extend(ledger::tests());
+    tests.extend(ledger_live::tests());
     tests.extend(paypal_permission::tests());
     tests.extend(card_refunds::tests());
     tests.extend(seo::tests());

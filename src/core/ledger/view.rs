@@ -64,12 +64,16 @@ impl Stored {
     }
 }
 
-/// Entries `from` onwards, one more than `limit` (saying whether a next
-/// page exists).
+/// Sealed entries `from` onwards, one more than `limit` (saying whether a
+/// next page exists). Entries are sealed in order, so these are the
+/// chain's sealed prefix: an entry appended a moment ago at the tail is
+/// published once sealed, never with an empty hash that a verifier would
+/// take for a break.
 pub fn from(first_n: i64, limit: i64) -> Stmt {
     Stmt::new(
         "SELECT n, at, kind, order_id, isin, amount_cents, currency, buyer_id, seller_id, new_isin, \
-         new_value_cents, seller_value_cents, hash FROM ledger WHERE n >= ?1 ORDER BY n LIMIT ?2",
+         new_value_cents, seller_value_cents, hash FROM ledger WHERE n >= ?1 AND hash IS NOT NULL \
+         ORDER BY n LIMIT ?2",
         vec![Param::Int(first_n), Param::Int(limit + 1)],
     )
 }

@@ -1,8 +1,9 @@
 //! `GET /ledger?from=N` and `GET /ledger/verify` (backoffice.md §4): the
 //! ledger's entries as published (JSON, pages of 500, clients by
-//! pseudonym), and the chain recomputed. The entries the migration left
-//! unsealed are sealed first (`flow::ledger::seal_all`, once per
-//! deployment). A page costs one D1 round trip; the verification one per
+//! pseudonym), and the chain recomputed. Unsealed entries (the
+//! migration's, appends at the tail) are sealed first
+//! (`flow::ledger::seal_all`), and only sealed ones are published. A page
+//! costs one D1 round trip; the verification one per
 //! [`view::VERIFY_CHUNK`] entries.
 
 use serde_json::json;
@@ -22,20 +23,27 @@ fn first_entry(ctx: &Ctx) -> Option<i64> {
     }
 }
 
-/// Reads `first` onwards (`limit`, and one more) with the head; seals the
-/// ledger first when its head is unsealed.
+/// Reads the sealed entries from `first` (`limit`, and one more) with the
+/// last sealed one, the head published; seals the ledger first when its
+/// last entry is unsealed. An entry appended between that seal and the
+/// read is left out of both until it is sealed, so a page and its head
+/// always agree.
 async fn read(
     ctx: &Ctx,
     first: i64,
     limit: i64,
 ) -> Result<(Vec<Stored>, Option<HeadRow>), WebError> {
-    let batch = vec![view::from(first, limit), ledger::head()];
+    let batch = vec![
+        view::from(first, limit),
+        ledger::head(),
+        ledger::sealed_head(),
+    ];
     let mut results = ctx.run(&batch).await?;
     if ledger_flow::head_at(&results, 1).is_none() {
         ledger_flow::seal_all(ctx, &ctx.app.deployment_id).await?;
         results = ctx.run(&batch).await?;
     }
-    let head: Option<HeadRow> = rows_at(&results, 1)?.into_iter().next();
+    let head: Option<HeadRow> = rows_at(&results, 2)?.into_iter().next();
     Ok((rows_at(&results, 0)?, head))
 }
 
