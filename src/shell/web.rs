@@ -390,7 +390,9 @@ impl Ctx {
         if self.lang_chosen {
             self.set_cookie(LANG_COOKIE, self.lang.code(), 365 * 86_400);
         }
-        let client = self.api_key || self.session_binding().is_some();
+        // A key refused (401) identifies nobody: no bookmark to carry.
+        let key_accepted = self.api_key && response.status_code() != 401;
+        let client = key_accepted || self.session_binding().is_some();
         let sent = self.cookie(replica::BOOKMARK_COOKIE).is_some();
         let bookmark = self.db.get_bookmark().ok().flatten();
         let secret = &self.app.session_secret;

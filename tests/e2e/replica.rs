@@ -211,6 +211,20 @@ fn an_api_key_carries_its_bookmark_like_a_session(world: &World) {
     let r = program.get_with("/api/v1/orders", &headers);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(start(&r), "bookmark");
+    // A key the Worker does not know identifies nobody: no bookmark.
+    let stranger = world.server.client();
+    let r = stranger.get_with(
+        "/api/v1/balance",
+        &[
+            (
+                "Authorization",
+                "Bearer pbk_unknownunknownunknownunknownunknown",
+            ),
+            ("Accept", "application/json"),
+        ],
+    );
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert_eq!(bookmark_set(&r), None, "no bookmark for an unknown key");
 }
 
 fn write_paths_open_on_the_primary_and_logout_drops_the_bookmark(world: &World) {
