@@ -44,5 +44,7 @@ pub mod rules;
 pub mod sealing;
 pub mod seo;
 pub mod sql;
+#[cfg(test)]
+pub(crate) mod sqlite_fx;
 pub mod time;
 pub mod weburl;
