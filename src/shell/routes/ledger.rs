@@ -24,14 +24,16 @@ fn first_entry(ctx: &Ctx) -> Option<i64> {
 }
 
 /// Reads the sealed entries from `first` (`limit`, and one more) with the
-/// last sealed one, the head published; seals the ledger first when its
-/// last entry is unsealed. An entry appended between that seal and the
-/// read is left out of both until it is sealed, so a page and its head
-/// always agree.
+/// last sealed one, the head published; with `seal`, seals the ledger
+/// first when its last entry is unsealed (a bounded number of rounds, so
+/// once per request). An entry appended between that seal and the read is
+/// left out of both until it is sealed, so a page and its head always
+/// agree.
 async fn read(
     ctx: &Ctx,
     first: i64,
     limit: i64,
+    seal: bool,
 ) -> Result<(Vec<Stored>, Option<HeadRow>), WebError> {
     let batch = vec![
         view::from(first, limit),
@@ -39,7 +41,7 @@ async fn read(
         ledger::sealed_head(),
     ];
     let mut results = ctx.run(&batch).await?;
-    if ledger_flow::head_at(&results, 1).is_none() {
+    if seal && ledger_flow::head_at(&results, 1).is_none() {
         ledger_flow::seal_all(ctx, &ctx.app.deployment_id).await?;
         results = ctx.run(&batch).await?;
     }
@@ -54,7 +56,7 @@ pub async fn page(ctx: &Ctx) -> Result<Response, WebError> {
             &json!({ "error": "invalid_from", "message": "from: a whole number from 1" }),
         );
     };
-    let (rows, head) = read(ctx, first, view::PAGE_SIZE).await?;
+    let (rows, head) = read(ctx, first, view::PAGE_SIZE, true).await?;
     let text = view::page_text(
         &rows,
         head.as_ref(),
@@ -72,7 +74,8 @@ pub async fn verify(ctx: &Ctx) -> Result<Response, WebError> {
     let deployment_id = ctx.app.deployment_id.as_str();
     let mut head = Head::genesis();
     loop {
-        let (mut rows, _) = read(ctx, head.n + 1, view::VERIFY_CHUNK).await?;
+        let first_chunk = head.n == 0;
+        let (mut rows, _) = read(ctx, head.n + 1, view::VERIFY_CHUNK, first_chunk).await?;
         let more = rows.len() > usize::try_from(view::VERIFY_CHUNK).unwrap_or(usize::MAX);
         rows.truncate(usize::try_from(view::VERIFY_CHUNK).unwrap_or(usize::MAX));
         match view::verify(&rows, &head, deployment_id) {
