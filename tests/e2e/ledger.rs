@@ -53,11 +53,16 @@ fn paid(server: &Server, buyer: &Member, isin: &str, amount: &str, rate: &str) -
         .to_string()
 }
 
-/// `scripts/verify-ledger URL`: its exit code and what it printed.
+/// `scripts/verify-ledger` on `server`: its exit code and what it printed.
 fn verifier(server: &Server) -> (i32, String) {
+    verifier_of(&server.base_url)
+}
+
+/// `scripts/verify-ledger URL`: its exit code and what it printed.
+pub fn verifier_of(url: &str) -> (i32, String) {
     let out = Command::new("python3")
         .arg(harness::root().join("scripts/verify-ledger"))
-        .arg(&server.base_url)
+        .arg(url)
         .stdin(Stdio::null())
         .output()
         .expect("python3 runs the verifier");

@@ -6,11 +6,11 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::flows::register;
-use crate::harness::{self, Server};
+use crate::harness::Server;
+use crate::ledger::verifier_of;
 use crate::purchase::{buy_on, titles};
 use crate::reconciler::own_server;
 use crate::{Test, World};
@@ -54,7 +54,7 @@ fn the_verifier_passes_when_a_trade_is_recorded_between_its_reads(_world: &World
                 });
             }
         });
-        let result = verifier(&url);
+        let result = verifier_of(&url);
         done.store(true, Ordering::SeqCst);
         let _ = TcpStream::connect(proxy.local_addr().expect("address"));
         result
@@ -92,20 +92,4 @@ fn forward(server: &Server, stream: TcpStream, before: impl FnOnce(&str)) {
         r.body
     );
     let _ = (&stream).write_all(answer.as_bytes());
-}
-
-/// `scripts/verify-ledger URL`: its exit code and what it printed.
-fn verifier(url: &str) -> (i32, String) {
-    let out = Command::new("python3")
-        .arg(harness::root().join("scripts/verify-ledger"))
-        .arg(url)
-        .stdin(Stdio::null())
-        .output()
-        .expect("python3 runs the verifier");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
 }

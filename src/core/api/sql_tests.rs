@@ -2,9 +2,10 @@
 //! taken, found taken, taken over once its request is stale, kept or
 //! freed only by the request holding it, and forgotten after 30 days.
 
-use rusqlite::{types::Null, Connection};
+use rusqlite::Connection;
 
 use super::*;
+use crate::core::backoffice::payments::tests::query;
 
 const KEY: &str = "keyhash";
 const FIELDS: &str = r#"{"amount":"1.00","isin":"ZZ1"}"#;
@@ -28,22 +29,12 @@ fn db() -> Connection {
 }
 
 /// Runs `stmt`; the rows it changed.
-fn exec(conn: &Connection, stmt: &Stmt) -> usize {
-    let mut st = conn.prepare(stmt.sql).expect("prepares");
-    assert_eq!(st.parameter_count(), stmt.params.len(), "{}", stmt.sql);
-    for (i, p) in stmt.params.iter().enumerate() {
-        match p {
-            Param::Null => st.raw_bind_parameter(i + 1, Null),
-            Param::Int(v) => st.raw_bind_parameter(i + 1, v),
-            Param::Text(v) => st.raw_bind_parameter(i + 1, v.as_str()),
-        }
-        .expect("binds");
-    }
-    st.raw_execute().expect("runs")
+fn exec(conn: &Connection, stmt: &Stmt) -> u64 {
+    query(conn, stmt).changes
 }
 
 /// Takes `s1` with `fields` at `now`, stale before `stale_before`.
-fn reserve(conn: &Connection, fields: &str, now: &str, stale_before: &str) -> usize {
+fn reserve(conn: &Connection, fields: &str, now: &str, stale_before: &str) -> u64 {
     exec(
         conn,
         &reserve_spend_of_key(&KeyedSpend {

@@ -54,8 +54,8 @@ fn db() -> Connection {
     conn
 }
 
-/// Runs one statement and reads its rows as D1 gives them.
-/// Runs `stmt` on SQLite, its rows as D1 gives them.
+/// Runs `stmt` on SQLite, its rows and changes as D1 gives them (a
+/// statement that returns rows reports no changes).
 pub(crate) fn query(conn: &Connection, stmt: &Stmt) -> StmtResult {
     let mut st = conn.prepare(stmt.sql).expect("prepares");
     assert_eq!(st.parameter_count(), stmt.params.len(), "{}", stmt.sql);
@@ -85,7 +85,8 @@ pub(crate) fn query(conn: &Connection, stmt: &Stmt) -> StmtResult {
         }
         out.push(map);
     }
-    StmtResult::from_rows(out, 0)
+    let changes = if names.is_empty() { conn.changes() } else { 0 };
+    StmtResult::from_rows(out, changes)
 }
 
 fn ids(conn: &Connection, stmt: &Stmt) -> Vec<String> {
