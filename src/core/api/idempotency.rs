@@ -7,9 +7,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 /// How long a `spend_id` taken by a request that has not finished stays
-/// its (4002 to a repetition). A request cannot run this long: past it,
-/// the request died before writing its order (the order and its stored
-/// answer are written in one batch), and the same spend takes the id over.
+/// its (4002 to a repetition). A spend's provider call gives up after 20 s
+/// (`Patience::Default`), so past this the request died before writing
+/// its order (the order and its stored answer are written in one batch),
+/// and the same spend takes the id over.
 pub const SPEND_LEASE_SECONDS: i64 = 600;
 
 /// How long a spend is kept under its `spend_id` (api.md §3: at least 30
